@@ -1,0 +1,69 @@
+// Builds the extension host, worker, CLI, webview and test bundles. `--watch` rebuilds on change,
+// `--production` minifies and drops source maps (used for the .vsix).
+import * as esbuild from 'esbuild';
+import { readdirSync, existsSync, rmSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+// h5wasm is ESM-only and calls createRequire(import.meta.url); in a CommonJS bundle that must be a file URL.
+const importMetaUrl = {
+  define: { 'import.meta.url': '__import_meta_url' },
+  banner: { js: "const __import_meta_url = require('url').pathToFileURL(__filename).href;" },
+};
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: production ? false : 'inline',
+  minify: production,
+  logLevel: 'warning',
+  ...importMetaUrl,
+  define: { ...importMetaUrl.define, __VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
+};
+
+const testFiles = (dir) =>
+  existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)) : [];
+
+const builds = [
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...node, entryPoints: ['src/worker.ts'], outfile: 'dist/worker.js' },
+  {
+    ...node,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node\n' + importMetaUrl.banner.js },
+  },
+  {
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: production ? false : 'inline',
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: { inspector: 'webview/inspector.ts' },
+    outdir: 'dist/webview',
+    loader: { '.css': 'css' },
+  },
+];
+
+if (!production) {
+  builds.push({
+    ...node,
+    entryPoints: [...testFiles('test/unit'), ...testFiles('test/e2e'), ...testFiles('test/suite'), ...testFiles('test/desktop')],
+    outdir: 'out/test',
+    outbase: 'test',
+    external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron'],
+  });
+}
+
+rmSync('out', { recursive: true, force: true });
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

@@ -1,0 +1,93 @@
+/**
+ * Tensors as every reader returns them. Pure TypeScript: no `vscode`, no DOM.
+ *
+ * Values are always decoded to float64 in C (row-major) order, whatever the stored dtype and layout,
+ * so analyses and the heatmap never need to know where a tensor came from. `dtype` keeps the stored type
+ * for display. Integer types wider than 2^53 lose precision in this view; their statistics are approximate.
+ */
+
+export type DType =
+  | 'float16' | 'bfloat16' | 'float32' | 'float64'
+  | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64'
+  | 'bool';
+
+export const DTYPE_BYTES: Record<DType, number> = {
+  float16: 2, bfloat16: 2, float32: 4, float64: 8,
+  int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8,
+  bool: 1,
+};
+
+export interface Tensor {
+  /** Name inside the checkpoint, e.g. `rnn.weight_hh_l0`; `''` for a lone .npy array. */
+  name: string;
+  shape: number[];
+  /** The dtype as stored in the file. */
+  dtype: DType;
+  /** Values in C order, widened to float64. */
+  data: Float64Array;
+}
+
+export type CheckpointFormat =
+  | 'npy' | 'npz' | 'safetensors' | 'keras-hdf5' | 'pytorch-zip' | 'pytorch-legacy' | 'tfjs';
+
+export interface Checkpoint {
+  file: string;
+  format: CheckpointFormat;
+  tensors: Tensor[];
+  /** Where tensors store weights as row vectors (Keras, TF.js), matrices are transposed for display. */
+  layout: 'row' | 'column';
+}
+
+/** A problem with the input, reported as one line: `<file>: <problem>`. Never a crash. */
+export class CheckpointError extends Error {
+  constructor(readonly file: string, readonly problem: string) {
+    super(`${file}: ${problem}`);
+    this.name = 'CheckpointError';
+  }
+}
+
+/** Thrown by readers with only the problem; `readCheckpoint` adds the file name. */
+export class FormatError extends Error {
+  constructor(problem: string) {
+    super(problem);
+    this.name = 'FormatError';
+  }
+}
+
+export function elementCount(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/**
+ * Checks a declared shape before anything is allocated: every dimension a non-negative safe integer and the
+ * total byte size no larger than the bytes that can hold it (`available`).
+ */
+export function checkShape(shape: readonly unknown[], bytesPerElement: number, available: number): number[] {
+  const dims: number[] = [];
+  let count = 1;
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
+      throw new FormatError(`invalid shape [${shape.join(', ')}]`);
+    }
+    dims.push(d);
+    count *= d;
+  }
+  if (!Number.isSafeInteger(count) || count * bytesPerElement > available) {
+    throw new FormatError(
+      `shape [${dims.join(', ')}] needs ${formatBytes(count * bytesPerElement)} but the file holds only ${formatBytes(available)}`,
+    );
+  }
+  return dims;
+}
+
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return `${n} bytes`;
+  if (n < 1024) return `${n} bytes`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  return `${v.toPrecision(3)} ${units[u]}`;
+}

@@ -1,0 +1,128 @@
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { WorkerClient } from '../host/workerClient';
+import { webviewHtml, webviewOptions } from '../host/webviewHtml';
+import type {
+  CheckpointSummary, HeatmapSettings, HostToInspector, InspectorToHost, MatrixKey, MatrixPayload,
+} from '../shared/protocol';
+
+export const INSPECTOR_VIEW_TYPE = 'recurrentLens.inspector';
+export const INSPECTOR_OPTIONAL_VIEW_TYPE = 'recurrentLens.inspector.optional';
+
+const SUPPORTED = /\.(npy|npz|safetensors|pt|pth|h5|hdf5|keras|json)$/i;
+
+class InspectorDocument implements vscode.CustomDocument {
+  constructor(readonly uri: vscode.Uri) {}
+  dispose(): void {}
+}
+
+/** Read-only custom editor: tensor list and heatmap of any checkpoint. The reading happens in the worker. */
+export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<InspectorDocument> {
+  static register(context: vscode.ExtensionContext): InspectorProvider {
+    const worker = new WorkerClient(context.extensionPath);
+    const provider = new InspectorProvider(context, worker);
+    const options = { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true };
+    context.subscriptions.push(
+      { dispose: () => worker.dispose() },
+      vscode.window.registerCustomEditorProvider(INSPECTOR_VIEW_TYPE, provider, options),
+      vscode.window.registerCustomEditorProvider(INSPECTOR_OPTIONAL_VIEW_TYPE, provider, options),
+      vscode.commands.registerCommand('recurrentLens.openInInspector', (uri?: vscode.Uri) => provider.openInInspector(uri)),
+    );
+    return provider;
+  }
+
+  private constructor(private readonly context: vscode.ExtensionContext, private readonly worker: WorkerClient) {}
+
+  async openInInspector(uri?: vscode.Uri): Promise<void> {
+    uri ??= vscode.window.activeTextEditor?.document.uri;
+    if (!uri || !SUPPORTED.test(uri.path)) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        openLabel: 'Inspect',
+        filters: { Checkpoints: ['npy', 'npz', 'safetensors', 'pt', 'pth', 'h5', 'hdf5', 'keras', 'json'] },
+      });
+      uri = picked?.[0];
+    }
+    if (!uri) return;
+    const viewType = /\.(npy|npz|safetensors|pt|pth)$/i.test(uri.path) ? INSPECTOR_VIEW_TYPE : INSPECTOR_OPTIONAL_VIEW_TYPE;
+    await vscode.commands.executeCommand('vscode.openWith', uri, viewType);
+  }
+
+  openCustomDocument(uri: vscode.Uri): InspectorDocument {
+    return new InspectorDocument(uri);
+  }
+
+  resolveCustomEditor(document: InspectorDocument, panel: vscode.WebviewPanel): void {
+    const { extensionUri } = this.context;
+    const label = path.basename(document.uri.path);
+    panel.webview.options = webviewOptions(extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'inspector', `Matrix Inspector: ${label}`);
+
+    const post = (msg: HostToInspector) => panel.webview.postMessage(msg);
+    const file = document.uri.fsPath;
+    let ready = false;
+    let generation = 0;
+
+    const load = async () => {
+      const mine = ++generation;
+      if (document.uri.scheme !== 'file') {
+        await post({ type: 'error', message: `${label}: only files on disk can be inspected (scheme "${document.uri.scheme}")` });
+        return;
+      }
+      await post({ type: 'loading', label });
+      const maxMB = vscode.workspace.getConfiguration('recurrentLens').get<number>('maxFileSizeMB', 2048);
+      try {
+        const summary = await this.worker.request<CheckpointSummary>({ op: 'open', file, maxFileBytes: maxMB * 2 ** 20 });
+        if (mine === generation) await post({ type: 'checkpoint', summary, settings: heatmapSettings() });
+      } catch (err) {
+        if (mine === generation) await post({ type: 'error', message: (err as Error).message });
+      }
+    };
+
+    const select = async (key: MatrixKey) => {
+      try {
+        const matrix = await this.worker.request<MatrixPayload>({ op: 'matrix', file, key });
+        await post({ type: 'matrix', matrix });
+      } catch (err) {
+        await post({ type: 'error', message: `${label}: ${(err as Error).message}` });
+      }
+    };
+
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.joinPath(document.uri, '..'), path.basename(document.uri.fsPath)),
+    );
+    const reloadSoon = debounce(() => { if (ready) void load(); }, 300);
+    const disposables: vscode.Disposable[] = [
+      watcher,
+      watcher.onDidChange(reloadSoon),
+      watcher.onDidCreate(reloadSoon),
+      panel.webview.onDidReceiveMessage((msg: InspectorToHost) => {
+        switch (msg.type) {
+          case 'ready': ready = true; void load(); break;
+          case 'reload': void load(); break;
+          case 'select': void select(msg.key); break;
+        }
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('recurrentLens.heatmap') && ready) void load();
+      }),
+    ];
+    panel.onDidDispose(() => {
+      for (const d of disposables) d.dispose();
+      void this.worker.request({ op: 'close', file }).catch(() => undefined);
+    });
+  }
+}
+
+function heatmapSettings(): HeatmapSettings {
+  const cfg = vscode.workspace.getConfiguration('recurrentLens.heatmap');
+  return { colormap: cfg.get('colormap', 'diverging'), symmetric: cfg.get('symmetricDomain', true) };
+}
+
+function debounce(fn: () => void, ms: number): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(fn, ms);
+  };
+}

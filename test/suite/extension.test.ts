@@ -1,0 +1,52 @@
+// Runs inside the extension host (see index.ts). The workspace is a copy of test/fixtures (with bad/).
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'recurrent-lens.recurrent-lens';
+const VIEW_TYPE = 'recurrentLens.inspector';
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function workspaceFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the test window has no workspace folder');
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+describe('Recurrent Lens extension', () => {
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('is installed and activates', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is not present`);
+    await ext.activate();
+    assert.equal(ext.isActive, true);
+  });
+
+  it('registers recurrentLens.openInInspector', async () => {
+    const commands = await vscode.commands.getCommands(true);
+    assert.ok(commands.includes('recurrentLens.openInInspector'), 'command recurrentLens.openInInspector is not registered');
+  });
+
+  it(`opens weights.npz in the ${VIEW_TYPE} custom editor`, async () => {
+    const uri = workspaceFile('weights.npz');
+    await vscode.workspace.fs.stat(uri); // fails clearly if the fixture is missing
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    const input = await waitFor('an active custom editor tab', () => {
+      const i = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return i instanceof vscode.TabInputCustom ? i : undefined;
+    });
+    assert.equal(input.viewType, VIEW_TYPE);
+    assert.equal(input.uri.toString(), uri.toString());
+  });
+});

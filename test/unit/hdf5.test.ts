@@ -1,0 +1,192 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readKerasHdf5 } from '../../src/core/readers/hdf5';
+import { FormatError, Tensor } from '../../src/core/tensor';
+
+// Bundled to out/test/unit/hdf5.test.js: the fixtures are three levels up.
+const FIXTURES = path.join(__dirname, '../../../test/fixtures');
+const fixture = (...p: string[]) => path.join(FIXTURES, ...p);
+
+interface Expected { shape: number[]; dtype: string; first: number | null; sum: number }
+
+async function read(file: string): Promise<Tensor[]> {
+  const buf = fs.readFileSync(file);
+  return readKerasHdf5(file, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+}
+
+function close(actual: number, expected: number, what: string): void {
+  const tol = 1e-9 * Math.max(1, Math.abs(expected));
+  assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} vs ${expected}`);
+}
+
+function sum(data: Float64Array): number {
+  let s = 0;
+  for (const v of data) s += v;
+  return s;
+}
+
+function checkAgainst(tensors: Tensor[], expected: Record<string, Expected>): void {
+  assert.deepEqual(tensors.map((t) => t.name), Object.keys(expected), 'names, in order');
+  for (const t of tensors) {
+    const e = expected[t.name];
+    assert.deepEqual(t.shape, e.shape, `${t.name} shape`);
+    assert.equal(t.dtype, e.dtype, `${t.name} dtype`);
+    assert.equal(t.data.length, e.shape.reduce((a, b) => a * b, 1), `${t.name} length`);
+    if (e.first !== null) close(t.data[0], e.first, `${t.name} first`);
+    close(sum(t.data), e.sum, `${t.name} sum`);
+  }
+}
+
+async function rejectsFormat(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof FormatError, `expected FormatError, got ${String(err)}`);
+    assert.match(err.message, pattern);
+    assert.ok(!err.message.includes('\n'), 'one line');
+    assert.equal(err.message[0], err.message[0].toLowerCase(), 'starts lowercase');
+    return true;
+  });
+}
+
+/**
+ * Child mode: reads a truncated file, hundreds of corrupted copies of the Keras fixture and then the fixture
+ * itself, and writes what happened to a JSON file. The parent checks that nothing was printed at all.
+ */
+async function child(resultFile: string): Promise<void> {
+  const goodPath = fixture('keras_copy_chain.h5');
+  const good = fs.readFileSync(goodPath);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-h5-fuzz-'));
+  const outcome = { formatErrors: 0, read: 0, other: [] as string[], final: [] as string[] };
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const attempt = async (file: string) => {
+    try {
+      await read(file);
+      outcome.read++;
+    } catch (err) {
+      if (err instanceof FormatError) outcome.formatErrors++;
+      else outcome.other.push(`${path.basename(file)}: ${String(err)}`);
+    }
+  };
+  try {
+    await attempt(fixture('bad', 'truncated.h5'));
+    for (let i = 0; i < 300; i++) {
+      const bytes = Buffer.from(good);
+      let data: Buffer = bytes;
+      if (i % 10 === 9) {
+        data = bytes.subarray(0, 8 + rand(bytes.length - 8)); // truncated
+      } else {
+        // Metadata lives in the first few KB; overwrite 1–4 bytes there (sometimes anywhere).
+        const span = i % 3 === 0 ? bytes.length : 4096;
+        for (let k = 0, n = 1 + rand(4); k < n; k++) bytes[8 + rand(span - 8)] = rand(256);
+      }
+      const f = path.join(dir, `corrupt${i}.h5`);
+      fs.writeFileSync(f, data);
+      await attempt(f);
+    }
+    outcome.final = (await read(goodPath)).map((t) => `${t.name} ${t.data[1]}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.writeFileSync(resultFile, JSON.stringify(outcome));
+  }
+}
+
+if (process.env.RL_HDF5_FUZZ_RESULT) {
+  void child(process.env.RL_HDF5_FUZZ_RESULT);
+} else {
+  const manifest = JSON.parse(fs.readFileSync(fixture('MANIFEST.json'), 'utf8'));
+  const generated = JSON.parse(fs.readFileSync(fixture('generated', 'EXPECTED.json'), 'utf8'));
+
+  test('keras_copy_chain.h5 (Keras 2.2.4): every manifest tensor, in layer_names/weight_names order', async () => {
+    checkAgainst(await read(fixture('keras_copy_chain.h5')), manifest['keras_copy_chain.h5'].tensors);
+  });
+
+  test('keras_copy_chain.h5: recurrent_kernel is an exact chain in row convention, kernel feeds unit j from input j', async () => {
+    const tensors = await read(fixture('keras_copy_chain.h5'));
+    const r = tensors.find((t) => t.name === 'model_weights/simple_rnn_1/simple_rnn_1/recurrent_kernel:0')!;
+    const n = 32;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        assert.equal(r.data[i * n + j], j === i + 1 ? Math.fround(1.02) : 0, `R[${i}][${j}]`);
+      }
+    }
+    const k = tensors.find((t) => t.name === 'model_weights/simple_rnn_1/simple_rnn_1/kernel:0')!;
+    for (let i = 0; i < 10; i++) {
+      for (let j = 0; j < 32; j++) assert.equal(k.data[i * 32 + j], i === j ? Math.fround(0.9) : 0, `K[${i}][${j}]`);
+    }
+  });
+
+  test('bad/truncated.h5 is a FormatError, and the next file still reads', async () => {
+    await rejectsFormat(read(fixture('bad', 'truncated.h5')), /^not a valid HDF5 file \(truncated: 1000 of 21696 bytes present\)$/);
+    await rejectsFormat(read(fixture('bad', 'truncated.h5')), /truncated/);
+    checkAgainst(await read(fixture('keras_copy_chain.h5')), manifest['keras_copy_chain.h5'].tensors);
+  });
+
+  test('tf.keras save_weights layout: groups at the root, order from layer_names/weight_names, not from the file', async () => {
+    checkAgainst(await read(fixture('generated', 'tf_keras_weights.h5')), generated['tf_keras_weights.h5']);
+  });
+
+  test('Keras 3 .keras zip: model.weights.h5 is extracted and read, vars in numeric order', async () => {
+    const before = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('recurrent-lens-')).length;
+    checkAgainst(await read(fixture('generated', 'keras3_copy_chain.keras')), generated['keras3_copy_chain.keras']);
+    const after = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('recurrent-lens-')).length;
+    assert.equal(after, before, 'temporary folder removed');
+  });
+
+  test('dtypes: float16/32/64, big-endian, ints, bool, scalar, empty, gzip; strings, compounds and links skipped', async () => {
+    const tensors = await read(fixture('generated', 'hdf5_dtypes.h5'));
+    checkAgainst(tensors, generated['hdf5_dtypes.h5']);
+    const byName = new Map(tensors.map((t) => [t.name, t]));
+    assert.deepEqual(Array.from(byName.get('a_f16')!.data), [1.5, -2.25, 65504, 0.00006103515625, 0, -0.5]);
+    assert.deepEqual(Array.from(byName.get('c_f32_be')!.data), [1.25, -3.5, 7, Math.fround(0.1)]);
+    assert.deepEqual(Array.from(byName.get('d_i8')!.data), [-128, -1, 0, 127]);
+    assert.deepEqual(Array.from(byName.get('f_i64_scalar')!.data), [-(2 ** 40) - 3]);
+    assert.deepEqual(byName.get('f_i64_scalar')!.shape, []);
+    assert.deepEqual(Array.from(byName.get('g_bool')!.data), [1, 0, 1]);
+    const gz = byName.get('j_gzip')!;
+    for (const i of [0, 1, 777, 3199]) assert.equal(gz.data[i], Math.fround(i / 7));
+    for (const skipped of ['k_note', 'l_pairs', 'm_soft', 'n_external']) assert.ok(!byName.has(skipped), skipped);
+  });
+
+  test('a dataset whose shape claims more than the file holds is refused before allocating', async () => {
+    await rejectsFormat(read(fixture('generated', 'bad_huge_shape.h5')), /^dataset "w": shape \[1099511627776, 13\] needs .* but the file holds only/);
+    assert.equal((await read(fixture('keras_copy_chain.h5'))).length, 5);
+  });
+
+  test('files that are not HDF5 never reach h5wasm', async () => {
+    await rejectsFormat(read(fixture('matrix_f32.npy')), /^not an HDF5 file \(no HDF5 signature\)$/);
+    await rejectsFormat(read(fixture('weights.npz')), /^zip archive has no model\.weights\.h5/);
+    await rejectsFormat(readKerasHdf5('x.keras', new Uint8Array([0x50, 0x4b, 3, 4, 0, 0, 0])), /^not a valid zip archive/);
+    await rejectsFormat(readKerasHdf5('x.h5', new Uint8Array(0)), /^not an HDF5 file/);
+  });
+
+  test('corrupted files: only FormatErrors, nothing printed to stdout or stderr, the module keeps working', () => {
+    const resultFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rl-h5-result-')), 'result.json');
+    const r = spawnSync(process.execPath, [__filename], {
+      env: { ...process.env, RL_HDF5_FUZZ_RESULT: resultFile },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const outcome = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
+    fs.rmSync(path.dirname(resultFile), { recursive: true, force: true });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '', 'stdout');
+    assert.equal(r.stderr, '', 'stderr');
+    assert.deepEqual(outcome.other, [], 'errors other than FormatError');
+    assert.equal(outcome.formatErrors + outcome.read, 301);
+    assert.ok(outcome.formatErrors >= 30, `truncated copies fail (${outcome.formatErrors} FormatErrors)`);
+    assert.deepEqual(outcome.final, [
+      'model_weights/simple_rnn_1/simple_rnn_1/kernel:0 0',
+      `model_weights/simple_rnn_1/simple_rnn_1/recurrent_kernel:0 ${Math.fround(1.02)}`,
+      'model_weights/simple_rnn_1/simple_rnn_1/bias:0 0',
+      'model_weights/dense_1/dense_1/kernel:0 -0.09222958981990814',
+      'model_weights/dense_1/dense_1/bias:0 0',
+    ]);
+  });
+}
