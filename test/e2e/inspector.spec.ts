@@ -1,0 +1,81 @@
+// The matrix inspector in real VS Code: a chain exported by the CLI from the paper's Keras checkpoint opens
+// from Quick Open, lists its tensor, paints its sub-diagonal and reads values on hover; a PyTorch LSTM lists
+// its recurrent matrices first; a corrupt file shows a readable error instead of a blank panel.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { FrameLocator } from 'playwright-core';
+import type { SpecContext } from './run';
+
+export const timeout = 120_000;
+
+const REPO = join(__dirname, '..', '..', '..');
+const CHAIN_NAME = 'model_weights/simple_rnn_1/simple_rnn_1/recurrent_kernel:0';
+
+async function pixelAt(view: FrameLocator, row: number, col: number): Promise<[number, number, number]> {
+  return view.locator('#heatmap').evaluate((canvas: HTMLCanvasElement, [r, c]) => {
+    const hm = (window as any).recurrentLensHeatmap;
+    const { x, y } = hm.cellCenter(r, c);
+    const dpr = canvas.width / canvas.clientWidth;
+    const d = canvas.getContext('2d')!.getImageData(Math.round(x * dpr), Math.round(y * dpr), 1, 1).data;
+    return [d[0], d[1], d[2]] as [number, number, number];
+  }, [row, col]);
+}
+
+export default async function inspector(ctx: SpecContext): Promise<void> {
+  // A real file from a real tool: our CLI exports the Keras recurrent kernel (row convention) as W = Rᵀ.
+  const exported = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'export', join(ctx.workspace, 'keras_copy_chain.h5'),
+    '--tensor', CHAIN_NAME, '--out', join(ctx.workspace, 'chain_W.npy')], { encoding: 'utf8' });
+  assert.equal(exported.status, 0, exported.stderr);
+
+  await ctx.quickOpen('chain_W.npy');
+  const view = await ctx.webview();
+  await view.locator('#tensor-table tbody tr').first().waitFor({ timeout: 30_000 });
+  assert.equal(await view.locator('#tensor-table tbody tr').count(), 1);
+  assert.match(await view.locator('#tensor-table tbody tr').first().innerText(), /\[32, 32\]\s+float32/);
+  assert.match(await view.locator('#transform').innerText(), /32×32/);
+  await view.locator('#colormap').waitFor();
+  // Give the first frame time to paint.
+  await ctx.page.waitForTimeout(500);
+
+  // Sub-diagonal W[i][i-1] = 1.02 is the top of the symmetric diverging scale: strongly red.
+  for (const i of [1, 10, 31]) {
+    const [r, g, b] = await pixelAt(view, i, i - 1);
+    assert.ok(r > 90 && r - b > 40 && r - g > 40, `W[${i}][${i - 1}] coloured red, got rgb(${r},${g},${b})`);
+  }
+  // Zeros (diagonal, super-diagonal, far corner) are the neutral centre: grey, no hue.
+  for (const [i, j] of [[0, 0], [5, 5], [4, 5], [0, 31], [31, 0]]) {
+    const [r, g, b] = await pixelAt(view, i, j);
+    assert.ok(Math.max(r, g, b) - Math.min(r, g, b) <= 12, `W[${i}][${j}] = 0 neutral, got rgb(${r},${g},${b})`);
+  }
+
+  // Hover readout with the real mouse over the cell (row 5, col 4).
+  const pos = await view.locator('#heatmap').evaluate(() => (window as any).recurrentLensHeatmap.cellCenter(5, 4));
+  await view.locator('#heatmap').hover({ position: pos });
+  await view.locator('#readout', { hasText: 'row 5, col 4' }).waitFor({ timeout: 5_000 });
+  assert.match(await view.locator('#readout').innerText(), /^row 5, col 4: 1\.02\b/);
+  await ctx.screenshot('chain-heatmap');
+
+  // Keyboard: focus the heatmap, arrows move the cursor and the readout follows.
+  await view.locator('#heatmap').focus();
+  await ctx.page.keyboard.press('ArrowDown');
+  await ctx.page.keyboard.press('ArrowDown');
+  await view.locator('#readout', { hasText: 'row 1, col 0' }).waitFor({ timeout: 5_000 });
+
+  // PyTorch LSTM language model: recurrent matrices first, gates named.
+  await ctx.quickOpen('torch_awd_lstm_model.pt');
+  const lstm = await ctx.webview();
+  await lstm.locator('#tensor-table tbody tr[data-name="0.rnns.0.weight_hh_l0"]').waitFor({ timeout: 30_000 });
+  const names = await lstm.locator('#tensor-table tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.name));
+  assert.deepEqual(names.slice(0, 3), ['0.rnns.0.weight_hh_l0', '0.rnns.1.weight_hh_l0', '0.rnns.2.weight_hh_l0']);
+  assert.match(await lstm.locator('tr[data-name="0.rnns.0.weight_hh_l0"] .badge').innerText(), /recurrent N=24 LSTM i,f,g,o/);
+  await lstm.locator('#gate').waitFor();
+  await ctx.screenshot('lstm');
+
+  // A corrupt file: one readable line naming the file and the problem.
+  await ctx.quickOpen('truncated.npy');
+  const bad = await ctx.webview();
+  await bad.locator('#error .error-message').waitFor({ timeout: 30_000 });
+  assert.match(await bad.locator('#error .error-message').innerText(), /truncated\.npy: truncated data/);
+  await ctx.screenshot('error');
+}
