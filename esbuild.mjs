@@ -18,7 +18,7 @@ const node = {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  sourcemap: production ? false : 'inline',
+  sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
   ...importMetaUrl,
@@ -61,7 +61,9 @@ if (!production) {
   });
 }
 
-rmSync('out', { recursive: true, force: true });
+// Stale files (e.g. source maps of a development build) must not reach the .vsix.
+rmSync('dist', { recursive: true, force: true });
+if (!production) rmSync('out', { recursive: true, force: true });
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {

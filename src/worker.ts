@@ -8,48 +8,55 @@ import { readCheckpoint, problemOf } from './core/readers';
 import { Checkpoint } from './core/tensor';
 import { matrixOf, summarizeTensors } from './core/inspect';
 import { tensorStats } from './core/stats';
+import { overview } from './core/pyramid';
 import type { CheckpointSummary, MatrixPayload, WorkerRequest, WorkerResponse } from './shared/protocol';
 
-/** Open checkpoints, most recent last; a few are kept so switching tabs does not re-read files. */
-const cache = new Map<string, Checkpoint>();
-const CACHE_SIZE = 3;
-
-function remember(file: string, ckpt: Checkpoint): void {
-  cache.delete(file);
-  cache.set(file, ckpt);
-  while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+interface Opened {
+  ckpt: Checkpoint;
+  summary: CheckpointSummary;
 }
 
-async function open(file: string, maxFileBytes: number): Promise<CheckpointSummary> {
+/** Open checkpoints, most recent last; a few are kept so switching tabs does not re-read files. */
+const cache = new Map<string, Opened>();
+const CACHE_SIZE = 3;
+
+async function open(file: string, maxFileBytes: number): Promise<Opened> {
   const started = performance.now();
   const ckpt = await readCheckpoint(file, { maxFileBytes });
-  remember(file, ckpt);
-  const bytes = ckpt.tensors.reduce((s, t) => s + t.data.length * 4, 0);
-  return {
+  const summary: CheckpointSummary = {
     file,
     label: path.basename(file),
     format: ckpt.format,
     layout: ckpt.layout,
     tensors: summarizeTensors(ckpt),
-    bytes,
+    bytes: ckpt.tensors.reduce((s, t) => s + t.data.length * 8, 0),
     readMs: performance.now() - started,
   };
+  const opened = { ckpt, summary };
+  cache.delete(file);
+  cache.set(file, opened);
+  while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return opened;
 }
 
 async function matrix(file: string, req: Extract<WorkerRequest, { op: 'matrix' }>): Promise<MatrixPayload> {
-  let ckpt = cache.get(file);
-  if (!ckpt) {
-    ckpt = await readCheckpoint(file);
-    remember(file, ckpt);
-  }
+  const { ckpt, summary } = cache.get(file) ?? (await open(file, Infinity));
   const view = matrixOf(ckpt, req.key.name, req.key.gate);
+  const full = { rows: view.rows, cols: view.cols, data: Float32Array.from(view.data) };
+  const { level, grid } = overview(full, req.maxSide ?? Infinity);
+  // A whole tensor's statistics are already in the summary; a gate block needs its own.
+  const stats = req.key.gate === undefined ? summary.tensors.find((t) => t.name === req.key.name)! : tensorStats(view.data);
   return {
     key: req.key,
     rows: view.rows,
     cols: view.cols,
-    data: Float32Array.from(view.data),
+    level,
+    data: grid.data,
     transform: view.transform,
-    stats: tensorStats(view.data),
+    stats: {
+      min: stats.min, max: stats.max, mean: stats.mean, std: stats.std,
+      nan: stats.nan, inf: stats.inf, zeros: stats.zeros, frobenius: stats.frobenius,
+    },
   };
 }
 
@@ -59,7 +66,7 @@ parentPort?.on('message', async (req: WorkerRequest) => {
   try {
     let result: unknown;
     switch (req.op) {
-      case 'open': result = await open(req.file, req.maxFileBytes); break;
+      case 'open': result = (await open(req.file, req.maxFileBytes)).summary; break;
       case 'matrix': {
         const m = await matrix(req.file, req);
         transfer.push(m.data.buffer as ArrayBuffer);

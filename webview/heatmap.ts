@@ -4,12 +4,7 @@
  * max-magnitude pyramid (like a texture's mipmaps) keeps every value represented; the caller shows a note.
  */
 import { NAN_RGBA } from './colormaps';
-
-export interface MatrixData {
-  rows: number;
-  cols: number;
-  data: Float32Array;
-}
+import { Grid, halve } from '../src/core/pyramid';
 
 export interface ViewState {
   /** Device pixels per cell. */
@@ -23,6 +18,8 @@ export interface HoverCell {
   row: number;
   col: number;
   value: number;
+  /** The value is its block's largest-magnitude value: full resolution has not arrived yet. */
+  approximate: boolean;
 }
 
 export interface HeatmapEvents {
@@ -30,34 +27,12 @@ export interface HeatmapEvents {
   view(view: ViewState, downsample: number): void;
 }
 
-/** Signed value of largest magnitude of each 2×2 block; NaN wins so bad weights stay visible. */
-function halve(src: Float32Array, rows: number, cols: number): { data: Float32Array; rows: number; cols: number } {
-  const r2 = Math.ceil(rows / 2), c2 = Math.ceil(cols / 2);
-  const out = new Float32Array(r2 * c2);
-  for (let i = 0; i < r2; i++) {
-    for (let j = 0; j < c2; j++) {
-      let best = 0, bestAbs = -1;
-      for (let di = 0; di < 2; di++) {
-        const r = 2 * i + di;
-        if (r >= rows) break;
-        for (let dj = 0; dj < 2; dj++) {
-          const c = 2 * j + dj;
-          if (c >= cols) break;
-          const v = src[r * cols + c];
-          if (v !== v) { best = NaN; bestAbs = Infinity; continue; }
-          const a = Math.abs(v);
-          if (a > bestAbs) { best = v; bestAbs = a; }
-        }
-      }
-      out[i * c2 + j] = best;
-    }
-  }
-  return { data: out, rows: r2, cols: c2 };
-}
-
 export class Heatmap {
-  private matrix: MatrixData | undefined;
-  private pyramid: MatrixData[] = [];
+  /** Size of the full matrix. */
+  private matrix: { rows: number; cols: number } | undefined;
+  /** Levels of the max-magnitude pyramid that exist; `finest` is the most detailed one received. */
+  private pyramid: (Grid | undefined)[] = [];
+  private finest = 0;
   private lut: Uint32Array = new Uint32Array(256);
   private lo = -1;
   private hi = 1;
@@ -81,13 +56,24 @@ export class Heatmap {
     canvas.addEventListener('keydown', (e) => this.onKey(e));
   }
 
-  setMatrix(m: MatrixData, view?: ViewState): void {
-    this.matrix = m;
-    this.pyramid = [m];
+  /** Shows a matrix of `rows`×`cols` from its pyramid level `level` (0 = every value). */
+  setMatrix(rows: number, cols: number, level: number, grid: Grid, view?: ViewState): void {
+    this.matrix = { rows, cols };
+    this.pyramid = [];
+    this.pyramid[level] = grid;
+    this.finest = level;
     this.cursor = undefined;
     this.resize(false);
     if (view && Number.isFinite(view.scale) && view.scale > 0) this.state = { ...view };
     else this.fit(false);
+    this.requestRender();
+  }
+
+  /** More detail for the matrix on show (the full data after an overview). */
+  addLevel(level: number, grid: Grid): void {
+    if (!this.matrix || level >= this.finest) return;
+    this.pyramid[level] = grid;
+    this.finest = level;
     this.requestRender();
   }
 
@@ -143,7 +129,13 @@ export class Heatmap {
     const col = Math.floor(this.state.x0 + (cssX * dpr) / this.state.scale);
     const row = Math.floor(this.state.y0 + (cssY * dpr) / this.state.scale);
     if (row < 0 || col < 0 || row >= m.rows || col >= m.cols) return null;
-    return { row, col, value: m.data[row * m.cols + col] };
+    return this.cell(row, col);
+  }
+
+  private cell(row: number, col: number): HoverCell {
+    const g = this.pyramid[this.finest]!;
+    const step = 2 ** this.finest;
+    return { row, col, value: g.data[Math.floor(row / step) * g.cols + Math.floor(col / step)], approximate: this.finest > 0 };
   }
 
   /** CSS position of a cell's centre (for tests and keyboard focus). */
@@ -181,12 +173,13 @@ export class Heatmap {
     });
   }
 
-  private level(L: number): MatrixData {
-    while (this.pyramid.length <= L) {
-      const prev = this.pyramid[this.pyramid.length - 1];
-      this.pyramid.push(halve(prev.data, prev.rows, prev.cols));
-    }
-    return this.pyramid[L];
+  /** Level L, or the finest one received if L is finer; coarser levels are built on demand. */
+  private level(wanted: number): { level: number; grid: Grid } {
+    let L = Math.max(wanted, this.finest);
+    let k = L;
+    while (!this.pyramid[k]) k--;
+    for (; k < L; k++) this.pyramid[k + 1] = halve(this.pyramid[k]!);
+    return { level: L, grid: this.pyramid[L]! };
   }
 
   render(): void {
@@ -199,8 +192,9 @@ export class Heatmap {
     let L = 0;
     if (m && m.rows > 0 && m.cols > 0) {
       const { scale, x0, y0 } = this.state;
-      L = scale >= 1 ? 0 : Math.ceil(Math.log2(1 / scale) - 1e-9);
-      const lvl = this.level(L);
+      const got = this.level(scale >= 1 ? 0 : Math.ceil(Math.log2(1 / scale) - 1e-9));
+      L = got.level;
+      const lvl = got.grid;
       const step = 2 ** L;
       const colIdx = new Int32Array(W);
       for (let x = 0; x < W; x++) {
@@ -232,7 +226,7 @@ export class Heatmap {
     this.events.view(this.view, 2 ** L);
   }
 
-  private drawOverlays(m: MatrixData): void {
+  private drawOverlays(m: { rows: number; cols: number }): void {
     const ctx = this.ctx;
     const { scale, x0, y0 } = this.state;
     const style = getComputedStyle(document.body);
@@ -317,7 +311,7 @@ export class Heatmap {
       const row = Math.min(m.rows - 1, Math.max(0, cur.row + (this.cursor ? dr : 0)));
       const col = Math.min(m.cols - 1, Math.max(0, cur.col + (this.cursor ? dc : 0)));
       this.cursor = { row, col };
-      this.events.hover({ row, col, value: m.data[row * m.cols + col] });
+      this.events.hover(this.cell(row, col));
       this.requestRender();
     } else if (e.key === '+' || e.key === '=') {
       this.zoom(1.5);

@@ -1,25 +1,29 @@
 /** Matrix inspector webview: tensor table, heatmap with colour bar, hover readout. */
 import './inspector.css';
 import type {
-  CheckpointSummary, Colormap, HeatmapSettings, HostToInspector, InspectorToHost, MatrixKey, MatrixPayload, TensorSummary,
+  CheckpointSummary, Colormap, HeatmapSettings, HostToInspector, InspectorToHost, InspectorViewState, MatrixKey,
+  MatrixPayload, TensorSummary,
 } from '../src/shared/protocol';
 import { connect } from './vscodeApi';
-import { Heatmap, HoverCell, ViewState } from './heatmap';
+import { Heatmap, HoverCell } from './heatmap';
 import { Colorbar } from './colorbar';
 import { buildLut } from './colormaps';
 import { el, fmt, fmtCount } from './format';
 import { button, checkbox, dropdown, spinner } from './toolkit';
 
-interface State {
-  selected?: MatrixKey;
-  colormap?: Colormap;
-  symmetric?: boolean;
-  view?: ViewState & { rows: number; cols: number };
-}
+type State = InspectorViewState;
 
 const app = document.getElementById('app')!;
 const vscode = connect<HostToInspector, InspectorToHost, State>(onMessage);
 let state: State = vscode.getState() ?? {};
+
+/** Webview state for reloads; the host keeps a copy per file for when the file is reopened. */
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+function saveState(): void {
+  vscode.setState(state);
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => vscode.post({ type: 'viewState', state }), 250);
+}
 let summary: CheckpointSummary | undefined;
 let settings: HeatmapSettings = { colormap: 'diverging', symmetric: true };
 let current: MatrixPayload | undefined;
@@ -38,7 +42,7 @@ const heatmap = new Heatmap(canvas, {
   view: (view, downsample) => {
     if (current) {
       state.view = { ...view, rows: current.rows, cols: current.cols };
-      vscode.setState(state);
+      saveState();
     }
     downsampleNote.hidden = downsample <= 1;
     downsampleNote.textContent = downsample > 1
@@ -47,7 +51,12 @@ const heatmap = new Heatmap(canvas, {
   },
 });
 
+/** Arrival times of messages and first paint (ms since the webview started), read by end-to-end tests. */
+const timings: Record<string, number> = { script: performance.now() };
+(window as unknown as { recurrentLensTimings: typeof timings }).recurrentLensTimings = timings;
+
 function onMessage(msg: HostToInspector): void {
+  timings[msg.type] = performance.now();
   switch (msg.type) {
     case 'loading':
       app.replaceChildren(el('div', { class: 'status' }, spinner(), ` Reading ${msg.label}…`));
@@ -55,6 +64,7 @@ function onMessage(msg: HostToInspector): void {
     case 'checkpoint':
       summary = msg.summary;
       settings = msg.settings;
+      if (!state.selected && msg.restore) state = { ...msg.restore };
       renderCheckpoint(msg.summary);
       break;
     case 'matrix':
@@ -98,11 +108,11 @@ function renderCheckpoint(s: CheckpointSummary): void {
   const cm = dropdown(
     [{ value: 'diverging', label: 'Diverging (zero-centred)' }, { value: 'viridis', label: 'Viridis' }, { value: 'gray', label: 'Grey' }],
     state.colormap ?? settings.colormap,
-    (v) => { state.colormap = v as Colormap; vscode.setState(state); applyColors(); },
+    (v) => { state.colormap = v as Colormap; saveState(); applyColors(); },
     { id: 'colormap', ariaLabel: 'Colormap' },
   );
   const sym = checkbox('Symmetric about 0', state.symmetric ?? settings.symmetric,
-    (v) => { state.symmetric = v; vscode.setState(state); applyColors(); }, { id: 'symmetric' });
+    (v) => { state.symmetric = v; saveState(); applyColors(); }, { id: 'symmetric' });
   const toolbar = el('div', { class: 'toolbar' }, matrixTitle, gateSlot, cm, sym,
     button('Fit', () => heatmap.fit(), { secondary: true, title: 'Show the whole matrix (0)' }));
   const viewer = el('section', { class: 'viewer', 'aria-label': 'Heatmap' },
@@ -161,7 +171,7 @@ function renderTable(tensors: TensorSummary[]): HTMLTableElement {
 function select(key: MatrixKey): void {
   if (!keyEquals(key, state.selected)) state.view = undefined;
   state.selected = key;
-  vscode.setState(state);
+  saveState();
   for (const tr of document.querySelectorAll<HTMLElement>('#tensor-table tbody tr')) {
     tr.classList.toggle('selected', tr.dataset.name === key.name);
     tr.setAttribute('aria-pressed', String(tr.dataset.name === key.name));
@@ -183,12 +193,21 @@ function select(key: MatrixKey): void {
 
 function showMatrix(m: MatrixPayload): void {
   if (!keyEquals(m.key, state.selected)) return;
+  if (current && keyEquals(current.key, m.key) && current.rows === m.rows && current.cols === m.cols && m.level < current.level) {
+    // Full resolution after an overview: same picture, more detail.
+    current = m;
+    heatmap.addLevel(m.level, { rows: Math.ceil(m.rows / 2 ** m.level), cols: Math.ceil(m.cols / 2 ** m.level), data: m.data });
+    timings.detail = performance.now();
+    return;
+  }
   current = m;
   const desc = `${m.rows}×${m.cols}`;
   transformNote.textContent = `${desc} · ${m.transform}`;
   const saved = state.view && state.view.rows === m.rows && state.view.cols === m.cols ? state.view : undefined;
-  heatmap.setMatrix({ rows: m.rows, cols: m.cols, data: m.data }, saved);
+  const step = 2 ** m.level;
+  heatmap.setMatrix(m.rows, m.cols, m.level, { rows: Math.ceil(m.rows / step), cols: Math.ceil(m.cols / step), data: m.data }, saved);
   applyColors();
+  requestAnimationFrame(() => { timings.painted = performance.now(); });
 }
 
 function applyColors(): void {
@@ -215,7 +234,8 @@ function showHover(cell: HoverCell | null): void {
     readout.textContent = 'Hover a cell to read its value.';
     return;
   }
-  readout.textContent = `row ${cell.row}, col ${cell.col}: ${fmt(cell.value, 6)}`;
+  readout.textContent = `row ${cell.row}, col ${cell.col}: ${fmt(cell.value, 6)}` +
+    (cell.approximate ? ' (largest in its block; full resolution loading…)' : '');
   readout.dataset.row = String(cell.row);
   readout.dataset.col = String(cell.col);
   readout.dataset.value = String(cell.value);
@@ -236,3 +256,4 @@ new MutationObserver(() => applyColors()).observe(document.body, { attributes: t
 (window as unknown as { recurrentLensHeatmap: Heatmap }).recurrentLensHeatmap = heatmap;
 
 vscode.post({ type: 'ready' });
+timings.ready = performance.now();

@@ -3,11 +3,14 @@ import * as path from 'node:path';
 import { WorkerClient } from '../host/workerClient';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
 import type {
-  CheckpointSummary, HeatmapSettings, HostToInspector, InspectorToHost, MatrixKey, MatrixPayload,
+  CheckpointSummary, HeatmapSettings, HostToInspector, InspectorToHost, InspectorViewState, MatrixKey, MatrixPayload,
 } from '../shared/protocol';
 
 export const INSPECTOR_VIEW_TYPE = 'recurrentLens.inspector';
 export const INSPECTOR_OPTIONAL_VIEW_TYPE = 'recurrentLens.inspector.optional';
+
+/** Largest side of the first picture of a big matrix (1024² float32 = 4 MiB crosses to the webview at once). */
+const OVERVIEW_SIDE = 1024;
 
 const SUPPORTED = /\.(npy|npz|safetensors|pt|pth|h5|hdf5|keras|json)$/i;
 
@@ -60,6 +63,7 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
 
     const post = (msg: HostToInspector) => panel.webview.postMessage(msg);
     const file = document.uri.fsPath;
+    const stateKey = `inspector.viewState:${document.uri.toString()}`;
     let ready = false;
     let generation = 0;
 
@@ -73,7 +77,8 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
       const maxMB = vscode.workspace.getConfiguration('recurrentLens').get<number>('maxFileSizeMB', 2048);
       try {
         const summary = await this.worker.request<CheckpointSummary>({ op: 'open', file, maxFileBytes: maxMB * 2 ** 20 });
-        if (mine === generation) await post({ type: 'checkpoint', summary, settings: heatmapSettings() });
+        const restore = this.context.workspaceState.get<InspectorViewState>(stateKey);
+        if (mine === generation) await post({ type: 'checkpoint', summary, settings: heatmapSettings(), restore });
       } catch (err) {
         if (mine === generation) await post({ type: 'error', message: (err as Error).message });
       }
@@ -81,8 +86,13 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
 
     const select = async (key: MatrixKey) => {
       try {
-        const matrix = await this.worker.request<MatrixPayload>({ op: 'matrix', file, key });
-        await post({ type: 'matrix', matrix });
+        // Big matrices paint from an overview first; every value follows.
+        const overview = await this.worker.request<MatrixPayload>({ op: 'matrix', file, key, maxSide: OVERVIEW_SIDE });
+        await post({ type: 'matrix', matrix: overview });
+        if (overview.level > 0) {
+          const matrix = await this.worker.request<MatrixPayload>({ op: 'matrix', file, key });
+          await post({ type: 'matrix', matrix });
+        }
       } catch (err) {
         await post({ type: 'error', message: `${label}: ${(err as Error).message}` });
       }
@@ -101,6 +111,7 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
           case 'ready': ready = true; void load(); break;
           case 'reload': void load(); break;
           case 'select': void select(msg.key); break;
+          case 'viewState': void this.context.workspaceState.update(stateKey, msg.state); break;
         }
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {

@@ -27,9 +27,15 @@ export interface MatrixKey {
 
 export interface MatrixPayload {
   key: MatrixKey;
+  /** Size of the full matrix. */
   rows: number;
   cols: number;
-  /** Row-major column-convention values as float32. */
+  /**
+   * Pyramid level of `data` (src/core/pyramid.ts): 0 is every value; a big matrix first arrives as a small
+   * overview (level > 0) so it paints at once, then at level 0.
+   */
+  level: number;
+  /** Row-major column-convention values at `level`, as float32. */
   data: Float32Array;
   transform: string;
   stats: TensorStats;
@@ -42,10 +48,18 @@ export interface HeatmapSettings {
 
 export type Colormap = 'diverging' | 'viridis' | 'gray';
 
+/** Where the user left an inspector: kept per file by the host so a reopened file looks the same. */
+export interface InspectorViewState {
+  selected?: MatrixKey;
+  colormap?: Colormap;
+  symmetric?: boolean;
+  view?: { scale: number; x0: number; y0: number; rows: number; cols: number };
+}
+
 // ---- extension host → inspector webview
 export type HostToInspector =
   | { type: 'loading'; label: string }
-  | { type: 'checkpoint'; summary: CheckpointSummary; settings: HeatmapSettings }
+  | { type: 'checkpoint'; summary: CheckpointSummary; settings: HeatmapSettings; restore?: InspectorViewState }
   | { type: 'matrix'; matrix: MatrixPayload }
   | { type: 'error'; message: string };
 
@@ -53,12 +67,13 @@ export type HostToInspector =
 export type InspectorToHost =
   | { type: 'ready' }
   | { type: 'select'; key: MatrixKey }
+  | { type: 'viewState'; state: InspectorViewState }
   | { type: 'reload' };
 
 // ---- extension host ↔ worker thread: request/response by id
 export type WorkerRequest =
   | { id: number; op: 'open'; file: string; maxFileBytes: number }
-  | { id: number; op: 'matrix'; file: string; key: MatrixKey }
+  | { id: number; op: 'matrix'; file: string; key: MatrixKey; maxSide?: number }
   | { id: number; op: 'close'; file: string };
 
 export type WorkerResponse =

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The matrix inspector in real VS Code: a chain exported by the CLI from the paper's Keras checkpoint opens
 // from Quick Open, lists its tensor, paints its sub-diagonal and reads values on hover; a PyTorch LSTM lists
 // its recurrent matrices first; a corrupt file shows a readable error instead of a blank panel.
@@ -5,7 +6,9 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
+import { writeFileSync } from 'node:fs';
 import type { SpecContext } from './run';
+import { writeNpy } from '../../src/core/readers/npy';
 
 export const timeout = 120_000;
 
@@ -71,6 +74,42 @@ export default async function inspector(ctx: SpecContext): Promise<void> {
   assert.match(await lstm.locator('tr[data-name="0.rnns.0.weight_hh_l0"] .badge').innerText(), /recurrent N=24 LSTM i,f,g,o/);
   await lstm.locator('#gate').waitFor();
   await ctx.screenshot('lstm');
+
+  // Reopens where the user left it: select W_in in weights.npz, close, reopen.
+  await ctx.quickOpen('weights.npz');
+  let npz = await ctx.webview();
+  await npz.locator('tr[data-name="W_in"]').click();
+  await npz.locator('tr.selected[data-name="W_in"]').waitFor();
+  await npz.locator('#transform', { hasText: '32×10' }).waitFor();
+  await ctx.page.waitForTimeout(600); // the view state is sent to the host after 250 ms
+  await ctx.runCommand('View: Close Editor');
+  await ctx.quickOpen('weights.npz');
+  npz = await ctx.webview();
+  await npz.locator('tr.selected[data-name="W_in"]').waitFor({ timeout: 15_000 });
+
+  // 4096×4096 (64 MiB of float32): opens, says it is downsampled, and a lone value still shows.
+  const n = 4096;
+  const big = new Float32Array(n * n);
+  big[4000 * n + 17] = 5;
+  big[100 * n + 3000] = -5;
+  writeFileSync(join(ctx.workspace, 'big_4096.npy'), writeNpy([n, n], big, 'float32'));
+  const opened = Date.now();
+  await ctx.quickOpen('big_4096.npy');
+  const bigView = await ctx.webview();
+  await bigView.locator('#transform', { hasText: '4096×4096' }).waitFor({ timeout: 30_000 });
+  ctx.log(`4096×4096 shown ${Date.now() - opened} ms after Quick Open; webview timings (ms since start):`,
+    JSON.stringify(await bigView.locator('body').evaluate(() => (window as any).recurrentLensTimings)));
+  await bigView.locator('#downsample-note:not([hidden])').waitFor({ timeout: 10_000 });
+  assert.match(await bigView.locator('#downsample-note').innerText(), /largest-magnitude value of a \d+×\d+ block/);
+  const [r1, g1, b1] = await pixelAt(bigView, 4000, 17);
+  assert.ok(r1 - b1 > 40, `isolated +5 at (4000, 17) visible when downsampled, got rgb(${r1},${g1},${b1})`);
+  const [r2, g2, b2] = await pixelAt(bigView, 100, 3000);
+  assert.ok(b2 - r2 > 40, `isolated −5 at (100, 3000) visible when downsampled, got rgb(${r2},${g2},${b2})`);
+  // Zoom in with the wheel until every cell has its own pixel: the note goes away.
+  await bigView.locator('#heatmap').hover();
+  for (let i = 0; i < 12; i++) await ctx.page.mouse.wheel(0, -400);
+  await bigView.locator('#downsample-note[hidden]').waitFor({ state: 'attached', timeout: 10_000 });
+  await ctx.screenshot('big-zoomed');
 
   // A corrupt file: one readable line naming the file and the problem.
   await ctx.quickOpen('truncated.npy');

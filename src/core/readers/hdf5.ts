@@ -18,6 +18,11 @@
  *   anything is allocated (also inside the wasm heap). Large datasets are read in blocks so that the wasm
  *   heap, which never shrinks, stays small.
  * - External links are never followed (they could make HDF5 open any file on the host); soft links are skipped.
+ * - Fuzzing corrupt files found two HDF5 paths that misbehave: reading variable-length strings from a corrupt
+ *   global heap loops forever, and converting a big-endian dataset whose datatype message is corrupt writes out
+ *   of bounds. Keras writes neither (its name lists are fixed-length strings, its data little-endian), so
+ *   variable-length attributes are ignored and big-endian datasets refused. Should the wasm module still trap,
+ *   later calls report that instead of trusting it.
  */
 import fs from 'node:fs';
 import * as os from 'node:os';
@@ -178,6 +183,9 @@ const nodeFs = fs as unknown as { writeSync: WriteSync };
  * `output.text` instead of the terminal. `fn` must be synchronous, so nothing else can write meanwhile.
  */
 function captureOutput<T>(output: { text: string }, fn: () => T): T {
+  // Create the stdio streams first: Node builds them lazily, and the file-backed kind loads a module that keeps
+  // whatever `fs.writeSync` is current at that moment, which must not be the stand-in below.
+  const streams = [process.stdout, process.stderr];
   const original = nodeFs.writeSync;
   nodeFs.writeSync = function (this: unknown, fd, buffer, offset, length, position) {
     if (fd !== 1 && fd !== 2) return original.call(this, fd, buffer, offset, length, position);
@@ -196,7 +204,6 @@ function captureOutput<T>(output: { text: string }, fn: () => T): T {
     return written;
   };
   // The Emscripten runtime also warns through console.error (e.g. about invalid UTF-8 in corrupt names).
-  const streams = [process.stdout, process.stderr];
   const writes = streams.map((s) => Object.getOwnPropertyDescriptor(s, 'write'));
   for (const s of streams) {
     s.write = ((chunk: unknown, ...rest: unknown[]) => {
@@ -333,40 +340,30 @@ class Reader {
   }
 
   /**
-   * A string or string-array attribute, read without h5wasm's high-level `get_attribute`: that one ignores
-   * H5Aread's status and then frees whatever pointers a failed variable-length read left behind, which aborts
-   * the wasm module on a corrupt file. Here the buffer is zeroed first and pointers are used only after a
-   * successful read. Undefined when the attribute is not a string list or cannot be read.
+   * A fixed-length string or string-array attribute (how Keras writes `layer_names` and `weight_names`: numpy
+   * arrays of bytes). Variable-length strings are left alone: they live in HDF5's global heap, and a corrupt
+   * global heap makes H5Aread loop forever (found by fuzzing; h5wasm's `get_attribute` would also free the
+   * garbage pointers a failed read leaves, which aborts the wasm module). Undefined when absent or unreadable.
    */
   private readStrings(obj: string, name: string): string[] | undefined {
     const M = this.M;
     const meta = this.call(() => M.get_attribute_metadata(this.fileId, obj, name), `cannot read attribute "${name}"`);
-    if (meta.type !== H5T_STRING || !meta.shape) return undefined;
+    if (meta.type !== H5T_STRING || meta.vlen || !meta.shape) return undefined;
     const count = meta.total_size;
     const nbytes = meta.size * count;
-    if (!Number.isSafeInteger(nbytes) || nbytes > this.fileSize + 64) return undefined;
+    if (!Number.isSafeInteger(nbytes) || nbytes > this.fileSize) return undefined;
     if (count === 0) return [];
     const ptr = M._malloc(nbytes);
     if (!ptr) return undefined;
-    M.HEAPU8.fill(0, ptr, ptr + nbytes);
-    let ok = false;
     try {
-      ok = this.call(() => M.get_attribute_data(this.fileId, obj, name, BigInt(ptr)), `cannot read attribute "${name}"`) >= 0;
-      if (!ok) return undefined;
+      const status = this.call(() => M.get_attribute_data(this.fileId, obj, name, BigInt(ptr)), `cannot read attribute "${name}"`);
+      if (status < 0) return undefined;
       const heap = M.HEAPU8;
       const decoder = new TextDecoder('utf-8');
       const out: string[] = [];
       for (let i = 0; i < count; i++) {
-        let start: number;
-        let limit: number;
-        if (meta.vlen) {
-          start = new DataView(heap.buffer, heap.byteOffset + ptr + 4 * i, 4).getUint32(0, true);
-          if (start === 0 || start >= heap.length) return undefined;
-          limit = Math.min(heap.length, start + 65536);
-        } else {
-          start = ptr + i * meta.size;
-          limit = start + meta.size;
-        }
+        const start = ptr + i * meta.size;
+        const limit = start + meta.size;
         let end = heap.indexOf(0, start);
         if (end < 0 || end > limit) end = limit;
         const text = decoder.decode(heap.subarray(start, end));
@@ -374,7 +371,6 @@ class Reader {
       }
       return out;
     } finally {
-      if (ok && meta.vlen) this.call(() => M.reclaim_vlen_memory(this.fileId, obj, name, BigInt(ptr)), `cannot read attribute "${name}"`);
       M._free(ptr);
     }
   }
@@ -384,6 +380,12 @@ class Reader {
     const meta = this.call(() => this.M.get_dataset_metadata(this.fileId, abs), `dataset "${p}" cannot be read`);
     const dtype = dtypeOf(meta);
     if (!dtype || !meta.shape) return undefined; // strings, compounds, references, null dataspaces…
+    if (!meta.littleEndian && meta.size > 1) {
+      // h5wasm would have HDF5 convert to little-endian, and HDF5's soft conversion trusts the stored bit offset
+      // and precision: a corrupt datatype message makes it write outside the buffer (found by fuzzing), which
+      // can silently corrupt the wasm heap. Keras only writes little-endian files.
+      throw new FormatError(`dataset "${p}" is stored big-endian, which is not supported`);
+    }
     const size = meta.size;
     const filters = this.call(() => this.M.get_dataset_filters(this.fileId, abs), `dataset "${p}" cannot be read`);
     const filtered = Array.isArray(filters) && filters.length > 0;
