@@ -37,7 +37,9 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
   private constructor(private readonly context: vscode.ExtensionContext, private readonly worker: WorkerClient) {}
 
   async openInInspector(uri?: vscode.Uri): Promise<void> {
-    uri ??= vscode.window.activeTextEditor?.document.uri;
+    // From the palette: the active tab's file (binary files like .h5 open in a placeholder, not a text editor).
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    uri ??= input && typeof input === 'object' && 'uri' in input && input.uri instanceof vscode.Uri ? input.uri : undefined;
     if (!uri || !SUPPORTED.test(uri.path)) {
       const picked = await vscode.window.showOpenDialog({
         canSelectMany: false,

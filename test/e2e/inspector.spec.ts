@@ -65,6 +65,26 @@ export default async function inspector(ctx: SpecContext): Promise<void> {
   await ctx.page.keyboard.press('ArrowDown');
   await view.locator('#readout', { hasText: 'row 1, col 0' }).waitFor({ timeout: 5_000 });
 
+  // The paper's Keras checkpoint through the palette command: shown transposed (W = Rᵀ), the UI says so.
+  await ctx.quickOpen('keras_copy_chain.h5');
+  await ctx.runCommand('Recurrent Lens: Open in Matrix Inspector');
+  const keras = await ctx.webview();
+  await keras.locator(`tr.selected[data-name="${CHAIN_NAME}"]`).waitFor({ timeout: 30_000 });
+  assert.match(await keras.locator('#transform').innerText(), /transposed: stored in Keras\/TF\.js row convention \(h = h R\), shown as W = Rᵀ/);
+  await keras.locator('#heatmap').evaluate(() => new Promise(requestAnimationFrame));
+  const [kr, kg, kb] = await pixelAt(keras, 7, 6);
+  assert.ok(kr - kb > 40 && kr - kg > 40, `Keras chain W[7][6] red after transposing, got rgb(${kr},${kg},${kb})`);
+  const [zr, zg, zb] = await pixelAt(keras, 6, 7);
+  assert.ok(Math.max(zr, zg, zb) - Math.min(zr, zg, zb) <= 12, `W[6][7] = 0 neutral, got rgb(${zr},${zg},${zb})`);
+  await ctx.screenshot('keras');
+
+  // TF.js model.json opens as text; the command shows its weights instead.
+  await ctx.quickOpen('model.json');
+  await ctx.runCommand('Recurrent Lens: Open in Matrix Inspector');
+  const tfjs = await ctx.webview();
+  await tfjs.locator('tr.selected[data-name="simple_rnn_1/recurrent_kernel"]').waitFor({ timeout: 30_000 });
+  assert.match(await tfjs.locator('header').innerText(), /tfjs/);
+
   // PyTorch LSTM language model: recurrent matrices first, gates named.
   await ctx.quickOpen('torch_awd_lstm_model.pt');
   const lstm = await ctx.webview();

@@ -49,4 +49,39 @@ describe('Recurrent Lens extension', () => {
     assert.equal(input.viewType, VIEW_TYPE);
     assert.equal(input.uri.toString(), uri.toString());
   });
+
+  for (const [file, viewType] of [
+    ['keras_copy_chain.h5', 'recurrentLens.inspector.optional'],
+    ['tfjs_copy_chain/model.json', 'recurrentLens.inspector.optional'],
+    ['torch_rnn_legacy.pt', VIEW_TYPE],
+    ['rnn.safetensors', VIEW_TYPE],
+  ] as const) {
+    it(`opens ${file} with ${viewType}`, async () => {
+      const uri = workspaceFile(file);
+      await vscode.commands.executeCommand('vscode.openWith', uri, viewType);
+      const input = await waitFor(`a custom editor tab for ${file}`, () => {
+        const i = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+        return i instanceof vscode.TabInputCustom && i.uri.toString() === uri.toString() ? i : undefined;
+      });
+      assert.equal(input.viewType, viewType);
+    });
+  }
+
+  it('contributes the inspector for checkpoints by default and for .h5/model.json through Open With', () => {
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
+    const editors = pkg.contributes.customEditors as { viewType: string; priority: string; selector: { filenamePattern: string }[] }[];
+    const byType = new Map(editors.map((e) => [e.viewType, e]));
+    assert.equal(byType.get(VIEW_TYPE)?.priority, 'default');
+    assert.deepEqual(byType.get(VIEW_TYPE)?.selector.map((s) => s.filenamePattern), ['*.npy', '*.npz', '*.safetensors', '*.pt', '*.pth']);
+    assert.equal(byType.get('recurrentLens.inspector.optional')?.priority, 'option');
+    assert.deepEqual(byType.get('recurrentLens.inspector.optional')?.selector.map((s) => s.filenamePattern),
+      ['*.h5', '*.hdf5', '*.keras', 'model.json']);
+  });
+
+  it('has settings with defaults', () => {
+    const cfg = vscode.workspace.getConfiguration('recurrentLens');
+    assert.equal(cfg.get('heatmap.colormap'), 'diverging');
+    assert.equal(cfg.get('heatmap.symmetricDomain'), true);
+    assert.equal(cfg.get('maxFileSizeMB'), 2048);
+  });
 });
