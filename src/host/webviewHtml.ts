@@ -9,7 +9,10 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-/** The HTML shell of a webview bundle: strict CSP with a nonce, theme colours from VS Code. */
+/**
+ * The HTML shell of a webview bundle: strict CSP with a nonce, theme colours from VS Code. The `csp-nonce` meta
+ * lets the toolkit's design system (FAST) insert its style elements under that nonce.
+ */
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bundle: string, title: string): string {
   const nonce = randomBytes(16).toString('base64');
   const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', name));
@@ -25,6 +28,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, b
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta property="csp-nonce" content="${nonce}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${asset(`${bundle}.css`)}">
 <title>${escapeHtml(title)}</title>

@@ -20,7 +20,7 @@ async function pixelAt(view: FrameLocator, row: number, col: number): Promise<[n
     const hm = (window as any).recurrentLensHeatmap;
     const { x, y } = hm.cellCenter(r, c);
     const dpr = canvas.width / canvas.clientWidth;
-    const d = canvas.getContext('2d')!.getImageData(Math.round(x * dpr), Math.round(y * dpr), 1, 1).data;
+    const d = canvas.getContext('2d')!.getImageData(Math.floor(x * dpr), Math.floor(y * dpr), 1, 1).data;
     return [d[0], d[1], d[2]] as [number, number, number];
   }, [row, col]);
 }
@@ -121,10 +121,13 @@ export default async function inspector(ctx: SpecContext): Promise<void> {
     JSON.stringify(await bigView.locator('body').evaluate(() => (window as any).recurrentLensTimings)));
   await bigView.locator('#downsample-note:not([hidden])').waitFor({ timeout: 10_000 });
   assert.match(await bigView.locator('#downsample-note').innerText(), /largest-magnitude value of a \d+×\d+ block/);
-  const [r1, g1, b1] = await pixelAt(bigView, 4000, 17);
-  assert.ok(r1 - b1 > 40, `isolated +5 at (4000, 17) visible when downsampled, got rgb(${r1},${g1},${b1})`);
-  const [r2, g2, b2] = await pixelAt(bigView, 100, 3000);
-  assert.ok(b2 - r2 > 40, `isolated −5 at (100, 3000) visible when downsampled, got rgb(${r2},${g2},${b2})`);
+  // Each pixel now shows a block; sample the centre of the block holding each lone value.
+  const step = Number(/of a (\d+)×/.exec(await bigView.locator('#downsample-note').innerText())![1]);
+  const blockCentre = (i: number) => Math.floor(i / step) * step + step / 2;
+  const [r1, g1, b1] = await pixelAt(bigView, blockCentre(4000), blockCentre(17));
+  assert.ok(r1 - b1 > 40, `isolated +5 at (4000, 17) visible when downsampled ×${step}, got rgb(${r1},${g1},${b1})`);
+  const [r2, g2, b2] = await pixelAt(bigView, blockCentre(100), blockCentre(3000));
+  assert.ok(b2 - r2 > 40, `isolated −5 at (100, 3000) visible when downsampled ×${step}, got rgb(${r2},${g2},${b2})`);
   // Zoom in with the wheel until every cell has its own pixel: the note goes away.
   await bigView.locator('#heatmap').hover();
   for (let i = 0; i < 12; i++) await ctx.page.mouse.wheel(0, -400);

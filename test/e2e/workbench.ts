@@ -117,7 +117,9 @@ export async function runCommand(
       if (opts.execute === false) {
         await closeQuickInput(page);
       } else {
-        await found.click();
+        // Enter on the focused row: a click can miss while the list re-renders (row "not visible").
+        if ((await found.getAttribute('class'))?.includes('focused')) await page.keyboard.press('Enter');
+        else await found.click({ force: true });
         await page.mouse.move(0, 0); // no hover tooltip left over the editor
         await quickInput(page).waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
       }

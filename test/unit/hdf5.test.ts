@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import type * as Assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,6 +11,11 @@ const FIXTURES = path.join(__dirname, '../../../test/fixtures');
 const fixture = (...p: string[]) => path.join(FIXTURES, ...p);
 
 interface Expected { shape: number[]; dtype: string; first: number | null; sum: number }
+
+// node:test and node:assert are loaded only when running the tests, not in the child process below: both create
+// or prepare process.stdout on import, and the child must start without that, as the CLI does, to check that
+// reading HDF5 leaves a lazily created, file-backed stdout working.
+let assert: typeof Assert;
 
 async function read(file: string): Promise<Tensor[]> {
   const buf = fs.readFileSync(file);
@@ -95,11 +99,18 @@ async function child(resultFile: string): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.writeFileSync(resultFile, JSON.stringify(outcome));
   }
+  // Whatever the reader did to capture HDF5's output must leave the process's own output working.
+  console.log('child stdout');
+  console.error('child stderr');
 }
 
 if (process.env.RL_HDF5_FUZZ_RESULT) {
   void child(process.env.RL_HDF5_FUZZ_RESULT);
 } else {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  assert = require('node:assert/strict') as typeof Assert;
+  const { test } = require('node:test') as typeof import('node:test');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const manifest = JSON.parse(fs.readFileSync(fixture('MANIFEST.json'), 'utf8'));
   const generated = JSON.parse(fs.readFileSync(fixture('generated', 'hdf5_expected.json'), 'utf8'));
 
@@ -168,29 +179,47 @@ if (process.env.RL_HDF5_FUZZ_RESULT) {
     await rejectsFormat(read(fixture('weights.npz')), /^zip archive has no model\.weights\.h5/);
     await rejectsFormat(readKerasHdf5('x.keras', new Uint8Array([0x50, 0x4b, 3, 4, 0, 0, 0])), /^not a valid zip archive/);
     await rejectsFormat(readKerasHdf5('x.h5', new Uint8Array(0)), /^not an HDF5 file/);
+    const keras3 = fs.readFileSync(fixture('generated', 'keras3_copy_chain.keras'));
+    await rejectsFormat(readKerasHdf5('x.keras', new Uint8Array(keras3.subarray(0, keras3.length - 30))), /^not a valid zip archive/);
   });
 
-  test('corrupted files: only FormatErrors, nothing printed to stdout or stderr, the module keeps working', () => {
-    const resultFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rl-h5-result-')), 'result.json');
-    const r = spawnSync(process.execPath, [__filename], {
-      env: { ...process.env, RL_HDF5_FUZZ_RESULT: resultFile },
-      encoding: 'utf8',
-      timeout: 120_000,
+  for (const via of ['pipes', 'files'] as const) {
+    test(`corrupted files: only FormatErrors, nothing printed, the module keeps working (stdio to ${via})`, () => {
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-h5-result-'));
+      const resultFile = path.join(tmp, 'result.json');
+      let stdout: string;
+      let stderr: string;
+      let status: number | null;
+      const env = { ...process.env, RL_HDF5_FUZZ_RESULT: resultFile };
+      if (via === 'pipes') {
+        const r = spawnSync(process.execPath, [__filename], { env, encoding: 'utf8', timeout: 120_000 });
+        ({ stdout, stderr, status } = r);
+      } else {
+        // File-backed stdio takes another path in Node (SyncWriteStream over fs.writeSync).
+        const out = fs.openSync(path.join(tmp, 'out.txt'), 'w');
+        const err = fs.openSync(path.join(tmp, 'err.txt'), 'w');
+        const r = spawnSync(process.execPath, [__filename], { env, stdio: ['ignore', out, err], timeout: 120_000 });
+        fs.closeSync(out);
+        fs.closeSync(err);
+        status = r.status;
+        stdout = fs.readFileSync(path.join(tmp, 'out.txt'), 'utf8');
+        stderr = fs.readFileSync(path.join(tmp, 'err.txt'), 'utf8');
+      }
+      const outcome = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
+      fs.rmSync(tmp, { recursive: true, force: true });
+      assert.equal(status, 0, stderr);
+      assert.equal(stdout, 'child stdout\n', 'stdout: only what the child printed itself');
+      assert.equal(stderr, 'child stderr\n', 'stderr: only what the child printed itself');
+      assert.deepEqual(outcome.other, [], 'errors other than FormatError');
+      assert.equal(outcome.formatErrors + outcome.read, 301);
+      assert.ok(outcome.formatErrors >= 30, `truncated copies fail (${outcome.formatErrors} FormatErrors)`);
+      assert.deepEqual(outcome.final, [
+        'model_weights/simple_rnn_1/simple_rnn_1/kernel:0 0',
+        `model_weights/simple_rnn_1/simple_rnn_1/recurrent_kernel:0 ${Math.fround(1.02)}`,
+        'model_weights/simple_rnn_1/simple_rnn_1/bias:0 0',
+        'model_weights/dense_1/dense_1/kernel:0 -0.09222958981990814',
+        'model_weights/dense_1/dense_1/bias:0 0',
+      ]);
     });
-    const outcome = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
-    fs.rmSync(path.dirname(resultFile), { recursive: true, force: true });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, '', 'stdout');
-    assert.equal(r.stderr, '', 'stderr');
-    assert.deepEqual(outcome.other, [], 'errors other than FormatError');
-    assert.equal(outcome.formatErrors + outcome.read, 301);
-    assert.ok(outcome.formatErrors >= 30, `truncated copies fail (${outcome.formatErrors} FormatErrors)`);
-    assert.deepEqual(outcome.final, [
-      'model_weights/simple_rnn_1/simple_rnn_1/kernel:0 0',
-      `model_weights/simple_rnn_1/simple_rnn_1/recurrent_kernel:0 ${Math.fround(1.02)}`,
-      'model_weights/simple_rnn_1/simple_rnn_1/bias:0 0',
-      'model_weights/dense_1/dense_1/kernel:0 -0.09222958981990814',
-      'model_weights/dense_1/dense_1/bias:0 0',
-    ]);
-  });
+  }
 }

@@ -197,6 +197,7 @@ test('bad JSON and manifests that are not TF.js are FormatErrors naming the prob
     [{ weightsManifest: {} }, /^weightsManifest is not a list$/],
     [{ weightsManifest: [{ paths: 'x.bin', weights: [] }] }, /^weightsManifest\[0\]\.paths must be a list of file names$/],
     [{ weightsManifest: [{ paths: ['x.bin'], weights: [{ name: 'w', shape: [2], dtype: 'float64' }] }] }, /^weight "w" has unsupported dtype "float64"$/],
+    [{ weightsManifest: [{ paths: ['x.bin'], weights: [{ name: 'w', shape: [2], dtype: 'toString' }] }] }, /^weight "w" has unsupported dtype "toString"$/],
     [{ weightsManifest: [{ paths: ['x.bin'], weights: [{ name: 'w', shape: [-2], dtype: 'float32' }] }] }, /^weight "w" has an invalid shape \[-2\]$/],
     [{ weightsManifest: [{ paths: ['x.bin'], weights: [{ name: 'w', shape: [2], dtype: 'float32', quantization: { dtype: 'uint8' } }] }] }, /^weight "w" is quantized to uint8 without a numeric scale and min$/],
     [{ weightsManifest: [{ paths: ['x.bin'], weights: [{ name: 'w', shape: [2], dtype: 'float32', quantization: { dtype: 'int4' } }] }] }, /^weight "w" has an unsupported quantization "int4"/],

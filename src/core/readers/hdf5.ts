@@ -112,7 +112,8 @@ async function readKeras3Zip(bytes: Uint8Array): Promise<Tensor[]> {
     await fs.promises.writeFile(tmp, inner, { mode: 0o600 });
     return readWithH5wasm(module, tmp, inner.length);
   } finally {
-    await fs.promises.rm(dir, { recursive: true, force: true });
+    // Best effort: a failure to clean up (e.g. a file still locked on Windows) must not hide the result.
+    await fs.promises.rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

@@ -89,7 +89,7 @@ function checkSpec(w: unknown, where: string): WeightSpec {
   let quantization: Quantization | undefined;
   if (w.quantization !== undefined && w.quantization !== null) {
     const q = w.quantization;
-    if (!isObject(q) || typeof q.dtype !== 'string' || !(q.dtype in QUANT_BYTES)) {
+    if (!isObject(q) || typeof q.dtype !== 'string' || !Object.hasOwn(QUANT_BYTES, q.dtype)) {
       const qd = isObject(q) ? String(q.dtype) : String(q);
       throw new FormatError(`${label} has an unsupported quantization "${qd}" (expected uint8, uint16 or float16)`);
     }
@@ -107,7 +107,7 @@ function checkSpec(w: unknown, where: string): WeightSpec {
     : isObject(w.quantization) && typeof w.quantization.original_dtype === 'string' ? w.quantization.original_dtype
       : undefined;
   if (dtype === undefined) throw new FormatError(`${label} has no dtype`);
-  if (!(dtype in PLAIN_BYTES) && dtype !== 'string') throw new FormatError(`${label} has unsupported dtype "${dtype}"`);
+  if (!Object.hasOwn(PLAIN_BYTES, dtype) && dtype !== 'string') throw new FormatError(`${label} has unsupported dtype "${dtype}"`);
   if (quantization) {
     const ok = quantization.dtype === 'float16' ? dtype === 'float32' : dtype === 'float32' || dtype === 'int32';
     if (!ok) throw new FormatError(`${label}: ${quantization.dtype} quantization of ${dtype} weights is not defined`);
