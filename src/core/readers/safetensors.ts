@@ -28,9 +28,10 @@ export function parseSafetensors(bytes: Uint8Array): Tensor[] {
   if (bytes.length === 0) throw new FormatError('file is empty');
   if (bytes.length < 8) throw new FormatError('truncated header: file is shorter than the 8-byte header length');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = Number(dv.getBigUint64(0, true));
+  const declared = dv.getBigUint64(0, true);
+  const headerLen = Number(declared);
   if (headerLen > MAX_HEADER_BYTES) {
-    throw new FormatError(`header length ${headerLen} is implausibly large (limit ${formatBytes(MAX_HEADER_BYTES)}, file is ${formatBytes(bytes.length)})`);
+    throw new FormatError(`header length ${declared} is implausibly large (limit ${formatBytes(MAX_HEADER_BYTES)}, file is ${formatBytes(bytes.length)})`);
   }
   if (8 + headerLen > bytes.length) {
     throw new FormatError(`truncated header: declares ${headerLen} bytes but only ${bytes.length - 8} follow`);
