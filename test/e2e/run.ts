@@ -106,7 +106,7 @@ async function step<T>(name: string, f: () => Promise<T> | T): Promise<T> {
 
 /** vsce package into the run folder; checks the .vscodeignore allow-list kept the package small. */
 function packageVsix(out: string): void {
-  const r = spawnSync('npx', ['--no-install', 'vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out], {
+  const r = spawnSync('npx', ['--no-install', 'vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     timeout: 120_000,
