@@ -99,37 +99,44 @@ export async function runCommand(
   opts: { execute?: boolean; timeoutMs?: number } = {},
 ): Promise<void> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  let lastError: unknown;
   for (let attempt = 1; ; attempt++) {
-    await closeQuickInput(page);
-    await page.keyboard.press('F1');
-    await quickInputBox(page).waitFor({ state: 'visible', timeout: 10_000 });
-    await quickInputBox(page).fill(`>${title}`);
-    const row = page
-      .locator('.quick-input-list .monaco-list-row')
-      .filter({ has: page.locator('.label-name', { hasText: title }) })
-      .first();
-    const plain = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    const found = await Promise.race([
-      row.waitFor({ state: 'visible', timeout: 2_000 }).then(() => row),
-      plain.waitFor({ state: 'visible', timeout: 2_000 }).then(() => plain),
-    ]).catch(() => undefined);
-    if (found) {
-      if (opts.execute === false) {
-        await closeQuickInput(page);
-      } else {
-        // Enter on the focused row: a click can miss while the list re-renders (row "not visible").
-        if ((await found.getAttribute('class'))?.includes('focused')) await page.keyboard.press('Enter');
-        else await found.click({ force: true });
-        await page.mouse.move(0, 0); // no hover tooltip left over the editor
-        await quickInput(page).waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
+    try {
+      await closeQuickInput(page);
+      await page.keyboard.press('F1');
+      await quickInputBox(page).waitFor({ state: 'visible', timeout: 5_000 });
+      await quickInputBox(page).fill(`>${title}`, { timeout: 5_000 });
+      const row = page
+        .locator('.quick-input-list .monaco-list-row')
+        .filter({ has: page.locator('.label-name', { hasText: title }) })
+        .first();
+      const plain = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      const found = await Promise.race([
+        row.waitFor({ state: 'visible', timeout: 2_000 }).then(() => row),
+        plain.waitFor({ state: 'visible', timeout: 2_000 }).then(() => plain),
+      ]).catch(() => undefined);
+      if (found) {
+        if (opts.execute === false) {
+          await closeQuickInput(page);
+        } else {
+          // Enter on the focused row: a click can miss while the list re-renders (row "not visible").
+          if ((await found.getAttribute('class', { timeout: 2_000 }))?.includes('focused')) await page.keyboard.press('Enter');
+          else await found.click({ force: true, timeout: 5_000 });
+          await page.mouse.move(0, 0); // no hover tooltip left over the editor
+          await quickInput(page).waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
+        }
+        return;
       }
-      return;
+    } catch (err) {
+      // Focus can move while the palette opens (an editor or webview finishing its load closes it): retry.
+      lastError = err;
     }
     if (Date.now() > deadline) {
       const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
       await closeQuickInput(page);
       throw new Error(
-        `command "${title}" not found in the palette after ${attempt} attempts; rows: ${JSON.stringify(rows.slice(0, 10))}`,
+        `command "${title}" not run from the palette after ${attempt} attempts; rows: ${JSON.stringify(rows.slice(0, 10))}` +
+          (lastError ? `; last error: ${String((lastError as Error).message ?? lastError).split('\n')[0]}` : ''),
       );
     }
   }
@@ -138,25 +145,31 @@ export async function runCommand(
 /** Opens a workspace file with Quick Open (Ctrl+P), retrying until the file index lists it. */
 export async function quickOpen(page: Page, fileName: string, opts: { timeoutMs?: number } = {}): Promise<void> {
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let lastError: unknown;
   for (;;) {
-    await closeQuickInput(page);
-    await page.keyboard.press('Control+P');
-    await quickInputBox(page).waitFor({ state: 'visible', timeout: 10_000 });
-    await quickInputBox(page).fill(fileName);
-    const row = page
-      .locator('.quick-input-list .monaco-list-row')
-      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(fileName)}$`) }) })
-      .first();
-    if (await row.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false)) {
-      await row.click();
-      await page.mouse.move(0, 0); // no hover tooltip left over the editor
-      await quickInput(page).waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
-      return;
+    try {
+      await closeQuickInput(page);
+      await page.keyboard.press('Control+P');
+      await quickInputBox(page).waitFor({ state: 'visible', timeout: 5_000 });
+      await quickInputBox(page).fill(fileName, { timeout: 5_000 });
+      const row = page
+        .locator('.quick-input-list .monaco-list-row')
+        .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(fileName)}$`) }) })
+        .first();
+      if (await row.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false)) {
+        await row.click({ timeout: 5_000 });
+        await page.mouse.move(0, 0); // no hover tooltip left over the editor
+        await quickInput(page).waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
+        return;
+      }
+    } catch (err) {
+      lastError = err; // focus moved while Quick Open was open: retry
     }
     if (Date.now() > deadline) {
       const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
       await closeQuickInput(page);
-      throw new Error(`Quick Open did not list "${fileName}"; rows: ${JSON.stringify(rows.slice(0, 10))}`);
+      throw new Error(`Quick Open did not open "${fileName}"; rows: ${JSON.stringify(rows.slice(0, 10))}` +
+        (lastError ? `; last error: ${String((lastError as Error).message ?? lastError).split('\n')[0]}` : ''));
     }
   }
 }
