@@ -183,6 +183,17 @@ if (process.env.RL_HDF5_FUZZ_RESULT) {
     await rejectsFormat(readKerasHdf5('x.keras', new Uint8Array(keras3.subarray(0, keras3.length - 30))), /^not a valid zip archive/);
   });
 
+  test('Keras 3 .keras zip: model.weights.h5 is CRC-checked, and zip errors say so', async () => {
+    const keras3 = new Uint8Array(fs.readFileSync(fixture('generated', 'keras3_copy_chain.keras')));
+    const corrupt = keras3.slice();
+    corrupt[1300] ^= 0x20; // inside model.weights.h5's deflated data (its local header is at 209)
+    await rejectsFormat(readKerasHdf5('x.keras', corrupt), /^model\.weights\.h5: (CRC-32 mismatch|corrupt deflate data|inflated to)/);
+    const slip = keras3.slice();
+    const name = Buffer.from(slip).lastIndexOf('metadata.json'); // in the central directory
+    slip.set(new TextEncoder().encode('../etadata.js'), name);
+    await rejectsFormat(readKerasHdf5('x.keras', slip), /^not a valid zip archive \(unsafe entry name \.\.\/etadata\.js\)$/);
+  });
+
   for (const via of ['pipes', 'files'] as const) {
     test(`corrupted files: only FormatErrors, nothing printed, the module keeps working (stdio to ${via})`, () => {
       const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-h5-result-'));

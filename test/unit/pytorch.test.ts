@@ -289,6 +289,14 @@ test('bad/truncated.pt is a FormatError', () => {
   assertFormatError(() => parsePytorch(fixture('bad/truncated.pt')), /^truncated zip archive/);
 });
 
+test('zip members are CRC-checked: a flipped storage byte is an error, not a wrong number', () => {
+  const zip = oneTensorZip([1, 2, 3, 4], [2, 2], [2, 1]);
+  const at = Buffer.from(zip).indexOf(Buffer.from(f32([1, 2, 3, 4])));
+  assert.ok(at > 0);
+  zip[at + 5] ^= 1;
+  assertFormatError(() => parsePytorch(zip), /^archive\/data\/0: CRC-32 mismatch \(corrupt archive\)$/);
+});
+
 test('dangerous globals are refused however they are reached', () => {
   const cases: Array<[Uint8Array, RegExp]> = [
     // STACK_GLOBAL builtins.eval

@@ -27,9 +27,9 @@
 import fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { unzipSync } from 'fflate';
 import { decodeElements } from '../dtype';
 import { checkShape, DType, elementCount, FormatError, formatBytes, Tensor } from '../tensor';
+import { listZip, readZipEntry, ZipEntry } from './zip';
 
 type H5Lib = typeof import('h5wasm/node');
 type H5Module = H5Lib['Module'];
@@ -37,8 +37,6 @@ type H5Metadata = ReturnType<H5Module['get_dataset_metadata']>;
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
-/** Largest `model.weights.h5` we extract from a `.keras` zip. */
-const MAX_EXTRACTED_BYTES = 2 ** 31 - 1;
 /** Deflate cannot expand data by more than about 1032:1; filtered (compressed) datasets get that allowance. */
 const MAX_FILTER_EXPANSION = 1032;
 /** Datasets larger than this are read in blocks of rows, so the wasm heap stays this small. */
@@ -79,30 +77,21 @@ export async function readKerasHdf5(file: string, bytes: Uint8Array): Promise<Te
 }
 
 async function readKeras3Zip(bytes: Uint8Array): Promise<Tensor[]> {
-  let inner: Uint8Array | undefined;
-  let names: string[] = [];
+  let entries: ZipEntry[];
   try {
-    const files = unzipSync(bytes, {
-      filter: (f) => {
-        names.push(f.name);
-        if (f.name !== 'model.weights.h5') return false;
-        if (f.originalSize > MAX_EXTRACTED_BYTES) {
-          throw new FormatError(`model.weights.h5 inside the archive is ${formatBytes(f.originalSize)}, too large`);
-        }
-        return true;
-      },
-    });
-    inner = files['model.weights.h5'];
+    entries = listZip(bytes);
   } catch (err) {
-    if (err instanceof FormatError) throw err;
-    throw new FormatError(`not a valid zip archive (${oneLine(err).toLowerCase()})`);
+    if (err instanceof FormatError) throw new FormatError(`not a valid zip archive (${err.message})`);
+    throw err;
   }
-  if (!inner) {
-    names = names.slice(0, 5);
+  const entry = entries.find((e) => e.name === 'model.weights.h5');
+  if (!entry) {
+    const names = entries.slice(0, 5).map((e) => e.name);
     throw new FormatError(
       `zip archive has no model.weights.h5, so it is not a Keras 3 .keras file (it holds ${names.length ? names.join(', ') : 'nothing'})`,
     );
   }
+  const inner = readZipEntry(bytes, entry);
   checkSignature(inner, 'model.weights.h5 in the archive');
   const module = await loadH5wasm();
   // h5wasm/node reads only from the host file system: extract to a private temporary folder.

@@ -18,9 +18,9 @@
  *   REDUCE is refused, since in Python that runs arbitrary code.
  * A refusal is a `FormatError` "refused pickle global <module>.<name> (only tensor data is read)".
  */
-import { inflateSync } from 'fflate';
 import { decodeElements } from '../dtype';
 import { checkShape, DType, DTYPE_BYTES, FormatError, formatBytes, Tensor } from '../tensor';
+import { listZip, readZipEntry } from './zip';
 
 export interface PytorchResult {
   format: 'pytorch-zip' | 'pytorch-legacy';
@@ -44,8 +44,6 @@ const TOTAL_SLACK = 1024 ** 2;
 const PER_TENSOR_BUDGET = 64;
 /** Longest name component kept; longer dict keys are shortened. */
 const MAX_NAME_PART = 200;
-/** Largest zip member inflated. */
-const MAX_ENTRY_BYTES = 2 ** 31 - 1;
 
 const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e];
 const LEGACY_PROTOCOL_VERSION = 1001;
@@ -81,15 +79,19 @@ export function parsePytorch(bytes: Uint8Array, options: PytorchOptions = {}): P
 // Zip format
 
 function readZipCheckpoint(bytes: Uint8Array, options: PytorchOptions): Tensor[] {
-  const zip = new ZipReader(bytes);
+  const entries = new Map(listZip(bytes).map((e) => [e.name, e]));
+  const member = (name: string): Uint8Array | undefined => {
+    const e = entries.get(name);
+    return e && readZipEntry(bytes, e);
+  };
   // The folder is named after the saved file's stem (`archive/` when saved to a file object).
-  const pkls = zip.names().filter((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
+  const pkls = [...entries.keys()].filter((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
   if (pkls.length === 0) throw new FormatError('data.pkl not found in the zip');
   pkls.sort((a, b) => a.split('/').length - b.split('/').length);
   const prefix = pkls[0].slice(0, -'data.pkl'.length);
 
   let littleEndian = true;
-  const order = zip.get(prefix + 'byteorder');
+  const order = member(prefix + 'byteorder');
   if (order) {
     const text = latin1(order).trim();
     if (text !== 'little' && text !== 'big') throw new FormatError(`unknown byteorder "${text.slice(0, 20)}"`);
@@ -111,7 +113,7 @@ function readZipCheckpoint(bytes: Uint8Array, options: PytorchOptions): Tensor[]
     }
     const name = `${prefix}data/${key}`;
     const ref = new StorageRef(key, kind.dtype, kind.untyped, safeCount(numel, `storage ${key} size`), () => {
-      const data = zip.get(name);
+      const data = member(name);
       if (!data) throw new FormatError(`storage ${key} not found in the zip (${name})`);
       return data;
     });
@@ -119,148 +121,9 @@ function readZipCheckpoint(bytes: Uint8Array, options: PytorchOptions): Tensor[]
     return ref;
   };
 
-  const pkl = zip.get(pkls[0])!;
+  const pkl = member(pkls[0])!;
   const { value } = unpickle(pkl, 0, persistentLoad);
   return buildTensors(value, bytes.length, littleEndian, options);
-}
-
-interface ZipEntry {
-  name: string;
-  method: number;
-  flags: number;
-  compressedSize: number;
-  size: number;
-  localOffset: number;
-}
-
-/** A zip central-directory reader that checks every offset and size before using it; members are read lazily. */
-class ZipReader {
-  private readonly entries = new Map<string, ZipEntry>();
-  private readonly cache = new Map<string, Uint8Array>();
-  private readonly dv: DataView;
-
-  constructor(private readonly bytes: Uint8Array) {
-    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const len = bytes.length;
-    let eocd = -1;
-    for (let p = len - 22; p >= 0 && p >= len - 22 - 0xffff; p--) {
-      if (this.u32(p) === 0x06054b50) { eocd = p; break; }
-    }
-    if (eocd < 0) throw new FormatError('truncated zip archive (no end of central directory)');
-    let count = this.u16(eocd + 10);
-    let cdSize = this.u32(eocd + 12);
-    let cdOffset = this.u32(eocd + 16);
-    if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
-      const loc = eocd - 20;
-      if (loc < 0 || this.u32(loc) !== 0x07064b50) throw new FormatError('corrupt zip64 end of central directory');
-      const e64 = this.u64(loc + 8);
-      if (e64 + 56 > len || this.u32(e64) !== 0x06064b50) throw new FormatError('corrupt zip64 end of central directory');
-      count = this.u64(e64 + 32);
-      cdSize = this.u64(e64 + 40);
-      cdOffset = this.u64(e64 + 48);
-    }
-    if (cdOffset + cdSize > len) throw new FormatError('truncated zip archive (central directory out of range)');
-    if (count * 46 > cdSize) throw new FormatError(`corrupt zip central directory (${count} entries in ${cdSize} bytes)`);
-    let p = cdOffset;
-    const end = cdOffset + cdSize;
-    for (let i = 0; i < count; i++) {
-      if (p + 46 > end || this.u32(p) !== 0x02014b50) throw new FormatError('corrupt zip central directory');
-      const flags = this.u16(p + 8);
-      const method = this.u16(p + 10);
-      let compressedSize = this.u32(p + 20);
-      let size = this.u32(p + 24);
-      const nameLen = this.u16(p + 28);
-      const extraLen = this.u16(p + 30);
-      const commentLen = this.u16(p + 32);
-      let localOffset = this.u32(p + 42);
-      const next = p + 46 + nameLen + extraLen + commentLen;
-      if (next > end) throw new FormatError('corrupt zip central directory');
-      const name = new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + nameLen));
-      if (size === 0xffffffff || compressedSize === 0xffffffff || localOffset === 0xffffffff) {
-        // zip64 extra field: the saturated values follow in the order size, compressed size, offset.
-        let q = p + 46 + nameLen;
-        const qEnd = q + extraLen;
-        let found = false;
-        while (q + 4 <= qEnd) {
-          const id = this.u16(q);
-          const sz = this.u16(q + 2);
-          if (q + 4 + sz > qEnd) break;
-          if (id === 1) {
-            let r = q + 4;
-            const take = (): number => {
-              if (r + 8 > q + 4 + sz) throw new FormatError(`corrupt zip64 extra field for ${name}`);
-              const v = this.u64(r);
-              r += 8;
-              return v;
-            };
-            if (size === 0xffffffff) size = take();
-            if (compressedSize === 0xffffffff) compressedSize = take();
-            if (localOffset === 0xffffffff) localOffset = take();
-            found = true;
-            break;
-          }
-          q += 4 + sz;
-        }
-        if (!found) throw new FormatError(`corrupt zip64 extra field for ${name}`);
-      }
-      if (!this.entries.has(name)) this.entries.set(name, { name, method, flags, compressedSize, size, localOffset });
-      p = next;
-    }
-  }
-
-  names(): string[] {
-    return [...this.entries.keys()];
-  }
-
-  /** The member's bytes (a view for stored members), or undefined when there is no such member. */
-  get(name: string): Uint8Array | undefined {
-    const cached = this.cache.get(name);
-    if (cached) return cached;
-    const e = this.entries.get(name);
-    if (!e) return undefined;
-    const len = this.bytes.length;
-    const lo = e.localOffset;
-    if (lo + 30 > len || this.u32(lo) !== 0x04034b50) throw new FormatError(`corrupt zip: bad local header for ${name}`);
-    if (e.flags & 1) throw new FormatError(`zip member ${name} is encrypted`);
-    const start = lo + 30 + this.u16(lo + 26) + this.u16(lo + 28);
-    if (start + e.compressedSize > len) throw new FormatError(`truncated zip archive (${name} is cut short)`);
-    const raw = this.bytes.subarray(start, start + e.compressedSize);
-    let out: Uint8Array;
-    if (e.method === 0) {
-      if (e.size !== e.compressedSize) throw new FormatError(`corrupt zip: stored member ${name} has two sizes`);
-      out = raw;
-    } else if (e.method === 8) {
-      // Deflate cannot beat ~1032:1; larger claims are zip bombs or corruption.
-      if (e.size > MAX_ENTRY_BYTES || e.size > e.compressedSize * 1032 + 1024) {
-        throw new FormatError(`zip member ${name} declares an impossible size of ${formatBytes(e.size)}`);
-      }
-      try {
-        out = inflateSync(raw, { out: new Uint8Array(e.size) });
-      } catch (err) {
-        throw new FormatError(`corrupt compressed zip member ${name} (${err instanceof Error ? err.message : String(err)})`);
-      }
-      if (out.length !== e.size) throw new FormatError(`corrupt compressed zip member ${name} (wrong size)`);
-    } else {
-      throw new FormatError(`zip member ${name} uses unsupported compression method ${e.method}`);
-    }
-    this.cache.set(name, out);
-    return out;
-  }
-
-  private u16(p: number): number {
-    return p >= 0 && p + 2 <= this.bytes.length ? this.dv.getUint16(p, true) : 0;
-  }
-
-  private u32(p: number): number {
-    return p >= 0 && p + 4 <= this.bytes.length ? this.dv.getUint32(p, true) : 0;
-  }
-
-  private u64(p: number): number {
-    const lo = this.u32(p);
-    const hi = this.u32(p + 4);
-    if (hi >= 2 ** 21) throw new FormatError('corrupt zip: 64-bit size or offset out of range');
-    return hi * 2 ** 32 + lo;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
