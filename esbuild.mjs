@@ -45,7 +45,7 @@ const builds = [
     sourcemap: production ? false : 'inline',
     minify: production,
     logLevel: 'warning',
-    entryPoints: { inspector: 'webview/inspector.ts' },
+    entryPoints: { inspector: 'webview/inspector.ts', analysis: 'webview/analysis.ts' },
     outdir: 'dist/webview',
     loader: { '.css': 'css' },
   },
@@ -59,6 +59,7 @@ if (!production) {
     outbase: 'test',
     external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron'],
   });
+  builds.push({ ...node, entryPoints: testFiles('bench'), outdir: 'out/bench' });
 }
 
 // Stale files (e.g. source maps of a development build) must not reach the .vsix.

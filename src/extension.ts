@@ -1,8 +1,15 @@
 import * as vscode from 'vscode';
 import { InspectorProvider } from './editor/inspectorProvider';
+import { WorkerClient } from './host/workerClient';
+import { registerAnalysisCommands } from './panels/analysisCommands';
 
 export function activate(context: vscode.ExtensionContext): void {
-  InspectorProvider.register(context);
+  // Two worker threads: reading stays responsive while a long analysis runs.
+  const reader = new WorkerClient(context.extensionPath);
+  const analyst = new WorkerClient(context.extensionPath);
+  context.subscriptions.push({ dispose: () => reader.dispose() }, { dispose: () => analyst.dispose() });
+  const inspector = InspectorProvider.register(context, reader, analyst);
+  registerAnalysisCommands(context, analyst, inspector);
 }
 
 export function deactivate(): void {}

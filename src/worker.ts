@@ -6,10 +6,14 @@ import { parentPort } from 'node:worker_threads';
 import * as path from 'node:path';
 import { readCheckpoint, problemOf } from './core/readers';
 import { Checkpoint } from './core/tensor';
-import { matrixOf, summarizeTensors } from './core/inspect';
+import { matrixOf, squareMatrixOf, summarizeTensors } from './core/inspect';
 import { tensorStats } from './core/stats';
 import { overview } from './core/pyramid';
-import type { CheckpointSummary, MatrixPayload, WorkerRequest, WorkerResponse } from './shared/protocol';
+import { analyzeMatrix, CancelledError } from './core/analysis/analyze';
+import { AbortError } from './core/linalg/schur';
+import { makeInit } from './core/init/initializers';
+import type { AnalysisPayload } from './core/analysis/types';
+import type { CheckpointSummary, MatrixPayload, MatrixSource, WorkerRequest, WorkerResponse } from './shared/protocol';
 
 interface Opened {
   ckpt: Checkpoint;
@@ -60,6 +64,33 @@ async function matrix(file: string, req: Extract<WorkerRequest, { op: 'matrix' }
   };
 }
 
+/** The square matrix a source names, in column convention. */
+async function sourceMatrix(source: MatrixSource): Promise<{ W: Float64Array; n: number }> {
+  if (source.kind === 'init') return { W: makeInit(source.spec, source.n, source.seed), n: source.n };
+  const { ckpt } = cache.get(source.file) ?? (await open(source.file, Infinity));
+  return squareMatrixOf(ckpt, source.key.name, source.key.gate);
+}
+
+async function analyze(req: Extract<WorkerRequest, { op: 'analyze' }>): Promise<AnalysisPayload> {
+  const flag = req.cancel ? new Int32Array(req.cancel) : undefined;
+  const signal = { get aborted() { return flag !== undefined && Atomics.load(flag, 0) === 1; } };
+  const { W, n } = await sourceMatrix(req.source);
+  try {
+    return analyzeMatrix({ W, n, options: req.options, signal, seed: req.source.kind === 'init' ? req.source.seed : 0 });
+  } catch (err) {
+    if (err instanceof AbortError) throw new CancelledError();
+    throw err;
+  }
+}
+
+/** Typed arrays of a result, so they move to the host instead of being copied. */
+function buffersOf(result: AnalysisPayload): ArrayBuffer[] {
+  const arrays = [result.schurT, result.matrix, result.eigRe, result.eigIm, result.eigCondition, result.singularValues,
+    result.memory.J, result.transient, result.motif.offsets, result.motif.profile,
+    ...(result.pseudospectrum ? [result.pseudospectrum.re, result.pseudospectrum.im, result.pseudospectrum.sigmaMin] : [])];
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+}
+
 parentPort?.on('message', async (req: WorkerRequest) => {
   let res: WorkerResponse;
   const transfer: ArrayBuffer[] = [];
@@ -74,6 +105,12 @@ parentPort?.on('message', async (req: WorkerRequest) => {
         break;
       }
       case 'close': cache.delete(req.file); result = null; break;
+      case 'analyze': {
+        const r = await analyze(req);
+        transfer.push(...buffersOf(r));
+        result = r;
+        break;
+      }
     }
     res = { id: req.id, ok: true, result };
   } catch (err) {

@@ -37,6 +37,9 @@ const downsampleNote = el('div', { id: 'downsample-note', class: 'note warn', hi
 const matrixTitle = el('h2', { id: 'matrix-title' });
 const gateSlot = el('span', { class: 'gate-slot' });
 const matrixError = el('div', { id: 'matrix-error', class: 'error', role: 'alert', hidden: '' });
+const analyzeButton = button('Analyze…', () => {
+  if (state.selected) vscode.post({ type: 'analyze', key: state.selected });
+}, { id: 'analyze', title: 'Schur form, spectrum, pseudospectrum, non-normality and memory curve of this matrix' });
 const heatmap = new Heatmap(canvas, {
   hover: showHover,
   view: (view, downsample) => {
@@ -114,7 +117,7 @@ function renderCheckpoint(s: CheckpointSummary): void {
   const sym = checkbox('Symmetric about 0', state.symmetric ?? settings.symmetric,
     (v) => { state.symmetric = v; saveState(); applyColors(); }, { id: 'symmetric' });
   const toolbar = el('div', { class: 'toolbar' }, matrixTitle, gateSlot, cm, sym,
-    button('Fit', () => heatmap.fit(), { secondary: true, title: 'Show the whole matrix (0)' }));
+    button('Fit', () => heatmap.fit(), { secondary: true, title: 'Show the whole matrix (0)' }), analyzeButton);
   const viewer = el('section', { class: 'viewer', 'aria-label': 'Heatmap' },
     toolbar, transformNote, matrixError,
     el('div', { class: 'plot' }, el('div', { class: 'canvas-wrap' }, canvas), colorbar.element),
@@ -201,6 +204,10 @@ function showMatrix(m: MatrixPayload): void {
     return;
   }
   current = m;
+  const square = m.rows === m.cols && m.rows > 0;
+  analyzeButton.toggleAttribute('disabled', !square);
+  analyzeButton.title = square ? 'Schur form, spectrum, pseudospectrum, non-normality and memory curve of this matrix'
+    : 'Analyses need a square matrix (a recurrent matrix, or one gate block of an LSTM/GRU)';
   const desc = `${m.rows}×${m.cols}`;
   transformNote.textContent = `${desc} · ${m.transform}`;
   const saved = state.view && state.view.rows === m.rows && state.view.cols === m.cols ? state.view : undefined;

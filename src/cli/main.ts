@@ -7,7 +7,13 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readCheckpoint, problemOf } from '../core/readers';
 import { CheckpointError } from '../core/tensor';
-import { resolveTensor, summarizeTensors } from '../core/inspect';
+import { resolveTensor, squareMatrixOf, summarizeTensors } from '../core/inspect';
+import { analyzeMatrix } from '../core/analysis/analyze';
+import { fisherMemory, inputVector } from '../core/analysis/memory';
+import { NotStableError } from '../core/linalg/stein';
+import { makeInit, parseInitSpec } from '../core/init/initializers';
+import type { AnalysisOptions, MemoryInput, SchurOrderName } from '../core/analysis/types';
+import type { Args } from './args';
 import { matrixView } from '../core/recurrent';
 import { writeNpy } from '../core/readers/npy';
 import { fmtNumber, parseArgs, UsageError } from './args';
@@ -17,10 +23,121 @@ declare const __VERSION__: string | undefined;
 const USAGE = `usage:
   recurrent-lens inspect FILE [--json]
   recurrent-lens export FILE [--tensor NAME] [--gate G] --out W.npy
+  recurrent-lens analyze (FILE [--tensor NAME] [--gate G] | --init SPEC --n N [--seed S]) [--json] [--eigenvalues]
+                 [--order modulus-desc|modulus-asc|real-desc|none] [--input source|sink|random] [--horizon K]
+  recurrent-lens memory (FILE [--tensor NAME] [--gate G] | --init SPEC --n N [--seed S]) [--input source|sink|random]
+                 [--horizon K] [--json]
   recurrent-lens --help | --version
 
 Formats: .npy .npz .safetensors .h5/.hdf5/.keras (Keras) .pt/.pth (PyTorch) model.json (TF.js).
-Matrices are exported in the column convention (W[i][j] = weight from unit j to unit i).`;
+Matrices are exported in the column convention (W[i][j] = weight from unit j to unit i).
+SPEC is name:gain as in the paper's code: chain:1.02, fbchain:0.04, orthogonal:1.0, identity:1.0, gaussian:1.0.`;
+
+const MATRIX_OPTIONS = ['tensor', 'gate', 'init', 'n', 'seed'];
+
+function intOption(args: Args, name: string, fallback: number | undefined, min: number, max: number): number | undefined {
+  const text = args.option(name);
+  if (text === undefined) return fallback;
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${text}"`);
+  return v;
+}
+
+/** The matrix a command is about: a checkpoint's tensor, or an initializer. Errors name the file or the spec. */
+async function matrixArgument(args: Args): Promise<{ W: Float64Array; n: number; label: string; source: string; seed: number }> {
+  const spec = args.option('init');
+  const seed = intOption(args, 'seed', 1, 0, 2 ** 32 - 1)!;
+  if (spec !== undefined) {
+    const n = intOption(args, 'n', undefined, 1, 8192);
+    if (n === undefined) throw new UsageError('--init needs --n N');
+    try {
+      parseInitSpec(spec);
+    } catch (err) {
+      throw new UsageError(problemOf(err));
+    }
+    return { W: makeInit(spec, n, seed), n, label: spec, source: spec, seed };
+  }
+  const file = args.positional(0, 'FILE or --init SPEC');
+  const ckpt = await readCheckpoint(file);
+  try {
+    const m = squareMatrixOf(ckpt, args.option('tensor'), args.option('gate'));
+    return { W: m.W, n: m.n, label: file, source: `${file}${m.name ? `#${m.name}` : ''}${args.option('gate') ? `#${args.option('gate')}` : ''}`, seed };
+  } catch (err) {
+    throw new CheckpointError(file, problemOf(err));
+  }
+}
+
+function choice<T extends string>(args: Args, name: string, allowed: readonly T[], fallback: T): T {
+  const v = args.option(name) ?? fallback;
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+  return v as T;
+}
+
+async function analyze(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { flags: ['json', 'eigenvalues'], options: [...MATRIX_OPTIONS, 'order', 'input', 'horizon'] });
+  const options: AnalysisOptions = {
+    order: choice<SchurOrderName>(args, 'order', ['modulus-desc', 'modulus-asc', 'real-desc', 'none'], 'modulus-desc'),
+    input: choice<MemoryInput>(args, 'input', ['source', 'sink', 'random'], 'source'),
+    horizon: intOption(args, 'horizon', undefined, 1, 1_000_000) ?? null,
+    activation: 'linear',
+    gridPoints: 0,
+  };
+  const m = await matrixArgument(args);
+  let r;
+  try {
+    r = analyzeMatrix({ W: m.W, n: m.n, options, seed: m.seed });
+  } catch (err) {
+    throw new CheckpointError(m.label, problemOf(err));
+  }
+  const x = r.numbers;
+  const timings = Object.fromEntries(Object.entries(r.timingsMs).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
+  const out: Record<string, unknown> = {
+    n: x.n, spectral_radius: x.spectralRadius, sigma_max: x.sigmaMax, henrici: x.henrici, henrici_normalized: x.henriciNormalized,
+    schur_residual: x.schurResidual, schur_orthogonality: x.schurOrthogonality, j_tot: x.jTot, timings_ms: timings,
+    source: m.source, sigma_min: x.sigmaMin, frobenius: x.frobenius, max_condition: Number.isFinite(x.maxCondition) ? x.maxCondition : null,
+    memory_horizon: r.memory.horizon, schur_order: options.order, warnings: r.warnings,
+  };
+  if (args.flag('eigenvalues')) out.eigenvalues = Array.from(r.eigRe, (re, i) => [re, r.eigIm[i]]);
+  if (args.flag('json')) {
+    process.stdout.write(JSON.stringify(out) + '\n');
+    return;
+  }
+  const lines = [
+    `${m.source} (N = ${x.n})`,
+    `  spectral radius ρ       ${fmtNumber(x.spectralRadius)}`,
+    `  σ_max / σ_min           ${fmtNumber(x.sigmaMax)} / ${fmtNumber(x.sigmaMin)}`,
+    `  Henrici d(W)            ${fmtNumber(x.henrici)}   (d/‖W‖_F = ${fmtNumber(x.henriciNormalized)})`,
+    `  J_tot                   ${fmtNumber(x.jTot)}${r.memory.horizon !== null ? `   (horizon ${r.memory.horizon})` : ''}`,
+    `  Schur residual          ${x.schurResidual.toExponential(2)}   orthogonality ${x.schurOrthogonality.toExponential(2)}`,
+    `  max eigenvalue κ        ${Number.isFinite(x.maxCondition) ? x.maxCondition.toExponential(2) : '∞'}`,
+    ...r.warnings.map((w) => `  warning: ${w}`),
+  ];
+  if (args.flag('eigenvalues')) lines.push('  eigenvalues:', ...Array.from(r.eigRe, (re, i) => `    ${re} ${r.eigIm[i] >= 0 ? '+' : '-'} ${Math.abs(r.eigIm[i])}i`));
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+async function memory(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { flags: ['json'], options: [...MATRIX_OPTIONS, 'input', 'horizon'] });
+  const input = choice<MemoryInput>(args, 'input', ['source', 'sink', 'random'], 'source');
+  const horizon = intOption(args, 'horizon', undefined, 1, 1_000_000);
+  const m = await matrixArgument(args);
+  let result;
+  try {
+    result = fisherMemory(m.W, m.n, inputVector(input, m.n, { seed: m.seed }), { horizon });
+  } catch (err) {
+    const problem = err instanceof NotStableError
+      ? `${problemOf(err)} (the infinite-horizon memory needs ρ(W) < 1: pass --horizon K)`
+      : problemOf(err);
+    throw new CheckpointError(m.label, problem);
+  }
+  if (args.flag('json')) {
+    process.stdout.write(JSON.stringify({ J: Array.from(result.J), j_tot: result.jTot, horizon: result.horizon, input, source: m.source }) + '\n');
+    return;
+  }
+  const lines = [`${m.source}: J_tot = ${fmtNumber(result.jTot)}${result.horizon !== null ? ` (horizon ${result.horizon})` : ''}, input ${input}`];
+  result.J.forEach((j, k) => { if (k < 20 || k === result.J.length - 1) lines.push(`  J(${k}) = ${j}`); else if (k === 20) lines.push('  …'); });
+  process.stdout.write(lines.join('\n') + '\n');
+}
 
 async function inspect(argv: string[]): Promise<void> {
   const args = parseArgs(argv, { flags: ['json'], options: [] });
@@ -87,6 +204,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'inspect': await inspect(rest); return 0;
       case 'export': await exportMatrix(rest); return 0;
+      case 'analyze': await analyze(rest); return 0;
+      case 'memory': await memory(rest); return 0;
       case '--version': case '-v':
         process.stdout.write(`${typeof __VERSION__ === 'string' ? __VERSION__ : 'dev'}\n`);
         return 0;

@@ -44,3 +44,14 @@ export function resolveTensor(ckpt: Checkpoint, name?: string): Tensor {
 export function matrixOf(ckpt: Checkpoint, name: string, gate?: string): MatrixView {
   return matrixView(findTensor(ckpt, name), ckpt.layout, gate);
 }
+
+/** A square matrix for the analyses: the named tensor (or the file's only/only recurrent one), one gate if asked. */
+export function squareMatrixOf(ckpt: Checkpoint, name?: string, gate?: string): { W: Float64Array; n: number; name: string } {
+  const tensor = resolveTensor(ckpt, name);
+  const view = matrixView(tensor, ckpt.layout, gate);
+  if (view.rows !== view.cols || view.rows === 0) {
+    throw new Error(`${tensor.name || 'the array'}${gate ? ` gate ${gate}` : ''} is ${view.rows}×${view.cols}: analyses need a square matrix` +
+      (recurrentInfo(tensor, ckpt.layout)?.gates ? ` (choose a gate: ${recurrentInfo(tensor, ckpt.layout)!.gates!.join(', ')})` : ''));
+  }
+  return { W: view.data, n: view.rows, name: tensor.name };
+}

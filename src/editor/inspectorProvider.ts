@@ -2,8 +2,10 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { WorkerClient } from '../host/workerClient';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
+import { AnalysisPanel } from '../panels/analysisPanel';
 import type {
   CheckpointSummary, HeatmapSettings, HostToInspector, InspectorToHost, InspectorViewState, MatrixKey, MatrixPayload,
+  MatrixSource,
 } from '../shared/protocol';
 
 export const INSPECTOR_VIEW_TYPE = 'recurrentLens.inspector';
@@ -21,12 +23,10 @@ class InspectorDocument implements vscode.CustomDocument {
 
 /** Read-only custom editor: tensor list and heatmap of any checkpoint. The reading happens in the worker. */
 export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<InspectorDocument> {
-  static register(context: vscode.ExtensionContext): InspectorProvider {
-    const worker = new WorkerClient(context.extensionPath);
-    const provider = new InspectorProvider(context, worker);
+  static register(context: vscode.ExtensionContext, worker: WorkerClient, analyst: WorkerClient): InspectorProvider {
+    const provider = new InspectorProvider(context, worker, analyst);
     const options = { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true };
     context.subscriptions.push(
-      { dispose: () => worker.dispose() },
       vscode.window.registerCustomEditorProvider(INSPECTOR_VIEW_TYPE, provider, options),
       vscode.window.registerCustomEditorProvider(INSPECTOR_OPTIONAL_VIEW_TYPE, provider, options),
       vscode.commands.registerCommand('recurrentLens.openInInspector', (uri?: vscode.Uri) => provider.openInInspector(uri)),
@@ -34,7 +34,18 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
     return provider;
   }
 
-  private constructor(private readonly context: vscode.ExtensionContext, private readonly worker: WorkerClient) {}
+  /** The matrix on show in the most recently active inspector, for palette commands. */
+  private active: MatrixSource | undefined;
+
+  private constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly worker: WorkerClient,
+    private readonly analyst: WorkerClient,
+  ) {}
+
+  get activeMatrix(): MatrixSource | undefined {
+    return this.active;
+  }
 
   async openInInspector(uri?: vscode.Uri): Promise<void> {
     // From the palette: the active tab's file (binary files like .h5 open in a placeholder, not a text editor).
@@ -86,7 +97,10 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
       }
     };
 
+    let selected: MatrixKey | undefined;
     const select = async (key: MatrixKey) => {
+      selected = key;
+      this.active = { kind: 'tensor', file, key };
       try {
         // Big matrices paint from an overview first; every value follows.
         const overview = await this.worker.request<MatrixPayload>({ op: 'matrix', file, key, maxSide: OVERVIEW_SIDE });
@@ -114,12 +128,16 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
           case 'reload': void load(); break;
           case 'select': void select(msg.key); break;
           case 'viewState': void this.context.workspaceState.update(stateKey, msg.state); break;
+          case 'analyze': AnalysisPanel.show(this.context, this.analyst, { kind: 'tensor', file, key: msg.key }); break;
         }
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('recurrentLens.heatmap') && ready) void load();
       }),
     ];
+    panel.onDidChangeViewState(() => {
+      if (panel.active && selected) this.active = { kind: 'tensor', file, key: selected };
+    });
     panel.onDidDispose(() => {
       for (const d of disposables) d.dispose();
       void this.worker.request({ op: 'close', file }).catch(() => undefined);

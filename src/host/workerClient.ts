@@ -22,6 +22,16 @@ export class WorkerClient {
     });
   }
 
+  /**
+   * A request the caller can cancel: the worker polls a shared flag between steps, so cancelling works while
+   * it computes (a plain message would wait behind the running computation).
+   */
+  cancellable<T>(req: Request & { op: 'analyze' }): { result: Promise<T>; cancel(): void } {
+    const cancel = new SharedArrayBuffer(4);
+    const flag = new Int32Array(cancel);
+    return { result: this.request<T>({ ...req, cancel }), cancel: () => Atomics.store(flag, 0, 1) };
+  }
+
   private start(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(path.join(this.extensionPath, 'dist', 'worker.js'));

@@ -68,13 +68,22 @@ export type InspectorToHost =
   | { type: 'ready' }
   | { type: 'select'; key: MatrixKey }
   | { type: 'viewState'; state: InspectorViewState }
+  /** Open the analysis panel for this (square) matrix. */
+  | { type: 'analyze'; key: MatrixKey }
   | { type: 'reload' };
+
+/** The matrix an analysis is about: a tensor of a checkpoint, or an initializer. */
+export type MatrixSource =
+  | { kind: 'tensor'; file: string; key: MatrixKey }
+  | { kind: 'init'; spec: string; n: number; seed: number };
 
 // ---- extension host ↔ worker thread: request/response by id
 export type WorkerRequest =
   | { id: number; op: 'open'; file: string; maxFileBytes: number }
   | { id: number; op: 'matrix'; file: string; key: MatrixKey; maxSide?: number }
-  | { id: number; op: 'close'; file: string };
+  | { id: number; op: 'close'; file: string }
+  /** `cancel` is a SharedArrayBuffer holding one Int32: the host sets it to 1 to stop the analysis. */
+  | { id: number; op: 'analyze'; source: MatrixSource; options: AnalysisOptions; cancel?: SharedArrayBuffer };
 
 export type WorkerResponse =
   | { id: number; ok: true; result: unknown }
@@ -82,70 +91,10 @@ export type WorkerResponse =
 
 // ---- analysis panel (issue: matrix analyses) ----------------------------------------------------------
 
-export type SchurOrderName = 'none' | 'modulus-desc' | 'modulus-asc' | 'real-desc';
-export type MemoryInput = 'source' | 'sink' | 'random';
-export type Activation = 'linear' | 'tanh' | 'relu' | 'elu';
-
-/** What the user can change in the analysis panel; every change re-runs the analysis in the worker. */
-export interface AnalysisOptions {
-  order: SchurOrderName;
-  input: MemoryInput;
-  /** Finite horizon for the memory curve; null = infinite (only when ρ(W) < 1 or W is nilpotent). */
-  horizon: number | null;
-  activation: Activation;
-  /** Pseudospectrum grid points per side; 0 = skip it. */
-  gridPoints: number;
-}
-
-export interface AnalysisNumbers {
-  n: number;
-  spectralRadius: number;
-  sigmaMax: number;
-  sigmaMin: number;
-  frobenius: number;
-  henrici: number;
-  henriciNormalized: number;
-  jTot: number;
-  schurResidual: number;
-  schurOrthogonality: number;
-  /** Largest eigenvalue condition number κ = 1/s. */
-  maxCondition: number;
-}
-
-/** One analysis of one matrix, as the panel draws it. Arrays are typed arrays (never JSON number lists). */
-export interface AnalysisPayload {
-  /** Display title, e.g. `rnn.weight_hh_l0 — model.pt` or `chain:1.02 (N = 100)`. */
-  title: string;
-  numbers: AnalysisNumbers;
-  options: AnalysisOptions;
-  /** Schur factor T (row-major n×n, float32 for display) in the order `options.order`. */
-  schurT: Float32Array;
-  /** The matrix itself (row-major n×n, float32 for display). */
-  matrix: Float32Array;
-  eigRe: Float64Array;
-  eigIm: Float64Array;
-  /** κ_i per eigenvalue, same order. */
-  eigCondition: Float64Array;
-  /** Descending. */
-  singularValues: Float64Array;
-  memory: {
-    /** J(k), k = 0 … J.length − 1. */
-    J: Float64Array;
-    jTot: number;
-    /** null = infinite horizon. */
-    horizon: number | null;
-    /** Why a finite horizon was used, when the user did not ask for one (e.g. ρ(W) ≥ 1). */
-    note: string | null;
-  };
-  /** ‖W^k v‖, k = 0 … length − 1. */
-  transient: Float64Array;
-  motif: { offsets: Int32Array; profile: Float64Array };
-  /** σ_min(zI − W) on a grid (row-major over im × re); absent when gridPoints = 0. */
-  pseudospectrum: { re: Float64Array; im: Float64Array; sigmaMin: Float64Array } | null;
-  /** Trust warnings shown above the numbers, one sentence each. */
-  warnings: string[];
-  timingsMs: Record<string, number>;
-}
+export type {
+  SchurOrderName, MemoryInput, Activation, AnalysisOptions, AnalysisNumbers, AnalysisPayload,
+} from '../core/analysis/types';
+import type { AnalysisOptions, AnalysisPayload } from '../core/analysis/types';
 
 // ---- extension host → analysis webview
 export type HostToAnalysis =

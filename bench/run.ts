@@ -1,0 +1,160 @@
+/**
+ * `npm run bench`: our linear algebra side by side with SciPy/LAPACK (bench/reference/scipy_linalg.py, run with
+ * Debian's /usr/bin/python3 + python3-scipy) on the same matrices. Prints a Markdown table (the README keeps the
+ * latest) and writes JSON lines to bench/results/linalg.jsonl.
+ *
+ *   npm run bench [-- --n 100 256 512 1024] [--reps 5] [--no-scipy]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { realSchur } from '../src/core/linalg/schur';
+import { singularValues } from '../src/core/linalg/svd';
+import { solveStein } from '../src/core/linalg/stein';
+import { pseudospectrum, defaultGrid } from '../src/core/linalg/pseudospectrum';
+import { fisherMemory, inputVector } from '../src/core/analysis/memory';
+import { henrici } from '../src/core/analysis/henrici';
+import { Rng } from '../src/core/init/rng';
+import { writeNpy } from '../src/core/readers/npy';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PYTHON = '/usr/bin/python3';
+
+function arg(name: string): string[] | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return undefined;
+  const out: string[] = [];
+  for (let j = i + 1; j < process.argv.length && !process.argv[j].startsWith('--'); j++) out.push(process.argv[j]);
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function time(f: () => void, reps: number): number {
+  f();
+  const ts: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t = performance.now();
+    f();
+    ts.push(performance.now() - t);
+  }
+  return median(ts);
+}
+
+function randn(n: number, seed: number): Float64Array {
+  const rng = new Rng(seed);
+  const W = new Float64Array(n * n);
+  for (let i = 0; i < W.length; i++) W[i] = rng.normal() / Math.sqrt(n);
+  return W;
+}
+
+function spectralRadius(wr: Float64Array, wi: Float64Array): number {
+  let r = 0;
+  for (let i = 0; i < wr.length; i++) r = Math.max(r, Math.hypot(wr[i], wi[i]));
+  return r;
+}
+
+interface Row { n: number; engine: string; schur_ms: number; eigvals_ms: number; svdvals_ms: number; lyapunov_ms: number;
+  spectral_radius: number; henrici: number; sigma_max: number; schur_residual?: number }
+
+function ours(W: Float64Array, n: number, reps: number): Row {
+  const s = realSchur(W, n);
+  const rho = spectralRadius(s.wr, s.wi);
+  const Ws = rho >= 1 ? W.map((v) => v / (1.01 * rho)) : W;
+  const sv = singularValues(W, n, n);
+  // Residual ‖Z T Zᵀ − W‖_F / ‖W‖_F, as SciPy's script reports it.
+  let num = 0, den = 0;
+  const ZT = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) {
+    const z = s.Z[i * n + k];
+    if (z === 0) continue;
+    for (let j = 0; j < n; j++) ZT[i * n + j] += z * s.T[k * n + j];
+  }
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    let v = 0;
+    for (let k = 0; k < n; k++) v += ZT[i * n + k] * s.Z[j * n + k];
+    num += (v - W[i * n + j]) ** 2;
+    den += W[i * n + j] ** 2;
+  }
+  return {
+    n, engine: 'recurrent-lens',
+    schur_ms: time(() => realSchur(W, n), reps),
+    eigvals_ms: time(() => realSchur(W, n, { wantZ: false }), reps),
+    svdvals_ms: time(() => singularValues(W, n, n), reps),
+    lyapunov_ms: time(() => solveStein(Ws, n), reps),
+    spectral_radius: rho, henrici: henrici(W, n, s).absolute, sigma_max: sv[0],
+    schur_residual: Math.sqrt(num / den),
+  };
+}
+
+function scipy(file: string, reps: number): Row | undefined {
+  const r = spawnSync(PYTHON, [path.join(ROOT, 'bench', 'reference', 'scipy_linalg.py'), '--npy', file, '--reps', String(reps)], {
+    encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+  });
+  if (r.status !== 0) {
+    console.error(`scipy reference failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+    return undefined;
+  }
+  const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return { ...j, engine: `scipy ${j.scipy}` };
+}
+
+function fmt(v: number, digits = 4): string {
+  return Math.abs(v) >= 1000 ? v.toFixed(0) : Number(v.toPrecision(digits)).toString();
+}
+
+function main(): void {
+  const sizes = (arg('n') ?? ['100', '256', '512', '1024']).map(Number);
+  const reps = Number(arg('reps')?.[0] ?? 3);
+  const withScipy = !process.argv.includes('--no-scipy') && existsSync(PYTHON);
+  const dir = mkdtempSync(path.join(tmpdir(), 'rl-bench-'));
+  const rows: Row[] = [];
+  try {
+    for (const n of sizes) {
+      const W = randn(n, n);
+      const file = path.join(dir, `W${n}.npy`);
+      writeFileSync(file, writeNpy([n, n], W, 'float64'));
+      const mine = ours(W, n, reps);
+      rows.push(mine);
+      const ref = withScipy ? scipy(file, reps) : undefined;
+      if (ref) rows.push(ref);
+      console.error(`n=${n}: schur ${fmt(mine.schur_ms)} ms${ref ? ` (scipy ${fmt(ref.schur_ms)} ms)` : ''}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // Goals of the analyses issue that are not side by side with SciPy.
+  const W256 = randn(256, 7).map((v) => v * 0.9);
+  const v = inputVector('source', 256);
+  const memoryMs = time(() => fisherMemory(W256, 256, v), reps);
+  const W100 = randn(100, 3);
+  const s100 = realSchur(W100, 100);
+  const grid = defaultGrid(s100, 100);
+  const pseudoMs = time(() => pseudospectrum(s100, grid), 1);
+
+  const out = path.join(ROOT, 'bench', 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'linalg.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n' +
+    JSON.stringify({ engine: 'recurrent-lens', memory_curve_n256_ms: memoryMs, pseudospectrum_100x100_n100_ms: pseudoMs }) + '\n');
+
+  const lines = [
+    '| N | engine | real Schur + Z (ms) | ratio to SciPy | eigenvalues (ms) | singular values (ms) | C = WCWᵀ+I (ms) | ρ(W) | Henrici | σ_max |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const ref = rows.find((x) => x.n === r.n && x.engine.startsWith('scipy'));
+    const ratio = ref && r.engine === 'recurrent-lens' ? `${(r.schur_ms / ref.schur_ms).toFixed(2)}×` : '';
+    lines.push(`| ${r.n} | ${r.engine} | ${fmt(r.schur_ms)} | ${ratio} | ${fmt(r.eigvals_ms)} | ${fmt(r.svdvals_ms)} | ${fmt(r.lyapunov_ms)} | ` +
+      `${r.spectral_radius.toPrecision(10)} | ${r.henrici.toPrecision(10)} | ${r.sigma_max.toPrecision(10)} |`);
+  }
+  lines.push('', `Memory curve J(k), N = 256 (ρ ≈ 0.9): ${fmt(memoryMs)} ms (goal < 100 ms).`,
+    `Pseudospectrum, 100×100 grid, N = 100: ${fmt(pseudoMs)} ms (goal < 2000 ms).`);
+  console.log(lines.join('\n'));
+}
+
+main();

@@ -1,0 +1,159 @@
+/**
+ * Every analysis of one matrix in one call, as the analysis panel, the worker and the CLI need it.
+ * Each step checks `signal` so a long analysis can be cancelled, and is timed.
+ */
+import { realSchur, reorderSchur, eigenvalueConditions, RealSchur } from '../linalg/schur';
+import { pseudospectrum, defaultGrid } from '../linalg/pseudospectrum';
+import { singularValues } from '../linalg/svd';
+import { NotStableError } from '../linalg/stein';
+import { frobenius, matmulABt, Signal } from '../linalg/dense';
+import { fisherMemory, inputVector } from './memory';
+import { henrici } from './henrici';
+import { transientNorms } from './transient';
+import { chainMotif } from './motif';
+import type { AnalysisOptions, AnalysisPayload } from './types';
+
+export const EPS = 2 ** -52;
+
+/** Eigenvalues whose first-order error bound κ·ε exceeds this are reported as untrustworthy. */
+const TRUST_RELATIVE = 1e-8;
+
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+function check(signal?: Signal): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+/** ‖Z T Zᵀ − W‖_F / ‖W‖_F and ‖ZᵀZ − I‖_F. */
+export function schurAccuracy(W: Float64Array, s: RealSchur): { residual: number; orthogonality: number } {
+  const n = s.n;
+  if (n === 0) return { residual: 0, orthogonality: 0 };
+  // ZT = Z·T = Z·(Tᵀ)ᵀ, then (ZT)·Zᵀ; ZᵀZ = Zᵀ·(Zᵀ)ᵀ.
+  const Tt = new Float64Array(n * n);
+  const Zt = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      Tt[j * n + i] = s.T[i * n + j];
+      Zt[j * n + i] = s.Z[i * n + j];
+    }
+  }
+  const ZT = matmulABt(s.Z, Tt, n, n, n);
+  const R = matmulABt(ZT, s.Z, n, n, n);
+  let num = 0;
+  for (let i = 0; i < n * n; i++) num += (R[i] - W[i]) ** 2;
+  const G = matmulABt(Zt, Zt, n, n, n, true);
+  let orth = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) orth += (G[i * n + j] - (i === j ? 1 : 0)) ** 2;
+  const w = frobenius(W);
+  return { residual: w > 0 ? Math.sqrt(num) / w : Math.sqrt(num), orthogonality: Math.sqrt(orth) };
+}
+
+export function spectralRadius(s: Pick<RealSchur, 'wr' | 'wi'>): number {
+  let r = 0;
+  for (let i = 0; i < s.wr.length; i++) r = Math.max(r, Math.hypot(s.wr[i], s.wi[i]));
+  return r;
+}
+
+export interface AnalyzeInput {
+  W: Float64Array;
+  n: number;
+  options: AnalysisOptions;
+  title?: string;
+  /** Seed of the random input direction. */
+  seed?: number;
+  signal?: Signal;
+}
+
+export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal }: AnalyzeInput): AnalysisPayload {
+  if (!Number.isInteger(n) || n < 1 || W.length !== n * n) throw new Error(`analyses need a square matrix, got ${W.length} values for N = ${n}`);
+  let bad = 0;
+  for (let i = 0; i < W.length; i++) if (!Number.isFinite(W[i])) bad++;
+  if (bad) throw new Error(`matrix has ${bad} NaN or Inf entr${bad === 1 ? 'y' : 'ies'}: analyses need finite weights`);
+
+  const timings: Record<string, number> = {};
+  const started = performance.now();
+  const step = <T>(name: string, f: () => T): T => {
+    check(signal);
+    const t = performance.now();
+    const r = f();
+    timings[name] = performance.now() - t;
+    return r;
+  };
+
+  const schur = step('schur', () => realSchur(W, n, { signal }));
+  const ordered = step('reorder', () => reorderSchur(schur, options.order));
+  const accuracy = step('schur_check', () => schurAccuracy(W, ordered));
+  const kappa = step('conditions', () => eigenvalueConditions(ordered));
+  const sv = step('singular_values', () => singularValues(W, n, n));
+  const h = step('henrici', () => henrici(W, n, schur));
+  const rho = spectralRadius(schur);
+
+  const v = inputVector(options.input, n, { seed });
+  const memory = step('memory', () => {
+    if (options.horizon !== null) {
+      const m = fisherMemory(W, n, v, { horizon: options.horizon, signal });
+      return { J: m.J, jTot: m.jTot, horizon: m.horizon, note: null };
+    }
+    try {
+      const m = fisherMemory(W, n, v, { signal });
+      return { J: m.J, jTot: m.jTot, horizon: null, note: m.truncated ? `the infinite sum was cut after ${m.J.length} terms (tail ≤ ${m.tailBound.toExponential(1)})` : null };
+    } catch (err) {
+      if (!(err instanceof NotStableError)) throw err;
+      const m = fisherMemory(W, n, v, { horizon: n, signal });
+      return {
+        J: m.J, jTot: m.jTot, horizon: n,
+        note: `ρ(W) = ${rho.toPrecision(4)} ≥ 1: the noise covariance diverges, so memory is summed over a finite horizon N = ${n}`,
+      };
+    }
+  });
+  const transient = step('transient', () => transientNorms(W, n, v, Math.max(2 * n, memory.J.length)));
+  const motif = step('motif', () => chainMotif(W, n, options.activation));
+  const pseudo = options.gridPoints > 0
+    ? step('pseudospectrum', () => {
+      const grid = defaultGrid(schur, options.gridPoints);
+      return { re: grid.re, im: grid.im, sigmaMin: pseudospectrum(schur, grid, { signal }) };
+    })
+    : null;
+
+  let maxCondition = 0;
+  for (const k of kappa) maxCondition = Math.max(maxCondition, k);
+  const warnings: string[] = [];
+  if (maxCondition * EPS > TRUST_RELATIVE) {
+    const spread = maxCondition * EPS * (sv[0] ?? 0);
+    warnings.push(
+      `Eigenvalues are ill-conditioned (largest condition number κ = ${Number.isFinite(maxCondition) ? maxCondition.toExponential(2) : '∞'}): ` +
+      `rounding alone can move them by about κ·ε·‖W‖ ≈ ${Number.isFinite(spread) ? spread.toExponential(1) : 'an unbounded amount'}` +
+      `${Number.isFinite(maxCondition) ? '' : ' (W is defective or nearly so)'}, so the computed spectrum and ρ(W) are not exact — read the pseudospectrum instead.`,
+    );
+  }
+  if (memory.note) warnings.push(`Memory: ${memory.note}.`);
+
+  timings.total = performance.now() - started;
+  const f32 = (a: Float64Array) => Float32Array.from(a);
+  return {
+    title,
+    numbers: {
+      n, spectralRadius: rho, sigmaMax: sv[0] ?? 0, sigmaMin: sv[sv.length - 1] ?? 0, frobenius: h.frobenius,
+      henrici: h.absolute, henriciNormalized: h.normalized, jTot: memory.jTot,
+      schurResidual: accuracy.residual, schurOrthogonality: accuracy.orthogonality, maxCondition,
+    },
+    options,
+    schurT: f32(ordered.T),
+    matrix: f32(W),
+    eigRe: ordered.wr,
+    eigIm: ordered.wi,
+    eigCondition: kappa,
+    singularValues: sv,
+    memory,
+    transient,
+    motif: { offsets: motif.offsets, profile: motif.profile },
+    pseudospectrum: pseudo,
+    warnings,
+    timingsMs: timings,
+  };
+}

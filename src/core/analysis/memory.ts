@@ -1,0 +1,235 @@
+/**
+ * Fisher memory of a linear network with noise (Ganguli, Huh & Sompolinsky 2008; docs science.md §3):
+ *
+ *   h_t = W h_{t-1} + v s_t + z_t,  z_t ~ N(0, I),  ‖v‖ = 1
+ *   C = Σ_{k≥0} W^k (W^k)ᵀ          J(k) = (W^k v)ᵀ C⁻¹ (W^k v)          J_tot = Σ_k J(k)
+ *   finite horizon n:  C_n = Σ_{k<n} W^k (W^k)ᵀ,  J_n(k) for k < n.
+ *
+ * Numerics. C comes from ../linalg/stein (doubling; structure-preserving, so a chain's C is exactly diagonal
+ * even when its entries reach α^{2N} ≈ 1e16). C⁻¹ is never formed: C = L Lᵀ (Cholesky) and
+ * J(k) = ‖L⁻¹ W^k v‖², by forward substitution. Since C ⪰ I, ‖C⁻¹‖ ≤ 1 and every J(k) ≤ ‖W^k v‖².
+ *
+ * Basis. J is invariant under W → QᵀWQ, v → Qᵀv for orthogonal Q (identity 4), so a W that is not already upper
+ * Hessenberg is first reduced to Hessenberg form H = QᵀWQ (Householder, backward stable): the powers H^t then
+ * have lower bandwidth t and the doubling skips their zeros — about 2.2× fewer flops at N = 256. A W that is
+ * already Hessenberg or triangular (chain, feedback chain, their transposes) is used as it is, with its exact
+ * sparsity.
+ *
+ * Where the infinite sum stops (a proven bound, not a heuristic): with M = Σ_k (W^k)ᵀ C⁻¹ W^k, which is positive
+ * semidefinite with trace exactly N (identity 3),
+ *   Σ_{k≥K} J(k) = (W^K v)ᵀ M (W^K v) ≤ ‖M‖₂ ‖W^K v‖² ≤ N ‖W^K v‖².
+ * The sum stops at the first K where N‖W^K v‖² ≤ 1e-15 · Σ_{k<K} J(k), or where W^K v is exactly 0 (nilpotent
+ * exhaustion, e.g. a chain: then the tail is exactly 0). `tailBound` reports the bound (plus the effect of the
+ * Stein truncation, which is a relative error of at most stein.tailBound on every J(k)).
+ */
+import { AbortError, Hessenberg, Signal, applyHessenbergQt, cholesky, hessenberg, lowerBandwidth, norm2, solveLowerRows } from '../linalg/dense';
+import { SteinResult, solveStein } from '../linalg/stein';
+import { Rng } from '../init/rng';
+
+export interface FisherMemory {
+  /** J(k) for k = 0 … J.length−1 (J_n(k) for a finite horizon). */
+  J: Float64Array;
+  /** Σ_k J(k) over the returned entries. */
+  jTot: number;
+  /** The finite horizon n, or null for the infinite horizon. */
+  horizon: number | null;
+  /** The sum was cut by kMax before its tail was provably negligible (see tailBound). */
+  truncated: boolean;
+  /** Proven upper bound on (true J_tot) − jTot, the part not summed (0 when the sum is exact). */
+  tailBound: number;
+}
+
+export interface MemoryOptions {
+  /** Finite horizon n: C_n and J_n(k), k < n. Omitted: infinite horizon (needs ρ(W) < 1 or W nilpotent). */
+  horizon?: number;
+  /** At most this many J(k) (default: the horizon, or 100 000 for the infinite horizon). */
+  kMax?: number;
+  signal?: Signal;
+}
+
+/** Relative size of the provably neglected tail at which the infinite sum stops. */
+const TAIL_TOL = 1e-15;
+const DEFAULT_KMAX = 100_000;
+const CHUNK = 64;
+
+/** C, its Cholesky factor, and J for any number of input vectors (C is computed once). */
+export interface MemoryModel {
+  n: number;
+  horizon: number | null;
+  /**
+   * The Stein solution (C, powers, truncation bound) in the working basis: W's own when it is upper Hessenberg
+   * or triangular, else that of its Hessenberg form (see `hessenberg`).
+   */
+  stein: SteinResult;
+  /** The Hessenberg reduction used (H = QᵀWQ), or null when W was used as is. */
+  hessenberg: Hessenberg | null;
+  /** Lower-triangular Cholesky factor of C (working basis), row-major. */
+  L: Float64Array;
+  fisher(v: ArrayLike<number>, opts?: { kMax?: number; signal?: Signal }): FisherMemory;
+}
+
+export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number; signal?: Signal } = {}): MemoryModel {
+  if (!Number.isInteger(n) || n < 1 || W.length < n * n) throw new RangeError(`memory: need an N×N matrix, got ${W.length} values for N = ${n}`);
+  for (let i = 0; i < n * n; i++) if (!Number.isFinite(W[i])) throw new Error('matrix has NaN or Inf entries');
+  const hess = lowerBandwidth(W, n) > 1 ? hessenberg(W, n) : null;
+  const A = hess ? hess.H : W.subarray(0, n * n);
+  const band = Math.max(0, lowerBandwidth(A, n));
+  const stein = solveStein(A, n, { horizon: opts.horizon, signal: opts.signal });
+  const L = cholesky(stein.C, n);
+  const horizon = stein.horizon;
+  /** y = A·x skipping A's structural zeros below the band. */
+  const step = (x: Float64Array, y: Float64Array) => {
+    for (let i = 0; i < n; i++) {
+      const r = i * n;
+      let s0 = 0, s1 = 0;
+      let j = Math.max(0, i - band);
+      for (; j + 1 < n; j += 2) {
+        s0 += A[r + j] * x[j];
+        s1 += A[r + j + 1] * x[j + 1];
+      }
+      if (j < n) s0 += A[r + j] * x[j];
+      y[i] = s0 + s1;
+    }
+  };
+  const fisher = (vIn: ArrayLike<number>, o: { kMax?: number; signal?: Signal } = {}): FisherMemory => {
+    if (vIn.length !== n) throw new RangeError(`input vector has ${vIn.length} entries, expected ${n}`);
+    const nv = norm2(vIn);
+    if (!(nv > 0) || !Number.isFinite(nv)) throw new Error('input vector must be non-zero and finite');
+    const signal = o.signal ?? opts.signal;
+    const kMaxOpt = o.kMax ?? opts.horizon ?? DEFAULT_KMAX;
+    if (!Number.isInteger(kMaxOpt) || kMaxOpt < 1) throw new RangeError(`kMax must be a positive integer, got ${kMaxOpt}`);
+    const limit = horizon === null ? kMaxOpt : Math.min(horizon, kMaxOpt);
+
+    let u: Float64Array = Float64Array.from(vIn, (x) => x / nv);
+    if (hess) applyHessenbergQt(hess, u);
+    let next: Float64Array = new Float64Array(n);
+    const J: number[] = [];
+    let sum = 0;
+    let done = false; // the infinite sum reached its stopping point
+    let tail = 0;
+    const U = new Float64Array(CHUNK * n);
+    const unorm2 = new Float64Array(CHUNK);
+    while (!done && J.length < limit) {
+      if (signal?.aborted) throw new AbortError();
+      // Generate up to CHUNK vectors u_k = W^k v (sequential products: exact structure for sparse W).
+      const start = J.length;
+      const count = Math.min(CHUNK, limit - start);
+      let rows = 0;
+      for (; rows < count; rows++) {
+        U.set(u, rows * n);
+        let s = 0;
+        for (let i = 0; i < n; i++) s += u[i] * u[i];
+        unorm2[rows] = s;
+        step(u, next);
+        const t = u; u = next; next = t;
+      }
+      solveLowerRows(L, n, U, rows);
+      for (let r = 0; r < rows; r++) {
+        if (horizon === null) {
+          // Stop before k if the tail from k on is provably negligible (or exactly zero).
+          const bound = n * unorm2[r];
+          if (unorm2[r] === 0 || bound <= TAIL_TOL * sum) {
+            done = true;
+            tail = bound;
+            break;
+          }
+        } else if (unorm2[r] === 0) {
+          // W^k v = 0 (nilpotent): every later J_n(k) is exactly 0.
+          while (J.length < limit) J.push(0);
+          done = true;
+          break;
+        }
+        let y = 0;
+        const off = r * n;
+        for (let i = 0; i < n; i++) y += U[off + i] * U[off + i];
+        J.push(y);
+        sum += y;
+      }
+    }
+    let truncated = false;
+    if (!done && (horizon === null || J.length < horizon)) {
+      // Cut by kMax at K = J.length: the rest is at most N‖W^K v‖² (u is W^K v now; the same bound holds for a
+      // finite horizon, since Σ_{j<n−K} (W^j)ᵀ C_n⁻¹ W^j ⪯ M_n, whose trace is N).
+      let s = 0;
+      for (let i = 0; i < n; i++) s += u[i] * u[i];
+      tail = n * s;
+      truncated = horizon === null ? tail > TAIL_TOL * sum : true;
+    }
+    const tailBound = tail + sum * stein.tailBound;
+    return { J: Float64Array.from(J), jTot: sum, horizon, truncated, tailBound };
+  };
+  return { n, horizon, stein, hessenberg: hess, L, fisher };
+}
+
+/**
+ * Fisher memory curve J(k) and total memory of W for the input direction v (normalised to ‖v‖ = 1).
+ * @throws NotStableError (from the Stein solver) for the infinite horizon when ρ(W) ≥ 1: use opts.horizon.
+ */
+export function fisherMemory(W: Float64Array, n: number, v: ArrayLike<number>, opts: MemoryOptions = {}): FisherMemory {
+  return memoryModel(W, n, { horizon: opts.horizon, signal: opts.signal }).fisher(v, { kMax: opts.kMax });
+}
+
+export type InputKind = 'source' | 'sink' | 'random' | { column: number };
+
+/**
+ * Unit input direction v:
+ * - 'source': e_1, the chain's first unit (index 0), where the paper's nonnormal input 0.9·I feeds the chain;
+ * - 'sink': e_N, the chain's last unit (index N−1);
+ * - 'random': a seeded Gaussian vector, normalised (opts.seed, default 0);
+ * - { column: c }: column c of the input matrix opts.V (N×d row-major, d = opts.d or V.length/N), normalised.
+ */
+export function inputVector(kind: InputKind, n: number, opts: { seed?: number; V?: ArrayLike<number>; d?: number } = {}): Float64Array {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`hidden size must be a positive integer, got ${n}`);
+  const v = new Float64Array(n);
+  if (kind === 'source') v[0] = 1;
+  else if (kind === 'sink') v[n - 1] = 1;
+  else if (kind === 'random') {
+    const rng = new Rng(opts.seed ?? 0, 2);
+    for (let i = 0; i < n; i++) v[i] = rng.normal();
+    const s = norm2(v);
+    for (let i = 0; i < n; i++) v[i] /= s;
+  } else if (typeof kind === 'object' && kind !== null && 'column' in kind) {
+    const V = opts.V;
+    if (!V) throw new Error('input vector {column}: pass the input matrix V (N×d)');
+    const d = opts.d ?? V.length / n;
+    if (!Number.isInteger(d) || d < 1 || V.length !== n * d) throw new RangeError(`input matrix has ${V.length} entries, not N×d with N = ${n}`);
+    const c = kind.column;
+    if (!Number.isInteger(c) || c < 0 || c >= d) throw new RangeError(`input column ${c} out of range 0..${d - 1}`);
+    for (let i = 0; i < n; i++) v[i] = V[i * d + c];
+    const s = norm2(v);
+    if (!(s > 0) || !Number.isFinite(s)) throw new Error(`input column ${c} is zero or not finite`);
+    for (let i = 0; i < n; i++) v[i] /= s;
+  } else {
+    throw new Error(`unknown input kind ${JSON.stringify(kind)} (expected source, sink, random or {column})`);
+  }
+  return v;
+}
+
+/**
+ * Closed form for the chain W[i][i-1] = α with the input at the source (science.md §3 identity 5):
+ * J(k) = α^{2k} / Σ_{j≤k} α^{2j} for k < N, 0 after. Evaluated as 1/s_k with s_k = Σ_{i≤k} α^{−2i}
+ * (s_k = 1 + α^{−2} s_{k−1}), which never overflows for α ≥ 1.
+ */
+export function chainMemoryClosedForm(n: number, alpha: number): { J: Float64Array; jTot: number } {
+  const J = new Float64Array(n);
+  const r = 1 / (alpha * alpha);
+  let s = 0;
+  let tot = 0;
+  for (let k = 0; k < n; k++) {
+    s = k === 0 ? 1 : 1 + r * s;
+    J[k] = 1 / s;
+    tot += J[k];
+  }
+  return { J, jTot: tot };
+}
+
+/** Chain with the input at the sink (identity 6): J(0) = 1/Σ_{j<N} α^{2j} is the only non-zero term. */
+export function chainSinkMemoryClosedForm(n: number, alpha: number): number {
+  let s = 0;
+  let p = 1;
+  for (let j = 0; j < n; j++) {
+    s += p;
+    p *= alpha * alpha;
+  }
+  return 1 / s;
+}

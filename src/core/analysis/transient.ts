@@ -1,0 +1,36 @@
+/**
+ * Transient amplification ("signal propagation", docs science.md §3): ‖W^k v‖ for k = 0 … kMax.
+ * For a chain with α = 1.02 and v = e_1 this grows as α^k up to k = N−1 and is exactly 0 from k = N on;
+ * for λQ (Q orthogonal) it decays as λ^k·‖v‖.
+ *
+ * Computed by repeated products u ← W u (so a sparse W keeps its exact structure, and the zeros of a nilpotent
+ * W are exact zeros). v is used as given: pass a unit vector (inputVector returns one) to read the curve as the
+ * amplification of a unit input. Once W^k v is exactly 0 the rest is 0; once its norm overflows the rest is
+ * Infinity (never NaN).
+ */
+import { matvec, norm2, Signal, AbortError } from '../linalg/dense';
+
+export function transientNorms(W: Float64Array, n: number, v: ArrayLike<number>, kMax: number, opts: { signal?: Signal } = {}): Float64Array {
+  if (!Number.isInteger(n) || n < 1 || W.length < n * n) throw new RangeError(`transientNorms: need an N×N matrix (N = ${n})`);
+  if (v.length !== n) throw new RangeError(`transientNorms: vector has ${v.length} entries, expected ${n}`);
+  if (!Number.isInteger(kMax) || kMax < 0) throw new RangeError(`transientNorms: kMax must be a non-negative integer, got ${kMax}`);
+  const out = new Float64Array(kMax + 1);
+  let u: Float64Array = Float64Array.from(v);
+  let next: Float64Array = new Float64Array(n);
+  for (let k = 0; k <= kMax; k++) {
+    const nu = norm2(u);
+    out[k] = nu;
+    if (nu === 0) break; // the rest stays 0
+    if (!Number.isFinite(nu)) {
+      out.fill(Infinity, k);
+      break;
+    }
+    if (k === kMax) break;
+    if ((k & 255) === 255 && opts.signal?.aborted) throw new AbortError();
+    matvec(W, u, n, n, next);
+    const t = u;
+    u = next;
+    next = t;
+  }
+  return out;
+}

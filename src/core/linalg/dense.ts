@@ -1,0 +1,430 @@
+/**
+ * Small dense helpers shared by the analyses: products, norms, Cholesky and triangular solves.
+ * Matrices are row-major Float64Arrays; `transpose` lives in ../recurrent and is re-exported here.
+ *
+ * The products use 4×4 register blocking on rows of A against rows of Bᵀ (both contiguous), which runs at
+ * about 6 GFlop/s in V8 — roughly 3–4× a naive i-k-j loop. Every product is the ordinary sum of products in
+ * increasing k, so the usual error bound |fl(AB) − AB| ≤ k·u·|A||B| (u = 2⁻⁵³) holds.
+ */
+import { transpose } from '../recurrent';
+
+export { transpose };
+
+/** Thrown when a long computation sees `signal.aborted` (the same class the Schur module throws). */
+export { AbortError } from './schur';
+
+export interface Signal { aborted: boolean }
+
+export function identity(n: number, scale = 1): Float64Array {
+  const I = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) I[i * n + i] = scale;
+  return I;
+}
+
+/**
+ * Known zero structure of the operands of matmulABt, so whole runs of zero products are skipped:
+ * A[i][p] = 0 for p < i − aLower; Bt[j][p] = 0 for p < j − btLower and for p > j + btUpper.
+ * (A Hessenberg matrix has lower bandwidth 1, its t-th power t; a triangular one 0.) Omitted = dense.
+ */
+export interface Band {
+  aLower?: number;
+  btLower?: number;
+  btUpper?: number;
+}
+
+/**
+ * C = A·Btᵀ, with A m×k and Bt n×k (so C is m×n and C[i][j] = Σ_p A[i][p]·Bt[j][p]). When `symmetric` is set
+ * (m = n and the result is known to be symmetric, e.g. P·Aᵀ with P = A·S, S symmetric), only the blocks on and
+ * above the diagonal are computed and the rest mirrored, so the result is exactly symmetric.
+ * With `accumulate`, C = out + A·Btᵀ (out must then be given; with `symmetric` it must be symmetric itself).
+ * `band` declares structural zeros of A and Bt (see Band); the skipped products are exact zeros, so the result
+ * is bit-for-bit that of the dense product.
+ */
+export function matmulABt(
+  A: Float64Array,
+  Bt: Float64Array,
+  m: number,
+  k: number,
+  n: number,
+  symmetric = false,
+  out?: Float64Array,
+  accumulate = false,
+  band?: Band,
+): Float64Array {
+  const C = out ?? new Float64Array(m * n);
+  const aLower = band?.aLower ?? k, btLower = band?.btLower ?? k, btUpper = band?.btUpper ?? k;
+  const m4 = m - (m % 4), n4 = n - (n % 4);
+  for (let i = 0; i < m4; i += 4) {
+    const a0 = i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+    const c0 = i * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
+    for (let j = symmetric ? i : 0; j < n4; j += 4) {
+      const b0 = j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      const pLo = Math.max(0, i - aLower, j - btLower), pHi = Math.min(k, j + 4 + btUpper);
+      for (let p = pLo; p < pHi; p++) {
+        const x0 = Bt[b0 + p], x1 = Bt[b1 + p], x2 = Bt[b2 + p], x3 = Bt[b3 + p];
+        let y = A[a0 + p];
+        s00 += y * x0; s01 += y * x1; s02 += y * x2; s03 += y * x3;
+        y = A[a1 + p];
+        s10 += y * x0; s11 += y * x1; s12 += y * x2; s13 += y * x3;
+        y = A[a2 + p];
+        s20 += y * x0; s21 += y * x1; s22 += y * x2; s23 += y * x3;
+        y = A[a3 + p];
+        s30 += y * x0; s31 += y * x1; s32 += y * x2; s33 += y * x3;
+      }
+      if (accumulate) {
+        C[c0 + j] += s00; C[c0 + j + 1] += s01; C[c0 + j + 2] += s02; C[c0 + j + 3] += s03;
+        C[c1 + j] += s10; C[c1 + j + 1] += s11; C[c1 + j + 2] += s12; C[c1 + j + 3] += s13;
+        C[c2 + j] += s20; C[c2 + j + 1] += s21; C[c2 + j + 2] += s22; C[c2 + j + 3] += s23;
+        C[c3 + j] += s30; C[c3 + j + 1] += s31; C[c3 + j + 2] += s32; C[c3 + j + 3] += s33;
+      } else {
+        C[c0 + j] = s00; C[c0 + j + 1] = s01; C[c0 + j + 2] = s02; C[c0 + j + 3] = s03;
+        C[c1 + j] = s10; C[c1 + j + 1] = s11; C[c1 + j + 2] = s12; C[c1 + j + 3] = s13;
+        C[c2 + j] = s20; C[c2 + j + 1] = s21; C[c2 + j + 2] = s22; C[c2 + j + 3] = s23;
+        C[c3 + j] = s30; C[c3 + j + 1] = s31; C[c3 + j + 2] = s32; C[c3 + j + 3] = s33;
+      }
+    }
+  }
+  // Edges: rows m4..m-1 against every column, and columns n4..n-1 against rows 0..m4-1.
+  const dot = (i: number, j: number) => {
+    const a = i * k, b = j * k;
+    const pLo = Math.max(0, i - aLower, j - btLower), pHi = Math.min(k, j + 1 + btUpper);
+    let s = 0;
+    for (let p = pLo; p < pHi; p++) s += A[a + p] * Bt[b + p];
+    return s;
+  };
+  for (let i = m4; i < m; i++) {
+    for (let j = symmetric ? i : 0; j < n; j++) C[i * n + j] = accumulate ? C[i * n + j] + dot(i, j) : dot(i, j);
+  }
+  for (let i = 0; i < m4; i++) {
+    for (let j = n4; j < n; j++) C[i * n + j] = accumulate ? C[i * n + j] + dot(i, j) : dot(i, j);
+  }
+  if (symmetric) {
+    // Blocks on the diagonal were computed in full; mirror the strictly upper part for exact symmetry.
+    for (let i = 0; i < m; i++) for (let j = i + 1; j < n; j++) C[j * n + i] = C[i * n + j];
+  }
+  return C;
+}
+
+/** C = A·B with A m×k and B k×n. */
+export function matmul(A: Float64Array, B: Float64Array, m: number, k: number, n: number): Float64Array {
+  return matmulABt(A, transpose(B, k, n), m, k, n);
+}
+
+/** y = A·x for A m×n. */
+export function matvec(A: Float64Array, x: Float64Array, m: number, n: number, out?: Float64Array): Float64Array {
+  const y = out ?? new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const r = i * n;
+    let s0 = 0, s1 = 0;
+    let j = 0;
+    for (; j + 1 < n; j += 2) {
+      s0 += A[r + j] * x[j];
+      s1 += A[r + j + 1] * x[j + 1];
+    }
+    if (j < n) s0 += A[r + j] * x[j];
+    y[i] = s0 + s1;
+  }
+  return y;
+}
+
+/** Euclidean norm, scaled so that it neither overflows nor underflows. */
+export function norm2(x: ArrayLike<number>, n = x.length, off = 0): number {
+  let scale = 0;
+  for (let i = 0; i < n; i++) {
+    const a = Math.abs(x[off + i]);
+    if (a > scale) scale = a;
+  }
+  if (scale === 0 || !Number.isFinite(scale)) return scale;
+  // Plain sum of squares when it is safe (the common case), else scaled.
+  if (scale < 1e150 && scale > 1e-150) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += x[off + i] * x[off + i];
+    return Math.sqrt(s);
+  }
+  const inv = 1 / scale;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const t = x[off + i] * inv;
+    s += t * t;
+  }
+  return scale * Math.sqrt(s);
+}
+
+/** Frobenius norm of a matrix stored in any layout. */
+export function frobenius(A: ArrayLike<number>): number {
+  return norm2(A);
+}
+
+/** Largest absolute row sum (‖A‖∞; equals ‖A‖₁ and bounds ‖A‖₂ for symmetric A). */
+export function normInf(A: Float64Array, m: number, n: number): number {
+  let best = 0;
+  for (let i = 0; i < m; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += Math.abs(A[i * n + j]);
+    if (s > best || Number.isNaN(s)) best = s;
+  }
+  return best;
+}
+
+export function isAllZero(A: Float64Array): boolean {
+  for (let i = 0; i < A.length; i++) if (A[i] !== 0) return false;
+  return true;
+}
+
+export function allFinite(A: ArrayLike<number>): boolean {
+  for (let i = 0; i < A.length; i++) if (!Number.isFinite(A[i])) return false;
+  return true;
+}
+
+/**
+ * Cholesky factor of the symmetric positive definite n×n matrix A (only its lower triangle is read):
+ * A = L·Lᵀ with L lower triangular, returned row-major with zeros above the diagonal.
+ * Row-oriented (Cholesky–Crout): every inner product runs over two contiguous rows of L.
+ * @throws Error when A is not (numerically) positive definite.
+ */
+export function cholesky(A: Float64Array, n: number): Float64Array {
+  const L = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * n;
+      let s = A[ri + j];
+      let t0 = 0, t1 = 0;
+      let p = 0;
+      for (; p + 1 < j; p += 2) {
+        t0 += L[ri + p] * L[rj + p];
+        t1 += L[ri + p + 1] * L[rj + p + 1];
+      }
+      if (p < j) t0 += L[ri + p] * L[rj + p];
+      s -= t0 + t1;
+      if (j === i) {
+        if (!(s > 0)) throw new Error(`Cholesky: matrix is not positive definite (pivot ${i} is ${s})`);
+        L[ri + i] = Math.sqrt(s);
+      } else {
+        L[ri + j] = s / L[rj + j];
+      }
+    }
+  }
+  return L;
+}
+
+/**
+ * Solves L·x = b in place for lower-triangular L (row-major n×n) for `count` right-hand sides stored as the
+ * rows of X (count×n, X[r·n + i] = b_r[i]). Four right-hand sides share each pass over a row of L.
+ */
+export function solveLowerRows(L: Float64Array, n: number, X: Float64Array, count: number): void {
+  let r = 0;
+  for (; r + 3 < count; r += 4) {
+    const x0 = r * n, x1 = x0 + n, x2 = x1 + n, x3 = x2 + n;
+    for (let i = 0; i < n; i++) {
+      const li = i * n;
+      let s0 = X[x0 + i], s1 = X[x1 + i], s2 = X[x2 + i], s3 = X[x3 + i];
+      for (let j = 0; j < i; j++) {
+        const l = L[li + j];
+        s0 -= l * X[x0 + j]; s1 -= l * X[x1 + j]; s2 -= l * X[x2 + j]; s3 -= l * X[x3 + j];
+      }
+      const d = L[li + i];
+      X[x0 + i] = s0 / d; X[x1 + i] = s1 / d; X[x2 + i] = s2 / d; X[x3 + i] = s3 / d;
+    }
+  }
+  for (; r < count; r++) {
+    const x0 = r * n;
+    for (let i = 0; i < n; i++) {
+      const li = i * n;
+      let s = X[x0 + i];
+      for (let j = 0; j < i; j++) s -= L[li + j] * X[x0 + j];
+      X[x0 + i] = s / L[li + i];
+    }
+  }
+}
+
+/**
+ * log|det A| by LU with partial pivoting (A is not modified). -Infinity for a singular matrix.
+ * Used as a certificate: ρ(A) ≥ |det A|^{1/n}.
+ */
+export function logAbsDet(A: Float64Array, n: number): number {
+  const a = A.slice(0, n * n);
+  let logdet = 0;
+  for (let k = 0; k < n; k++) {
+    let p = k, best = Math.abs(a[k * n + k]);
+    for (let i = k + 1; i < n; i++) {
+      const v = Math.abs(a[i * n + k]);
+      if (v > best) { best = v; p = i; }
+    }
+    if (best === 0) return -Infinity;
+    if (p !== k) {
+      for (let j = k; j < n; j++) {
+        const t = a[k * n + j]; a[k * n + j] = a[p * n + j]; a[p * n + j] = t;
+      }
+    }
+    const piv = a[k * n + k];
+    logdet += Math.log(Math.abs(piv));
+    const rk = k * n;
+    for (let i = k + 1; i < n; i++) {
+      const ri = i * n;
+      const f = a[ri + k] / piv;
+      if (f === 0) continue;
+      for (let j = k + 1; j < n; j++) a[ri + j] -= f * a[rk + j];
+    }
+  }
+  return logdet;
+}
+
+/**
+ * Largest i − j with A[i][j] ≠ 0, but at least −1: 1 for upper Hessenberg, 0 for upper triangular with a non-zero
+ * diagonal entry, −1 for strictly upper triangular (or zero) matrices.
+ */
+export function lowerBandwidth(A: Float64Array, n: number): number {
+  let b = -1;
+  for (let i = 0; i < n; i++) {
+    const r = i * n;
+    for (let j = 0; j < i - b; j++) {
+      if (A[r + j] !== 0) {
+        b = i - j;
+        break;
+      }
+    }
+  }
+  return b;
+}
+
+/** H = Qᵀ A Q upper Hessenberg, Q = P_0 P_1 ⋯ P_{n−3} (Householder reflectors P_i = I − τ_i v_i v_iᵀ). */
+export interface Hessenberg {
+  n: number;
+  /** Row-major, exact zeros below the sub-diagonal. */
+  H: Float64Array;
+  /** Row i holds v_i (v_i[i+1] = 1, zeros before), i = 0 … n−3. */
+  V: Float64Array;
+  tau: Float64Array;
+}
+
+/**
+ * Householder reduction to upper Hessenberg form (LAPACK dgehd2 arithmetic, row-major loops: every inner loop
+ * runs over a contiguous row). Backward stable: H = Qᵀ(A + E)Q with ‖E‖ = O(n u ‖A‖). About 10n³/3 flops.
+ */
+export function hessenberg(A: Float64Array, n: number): Hessenberg {
+  const a = A.slice(0, n * n);
+  const V = new Float64Array(n * n);
+  const tau = new Float64Array(Math.max(n, 1));
+  const w = new Float64Array(n);
+  for (let i = 0; i + 2 < n; i++) {
+    // Reflector for x = a[i+1.., i]: P x = β e_1.
+    const len = n - i - 1;
+    const vr = i * n; // V row i; v occupies columns i+1..n-1
+    let scale = 0;
+    for (let r = i + 2; r < n; r++) scale = Math.max(scale, Math.abs(a[r * n + i]));
+    if (scale === 0) {
+      tau[i] = 0;
+      continue;
+    }
+    const alpha = a[(i + 1) * n + i];
+    let ss = 0;
+    for (let r = i + 2; r < n; r++) {
+      const t = a[r * n + i] / scale;
+      ss += t * t;
+    }
+    const xnorm = scale * Math.sqrt(ss);
+    const normAll = Math.hypot(alpha, xnorm);
+    const beta = alpha >= 0 ? -normAll : normAll;
+    const t = (beta - alpha) / beta;
+    const f = 1 / (alpha - beta);
+    tau[i] = t;
+    V[vr + i + 1] = 1;
+    for (let r = i + 2; r < n; r++) V[vr + r] = a[r * n + i] * f;
+    // Column i becomes β e_{i+1}.
+    a[(i + 1) * n + i] = beta;
+    for (let r = i + 2; r < n; r++) a[r * n + i] = 0;
+    // Right: a[:, i+1:] −= τ (a[:, i+1:] v) vᵀ, four rows at a time (contiguous rows, shared loads of v).
+    const v0 = vr + i + 1;
+    let r = 0;
+    for (; r + 3 < n; r += 4) {
+      const ro = r * n + i + 1, ro1 = ro + n, ro2 = ro1 + n, ro3 = ro2 + n;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let p = 0; p < len; p++) {
+        const vp = V[v0 + p];
+        s0 += a[ro + p] * vp;
+        s1 += a[ro1 + p] * vp;
+        s2 += a[ro2 + p] * vp;
+        s3 += a[ro3 + p] * vp;
+      }
+      s0 *= t; s1 *= t; s2 *= t; s3 *= t;
+      for (let p = 0; p < len; p++) {
+        const vp = V[v0 + p];
+        a[ro + p] -= s0 * vp;
+        a[ro1 + p] -= s1 * vp;
+        a[ro2 + p] -= s2 * vp;
+        a[ro3 + p] -= s3 * vp;
+      }
+    }
+    for (; r < n; r++) {
+      const ro = r * n + i + 1;
+      let s0 = 0;
+      for (let p = 0; p < len; p++) s0 += a[ro + p] * V[v0 + p];
+      s0 *= t;
+      for (let p = 0; p < len; p++) a[ro + p] -= s0 * V[v0 + p];
+    }
+    // Left: a[i+1:, i+1:] −= τ v (vᵀ a[i+1:, i+1:]), four rows at a time.
+    w.fill(0, 0, len);
+    let q = 0;
+    for (; q + 3 < len; q += 4) {
+      const f0 = V[v0 + q], f1 = V[v0 + q + 1], f2 = V[v0 + q + 2], f3 = V[v0 + q + 3];
+      const ro = (i + 1 + q) * n + i + 1, ro1 = ro + n, ro2 = ro1 + n, ro3 = ro2 + n;
+      for (let p = 0; p < len; p++) w[p] += f0 * a[ro + p] + f1 * a[ro1 + p] + f2 * a[ro2 + p] + f3 * a[ro3 + p];
+    }
+    for (; q < len; q++) {
+      const f0 = V[v0 + q];
+      const ro = (i + 1 + q) * n + i + 1;
+      for (let p = 0; p < len; p++) w[p] += f0 * a[ro + p];
+    }
+    q = 0;
+    for (; q + 3 < len; q += 4) {
+      const f0 = t * V[v0 + q], f1 = t * V[v0 + q + 1], f2 = t * V[v0 + q + 2], f3 = t * V[v0 + q + 3];
+      const ro = (i + 1 + q) * n + i + 1, ro1 = ro + n, ro2 = ro1 + n, ro3 = ro2 + n;
+      for (let p = 0; p < len; p++) {
+        const wp = w[p];
+        a[ro + p] -= f0 * wp;
+        a[ro1 + p] -= f1 * wp;
+        a[ro2 + p] -= f2 * wp;
+        a[ro3 + p] -= f3 * wp;
+      }
+    }
+    for (; q < len; q++) {
+      const f0 = t * V[v0 + q];
+      const ro = (i + 1 + q) * n + i + 1;
+      for (let p = 0; p < len; p++) a[ro + p] -= f0 * w[p];
+    }
+  }
+  return { n, H: a, V, tau };
+}
+
+/** x ← Qᵀ x for the Q of a Hessenberg reduction (applies P_0 first). */
+export function applyHessenbergQt(h: Hessenberg, x: Float64Array): Float64Array {
+  const { n, V, tau } = h;
+  for (let i = 0; i + 2 < n; i++) {
+    const t = tau[i];
+    if (t === 0) continue;
+    const vr = i * n;
+    let s = 0;
+    for (let r = i + 1; r < n; r++) s += V[vr + r] * x[r];
+    s *= t;
+    for (let r = i + 1; r < n; r++) x[r] -= s * V[vr + r];
+  }
+  return x;
+}
+
+/** x ← Q x (applies P_{n−3} first). */
+export function applyHessenbergQ(h: Hessenberg, x: Float64Array): Float64Array {
+  const { n, V, tau } = h;
+  for (let i = n - 3; i >= 0; i--) {
+    const t = tau[i];
+    if (t === 0) continue;
+    const vr = i * n;
+    let s = 0;
+    for (let r = i + 1; r < n; r++) s += V[vr + r] * x[r];
+    s *= t;
+    for (let r = i + 1; r < n; r++) x[r] -= s * V[vr + r];
+  }
+  return x;
+}

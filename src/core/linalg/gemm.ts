@@ -1,0 +1,96 @@
+/**
+ * Small dense matrix-multiply kernels for the blocked Hessenberg reduction and the multishift QR
+ * (column-major, explicit offsets and leading dimensions, like BLAS dgemm). Register-blocked 4×2 inner
+ * kernels over contiguous columns: the only form a JavaScript JIT runs near its scalar peak.
+ */
+
+/**
+ * C(i, j) (+)= Σ_l A(l, i) · B(l, j) for i < m, j < n, l < k — C = AᵀB, where A(l, i) = A[aOff + l + i·lda],
+ * B(l, j) = B[bOff + l + j·ldb], C(i, j) = C[cOff + i + j·ldc]. With accumulate = false C is overwritten.
+ */
+export function gemmTN(
+  m: number, n: number, k: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  C: Float64Array, cOff: number, ldc: number,
+  accumulate: boolean,
+): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) for (let j = 0; j < n; j++) C.fill(0, cOff + j * ldc, cOff + j * ldc + m);
+    return;
+  }
+  // Block over i so that the A panel (k × MB) stays in cache while all of B streams past it.
+  const MB = Math.max(4, Math.min(m, (((1 << 15) / Math.max(k, 1)) | 0) & ~3) || 4);
+  for (let i0 = 0; i0 < m; i0 += MB) {
+    const i1 = Math.min(m, i0 + MB);
+    let j = 0;
+    for (; j + 1 < n; j += 2) {
+      const b0 = bOff + j * ldb, b1 = b0 + ldb;
+      let i = i0;
+      for (; i + 3 < i1; i += 4) {
+        const a0 = aOff + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        let c00 = 0, c10 = 0, c20 = 0, c30 = 0, c01 = 0, c11 = 0, c21 = 0, c31 = 0;
+        for (let l = 0; l < k; l++) {
+          const x0 = B[b0 + l], x1 = B[b1 + l];
+          const y0 = A[a0 + l], y1 = A[a1 + l], y2 = A[a2 + l], y3 = A[a3 + l];
+          c00 += y0 * x0; c10 += y1 * x0; c20 += y2 * x0; c30 += y3 * x0;
+          c01 += y0 * x1; c11 += y1 * x1; c21 += y2 * x1; c31 += y3 * x1;
+        }
+        const p0 = cOff + i + j * ldc, p1 = p0 + ldc;
+        if (accumulate) {
+          C[p0] += c00; C[p0 + 1] += c10; C[p0 + 2] += c20; C[p0 + 3] += c30;
+          C[p1] += c01; C[p1 + 1] += c11; C[p1 + 2] += c21; C[p1 + 3] += c31;
+        } else {
+          C[p0] = c00; C[p0 + 1] = c10; C[p0 + 2] = c20; C[p0 + 3] = c30;
+          C[p1] = c01; C[p1 + 1] = c11; C[p1 + 2] = c21; C[p1 + 3] = c31;
+        }
+      }
+      for (; i < i1; i++) {
+        const a0 = aOff + i * lda;
+        let c0 = 0, c1 = 0;
+        for (let l = 0; l < k; l++) { const y = A[a0 + l]; c0 += y * B[b0 + l]; c1 += y * B[b1 + l]; }
+        const p0 = cOff + i + j * ldc;
+        if (accumulate) { C[p0] += c0; C[p0 + ldc] += c1; } else { C[p0] = c0; C[p0 + ldc] = c1; }
+      }
+    }
+    if (j < n) {
+      const b0 = bOff + j * ldb;
+      for (let i = i0; i < i1; i++) {
+        const a0 = aOff + i * lda;
+        let c0 = 0;
+        for (let l = 0; l < k; l++) c0 += A[a0 + l] * B[b0 + l];
+        const p0 = cOff + i + j * ldc;
+        if (accumulate) C[p0] += c0; else C[p0] = c0;
+      }
+    }
+  }
+}
+
+let packBuf = new Float64Array(0);
+
+/**
+ * C (+)= A·B with A(i, l) = A[aOff + i + l·lda] (m × k), B (k × n), C (m × n), all column-major. A is packed
+ * transposed in row blocks so the inner products run over contiguous memory (gemmTN).
+ */
+export function gemmNN(
+  m: number, n: number, k: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  C: Float64Array, cOff: number, ldc: number,
+  accumulate: boolean,
+): void {
+  if (m <= 0 || n <= 0) return;
+  const RB = Math.max(4, Math.min(m, (((1 << 15) / Math.max(k, 1)) | 0) & ~3) || 4);
+  if (packBuf.length < RB * k) packBuf = new Float64Array(RB * k);
+  const P = packBuf;
+  for (let i0 = 0; i0 < m; i0 += RB) {
+    const mb = Math.min(RB, m - i0);
+    // P(l, i) = A(i0 + i, l), ld k
+    for (let l = 0; l < k; l++) {
+      const src = aOff + i0 + l * lda;
+      for (let i = 0; i < mb; i++) P[l + i * k] = A[src + i];
+    }
+    gemmTN(mb, n, k, P, 0, k, B, bOff, ldb, C, cOff + i0, ldc, accumulate);
+  }
+}

@@ -1,0 +1,138 @@
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import * as os from 'node:os';
+import { WorkerClient } from '../host/workerClient';
+import { webviewHtml, webviewOptions } from '../host/webviewHtml';
+import { analysisToCsv, analysisToJson } from '../core/analysis/export';
+import type {
+  AnalysisOptions, AnalysisPayload, AnalysisToHost, HostToAnalysis, MatrixSource,
+} from '../shared/protocol';
+
+export const ANALYSIS_VIEW_TYPE = 'recurrentLens.analysis';
+
+export const DEFAULT_ANALYSIS_OPTIONS: AnalysisOptions = {
+  order: 'modulus-desc',
+  input: 'source',
+  horizon: null,
+  activation: 'linear',
+  gridPoints: 100,
+};
+
+function sourceKey(source: MatrixSource): string {
+  return source.kind === 'tensor'
+    ? `tensor:${source.file}#${source.key.name}#${source.key.gate ?? ''}`
+    : `init:${source.spec}:${source.n}:${source.seed}`;
+}
+
+export function sourceTitle(source: MatrixSource): string {
+  if (source.kind === 'init') return `${source.spec} (N = ${source.n}${/^(orthogonal|gaussian)/.test(source.spec) ? `, seed ${source.seed}` : ''})`;
+  const name = source.key.name || '(array)';
+  return `${name}${source.key.gate ? ` gate ${source.key.gate}` : ''} — ${path.basename(source.file)}`;
+}
+
+/** One panel per matrix: Schur form, spectrum, memory and the numbers, computed in the worker thread. */
+export class AnalysisPanel {
+  private static readonly open = new Map<string, AnalysisPanel>();
+  private running: { cancel(): void } | undefined;
+  private last: AnalysisPayload | undefined;
+  private options: AnalysisOptions = { ...DEFAULT_ANALYSIS_OPTIONS };
+
+  static show(context: vscode.ExtensionContext, worker: WorkerClient, source: MatrixSource): AnalysisPanel {
+    const key = sourceKey(source);
+    const existing = AnalysisPanel.open.get(key);
+    if (existing) {
+      existing.panel.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(ANALYSIS_VIEW_TYPE, `Analysis: ${sourceTitle(source)}`, vscode.ViewColumn.Beside, {
+      ...webviewOptions(context.extensionUri),
+      retainContextWhenHidden: true,
+    });
+    const created = new AnalysisPanel(context, worker, source, panel);
+    AnalysisPanel.open.set(key, created);
+    panel.onDidDispose(() => {
+      AnalysisPanel.open.delete(key);
+      created.running?.cancel();
+    });
+    return created;
+  }
+
+  private constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly worker: WorkerClient,
+    readonly source: MatrixSource,
+    readonly panel: vscode.WebviewPanel,
+  ) {
+    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
+    panel.webview.html = webviewHtml(panel.webview, context.extensionUri, 'analysis', `Analysis: ${sourceTitle(source)}`);
+    panel.webview.onDidReceiveMessage((msg: AnalysisToHost) => this.onMessage(msg));
+  }
+
+  private post(msg: HostToAnalysis): Thenable<boolean> {
+    return this.panel.webview.postMessage(msg);
+  }
+
+  private onMessage(msg: AnalysisToHost): void {
+    switch (msg.type) {
+      case 'ready': void this.run(this.options); break;
+      case 'run': void this.run(msg.options); break;
+      case 'cancel': this.running?.cancel(); break;
+      case 'saveFigure': void this.saveFigure(msg.name, msg.format, msg.data); break;
+      case 'saveData': void this.saveData(msg.format); break;
+    }
+  }
+
+  private async run(options: AnalysisOptions): Promise<void> {
+    this.running?.cancel();
+    this.options = options;
+    const title = sourceTitle(this.source);
+    await this.post({ type: 'running', title, options });
+    const job = this.worker.cancellable<AnalysisPayload>({ op: 'analyze', source: this.source, options });
+    this.running = job;
+    try {
+      const result = await job.result;
+      if (this.running !== job) return;
+      this.last = { ...result, title };
+      await this.post({ type: 'result', result: this.last });
+    } catch (err) {
+      if (this.running !== job) return;
+      const message = (err as Error).message;
+      await this.post({ type: 'error', message: message === 'cancelled' ? 'Analysis cancelled.' : `${title}: ${message}` });
+    } finally {
+      if (this.running === job) this.running = undefined;
+    }
+  }
+
+  private defaultUri(name: string): vscode.Uri {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+    return vscode.Uri.joinPath(folder, name.replace(/[^\w.-]+/g, '_'));
+  }
+
+  private async saveFigure(name: string, format: 'svg' | 'png', data: string): Promise<void> {
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: this.defaultUri(`${name}.${format}`),
+      filters: format === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
+    });
+    if (!uri) return;
+    const bytes = format === 'svg'
+      ? Buffer.from(data, 'utf8')
+      : Buffer.from(data.replace(/^data:image\/png;base64,/, ''), 'base64');
+    await vscode.workspace.fs.writeFile(uri, bytes);
+    void vscode.window.showInformationMessage(`Saved ${path.basename(uri.fsPath)}`);
+  }
+
+  private async saveData(format: 'csv' | 'json'): Promise<void> {
+    if (!this.last) {
+      void vscode.window.showWarningMessage('No analysis to export yet.');
+      return;
+    }
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: this.defaultUri(`analysis.${format}`),
+      filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+    });
+    if (!uri) return;
+    const text = format === 'csv' ? analysisToCsv(this.last) : analysisToJson(this.last);
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+    void vscode.window.showInformationMessage(`Saved ${path.basename(uri.fsPath)}`);
+  }
+}

@@ -1,0 +1,628 @@
+/**
+ * Analysis panel webview: one N×N matrix W (column convention) — its numbers, W and Schur T heatmaps, the
+ * spectrum with ε-pseudospectra, singular values, the Fisher memory curve, ‖Wᵏv‖ and the chain-motif profile.
+ * Every figure exports as SVG and PNG; the data as CSV / JSON (written by the host).
+ */
+import './analysis.css';
+import type {
+  Activation, AnalysisNumbers, AnalysisOptions, AnalysisPayload, AnalysisToHost, HostToAnalysis, MemoryInput, SchurOrderName,
+} from '../src/shared/protocol';
+import { connect } from './vscodeApi';
+import { Heatmap, HoverCell } from './heatmap';
+import { Colorbar } from './colorbar';
+import { buildLut, colormapStops } from './colormaps';
+import { el, fmt } from './format';
+import { button, checkbox, dropdown, spinner } from './toolkit';
+import { Chart, ChartSpec, LegendEntry, pow10Label, Series, themeColor } from './charts';
+import { heatmapSvg, resolveColor, standaloneSvg, svgToPng } from './export';
+import { axisValue, contourLines, pseudospectrumLevels } from '../src/core/analysis/contours';
+
+type LogKey = 'sv' | 'memory' | 'transient';
+interface State {
+  options?: AnalysisOptions;
+  logY?: Partial<Record<LogKey, boolean>>;
+}
+
+/** What the panel shows before the host says otherwise (the host's first `running` message wins). */
+const DEFAULT_OPTIONS: AnalysisOptions = { order: 'modulus-desc', input: 'source', horizon: null, activation: 'linear', gridPoints: 100 };
+const PSEUDOSPECTRUM_POINTS = 100;
+
+const ORDERS: { value: SchurOrderName; label: string; title: string }[] = [
+  { value: 'none', label: 'As computed', title: 'as computed, not reordered' },
+  { value: 'modulus-desc', label: '|λ| descending', title: 'ordered by |λ|, descending' },
+  { value: 'modulus-asc', label: '|λ| ascending', title: 'ordered by |λ|, ascending' },
+  { value: 'real-desc', label: 'Re λ descending', title: 'ordered by Re λ, descending' },
+];
+const INPUTS: { value: MemoryInput; label: string; long: string }[] = [
+  { value: 'source', label: 'Source e₁', long: 'v = e₁ (the chain’s source)' },
+  { value: 'sink', label: 'Sink e_N', long: 'v = e_N (the chain’s sink)' },
+  { value: 'random', label: 'Random', long: 'v random, ‖v‖ = 1' },
+];
+const ACTIVATIONS: { value: Activation; label: string }[] = [
+  { value: 'linear', label: 'Linear' }, { value: 'tanh', label: 'tanh' }, { value: 'relu', label: 'ReLU' }, { value: 'elu', label: 'ELU' },
+];
+
+const app = document.getElementById('app')!;
+const vscode = connect<HostToAnalysis, AnalysisToHost, State>(onMessage);
+let state: State = vscode.getState() ?? {};
+let options: AnalysisOptions = { ...DEFAULT_OPTIONS, ...state.options };
+let result: AnalysisPayload | undefined;
+let title = '';
+let running = false;
+let cancelRequested = false;
+
+function saveState(): void {
+  state.options = options;
+  vscode.setState(state);
+}
+
+// ---- persistent layout, built once -------------------------------------------------------------------------
+
+const titleEl = el('h1', { id: 'title' }, 'Matrix analysis');
+const metaEl = el('span', { id: 'meta', class: 'meta' });
+const statusEl = el('div', { id: 'run-status', class: 'run-status', role: 'status', 'aria-live': 'polite' });
+const warningsEl = el('section', { id: 'warnings', class: 'warnings', 'aria-label': 'Trust warnings', hidden: '' });
+const errorEl = el('div', { id: 'error', class: 'banner', role: 'alert', hidden: '' });
+const controlsEl = el('div', { id: 'controls', class: 'controls', role: 'toolbar', 'aria-label': 'Analysis options' });
+const dataButtons = [
+  button('Export CSV', () => vscode.post({ type: 'saveData', format: 'csv' }), { secondary: true, id: 'export-csv', title: 'Save the numbers and every curve as CSV files' }),
+  button('Export JSON', () => vscode.post({ type: 'saveData', format: 'json' }), { secondary: true, id: 'export-json', title: 'Save the whole analysis as JSON' }),
+];
+const placeholder = el('div', { id: 'placeholder', class: 'placeholder' });
+const cardsEl = el('main', { id: 'cards', class: 'cards', hidden: '' });
+
+/** Colours for a zero-centred diverging map with a symmetric domain, as the inspector's default. */
+function divergingColors(values: Float32Array): { lut: Uint32Array; lo: number; hi: number; background: number } {
+  let a = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.abs(values[i]);
+    if (v > a && Number.isFinite(v)) a = v;
+  }
+  a = a || 1;
+  return { lut: buildLut('diverging', isDark()), lo: -a, hi: a, background: cssToRgba(backgroundColor()) };
+}
+
+function backgroundColor(): string {
+  return getComputedStyle(document.body).getPropertyValue('--vscode-editor-background').trim() || '#ffffff';
+}
+
+/** Dark and high-contrast-dark themes, read from the background itself (works for every theme kind). */
+function isDark(): boolean {
+  const m = resolveColor(backgroundColor()).match(/\d+(\.\d+)?/g);
+  if (!m) return document.body.classList.contains('vscode-dark');
+  const [r, g, b] = m.map(Number);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b < 128;
+}
+
+function cssToRgba(color: string): number {
+  const probe = document.createElement('canvas').getContext('2d')!;
+  probe.fillStyle = color;
+  probe.fillRect(0, 0, 1, 1);
+  const [r, g, b] = probe.getImageData(0, 0, 1, 1).data;
+  return ((0xff << 24) | (b << 16) | (g << 8) | r) >>> 0;
+}
+
+async function saveFigure(name: string, format: 'svg' | 'png', make: () => { text: string; width: number; height: number } | undefined): Promise<void> {
+  try {
+    const fig = make();
+    if (!fig) return;
+    const data = format === 'svg' ? fig.text : await svgToPng(fig.text, fig.width, fig.height, 2);
+    vscode.post({ type: 'saveFigure', name, format, data });
+  } catch (e) {
+    showBanner(`Could not export the figure: ${e instanceof Error ? e.message : String(e)}`, 'error');
+  }
+}
+
+function exportButtons(name: string, label: string, make: () => { text: string; width: number; height: number } | undefined): HTMLElement[] {
+  return [
+    button('SVG', () => void saveFigure(name, 'svg', make), { secondary: true, title: `Save ${label} as SVG`, id: `${name}-svg` }),
+    button('PNG', () => void saveFigure(name, 'png', make), { secondary: true, title: `Save ${label} as PNG`, id: `${name}-png` }),
+  ];
+}
+
+function card(id: string, heading: HTMLElement, tools: HTMLElement[], ...body: HTMLElement[]): HTMLElement {
+  heading.id = `${id}-title`;
+  return el('section', { class: 'card', id, 'aria-labelledby': heading.id },
+    el('div', { class: 'card-head' }, heading, el('div', { class: 'card-tools' }, ...tools)),
+    ...body);
+}
+
+/** A heatmap (heatmap.ts as is) with its colour bar, hover readout and export. */
+class HeatmapCard {
+  readonly element: HTMLElement;
+  readonly heatmap: Heatmap;
+  private readonly heading = el('h2', {});
+  private readonly caption = el('p', { class: 'caption' });
+  private readonly readout: HTMLElement;
+  private readonly note = el('div', { class: 'note warn', hidden: '' });
+  private readonly colorbar = new Colorbar();
+  private values: Float32Array = new Float32Array(0);
+  private n = 0;
+  private colors = divergingColors(new Float32Array(0));
+
+  constructor(readonly key: 'W' | 'T', private readonly describe: (row: number, col: number, value: number) => string, private readonly hint: string) {
+    const canvas = el('canvas', {
+      id: `heatmap-${key}`, class: 'heatmap', tabindex: '0',
+      'aria-label': `${key === 'W' ? 'W' : 'Schur form T'} heatmap. Arrow keys move the cursor, plus and minus zoom, 0 fits.`,
+    });
+    this.readout = el('div', { class: 'readout', id: `readout-${key}`, 'aria-live': 'polite' }, hint);
+    this.heatmap = new Heatmap(canvas, {
+      hover: (cell) => this.onHover(cell),
+      view: (_view, downsample) => {
+        this.note.hidden = downsample <= 1;
+        this.note.textContent = downsample > 1
+          ? `Downsampled: each pixel shows the largest-magnitude value of a ${downsample}×${downsample} block. Zoom in for every cell.` : '';
+      },
+    });
+    const name = key === 'W' ? 'W-heatmap' : 'schur-T-heatmap';
+    this.element = card(`card-${key}`, this.heading,
+      [button('Fit', () => this.heatmap.fit(), { secondary: true, title: 'Show the whole matrix (0)' }), ...exportButtons(name, `the ${key} heatmap`, () => this.figure())],
+      el('div', { class: 'heatmap-plot' }, el('div', { class: 'heatmap-wrap' }, canvas), this.colorbar.element),
+      this.readout, this.note, this.caption);
+  }
+
+  show(values: Float32Array, n: number, heading: string, caption: string): void {
+    this.values = values;
+    this.n = n;
+    this.heading.textContent = heading;
+    this.caption.textContent = caption;
+    this.heatmap.setMatrix(n, n, 0, { rows: n, cols: n, data: values });
+    this.applyColors();
+    this.onHover(null);
+  }
+
+  applyColors(): void {
+    this.colors = divergingColors(this.values);
+    const { lut, lo, hi, background } = this.colors;
+    this.heatmap.setColors(lut, lo, hi, background);
+    this.colorbar.update(lut, lo, hi);
+  }
+
+  private onHover(cell: HoverCell | null): void {
+    if (!cell) {
+      this.readout.textContent = this.hint;
+      delete this.readout.dataset.row;
+      return;
+    }
+    this.readout.textContent = this.describe(cell.row, cell.col, cell.value);
+    this.readout.dataset.row = String(cell.row);
+    this.readout.dataset.col = String(cell.col);
+    this.readout.dataset.value = String(cell.value);
+  }
+
+  private figure() {
+    if (!this.n) return undefined;
+    return heatmapSvg({
+      title: this.heading.textContent ?? '', subtitle: title, values: this.values, rows: this.n, cols: this.n,
+      lut: this.colors.lut, lo: this.colors.lo, hi: this.colors.hi,
+      xLabel: this.key === 'W' ? 'column j (from unit j)' : 'column j (Schur mode)', yLabel: this.key === 'W' ? 'row i (to unit i)' : 'row i (Schur mode)',
+    });
+  }
+}
+
+const heatW = new HeatmapCard('W', (r, c, v) => `W[${r}][${c}] = ${fmt(v, 6)} (from unit ${c} to unit ${r})`, 'Hover a cell to read W[i][j]; scroll to zoom, drag to pan.');
+const heatT = new HeatmapCard('T', (r, c, v) => `T[${r}][${c}] = ${fmt(v, 6)}${describeT(r, c, v)}`, 'Hover a cell to read T[i][j].');
+
+function describeT(r: number, c: number, v: number): string {
+  if (r === c) return ' (diagonal)';
+  if (r < c) return ` (feedforward from Schur mode ${c} to mode ${r})`;
+  return r === c + 1 && v !== 0 ? ' (2×2 block of a complex pair)' : '';
+}
+
+/** A chart card: heading, optional log-y toggle, SVG/PNG export, chart, caption. */
+class ChartCard {
+  readonly element: HTMLElement;
+  readonly chart: Chart;
+  readonly heading = el('h2', {});
+  readonly caption = el('p', { class: 'caption' });
+
+  constructor(readonly name: string, ariaLabel: string, private readonly logKey?: LogKey, fill = false) {
+    this.chart = new Chart(ariaLabel, `chart-${name}`, fill);
+    const tools: HTMLElement[] = [];
+    if (logKey) {
+      tools.push(checkbox('Log y', !!state.logY?.[logKey], (v) => {
+        state.logY = { ...state.logY, [logKey]: v };
+        saveState();
+        this.update();
+      }, { id: `${name}-log` }));
+    }
+    tools.push(...exportButtons(name, `the ${ariaLabel.toLowerCase()}`, () => result && standaloneSvg(this.chart.svg, { title: this.heading.textContent ?? '', subtitle: title })));
+    this.element = card(`card-${name}`, this.heading, tools, this.chart.element, this.caption);
+  }
+
+  get logY(): boolean {
+    return !!(this.logKey && state.logY?.[this.logKey]);
+  }
+
+  /** Re-reads the current result. */
+  update(): void {
+    if (result) render[this.name]?.(result, this);
+  }
+}
+
+const spectrumCard = new ChartCard('spectrum', 'Spectrum in the complex plane', undefined, true);
+const svCard = new ChartCard('singular-values', 'Singular values', 'sv');
+const memoryCard = new ChartCard('memory-curve', 'Memory curve', 'memory');
+const transientCard = new ChartCard('transient', 'Transient amplification', 'transient');
+const motifCard = new ChartCard('chain-motif', 'Chain-motif profile');
+const chartCards = [spectrumCard, svCard, memoryCard, transientCard, motifCard];
+
+const numbersTable = el('table', { id: 'numbers' });
+const memoryNote = el('p', { id: 'memory-note', class: 'note', hidden: '' });
+const numbersCard = card('card-numbers', el('h2', {}, 'Numbers'), [], numbersTable, memoryNote);
+
+cardsEl.append(
+  numbersCard, spectrumCard.element, svCard.element, heatW.element, heatT.element,
+  memoryCard.element, transientCard.element, motifCard.element,
+);
+app.replaceChildren(
+  el('header', { class: 'panel-header' },
+    el('div', { class: 'title-row' }, titleEl, metaEl, statusEl),
+    warningsEl, errorEl,
+    el('div', { class: 'toolbar-row' }, controlsEl, el('div', { class: 'data-buttons' }, ...dataButtons))),
+  placeholder, cardsEl,
+);
+renderControls();
+renderStatus();
+
+// ---- controls ------------------------------------------------------------------------------------------------
+
+function run(next: AnalysisOptions): void {
+  options = next;
+  saveState();
+  cancelRequested = false;
+  running = true;
+  renderStatus();
+  vscode.post({ type: 'run', options });
+}
+
+function renderControls(): void {
+  const o = options;
+  const horizonInput = el('input', {
+    id: 'horizon-steps', class: 'num-input', type: 'number', min: '1', max: '100000', step: '1',
+    value: String(o.horizon ?? defaultHorizon()), 'aria-label': 'Horizon in steps',
+  });
+  horizonInput.hidden = o.horizon === null;
+  horizonInput.addEventListener('change', () => {
+    const v = Number(horizonInput.value);
+    const ok = Number.isInteger(v) && v >= 1 && v <= 100000;
+    horizonInput.classList.toggle('invalid', !ok);
+    horizonInput.setAttribute('aria-invalid', String(!ok));
+    if (ok && v !== options.horizon) run({ ...options, horizon: v });
+  });
+  controlsEl.replaceChildren(
+    labelled('Schur order', dropdown(ORDERS, o.order, (v) => run({ ...options, order: v as SchurOrderName }), { id: 'order', ariaLabel: 'Schur ordering' })),
+    labelled('Memory input', dropdown(INPUTS, o.input, (v) => run({ ...options, input: v as MemoryInput }), { id: 'input', ariaLabel: 'Memory input vector' })),
+    labelled('Horizon', dropdown([{ value: 'infinite', label: 'Infinite' }, { value: 'finite', label: 'Finite' }], o.horizon === null ? 'infinite' : 'finite', (v) => {
+      const h = v === 'infinite' ? null : Number(horizonInput.value) || defaultHorizon();
+      horizonInput.hidden = h === null;
+      run({ ...options, horizon: h });
+    }, { id: 'horizon', ariaLabel: 'Memory horizon' }), horizonInput),
+    labelled('Motif activation', dropdown(ACTIVATIONS, o.activation, (v) => run({ ...options, activation: v as Activation }), { id: 'activation', ariaLabel: 'Chain-motif activation' })),
+    el('div', { class: 'control' }, checkbox('Pseudospectrum', o.gridPoints > 0,
+      (v) => run({ ...options, gridPoints: v ? (result?.options.gridPoints || PSEUDOSPECTRUM_POINTS) : 0 }), { id: 'pseudospectrum' })),
+  );
+}
+
+function labelled(label: string, ...controls: HTMLElement[]): HTMLElement {
+  return el('div', { class: 'control' }, el('span', { class: 'control-label', 'aria-hidden': 'true' }, label), ...controls);
+}
+
+function defaultHorizon(): number {
+  return result?.numbers.n ?? 100;
+}
+
+function sameOptions(a: AnalysisOptions, b: AnalysisOptions): boolean {
+  return a.order === b.order && a.input === b.input && a.horizon === b.horizon && a.activation === b.activation && a.gridPoints === b.gridPoints;
+}
+
+/** The host's options are the truth (it may clamp or restore them); controls follow when they differ. */
+function adoptOptions(o: AnalysisOptions): void {
+  if (!sameOptions(o, options)) {
+    options = { ...o };
+    renderControls();
+  }
+  saveState();
+}
+
+// ---- messages ------------------------------------------------------------------------------------------------
+
+function onMessage(msg: HostToAnalysis): void {
+  switch (msg.type) {
+    case 'running':
+      running = true;
+      title = msg.title;
+      titleEl.textContent = msg.title;
+      adoptOptions(msg.options);
+      renderStatus();
+      break;
+    case 'result':
+      running = false;
+      cancelRequested = false;
+      result = msg.result;
+      title = msg.result.title;
+      adoptOptions(msg.result.options);
+      errorEl.hidden = true;
+      showResult(msg.result);
+      renderStatus();
+      break;
+    case 'error':
+      running = false;
+      renderStatus();
+      showError(msg.message);
+      cancelRequested = false;
+      break;
+  }
+}
+
+function renderStatus(): void {
+  statusEl.replaceChildren();
+  cardsEl.classList.toggle('stale', running);
+  for (const b of dataButtons) {
+    if (result && !running) b.removeAttribute('disabled');
+    else b.setAttribute('disabled', '');
+  }
+  if (running) {
+    statusEl.append(spinner(), el('span', {}, cancelRequested ? 'Cancelling…' : 'Running…'),
+      button('Cancel', () => {
+        cancelRequested = true;
+        vscode.post({ type: 'cancel' });
+        renderStatus();
+      }, { secondary: true, id: 'cancel', title: 'Stop this analysis' }));
+  }
+  if (!result) {
+    cardsEl.hidden = true;
+    placeholder.hidden = false;
+    if (running || !placeholder.querySelector('.error-view')) {
+      placeholder.replaceChildren(el('div', { class: 'status' }, spinner(), el('span', {}, running && title ? `Analysing ${title}…` : 'Waiting for the analysis…')));
+    }
+  }
+}
+
+function showError(message: string): void {
+  const cancelled = cancelRequested;
+  if (result) {
+    // Keep the last good result on screen, with its own options in the controls.
+    showBanner(cancelled ? 'Cancelled; showing the previous result.' : `The analysis failed: ${message} Showing the previous result.`, cancelled ? 'info' : 'error');
+    adoptOptions(result.options);
+    return;
+  }
+  cardsEl.hidden = true;
+  placeholder.hidden = false;
+  placeholder.replaceChildren(
+    el('div', { class: 'error-view', role: 'alert' },
+      el('h2', {}, cancelled ? 'Analysis cancelled' : 'Cannot analyse this matrix'),
+      ...(cancelled && /cancel/i.test(message) ? [] : [el('p', { class: cancelled ? 'message' : 'message error-message' }, message)]),
+      button(cancelled ? 'Run again' : 'Try again', () => run(options), { secondary: true, id: 'retry' })),
+  );
+}
+
+function showBanner(message: string, kind: 'error' | 'info'): void {
+  errorEl.hidden = false;
+  errorEl.className = `banner ${kind}`;
+  errorEl.replaceChildren(el('span', { class: 'banner-text' }, message),
+    button('Dismiss', () => { errorEl.hidden = true; }, { secondary: true }));
+}
+
+// ---- result --------------------------------------------------------------------------------------------------
+
+const NUMBER_ROWS: { key: keyof AnalysisNumbers; label: string; tip: string; digits?: number }[] = [
+  { key: 'spectralRadius', label: 'ρ(W)', tip: 'Spectral radius, max |λᵢ|. Below 1 the linear network forgets eventually; for a non-normal W it says nothing about transients.' },
+  { key: 'sigmaMax', label: 'σ_max = ‖W‖₂', tip: 'Largest singular value: the most one step can amplify a state vector.' },
+  { key: 'sigmaMin', label: 'σ_min', tip: 'Smallest singular value; 0 when W is singular (a chain is).' },
+  { key: 'frobenius', label: '‖W‖_F', tip: 'Frobenius norm √(Σ W[i][j]²).' },
+  { key: 'henrici', label: 'Henrici d(W)', tip: 'Departure from normality √(‖W‖_F² − Σ|λᵢ|²): the size of the strictly upper part of the Schur form, the hidden feedforward coupling. 0 exactly when W is normal; α√(N−1) for a chain.' },
+  { key: 'henriciNormalized', label: 'd(W) / ‖W‖_F', tip: 'Relative departure from normality: 0 for a normal matrix, 1 for a nilpotent one (all weight is feedforward).' },
+  { key: 'jTot', label: 'J_tot', tip: 'Total Fisher memory Σₖ J(k) of the linear network h_t = W h_{t−1} + v s_t + noise (Ganguli et al. 2008): at most N, exactly 1 for any normal W.' },
+  { key: 'maxCondition', label: 'max κ(λ)', tip: 'Largest eigenvalue condition number 1/|yᴴx|: how far an eigenvalue can move per unit perturbation of W. 1 for normal matrices; above ~1e8 the computed eigenvalues are not to be trusted.', digits: 3 },
+  { key: 'schurResidual', label: '‖Z T Zᵀ − W‖ / ‖W‖', tip: 'Backward error of the Schur form; about 1e-15 when computed well.', digits: 2 },
+  { key: 'schurOrthogonality', label: '‖ZᵀZ − I‖', tip: 'Loss of orthogonality of the Schur vectors Z; about 1e-14 when computed well.', digits: 2 },
+];
+
+function renderNumbers(r: AnalysisPayload): void {
+  const nums = r.numbers;
+  const rows = NUMBER_ROWS.map((row) => {
+    const v = nums[row.key];
+    let label = row.label;
+    if (row.key === 'jTot' && r.memory.horizon !== null) label += ` (horizon ${r.memory.horizon})`;
+    const suspect = (row.key === 'maxCondition' && v > 1e8) || ((row.key === 'schurResidual' || row.key === 'schurOrthogonality') && v > 1e-8);
+    return el('tr', { title: row.tip, 'aria-description': row.tip },
+      el('th', { scope: 'row' }, el('span', { class: 'has-tip' }, label)),
+      el('td', { class: `num${suspect ? ' suspect' : ''}`, 'data-key': row.key, 'data-value': String(v) }, fmt(v, row.digits ?? 5)));
+  });
+  numbersTable.replaceChildren(el('tbody', {}, ...rows));
+  const input = INPUTS.find((i) => i.value === r.options.input)?.long ?? r.options.input;
+  const notes = [`Memory input ${input}.`];
+  if (r.memory.note) notes.push(r.memory.note);
+  memoryNote.hidden = false;
+  memoryNote.textContent = notes.join(' ');
+}
+
+function renderWarnings(r: AnalysisPayload): void {
+  warningsEl.hidden = r.warnings.length === 0;
+  warningsEl.replaceChildren(...(r.warnings.length
+    ? [el('span', { class: 'warn-icon', 'aria-hidden': 'true' }, '⚠'), el('ul', {}, ...r.warnings.map((w) => el('li', {}, w)))]
+    : []));
+}
+
+function showResult(r: AnalysisPayload): void {
+  const n = r.numbers.n;
+  titleEl.textContent = r.title;
+  metaEl.replaceChildren(el('span', { 'data-key': 'n' }, `N = ${n}`));
+  const total = r.timingsMs.total ?? Object.values(r.timingsMs).reduce((a, b) => a + b, 0);
+  if (total > 0) {
+    metaEl.append(` · computed in ${total < 1000 ? `${Math.round(total)} ms` : `${(total / 1000).toFixed(1)} s`}`);
+    metaEl.title = Object.entries(r.timingsMs).map(([k, v]) => `${k}: ${Math.round(v)} ms`).join('\n');
+  }
+  renderWarnings(r);
+  renderNumbers(r);
+  placeholder.hidden = true;
+  cardsEl.hidden = false;
+  const order = ORDERS.find((o) => o.value === r.options.order)?.title ?? r.options.order;
+  heatW.show(r.matrix, n, 'W (column convention)', 'W[i][j] is the weight from unit j to unit i. Zero-centred colours; scroll to zoom, drag to pan, double-click to fit.');
+  heatT.show(r.schurT, n, `Schur form T (${order})`,
+    'W = Z T Zᵀ. The diagonal (and 2×2 blocks) hold the eigenvalues; the strictly upper part = hidden feedforward coupling between Schur modes (zero exactly when W is normal).');
+  for (const c of chartCards) c.update();
+}
+
+const fmtK = (v: number) => fmt(v, 4);
+function fmtComplex(re: number, im: number): string {
+  if (im === 0) return fmtK(re);
+  return `${fmtK(re)} ${im < 0 ? '−' : '+'} ${fmtK(Math.abs(im))}i`;
+}
+const sub = (i: number) => String(i).split('').map((c) => '₀₁₂₃₄₅₆₇₈₉'[Number(c)]).join('');
+
+/** Colours of the pseudospectrum levels: part of viridis that reads on the theme's background. */
+function levelColor(i: number, count: number): string {
+  const stops = colormapStops('viridis', false);
+  const [a, b] = isDark() ? [0.42, 1] : [0, 0.78];
+  const t = count <= 1 ? (a + b) / 2 : b - ((b - a) * i) / (count - 1);
+  const x = t * (stops.length - 1);
+  const k = Math.min(stops.length - 2, Math.floor(x));
+  const f = x - k;
+  const c = [1, 3, 5].map((o) => {
+    const p = parseInt(stops[k].slice(o, o + 2), 16), q = parseInt(stops[k + 1].slice(o, o + 2), 16);
+    return Math.round(p + f * (q - p));
+  });
+  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+}
+
+const range = (n: number, start = 0) => Float64Array.from({ length: n }, (_, i) => i + start);
+
+const render: Record<string, (r: AnalysisPayload, c: ChartCard) => void> = {
+  spectrum(r, c) {
+    const series: Series[] = [];
+    const entries: LegendEntry[] = [];
+    const xInclude = [-1, 1], yInclude = [-1, 1];
+    const ps = r.pseudospectrum;
+    let levels: number[] = [];
+    if (ps && ps.re.length >= 2 && ps.im.length >= 2 && ps.sigmaMin.length >= ps.re.length * ps.im.length) {
+      const nx = ps.re.length, ny = ps.im.length;
+      const logs = new Float64Array(nx * ny);
+      for (let i = 0; i < logs.length; i++) {
+        const v = ps.sigmaMin[i];
+        logs[i] = v > 0 ? Math.log10(v) : v === 0 ? -400 : NaN;
+      }
+      levels = pseudospectrumLevels(ps.sigmaMin);
+      levels.forEach((e, i) => {
+        const lines = contourLines(logs, nx, ny, e).map((line) => line.map(([gx, gy]) => [axisValue(ps.re, gx), axisValue(ps.im, gy)]));
+        const color = levelColor(i, levels.length);
+        series.push({ kind: 'path', lines, color, width: 1.4, label: `ε = ${pow10Label(e)}` });
+        entries.push({ label: `ε = ${pow10Label(e)}`, color, mark: 'line' });
+      });
+      xInclude.push(ps.re[0], ps.re[nx - 1]);
+      yInclude.push(ps.im[0], ps.im[ny - 1]);
+    }
+    const circle = Array.from({ length: 257 }, (_, k) => [Math.cos((2 * Math.PI * k) / 256), Math.sin((2 * Math.PI * k) / 256)]);
+    series.push({ kind: 'path', lines: [circle], color: themeColor('foreground'), width: 1, dash: '4 3', label: '|z| = 1' });
+    const eigIndex = series.length;
+    series.push({ kind: 'points', x: r.eigRe, y: r.eigIm, color: themeColor('red'), label: 'eigenvalues' });
+    const legend = { title: levels.length ? 'σ_min(zI − W) = ε' : undefined, entries: [
+      { label: 'eigenvalue λ', color: themeColor('red'), mark: 'point' as const },
+      { label: '|z| = 1', color: themeColor('foreground'), mark: 'dash' as const },
+      ...entries,
+    ] };
+    const spec: ChartSpec = {
+      xLabel: 'Re z', yLabel: 'Im z', equalAspect: true, xInclude, yInclude, series, legend,
+      hover: { series: eigIndex, text: (i) => `λ${sub(i + 1)} = ${fmtComplex(r.eigRe[i], r.eigIm[i])}, |λ| = ${fmtK(Math.hypot(r.eigRe[i], r.eigIm[i]))}, κ = ${fmt(r.eigCondition[i], 3)}` },
+      hint: 'Hover an eigenvalue (or focus the chart and use the arrow keys) to read λ and its condition number κ.',
+      empty: 'No eigenvalues.',
+    };
+    c.heading.textContent = 'Spectrum' + (levels.length ? ' and ε-pseudospectra' : '');
+    c.caption.textContent = ps
+      ? 'Contours of σ_min(zI − W) = ε: every z inside the ε-contour is an eigenvalue of some W + E with ‖E‖₂ ≤ ε. Wide contours around tight eigenvalues mean the eigenvalues are sensitive (non-normal W).'
+      : 'Eigenvalues in the complex plane with the unit circle. Turn on the pseudospectrum to see how sensitive they are.';
+    c.chart.set(spec);
+  },
+
+  'singular-values'(r, c) {
+    const s = r.singularValues;
+    c.heading.textContent = 'Singular values';
+    c.caption.textContent = `σ₁ ≥ … ≥ σ_N. A unit vector grows by at most σ_max = ${fmtK(r.numbers.sigmaMax)} in one step.`;
+    c.chart.set({
+      xLabel: 'index i', yLabel: 'σᵢ', yLog: c.logY, xInteger: true, yInclude: c.logY ? [] : [0],
+      series: [
+        { kind: 'line', x: range(s.length, 1), y: s, color: themeColor('blue') },
+        { kind: 'points', x: range(s.length, 1), y: s, color: themeColor('blue'), radius: s.length > 200 ? 1.5 : 2.5 },
+      ],
+      hover: { series: 1, text: (i) => `σ${sub(i + 1)} = ${fmt(s[i], 6)}` },
+      hint: 'Hover a point to read σᵢ.',
+      empty: 'No positive singular values to show on a log scale.',
+    });
+  },
+
+  'memory-curve'(r, c) {
+    const J = r.memory.J;
+    const horizon = r.memory.horizon !== null ? ` (horizon ${r.memory.horizon})` : '';
+    c.heading.textContent = `Memory curve J(k) · J_tot = ${fmtK(r.memory.jTot)}${horizon}`;
+    c.caption.textContent = `Fisher memory of a signal k steps back, input ${INPUTS.find((i) => i.value === r.options.input)?.long ?? r.options.input}. ` +
+      'J(k) ≤ 1, J_tot ≤ N; a normal W has J_tot = 1.' + (r.memory.note ? ` ${r.memory.note}` : '');
+    c.chart.set({
+      xLabel: 'steps back k', yLabel: 'J(k)', yLog: c.logY, xInteger: true, yInclude: c.logY ? [] : [0],
+      series: [{ kind: 'line', x: range(J.length), y: J, color: themeColor('green'), width: 1.6 }],
+      hover: { series: 0, text: (k) => `J(${k}) = ${fmt(J[k], 6)}` },
+      hint: 'Hover the curve to read J(k).',
+      empty: 'No positive J(k) to show on a log scale.',
+    });
+  },
+
+  transient(r, c) {
+    const t = r.transient;
+    let kmax = 0;
+    for (let k = 1; k < t.length; k++) if (t[k] > t[kmax]) kmax = k;
+    c.heading.textContent = 'Transient amplification ‖Wᵏv‖';
+    c.caption.textContent = t.length
+      ? `Norm of the input's trace after k steps (‖v‖ = 1); largest ${fmtK(t[kmax])} at k = ${kmax}. Growth before decay is the signature of non-normal dynamics.`
+      : '';
+    c.chart.set({
+      xLabel: 'step k', yLabel: '‖Wᵏv‖', yLog: c.logY, xInteger: true, yInclude: c.logY ? [1] : [0, 1],
+      series: [
+        { kind: 'line', x: [0, Math.max(1, t.length - 1)], y: [1, 1], color: themeColor('foreground'), dash: '4 3', width: 1 },
+        { kind: 'line', x: range(t.length), y: t, color: themeColor('purple'), width: 1.6 },
+      ],
+      hover: { series: 1, text: (k) => `‖W${k === 1 ? '' : supK(k)}v‖ = ${fmt(t[k], 6)} at k = ${k}` },
+      hint: 'Hover the curve to read ‖Wᵏv‖; the dashed line is ‖v‖ = 1.',
+      empty: 'Nothing positive to show on a log scale.',
+    });
+  },
+
+  'chain-motif'(r, c) {
+    const { offsets, profile } = r.motif;
+    c.heading.textContent = 'Chain-motif profile';
+    c.caption.textContent = `A pulse through the network (${r.options.activation}, 100 free steps); units ordered by the time of their peak activity; ` +
+      'mean weight along each diagonal i − j of the reordered W. A chain gives a spike at i − j = +1.';
+    c.chart.set({
+      xLabel: 'offset i − j', yLabel: 'mean W[i][j]', xInteger: true, yInclude: [0], aspect: 0.32,
+      series: [{ kind: 'stems', x: offsets, y: profile, color: themeColor('orange') }],
+      hover: { series: 0, text: (i) => `i − j = ${offsets[i] > 0 ? '+' : ''}${String(offsets[i]).replace('-', '−')}: mean weight ${fmt(profile[i], 5)}` },
+      hint: 'Hover a stem to read the mean weight at that offset.',
+      empty: 'No motif profile.',
+    });
+  },
+};
+
+function supK(k: number): string {
+  return pow10Label(k).slice(2);
+}
+
+// Theme switches (VS Code sets the body class and the variables on <html>): heatmap colours (dark diverging map,
+// zero colour) and the contour palette; everything else follows the CSS variables by itself.
+let themeFrame = 0;
+const themeObserver = new MutationObserver(() => {
+  cancelAnimationFrame(themeFrame);
+  themeFrame = requestAnimationFrame(() => {
+    heatW.applyColors();
+    heatT.applyColors();
+    spectrumCard.update();
+  });
+});
+themeObserver.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+
+// Exposed for end-to-end tests (cell positions on the canvases, chart scales and readouts).
+(window as unknown as { recurrentLensAnalysis: unknown }).recurrentLensAnalysis = {
+  heatmaps: { W: heatW.heatmap, T: heatT.heatmap },
+  charts: Object.fromEntries(chartCards.map((c) => [c.name, c.chart])),
+};
+
+vscode.post({ type: 'ready' });
