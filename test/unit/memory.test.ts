@@ -208,6 +208,30 @@ test('identity 8: strongly non-normal chains stay accurate where C reaches α^{2
   assert.ok(rel(inf.jTot, fin.jTot) < 1e-9, `${inf.jTot} vs ${fin.jTot}`);
 });
 
+test('structure is kept: a strictly lower-triangular (nilpotent, feed-forward) W is used with its units reversed', () => {
+  const n = 30;
+  const G = gaussian(n, 1.5, new Rng(12));
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) G[i * n + j] = 0;
+  const model = memoryModel(G, n);
+  assert.equal(model.reversed, true);
+  assert.equal(model.hessenberg, null);
+  let trace = 0;
+  for (let i = 0; i < n; i++) {
+    const e = new Float64Array(n);
+    e[i] = 1;
+    const m = model.fisher(e);
+    assert.ok(m.tailBound <= 1e-14 * m.jTot);
+    trace += m.jTot;
+  }
+  assert.ok(Math.abs(trace - n) < 1e-10 * n, `${trace}`);
+  // Same numbers through the dense path (a rotation forces the Hessenberg reduction).
+  const Q = orthogonal(n, 1, new Rng(13));
+  const v = inputVector('random', n, { seed: 1 });
+  const a = model.fisher(v);
+  const b = fisherMemory(rotate(G, Q, n), n, matvec(Q, v, n, n), { horizon: n });
+  assert.ok(rel(b.jTot, a.jTot) < 1e-8, `${a.jTot} vs ${b.jTot}`);
+});
+
 test('ρ(W) ≥ 1 without a horizon throws NotStableError telling to use a finite horizon', () => {
   const Q = orthogonal(30, 1, new Rng(2));
   for (const W of [Q, identity(30, 1), identity(30, 1.2), Q.map((x) => x * 1.01), gaussian(30, 1.5, new Rng(1))]) {

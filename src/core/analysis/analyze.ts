@@ -121,15 +121,16 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal }: A
     : null;
 
   let maxCondition = 0;
-  for (const k of kappa) maxCondition = Math.max(maxCondition, k);
+  // A zero s (defective eigenvalue) can come out as NaN: it means an infinite condition number.
+  for (const k of kappa) maxCondition = Math.max(maxCondition, Number.isNaN(k) ? Infinity : k);
   const warnings: string[] = [];
   if (maxCondition * EPS > TRUST_RELATIVE) {
     const spread = maxCondition * EPS * (sv[0] ?? 0);
-    warnings.push(
-      `Eigenvalues are ill-conditioned (largest condition number κ = ${Number.isFinite(maxCondition) ? maxCondition.toExponential(2) : '∞'}): ` +
-      `rounding alone can move them by about κ·ε·‖W‖ ≈ ${Number.isFinite(spread) ? spread.toExponential(1) : 'an unbounded amount'}` +
-      `${Number.isFinite(maxCondition) ? '' : ' (W is defective or nearly so)'}, so the computed spectrum and ρ(W) are not exact — read the pseudospectrum instead.`,
-    );
+    warnings.push(Number.isFinite(maxCondition)
+      ? `Eigenvalues are ill-conditioned (largest condition number κ = ${maxCondition.toExponential(2)}): rounding alone can move ` +
+        `them by about κ·ε·‖W‖ ≈ ${spread.toExponential(1)}, so the computed spectrum and ρ(W) are not exact — read the pseudospectrum instead.`
+      : 'Eigenvalues are defective (condition number κ = ∞, as for a chain): rounding alone can move them far, so the computed ' +
+        'spectrum and ρ(W) are not exact — read the pseudospectrum instead.');
   }
   if (memory.note) warnings.push(`Memory: ${memory.note}.`);
 

@@ -12,8 +12,8 @@
  * Basis. J is invariant under W → QᵀWQ, v → Qᵀv for orthogonal Q (identity 4), so a W that is not already upper
  * Hessenberg is first reduced to Hessenberg form H = QᵀWQ (Householder, backward stable): the powers H^t then
  * have lower bandwidth t and the doubling skips their zeros — about 2.2× fewer flops at N = 256. A W that is
- * already Hessenberg or triangular (chain, feedback chain, their transposes) is used as it is, with its exact
- * sparsity.
+ * already upper Hessenberg or triangular (chain, feedback chain, their transposes) is used as it is, and a lower
+ * Hessenberg or triangular one with its units in reverse order (an exact permutation): their sparsity is kept.
  *
  * Where the infinite sum stops (a proven bound, not a heuristic): with M = Σ_k (W^k)ᵀ C⁻¹ W^k, which is positive
  * semidefinite with trace exactly N (identity 3),
@@ -61,8 +61,10 @@ export interface MemoryModel {
    * or triangular, else that of its Hessenberg form (see `hessenberg`).
    */
   stein: SteinResult;
-  /** The Hessenberg reduction used (H = QᵀWQ), or null when W was used as is. */
+  /** The Hessenberg reduction used (H = QᵀWQ), or null when W was used as is or with its units reversed. */
   hessenberg: Hessenberg | null;
+  /** The working basis is W's with the unit order reversed (W was lower Hessenberg or lower triangular). */
+  reversed: boolean;
   /** Lower-triangular Cholesky factor of C (working basis), row-major. */
   L: Float64Array;
   fisher(v: ArrayLike<number>, opts?: { kMax?: number; signal?: Signal }): FisherMemory;
@@ -71,8 +73,23 @@ export interface MemoryModel {
 export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number; signal?: Signal } = {}): MemoryModel {
   if (!Number.isInteger(n) || n < 1 || W.length < n * n) throw new RangeError(`memory: need an N×N matrix, got ${W.length} values for N = ${n}`);
   for (let i = 0; i < n * n; i++) if (!Number.isFinite(W[i])) throw new Error('matrix has NaN or Inf entries');
-  const hess = lowerBandwidth(W, n) > 1 ? hessenberg(W, n) : null;
-  const A = hess ? hess.H : W.subarray(0, n * n);
+  // Working basis (J is invariant under orthogonal similarity): W itself when upper Hessenberg/triangular; W with
+  // its units in reverse order (an exact permutation) when that makes it so (lower Hessenberg/triangular W);
+  // else W's Hessenberg form.
+  let hess: Hessenberg | null = null;
+  let reversed = false;
+  let A: Float64Array = W.subarray(0, n * n);
+  if (lowerBandwidth(W, n) > 1) {
+    const R = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) R[(n - 1 - i) * n + (n - 1 - j)] = W[i * n + j];
+    if (lowerBandwidth(R, n) <= 1) {
+      reversed = true;
+      A = R;
+    } else {
+      hess = hessenberg(W, n);
+      A = hess.H;
+    }
+  }
   const band = Math.max(0, lowerBandwidth(A, n));
   const stein = solveStein(A, n, { horizon: opts.horizon, signal: opts.signal });
   const L = cholesky(stein.C, n);
@@ -102,6 +119,7 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
 
     let u: Float64Array = Float64Array.from(vIn, (x) => x / nv);
     if (hess) applyHessenbergQt(hess, u);
+    if (reversed) u.reverse();
     let next: Float64Array = new Float64Array(n);
     const J: number[] = [];
     let sum = 0;
@@ -158,7 +176,7 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
     const tailBound = tail + sum * stein.tailBound;
     return { J: Float64Array.from(J), jTot: sum, horizon, truncated, tailBound };
   };
-  return { n, horizon, stein, hessenberg: hess, L, fisher };
+  return { n, horizon, stein, hessenberg: hess, reversed, L, fisher };
 }
 
 /**

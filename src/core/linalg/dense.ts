@@ -52,7 +52,24 @@ export function matmulABt(
   band?: Band,
 ): Float64Array {
   const C = out ?? new Float64Array(m * n);
-  const aLower = band?.aLower ?? k, btLower = band?.btLower ?? k, btUpper = band?.btUpper ?? k;
+  // The kernel takes plain numbers only (monomorphic: no deoptimization when callers pass different shapes).
+  gemmKernel(A, Bt, m, k, n, symmetric, C, accumulate, band?.aLower ?? k, band?.btLower ?? k, band?.btUpper ?? k);
+  return C;
+}
+
+function gemmKernel(
+  A: Float64Array,
+  Bt: Float64Array,
+  m: number,
+  k: number,
+  n: number,
+  symmetric: boolean,
+  C: Float64Array,
+  accumulate: boolean,
+  aLower: number,
+  btLower: number,
+  btUpper: number,
+): void {
   const m4 = m - (m % 4), n4 = n - (n % 4);
   for (let i = 0; i < m4; i += 4) {
     const a0 = i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
@@ -104,7 +121,6 @@ export function matmulABt(
     // Blocks on the diagonal were computed in full; mirror the strictly upper part for exact symmetry.
     for (let i = 0; i < m; i++) for (let j = i + 1; j < n; j++) C[j * n + i] = C[i * n + j];
   }
-  return C;
 }
 
 /** C = A·B with A m×k and B k×n. */

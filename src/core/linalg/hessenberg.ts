@@ -69,15 +69,212 @@ export function larfg(n: number, alpha: number, x: Float64Array, off: number, in
   return tau;
 }
 
+import { gemmNN, gemmTN } from './gemm';
+
+const NB = 32; // panel width (ilaenv's dgehrd block size)
+const NX = 128; // no blocking for the last NX columns (ilaenv crossover)
+
 /**
- * Reduces the column-major n×n matrix a to upper Hessenberg form in place (dgehrd). On return the Hessenberg
- * matrix is in a's upper triangle and first sub-diagonal; the reflectors' vectors are below the sub-diagonal
- * and their scalars τ in tau[0..n−2].
+ * Reduces the column-major n×n matrix a to upper Hessenberg form in place (dgehrd: dlahr2 panels of NB columns
+ * with matrix-matrix updates, unblocked dgehd2 for the last columns). On return the Hessenberg matrix is in a's
+ * upper triangle and first sub-diagonal; the reflectors' vectors are below the sub-diagonal (reflector i:
+ * v = [1; a[i+2..n−1, i]] on rows i+1..n−1) and their scalars τ in tau[0..n−2].
  */
 export function hessenbergReduce(a: Float64Array, n: number, tau: Float64Array): void {
+  let i = 0;
+  if (n - 1 - NX > NB) {
+    const nb = NB;
+    const Y = new Float64Array(n * nb);
+    const T = new Float64Array(nb * nb);
+    const Vd = new Float64Array(n * nb);
+    const Pt = new Float64Array(Math.max(n, 1) * nb);
+    const Vt = new Float64Array(Math.max(n, 1) * nb);
+    const W = new Float64Array(nb * n);
+    const w = new Float64Array(nb);
+    for (; i < n - 1 - NX; i += nb) {
+      const ib = Math.min(nb, n - 1 - i);
+      const p = i;
+      const ldv = n - p - 1; // Vd holds rows p+1..n−1 of V (explicit unit diagonal and zeros)
+      lahr2(n, p, ib, a, tau, T, nb, Y, w, Vd, ldv);
+      // Right update of columns p+ib..n−1: A −= Y · V(p+ib.., :)ᵀ. Pack −Yᵀ and V(p+ib..)ᵀ for the TN kernel.
+      const m = n - p - ib;
+      if (m > 0) {
+        for (let l = 0; l < ib; l++) {
+          const yl = l * n;
+          for (let r = 0; r < n; r++) Pt[l + r * ib] = -Y[yl + r];
+          const vl = l * ldv + (ib - 1);
+          for (let r = 0; r < m; r++) Vt[l + r * ib] = Vd[vl + r];
+        }
+        gemmTN(n, m, ib, Pt, 0, ib, Vt, 0, ib, a, (p + ib) * n, n, true);
+      }
+      // Rows 0..p of the panel columns p+1..p+ib−1: A −= Y(0..p, :) · V1ᵀ (V1 unit lower triangular).
+      for (let jj = 0; jj < ib - 1; jj++) {
+        const col = (p + 1 + jj) * n;
+        for (let l = 0; l <= jj; l++) {
+          const f = l === jj ? 1 : Vd[jj + l * ldv];
+          if (f === 0) continue;
+          const yl = l * n;
+          for (let r = 0; r <= p; r++) a[col + r] -= Y[yl + r] * f;
+        }
+      }
+      // Left update of A(p+1..n−1, p+ib..n−1) by (I − V T Vᵀ)ᵀ = I − V Tᵀ Vᵀ.
+      if (m > 0) applyBlockLeft(a, n, p + 1, p + ib, m, Vd, ldv, ib, T, nb, true, W, Vt);
+    }
+  }
+  unblockedHessenberg(a, n, i, tau);
+  if (n >= 2) tau[n - 2] = 0;
+}
+
+/**
+ * C(r0..r0+ldv−1, c0..c0+m−1) ← (I − V T' Vᵀ) C with T' = Tᵀ (trans) or T, V = Vd (ldv × k, column-major).
+ * W (k × m) and Vt (k × ldv) are scratch.
+ */
+function applyBlockLeft(
+  c: Float64Array, ldc: number, r0: number, c0: number, m: number, Vd: Float64Array, ldv: number, k: number,
+  T: Float64Array, ldt: number, trans: boolean, W: Float64Array, Vt: Float64Array,
+): void {
+  const cOff = r0 + c0 * ldc;
+  // W = Vᵀ C
+  gemmTN(k, m, ldv, Vd, 0, ldv, c, cOff, ldc, W, 0, k, false);
+  // W = T' W (T upper triangular k×k)
+  for (let j = 0; j < m; j++) {
+    const wj = j * k;
+    if (trans) {
+      // (Tᵀ w)_l = Σ_{q ≤ l} T(q, l) w_q, l descending keeps w_q (q < l) intact.
+      for (let l = k - 1; l >= 0; l--) {
+        let s = 0;
+        const tl = l * ldt;
+        for (let q = 0; q <= l; q++) s += T[tl + q] * W[wj + q];
+        W[wj + l] = s;
+      }
+    } else {
+      // (T w)_l = Σ_{q ≥ l} T(l, q) w_q, l ascending.
+      for (let l = 0; l < k; l++) {
+        let s = 0;
+        for (let q = l; q < k; q++) s += T[l + q * ldt] * W[wj + q];
+        W[wj + l] = s;
+      }
+    }
+  }
+  // C −= V W: pack −Vᵀ (k × ldv) and use the TN kernel.
+  for (let l = 0; l < k; l++) {
+    const vl = l * ldv;
+    for (let r = 0; r < ldv; r++) Vt[l + r * k] = -Vd[vl + r];
+  }
+  gemmTN(ldv, m, k, Vt, 0, k, W, 0, k, c, cOff, ldc, true);
+}
+
+/**
+ * dlahr2: reduces columns p..p+nb−1 of the column-major n×n a so that entries below the first sub-diagonal are
+ * zero, returning the reflectors (stored below the sub-diagonal, τ in tau[p..]), the triangular factor T
+ * (I − V T Vᵀ = H(p)…H(p+nb−1)), Y = A V T (n × nb, leading dimension n) and V densely in Vd (rows p+1..n−1).
+ * Columns right of the panel are not modified.
+ */
+function lahr2(
+  n: number, p: number, nb: number, a: Float64Array, tau: Float64Array, T: Float64Array, ldt: number,
+  Y: Float64Array, w: Float64Array, Vd: Float64Array, ldv: number,
+): void {
+  const out = new Float64Array(1);
+  // V(r, l) for r ≥ p+1: 0 above p+l+1, 1 at p+l+1, a[r + (p+l)n] below (Vd is filled as reflectors appear).
+  for (let j = 0; j < nb; j++) {
+    const c = p + j;
+    const cc = c * n;
+    if (j > 0) {
+      // Right: column c, rows p+1..n−1, −= Y(·, 0..j−1) · V(c, 0..j−1)ᵀ.
+      for (let l = 0; l < j; l++) {
+        const f = Vd[(c - p - 1) + l * ldv];
+        if (f === 0) continue;
+        const yl = l * n;
+        for (let r = p + 1; r < n; r++) a[cc + r] -= Y[yl + r] * f;
+      }
+      // Left: b ← (I − V Tᵀ Vᵀ) b over rows p+1..n−1.
+      for (let l = 0; l < j; l++) {
+        let s = 0;
+        const vl = l * ldv - (p + 1);
+        for (let r = p + 1 + l; r < n; r++) s += Vd[vl + r] * a[cc + r];
+        w[l] = s;
+      }
+      for (let l = j - 1; l >= 0; l--) {
+        let s = 0;
+        const tl = l * ldt;
+        for (let q = 0; q <= l; q++) s += T[tl + q] * w[q];
+        w[l] = s;
+      }
+      for (let l = 0; l < j; l++) {
+        const f = w[l];
+        if (f === 0) continue;
+        const vl = l * ldv - (p + 1);
+        for (let r = p + 1 + l; r < n; r++) a[cc + r] -= Vd[vl + r] * f;
+      }
+    }
+    // Reflector annihilating a[c+2.., c].
+    const t = larfg(n - c - 1, a[c + 1 + cc], a, Math.min(c + 2, n - 1) + cc, 1, out);
+    tau[c] = t;
+    a[c + 1 + cc] = out[0];
+    // Dense copy of v_j.
+    const vj = j * ldv - (p + 1);
+    for (let r = p + 1; r <= c; r++) Vd[vj + r] = 0;
+    Vd[vj + c + 1] = 1;
+    for (let r = c + 2; r < n; r++) Vd[vj + r] = a[cc + r];
+    // Y(p+1.., j) = A(p+1.., c+1..n−1) v_j, four columns at a time.
+    const yj = j * n;
+    for (let r = p + 1; r < n; r++) Y[yj + r] = 0;
+    {
+      let q = c + 1;
+      for (; q + 3 < n; q += 4) {
+        const f0 = Vd[vj + q], f1 = Vd[vj + q + 1], f2 = Vd[vj + q + 2], f3 = Vd[vj + q + 3];
+        const a0 = q * n, a1 = a0 + n, a2 = a1 + n, a3 = a2 + n;
+        for (let r = p + 1; r < n; r++) Y[yj + r] += a[a0 + r] * f0 + a[a1 + r] * f1 + a[a2 + r] * f2 + a[a3 + r] * f3;
+      }
+      for (; q < n; q++) {
+        const f = Vd[vj + q];
+        if (f === 0) continue;
+        const a0 = q * n;
+        for (let r = p + 1; r < n; r++) Y[yj + r] += a[a0 + r] * f;
+      }
+    }
+    // tv = V_{j−1}ᵀ v_j (into T(0..j−1, j)), then Y(·, j) −= Y(·, 0..j−1) tv, Y(·, j) *= τ.
+    const tj = j * ldt;
+    for (let l = 0; l < j; l++) {
+      let s = 0;
+      const vl = l * ldv - (p + 1);
+      for (let r = c + 1; r < n; r++) s += Vd[vl + r] * Vd[vj + r];
+      T[tj + l] = s;
+    }
+    for (let l = 0; l < j; l++) {
+      const f = T[tj + l];
+      if (f === 0) continue;
+      const yl = l * n;
+      for (let r = p + 1; r < n; r++) Y[yj + r] -= Y[yl + r] * f;
+    }
+    for (let r = p + 1; r < n; r++) Y[yj + r] *= t;
+    // T(0..j−1, j) = −τ T_{j−1} tv; T(j, j) = τ.
+    for (let l = 0; l < j; l++) {
+      let s = 0;
+      for (let q = l; q < j; q++) s += T[l + q * ldt] * T[tj + q];
+      w[l] = -t * s;
+    }
+    for (let l = 0; l < j; l++) T[tj + l] = w[l];
+    T[tj + j] = t;
+    for (let l = j + 1; l < nb; l++) T[tj + l] = 0;
+  }
+  // Y(0..p, :) = A(0..p, p+1..n−1) · V · T.
+  gemmNN(p + 1, nb, ldv, a, (p + 1) * n, n, Vd, 0, ldv, Y, 0, n, false);
+  for (let r = 0; r <= p; r++) {
+    for (let j = nb - 1; j >= 0; j--) {
+      let s = 0;
+      const tj = j * ldt;
+      for (let q = 0; q <= j; q++) s += Y[r + q * n] * T[tj + q];
+      Y[r + j * n] = s;
+    }
+  }
+}
+
+/** dgehd2 from column i0 on (the columns before are already reduced). */
+function unblockedHessenberg(a: Float64Array, n: number, i0: number, tau: Float64Array): void {
   const w = new Float64Array(n);
   const out = new Float64Array(1);
-  for (let i = 0; i + 2 < n; i++) {
+  for (let i = i0; i + 2 < n; i++) {
     // Reflector annihilating a[i+2.., i]; vector v = [1; a[i+2..n-1, i]] on rows i+1..n-1.
     const ci = i * n;
     const t = larfg(n - i - 1, a[i + 1 + ci], a, i + 2 + ci, 1, out);
@@ -111,29 +308,51 @@ export function hessenbergReduce(a: Float64Array, n: number, tau: Float64Array):
     }
     a[i + 1 + ci] = beta;
   }
-  if (n >= 2) tau[n - 2] = 0;
 }
 
 /**
- * Forms the orthogonal Q = H(0) H(1) … H(n−3) of hessenbergReduce (dorghr) in the column-major array q.
+ * Forms the orthogonal Q = H(0) H(1) … H(n−3) of hessenbergReduce (dorghr) in the column-major array q:
+ * panels of reflectors applied in reverse order as block reflectors I − V T Vᵀ (dlarft + dlarfb).
  * Reads the reflectors from a (below the sub-diagonal) and tau.
  */
 export function hessenbergQ(a: Float64Array, n: number, tau: Float64Array, q: Float64Array): void {
   q.fill(0);
   for (let i = 0; i < n; i++) q[i + i * n] = 1;
-  for (let i = n - 3; i >= 0; i--) {
-    const t = tau[i];
-    if (t === 0) continue;
-    const ci = i * n;
-    // Apply H(i) = I − τ v vᵀ (v on rows i+1.., v[i+1] = 1) to Q(i+1:, i+1:) from the left.
-    for (let j = i + 1; j < n; j++) {
-      const cj = j * n;
-      let s = q[i + 1 + cj];
-      for (let r = i + 2; r < n; r++) s += a[r + ci] * q[r + cj];
-      s *= t;
-      if (s === 0) continue;
-      q[i + 1 + cj] -= s;
-      for (let r = i + 2; r < n; r++) q[r + cj] -= s * a[r + ci];
+  const nrefl = n - 2; // reflectors 0..n−3
+  if (nrefl <= 0) return;
+  const nb = NB;
+  const Vd = new Float64Array(n * nb);
+  const T = new Float64Array(nb * nb);
+  const W = new Float64Array(nb * n);
+  const Vt = new Float64Array(nb * n);
+  // Panels [p, p+ib) from the last one down.
+  const last = Math.floor((nrefl - 1) / nb) * nb;
+  for (let p = last; p >= 0; p -= nb) {
+    const ib = Math.min(nb, nrefl - p);
+    const ldv = n - p - 1;
+    // Dense V (rows p+1..n−1) and T (dlarft, forward columnwise).
+    for (let j = 0; j < ib; j++) {
+      const c = p + j;
+      const vj = j * ldv - (p + 1);
+      for (let r = p + 1; r <= c; r++) Vd[vj + r] = 0;
+      Vd[vj + c + 1] = 1;
+      for (let r = c + 2; r < n; r++) Vd[vj + r] = a[r + c * n];
+      const t = tau[c];
+      const tj = j * nb;
+      for (let l = 0; l < j; l++) {
+        let s = 0;
+        const vl = l * ldv - (p + 1);
+        for (let r = c + 1; r < n; r++) s += Vd[vl + r] * Vd[vj + r];
+        W[l] = s;
+      }
+      for (let l = 0; l < j; l++) {
+        let s = 0;
+        for (let qq = l; qq < j; qq++) s += T[l + qq * nb] * W[qq];
+        T[tj + l] = -t * s;
+      }
+      T[tj + j] = t;
     }
+    // Q(p+1.., p+1..) ← (I − V T Vᵀ) Q(p+1.., p+1..)
+    applyBlockLeft(q, n, p + 1, p + 1, n - p - 1, Vd, ldv, ib, T, nb, false, W, Vt);
   }
 }

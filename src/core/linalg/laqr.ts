@@ -95,7 +95,6 @@ export function laqr0(
     // Aggressive early deflation.
     const aed = laqr3(wantt, wantz, n, ktop, kbot, nw, h, ldh, iloz, ihiz, z, ldz, wr, wi, nested, signal);
     const ls = aed.ns, ld = aed.nd;
-    { const st = (globalThis as any).__st; if (st && !nested) { st.aed++; st.defl += ld; } }
     kbot -= ld;
     let ks = kbot - ls + 1;
     if (ld === 0 || (100 * ld <= nw * NIBBLE && kbot - ktop + 1 > Math.min(NMIN, nwmax))) {
@@ -165,7 +164,6 @@ export function laqr0(
       ns = Math.min(ns, kbot - ks + 1);
       ns -= ns % 2;
       ks = kbot - ns + 1;
-      { const st = (globalThis as any).__st; if (st && !nested) { st.sweeps++; st.shifts += ns; } }
       laqr5(wantt, wantz, kacc22, n, ktop, kbot, ns, wr, wi, ks, h, ldh, iloz, ihiz, z, ldz);
     }
     ndfl = ld > 0 ? 1 : ndfl + 1;

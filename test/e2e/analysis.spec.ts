@@ -1,0 +1,81 @@
+/// <reference lib="dom" />
+// The analysis panel in real VS Code: opened from the inspector's Analyze button on a PyTorch checkpoint (numbers
+// equal to the CLI's, computed by the same core), and from the palette for the paper's chain initializer
+// (Henrici 10.149, J_tot 7.606), with the spectrum drawn and the trust warning shown for the feedback chain.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import type { SpecContext } from './run';
+
+export const timeout = 180_000;
+
+const REPO = join(__dirname, '..', '..', '..');
+
+/** The webview whose document has `selector` (several webviews are open side by side). */
+async function webviewWith(page: Page, selector: string, timeoutMs = 60_000): Promise<FrameLocator> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hosts = page.locator('iframe.webview.ready');
+    const count = await hosts.count();
+    for (let i = 0; i < count; i++) {
+      const frame = hosts.nth(i).contentFrame().frameLocator('#active-frame');
+      if (await frame.locator(selector).count().catch(() => 0)) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no webview shows ${selector} after ${timeoutMs / 1000} s`);
+    await page.waitForTimeout(250);
+  }
+}
+
+async function number(view: FrameLocator, key: string): Promise<number> {
+  return Number(await view.locator(`#numbers [data-key="${key}"]`).getAttribute('data-value'));
+}
+
+export default async function analysis(ctx: SpecContext): Promise<void> {
+  // From the inspector: a real PyTorch checkpoint's recurrent matrix.
+  await ctx.quickOpen('torch_rnn_state_dict.pt');
+  const inspector = await webviewWith(ctx.page, '#tensor-table tr.selected[data-name="rnn.weight_hh_l0"]');
+  await inspector.locator('#analyze').click();
+  const panel = await webviewWith(ctx.page, '#numbers [data-key="henrici"]');
+  const cli = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'analyze', join(ctx.workspace, 'torch_rnn_state_dict.pt'),
+    '--tensor', 'rnn.weight_hh_l0', '--json'], { encoding: 'utf8' });
+  assert.equal(cli.status, 0, cli.stderr);
+  const expected = JSON.parse(cli.stdout);
+  for (const [key, field] of [['spectralRadius', 'spectral_radius'], ['sigmaMax', 'sigma_max'], ['henrici', 'henrici'], ['jTot', 'j_tot']]) {
+    const shown = await number(panel, key);
+    assert.ok(Math.abs(shown - expected[field]) <= 1e-12 * Math.max(1, Math.abs(expected[field])), `${key}: panel ${shown}, CLI ${expected[field]}`);
+  }
+  assert.match(await panel.locator('[data-key="n"]').innerText(), /N = 32/);
+  assert.ok(await number(panel, 'schurResidual') <= 1e-12);
+  // 32 eigenvalues in the complex plane.
+  const points = await panel.locator('svg circle').count();
+  assert.ok(points >= 32, `eigenvalue points drawn: ${points}`);
+  await ctx.screenshot('from-inspector');
+
+  // From the palette: the paper's chain, typed into the input boxes.
+  await ctx.runCommand('Recurrent Lens: Analyze Initializer…');
+  const box = ctx.page.locator('.quick-input-widget .quick-input-box input');
+  await box.waitFor({ state: 'visible' });
+  await box.fill('chain:1.02');
+  await ctx.page.keyboard.press('Enter');
+  await ctx.page.locator('.quick-input-widget .quick-input-title', { hasText: '2/2' }).waitFor();
+  await box.fill('100');
+  await ctx.page.keyboard.press('Enter');
+  const chain = await webviewWith(ctx.page, '#title:text("chain:1.02")');
+  await chain.locator('#numbers [data-key="henrici"]').waitFor({ timeout: 60_000 });
+  assert.equal((await chain.locator('#numbers [data-key="henrici"]').innerText()).trim(), '10.149');
+  assert.equal((await chain.locator('#numbers [data-key="jTot"]').innerText()).trim(), '7.606');
+  assert.ok(Math.abs((await number(chain, 'henrici')) - 1.02 * Math.sqrt(99)) < 1e-9);
+  // A nilpotent chain: its eigenvalues are defective and the panel says not to trust them.
+  await chain.locator('#warnings:not([hidden])').waitFor();
+  assert.match(await chain.locator('#warnings').innerText(), /defective/);
+  await ctx.screenshot('chain');
+
+  // Changing an option re-runs the analysis: the sink input gives J_tot = 1/Σα^{2j} ≈ 0.0008.
+  await chain.locator('#input').click();
+  await chain.locator('#input vscode-option', { hasText: /sink/i }).click();
+  await chain.locator('#numbers [data-key="jTot"]').filter({ hasNotText: '7.606' }).waitFor({ timeout: 60_000 });
+  let s = 0;
+  for (let j = 0; j < 100; j++) s += 1.02 ** (2 * j);
+  assert.ok(Math.abs((await number(chain, 'jTot')) - 1 / s) < 1e-12);
+}
