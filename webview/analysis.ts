@@ -422,7 +422,8 @@ const NUMBER_ROWS: { key: keyof AnalysisNumbers; label: string; tip: string; dig
 function renderNumbers(r: AnalysisPayload): void {
   const nums = r.numbers;
   const rows = NUMBER_ROWS.map((row) => {
-    const v = nums[row.key];
+    // Messages to webviews are JSON: an infinite condition number (defective W) arrives as null.
+    const v = row.key === 'maxCondition' && nums.maxCondition === null ? Infinity : nums[row.key];
     let label = row.label;
     if (row.key === 'jTot' && r.memory.horizon !== null) label += ` (horizon ${r.memory.horizon})`;
     const suspect = (row.key === 'maxCondition' && v > 1e8) || ((row.key === 'schurResidual' || row.key === 'schurOrthogonality') && v > 1e-8);

@@ -44,7 +44,9 @@ export class AnalysisPanel {
       existing.panel.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(ANALYSIS_VIEW_TYPE, `Analysis: ${sourceTitle(source)}`, vscode.ViewColumn.Beside, {
+    // Analyses share one column beside the editor rather than opening a new column each.
+    const column = [...AnalysisPanel.open.values()].pop()?.panel.viewColumn ?? vscode.ViewColumn.Beside;
+    const panel = vscode.window.createWebviewPanel(ANALYSIS_VIEW_TYPE, `Analysis: ${sourceTitle(source)}`, column, {
       ...webviewOptions(context.extensionUri),
       retainContextWhenHidden: true,
     });
@@ -103,14 +105,16 @@ export class AnalysisPanel {
     }
   }
 
-  private defaultUri(name: string): vscode.Uri {
+  /** `<matrix>-<what>.<ext>` in the first workspace folder (or the home folder). */
+  private defaultUri(what: string, ext: string): vscode.Uri {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
-    return vscode.Uri.joinPath(folder, name.replace(/[^\w.-]+/g, '_'));
+    const matrix = sourceTitle(this.source).replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '');
+    return vscode.Uri.joinPath(folder, `${matrix}-${what}.${ext}`);
   }
 
   private async saveFigure(name: string, format: 'svg' | 'png', data: string): Promise<void> {
     const uri = await vscode.window.showSaveDialog({
-      defaultUri: this.defaultUri(`${name}.${format}`),
+      defaultUri: this.defaultUri(name, format),
       filters: format === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
     });
     if (!uri) return;
@@ -127,7 +131,7 @@ export class AnalysisPanel {
       return;
     }
     const uri = await vscode.window.showSaveDialog({
-      defaultUri: this.defaultUri(`analysis.${format}`),
+      defaultUri: this.defaultUri('analysis', format),
       filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
     });
     if (!uri) return;

@@ -4,6 +4,7 @@
 // (Henrici 10.149, J_tot 7.606), with the spectrum drawn and the trust warning shown for the feedback chain.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import type { SpecContext } from './run';
@@ -78,4 +79,29 @@ export default async function analysis(ctx: SpecContext): Promise<void> {
   let s = 0;
   for (let j = 0; j < 100; j++) s += 1.02 ** (2 * j);
   assert.ok(Math.abs((await number(chain, 'jTot')) - 1 / s) < 1e-12);
+
+  // Export the data: VS Code's save dialog (a quick input in the browser) proposes <matrix>-analysis.csv in the
+  // workspace; accept it.
+  await chain.locator('#export-csv').click();
+  await ctx.page.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'visible', timeout: 15_000 });
+  await ctx.page.waitForTimeout(300);
+  await ctx.page.keyboard.press('Enter');
+  const csvFile = join(ctx.workspace, 'chain_1.02_N_100-analysis.csv');
+  for (let i = 0; i < 100 && !existsSync(csvFile); i++) await ctx.page.waitForTimeout(100);
+  const csv = readFileSync(csvFile, 'utf8').split('\n');
+  assert.equal(csv[1], 'quantity,index,value');
+  assert.ok(csv.some((l) => l.startsWith('henrici,,10.14')), 'the numbers are in the CSV');
+
+  // A long analysis can be cancelled from the panel.
+  await ctx.runCommand('Recurrent Lens: Analyze Initializer…');
+  await box.waitFor({ state: 'visible' });
+  await box.fill('gaussian:1.0');
+  await ctx.page.keyboard.press('Enter');
+  await ctx.page.locator('.quick-input-widget .quick-input-title', { hasText: '2/2' }).waitFor();
+  await box.fill('1500');
+  await ctx.page.keyboard.press('Enter');
+  const big = await webviewWith(ctx.page, '#title:text("gaussian:1.0")');
+  await big.locator('#cancel').click({ timeout: 30_000 });
+  await big.locator('text=/cancelled/i').first().waitFor({ timeout: 30_000 });
+  await ctx.screenshot('cancelled');
 }

@@ -57,6 +57,8 @@ export function matmulABt(
   return C;
 }
 
+// The product is split into small functions, each with a single code path, so V8 optimizes each once, early
+// (a large function with branches not yet taken when it is first optimized gets deoptimized and recompiled).
 function gemmKernel(
   A: Float64Array,
   Bt: Float64Array,
@@ -70,11 +72,31 @@ function gemmKernel(
   btLower: number,
   btUpper: number,
 ): void {
+  if (!accumulate) C.fill(0, 0, m * n);
+  gemmBlocks(A, Bt, m, k, n, symmetric ? 1 : 0, C, aLower, btLower, btUpper);
+  gemmEdges(A, Bt, m, k, n, symmetric ? 1 : 0, C, aLower, btLower, btUpper);
+  // Blocks on the diagonal were computed in full; mirror the strictly upper part for exact symmetry.
+  if (symmetric) mirrorUpper(C, m, n);
+}
+
+/** C += A·Btᵀ on the 4×4 blocks (rows 0..m4−1, columns 0..n4−1; only j ≥ i blocks when sym = 1). */
+function gemmBlocks(
+  A: Float64Array,
+  Bt: Float64Array,
+  m: number,
+  k: number,
+  n: number,
+  sym: number,
+  C: Float64Array,
+  aLower: number,
+  btLower: number,
+  btUpper: number,
+): void {
   const m4 = m - (m % 4), n4 = n - (n % 4);
   for (let i = 0; i < m4; i += 4) {
     const a0 = i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
     const c0 = i * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
-    for (let j = symmetric ? i : 0; j < n4; j += 4) {
+    for (let j = sym * i; j < n4; j += 4) {
       const b0 = j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
       let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
       let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
@@ -90,37 +112,42 @@ function gemmKernel(
         y = A[a3 + p];
         s30 += y * x0; s31 += y * x1; s32 += y * x2; s33 += y * x3;
       }
-      if (accumulate) {
-        C[c0 + j] += s00; C[c0 + j + 1] += s01; C[c0 + j + 2] += s02; C[c0 + j + 3] += s03;
-        C[c1 + j] += s10; C[c1 + j + 1] += s11; C[c1 + j + 2] += s12; C[c1 + j + 3] += s13;
-        C[c2 + j] += s20; C[c2 + j + 1] += s21; C[c2 + j + 2] += s22; C[c2 + j + 3] += s23;
-        C[c3 + j] += s30; C[c3 + j + 1] += s31; C[c3 + j + 2] += s32; C[c3 + j + 3] += s33;
-      } else {
-        C[c0 + j] = s00; C[c0 + j + 1] = s01; C[c0 + j + 2] = s02; C[c0 + j + 3] = s03;
-        C[c1 + j] = s10; C[c1 + j + 1] = s11; C[c1 + j + 2] = s12; C[c1 + j + 3] = s13;
-        C[c2 + j] = s20; C[c2 + j + 1] = s21; C[c2 + j + 2] = s22; C[c2 + j + 3] = s23;
-        C[c3 + j] = s30; C[c3 + j + 1] = s31; C[c3 + j + 2] = s32; C[c3 + j + 3] = s33;
-      }
+      C[c0 + j] += s00; C[c0 + j + 1] += s01; C[c0 + j + 2] += s02; C[c0 + j + 3] += s03;
+      C[c1 + j] += s10; C[c1 + j + 1] += s11; C[c1 + j + 2] += s12; C[c1 + j + 3] += s13;
+      C[c2 + j] += s20; C[c2 + j + 1] += s21; C[c2 + j + 2] += s22; C[c2 + j + 3] += s23;
+      C[c3 + j] += s30; C[c3 + j + 1] += s31; C[c3 + j + 2] += s32; C[c3 + j + 3] += s33;
     }
   }
-  // Edges: rows m4..m-1 against every column, and columns n4..n-1 against rows 0..m4-1.
-  const dot = (i: number, j: number) => {
-    const a = i * k, b = j * k;
-    const pLo = Math.max(0, i - aLower, j - btLower), pHi = Math.min(k, j + 1 + btUpper);
-    let s = 0;
-    for (let p = pLo; p < pHi; p++) s += A[a + p] * Bt[b + p];
-    return s;
-  };
-  for (let i = m4; i < m; i++) {
-    for (let j = symmetric ? i : 0; j < n; j++) C[i * n + j] = accumulate ? C[i * n + j] + dot(i, j) : dot(i, j);
+}
+
+/** C += A·Btᵀ on the edges the 4×4 blocks miss: rows m4..m−1 (all columns), columns n4..n−1 (rows < m4). */
+function gemmEdges(
+  A: Float64Array,
+  Bt: Float64Array,
+  m: number,
+  k: number,
+  n: number,
+  sym: number,
+  C: Float64Array,
+  aLower: number,
+  btLower: number,
+  btUpper: number,
+): void {
+  const m4 = m - (m % 4), n4 = n - (n % 4);
+  for (let i = 0; i < m; i++) {
+    const j0 = i >= m4 ? sym * i : n4;
+    for (let j = j0; j < n; j++) {
+      const a = i * k, b = j * k;
+      const pLo = Math.max(0, i - aLower, j - btLower), pHi = Math.min(k, j + 1 + btUpper);
+      let s = 0;
+      for (let p = pLo; p < pHi; p++) s += A[a + p] * Bt[b + p];
+      C[i * n + j] += s;
+    }
   }
-  for (let i = 0; i < m4; i++) {
-    for (let j = n4; j < n; j++) C[i * n + j] = accumulate ? C[i * n + j] + dot(i, j) : dot(i, j);
-  }
-  if (symmetric) {
-    // Blocks on the diagonal were computed in full; mirror the strictly upper part for exact symmetry.
-    for (let i = 0; i < m; i++) for (let j = i + 1; j < n; j++) C[j * n + i] = C[i * n + j];
-  }
+}
+
+function mirrorUpper(C: Float64Array, m: number, n: number): void {
+  for (let i = 0; i < m; i++) for (let j = i + 1; j < n; j++) C[j * n + i] = C[i * n + j];
 }
 
 /** C = A·B with A m×k and B k×n. */
@@ -352,67 +379,88 @@ export function hessenberg(A: Float64Array, n: number): Hessenberg {
     // Column i becomes β e_{i+1}.
     a[(i + 1) * n + i] = beta;
     for (let r = i + 2; r < n; r++) a[r * n + i] = 0;
-    // Right: a[:, i+1:] −= τ (a[:, i+1:] v) vᵀ, four rows at a time (contiguous rows, shared loads of v).
-    const v0 = vr + i + 1;
-    let r = 0;
-    for (; r + 3 < n; r += 4) {
-      const ro = r * n + i + 1, ro1 = ro + n, ro2 = ro1 + n, ro3 = ro2 + n;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let p = 0; p < len; p++) {
-        const vp = V[v0 + p];
-        s0 += a[ro + p] * vp;
-        s1 += a[ro1 + p] * vp;
-        s2 += a[ro2 + p] * vp;
-        s3 += a[ro3 + p] * vp;
-      }
-      s0 *= t; s1 *= t; s2 *= t; s3 *= t;
-      for (let p = 0; p < len; p++) {
-        const vp = V[v0 + p];
-        a[ro + p] -= s0 * vp;
-        a[ro1 + p] -= s1 * vp;
-        a[ro2 + p] -= s2 * vp;
-        a[ro3 + p] -= s3 * vp;
-      }
-    }
-    for (; r < n; r++) {
-      const ro = r * n + i + 1;
-      let s0 = 0;
-      for (let p = 0; p < len; p++) s0 += a[ro + p] * V[v0 + p];
-      s0 *= t;
-      for (let p = 0; p < len; p++) a[ro + p] -= s0 * V[v0 + p];
-    }
-    // Left: a[i+1:, i+1:] −= τ v (vᵀ a[i+1:, i+1:]), four rows at a time.
-    w.fill(0, 0, len);
-    let q = 0;
-    for (; q + 3 < len; q += 4) {
-      const f0 = V[v0 + q], f1 = V[v0 + q + 1], f2 = V[v0 + q + 2], f3 = V[v0 + q + 3];
-      const ro = (i + 1 + q) * n + i + 1, ro1 = ro + n, ro2 = ro1 + n, ro3 = ro2 + n;
-      for (let p = 0; p < len; p++) w[p] += f0 * a[ro + p] + f1 * a[ro1 + p] + f2 * a[ro2 + p] + f3 * a[ro3 + p];
-    }
-    for (; q < len; q++) {
-      const f0 = V[v0 + q];
-      const ro = (i + 1 + q) * n + i + 1;
-      for (let p = 0; p < len; p++) w[p] += f0 * a[ro + p];
-    }
-    q = 0;
-    for (; q + 3 < len; q += 4) {
-      const f0 = t * V[v0 + q], f1 = t * V[v0 + q + 1], f2 = t * V[v0 + q + 2], f3 = t * V[v0 + q + 3];
-      const ro = (i + 1 + q) * n + i + 1, ro1 = ro + n, ro2 = ro1 + n, ro3 = ro2 + n;
-      for (let p = 0; p < len; p++) {
-        const wp = w[p];
-        a[ro + p] -= f0 * wp;
-        a[ro1 + p] -= f1 * wp;
-        a[ro2 + p] -= f2 * wp;
-        a[ro3 + p] -= f3 * wp;
-      }
-    }
-    for (; q < len; q++) {
-      const f0 = t * V[v0 + q];
-      const ro = (i + 1 + q) * n + i + 1;
-      for (let p = 0; p < len; p++) a[ro + p] -= f0 * w[p];
-    }
+    // Right: a[:, i+1:] −= τ (a[:, i+1:] v) vᵀ; left: a[i+1:, i+1:] −= τ v (vᵀ a[i+1:, i+1:]).
+    reflectRight(a, n, 0, n, i + 1, len, V, vr + i + 1, t);
+    reflectLeft(a, n, i + 1, i + 1, len, len, V, vr + i + 1, t, w);
   }
   return { n, H: a, V, tau };
+}
+
+/**
+ * Applies the Householder reflector I − τ v vᵀ from the right to rows r0..r1−1, columns c0..c0+len−1 of the
+ * row-major matrix a (leading dimension ld): each row x ← x − τ (x·v) vᵀ, with v = vs[vo … vo+len−1].
+ * Four rows per pass, each inner loop over contiguous memory.
+ */
+export function reflectRight(
+  a: Float64Array, ld: number, r0: number, r1: number, c0: number, len: number,
+  vs: Float64Array, vo: number, tau: number,
+): void {
+  let r = r0;
+  for (; r + 3 < r1; r += 4) {
+    const ro = r * ld + c0, ro1 = ro + ld, ro2 = ro1 + ld, ro3 = ro2 + ld;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let p = 0; p < len; p++) {
+      const vp = vs[vo + p];
+      s0 += a[ro + p] * vp;
+      s1 += a[ro1 + p] * vp;
+      s2 += a[ro2 + p] * vp;
+      s3 += a[ro3 + p] * vp;
+    }
+    s0 *= tau; s1 *= tau; s2 *= tau; s3 *= tau;
+    for (let p = 0; p < len; p++) {
+      const vp = vs[vo + p];
+      a[ro + p] -= s0 * vp;
+      a[ro1 + p] -= s1 * vp;
+      a[ro2 + p] -= s2 * vp;
+      a[ro3 + p] -= s3 * vp;
+    }
+  }
+  for (; r < r1; r++) {
+    const ro = r * ld + c0;
+    let s0 = 0;
+    for (let p = 0; p < len; p++) s0 += a[ro + p] * vs[vo + p];
+    s0 *= tau;
+    for (let p = 0; p < len; p++) a[ro + p] -= s0 * vs[vo + p];
+  }
+}
+
+/**
+ * Applies I − τ v vᵀ from the left to rows r0..r0+rows−1, columns c0..c0+len−1 of a (leading dimension ld),
+ * v = vs[vo … vo+rows−1]: w = vᵀ A, then A −= τ v wᵀ (w is a work array of at least len entries).
+ */
+export function reflectLeft(
+  a: Float64Array, ld: number, r0: number, c0: number, rows: number, len: number,
+  vs: Float64Array, vo: number, tau: number, w: Float64Array,
+): void {
+  w.fill(0, 0, len);
+  let q = 0;
+  for (; q + 3 < rows; q += 4) {
+    const f0 = vs[vo + q], f1 = vs[vo + q + 1], f2 = vs[vo + q + 2], f3 = vs[vo + q + 3];
+    const ro = (r0 + q) * ld + c0, ro1 = ro + ld, ro2 = ro1 + ld, ro3 = ro2 + ld;
+    for (let p = 0; p < len; p++) w[p] += f0 * a[ro + p] + f1 * a[ro1 + p] + f2 * a[ro2 + p] + f3 * a[ro3 + p];
+  }
+  for (; q < rows; q++) {
+    const f0 = vs[vo + q];
+    const ro = (r0 + q) * ld + c0;
+    for (let p = 0; p < len; p++) w[p] += f0 * a[ro + p];
+  }
+  q = 0;
+  for (; q + 3 < rows; q += 4) {
+    const f0 = tau * vs[vo + q], f1 = tau * vs[vo + q + 1], f2 = tau * vs[vo + q + 2], f3 = tau * vs[vo + q + 3];
+    const ro = (r0 + q) * ld + c0, ro1 = ro + ld, ro2 = ro1 + ld, ro3 = ro2 + ld;
+    for (let p = 0; p < len; p++) {
+      const wp = w[p];
+      a[ro + p] -= f0 * wp;
+      a[ro1 + p] -= f1 * wp;
+      a[ro2 + p] -= f2 * wp;
+      a[ro3 + p] -= f3 * wp;
+    }
+  }
+  for (; q < rows; q++) {
+    const f0 = tau * vs[vo + q];
+    const ro = (r0 + q) * ld + c0;
+    for (let p = 0; p < len; p++) a[ro + p] -= f0 * w[p];
+  }
 }
 
 /** x ← Qᵀ x for the Q of a Hessenberg reduction (applies P_0 first). */

@@ -8,14 +8,14 @@
 import { gemmNN, gemmTN } from './gemm';
 import { larfg } from './hessenberg';
 import { AbortError, Cancel, lahqr, lanv2, SAFMIN, ULP } from './hqr';
-import { trexc } from './reorder';
+import { trexc, trexcOk } from './reorder';
 
 const NTINY = 15;
 const NMIN = 75; // dlahqr / dlaqr0 crossover (ilaenv ispec 12)
 const NIBBLE = 14; // skip a sweep if AED deflated more than 14% of the window
 const KEXNW = 5;
 /** Tunables (exported for the benchmark): matrix order from which dlaqr5 accumulates its reflections. */
-export const tuning = { accumulateFrom: 1 << 30 };
+export const tuning = { accumulateFrom: 1 << 30, nsScale: 1, nwScale: 1 };
 const KEXSH = 6;
 const WILK1 = 0.75, WILK2 = -0.4375;
 
@@ -50,9 +50,11 @@ export function laqr0(
   const nhAll = ihi - ilo + 1;
   let nwr = shiftCount(nhAll);
   if (nhAll > 500) nwr = Math.trunc((3 * nwr) / 2);
+  if (!nested) nwr = Math.round(nwr * tuning.nwScale);
   nwr = Math.max(2, nwr);
   nwr = Math.min(nhAll, Math.trunc((n - 1) / 3), nwr);
   let nsr = shiftCount(nhAll);
+  if (!nested) nsr = Math.round(nsr * tuning.nsScale);
   nsr = Math.min(nsr, Math.trunc((n + 6) / 9), ihi - ilo);
   nsr = Math.max(2, nsr - (nsr % 2));
   const kacc22 = nhAll >= tuning.accumulateFrom ? 1 : 0;
@@ -358,7 +360,7 @@ function laqr3(
         } else {
           sorted = false;
           const r = trexc(t, jw, v, i, k);
-          i = r.ok ? r.ilst : k;
+          i = trexcOk ? r : k;
         }
         k = i === kend || T(i + 1, i) === 0 ? i + 1 : i + 2;
       }

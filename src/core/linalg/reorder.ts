@@ -18,6 +18,8 @@ export function lartg(f: number, g: number, out: Float64Array): void {
   out[0] = c; out[1] = g / r; out[2] = r;
 }
 
+const sK = new Float64Array(16), sRhs = new Float64Array(4), sY = new Float64Array(4), sPerm = new Int32Array(4);
+
 /**
  * dlasy2 with ltranl = ltranr = false: solves TL·X + isgn·X·TR = scale·B for the n1×n2 matrix X (n1, n2 ∈ {1, 2})
  * by Gaussian elimination with complete pivoting on the Kronecker system, perturbing tiny pivots as LAPACK does.
@@ -26,8 +28,8 @@ export function lartg(f: number, g: number, out: Float64Array): void {
 function lasy2(isgn: number, n1: number, n2: number, tl: Float64Array, tr: Float64Array, b: Float64Array, x: Float64Array): number {
   const m = n1 * n2;
   // K = I⊗TL + isgn·(TRᵀ⊗I) acting on vec(X) (column-major).
-  const K = new Float64Array(16);
-  const rhs = new Float64Array(4);
+  const K = sK, rhs = sRhs, perm = sPerm, y = sY;
+  K.fill(0);
   let tmax = 0;
   for (let q = 0; q < n1 * n1; q++) tmax = Math.max(tmax, Math.abs(tl[q]));
   for (let q = 0; q < n2 * n2; q++) tmax = Math.max(tmax, Math.abs(tr[q]));
@@ -49,7 +51,7 @@ function lasy2(isgn: number, n1: number, n2: number, tl: Float64Array, tr: Float
       }
     }
   }
-  const perm = [0, 1, 2, 3];
+  perm[0] = 0; perm[1] = 1; perm[2] = 2; perm[3] = 3;
   for (let k = 0; k < m; k++) {
     // Complete pivoting.
     let pr = k, pc = k, pv = -1;
@@ -82,7 +84,6 @@ function lasy2(isgn: number, n1: number, n2: number, tl: Float64Array, tr: Float
     // Rare: only for nearly singular systems with huge right-hand sides.
     scale = 1 / Math.max(1, rmax / bignum);
   }
-  const y = new Float64Array(4);
   for (let k = m - 1; k >= 0; k--) {
     let s = rhs[k] * scale;
     for (let c = k + 1; c < m; c++) s -= K[k * 4 + c] * y[c];
@@ -119,6 +120,8 @@ function larfxRight(u: Float64Array, tau: number, c: Float64Array, ld: number, c
 }
 
 const rot = new Float64Array(3);
+const sD = new Float64Array(16), sTl = new Float64Array(4), sTr = new Float64Array(4), sB = new Float64Array(4);
+const sX = new Float64Array(4), sU = new Float64Array(3), sU1 = new Float64Array(3), sU2 = new Float64Array(3);
 const lv = new Float64Array(10);
 const one = new Float64Array(1);
 
@@ -156,7 +159,7 @@ export function laexc(t: Float64Array, n: number, q: Float64Array | null, j1: nu
   // At least one 2×2 block: copy the diagonal block of order n1+n2 to d (column-major 4×4).
   const nd = n1 + n2;
   const LDD = 4;
-  const d = new Float64Array(16);
+  const d = sD;
   let dnorm = 0;
   for (let c = 0; c < nd; c++) for (let r = 0; r < nd; r++) {
     d[r + c * LDD] = t[j1 + r + (j1 + c) * n];
@@ -166,18 +169,17 @@ export function laexc(t: Float64Array, n: number, q: Float64Array | null, j1: nu
   const smlnum = SAFMIN / eps;
   const thresh = Math.max(10 * eps * dnorm, smlnum);
   // Solve T11·X − X·T22 = scale·T12.
-  const tl = new Float64Array(4), tr = new Float64Array(4), b = new Float64Array(4), x = new Float64Array(4);
+  const tl = sTl, tr = sTr, b = sB, x = sX;
   for (let c = 0; c < n1; c++) for (let r = 0; r < n1; r++) tl[r + c * n1] = d[r + c * LDD];
   for (let c = 0; c < n2; c++) for (let r = 0; r < n2; r++) tr[r + c * n2] = d[n1 + r + (n1 + c) * LDD];
   for (let c = 0; c < n2; c++) for (let r = 0; r < n1; r++) b[r + c * n1] = d[r + (n1 + c) * LDD];
   const scale = lasy2(-1, n1, n2, tl, tr, b, x);
   // x is n1×n2 column-major: X(r, c) = x[r + c*n1].
-  const X = (r: number, c: number) => x[r + c * n1];
-  const u = new Float64Array(3);
+  const u = sU;
   const k = n1 + n1 + n2 - 3;
   if (k === 1) {
     // n1 = 1, n2 = 2: reflector H with (scale, X11, X12) H = (0, 0, *).
-    u[0] = scale; u[1] = X(0, 0); u[2] = X(0, 1);
+    u[0] = scale; u[1] = x[0]; u[2] = x[n1];
     const tau = larfg(3, u[2], u, 0, 1, one);
     u[2] = 1;
     const t11 = t[j1 + j1 * n];
@@ -192,7 +194,7 @@ export function laexc(t: Float64Array, n: number, q: Float64Array | null, j1: nu
     if (q) larfxRight(u, tau, q, n, j1, 0, n);
   } else if (k === 2) {
     // n1 = 2, n2 = 1: reflector H with H (−X11, −X21, scale)ᵀ = (*, 0, 0)ᵀ.
-    u[0] = -X(0, 0); u[1] = -X(1, 0); u[2] = scale;
+    u[0] = -x[0]; u[1] = -x[1]; u[2] = scale;
     const tau = larfg(3, u[0], u, 1, 1, one);
     u[0] = 1;
     const t33 = t[j3 + j3 * n];
@@ -207,12 +209,12 @@ export function laexc(t: Float64Array, n: number, q: Float64Array | null, j1: nu
     if (q) larfxRight(u, tau, q, n, j1, 0, n);
   } else {
     // n1 = n2 = 2: two reflectors H(2) H(1) reducing (−X; scale·I) to upper trapezoidal form.
-    const u1 = new Float64Array(3), u2 = new Float64Array(3);
-    u1[0] = -X(0, 0); u1[1] = -X(1, 0); u1[2] = scale;
+    const u1 = sU1, u2 = sU2;
+    u1[0] = -x[0]; u1[1] = -x[1]; u1[2] = scale;
     const tau1 = larfg(3, u1[0], u1, 1, 1, one);
     u1[0] = 1;
-    const temp = -tau1 * (X(0, 1) + u1[1] * X(1, 1));
-    u2[0] = -temp * u1[1] - X(1, 1);
+    const temp = -tau1 * (x[n1] + u1[1] * x[1 + n1]);
+    u2[0] = -temp * u1[1] - x[1 + n1];
     u2[1] = -temp * u1[2];
     u2[2] = scale;
     const tau2 = larfg(3, u2[0], u2, 1, 1, one);
@@ -241,20 +243,24 @@ export function laexc(t: Float64Array, n: number, q: Float64Array | null, j1: nu
   return true;
 }
 
+/** Whether the last trexc call completed (no swap rejected). */
+export let trexcOk = true;
+
 /**
  * dtrexc: moves the diagonal block starting at row ifst to row ilst by adjacent swaps (0-based). Returns the
- * final row of the block (ilst as adjusted) and ok = false if a swap was rejected (then the block stops there).
+ * final row of the block (ilst as adjusted); trexcOk is false afterwards if a swap was rejected (then the block
+ * stops there).
  */
-export function trexc(t: Float64Array, n: number, q: Float64Array | null, ifst: number, ilst: number): { ilst: number; ok: boolean } {
-  if (n <= 1) return { ilst, ok: true };
-  const T = (i: number, j: number) => t[i + j * n];
-  if (ifst > 0 && T(ifst, ifst - 1) !== 0) ifst--;
+export function trexc(t: Float64Array, n: number, q: Float64Array | null, ifst: number, ilst: number): number {
+  trexcOk = true;
+  if (n <= 1) return ilst;
+  if (ifst > 0 && t[ifst + (ifst - 1) * n] !== 0) ifst--;
   let nbf = 1;
-  if (ifst < n - 1 && T(ifst + 1, ifst) !== 0) nbf = 2;
-  if (ilst > 0 && T(ilst, ilst - 1) !== 0) ilst--;
+  if (ifst < n - 1 && t[ifst + 1 + (ifst) * n] !== 0) nbf = 2;
+  if (ilst > 0 && t[ilst + (ilst - 1) * n] !== 0) ilst--;
   let nbl = 1;
-  if (ilst < n - 1 && T(ilst + 1, ilst) !== 0) nbl = 2;
-  if (ifst === ilst) return { ilst, ok: true };
+  if (ilst < n - 1 && t[ilst + 1 + (ilst) * n] !== 0) nbl = 2;
+  if (ifst === ilst) return ilst;
   let here: number;
   if (ifst < ilst) {
     if (nbf === 2 && nbl === 1) ilst--;
@@ -263,22 +269,22 @@ export function trexc(t: Float64Array, n: number, q: Float64Array | null, ifst: 
     do {
       if (nbf === 1 || nbf === 2) {
         let nbnext = 1;
-        if (here + nbf + 1 <= n - 1 && T(here + nbf + 1, here + nbf) !== 0) nbnext = 2;
-        if (!laexc(t, n, q, here, nbf, nbnext)) return { ilst: here, ok: false };
+        if (here + nbf + 1 <= n - 1 && t[here + nbf + 1 + (here + nbf) * n] !== 0) nbnext = 2;
+        if (!laexc(t, n, q, here, nbf, nbnext)) { trexcOk = false; return here; }
         here += nbnext;
-        if (nbf === 2 && T(here + 1, here) === 0) nbf = 3;
+        if (nbf === 2 && t[here + 1 + (here) * n] === 0) nbf = 3;
       } else {
         // Two 1×1 blocks (a 2×2 block that split), each swapped individually.
         let nbnext = 1;
-        if (here + 3 <= n - 1 && T(here + 3, here + 2) !== 0) nbnext = 2;
-        if (!laexc(t, n, q, here + 1, 1, nbnext)) return { ilst: here, ok: false };
+        if (here + 3 <= n - 1 && t[here + 3 + (here + 2) * n] !== 0) nbnext = 2;
+        if (!laexc(t, n, q, here + 1, 1, nbnext)) { trexcOk = false; return here; }
         if (nbnext === 1) {
           laexc(t, n, q, here, 1, nbnext);
           here++;
         } else {
-          if (T(here + 2, here + 1) === 0) nbnext = 1;
+          if (t[here + 2 + (here + 1) * n] === 0) nbnext = 1;
           if (nbnext === 2) {
-            if (!laexc(t, n, q, here, 1, nbnext)) return { ilst: here, ok: false };
+            if (!laexc(t, n, q, here, 1, nbnext)) { trexcOk = false; return here; }
             here += 2;
           } else {
             laexc(t, n, q, here, 1, 1);
@@ -293,21 +299,21 @@ export function trexc(t: Float64Array, n: number, q: Float64Array | null, ifst: 
     do {
       if (nbf === 1 || nbf === 2) {
         let nbnext = 1;
-        if (here >= 2 && T(here - 1, here - 2) !== 0) nbnext = 2;
-        if (!laexc(t, n, q, here - nbnext, nbnext, nbf)) return { ilst: here, ok: false };
+        if (here >= 2 && t[here - 1 + (here - 2) * n] !== 0) nbnext = 2;
+        if (!laexc(t, n, q, here - nbnext, nbnext, nbf)) { trexcOk = false; return here; }
         here -= nbnext;
-        if (nbf === 2 && T(here + 1, here) === 0) nbf = 3;
+        if (nbf === 2 && t[here + 1 + (here) * n] === 0) nbf = 3;
       } else {
         let nbnext = 1;
-        if (here >= 2 && T(here - 1, here - 2) !== 0) nbnext = 2;
-        if (!laexc(t, n, q, here - nbnext, nbnext, 1)) return { ilst: here, ok: false };
+        if (here >= 2 && t[here - 1 + (here - 2) * n] !== 0) nbnext = 2;
+        if (!laexc(t, n, q, here - nbnext, nbnext, 1)) { trexcOk = false; return here; }
         if (nbnext === 1) {
           laexc(t, n, q, here, nbnext, 1);
           here--;
         } else {
-          if (T(here, here - 1) === 0) nbnext = 1;
+          if (t[here + (here - 1) * n] === 0) nbnext = 1;
           if (nbnext === 2) {
-            if (!laexc(t, n, q, here - 1, 2, 1)) return { ilst: here, ok: false };
+            if (!laexc(t, n, q, here - 1, 2, 1)) { trexcOk = false; return here; }
             here -= 2;
           } else {
             laexc(t, n, q, here, 1, 1);
@@ -318,5 +324,5 @@ export function trexc(t: Float64Array, n: number, q: Float64Array | null, ifst: 
       }
     } while (here > ilst);
   }
-  return { ilst: here, ok: true };
+  return here;
 }

@@ -7,7 +7,7 @@
  * So every σ_i of A comes out with an absolute error of a small multiple of u·σ_max (~1e-15·σ_max in practice).
  * Cost ≈ 4mn² − 4n³/3 flops (m ≥ n): N = 1024 takes about two seconds in V8.
  */
-import { transpose } from './dense';
+import { reflectLeft, reflectRight, transpose } from './dense';
 
 const EPS = 2 ** -53; // dlamch('E')
 const SAFMIN = 2 ** -1022; // dlamch('S')
@@ -108,38 +108,8 @@ function bidiagonalize(a: Float64Array, m: number, n: number, d: Float64Array, e
     v[0] = 1;
     d[k] = L.beta;
     const cols = n - k - 1;
-    if (L.tau !== 0 && cols > 0) {
-      // a[k:, k+1:] −= τ v (vᵀ a[k:, k+1:])
-      const c0 = k + 1;
-      w.fill(0, 0, cols);
-      let q = 0;
-      const rowsL = lenL + 1;
-      for (; q + 3 < rowsL; q += 4) {
-        const f0 = v[q], f1 = v[q + 1], f2 = v[q + 2], f3 = v[q + 3];
-        const r0 = (k + q) * n + c0, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-        for (let j = 0; j < cols; j++) w[j] += f0 * a[r0 + j] + f1 * a[r1 + j] + f2 * a[r2 + j] + f3 * a[r3 + j];
-      }
-      for (; q < rowsL; q++) {
-        const f0 = v[q];
-        const r0 = (k + q) * n + c0;
-        for (let j = 0; j < cols; j++) w[j] += f0 * a[r0 + j];
-      }
-      const t = L.tau;
-      q = 0;
-      for (; q + 3 < rowsL; q += 4) {
-        const f0 = t * v[q], f1 = t * v[q + 1], f2 = t * v[q + 2], f3 = t * v[q + 3];
-        const r0 = (k + q) * n + c0, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-        for (let j = 0; j < cols; j++) {
-          const wj = w[j];
-          a[r0 + j] -= f0 * wj; a[r1 + j] -= f1 * wj; a[r2 + j] -= f2 * wj; a[r3 + j] -= f3 * wj;
-        }
-      }
-      for (; q < rowsL; q++) {
-        const f0 = t * v[q];
-        const r0 = (k + q) * n + c0;
-        for (let j = 0; j < cols; j++) a[r0 + j] -= f0 * w[j];
-      }
-    }
+    // a[k:, k+1:] −= τ v (vᵀ a[k:, k+1:])
+    if (L.tau !== 0 && cols > 0) reflectLeft(a, n, k, k + 1, lenL + 1, cols, v, 0, L.tau, w);
     if (k >= n - 1) break;
     // Right reflector on row k, columns k+1..n-1 (a contiguous row).
     const lenR = n - k - 2;
@@ -149,30 +119,8 @@ function bidiagonalize(a: Float64Array, m: number, n: number, d: Float64Array, e
     e[k] = R.beta;
     if (R.tau === 0) continue;
     a[rowK] = 1;
-    const t = R.tau;
-    const len = n - k - 1;
-    // a[k+1:, k+1:] −= τ (a[k+1:, k+1:] u) uᵀ with u = a[k][k+1..], four rows at a time.
-    let r = k + 1;
-    for (; r + 3 < m; r += 4) {
-      const r0 = r * n + k + 1, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let j = 0; j < len; j++) {
-        const u = a[rowK + j];
-        s0 += a[r0 + j] * u; s1 += a[r1 + j] * u; s2 += a[r2 + j] * u; s3 += a[r3 + j] * u;
-      }
-      s0 *= t; s1 *= t; s2 *= t; s3 *= t;
-      for (let j = 0; j < len; j++) {
-        const u = a[rowK + j];
-        a[r0 + j] -= s0 * u; a[r1 + j] -= s1 * u; a[r2 + j] -= s2 * u; a[r3 + j] -= s3 * u;
-      }
-    }
-    for (; r < m; r++) {
-      const r0 = r * n + k + 1;
-      let s0 = 0;
-      for (let j = 0; j < len; j++) s0 += a[r0 + j] * a[rowK + j];
-      s0 *= t;
-      for (let j = 0; j < len; j++) a[r0 + j] -= s0 * a[rowK + j];
-    }
+    // a[k+1:, k+1:] −= τ (a[k+1:, k+1:] u) uᵀ with u = a[k][k+1..] (row k is not touched).
+    reflectRight(a, n, k + 1, m, k + 1, n - k - 1, a, rowK, R.tau);
   }
 }
 
