@@ -92,6 +92,20 @@ export default async function analysis(ctx: SpecContext): Promise<void> {
   assert.equal(csv[1], 'quantity,index,value');
   assert.ok(csv.some((l) => l.startsWith('henrici,,10.14')), 'the numbers are in the CSV');
 
+  // Export figures: the spectrum as SVG (standalone) and the Schur form T heatmap as PNG.
+  for (const [id, file, check] of [
+    ['#spectrum-svg', 'chain_1.02_N_100-spectrum.svg', (b: Buffer) => b.toString('utf8').includes('<svg')],
+    ['#schur-T-heatmap-png', 'chain_1.02_N_100-schur-T-heatmap.png', (b: Buffer) => b.subarray(1, 4).toString() === 'PNG'],
+  ] as const) {
+    await chain.locator(id).click();
+    await ctx.page.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'visible', timeout: 15_000 });
+    await ctx.page.waitForTimeout(300);
+    await ctx.page.keyboard.press('Enter');
+    const out = join(ctx.workspace, file);
+    for (let i = 0; i < 100 && !existsSync(out); i++) await ctx.page.waitForTimeout(100);
+    assert.ok(existsSync(out) && check(readFileSync(out)), `${file} written`);
+  }
+
   // A long analysis can be cancelled from the panel.
   await ctx.runCommand('Recurrent Lens: Analyze Initializer…');
   await box.waitFor({ state: 'visible' });

@@ -35,7 +35,10 @@ export interface FisherMemory {
   horizon: number | null;
   /** The sum was cut by kMax before its tail was provably negligible (see tailBound). */
   truncated: boolean;
-  /** Proven upper bound on (true J_tot) − jTot, the part not summed (0 when the sum is exact). */
+  /**
+   * Proven bound on the truncation error |J_tot − jTot|: the series tail not summed plus the effect of the Stein
+   * solver's truncation of C (0 when both sums are exact, e.g. a nilpotent W). Rounding errors are not included.
+   */
   tailBound: number;
 }
 
@@ -57,7 +60,7 @@ export interface MemoryModel {
   n: number;
   horizon: number | null;
   /**
-   * The Stein solution (C, powers, truncation bound) in the working basis: W's own when it is upper Hessenberg
+   * The Stein solution (C, truncation bound) in the working basis: W's own when it is upper Hessenberg
    * or triangular, else that of its Hessenberg form (see `hessenberg`).
    */
   stein: SteinResult;

@@ -71,8 +71,6 @@ export interface SteinResult {
   tailBound: number;
   /** W^t was exactly zero for some t: the sum is finite and exact. */
   nilpotent: boolean;
-  /** W^(2^m) for m = 0, 1, … as computed by the doubling (powers[0] is a copy of W); reused by the analyses. */
-  powers: Float64Array[];
   /** Rigorous upper bound on ρ(W) from Gelfand's formula, min_t ‖W^t‖_F^{1/t} over the powers computed. */
   rhoUpper: number;
 }
@@ -121,7 +119,6 @@ function infinite(W: Float64Array, n: number, opts: SteinOptions): SteinResult {
   const maxTerms = opts.maxTerms ?? 2 ** 16;
   const signal = opts.signal;
   let A: Float64Array = W.slice(0, n * n);
-  const powers: Float64Array[] = [A];
   const C = identity(n);
   let t = 1; // C holds Σ_{k<t}, A = W^t
   let aF = frobenius(A);
@@ -139,13 +136,13 @@ function infinite(W: Float64Array, n: number, opts: SteinOptions): SteinResult {
   for (;;) {
     if (signal?.aborted) throw new AbortError();
     if (aF === 0 || isAllZero(A)) {
-      return { n, C, horizon: null, terms: t, tailBound: 0, nilpotent: true, powers, rhoUpper: 0 };
+      return { n, C, horizon: null, terms: t, tailBound: 0, nilpotent: true, rhoUpper: 0 };
     }
     if (aF < 1) {
       const q2 = aF * aF;
       const cNorm = normInf(C, n, n);
       const bound = (q2 * cNorm) / (1 - q2);
-      if (bound <= (tolOpt ?? EPS * cNorm)) return { n, C, horizon: null, terms: t, tailBound: bound, nilpotent: false, powers, rhoUpper };
+      if (bound <= (tolOpt ?? EPS * cNorm)) return { n, C, horizon: null, terms: t, tailBound: bound, nilpotent: false, rhoUpper };
     }
     if (t >= maxTerms) {
       throw unstable(`the series has not converged after ${t} terms: ρ(W) ≥ 1, or so close to 1 that it needs more`);
@@ -175,13 +172,12 @@ function infinite(W: Float64Array, n: number, opts: SteinOptions): SteinResult {
       const q2 = aF ** 4;
       const cNorm = normInf(C, n, n);
       const bound = (q2 * cNorm) / (1 - q2);
-      if (bound <= (tolOpt ?? EPS * cNorm)) return { n, C, horizon: null, terms: t, tailBound: bound, nilpotent: false, powers, rhoUpper };
+      if (bound <= (tolOpt ?? EPS * cNorm)) return { n, C, horizon: null, terms: t, tailBound: bound, nilpotent: false, rhoUpper };
     }
     if (signal?.aborted) throw new AbortError();
     A = square(A, n, work, b);
     b = Math.min(2 * b, n - 1);
     if (!allFinite(A)) throw overflow(`W^${t}`);
-    powers.push(A);
     aF = frobenius(A);
     rhoUpper = Math.min(rhoUpper, Math.pow(aF, 1 / t));
   }
@@ -192,7 +188,6 @@ function finite(W: Float64Array, n: number, horizon: number, signal?: Signal): S
   // Binary powering: S = C_{2^m}, P = W^{2^m}; R = C_r for the low bits r of the horizon processed so far,
   // using C_{r+s} = C_s + W^s C_r (W^s)ᵀ.
   let P: Float64Array = W.slice(0, n * n);
-  const powers: Float64Array[] = [P];
   let S = identity(n);
   let R: Float64Array | null = null;
   let rest = horizon;
@@ -225,10 +220,9 @@ function finite(W: Float64Array, n: number, horizon: number, signal?: Signal): S
     P = square(P, n, work, b);
     b = Math.min(2 * b, n - 1);
     step *= 2;
-    powers.push(P);
     rhoUpper = Math.min(rhoUpper, Math.pow(frobenius(P), 1 / step));
   }
-  return { n, C: R!, horizon, terms: horizon, tailBound: 0, nilpotent, powers, rhoUpper };
+  return { n, C: R!, horizon, terms: horizon, tailBound: 0, nilpotent, rhoUpper };
 }
 
 /** Convenience: the solution C of C = W C Wᵀ + I (or C_n with a horizon). */
