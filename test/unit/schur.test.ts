@@ -7,6 +7,8 @@ import {
 } from '../../src/core/linalg/schur';
 import { pseudospectrum } from '../../src/core/linalg/pseudospectrum';
 import { parseNpy } from '../../src/core/readers/npy';
+import { hessenbergQ, hessenbergReduce } from '../../src/core/linalg/hessenberg';
+import { laqr0 } from '../../src/core/linalg/laqr';
 
 // Bundled to out/test/unit/schur.test.js: the fixtures are three levels up.
 const FIXTURES = path.join(__dirname, '../../../test/fixtures');
@@ -151,6 +153,37 @@ for (const n of [5, 50, 200]) {
     checkSchur(A, n, realSchur(A, n), `gaussian${n}`);
   });
 }
+
+test('multishift QR path (n > 160): non-normal chains and a random matrix', () => {
+  const n = 240;
+  const fb = new Float64Array(n * n), chain = new Float64Array(n * n);
+  for (let i = 1; i < n; i++) { fb[i * n + i - 1] = 0.99; fb[(i - 1) * n + i] = 0.04; chain[i * n + i - 1] = 1.02; }
+  checkSchur(fb, n, realSchur(fb, n), 'feedback 240');
+  checkSchur(chain, n, realSchur(chain, n), 'chain 240');
+  const A = gaussian(300, 4242);
+  const s = realSchur(A, 300);
+  checkSchur(A, 300, s, 'gaussian 300');
+  // Eigenvalues-only run agrees.
+  const e = realSchur(A, 300, { wantZ: false });
+  matchEigenvalues(pairs(e), pairs(s), () => 1e-10, 'gaussian 300 wantZ false');
+});
+
+test('dlaqr5 with accumulated reflections and matrix-matrix updates (LAPACK kacc22 = 1)', () => {
+  // Not the default in JavaScript (slower), but kept correct: run laqr0 directly with accumulation on.
+  const n = 220;
+  const A = gaussian(n, 99);
+  const h = transpose(A, n); // column-major copy of A
+  const tau = new Float64Array(n);
+  hessenbergReduce(h, n, tau);
+  const z = new Float64Array(n * n);
+  hessenbergQ(h, n, tau, z);
+  for (let j = 0; j < n; j++) for (let i = j + 2; i < n; i++) h[i + j * n] = 0;
+  const wr = new Float64Array(n), wi = new Float64Array(n);
+  assert.equal(laqr0(true, true, n, 0, n - 1, h, n, wr, wi, 0, n - 1, z, n, undefined, false, 0), 0);
+  for (let j = 0; j < n; j++) for (let i = j + 2; i < n; i++) h[i + j * n] = 0;
+  const s: RealSchur = { n, T: transpose(h, n), Z: transpose(z, n), wr, wi, order: 'none' };
+  checkSchur(A, n, s, 'accumulated');
+});
 
 test('0×0, 1×1 and 2×2 matrices', () => {
   const s0 = realSchur(new Float64Array(0), 0);

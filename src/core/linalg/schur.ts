@@ -115,7 +115,11 @@ function hseqr(wantZ: boolean, n: number, h: Float64Array, wr: Float64Array, wi:
   if (info > 0 && n > 15) return laqr0(true, wantZ, n, 0, info - 1, h, n, wr, wi, 0, n - 1, z, n, signal);
   return info;
 }
-const HSEQR_NMIN = 75;
+/**
+ * Crossover to the multishift code. LAPACK uses 75; in JavaScript the double-shift code's simple loops stay
+ * faster up to about 160 (measured: 6.6 vs 7.7 ms at n = 100, 21.9 vs 23.0 at 150, 50 vs 44 at 200).
+ */
+const HSEQR_NMIN = 160;
 
 /** Eigenvalues of T's diagonal blocks (row-major T), in diagonal order, complex pairs with wi > 0 first. */
 function blockEigenvalues(T: Float64Array, n: number, wr: Float64Array, wi: Float64Array, from = 0): void {
