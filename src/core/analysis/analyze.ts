@@ -129,8 +129,8 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal }: A
     warnings.push(Number.isFinite(maxCondition)
       ? `Eigenvalues are ill-conditioned (largest condition number κ = ${maxCondition.toExponential(2)}): rounding alone can move ` +
         `them by about κ·ε·‖W‖ ≈ ${spread.toExponential(1)}, so the computed spectrum and ρ(W) are not exact — read the pseudospectrum instead.`
-      : 'Eigenvalues are defective (condition number κ = ∞, as for a chain): rounding alone can move them far, so the computed ' +
-        'spectrum and ρ(W) are not exact — read the pseudospectrum instead.');
+      : 'Eigenvalues are ill-conditioned beyond measure (condition number κ = ∞ in float64: W is defective or nearly so, as ' +
+        'chains are): rounding alone can move them far, so the computed spectrum and ρ(W) are not exact — read the pseudospectrum instead.');
   }
   if (memory.note) warnings.push(`Memory: ${memory.note}.`);
 
