@@ -448,71 +448,6 @@ function laqr1(n: number, h: Float64Array, ldh: number, i0: number, sr1: number,
 }
 
 const vt = new Float64Array(3);
-let slideBuf = new Float64Array(0);
-
-/**
- * Applies the reflections recorded during one chunk of a sweep to columns c0..c1 (0-based) of rows r0..r1 of
- * the column-major z, from the right, in an order equivalent to the sweep's: the lowest bulge first, each bulge's
- * steps in sequence (reflections of different bulges that overlap always have the lower bulge's earlier step
- * first in the sweep, so this reordering is exact). Rows are processed in blocks transposed into a small buffer
- * so each bulge slides a 3-element register window along contiguous memory.
- */
-function applyRecorded(
-  z: Float64Array, ldz: number, r0: number, r1: number, c0: number, c1: number,
-  recNr: Int8Array, recK: Int32Array, recV: Float64Array, nsteps: number, nb1: number,
-): void {
-  const W = c1 - c0 + 1;
-  const B = 16;
-  if (slideBuf.length < B * W) slideBuf = new Float64Array(B * W);
-  const x = slideBuf;
-  for (let j0 = r0; j0 <= r1; j0 += B) {
-    const nb = Math.min(B, r1 - j0 + 1);
-    for (let c = 0; c < W; c++) {
-      const src = j0 + (c0 + c) * ldz;
-      for (let r = 0; r < nb; r++) x[r * W + c] = z[src + r];
-    }
-    for (let m = nb1 - 1; m >= 0; m--) {
-      // Steps where bulge m is active are consecutive.
-      let t0 = 0;
-      while (t0 < nsteps && recNr[t0 * nb1 + m] === 0) t0++;
-      if (t0 === nsteps) continue;
-      let t1 = t0;
-      while (t1 + 1 < nsteps && recNr[(t1 + 1) * nb1 + m] !== 0) t1++;
-      const p0 = recK[t0 * nb1 + m] - c0; // K (1-based) + 1 − 1 − c0: first column of the first reflection
-      for (let r = 0; r < nb; r++) {
-        const row = r * W;
-        let p = row + p0;
-        let a = x[p], b = x[p + 1];
-        let open = true;
-        for (let t = t0; t <= t1; t++) {
-          const e = t * nb1 + m;
-          const v1 = recV[3 * e], v2 = recV[3 * e + 1];
-          if (recNr[e] === 3) {
-            const v3 = recV[3 * e + 2];
-            const cc = x[p + 2];
-            const rs = v1 * (a + v2 * b + v3 * cc);
-            x[p] = a - rs;
-            a = b - rs * v2;
-            b = cc - rs * v3;
-            p++;
-          } else {
-            const rs = v1 * (a + v2 * b);
-            x[p] = a - rs;
-            x[p + 1] = b - rs * v2;
-            open = false;
-            break;
-          }
-        }
-        if (open) { x[p] = a; x[p + 1] = b; }
-      }
-    }
-    for (let c = 0; c < W; c++) {
-      const dst = j0 + (c0 + c) * ldz;
-      for (let r = 0; r < nb; r++) z[dst + r] = x[r * W + c];
-    }
-  }
-}
-
 /**
  * dlaqr5: one small-bulge multishift QR sweep with nshfts shifts sr/si[soff..soff+nshfts−1] on the active
  * block ktop..kbot (0-based). With kacc22 ≥ 1 the reflections are accumulated in a small orthogonal U per
@@ -546,13 +481,6 @@ function laqr5(
   const vv = new Float64Array(3 * (NBMPS + 1));
   const u = accum ? new Float64Array(KDU * KDU) : new Float64Array(0);
   const ub = -1 - KDU;
-  // Without accumulation, Z's updates are delayed to the end of each chunk and applied bulge by bulge with a
-  // sliding 3-element window along each row (about a third of the loads and stores of immediate updates).
-  const delayZ = !accum && wantz && z !== null;
-  const NSTEP = 3 * NBMPS - 2, NB1 = NBMPS + 1;
-  const recNr = delayZ ? new Int8Array(NSTEP * NB1) : new Int8Array(0);
-  const recK = delayZ ? new Int32Array(NSTEP * NB1) : new Int32Array(0);
-  const recV = delayZ ? new Float64Array(3 * NSTEP * NB1) : new Float64Array(0);
 
   for (let INCOL = 3 * (1 - NBMPS) + KTOP - 1; INCOL <= KBOT - 2; INCOL += 3 * NBMPS - 2) {
     const NDCOL = INCOL + KDU;
@@ -561,7 +489,6 @@ function laqr5(
       for (let i = 0; i < KDU; i++) u[i + i * KDU] = 1;
     }
     const krEnd = Math.min(INCOL + 3 * NBMPS - 3, KBOT - 2);
-    if (delayZ) recNr.fill(0);
     for (let KRCOL = INCOL; KRCOL <= krEnd; KRCOL++) {
       const MTOP = Math.max(1, Math.trunc((KTOP - 1 - KRCOL + 2) / 3) + 1);
       const MBOT = Math.min(NBMPS, Math.trunc((KBOT - KRCOL) / 3));
@@ -672,10 +599,14 @@ function laqr5(
             u[d2 + J] -= refsum * v2;
             u[d3 + J] -= refsum * v3;
           }
-        } else if (delayZ) {
-          const e = (KRCOL - INCOL) * NB1 + (M - 1);
-          recNr[e] = 3; recK[e] = K;
-          recV[3 * e] = v1; recV[3 * e + 1] = v2; recV[3 * e + 2] = v3;
+        } else if (wantz && z) {
+          const d1 = zb + (K + 1) * ldz, d2 = d1 + ldz, d3 = d2 + ldz;
+          for (let J = ILOZ; J <= IHIZ; J++) {
+            const refsum = v1 * (z[d1 + J] + v2 * z[d2 + J] + v3 * z[d3 + J]);
+            z[d1 + J] -= refsum;
+            z[d2 + J] -= refsum * v2;
+            z[d3 + J] -= refsum * v3;
+          }
         }
       }
       if (BMP22) {
@@ -698,10 +629,13 @@ function laqr5(
               u[d1 + J] -= refsum;
               u[d2 + J] -= refsum * v2;
             }
-          } else if (delayZ) {
-            const e = (KRCOL - INCOL) * NB1 + (M22 - 1);
-            recNr[e] = 2; recK[e] = K;
-            recV[3 * e] = v1; recV[3 * e + 1] = v2; recV[3 * e + 2] = 0;
+          } else if (wantz && z) {
+            const d1 = zb + (K + 1) * ldz, d2 = d1 + ldz;
+            for (let J = ILOZ; J <= IHIZ; J++) {
+              const refsum = v1 * (z[d1 + J] + v2 * z[d2 + J]);
+              z[d1 + J] -= refsum;
+              z[d2 + J] -= refsum * v2;
+            }
           }
         }
       }
@@ -746,10 +680,6 @@ function laqr5(
         h[hb + K + 4 + (K + 2) * ldh] = -refsum * vv[vo + 1];
         h[hb + K + 4 + (K + 3) * ldh] -= refsum * vv[vo + 2];
       }
-    }
-    if (delayZ && z) {
-      const cmin = Math.max(INCOL + 1, KTOP), cmax = Math.min(NDCOL, KBOT);
-      if (cmax >= cmin) applyRecorded(z, ldz, ILOZ - 1, IHIZ - 1, cmin - 1, cmax - 1, recNr, recK, recV, krEnd - INCOL + 1, NB1);
     }
     // Use U to update the far-from-diagonal entries of H, and Z.
     if (accum) {
