@@ -1,8 +1,9 @@
 // Builds the extension host, worker, CLI, webview and test bundles. `--watch` rebuilds on change,
 // `--production` minifies and drops source maps (used for the .vsix).
 import * as esbuild from 'esbuild';
-import { readdirSync, existsSync, rmSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, existsSync, rmSync, readFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import asc from 'assemblyscript/asc';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -13,7 +14,26 @@ const importMetaUrl = {
   banner: { js: "const __import_meta_url = require('url').pathToFileURL(__filename).href;" },
 };
 
+// WebAssembly SIMD kernels of the Schur decomposition: asm/kernels.ts (AssemblyScript) → out/wasm/kernels.wasm,
+// embedded in every bundle that imports 'recurrent-lens-wasm:kernels' (src/core/linalg/wasm/kernels.ts).
+const WASM_OUT = 'out/wasm/kernels.wasm';
+async function compileWasm() {
+  mkdirSync('out/wasm', { recursive: true });
+  const { error, stderr } = await asc.main([
+    'asm/kernels.ts', '--enable', 'simd', '-O3', '--runtime', 'stub', '--noAssert', '--outFile', WASM_OUT,
+  ]);
+  if (error) throw new Error(`AssemblyScript build of asm/kernels.ts failed: ${error.message}\n${stderr.toString()}`);
+}
+const wasmKernels = {
+  name: 'recurrent-lens-wasm',
+  setup(build) {
+    build.onResolve({ filter: /^recurrent-lens-wasm:kernels$/ }, () => ({ path: resolve(WASM_OUT), namespace: 'file' }));
+  },
+};
+
 const node = {
+  loader: { '.wasm': 'binary' },
+  plugins: [wasmKernels],
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -45,9 +65,10 @@ const builds = [
     sourcemap: production ? false : 'inline',
     minify: production,
     logLevel: 'warning',
-    entryPoints: { inspector: 'webview/inspector.ts', analysis: 'webview/analysis.ts' },
+    entryPoints: { inspector: 'webview/inspector.ts', analysis: 'webview/analysis.ts', compare: 'webview/compare.ts' },
     outdir: 'dist/webview',
-    loader: { '.css': 'css' },
+    loader: { '.css': 'css', '.wasm': 'binary' },
+    plugins: [wasmKernels],
   },
 ];
 
@@ -65,6 +86,7 @@ if (!production) {
 // Stale files (e.g. source maps of a development build) must not reach the .vsix.
 rmSync('dist', { recursive: true, force: true });
 if (!production) rmSync('out', { recursive: true, force: true });
+await compileWasm();
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {

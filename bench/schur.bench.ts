@@ -1,10 +1,12 @@
 /**
  * Benchmark of realSchur (with Schur vectors) on Gaussian matrices randn(n, n)/√n, the same family as
  * /work/shared/bench/scipy_linalg.py (SciPy's LAPACK dgees). Prints one JSON line per size:
- *   {"n", "ms" (median), "runs", "residual" ‖ZTZᵀ − W‖_F/‖W‖_F, "orthogonality" ‖ZᵀZ − I‖_F}
- * Run: npx esbuild bench/schur.bench.ts --bundle --platform=node --outfile=/tmp/schur.bench.js && node /tmp/schur.bench.js [n …] [--reps R]
+ *   {"n", "ms" (median), "runs", "residual" ‖ZTZᵀ − W‖_F/‖W‖_F, "orthogonality" ‖ZᵀZ − I‖_F, "wasm"}
+ * Run: node esbuild.mjs && node out/bench/schur.bench.js [n …] [--reps R]
+ * (esbuild.mjs compiles and embeds the WebAssembly kernels; RECURRENT_LENS_NO_WASM=1 measures the TypeScript path.)
  */
 import { realSchur } from '../src/core/linalg/schur';
+import { wasmAvailable } from '../src/core/linalg/wasm/kernels';
 
 function gaussian(n: number, seed: number): Float64Array {
   let s = seed >>> 0 || 1;
@@ -83,5 +85,5 @@ for (const n of ns) {
     }
     for (let i = 0; i < n; i++) ZtZ[i * n + i] -= 1;
   }
-  console.log(JSON.stringify({ n, ms: Math.round(ms * 10) / 10, runs: reps, residual: fro(R) / fro(A), orthogonality: fro(ZtZ) }));
+  console.log(JSON.stringify({ n, ms: Math.round(ms * 10) / 10, runs: reps, residual: fro(R) / fro(A), orthogonality: fro(ZtZ), wasm: wasmAvailable() }));
 }

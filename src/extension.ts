@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { InspectorProvider } from './editor/inspectorProvider';
 import { WorkerClient } from './host/workerClient';
 import { registerAnalysisCommands } from './panels/analysisCommands';
+import { registerCompareCommands } from './panels/compareCommands';
+import { registerInsertInitializer } from './host/insertInitializer';
 
 export function activate(context: vscode.ExtensionContext): void {
   // Two worker threads: reading stays responsive while a long analysis runs.
@@ -10,6 +12,8 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push({ dispose: () => reader.dispose() }, { dispose: () => analyst.dispose() });
   const inspector = InspectorProvider.register(context, reader, analyst);
   registerAnalysisCommands(context, analyst, inspector);
+  registerCompareCommands(context, analyst, inspector);
+  registerInsertInitializer(context);
 }
 
 export function deactivate(): void {}

@@ -91,6 +91,11 @@ export class Heatmap {
     this.requestRender();
   }
 
+  /** The cell outlined by `mark`, if any. */
+  get markedCell(): { row: number; col: number } | undefined {
+    return this.marked && { ...this.marked };
+  }
+
   get view(): ViewState {
     return { ...this.state };
   }

@@ -12,6 +12,7 @@ import { analyzeMatrix } from '../core/analysis/analyze';
 import { fisherMemory, inputVector } from '../core/analysis/memory';
 import { NotStableError } from '../core/linalg/stein';
 import { makeInit, parseInitSpec } from '../core/init/initializers';
+import { exactValues } from '../core/init/exact';
 import type { AnalysisOptions, MemoryInput, SchurOrderName } from '../core/analysis/types';
 import type { Args } from './args';
 import { matrixView } from '../core/recurrent';
@@ -25,6 +26,7 @@ const USAGE = `usage:
   recurrent-lens export FILE [--tensor NAME] [--gate G] --out W.npy
   recurrent-lens analyze (FILE [--tensor NAME] [--gate G] | --init SPEC --n N [--seed S]) [--json] [--eigenvalues]
                  [--order modulus-desc|modulus-asc|real-desc|none] [--input source|sink|random] [--horizon K]
+  recurrent-lens compare --inits SPEC,SPEC,… --n N [--seed S] [--json]
   recurrent-lens memory (FILE [--tensor NAME] [--gate G] | --init SPEC --n N [--seed S]) [--input source|sink|random]
                  [--horizon K] [--json]
   recurrent-lens --help | --version
@@ -113,6 +115,60 @@ async function analyze(argv: string[]): Promise<void> {
     ...r.warnings.map((w) => `  warning: ${w}`),
   ];
   if (args.flag('eigenvalues')) lines.push('  eigenvalues:', ...Array.from(r.eigRe, (re, i) => `    ${re} ${r.eigIm[i] >= 0 ? '+' : '-'} ${Math.abs(r.eigIm[i])}i`));
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+const SNAKE = { jTot: 'j_tot', henrici: 'henrici', spectralRadius: 'spectral_radius', sigmaMax: 'sigma_max' } as const;
+
+async function compare(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { flags: ['json'], options: ['inits', 'n', 'seed'] });
+  const list = args.option('inits');
+  if (!list) throw new UsageError('compare needs --inits SPEC,SPEC,… (e.g. chain:1.02,fbchain:0.04,orthogonal:1.0,identity:1.0)');
+  const n = intOption(args, 'n', undefined, 1, 8192);
+  if (n === undefined) throw new UsageError('compare needs --n N');
+  const seed = intOption(args, 'seed', 1, 0, 2 ** 32 - 1)!;
+  const specs = list.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const spec of specs) {
+    try {
+      parseInitSpec(spec);
+    } catch (err) {
+      throw new UsageError(problemOf(err));
+    }
+  }
+  const options: AnalysisOptions = { order: 'none', input: 'source', horizon: null, activation: 'linear', gridPoints: 0 };
+  const rows = specs.map((spec) => {
+    let r;
+    try {
+      r = analyzeMatrix({ W: makeInit(spec, n, seed), n, options, seed });
+    } catch (err) {
+      throw new CheckpointError(spec, problemOf(err));
+    }
+    const exact = exactValues(spec, n);
+    const x = r.numbers;
+    return {
+      // Echoes the spec exactly as given, so scripts can join on it.
+      init: spec,
+      j_tot: exact.jTot ?? x.jTot,
+      henrici: exact.henrici ?? x.henrici,
+      spectral_radius: exact.spectralRadius ?? x.spectralRadius,
+      sigma_max: exact.sigmaMax ?? x.sigmaMax,
+      memory_horizon: exact.horizon !== undefined ? exact.horizon : r.memory.horizon,
+      // Which numbers come from closed forms (the rest are float64 numerics).
+      exact: exact.exact.filter((k): k is keyof typeof SNAKE => k in SNAKE).map((k) => SNAKE[k]),
+      notes: [...r.warnings.filter((w) => exact.spectralRadius === undefined || !/ill-conditioned/.test(w)), ...exact.notes],
+    };
+  });
+  if (args.flag('json')) {
+    process.stdout.write(JSON.stringify({ n, rows }) + '\n');
+    return;
+  }
+  const pad = (t: string, w: number) => t.padEnd(w);
+  const lines = [`N = ${n}`, `  ${pad('init', 18)} ${pad('J_tot', 10)} ${pad('Henrici', 10)} ${pad('ρ(W)', 10)} σ_max`];
+  for (const r of rows) {
+    lines.push(`  ${pad(r.init, 18)} ${pad(fmtNumber(r.j_tot) + (r.memory_horizon !== null ? '*' : ''), 10)} ${pad(fmtNumber(r.henrici), 10)} ` +
+      `${pad(fmtNumber(r.spectral_radius), 10)} ${fmtNumber(r.sigma_max)}`);
+  }
+  if (rows.some((r) => r.memory_horizon !== null)) lines.push(`  * ρ(W) ≥ 1: J_tot over the finite horizon N = ${n}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
@@ -206,6 +262,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'export': await exportMatrix(rest); return 0;
       case 'analyze': await analyze(rest); return 0;
       case 'memory': await memory(rest); return 0;
+      case 'compare': await compare(rest); return 0;
       case '--version': case '-v':
         process.stdout.write(`${typeof __VERSION__ === 'string' ? __VERSION__ : 'dev'}\n`);
         return 0;

@@ -110,3 +110,87 @@ export type AnalysisToHost =
   /** A figure to save: SVG text, or a PNG as a data: URL. */
   | { type: 'saveFigure'; name: string; format: 'svg' | 'png'; data: string }
   | { type: 'saveData'; format: 'csv' | 'json' };
+
+// ---- compare panel (issue: initializers and compare initializers) -----------------------------------------
+
+/** Fields of ExactValues that can be exact (closed forms). */
+export type ExactKey = 'eigenvalues' | 'eigenvalueModulus' | 'spectralRadius' | 'henrici' | 'sigmaMax' | 'J' | 'jTot';
+
+/** Exact values of an initializer where closed forms exist (computed by src/core/init/exact.ts). */
+export interface ExactValues {
+  /** Canonical spec (name:gain) and size. */
+  spec: string;
+  n: number;
+  /** Every eigenvalue, with multiplicity (chain, fbchain, identity). */
+  eigenvalues?: { re: Float64Array; im: Float64Array };
+  /** The common modulus of every eigenvalue when the eigenvalues themselves are not known exactly (orthogonal). */
+  eigenvalueModulus?: number;
+  spectralRadius?: number;
+  /** Henrici's departure from normality. */
+  henrici?: number;
+  /** Largest singular value ‖W‖₂. */
+  sigmaMax?: number;
+  /** Fisher memory curve J(k), k = 0 … J.length − 1, for v = e₁ (see `memoryMethod`). */
+  J?: Float64Array;
+  /** Total memory Σ_k J(k) over the horizon (the infinite sum when horizon is null). */
+  jTot?: number;
+  /** Horizon of J and jTot: null = infinite, else N (when ρ(W) ≥ 1). */
+  horizon?: number | null;
+  /** 'closed-form': exact. 'stein': the accurate Stein solver of analysis/memory.ts, not a closed form. */
+  memoryMethod?: 'closed-form' | 'stein';
+  /** Which of the fields above are exact (closed forms). Values present but not listed are accurate numerics. */
+  exact: ExactKey[];
+  /** One sentence each: what is exact and what is not. */
+  notes: string[];
+}
+
+/** The compare panel's summary quantities. */
+export type SummaryKey = 'jTot' | 'henrici' | 'spectralRadius' | 'sigmaMax';
+
+/**
+ * Where a shown value comes from: 'exact' a closed form; 'stein' the Stein solver (accurate, not a closed form);
+ * 'float64' an ordinary float64 computation that is trustworthy (singular values; eigenvalues of a well-conditioned
+ * W); 'untrustworthy' float64 eigenvalue-based values of a W whose eigenvalues are ill-conditioned (κ·ε > 1e-8).
+ */
+export type ValueMethod = 'exact' | 'stein' | 'float64' | 'untrustworthy';
+
+export interface SummaryValue {
+  /** The value to show (the exact one when there is one); null when neither is known. */
+  value: number | null;
+  method: ValueMethod | null;
+  /** The float64 analysis' own value, when there was an analysis. */
+  float64: number | null;
+}
+
+/** One column of the compare panel: an initializer or a loaded matrix, analysed with gridPoints 0. */
+export interface CompareColumn {
+  /** Stable within the panel: c1, c2, … (an edited column keeps its id). */
+  id: string;
+  source: MatrixSource;
+  /** Display title, e.g. `chain:1.02 (N = 100)` or `rnn.weight_hh_l0 — model.pt`. */
+  title: string;
+  /** Canonical initializer spec (`chain:1.02`, `orthogonal:1.0`) for ids; absent for a loaded matrix. */
+  init?: string;
+}
+
+// ---- extension host → compare webview
+export type HostToCompare =
+  /** Every column, in order, after any add, edit or remove; results follow per column. */
+  | { type: 'columns'; columns: CompareColumn[] }
+  | { type: 'running'; id: string }
+  /** `exact`: the initializer's closed forms (src/core/init/exact.ts), null for a loaded matrix. */
+  | { type: 'result'; id: string; result: AnalysisPayload; exact: ExactValues | null; summary: Record<SummaryKey, SummaryValue> }
+  /** The analysis failed (or was cancelled); closed forms, when there are some, still hold. */
+  | { type: 'error'; id: string; message: string; exact: ExactValues | null; summary: Record<SummaryKey, SummaryValue> };
+
+// ---- compare webview → extension host
+export type CompareToHost =
+  | { type: 'ready' }
+  /** New gain / N / seed for an initializer column: re-runs it; a newer edit cancels the older run. */
+  | { type: 'edit'; id: string; spec: string; n: number; seed: number }
+  | { type: 'add'; spec: string; n: number; seed: number }
+  | { type: 'remove'; id: string }
+  /** A figure to save: SVG text, or a PNG as a data: URL. */
+  | { type: 'saveFigure'; name: string; format: 'svg' | 'png'; data: string }
+  /** The summary table as CSV (built by the host from its results). */
+  | { type: 'saveTable' };

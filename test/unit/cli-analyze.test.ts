@@ -101,3 +101,29 @@ test('analyze usage errors are one line with status 2', () => {
     assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
   }
 });
+
+test('compare --json: the paper\'s four initializers, exact where closed forms exist, specs echoed exactly', () => {
+  const specs = ['chain:1.02', 'fbchain:0.04', 'orthogonal:1.0', 'identity:1.0'];
+  const out = json('compare', '--inits', specs.join(','), '--n', '100', '--json');
+  assert.deepEqual(out.rows.map((r: { init: string }) => r.init), specs);
+  for (const r of out.rows) assert.deepEqual(Object.keys(r).slice(0, 5), ['init', 'j_tot', 'henrici', 'spectral_radius', 'sigma_max']);
+  const [chain, fb, orth, id] = out.rows;
+  assert.equal(chain.j_tot.toFixed(3), '7.606');
+  assert.equal(chain.henrici.toFixed(3), '10.149');
+  assert.ok(chain.exact.includes('j_tot') && chain.exact.includes('henrici'));
+  assert.ok(Math.abs(fb.spectral_radius - 2 * Math.sqrt(0.99 * 0.04) * Math.cos(Math.PI / 101)) < 1e-15, 'exact ρ, not the float64 one');
+  assert.equal(fb.j_tot.toFixed(3), '5.346');
+  // ρ = 1: J_tot over the finite horizon N, and the output says so.
+  for (const r of [orth, id]) {
+    assert.equal(r.memory_horizon, 100);
+    assert.ok(Math.abs(r.j_tot - 1) < 1e-9);
+  }
+});
+
+test('compare keeps the user\'s spelling of each spec and rejects unknown initializers', () => {
+  const out = json('compare', '--inits', 'chain:1.020, identity:0.5', '--n', '10', '--json');
+  assert.deepEqual(out.rows.map((r: { init: string }) => r.init), ['chain:1.020', 'identity:0.5']);
+  const r = cli('compare', '--inits', 'chain:1,bogus:2', '--n', '10');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown initializer "bogus"/);
+});

@@ -1,8 +1,10 @@
 /**
  * Small dense matrix-multiply kernels for the blocked Hessenberg reduction and the multishift QR
  * (column-major, explicit offsets and leading dimensions, like BLAS dgemm). Register-blocked 4×2 inner
- * kernels over contiguous columns: the only form a JavaScript JIT runs near its scalar peak.
+ * kernels over contiguous columns: the only form a JavaScript JIT runs near its scalar peak. When all three
+ * matrices live in the WebAssembly memory (wasm/kernels.ts) the f64x2 SIMD kernels of asm/kernels.ts run instead.
  */
+import { alloc, K, mark, release, wasmIndex } from './wasm/kernels';
 
 /**
  * C(i, j) (+)= Σ_l A(l, i) · B(l, j) for i < m, j < n, l < k — C = AᵀB, where A(l, i) = A[aOff + l + i·lda],
@@ -16,6 +18,20 @@ export function gemmTN(
   accumulate: boolean,
 ): void {
   if (m <= 0 || n <= 0) return;
+  if (K !== null) {
+    const ia = wasmIndex(A), ib = wasmIndex(B), ic = wasmIndex(C);
+    if (ia >= 0 && ib >= 0 && ic >= 0) {
+      const mk = mark();
+      const pack = alloc(Math.max(m * k, 1), false);
+      const ip = wasmIndex(pack);
+      if (ip >= 0) {
+        K.gemmTN(m, n, k, ia + aOff, lda, ib + bOff, ldb, ic + cOff, ldc, accumulate ? 1 : 0, ip);
+        release(mk);
+        return;
+      }
+      release(mk);
+    }
+  }
   if (k <= 0) {
     if (!accumulate) for (let j = 0; j < n; j++) C.fill(0, cOff + j * ldc, cOff + j * ldc + m);
     return;
@@ -81,6 +97,13 @@ export function gemmNN(
   accumulate: boolean,
 ): void {
   if (m <= 0 || n <= 0) return;
+  if (K !== null) {
+    const ia = wasmIndex(A), ib = wasmIndex(B), ic = wasmIndex(C);
+    if (ia >= 0 && ib >= 0 && ic >= 0) {
+      K.gemmNN(m, n, k, ia + aOff, lda, ib + bOff, ldb, ic + cOff, ldc, accumulate ? 1 : 0);
+      return;
+    }
+  }
   const RB = Math.max(4, Math.min(m, (((1 << 15) / Math.max(k, 1)) | 0) & ~3) || 4);
   if (packBuf.length < RB * k) packBuf = new Float64Array(RB * k);
   const P = packBuf;

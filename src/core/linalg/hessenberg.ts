@@ -70,6 +70,7 @@ export function larfg(n: number, alpha: number, x: Float64Array, off: number, in
 }
 
 import { gemmNN, gemmTN } from './gemm';
+import { alloc, K, mark, release, wasmIndex } from './wasm/kernels';
 
 const NB = 32; // panel width (ilaenv's dgehrd block size)
 const NX = 128; // no blocking for the last NX columns (ilaenv crossover)
@@ -82,15 +83,17 @@ const NX = 128; // no blocking for the last NX columns (ilaenv crossover)
  */
 export function hessenbergReduce(a: Float64Array, n: number, tau: Float64Array): void {
   let i = 0;
+  const mk = mark();
   if (n - 1 - NX > NB) {
     const nb = NB;
-    const Y = new Float64Array(n * nb);
-    const T = new Float64Array(nb * nb);
-    const Vd = new Float64Array(n * nb);
-    const Pt = new Float64Array(Math.max(n, 1) * nb);
-    const Vt = new Float64Array(Math.max(n, 1) * nb);
-    const W = new Float64Array(nb * n);
-    const w = new Float64Array(nb);
+    // Scratch in the WebAssembly memory when it is active (alloc), so the kernels can run on it.
+    const Y = alloc(n * nb);
+    const T = alloc(nb * nb);
+    const Vd = alloc(n * nb);
+    const Pt = alloc(Math.max(n, 1) * nb);
+    const Vt = alloc(Math.max(n, 1) * nb);
+    const W = alloc(nb * n);
+    const w = alloc(nb);
     for (; i < n - 1 - NX; i += nb) {
       const ib = Math.min(nb, n - 1 - i);
       const p = i;
@@ -123,6 +126,7 @@ export function hessenbergReduce(a: Float64Array, n: number, tau: Float64Array):
   }
   unblockedHessenberg(a, n, i, tau);
   if (n >= 2) tau[n - 2] = 0;
+  release(mk);
 }
 
 /**
@@ -175,11 +179,26 @@ function lahr2(
   Y: Float64Array, w: Float64Array, Vd: Float64Array, ldv: number,
 ): void {
   const out = new Float64Array(1);
+  const k = K;
+  const ia = k !== null ? wasmIndex(a) : -1, iy = wasmIndex(Y), iv = wasmIndex(Vd), it = wasmIndex(T), iw = wasmIndex(w);
+  const wasm = k !== null && ia >= 0 && iy >= 0 && iv >= 0 && it >= 0 && iw >= 0;
+  const m1 = n - p - 1;
   // V(r, l) for r ≥ p+1: 0 above p+l+1, 1 at p+l+1, a[r + (p+l)n] below (Vd is filled as reflectors appear).
   for (let j = 0; j < nb; j++) {
     const c = p + j;
     const cc = c * n;
-    if (j > 0) {
+    if (j > 0 && wasm) {
+      // The same three steps as below with the SIMD matrix-vector kernels.
+      k.gemvN(m1, j, iy + p + 1, n, iv + (c - p - 1), ldv, ia + cc + p + 1, -1);
+      k.gemvT(m1, j, iv, ldv, ia + cc + p + 1, iw, 1, 1);
+      for (let l = j - 1; l >= 0; l--) {
+        let s = 0;
+        const tl = l * ldt;
+        for (let q = 0; q <= l; q++) s += T[tl + q] * w[q];
+        w[l] = s;
+      }
+      k.gemvN(m1, j, iv, ldv, iw, 1, ia + cc + p + 1, -1);
+    } else if (j > 0) {
       // Right: column c, rows p+1..n−1, −= Y(·, 0..j−1) · V(c, 0..j−1)ᵀ.
       for (let l = 0; l < j; l++) {
         const f = Vd[(c - p - 1) + l * ldv];
@@ -218,8 +237,13 @@ function lahr2(
     for (let r = c + 2; r < n; r++) Vd[vj + r] = a[cc + r];
     // Y(p+1.., j) = A(p+1.., c+1..n−1) v_j, four columns at a time.
     const yj = j * n;
+    const tj = j * ldt;
     for (let r = p + 1; r < n; r++) Y[yj + r] = 0;
-    {
+    if (wasm) {
+      k.gemvN(m1, n - c - 1, ia + (c + 1) * n + p + 1, n, iv + vj + c + 1, 1, iy + yj + p + 1, 1);
+      k.gemvT(n - c - 1, j, iv + c - p, ldv, iv + vj + c + 1, it + tj, 1, 1);
+      k.gemvN(m1, j, iy + p + 1, n, it + tj, 1, iy + yj + p + 1, -1);
+    } else {
       let q = c + 1;
       for (; q + 3 < n; q += 4) {
         const f0 = Vd[vj + q], f1 = Vd[vj + q + 1], f2 = Vd[vj + q + 2], f3 = Vd[vj + q + 3];
@@ -232,21 +256,21 @@ function lahr2(
         const a0 = q * n;
         for (let r = p + 1; r < n; r++) Y[yj + r] += a[a0 + r] * f;
       }
+      // tv = V_{j−1}ᵀ v_j (into T(0..j−1, j)), then Y(·, j) −= Y(·, 0..j−1) tv.
+      for (let l = 0; l < j; l++) {
+        let s = 0;
+        const vl = l * ldv - (p + 1);
+        for (let r = c + 1; r < n; r++) s += Vd[vl + r] * Vd[vj + r];
+        T[tj + l] = s;
+      }
+      for (let l = 0; l < j; l++) {
+        const f = T[tj + l];
+        if (f === 0) continue;
+        const yl = l * n;
+        for (let r = p + 1; r < n; r++) Y[yj + r] -= Y[yl + r] * f;
+      }
     }
-    // tv = V_{j−1}ᵀ v_j (into T(0..j−1, j)), then Y(·, j) −= Y(·, 0..j−1) tv, Y(·, j) *= τ.
-    const tj = j * ldt;
-    for (let l = 0; l < j; l++) {
-      let s = 0;
-      const vl = l * ldv - (p + 1);
-      for (let r = c + 1; r < n; r++) s += Vd[vl + r] * Vd[vj + r];
-      T[tj + l] = s;
-    }
-    for (let l = 0; l < j; l++) {
-      const f = T[tj + l];
-      if (f === 0) continue;
-      const yl = l * n;
-      for (let r = p + 1; r < n; r++) Y[yj + r] -= Y[yl + r] * f;
-    }
+    // Y(·, j) *= τ.
     for (let r = p + 1; r < n; r++) Y[yj + r] *= t;
     // T(0..j−1, j) = −τ T_{j−1} tv; T(j, j) = τ.
     for (let l = 0; l < j; l++) {
@@ -272,15 +296,22 @@ function lahr2(
 
 /** dgehd2 from column i0 on (the columns before are already reduced). */
 function unblockedHessenberg(a: Float64Array, n: number, i0: number, tau: Float64Array): void {
-  const w = new Float64Array(n);
+  const w = alloc(n);
   const out = new Float64Array(1);
+  const k = K;
+  const ia = k !== null ? wasmIndex(a) : -1, iw = wasmIndex(w);
+  const wasm = k !== null && ia >= 0 && iw >= 0;
   for (let i = i0; i + 2 < n; i++) {
     // Reflector annihilating a[i+2.., i]; vector v = [1; a[i+2..n-1, i]] on rows i+1..n-1.
     const ci = i * n;
     const t = larfg(n - i - 1, a[i + 1 + ci], a, i + 2 + ci, 1, out);
     tau[i] = t;
     const beta = out[0];
-    if (t !== 0) {
+    if (t !== 0 && wasm) {
+      a[i + 1 + ci] = 1;
+      k.larfRight(n, n - i - 1, ia + i + 1 + ci, ia + (i + 1) * n, n, t, iw);
+      k.larfLeft(n - i - 1, n - i - 1, ia + i + 1 + ci, ia + (i + 1) * n + i + 1, n, t);
+    } else if (t !== 0) {
       a[i + 1 + ci] = 1;
       // Right: A(0:n-1, i+1:n-1) -= τ (A v) vᵀ.
       w.fill(0);
@@ -321,10 +352,11 @@ export function hessenbergQ(a: Float64Array, n: number, tau: Float64Array, q: Fl
   const nrefl = n - 2; // reflectors 0..n−3
   if (nrefl <= 0) return;
   const nb = NB;
-  const Vd = new Float64Array(n * nb);
-  const T = new Float64Array(nb * nb);
-  const W = new Float64Array(nb * n);
-  const Vt = new Float64Array(nb * n);
+  const mk = mark();
+  const Vd = alloc(n * nb);
+  const T = alloc(nb * nb);
+  const W = alloc(nb * n);
+  const Vt = alloc(nb * n);
   // Panels [p, p+ib) from the last one down.
   const last = Math.floor((nrefl - 1) / nb) * nb;
   for (let p = last; p >= 0; p -= nb) {
@@ -355,4 +387,5 @@ export function hessenbergQ(a: Float64Array, n: number, tau: Float64Array, q: Fl
     // Q(p+1.., p+1..) ← (I − V T Vᵀ) Q(p+1.., p+1..)
     applyBlockLeft(q, n, p + 1, p + 1, n - p - 1, Vd, ldv, ib, T, nb, false, W, Vt);
   }
+  release(mk);
 }

@@ -3,6 +3,7 @@
  * (dlanv2). Column-major storage: element (i, j) of the n×n matrix is h[i + j*ldh].
  */
 import { larfg, lapy2 } from './hessenberg';
+import { K, wasmIndex } from './wasm/kernels';
 
 export const ULP = 2.220446049250313e-16; // dlamch('P') = eps·base
 export const SAFMIN = 2.2250738585072014e-308; // dlamch('S')
@@ -207,6 +208,10 @@ export function lahqr(
   const KEXSH = 10;
   const DAT1 = 0.75, DAT2 = -0.4375;
   const v = vv;
+  // WebAssembly kernels for the reflector applications when H (and Z) live in its memory.
+  const kw = K;
+  const ih = kw !== null ? wasmIndex(h) : -1;
+  const iz = kw !== null && z ? wasmIndex(z) : -1;
 
   let i = ihi;
   while (i >= ilo) {
@@ -328,7 +333,28 @@ export function lahqr(
         }
         const v2 = v[1];
         const t2 = t1 * v2;
-        if (nr === 3) {
+        if (nr === 3 && ih >= 0 && kw !== null) {
+          const v3 = v[2];
+          const t3 = t1 * v3;
+          kw.refRows3(ih + k + k * ldh, ldh, i2 - k + 1, v2, v3, 1, t1, t2, t3);
+          const c0 = ih + k * ldh;
+          const jmax = Math.min(k + 3, i);
+          kw.refCols3(c0 + i1, c0 + ldh + i1, c0 + 2 * ldh + i1, jmax - i1 + 1, v2, v3, 1, t1, t2, t3);
+          if (wantz && z) {
+            if (iz >= 0) {
+              const d0 = iz + k * ldz;
+              kw.refCols3(d0 + iloz, d0 + ldz + iloz, d0 + 2 * ldz + iloz, ihiz - iloz + 1, v2, v3, 1, t1, t2, t3);
+            } else {
+              const d0 = k * ldz, d1 = d0 + ldz, d2 = d1 + ldz;
+              for (let j = iloz; j <= ihiz; j++) {
+                const sum = z[d0 + j] + v2 * z[d1 + j] + v3 * z[d2 + j];
+                z[d0 + j] -= sum * t1;
+                z[d1 + j] -= sum * t2;
+                z[d2 + j] -= sum * t3;
+              }
+            }
+          }
+        } else if (nr === 3) {
           const v3 = v[2];
           const t3 = t1 * v3;
           // Apply G from the left to rows k..k+2, columns k..i2.

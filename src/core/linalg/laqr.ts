@@ -9,6 +9,7 @@ import { gemmNN, gemmTN } from './gemm';
 import { larfg } from './hessenberg';
 import { AbortError, Cancel, lahqr, lanv2, SAFMIN, ULP } from './hqr';
 import { trexc, trexcOk } from './reorder';
+import { alloc, K, mark, release, wasmIndex } from './wasm/kernels';
 
 const NTINY = 15;
 const NMIN = 75; // dlahqr / dlaqr0 crossover (ilaenv ispec 12)
@@ -18,7 +19,8 @@ const KEXNW = 5;
  * Order of the active block from which dlaqr5 accumulates its reflections into a small orthogonal U and applies
  * it with matrix-matrix products (LAPACK: from 14 shifts on). In JavaScript the extra flops of that scheme
  * (about 3× the direct updates) cost more than the better memory use saves — measured slower at n = 256, 512
- * and 1024 — so it is off; the code path is kept (and tested) for engines where GEMM is much faster.
+ * and 1024 — so it is off; the code path is kept (and tested) for engines where GEMM is much faster. With the
+ * WebAssembly kernels it is still slower (from 150: 112 vs 39 ms at n = 256, 2110 vs 1230 at 1024).
  */
 export const ACCUMULATE_FROM = 1 << 30;
 const KEXSH = 6;
@@ -187,7 +189,11 @@ function gehd2(n: number, ilo: number, ihi: number, a: Float64Array, lda: number
     tau[i] = t;
     const beta = outb[0];
     a[i + 1 + ci] = 1;
-    if (t !== 0) {
+    const kw = K, ia = kw !== null ? wasmIndex(a) : -1, iw = kw !== null ? wasmIndex(work) : -1;
+    if (t !== 0 && kw !== null && ia >= 0 && iw >= 0) {
+      kw.larfRight(ihi + 1, ihi - i, ia + i + 1 + ci, ia + (i + 1) * lda, lda, t, iw);
+      kw.larfLeft(ihi - i, n - i - 1, ia + i + 1 + ci, ia + (i + 1) * lda + i + 1, lda, t);
+    } else if (t !== 0) {
       // Right: A(0:ihi, i+1:ihi) −= τ (A v) vᵀ
       work.fill(0, 0, ihi + 1);
       for (let kk = i + 1; kk <= ihi; kk++) {
@@ -222,6 +228,14 @@ function ormhrRight(m: number, ilo: number, ihi: number, a: Float64Array, lda: n
     const t = tau[i];
     if (t === 0) continue;
     const ci = i * lda;
+    const kw = K, ia = kw !== null ? wasmIndex(a) : -1, ic = kw !== null ? wasmIndex(c) : -1, iw = kw !== null ? wasmIndex(work) : -1;
+    if (kw !== null && ia >= 0 && ic >= 0 && iw >= 0) {
+      const save = a[i + 1 + ci];
+      a[i + 1 + ci] = 1;
+      kw.larfRight(m, ihi - i, ia + i + 1 + ci, ic + (i + 1) * ldc, ldc, t, iw);
+      a[i + 1 + ci] = save;
+      continue;
+    }
     // v = [1; a(i+2:ihi, i)] on columns i+1..ihi of C.
     for (let r = 0; r < m; r++) work[r] = c[r + (i + 1) * ldc];
     for (let kk = i + 2; kk <= ihi; kk++) {
@@ -241,7 +255,12 @@ function ormhrRight(m: number, ilo: number, ihi: number, a: Float64Array, lda: n
 }
 
 let gemmTmp = new Float64Array(0);
+/** Scratch for the products: in the WebAssembly memory when it is active (callers release with mark/release). */
 function tmpBuf(size: number): Float64Array {
+  if (K !== null) {
+    const w = alloc(size, false);
+    if (wasmIndex(w) >= 0) return w;
+  }
   if (gemmTmp.length < size) gemmTmp = new Float64Array(size);
   return gemmTmp;
 }
@@ -250,6 +269,7 @@ function tmpBuf(size: number): Float64Array {
 function rightMultiply(m: number, k: number, x: Float64Array, r0: number, c0: number, ldx: number, u: Float64Array, uOff: number, ldu: number): void {
   if (m <= 0 || k <= 0) return;
   const NV = 256;
+  const mk = mark();
   const w = tmpBuf(NV * k);
   for (let rr = 0; rr < m; rr += NV) {
     const len = Math.min(NV, m - rr);
@@ -259,12 +279,14 @@ function rightMultiply(m: number, k: number, x: Float64Array, r0: number, c0: nu
       for (let i = 0; i < len; i++) x[dst + i] = w[src + i];
     }
   }
+  release(mk);
 }
 
 /** X(r0:r0+k−1, c0:c0+m−1) ← U(…)ᵀ · X(…), in column chunks. */
 function leftMultiplyT(k: number, m: number, x: Float64Array, r0: number, c0: number, ldx: number, u: Float64Array, uOff: number, ldu: number): void {
   if (m <= 0 || k <= 0) return;
   const NH = 256;
+  const mk = mark();
   const w = tmpBuf(NH * k);
   for (let cc = 0; cc < m; cc += NH) {
     const len = Math.min(NH, m - cc);
@@ -274,6 +296,7 @@ function leftMultiplyT(k: number, m: number, x: Float64Array, r0: number, c0: nu
       for (let i = 0; i < k; i++) x[dst + i] = w[src + i];
     }
   }
+  release(mk);
 }
 
 /**
@@ -301,9 +324,21 @@ function laqr3(
     }
     return { ns: 1, nd: 0 };
   }
-  // T = the window (upper triangle and sub-diagonal), V = I.
-  const t = new Float64Array(jw * jw);
-  const v = new Float64Array(jw * jw);
+  // T = the window (upper triangle and sub-diagonal), V = I (in the WebAssembly memory when active).
+  const mk = mark();
+  try {
+    return laqr3Window(wantt, wantz, n, ktop, kbot, h, ldh, iloz, ihiz, z, ldz, sr, si, nested, signal, jw, kwtop, s, smlnum, alloc(jw * jw), alloc(jw * jw));
+  } finally {
+    release(mk);
+  }
+}
+
+function laqr3Window(
+  wantt: boolean, wantz: boolean, n: number, ktop: number, kbot: number, h: Float64Array, ldh: number,
+  iloz: number, ihiz: number, z: Float64Array | null, ldz: number, sr: Float64Array, si: Float64Array,
+  nested: boolean, signal: Cancel | undefined, jw: number, kwtop: number, s: number, smlnum: number,
+  t: Float64Array, v: Float64Array,
+): { ns: number; nd: number } {
   for (let j = 0; j < jw; j++) {
     const src = kwtop + (kwtop + j) * ldh;
     for (let i = 0; i <= Math.min(j + 1, jw - 1); i++) t[i + j * jw] = h[src + i];
@@ -408,7 +443,7 @@ function laqr3(
         for (let j = 0; j < ns; j++) { const f = work[j]; for (let r = 0; r < rows; r++) col[r] += mat[r + j * jw] * f; }
         for (let j = 0; j < ns; j++) { const f = tt * work[j]; for (let r = 0; r < rows; r++) mat[r + j * jw] -= col[r] * f; }
       }
-      gehd2(jw, 0, ns - 1, t, jw, tau, new Float64Array(jw));
+      gehd2(jw, 0, ns - 1, t, jw, tau, alloc(jw));
     }
     // Copy the reduced window into place.
     if (kwtop > 0) h[kwtop + (kwtop - 1) * ldh] = s * v[0];
@@ -416,7 +451,7 @@ function laqr3(
       const dst = kwtop + (kwtop + j) * ldh;
       for (let i = 0; i <= Math.min(j + 1, jw - 1); i++) h[dst + i] = t[i + j * jw];
     }
-    if (ns > 1 && s !== 0) ormhrRight(jw, 0, ns - 1, t, jw, tau, v, jw, new Float64Array(jw));
+    if (ns > 1 && s !== 0) ormhrRight(jw, 0, ns - 1, t, jw, tau, v, jw, alloc(jw));
     // Update the vertical slab of H above the window, the horizontal slab to its right, and Z.
     const ltop = wantt ? 0 : ktop;
     rightMultiply(kwtop - ltop, jw, h, ltop, kwtop, ldh, v, 0, jw);
@@ -478,8 +513,15 @@ function laqr5(
   const NBMPS = NS / 2;
   const KDU = 6 * NBMPS - 3;
   // V(r, M) = vv[(r−1) + (M−1)*3]; U(I, J) = u[ub + I + J*KDU].
-  const vv = new Float64Array(3 * (NBMPS + 1));
-  const u = accum ? new Float64Array(KDU * KDU) : new Float64Array(0);
+  const mk = mark();
+  const vv = alloc(3 * (NBMPS + 1));
+  const kw = K;
+  const ih = kw !== null ? wasmIndex(h) : -1;
+  const iz = kw !== null && z ? wasmIndex(z) : -1;
+  const ivv = kw !== null ? wasmIndex(vv) : -1;
+  const wasmLeft = kw !== null && ih >= 0 && ivv >= 0;
+  const u = accum ? alloc(KDU * KDU) : new Float64Array(0);
+  const iu = accum && kw !== null ? wasmIndex(u) : -1;
   const ub = -1 - KDU;
 
   for (let INCOL = 3 * (1 - NBMPS) + KTOP - 1; INCOL <= KBOT - 2; INCOL += 3 * NBMPS - 2) {
@@ -548,7 +590,8 @@ function laqr5(
       }
       // Multiply H by the reflections from the left.
       const JBOT = accum ? Math.min(NDCOL, KBOT) : wantt ? n : KBOT;
-      for (let J = Math.max(KTOP, KRCOL); J <= JBOT; J++) {
+      if (wasmLeft && kw !== null) kw.laqr5Left(ih + hb, ldh, KRCOL, MTOP, MBOT, Math.max(KTOP, KRCOL), JBOT, ivv);
+      else for (let J = Math.max(KTOP, KRCOL); J <= JBOT; J++) {
         const MEND = Math.min(MBOT, Math.trunc((J - KRCOL + 2) / 3));
         const cj = hb + J * ldh;
         for (let M = MTOP; M <= MEND; M++) {
@@ -584,7 +627,9 @@ function laqr5(
         const K = KRCOL + 3 * (M - 1);
         const c1 = hb + (K + 1) * ldh, c2 = c1 + ldh, c3 = c2 + ldh;
         const jend = Math.min(KBOT, K + 3);
-        for (let J = JTOP; J <= jend; J++) {
+        if (ih >= 0 && kw !== null) {
+          if (jend >= JTOP) kw.refCols3(ih + c1 + JTOP, ih + c2 + JTOP, ih + c3 + JTOP, jend - JTOP + 1, v2, v3, v1, 1, v2, v3);
+        } else for (let J = JTOP; J <= jend; J++) {
           const refsum = v1 * (h[c1 + J] + v2 * h[c2 + J] + v3 * h[c3 + J]);
           h[c1 + J] -= refsum;
           h[c2 + J] -= refsum * v2;
@@ -593,12 +638,17 @@ function laqr5(
         if (accum) {
           const KMS = K - INCOL;
           const d1 = ub + (KMS + 1) * KDU, d2 = d1 + KDU, d3 = d2 + KDU;
-          for (let J = Math.max(1, KTOP - INCOL); J <= KDU; J++) {
+          const J0 = Math.max(1, KTOP - INCOL);
+          if (iu >= 0 && kw !== null) kw.refCols3(iu + d1 + J0, iu + d2 + J0, iu + d3 + J0, KDU - J0 + 1, v2, v3, v1, 1, v2, v3);
+          else for (let J = J0; J <= KDU; J++) {
             const refsum = v1 * (u[d1 + J] + v2 * u[d2 + J] + v3 * u[d3 + J]);
             u[d1 + J] -= refsum;
             u[d2 + J] -= refsum * v2;
             u[d3 + J] -= refsum * v3;
           }
+        } else if (wantz && z && iz >= 0 && kw !== null) {
+          const d1 = iz + zb + (K + 1) * ldz, d2 = d1 + ldz, d3 = d2 + ldz;
+          if (IHIZ >= ILOZ) kw.refCols3(d1 + ILOZ, d2 + ILOZ, d3 + ILOZ, IHIZ - ILOZ + 1, v2, v3, v1, 1, v2, v3);
         } else if (wantz && z) {
           const d1 = zb + (K + 1) * ldz, d2 = d1 + ldz, d3 = d2 + ldz;
           for (let J = ILOZ; J <= IHIZ; J++) {
@@ -697,4 +747,5 @@ function laqr5(
       if (wantz && z) rightMultiply(IHIZ - ILOZ + 1, NU, z, ILOZ - 1, INCOL + K1 - 1, ldz, u, uOff, KDU);
     }
   }
+  release(mk);
 }
