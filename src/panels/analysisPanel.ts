@@ -37,6 +37,12 @@ export class AnalysisPanel {
   private last: AnalysisPayload | undefined;
   private options: AnalysisOptions = { ...DEFAULT_ANALYSIS_OPTIONS };
 
+  /** The matrix of the analysis panel the user is looking at, if any. */
+  static get activeSource(): MatrixSource | undefined {
+    for (const p of AnalysisPanel.open.values()) if (p.panel.active) return p.source;
+    return undefined;
+  }
+
   static show(context: vscode.ExtensionContext, worker: WorkerClient, source: MatrixSource): AnalysisPanel {
     const key = sourceKey(source);
     const existing = AnalysisPanel.open.get(key);

@@ -38,13 +38,6 @@ export function parseSpecList(text: string): string[] {
  * The source of the active analysis panel, if it is the active tab. AnalysisPanel keeps its panels in a private
  * static map; it is read here without changing analysisPanel.ts (see the report: a public accessor would be better).
  */
-function activeAnalysisSource(): MatrixSource | undefined {
-  const open = (AnalysisPanel as unknown as { open?: Map<string, AnalysisPanel> }).open;
-  if (!(open instanceof Map)) return undefined;
-  for (const p of open.values()) if (p.panel.active) return p.source;
-  return undefined;
-}
-
 /** "Compare Initializers" (quick picks; Enter, Enter, Enter gives the paper's four at N = 100) and "Add Matrix to Comparison". */
 export function registerCompareCommands(context: vscode.ExtensionContext, analyst: WorkerClient, inspector?: InspectorProvider): void {
   context.subscriptions.push(
@@ -97,7 +90,7 @@ export function registerCompareCommands(context: vscode.ExtensionContext, analys
     }),
 
     vscode.commands.registerCommand('recurrentLens.addToComparison', async (arg?: MatrixSource) => {
-      const source = isMatrixSource(arg) ? arg : activeAnalysisSource() ?? inspector?.activeMatrix;
+      const source = isMatrixSource(arg) ? arg : AnalysisPanel.activeSource ?? inspector?.activeMatrix;
       if (!source) {
         void vscode.window.showInformationMessage(
           'Select a square matrix in the Matrix Inspector (or open its analysis) first, then add it to the comparison.');

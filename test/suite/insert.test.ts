@@ -27,13 +27,18 @@ function place(editor: vscode.TextEditor, line: number, character = 0): void {
   editor.selection = new vscode.Selection(p, p);
 }
 
-async function codeActions(doc: vscode.TextDocument, line: number, character: number): Promise<vscode.CodeAction[]> {
+async function codeActions(doc: vscode.TextDocument, line: number, character: number, expectSome = true): Promise<vscode.CodeAction[]> {
   const range = new vscode.Range(line, character, line, character);
-  const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
-    'vscode.executeCodeActionProvider', doc.uri, range, vscode.CodeActionKind.RefactorRewrite.value,
-  );
-  // Ours are CodeActions with a command (a bare Command has a string `command`).
-  return (actions ?? []).filter((a): a is vscode.CodeAction => typeof a.command !== 'string' && a.title.startsWith('Insert '));
+  // A freshly opened document can be asked before the providers have seen it: ask again for a few seconds.
+  for (let attempt = 0; ; attempt++) {
+    const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
+      'vscode.executeCodeActionProvider', doc.uri, range, vscode.CodeActionKind.RefactorRewrite.value,
+    );
+    // Ours are CodeActions with a command (a bare Command has a string `command`).
+    const ours = (actions ?? []).filter((a): a is vscode.CodeAction => typeof a.command !== 'string' && a.title.startsWith('Insert '));
+    if (ours.length > 0 || !expectSome || attempt >= 30) return ours;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 describe('Insert Initializer Code', () => {
@@ -130,7 +135,7 @@ describe('Insert Initializer Code', () => {
     const body = generateInitializer({ framework: 'pytorch', spec: 'chain:1.02', n: 4, inputDim: 2 }).body;
     assert.equal(text, `import torch\nfrom torch import nn\n\n${body}\nrnn = nn.RNN(2, 4, batch_first=True)\n`);
     // No actions on other lines.
-    assert.deepEqual((await codeActions(editor.document, 0, 0)).map((a) => a.title), []);
+    assert.deepEqual((await codeActions(editor.document, 0, 0, false)).map((a) => a.title), []);
   });
 
   it('offers Keras actions on SimpleRNN lines and TF.js actions on simpleRNN lines', async () => {
