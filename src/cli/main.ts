@@ -183,7 +183,9 @@ async function memory(argv: string[]): Promise<void> {
   } catch (err) {
     const problem = err instanceof NotStableError
       ? `${problemOf(err)} (the infinite-horizon memory needs ρ(W) < 1: pass --horizon K)`
-      : problemOf(err);
+      : /Cholesky/.test(problemOf(err))
+        ? 'the noise covariance C is too ill-conditioned to factor in float64 (W is too non-normal): J is not available'
+        : problemOf(err);
     throw new CheckpointError(m.label, problem);
   }
   if (args.flag('json')) {

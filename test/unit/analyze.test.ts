@@ -71,3 +71,12 @@ test('CSV is tidy (quantity,index,value) and JSON holds every array as a list', 
   assert.equal(json.numbers.jTot, r.numbers.jTot);
   assert.equal(json.schurT, undefined, 'display-only float32 copies are left out');
 });
+
+test('a matrix too non-normal for a float64 noise covariance still gets every other analysis, and says why J is missing', () => {
+  const n = 100;
+  const r = analyzeMatrix({ W: makeInit('fbchain:0.25', n), n, options: OPTIONS });
+  assert.ok(Number.isNaN(r.numbers.jTot));
+  assert.equal(r.memory.J.length, 0);
+  assert.ok(r.warnings.some((w) => /too ill-conditioned to factor/.test(w)), JSON.stringify(r.warnings));
+  assert.ok(Math.abs(r.numbers.henrici - 0.74 * Math.sqrt(99)) < 1e-9);
+});

@@ -59,6 +59,27 @@ export function spectralRadius(s: Pick<RealSchur, 'wr' | 'wi'>): number {
   return r;
 }
 
+type MemoryPart = AnalysisPayload['memory'];
+
+/** J(k) for the options' horizon; the infinite horizon falls back to N when ρ(W) ≥ 1 makes C diverge. */
+function memoryCurve(W: Float64Array, n: number, v: Float64Array, horizon: number | null, rho: number, signal?: Signal): MemoryPart {
+  if (horizon !== null) {
+    const m = fisherMemory(W, n, v, { horizon, signal });
+    return { J: m.J, jTot: m.jTot, horizon: m.horizon, note: null };
+  }
+  try {
+    const m = fisherMemory(W, n, v, { signal });
+    return { J: m.J, jTot: m.jTot, horizon: null, note: m.truncated ? `the infinite sum was cut after ${m.J.length} terms (tail ≤ ${m.tailBound.toExponential(1)})` : null };
+  } catch (err) {
+    if (!(err instanceof NotStableError)) throw err;
+    const m = fisherMemory(W, n, v, { horizon: n, signal });
+    return {
+      J: m.J, jTot: m.jTot, horizon: n,
+      note: `ρ(W) = ${rho.toPrecision(4)} ≥ 1: the noise covariance diverges, so memory is summed over a finite horizon N = ${n}`,
+    };
+  }
+}
+
 export interface AnalyzeInput {
   W: Float64Array;
   n: number;
@@ -95,19 +116,14 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal }: A
 
   const v = inputVector(options.input, n, { seed });
   const memory = step('memory', () => {
-    if (options.horizon !== null) {
-      const m = fisherMemory(W, n, v, { horizon: options.horizon, signal });
-      return { J: m.J, jTot: m.jTot, horizon: m.horizon, note: null };
-    }
     try {
-      const m = fisherMemory(W, n, v, { signal });
-      return { J: m.J, jTot: m.jTot, horizon: null, note: m.truncated ? `the infinite sum was cut after ${m.J.length} terms (tail ≤ ${m.tailBound.toExponential(1)})` : null };
+      return memoryCurve(W, n, v, options.horizon, rho, signal);
     } catch (err) {
-      if (!(err instanceof NotStableError)) throw err;
-      const m = fisherMemory(W, n, v, { horizon: n, signal });
+      if (!(err instanceof Error) || !/Cholesky/.test(err.message)) throw err;
+      // C is SPD in exact arithmetic, but for strongly non-normal W its float64 sum can lose definiteness.
       return {
-        J: m.J, jTot: m.jTot, horizon: n,
-        note: `ρ(W) = ${rho.toPrecision(4)} ≥ 1: the noise covariance diverges, so memory is summed over a finite horizon N = ${n}`,
+        J: new Float64Array(0), jTot: NaN, horizon: options.horizon,
+        note: 'the noise covariance C is too ill-conditioned to factor in float64 (W is too non-normal), so J is not available',
       };
     }
   });
