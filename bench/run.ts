@@ -35,7 +35,9 @@ function median(xs: number[]): number {
 }
 
 function time(f: () => void, reps: number): number {
-  f();
+  // Warm up until the JIT has settled (a few calls; cheap for the small sizes where it matters).
+  const t0 = performance.now();
+  for (let w = 0; w < 5 && (w === 0 || performance.now() - t0 < 200); w++) f();
   const ts: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t = performance.now();
@@ -109,7 +111,7 @@ function fmt(v: number, digits = 4): string {
 
 function main(): void {
   const sizes = (arg('n') ?? ['100', '256', '512', '1024']).map(Number);
-  const reps = Number(arg('reps')?.[0] ?? 3);
+  const reps = Number(arg('reps')?.[0] ?? 5);
   const withScipy = !process.argv.includes('--no-scipy') && existsSync(PYTHON);
   const dir = mkdtempSync(path.join(tmpdir(), 'rl-bench-'));
   const rows: Row[] = [];
@@ -129,7 +131,9 @@ function main(): void {
   }
 
   // Goals of the analyses issue that are not side by side with SciPy.
-  const W256 = randn(256, 7).map((v) => v * 0.9);
+  const G256 = randn(256, 7);
+  const s256 = realSchur(G256, 256, { wantZ: false });
+  const W256 = G256.map((v) => (v * 0.9) / spectralRadius(s256.wr, s256.wi)); // ρ(W) = 0.9
   const v = inputVector('source', 256);
   const memoryMs = time(() => fisherMemory(W256, 256, v), reps);
   const W100 = randn(100, 3);
@@ -152,7 +156,7 @@ function main(): void {
     lines.push(`| ${r.n} | ${r.engine} | ${fmt(r.schur_ms)} | ${ratio} | ${fmt(r.eigvals_ms)} | ${fmt(r.svdvals_ms)} | ${fmt(r.lyapunov_ms)} | ` +
       `${r.spectral_radius.toPrecision(10)} | ${r.henrici.toPrecision(10)} | ${r.sigma_max.toPrecision(10)} |`);
   }
-  lines.push('', `Memory curve J(k), N = 256 (ρ ≈ 0.9): ${fmt(memoryMs)} ms (goal < 100 ms).`,
+  lines.push('', `Memory curve J(k), N = 256 (ρ = 0.9): ${fmt(memoryMs)} ms (goal < 100 ms).`,
     `Pseudospectrum, 100×100 grid, N = 100: ${fmt(pseudoMs)} ms (goal < 2000 ms).`);
   console.log(lines.join('\n'));
 }
