@@ -14,7 +14,8 @@ import { buildLut, colormapStops } from './colormaps';
 import { el, fmt } from './format';
 import { button, checkbox, dropdown, spinner } from './toolkit';
 import { Chart, ChartSpec, LegendEntry, pow10Label, Series, themeColor } from './charts';
-import { heatmapSvg, resolveColor, standaloneSvg, svgToPng } from './export';
+import { heatmapSvg, standaloneSvg, svgToPng } from './export';
+import { backgroundColor, cssToRgba, isDark } from './theme';
 import { axisValue, contourLines, pseudospectrumLevels } from '../src/core/analysis/contours';
 
 type LogKey = 'sv' | 'memory' | 'transient';
@@ -80,26 +81,6 @@ function divergingColors(values: Float32Array): { lut: Uint32Array; lo: number; 
   }
   a = a || 1;
   return { lut: buildLut('diverging', isDark()), lo: -a, hi: a, background: cssToRgba(backgroundColor()) };
-}
-
-function backgroundColor(): string {
-  return getComputedStyle(document.body).getPropertyValue('--vscode-editor-background').trim() || '#ffffff';
-}
-
-/** Dark and high-contrast-dark themes, read from the background itself (works for every theme kind). */
-function isDark(): boolean {
-  const m = resolveColor(backgroundColor()).match(/\d+(\.\d+)?/g);
-  if (!m) return document.body.classList.contains('vscode-dark');
-  const [r, g, b] = m.map(Number);
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b < 128;
-}
-
-function cssToRgba(color: string): number {
-  const probe = document.createElement('canvas').getContext('2d')!;
-  probe.fillStyle = color;
-  probe.fillRect(0, 0, 1, 1);
-  const [r, g, b] = probe.getImageData(0, 0, 1, 1).data;
-  return ((0xff << 24) | (b << 16) | (g << 8) | r) >>> 0;
 }
 
 async function saveFigure(name: string, format: 'svg' | 'png', make: () => { text: string; width: number; height: number } | undefined): Promise<void> {

@@ -16,7 +16,8 @@ import { buildLut } from './colormaps';
 import { el, fmt } from './format';
 import { button, checkbox, spinner } from './toolkit';
 import { Chart, ChartSpec, LegendEntry, Series, themeColor } from './charts';
-import { heatmapSvg, resolveColor, standaloneSvg, svgToPng } from './export';
+import { heatmapSvg, standaloneSvg, svgToPng } from './export';
+import { backgroundColor, cssToRgba, isDark } from './theme';
 
 interface State {
   logJ?: boolean;
@@ -39,25 +40,6 @@ const state: State = vscode.getState() ?? {};
 const saveState = () => vscode.setState(state);
 
 // ---- helpers -------------------------------------------------------------------------------------------------
-
-function backgroundColor(): string {
-  return getComputedStyle(document.body).getPropertyValue('--vscode-editor-background').trim() || '#ffffff';
-}
-
-function isDark(): boolean {
-  const m = resolveColor(backgroundColor()).match(/\d+(\.\d+)?/g);
-  if (!m) return document.body.classList.contains('vscode-dark');
-  const [r, g, b] = m.map(Number);
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b < 128;
-}
-
-function cssToRgba(color: string): number {
-  const probe = document.createElement('canvas').getContext('2d')!;
-  probe.fillStyle = color;
-  probe.fillRect(0, 0, 1, 1);
-  const [r, g, b] = probe.getImageData(0, 0, 1, 1).data;
-  return ((0xff << 24) | (b << 16) | (g << 8) | r) >>> 0;
-}
 
 function maxAbs(values: ArrayLike<number>): number {
   let a = 0;

@@ -10,6 +10,7 @@ import { Colorbar } from './colorbar';
 import { buildLut } from './colormaps';
 import { el, fmt, fmtCount } from './format';
 import { button, checkbox, dropdown, spinner } from './toolkit';
+import { cssToRgba } from './theme';
 
 type State = InspectorViewState;
 
@@ -246,14 +247,6 @@ function showHover(cell: HoverCell | null): void {
   readout.dataset.row = String(cell.row);
   readout.dataset.col = String(cell.col);
   readout.dataset.value = String(cell.value);
-}
-
-function cssToRgba(color: string): number {
-  const probe = document.createElement('canvas').getContext('2d')!;
-  probe.fillStyle = color || '#1e1e1e';
-  probe.fillRect(0, 0, 1, 1);
-  const [r, g, b] = probe.getImageData(0, 0, 1, 1).data;
-  return ((0xff << 24) | (b << 16) | (g << 8) | r) >>> 0;
 }
 
 // Theme switches change the zero colour of the diverging map.
