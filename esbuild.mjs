@@ -87,6 +87,7 @@ if (!production) {
 rmSync('dist', { recursive: true, force: true });
 if (!production) rmSync('out', { recursive: true, force: true });
 await compileWasm();
+await (await import('./scripts/build-mnist.mjs')).buildMnistAsset(); // psMNIST's embedded digits → dist/mnist/
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
