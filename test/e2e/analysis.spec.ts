@@ -6,27 +6,13 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator } from 'playwright-core';
 import type { SpecContext } from './run';
+import { webviewWith } from './workbench';
 
 export const timeout = 180_000;
 
 const REPO = join(__dirname, '..', '..', '..');
-
-/** The webview whose document has `selector` (several webviews are open side by side). */
-async function webviewWith(page: Page, selector: string, timeoutMs = 60_000): Promise<FrameLocator> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const hosts = page.locator('iframe.webview.ready');
-    const count = await hosts.count();
-    for (let i = 0; i < count; i++) {
-      const frame = hosts.nth(i).contentFrame().frameLocator('#active-frame');
-      if (await frame.locator(selector).count().catch(() => 0)) return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview shows ${selector} after ${timeoutMs / 1000} s`);
-    await page.waitForTimeout(250);
-  }
-}
 
 async function number(view: FrameLocator, key: string): Promise<number> {
   return Number(await view.locator(`#numbers [data-key="${key}"]`).getAttribute('data-value'));

@@ -9,27 +9,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import type { SpecContext } from './run';
+import { webviewWith } from './workbench';
 
 export const timeout = 150_000;
 
 const PAPER = ['chain:1.02', 'fbchain:0.04', 'orthogonal:1.0', 'identity:1.0'];
 
 interface ColumnInfo { id: string; init: string | null; title: string; n: number; ready: boolean; running: boolean; error: string | null }
-
-/** The webview whose document has `selector` (several webviews may be open). */
-async function webviewWith(page: Page, selector: string, timeoutMs = 60_000): Promise<FrameLocator> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const hosts = page.locator('iframe.webview.ready');
-    const count = await hosts.count();
-    for (let i = 0; i < count; i++) {
-      const frame = hosts.nth(i).contentFrame().frameLocator('#active-frame');
-      if (await frame.locator(selector).count().catch(() => 0)) return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview shows ${selector} after ${timeoutMs / 1000} s`);
-    await page.waitForTimeout(250);
-  }
-}
 
 const columnsOf = (view: FrameLocator) =>
   view.locator('body').evaluate(() => (window as any).recurrentLensCompare.columns()) as Promise<ColumnInfo[]>;

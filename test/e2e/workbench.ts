@@ -190,6 +190,21 @@ export async function webviewFrame(page: Page, opts: { timeoutMs?: number } = {}
   return host.contentFrame().frameLocator('#active-frame');
 }
 
+/** The webview whose document has `selector`: several webviews can be open side by side. */
+export async function webviewWith(page: Page, selector: string, timeoutMs = 60_000): Promise<FrameLocator> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hosts = page.locator('iframe.webview.ready');
+    const count = await hosts.count();
+    for (let i = 0; i < count; i++) {
+      const frame = hosts.nth(i).contentFrame().frameLocator('#active-frame');
+      if (await frame.locator(selector).count().catch(() => 0)) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no webview shows ${selector} after ${timeoutMs / 1000} s`);
+    await page.waitForTimeout(250);
+  }
+}
+
 /** Saves `test-results/screenshots/<name>.png` (webview pixels included) and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
