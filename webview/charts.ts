@@ -4,6 +4,7 @@
  * (`--vscode-charts-*`) set through classes and CSSOM custom properties, so charts follow the theme; export.ts
  * resolves them to concrete colours for a standalone file.
  */
+import './charts.css';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 

@@ -1,18 +1,8 @@
 // Runs inside the extension host (see index.ts): the compare commands are registered and open the compare panel.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { EXTENSION_ID, waitFor } from './helpers';
 
-const EXTENSION_ID = 'recurrent-lens.recurrent-lens';
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function compareTab(): vscode.Tab | undefined {
   for (const group of vscode.window.tabGroups.all) {

@@ -1,10 +1,10 @@
 // Runs inside the extension host (see index.ts): recurrentLens.insertInitializer and its code actions.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { EXTENSION_ID } from './helpers';
 import { generateInitializer, TFJS_IMPORT } from '../../src/core/init/codegen';
 import type { InsertResult } from '../../src/host/insertInitializer';
 
-const EXTENSION_ID = 'recurrent-lens.recurrent-lens';
 const COMMAND = 'recurrentLens.insertInitializer';
 
 const EXT: Record<string, string> = { python: 'py', javascript: 'js', typescript: 'ts' };
