@@ -194,3 +194,127 @@ export type CompareToHost =
   | { type: 'saveFigure'; name: string; format: 'svg' | 'png'; data: string }
   /** The summary table as CSV (built by the host from its results). */
   | { type: 'saveTable' };
+
+// ---- training (issue 5: training runs in the background) -------------------------------------------------
+
+/**
+ * A run's `config.json` in `<workspace>/.recurrent-lens/runs/<id>/` (snake_case: the trainer's file format).
+ * Fields left out get the trainer's defaults.
+ */
+export interface RunConfig {
+  task: 'copy' | 'addition' | 'psmnist';
+  /** Sequence length (copy, addition; psMNIST's is 784). */
+  T?: number;
+  N?: number;
+  /** Initializer spec `name:gain`, e.g. `chain:1.02`. */
+  init?: string;
+  activation?: 'elu' | 'relu' | 'tanh';
+  lr?: number;
+  seed?: number;
+  updates?: number;
+  batch?: number;
+  eval_every?: number;
+  checkpoint_every?: number;
+  val_size?: number;
+  /** Stop when the validation loss falls below this. */
+  early_stop?: number;
+  name?: string;
+  mnist_images?: string;
+  mnist_labels?: string;
+}
+
+/** What the trainer records in `status.json`. */
+export type TrainerState = 'running' | 'completed' | 'stopped' | 'diverged' | 'failed';
+
+export interface RunStatus {
+  id: string;
+  state: TrainerState;
+  update: number;
+  updates: number;
+  train_loss: number | null;
+  val_loss: number | null;
+  best_val_loss: number | null;
+  /** The task's memoryless baseline loss; success is a final validation loss below baseline / 2. */
+  baseline: number | null;
+  succeeded: boolean;
+  diverged: boolean;
+  /** Last finite checkpoint folder, relative to the run folder (`checkpoints/update-000500`). */
+  checkpoint: string | null;
+  ms_per_update: number | null;
+  pid: number | null;
+  started_at: string | null;
+  ended_at: string | null;
+  error: string | null;
+  engine?: string;
+  backend?: string;
+}
+
+/** One line of `metrics.jsonl`. */
+export type MetricLine =
+  | { update: number; train_loss: number; elapsed_ms: number }
+  | { update: number; val_loss: number; elapsed_ms: number };
+
+// ---- trainer process (child_process.fork of `cli.js train --run-dir <dir>`) ↔ extension host
+export type TrainerToHost =
+  | { type: 'started'; id: string; pid: number; update: number }
+  | { type: 'train'; update: number; train_loss: number; elapsed_ms: number }
+  | { type: 'val'; update: number; val_loss: number; elapsed_ms: number }
+  /** `path`: the checkpoint folder, relative to the run folder. */
+  | { type: 'checkpoint'; update: number; path: string }
+  | { type: 'end'; status: RunStatus };
+
+/** `stop`: checkpoint and exit with state "stopped" (SIGTERM does the same). */
+export type HostToTrainer = { type: 'stop' };
+
+/**
+ * A run as the UI shows it: the trainer's states, plus `queued` (waiting for a free slot), `pending` (a run folder
+ * that was never started, e.g. queued when the window closed) and `interrupted` (status.json says running but its
+ * process is gone).
+ */
+export type RunState = TrainerState | 'queued' | 'pending' | 'interrupted';
+
+export interface RunView {
+  id: string;
+  /** The config's name, else the id. */
+  label: string;
+  /** Absolute path of the run folder. */
+  dir: string;
+  state: RunState;
+  config: RunConfig;
+  update: number;
+  updates: number;
+  trainLoss: number | null;
+  valLoss: number | null;
+  bestValLoss: number | null;
+  baseline: number | null;
+  succeeded: boolean;
+  /** Relative path of the last finite checkpoint folder. */
+  checkpoint: string | null;
+  msPerUpdate: number | null;
+  error: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** Started by another process (the CLI, an earlier window), followed through its files. */
+  external: boolean;
+}
+
+/** Loss points in update order; both arrays have the same length. */
+export interface LossSeries {
+  update: Float64Array;
+  loss: Float64Array;
+}
+
+// ---- extension host → training webview
+export type HostToTraining =
+  /** Everything: on `ready`, and when a resumed run rewinds to its checkpoint. */
+  | { type: 'run'; run: RunView; train: LossSeries; val: LossSeries }
+  /** New points since the last message (appended). */
+  | { type: 'points'; train: LossSeries; val: LossSeries }
+  | { type: 'status'; run: RunView };
+
+export type TrainingAction = 'stop' | 'resume' | 'openCheckpoint' | 'showLog' | 'openFolder';
+
+// ---- training webview → extension host
+export type TrainingToHost =
+  | { type: 'ready' }
+  | { type: 'action'; action: TrainingAction };
