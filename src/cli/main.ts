@@ -18,6 +18,7 @@ import type { Args } from './args';
 import { matrixView } from '../core/recurrent';
 import { writeNpy } from '../core/readers/npy';
 import { fmtNumber, parseArgs, UsageError } from './args';
+import { benchTrainCommand, trainCommand } from './train';
 
 declare const __VERSION__: string | undefined;
 
@@ -29,6 +30,11 @@ const USAGE = `usage:
   recurrent-lens compare --inits SPEC,SPEC,… --n N [--seed S] [--json]
   recurrent-lens memory (FILE [--tensor NAME] [--gate G] | --init SPEC --n N [--seed S]) [--input source|sink|random]
                  [--horizon K] [--json]
+  recurrent-lens train [--config RUN.json] [--out DIR | --run-dir DIR [--resume]] [--task copy|addition|psmnist] [--T T]
+                 [--N N] [--init SPEC] [--activation elu|relu|tanh] [--lr LR] [--seed S] [--updates U] [--batch B]
+                 [--eval-every K] [--checkpoint-every K] [--val-size V] [--train-size S] [--early-stop L]
+                 [--mnist-images IDX --mnist-labels IDX] [--threads N] [--json] [--quiet]
+  recurrent-lens bench train [--task copy|addition|psmnist] [--T T] [--N N] [--batch B] [--updates U] [--threads N] [--json]
   recurrent-lens --help | --version
 
 Formats: .npy .npz .safetensors .h5/.hdf5/.keras (Keras) .pt/.pth (PyTorch) model.json (TF.js).
@@ -265,6 +271,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'analyze': await analyze(rest); return 0;
       case 'memory': await memory(rest); return 0;
       case 'compare': await compare(rest); return 0;
+      case 'train': await trainCommand(rest); return 0;
+      case 'bench':
+        if (rest[0] !== 'train') throw new UsageError(`bench needs a subject: bench train (got ${rest[0] === undefined ? 'nothing' : `"${rest[0]}"`})`);
+        await benchTrainCommand(rest.slice(1));
+        return 0;
       case '--version': case '-v':
         process.stdout.write(`${typeof __VERSION__ === 'string' ? __VERSION__ : 'dev'}\n`);
         return 0;

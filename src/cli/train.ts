@@ -1,0 +1,199 @@
+/**
+ * `recurrent-lens train` and `recurrent-lens bench train`. The VS Code extension runs the same `train` in a
+ * child process with an IPC channel: events go to the parent as messages, {type: 'stop'} ends the run.
+ */
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, resolveConfig, runId, type TrainConfig } from '../core/train/config';
+import { writeJsonAtomic } from '../core/train/checkpoint';
+import { makeDataset } from '../core/train/data';
+import { createRnnEngine } from '../core/train/engines';
+import { flopsPerUpdate, PARAM_NAMES } from '../core/train/model';
+import { Rmsprop } from '../core/train/optimizer';
+import { loadTf } from '../core/train/tfjs';
+import { registerRnnOp } from '../core/train/tfjsOp';
+import { TfjsRnnModel } from '../core/train/tfjsModel';
+import { initialParams, RUN_FILES, train, type TrainEvent } from '../core/train/trainer';
+import { CheckpointError } from '../core/tensor';
+import { fmtNumber, parseArgs, UsageError, type Args } from './args';
+
+/** Flag → config field, for flags that set a field of config.json. */
+const CONFIG_FLAGS: Record<string, string> = {
+  task: 'task', T: 'T', N: 'N', init: 'init', activation: 'activation', lr: 'lr', seed: 'seed', updates: 'updates',
+  batch: 'batch', 'eval-every': 'eval_every', 'checkpoint-every': 'checkpoint_every', 'log-every': 'log_every',
+  'train-size': 'train_size', 'val-size': 'val_size', 'early-stop': 'early_stop', 'clip-norm': 'clip_norm',
+  'mnist-images': 'mnist_images', 'mnist-labels': 'mnist_labels', name: 'name',
+};
+const STRING_FIELDS = new Set(['task', 'init', 'activation', 'mnist_images', 'mnist_labels', 'name']);
+
+function flagValues(args: Args): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [flag, field] of Object.entries(CONFIG_FLAGS)) {
+    const text = args.option(flag);
+    if (text === undefined) continue;
+    if (STRING_FIELDS.has(field)) { out[field] = text; continue; }
+    const v = Number(text);
+    if (text.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${flag} must be a number, got "${text}"`);
+    out[field] = v;
+  }
+  return out;
+}
+
+function readJsonFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CheckpointError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError(file, `not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function threadsOption(args: Args): number | undefined {
+  const t = args.option('threads');
+  if (t === undefined) return undefined;
+  const v = Number(t);
+  if (!Number.isInteger(v) || v < 1 || v > 64) throw new UsageError(`--threads must be a whole number from 1 to 64, got "${t}"`);
+  return v;
+}
+
+/** The extension's root (holding dist/mnist): this bundle lives in dist/. */
+function assetRoot(): string {
+  return path.resolve(__dirname, '..');
+}
+
+export async function trainCommand(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, {
+    flags: ['json', 'resume', 'quiet'],
+    options: [...Object.keys(CONFIG_FLAGS), 'out', 'run-dir', 'config', 'threads'],
+  });
+  const resume = args.flag('resume');
+  const flags = flagValues(args);
+  let dir = args.option('out') ?? args.option('run-dir');
+  const configFile = args.option('config') ?? (dir && existsSync(path.join(dir, RUN_FILES.config)) ? path.join(dir, RUN_FILES.config) : undefined);
+  if (resume) {
+    if (!dir) throw new UsageError('--resume needs --run-dir DIR (the run folder to continue)');
+    if (!configFile) throw new CheckpointError(dir, `no ${RUN_FILES.config}: not a run folder`);
+    const extra = Object.keys(flags).filter((k) => k !== 'updates');
+    if (extra.length) throw new UsageError(`--resume continues the run as configured; only --updates may change (got ${extra.map((k) => `--${k}`).join(', ')})`);
+  }
+  const base = configFile ? readJsonFile(configFile) : {};
+  let config: TrainConfig;
+  try {
+    config = resolveConfig({ ...base, ...flags });
+  } catch (e) {
+    if (e instanceof ConfigError) throw configFile ? new CheckpointError(configFile, e.message) : new UsageError(e.message);
+    throw e;
+  }
+  dir ??= path.join('.recurrent-lens', 'runs', runId(config));
+  await fs.mkdir(dir, { recursive: true });
+  await writeJsonAtomic(path.join(dir, RUN_FILES.config), config);
+
+  const logFile = path.join(dir, RUN_FILES.log);
+  const log = (line: string) => {
+    const text = `${new Date().toISOString()} ${line}\n`;
+    void fs.appendFile(logFile, text).catch(() => undefined);
+    if (!args.flag('quiet') && !args.flag('json')) process.stderr.write(line + '\n');
+  };
+  let stopRequested = false;
+  const requestStop = () => {
+    if (stopRequested) process.exit(130); // a second Ctrl-C: now
+    stopRequested = true;
+    log('stop requested: checkpointing');
+  };
+  process.on('SIGINT', requestStop);
+  process.on('SIGTERM', requestStop);
+  const ipc = typeof process.send === 'function';
+  if (ipc) {
+    process.on('message', (m: { type?: string }) => { if (m && m.type === 'stop') requestStop(); });
+    process.on('disconnect', requestStop); // the editor went away: keep what was learned
+  }
+  const emit = (e: TrainEvent) => {
+    if (ipc && process.connected) process.send!(e);
+    if (e.type === 'started') log(`run ${e.id}: ${config.task} T=${config.T} N=${config.N} ${config.init} lr=${config.lr} seed=${config.seed}, from update ${e.update} to ${e.updates} (baseline ${fmtNumber(e.baseline)})`);
+    else if (e.type === 'val') log(`update ${e.update}: validation loss ${fmtNumber(e.val_loss)}`);
+    else if (e.type === 'train' && e.update % (config.log_every * 10) === 0) log(`update ${e.update}: training loss ${fmtNumber(e.train_loss)}`);
+    else if (e.type === 'checkpoint') log(`checkpoint ${e.path}`);
+    else if (e.type === 'end') log(`${e.status.state}${e.status.error ? `: ${e.status.error}` : ''} after ${e.status.update} updates, validation loss ${fmtNumber(e.status.val_loss)}, ${e.status.succeeded ? 'succeeded' : 'did not succeed'} (baseline/2 = ${fmtNumber(e.status.baseline / 2)}), ${fmtNumber(e.status.ms_per_update)} ms/update`);
+  };
+  const engine = createRnnEngine({ threads: threadsOption(args) });
+  let status;
+  try {
+    status = await train(dir, config, { resume, engine, assetRoot: assetRoot(), onEvent: emit, shouldStop: () => stopRequested });
+  } catch (e) {
+    log(`failed: ${(e as Error).stack ?? e}`);
+    throw new CheckpointError(dir, (e as Error).message);
+  } finally {
+    engine.dispose();
+  }
+  if (args.flag('json')) {
+    process.stdout.write(JSON.stringify({
+      final_val_loss: status.val_loss, baseline: status.baseline, succeeded: status.succeeded, diverged: status.diverged,
+      updates: status.update, ms_per_update: status.ms_per_update, state: status.state, run_dir: dir,
+      checkpoint: status.checkpoint ? path.join(dir, status.checkpoint) : null, engine: status.engine, backend: status.backend,
+    }) + '\n');
+  }
+  if (ipc && process.connected) process.disconnect();
+}
+
+/** `bench train`: the median time of one full update (forward, backward, optimizer), as the trainer runs it. */
+export async function benchTrainCommand(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { flags: ['json'], options: ['task', 'T', 'N', 'batch', 'updates', 'warmup', 'threads', 'init'] });
+  const num = (name: string, fallback: number) => {
+    const t = args.option(name);
+    if (t === undefined) return fallback;
+    const v = Number(t);
+    if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} must be a positive whole number, got "${t}"`);
+    return v;
+  };
+  let config: TrainConfig;
+  try {
+    config = resolveConfig({
+      task: args.option('task') ?? 'copy', ...(args.option('T') ? { T: num('T', 500) } : {}), N: num('N', 100), batch: num('batch', 16),
+      init: args.option('init') ?? 'chain:1.02', val_size: 1, train_size: 1000,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const updates = num('updates', 20), warmup = num('warmup', 3);
+  const { tf, backend } = loadTf();
+  const engine = createRnnEngine({ threads: threadsOption(args) });
+  try {
+    registerRnnOp(tf, engine);
+    const data = makeDataset({
+      task: config.task, T: config.T, seed: 1, trainSize: config.train_size, valSize: 1,
+      mnist: config.task === 'psmnist' ? (await import('../core/tasks/mnistFiles')).loadEmbeddedMnist(assetRoot()) : undefined,
+    });
+    const spec = data.spec;
+    const model = { nIn: spec.inputSize, N: config.N, nOut: spec.outputSize, activation: config.activation, loss: spec.loss, T: data.T };
+    const params = initialParams(config, model.nIn, model.nOut);
+    const net = new TfjsRnnModel(tf, model, params, new Rmsprop(PARAM_NAMES.map((n) => params[n].length), { lr: 1e-4 }));
+    const times: number[] = [];
+    for (let i = 0; i < warmup + updates; i++) {
+      const idx = Int32Array.from({ length: config.batch }, (_, k) => (i * config.batch + k) % data.trainSize);
+      const batch = data.trainBatch(idx);
+      const t0 = performance.now();
+      net.step(batch, config.batch);
+      if (i >= warmup) times.push(performance.now() - t0);
+    }
+    net.dispose();
+    times.sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)];
+    const flops = flopsPerUpdate({ batch: config.batch, T: data.T, nIn: model.nIn, N: config.N, nOut: model.nOut, loss: spec.loss });
+    const out = {
+      ms_per_update: Math.round(median * 1000) / 1000, gflops: Math.round((flops / median / 1e6) * 100) / 100,
+      backend, engine: engine.name, task: config.task, T: data.T, N: config.N, batch: config.batch, updates,
+      min_ms: Math.round(times[0] * 1000) / 1000, max_ms: Math.round(times[times.length - 1] * 1000) / 1000,
+      mflop_per_update: Math.round(flops / 1e5) / 10, cpus: os.availableParallelism?.() ?? os.cpus().length,
+    };
+    if (args.flag('json')) process.stdout.write(JSON.stringify(out) + '\n');
+    else process.stdout.write(`${config.task} T=${data.T} N=${config.N} batch ${config.batch}: ${out.ms_per_update} ms/update (${out.gflops} GFLOP/s), engine ${out.engine}, tfjs backend ${backend}\n`);
+  } finally {
+    engine.dispose();
+  }
+}

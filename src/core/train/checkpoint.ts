@@ -1,0 +1,164 @@
+/**
+ * Training checkpoints in TF.js layers format (model.json + weights.bin), the format tfjs's loadLayersModel,
+ * our inspector and Netron read. Beside them: optimizer.bin and trainer.json, what an exact resume needs.
+ * A checkpoint folder is written under a temporary name and renamed into place, so a crash mid-write never
+ * leaves a half checkpoint under a real name.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { PARAM_NAMES, paramShapes, type Activation, type RnnParams } from './model';
+import type { LossKind } from '../tasks';
+
+declare const __VERSION__: string | undefined;
+
+export interface CheckpointModel {
+  nIn: number;
+  N: number;
+  nOut: number;
+  activation: Activation;
+  loss: LossKind;
+}
+
+/** Where training stood; restored on resume. */
+export interface TrainerState {
+  update: number;
+  epoch: number;
+  /** position within the epoch's shuffled order */
+  position: number;
+  best_val_loss: number | null;
+  last_val_loss: number | null;
+  train_ms: number;
+}
+
+export interface Checkpoint {
+  params: RnnParams;
+  meanSquares: Float32Array[];
+  state: TrainerState;
+  metadata: Record<string, unknown>;
+}
+
+const WEIGHT_NAMES: Record<(typeof PARAM_NAMES)[number], string> = {
+  K: 'simple_rnn/kernel',
+  R: 'simple_rnn/recurrent_kernel',
+  b: 'simple_rnn/bias',
+  D: 'readout/kernel',
+  c: 'readout/bias',
+};
+
+export const CHECKPOINT_PREFIX = 'update-';
+
+export function checkpointName(update: number): string {
+  return `${CHECKPOINT_PREFIX}${String(update).padStart(7, '0')}`;
+}
+
+/** Keras topology of the trained model, as tfjs-layers serializes it. */
+export function modelTopology(m: CheckpointModel): Record<string, unknown> {
+  const every = m.loss === 'softmax-xent-every-step';
+  const zeros = { class_name: 'Zeros', config: {} };
+  const rnn = {
+    class_name: 'SimpleRNN',
+    config: {
+      name: 'simple_rnn', trainable: true, batch_input_shape: [null, null, m.nIn], dtype: 'float32', units: m.N,
+      activation: m.activation, use_bias: true, kernel_initializer: zeros, recurrent_initializer: zeros, bias_initializer: zeros,
+      kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: null, activity_regularizer: null,
+      kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, dropout: 0, recurrent_dropout: 0,
+      return_sequences: every, return_state: false, go_backwards: false, stateful: false, unroll: false,
+    },
+  };
+  const denseConfig = {
+    units: m.nOut, activation: 'linear', use_bias: true,
+    kernel_initializer: { class_name: 'VarianceScaling', config: { scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: null } },
+    bias_initializer: zeros, kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
+    kernel_constraint: null, bias_constraint: null, trainable: true,
+  };
+  const readout = every
+    ? { class_name: 'TimeDistributed', config: { name: 'readout', trainable: true, layer: { class_name: 'Dense', config: { ...denseConfig, name: 'readout_dense' } } } }
+    : { class_name: 'Dense', config: { ...denseConfig, name: 'readout' } };
+  const layers: unknown[] = [rnn, readout];
+  if (m.loss !== 'mse-last-step') layers.push({ class_name: 'Activation', config: { activation: 'softmax', name: 'softmax', trainable: true } });
+  return {
+    class_name: 'Sequential',
+    config: { name: 'recurrent_lens_rnn', layers },
+    keras_version: 'tfjs-layers 4.22.0',
+    backend: 'tensor_flow.js',
+  };
+}
+
+async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, data);
+  await fs.rename(tmp, file);
+}
+
+/** Writes JSON atomically (temporary file + rename). */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await writeAtomic(file, JSON.stringify(value, null, 1) + '\n');
+}
+
+function concat(arrays: Float32Array[]): Uint8Array {
+  const total = arrays.reduce((n, a) => n + a.length, 0);
+  const out = new Float32Array(total);
+  let o = 0;
+  for (const a of arrays) { out.set(a, o); o += a.length; }
+  return new Uint8Array(out.buffer);
+}
+
+/** Writes `dir/<name>/` atomically and returns its path. */
+export async function writeCheckpoint(dir: string, name: string, m: CheckpointModel, ckpt: Checkpoint): Promise<string> {
+  const final = path.join(dir, name);
+  const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
+  await fs.rm(tmp, { recursive: true, force: true });
+  await fs.mkdir(tmp, { recursive: true });
+  const shapes = paramShapes(m);
+  const modelJson = {
+    format: 'layers-model',
+    generatedBy: 'TensorFlow.js tfjs-layers v4.22.0',
+    convertedBy: `Recurrent Lens ${typeof __VERSION__ === 'string' ? __VERSION__ : 'dev'}`,
+    modelTopology: modelTopology(m),
+    weightsManifest: [{
+      paths: ['weights.bin'],
+      weights: PARAM_NAMES.map((p) => ({ name: WEIGHT_NAMES[p], shape: shapes[p], dtype: 'float32' })),
+    }],
+    userDefinedMetadata: { recurrentLens: { ...ckpt.metadata, update: ckpt.state.update, loss: m.loss } },
+  };
+  await fs.writeFile(path.join(tmp, 'weights.bin'), concat(PARAM_NAMES.map((p) => ckpt.params[p])));
+  await fs.writeFile(path.join(tmp, 'optimizer.bin'), concat(ckpt.meanSquares));
+  await fs.writeFile(path.join(tmp, 'trainer.json'), JSON.stringify(ckpt.state, null, 1) + '\n');
+  await fs.writeFile(path.join(tmp, 'model.json'), JSON.stringify(modelJson));
+  await fs.rm(final, { recursive: true, force: true });
+  await fs.rename(tmp, final);
+  return final;
+}
+
+/** Reads a checkpoint folder written by writeCheckpoint, checking it against the model's shapes. */
+export async function readTrainingCheckpoint(dir: string, m: CheckpointModel): Promise<Checkpoint> {
+  const shapes = paramShapes(m);
+  const sizes = PARAM_NAMES.map((p) => shapes[p].reduce((a, b) => a * b, 1));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const floats = async (file: string) => {
+    const buf = await fs.readFile(path.join(dir, file));
+    if (buf.byteLength !== total * 4) throw new Error(`${path.join(dir, file)}: expected ${total * 4} bytes for this model, found ${buf.byteLength}`);
+    return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  };
+  const split = (all: Float32Array) => {
+    let o = 0;
+    return sizes.map((n) => { const a = all.slice(o, o + n); o += n; return a; });
+  };
+  const w = split(await floats('weights.bin'));
+  const meanSquares = split(await floats('optimizer.bin'));
+  const state = JSON.parse(await fs.readFile(path.join(dir, 'trainer.json'), 'utf8')) as TrainerState;
+  const modelJson = JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8'));
+  const params = Object.fromEntries(PARAM_NAMES.map((p, i) => [p, w[i]])) as unknown as RnnParams;
+  return { params, meanSquares, state, metadata: modelJson.userDefinedMetadata?.recurrentLens ?? {} };
+}
+
+/** Checkpoint folders in `dir`, oldest first. */
+export async function listCheckpoints(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.startsWith(CHECKPOINT_PREFIX)).sort();
+}

@@ -1,0 +1,129 @@
+/**
+ * A training run's configuration: what config.json in a run folder holds, what a run file lists, what the
+ * CLI's flags fill in. Field names are snake_case like every JSON file and `--json` output of ours.
+ */
+import { INIT_NAMES, parseInitSpec } from '../init/initializers';
+import { getTask, TASK_NAMES, type TaskName } from '../tasks';
+import { ACTIVATIONS, type Activation } from './model';
+
+export interface TrainConfig {
+  task: TaskName;
+  /** sequence length (psMNIST: always 784) */
+  T: number;
+  /** hidden units */
+  N: number;
+  /** recurrent initializer spec, e.g. "chain:1.02" */
+  init: string;
+  /** hidden activation; default: the task's (ELU for copy and psMNIST, ReLU for addition) */
+  activation: Activation;
+  lr: number;
+  seed: number;
+  /** parameter updates to run (batches) */
+  updates: number;
+  batch: number;
+  /** validation every this many updates */
+  eval_every: number;
+  checkpoint_every: number;
+  /** training loss is logged as the mean over this many updates */
+  log_every: number;
+  train_size: number;
+  val_size: number;
+  /** stop when the validation loss falls below this */
+  early_stop: number;
+  clip_norm: number;
+  /** psMNIST: IDX files of the digits to use instead of the embedded 10 000 */
+  mnist_images: string | null;
+  mnist_labels: string | null;
+  name: string | null;
+}
+
+export const CONFIG_DEFAULTS = {
+  task: 'copy',
+  N: 100,
+  init: 'chain:1.02',
+  lr: 1e-4,
+  seed: 1,
+  updates: 2000,
+  batch: 16,
+  eval_every: 100,
+  checkpoint_every: 500,
+  log_every: 10,
+  train_size: 60000,
+  val_size: 500,
+  early_stop: 0.0025,
+  clip_norm: 10,
+  mnist_images: null,
+  mnist_labels: null,
+  name: null,
+} as const;
+
+export class ConfigError extends Error {}
+
+const KEYS = new Set<string>(['task', 'T', 'N', 'init', 'activation', 'lr', 'seed', 'updates', 'batch', 'eval_every',
+  'checkpoint_every', 'log_every', 'train_size', 'val_size', 'early_stop', 'clip_norm', 'mnist_images', 'mnist_labels', 'name']);
+
+/** Fills defaults and checks every field; errors say which field and why. */
+export function resolveConfig(input: Record<string, unknown>): TrainConfig {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError('a run configuration must be a JSON object');
+  for (const k of Object.keys(input)) {
+    if (!KEYS.has(k)) throw new ConfigError(`unknown field "${k}" (known: ${[...KEYS].join(', ')})`);
+  }
+  const task = String(input.task ?? CONFIG_DEFAULTS.task);
+  if (!(TASK_NAMES as string[]).includes(task)) throw new ConfigError(`task must be one of ${TASK_NAMES.join(', ')}, got "${task}"`);
+  const spec = getTask(task);
+  const int = (k: string, fallback: number, min: number, max: number) => {
+    const v = input[k] ?? fallback;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${k} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const num = (k: string, fallback: number, ok: (v: number) => boolean, what: string) => {
+    const v = input[k] ?? fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new ConfigError(`${k} must be ${what}, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const str = (k: string, fallback: string | null) => {
+    const v = input[k] ?? fallback;
+    if (v !== null && typeof v !== 'string') throw new ConfigError(`${k} must be a string, got ${JSON.stringify(v)}`);
+    return v as string | null;
+  };
+  const T = spec.variableT ? int('T', spec.defaultT, task === 'copy' ? 21 : 2, 100_000) : spec.defaultT;
+  if (!spec.variableT && input.T !== undefined && input.T !== spec.defaultT) throw new ConfigError(`${task} has a fixed length of ${spec.defaultT} steps, got T = ${JSON.stringify(input.T)}`);
+  const init = String(input.init ?? CONFIG_DEFAULTS.init);
+  try {
+    parseInitSpec(init);
+  } catch (e) {
+    throw new ConfigError(`init: ${(e as Error).message} (known: ${INIT_NAMES.join(', ')})`);
+  }
+  const activation = String(input.activation ?? spec.activation) as Activation;
+  if (!ACTIVATIONS.includes(activation)) throw new ConfigError(`activation must be one of ${ACTIVATIONS.join(', ')}, got "${activation}"`);
+  const c: TrainConfig = {
+    task: task as TaskName,
+    T,
+    N: int('N', CONFIG_DEFAULTS.N, 1, 4096),
+    init,
+    activation,
+    lr: num('lr', CONFIG_DEFAULTS.lr, (v) => v > 0 && v < 10, 'a positive learning rate below 10'),
+    seed: int('seed', CONFIG_DEFAULTS.seed, 0, 2 ** 32 - 1),
+    updates: int('updates', CONFIG_DEFAULTS.updates, 1, 1e9),
+    batch: int('batch', CONFIG_DEFAULTS.batch, 1, 4096),
+    eval_every: int('eval_every', CONFIG_DEFAULTS.eval_every, 1, 1e9),
+    checkpoint_every: int('checkpoint_every', CONFIG_DEFAULTS.checkpoint_every, 1, 1e9),
+    log_every: int('log_every', CONFIG_DEFAULTS.log_every, 1, 1e6),
+    train_size: int('train_size', CONFIG_DEFAULTS.train_size, 1, 1e8),
+    val_size: int('val_size', CONFIG_DEFAULTS.val_size, 1, 1e6),
+    early_stop: num('early_stop', CONFIG_DEFAULTS.early_stop, (v) => v >= 0, 'a non-negative number'),
+    clip_norm: num('clip_norm', CONFIG_DEFAULTS.clip_norm, (v) => v > 0, 'a positive number'),
+    mnist_images: str('mnist_images', CONFIG_DEFAULTS.mnist_images),
+    mnist_labels: str('mnist_labels', CONFIG_DEFAULTS.mnist_labels),
+    name: str('name', CONFIG_DEFAULTS.name),
+  };
+  if ((c.mnist_images === null) !== (c.mnist_labels === null)) throw new ConfigError('mnist_images and mnist_labels go together');
+  return c;
+}
+
+/** A readable, file-system-safe run id: time, task, initializer, seed. */
+export function runId(c: TrainConfig, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const init = c.init.replace(/[^A-Za-z0-9.]+/g, '-');
+  return `${stamp}-${c.task}${c.task === 'psmnist' ? '' : c.T}-${init}-lr${c.lr}-s${c.seed}`;
+}

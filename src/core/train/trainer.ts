@@ -1,0 +1,284 @@
+/**
+ * One training run in a run folder (config.json, status.json, metrics.jsonl, checkpoints/, log.txt), as the
+ * paper's code trains: the fused RNN op under TensorFlow.js, Keras RMSprop with global-norm clipping, a fixed
+ * training set visited in a new shuffled order each epoch, a fixed validation set, early stopping, and
+ * "succeeded" = final validation loss below half the task's baseline.
+ *
+ * Faults: a non-finite loss or gradient marks the run diverged and leaves the last (finite) checkpoint as it
+ * was; stop() checkpoints and ends the run "stopped", from where resume continues exactly.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { makeInit, makeInputInit } from '../init/initializers';
+import { Rng } from '../init/rng';
+import { permutation } from '../tasks';
+import { loadEmbeddedMnist, loadIdxPair } from '../tasks/mnistFiles';
+import { checkpointName, listCheckpoints, readTrainingCheckpoint, writeCheckpoint, writeJsonAtomic, type CheckpointModel, type TrainerState } from './checkpoint';
+import type { TrainConfig } from './config';
+import { makeDataset, type Dataset } from './data';
+import { PARAM_NAMES, zeroParams, type RnnEngine, type RnnParams } from './model';
+import { Rmsprop } from './optimizer';
+import { loadTf, type Tf } from './tfjs';
+import { registerRnnOp } from './tfjsOp';
+import { TfjsRnnModel } from './tfjsModel';
+
+export type RunState = 'running' | 'completed' | 'stopped' | 'diverged' | 'failed';
+
+/** status.json (a contract: docs/training.md). */
+export interface RunStatus {
+  id: string;
+  state: RunState;
+  update: number;
+  updates: number;
+  train_loss: number | null;
+  val_loss: number | null;
+  best_val_loss: number | null;
+  baseline: number;
+  succeeded: boolean;
+  diverged: boolean;
+  /** last finite checkpoint, relative to the run folder */
+  checkpoint: string | null;
+  ms_per_update: number | null;
+  pid: number | null;
+  started_at: string;
+  ended_at: string | null;
+  error: string | null;
+  engine: string;
+  backend: string;
+}
+
+export type TrainEvent =
+  | { type: 'started'; id: string; pid: number; update: number; updates: number; baseline: number }
+  | { type: 'train'; update: number; train_loss: number; elapsed_ms: number }
+  | { type: 'val'; update: number; val_loss: number; elapsed_ms: number }
+  /** path: the checkpoint folder, relative to the run folder */
+  | { type: 'checkpoint'; update: number; path: string }
+  | { type: 'end'; status: RunStatus };
+
+export interface TrainOptions {
+  /** continue from the run folder's last checkpoint */
+  resume?: boolean;
+  engine: RnnEngine;
+  /** the extension's root (holding dist/mnist) for psMNIST's embedded digits */
+  assetRoot: string;
+  onEvent?: (e: TrainEvent) => void;
+  /** polled between updates; true ends the run "stopped" after a checkpoint */
+  shouldStop?: () => boolean;
+  /** for tests and the CLI's --no-tfjs-node */
+  tf?: Tf;
+  backend?: string;
+}
+
+export const RUN_FILES = {
+  config: 'config.json',
+  status: 'status.json',
+  metrics: 'metrics.jsonl',
+  checkpoints: 'checkpoints',
+  log: 'log.txt',
+} as const;
+
+/** The model's tensors at initialization: the paper's recurrent and input initializers, Glorot-uniform readout. */
+export function initialParams(c: TrainConfig, nIn: number, nOut: number): RnnParams {
+  const p = zeroParams({ nIn, N: c.N, nOut });
+  // makeInit/makeInputInit are in the column convention (W from unit j to unit i at W[i][j]); Keras's R = Wᵀ, K = Vᵀ.
+  const W = makeInit(c.init, c.N, c.seed);
+  for (let i = 0; i < c.N; i++) for (let j = 0; j < c.N; j++) p.R[j * c.N + i] = W[i * c.N + j];
+  const V = makeInputInit(c.init, c.N, nIn, c.seed);
+  for (let i = 0; i < c.N; i++) for (let j = 0; j < nIn; j++) p.K[j * c.N + i] = V[i * nIn + j];
+  const rng = new Rng(c.seed, 5);
+  const limit = Math.sqrt(6 / (c.N + nOut));
+  for (let i = 0; i < p.D.length; i++) p.D[i] = (rng.uniform() * 2 - 1) * limit;
+  return p;
+}
+
+class Stopped extends Error {}
+
+export async function train(runDir: string, config: TrainConfig, opts: TrainOptions): Promise<RunStatus> {
+  const { tf, backend } = opts.tf ? { tf: opts.tf, backend: opts.backend ?? opts.tf.getBackend() } : loadTf();
+  registerRnnOp(tf, opts.engine);
+  const ckptDir = path.join(runDir, RUN_FILES.checkpoints);
+  await fs.mkdir(ckptDir, { recursive: true });
+  const id = path.basename(path.resolve(runDir));
+  const dataset = makeDataset({
+    task: config.task, T: config.T, seed: config.seed, trainSize: config.train_size, valSize: config.val_size,
+    mnist: config.task === 'psmnist'
+      ? config.mnist_images ? loadIdxPair(config.mnist_images, config.mnist_labels!) : loadEmbeddedMnist(opts.assetRoot)
+      : undefined,
+  });
+  const spec = dataset.spec;
+  const model: CheckpointModel = { nIn: spec.inputSize, N: config.N, nOut: spec.outputSize, activation: config.activation, loss: spec.loss };
+  const baseline = spec.baseline(dataset.T);
+
+  let params = initialParams(config, model.nIn, model.nOut);
+  const optimizer = new Rmsprop(PARAM_NAMES.map((n) => params[n].length), { lr: config.lr, clipNorm: config.clip_norm });
+  let state: TrainerState = { update: 0, epoch: 0, position: 0, best_val_loss: null, last_val_loss: null, train_ms: 0 };
+  let lastCheckpoint: string | null = null;
+  const metricsFile = path.join(runDir, RUN_FILES.metrics);
+  if (opts.resume) {
+    const names = await listCheckpoints(ckptDir);
+    if (names.length === 0) throw new Error(`${runDir}: no checkpoint to resume from`);
+    lastCheckpoint = names[names.length - 1];
+    const ck = await readTrainingCheckpoint(path.join(ckptDir, lastCheckpoint), model);
+    params = ck.params;
+    ck.meanSquares.forEach((a, i) => optimizer.meanSquares[i].set(a));
+    state = ck.state;
+    await truncateMetrics(metricsFile, state.update);
+  } else {
+    await fs.writeFile(metricsFile, '');
+  }
+
+  const status: RunStatus = {
+    id, state: 'running', update: state.update, updates: config.updates, train_loss: null, val_loss: state.last_val_loss,
+    best_val_loss: state.best_val_loss, baseline, succeeded: false, diverged: false,
+    checkpoint: lastCheckpoint ? `${RUN_FILES.checkpoints}/${lastCheckpoint}` : null,
+    ms_per_update: state.update > 0 ? state.train_ms / state.update : null, pid: process.pid,
+    started_at: new Date().toISOString(), ended_at: null, error: null, engine: opts.engine.name, backend,
+  };
+  const emit = (e: TrainEvent) => opts.onEvent?.(e);
+  const metrics: string[] = [];
+  const flushMetrics = async () => {
+    if (metrics.length) await fs.appendFile(metricsFile, metrics.splice(0).join(''));
+  };
+  const writeStatus = async () => {
+    await flushMetrics();
+    await writeJsonAtomic(path.join(runDir, RUN_FILES.status), status);
+  };
+  await writeStatus();
+  emit({ type: 'started', id, pid: process.pid, update: state.update, updates: config.updates, baseline });
+
+  const net = new TfjsRnnModel(tf, { ...model, T: dataset.T }, params, optimizer);
+  const validate = (): number => {
+    const chunk = Math.max(1, Math.min(dataset.valSize, Math.floor(4_000_000 / (dataset.T * config.N)) || 1));
+    let total = 0;
+    for (let s = 0; s < dataset.valSize; s += chunk) {
+      const n = Math.min(chunk, dataset.valSize - s);
+      total += n * net.loss(dataset.valBatch(s, n), n);
+    }
+    return total / dataset.valSize;
+  };
+  const checkpoint = async () => {
+    const name = checkpointName(state.update);
+    await writeCheckpoint(ckptDir, name, model, {
+      params, meanSquares: optimizer.meanSquares, state,
+      metadata: { task: config.task, T: dataset.T, init: config.init, lr: config.lr, seed: config.seed, val_loss: state.last_val_loss, baseline },
+    });
+    lastCheckpoint = name;
+    status.checkpoint = `${RUN_FILES.checkpoints}/${name}`;
+    emit({ type: 'checkpoint', update: state.update, path: status.checkpoint });
+  };
+
+  let order = epochOrder(config.seed, state.epoch, dataset);
+  let trainLossSum = 0, trainLossCount = 0;
+  let lastYield = performance.now();
+  const t0 = performance.now() - state.train_ms;
+  const finish = async (s: RunState, error: string | null = null) => {
+    status.state = s;
+    status.update = state.update;
+    status.val_loss = state.last_val_loss;
+    status.best_val_loss = state.best_val_loss;
+    status.succeeded = s === 'completed' && state.last_val_loss !== null && spec.succeeded(state.last_val_loss, dataset.T);
+    status.diverged = s === 'diverged';
+    status.ms_per_update = state.update > 0 ? state.train_ms / state.update : null;
+    status.ended_at = new Date().toISOString();
+    status.error = error;
+    await writeStatus();
+    net.dispose();
+    emit({ type: 'end', status });
+    return status;
+  };
+  const recordVal = (loss: number) => {
+    state.last_val_loss = loss;
+    if (Number.isFinite(loss) && (state.best_val_loss === null || loss < state.best_val_loss)) state.best_val_loss = loss;
+    const elapsed_ms = Math.round(performance.now() - t0);
+    metrics.push(JSON.stringify({ update: state.update, val_loss: loss, elapsed_ms }) + '\n');
+    emit({ type: 'val', update: state.update, val_loss: loss, elapsed_ms });
+  };
+
+  try {
+    if (state.update === 0) recordVal(validate());
+    while (state.update < config.updates) {
+      if (opts.shouldStop?.()) throw new Stopped();
+      if (state.position + config.batch > dataset.trainSize) {
+        state.epoch++;
+        state.position = 0;
+        order = epochOrder(config.seed, state.epoch, dataset);
+      }
+      const indices = order.subarray(state.position, state.position + Math.min(config.batch, dataset.trainSize));
+      const batch = dataset.trainBatch(indices);
+      const ts = performance.now();
+      const { loss, norm } = net.step(batch, indices.length);
+      state.train_ms += performance.now() - ts;
+      if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+        status.train_loss = loss;
+        const what = !Number.isFinite(loss) ? `the training loss became ${loss}` : `the gradient norm became ${norm}`;
+        return await finish('diverged', `${what} at update ${state.update + 1}; the last finite checkpoint is ${lastCheckpoint ?? 'none (no checkpoint was written yet)'}`);
+      }
+      state.update++;
+      state.position += indices.length;
+      trainLossSum += loss;
+      trainLossCount++;
+      if (state.update % config.log_every === 0 || state.update === config.updates) {
+        const mean = trainLossSum / trainLossCount;
+        trainLossSum = trainLossCount = 0;
+        status.train_loss = mean;
+        const elapsed_ms = Math.round(performance.now() - t0);
+        metrics.push(JSON.stringify({ update: state.update, train_loss: mean, elapsed_ms }) + '\n');
+        emit({ type: 'train', update: state.update, train_loss: mean, elapsed_ms });
+      }
+      let early = false;
+      if (state.update % config.eval_every === 0 || state.update === config.updates) {
+        const val = validate();
+        recordVal(val);
+        if (!Number.isFinite(val)) return await finish('diverged', `the validation loss became ${val} at update ${state.update}`);
+        early = val < config.early_stop;
+      }
+      if (early || state.update % config.checkpoint_every === 0 || state.update === config.updates) {
+        await checkpoint();
+      }
+      if (early) break;
+      if (performance.now() - lastYield > 50) {
+        status.update = state.update;
+        status.val_loss = state.last_val_loss;
+        status.best_val_loss = state.best_val_loss;
+        status.ms_per_update = state.train_ms / state.update;
+        await writeStatus();
+        // Lets stop messages and signals in between updates.
+        await new Promise((r) => setImmediate(r));
+        lastYield = performance.now();
+      }
+    }
+    if (state.last_val_loss === null) recordVal(validate());
+    return await finish('completed');
+  } catch (err) {
+    if (err instanceof Stopped) {
+      if (lastCheckpoint !== checkpointName(state.update)) await checkpoint();
+      return await finish('stopped');
+    }
+    await finish('failed', (err as Error).message ?? String(err)).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The training set's order in an epoch: a fixed shuffle per (seed, epoch). */
+function epochOrder(seed: number, epoch: number, d: Dataset): Int32Array {
+  return permutation(new Rng(seed, 100 + epoch), d.trainSize);
+}
+
+/** On resume, drops metric lines logged after the checkpoint (they will be produced again). */
+async function truncateMetrics(file: string, update: number): Promise<void> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return;
+  }
+  const kept = text.split('\n').filter((line) => {
+    if (!line.trim()) return false;
+    try {
+      return (JSON.parse(line) as { update: number }).update <= update;
+    } catch {
+      return false;
+    }
+  });
+  await fs.writeFile(file, kept.map((l) => l + '\n').join(''));
+}
