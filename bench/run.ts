@@ -1,9 +1,10 @@
 /**
- * `npm run bench`: our linear algebra side by side with SciPy/LAPACK (bench/reference/scipy_linalg.py, run with
- * Debian's /usr/bin/python3 + python3-scipy) on the same matrices. Prints a Markdown table (the README keeps the
- * latest) and writes JSON lines to bench/results/linalg.jsonl.
+ * `npm run bench`: our linear algebra side by side with SciPy/LAPACK (bench/reference/scipy_linalg.py) on the
+ * same matrices, and one training update side by side with PyTorch (bench/reference/torch_rnn_train.py), both
+ * run with Debian's /usr/bin/python3 (python3-scipy, python3-torch). Prints Markdown tables (the README keeps
+ * the latest) and writes JSON lines to bench/results/linalg.jsonl and bench/results/train.jsonl.
  *
- *   npm run bench [-- --n 100 256 512 1024] [--reps 5] [--no-scipy]
+ *   npm run bench [-- --only linalg|train] [--n 100 256 512 1024] [--reps 5] [--no-scipy] [--no-torch]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -109,7 +110,7 @@ function fmt(v: number, digits = 4): string {
   return Math.abs(v) >= 1000 ? v.toFixed(0) : Number(v.toPrecision(digits)).toString();
 }
 
-function main(): void {
+function linalg(): void {
   const sizes = (arg('n') ?? ['100', '256', '512', '1024']).map(Number);
   const reps = Number(arg('reps')?.[0] ?? 5);
   const withScipy = !process.argv.includes('--no-scipy') && existsSync(PYTHON);
@@ -161,4 +162,43 @@ function main(): void {
   console.log(lines.join('\n'));
 }
 
-main();
+interface TrainRow { engine: string; task: string; T: number; threads: number | string; ms_per_update: number; gflops: number; backend?: string }
+
+/** One update of the paper's model: our CLI's `bench train` (the trainer's own step) against PyTorch on the CPU. */
+function training(): void {
+  const withTorch = !process.argv.includes('--no-torch') && existsSync(PYTHON);
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  const rows: TrainRow[] = [];
+  const cases = [{ task: 'copy', T: 500 }, { task: 'addition', T: 750 }];
+  for (const c of cases) {
+    const ours = spawnSync(process.execPath, [cli, 'bench', 'train', '--task', c.task, '--T', String(c.T), '--updates', '20', '--json'], { encoding: 'utf8' });
+    if (ours.status !== 0) throw new Error(`bench train failed: ${ours.stderr}`);
+    const j = JSON.parse(ours.stdout.trim().split('\n').pop()!);
+    rows.push({ engine: `recurrent-lens (${j.engine}, tfjs ${j.backend})`, task: c.task, T: c.T, threads: j.engine.includes('×') ? j.engine.split('×')[1] : 1, ms_per_update: j.ms_per_update, gflops: j.gflops, backend: j.backend });
+    console.error(`${c.task} T=${c.T}: ${j.ms_per_update} ms/update (${j.engine})`);
+    if (!withTorch) continue;
+    for (const threads of [1, 2]) {
+      const r = spawnSync(PYTHON, [path.join(ROOT, 'bench', 'reference', 'torch_rnn_train.py'), '--task', c.task, '--T', String(c.T), '--threads', String(threads), '--updates', '20'], { encoding: 'utf8' });
+      if (r.status !== 0) {
+        console.error(`torch reference failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+        continue;
+      }
+      const t = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      rows.push({ engine: `pytorch ${t.torch}`, task: c.task, T: c.T, threads, ms_per_update: t.ms_per_update, gflops: t.gflops });
+      console.error(`  pytorch, ${threads} thread(s): ${t.ms_per_update} ms/update`);
+    }
+  }
+  const out = path.join(ROOT, 'bench', 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'train.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const lines = ['| task | engine | threads | ms / update | GFLOP/s | ratio to PyTorch (1 thread) |', '|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    const ref = rows.find((x) => x.task === r.task && x.engine.startsWith('pytorch') && x.threads === 1);
+    lines.push(`| ${r.task} T=${r.T} | ${r.engine} | ${r.threads} | ${fmt(r.ms_per_update)} | ${fmt(r.gflops, 3)} | ${ref ? `${(r.ms_per_update / ref.ms_per_update).toFixed(2)}×` : ''} |`);
+  }
+  console.log(lines.join('\n'));
+}
+
+const only = arg('only')?.[0];
+if (only !== 'train') linalg();
+if (only !== 'linalg') training();
