@@ -41,6 +41,8 @@ const node = {
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
+  // the optional native tfjs backend: used from the user's node_modules when installed, never bundled
+  external: ['@tensorflow/tfjs-node'],
   ...importMetaUrl,
   define: { ...importMetaUrl.define, __VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 };
@@ -49,7 +51,7 @@ const testFiles = (dir) =>
   existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)) : [];
 
 const builds = [
-  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: [...node.external, 'vscode'] },
   { ...node, entryPoints: ['src/worker.ts'], outfile: 'dist/worker.js' },
   {
     ...node,
@@ -78,7 +80,7 @@ if (!production) {
     entryPoints: [...testFiles('test/unit'), ...testFiles('test/e2e'), ...testFiles('test/suite'), ...testFiles('test/desktop')],
     outdir: 'out/test',
     outbase: 'test',
-    external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron'],
+    external: [...node.external, 'vscode', 'mocha', 'playwright-core', '@vscode/test-electron'],
   });
   builds.push({ ...node, entryPoints: testFiles('bench'), outdir: 'out/bench' });
 }
