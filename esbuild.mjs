@@ -14,20 +14,27 @@ const importMetaUrl = {
   banner: { js: "const __import_meta_url = require('url').pathToFileURL(__filename).href;" },
 };
 
-// WebAssembly SIMD kernels of the Schur decomposition: asm/kernels.ts (AssemblyScript) → out/wasm/kernels.wasm,
-// embedded in every bundle that imports 'recurrent-lens-wasm:kernels' (src/core/linalg/wasm/kernels.ts).
-const WASM_OUT = 'out/wasm/kernels.wasm';
+// WebAssembly SIMD modules, asm/<name>.ts (AssemblyScript) → out/wasm/<name>.wasm, embedded in every bundle that
+// imports 'recurrent-lens-wasm:<name>': kernels (Schur decomposition, src/core/linalg/wasm/kernels.ts) and rnn
+// (fused RNN training kernel, src/core/train/wasmEngine.ts).
+const WASM_MODULES = ['kernels', 'rnn'];
+const wasmOut = (name) => `out/wasm/${name}.wasm`;
 async function compileWasm() {
   mkdirSync('out/wasm', { recursive: true });
-  const { error, stderr } = await asc.main([
-    'asm/kernels.ts', '--enable', 'simd', '-O3', '--runtime', 'stub', '--noAssert', '--outFile', WASM_OUT,
-  ]);
-  if (error) throw new Error(`AssemblyScript build of asm/kernels.ts failed: ${error.message}\n${stderr.toString()}`);
+  for (const name of WASM_MODULES) {
+    const { error, stderr } = await asc.main([
+      `asm/${name}.ts`, '--enable', 'simd', '-O3', '--runtime', 'stub', '--noAssert', '--outFile', wasmOut(name),
+    ]);
+    if (error) throw new Error(`AssemblyScript build of asm/${name}.ts failed: ${error.message}\n${stderr.toString()}`);
+  }
 }
 const wasmKernels = {
   name: 'recurrent-lens-wasm',
   setup(build) {
-    build.onResolve({ filter: /^recurrent-lens-wasm:kernels$/ }, () => ({ path: resolve(WASM_OUT), namespace: 'file' }));
+    build.onResolve({ filter: new RegExp(`^recurrent-lens-wasm:(${WASM_MODULES.join('|')})$`) }, (args) => ({
+      path: resolve(wasmOut(args.path.slice('recurrent-lens-wasm:'.length))),
+      namespace: 'file',
+    }));
   },
 };
 
@@ -53,6 +60,8 @@ const testFiles = (dir) =>
 const builds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: [...node.external, 'vscode'] },
   { ...node, entryPoints: ['src/worker.ts'], outfile: 'dist/worker.js' },
+  // second thread of the RNN training engine (src/core/train/rnnThreads.ts finds it next to or above the caller)
+  { ...node, entryPoints: ['src/core/train/rnnThread.ts'], outfile: 'dist/rnn-thread.js' },
   {
     ...node,
     entryPoints: ['src/cli/main.ts'],

@@ -1,0 +1,32 @@
+/**
+ * Picks the engine the trainer runs: the WebAssembly SIMD kernel on up to two threads, or the JS reference where
+ * WebAssembly SIMD is missing or RECURRENT_LENS_NO_WASM=1 (the switch src/core/linalg/wasm/kernels.ts honours).
+ */
+import * as os from 'node:os';
+import { JsRnnEngine } from './jsEngine';
+import type { RnnEngine } from './model';
+import { WasmThreadedRnnEngine, type ThreadedOptions } from './rnnThreads';
+import { rnnWasmModule, WasmRnnEngine } from './wasmEngine';
+
+export interface EngineOptions extends ThreadedOptions {
+  /** 1 or 2 (more are treated as 2); default min(2, available cores). */
+  threads?: number;
+}
+
+export function wasmDisabled(): boolean {
+  return typeof process !== 'undefined' && process.env.RECURRENT_LENS_NO_WASM === '1';
+}
+
+export function createRnnEngine(opts: EngineOptions = {}): RnnEngine {
+  if (wasmDisabled() || !rnnWasmModule()) return new JsRnnEngine();
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const threads = opts.threads ?? Math.min(2, cores);
+  if (threads >= 2) {
+    try {
+      return new WasmThreadedRnnEngine(opts);
+    } catch (e) {
+      process.emitWarning(`recurrent-lens: ${e instanceof Error ? e.message : String(e)}; training on one thread`);
+    }
+  }
+  return new WasmRnnEngine();
+}

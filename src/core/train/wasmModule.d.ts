@@ -1,0 +1,5 @@
+/** The fused RNN training kernel compiled from asm/rnn.ts by esbuild.mjs and embedded by its binary loader. */
+declare module 'recurrent-lens-wasm:rnn' {
+  const bytes: Uint8Array<ArrayBuffer>;
+  export default bytes;
+}
