@@ -4,6 +4,10 @@ import { WorkerClient } from './host/workerClient';
 import { registerAnalysisCommands } from './panels/analysisCommands';
 import { registerCompareCommands } from './panels/compareCommands';
 import { registerInsertInitializer } from './host/insertInitializer';
+import { registerTraining } from './training';
+import type { RunManager } from './training/runManager';
+
+let training: RunManager | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   // Two worker threads: reading stays responsive while a long analysis runs.
@@ -14,6 +18,10 @@ export function activate(context: vscode.ExtensionContext): void {
   registerAnalysisCommands(context, analyst, inspector);
   registerCompareCommands(context, analyst, inspector);
   registerInsertInitializer(context);
+  training = registerTraining(context);
 }
 
-export function deactivate(): void {}
+/** Trainers checkpoint and stop with the window: their runs can be resumed. */
+export function deactivate(): Promise<void> | undefined {
+  return training?.shutdown();
+}

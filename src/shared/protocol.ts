@@ -198,8 +198,8 @@ export type CompareToHost =
 // ---- training (issue 5: training runs in the background) -------------------------------------------------
 
 /**
- * A run's `config.json` in `<workspace>/.recurrent-lens/runs/<id>/` (snake_case: the trainer's file format).
- * Fields left out get the trainer's defaults.
+ * A run's `config.json` in `<workspace>/.recurrent-lens/runs/<id>/` (snake_case: the trainer's file format, see
+ * src/core/train/config.ts and docs/training.md). The trainer fills in missing fields and writes them all back.
  */
 export interface RunConfig {
   task: 'copy' | 'addition' | 'psmnist';
@@ -215,12 +215,15 @@ export interface RunConfig {
   batch?: number;
   eval_every?: number;
   checkpoint_every?: number;
+  log_every?: number;
+  train_size?: number;
   val_size?: number;
   /** Stop when the validation loss falls below this. */
   early_stop?: number;
-  name?: string;
-  mnist_images?: string;
-  mnist_labels?: string;
+  clip_norm?: number;
+  name?: string | null;
+  mnist_images?: string | null;
+  mnist_labels?: string | null;
 }
 
 /** What the trainer records in `status.json`. */
@@ -256,7 +259,7 @@ export type MetricLine =
 
 // ---- trainer process (child_process.fork of `cli.js train --run-dir <dir>`) ↔ extension host
 export type TrainerToHost =
-  | { type: 'started'; id: string; pid: number; update: number }
+  | { type: 'started'; id: string; pid: number; update: number; updates?: number; baseline?: number }
   | { type: 'train'; update: number; train_loss: number; elapsed_ms: number }
   | { type: 'val'; update: number; val_loss: number; elapsed_ms: number }
   /** `path`: the checkpoint folder, relative to the run folder. */

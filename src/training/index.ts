@@ -1,0 +1,258 @@
+/** Training in the background: the run manager, the Runs view, the commands, progress and the status bar. */
+import * as vscode from 'vscode';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { RunConfig, RunView } from '../shared/protocol';
+import { RunManager, TrainingError, RESUMABLE } from './runManager';
+import { RUNS_VIEW_ID, RunsTreeProvider, progressLine, stateIcon, stateLine, type RunsNode } from './runsView';
+import { FORM_DEFAULTS, startForm, toConfig, type FormValues } from './startForm';
+import { checkConfig, describeConfig, parseRunFile } from './runConfig';
+import { showProgress } from './progress';
+import { TrainingPanel, TRAINING_VIEW_TYPE } from '../panels/trainingPanel';
+
+const LAST_FORM_KEY = 'recurrentLens.training.lastForm';
+const SWEEP_CONFIRM = 4;
+
+/** A run as commands receive it: its id, a Runs view node, a panel's run, or nothing (then we ask). */
+type RunArg = string | RunsNode | RunView | undefined;
+
+export function maxConcurrentRuns(): number {
+  const v = vscode.workspace.getConfiguration('recurrentLens.training').get<number | null>('maxConcurrentRuns');
+  return typeof v === 'number' && v >= 1 ? Math.floor(v) : os.availableParallelism();
+}
+
+export function registerTraining(context: vscode.ExtensionContext): RunManager {
+  const manager = new RunManager({
+    cli: path.join(context.extensionPath, 'dist', 'cli.js'),
+    folders: () => (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+    maxConcurrentRuns,
+    isTrusted: () => vscode.workspace.isTrusted,
+  });
+  const tree = new RunsTreeProvider(manager);
+  const view = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: false });
+  const status = vscode.window.createStatusBarItem('recurrentLens.training', vscode.StatusBarAlignment.Left, 10);
+  status.name = 'Recurrent Lens Training';
+  status.command = 'recurrentLens.runs.focus';
+  const updateStatus = () => {
+    const runs = manager.list();
+    const running = runs.filter((r) => r.state === 'running').length;
+    const queued = runs.filter((r) => r.state === 'queued').length;
+    view.badge = running + queued ? { value: running + queued, tooltip: `${running} training, ${queued} queued` } : undefined;
+    if (!running && !queued) return status.hide();
+    status.text = `$(sync~spin) ${running} training${queued ? ` · ${queued} queued` : ''}`;
+    status.tooltip = 'Recurrent Lens training runs: show the Runs view';
+    status.show();
+  };
+
+  const runsFolderWatcher = vscode.workspace.createFileSystemWatcher('**/.recurrent-lens/runs/*/{config,status}.json');
+  let refreshTimer: NodeJS.Timeout | undefined;
+  const refreshSoon = () => {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => void manager.refresh(), 300);
+  };
+
+  const resolve = async (arg: RunArg, what: string, filter: (r: RunView) => boolean = () => true): Promise<RunView | undefined> => {
+    await manager.ready;
+    const id = typeof arg === 'string' ? arg : arg && 'kind' in arg ? (arg.kind === 'run' ? arg.id : arg.runId) : arg?.id;
+    if (id) {
+      const run = manager.get(id);
+      if (!run) throw new TrainingError(`No training run "${id}" in this workspace.`);
+      return run;
+    }
+    const candidates = manager.list().filter(filter);
+    if (!candidates.length) {
+      void vscode.window.showInformationMessage(`No training run to ${what}.`);
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      candidates.map((r) => ({ label: `$(${stateIcon(r).id}) ${r.label}`, description: `${stateLine(r)} · ${progressLine(r)}`, detail: r.config.name ? describeConfig(r.config) : undefined, id: r.id })),
+      { title: `Recurrent Lens: ${what[0].toUpperCase()}${what.slice(1)}`, placeHolder: 'Choose a training run', matchOnDescription: true },
+    );
+    return pick && manager.get(pick.id);
+  };
+
+  /** Ids of a tree multi-selection (second argument of a menu command), else of the one run. */
+  const many = async (arg: RunArg, selected: RunsNode[] | undefined, what: string, filter: (r: RunView) => boolean): Promise<RunView[]> => {
+    const nodes = selected?.filter((n): n is RunsNode & { kind: 'run' } => n.kind === 'run');
+    if (nodes && nodes.length > 1) return nodes.map((n) => manager.get(n.id)).filter((r): r is RunView => !!r && filter(r));
+    const one = await resolve(arg, what, filter);
+    return one ? [one] : [];
+  };
+
+  const startRuns = async (configs: RunConfig[], title: string): Promise<string[]> => {
+    let folder: string | undefined;
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (folders.length > 1) {
+      const f = await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Workspace folder to keep the runs in (.recurrent-lens/runs)' });
+      if (!f) return [];
+      folder = f.uri.fsPath;
+    }
+    const ids = await manager.start(configs, folder);
+    showProgress(manager, ids, title, maxConcurrentRuns);
+    return ids;
+  };
+
+  const command = <A extends unknown[]>(id: string, f: (...args: A) => unknown) =>
+    vscode.commands.registerCommand(id, async (...args: A) => {
+      try {
+        return await f(...args);
+      } catch (e) {
+        void showError(e);
+        return undefined;
+      }
+    });
+
+  context.subscriptions.push(
+    manager, tree, view, status, runsFolderWatcher,
+    { dispose: () => clearTimeout(refreshTimer) },
+    manager.onDidChangeRuns(updateStatus),
+    manager.onDidChangeRun(updateStatus),
+    runsFolderWatcher.onDidCreate(refreshSoon),
+    runsFolderWatcher.onDidDelete(refreshSoon),
+    runsFolderWatcher.onDidChange(refreshSoon),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => void manager.refresh()),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('recurrentLens.training.maxConcurrentRuns') && manager.limitChanged()),
+    vscode.window.registerWebviewPanelSerializer(TRAINING_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: { runId?: string } | undefined) => {
+        await manager.ready;
+        if (state?.runId && manager.get(state.runId)) TrainingPanel.revive(context, manager, state.runId, panel);
+        else panel.dispose();
+      },
+    }),
+
+    // `args`: a config or a list of them, to start without the form (tests, keybindings, other extensions).
+    command('recurrentLens.startTraining', async (args?: RunConfig | RunConfig[]) => {
+      if (args) {
+        const configs = (Array.isArray(args) ? args : [args]).map((c) => checkConfig(c));
+        return startRuns(configs, configs.length > 1 ? `Training ${configs.length} runs` : `Training ${describeConfig(configs[0])}`);
+      }
+      manager.assertCanStart();
+      const last = context.workspaceState.get<FormValues>(LAST_FORM_KEY);
+      const values = await startForm({ ...FORM_DEFAULTS, ...last, name: undefined });
+      if (!values) return [];
+      await context.workspaceState.update(LAST_FORM_KEY, values);
+      const config = toConfig(values);
+      const ids = await startRuns([config], `Training ${values.name ?? describeConfig(config)}`);
+      // One run started by hand: show its curves as they come.
+      if (ids.length === 1) TrainingPanel.show(context, manager, ids[0]);
+      return ids;
+    }),
+
+    command('recurrentLens.startTrainingFromFile', async (uri?: vscode.Uri) => {
+      manager.assertCanStart();
+      let doc: vscode.TextDocument | undefined;
+      const active = vscode.window.activeTextEditor?.document;
+      if (uri instanceof vscode.Uri) doc = await vscode.workspace.openTextDocument(uri);
+      else if (active && (active.languageId === 'json' || active.languageId === 'jsonc' || active.fileName.endsWith('.json'))) doc = active;
+      else {
+        const picked = await vscode.window.showOpenDialog({
+          title: 'Start Training Run from File', openLabel: 'Start', canSelectMany: false,
+          defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri, filters: { 'Run file (JSON)': ['json'] },
+        });
+        if (!picked?.[0]) return [];
+        doc = await vscode.workspace.openTextDocument(picked[0]);
+      }
+      const name = path.basename(doc.uri.path);
+      let configs: RunConfig[];
+      try {
+        configs = parseRunFile(doc.getText(), doc.uri.scheme === 'file' ? path.dirname(doc.uri.fsPath) : undefined);
+      } catch (e) {
+        throw new TrainingError(`${name}: ${(e as Error).message}`);
+      }
+      if (configs.length >= SWEEP_CONFIRM) {
+        const ok = await vscode.window.showInformationMessage(
+          `Start ${configs.length} training runs from ${name}?`,
+          { modal: true, detail: `${maxConcurrentRuns()} run at a time (setting recurrentLens.training.maxConcurrentRuns); the others wait in the queue.` },
+          'Start',
+        );
+        if (ok !== 'Start') return [];
+      }
+      const ids = await startRuns(configs, configs.length > 1 ? `Training ${configs.length} runs from ${name}` : `Training ${configs[0].name ?? describeConfig(configs[0])}`);
+      if (ids.length === 1) TrainingPanel.show(context, manager, ids[0]);
+      return ids;
+    }),
+
+    command('recurrentLens.stopRun', async (arg?: RunArg, selected?: RunsNode[]) => {
+      const runs = await many(arg, selected, 'stop', (r) => r.state === 'running' || r.state === 'queued');
+      for (const r of runs) manager.stop(r.id);
+    }),
+
+    command('recurrentLens.resumeRun', async (arg?: RunArg, selected?: RunsNode[]) => {
+      manager.assertCanStart();
+      const runs = await many(arg, selected, 'resume', (r) => RESUMABLE.includes(r.state));
+      for (const r of runs) manager.resume(r.id);
+      if (runs.length) showProgress(manager, runs.map((r) => r.id), runs.length > 1 ? `Training ${runs.length} runs` : `Training ${runs[0].label}`, maxConcurrentRuns);
+    }),
+
+    command('recurrentLens.deleteRun', async (arg?: RunArg, selected?: RunsNode[]) => {
+      const runs = await many(arg, selected, 'delete', () => true);
+      if (!runs.length) return;
+      const what = runs.length === 1 ? `the training run "${runs[0].label}"` : `${runs.length} training runs`;
+      const active = runs.filter((r) => r.state === 'running' || r.state === 'queued').length;
+      const ok = await vscode.window.showWarningMessage(
+        `Delete ${what}?`,
+        { modal: true, detail: `Deletes ${runs.length === 1 ? 'its folder' : 'their folders'} (checkpoints, metrics, log).${active ? ' Running runs are stopped first.' : ''}` },
+        'Delete',
+      );
+      if (ok !== 'Delete') return;
+      for (const r of runs) await manager.delete(r.id);
+    }),
+
+    command('recurrentLens.openRunFolder', async (arg?: RunArg) => {
+      const run = await resolve(arg, 'open the folder of');
+      if (run) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(run.dir));
+    }),
+
+    command('recurrentLens.openLatestCheckpoint', async (arg?: RunArg) => {
+      // A checkpoint node opens that checkpoint; a run, its latest finite one.
+      const folder = arg && typeof arg === 'object' && 'kind' in arg && arg.kind === 'checkpoint' ? arg.folder : undefined;
+      const run = await resolve(arg, 'open the checkpoint of', (r) => !!r.checkpoint);
+      if (!run) return;
+      const rel = folder ?? run.checkpoint;
+      if (!rel) throw new TrainingError(`${run.label} has no checkpoint yet (one is saved every ${run.config.checkpoint_every ?? 500} updates, and when it stops).`);
+      const model = vscode.Uri.file(path.join(run.dir, rel, 'model.json'));
+      await vscode.commands.executeCommand('vscode.openWith', model, 'recurrentLens.inspector.optional');
+    }),
+
+    command('recurrentLens.showRunLog', async (arg?: RunArg) => {
+      const run = await resolve(arg, 'show the log of');
+      if (!run) return;
+      const log = vscode.Uri.file(path.join(run.dir, 'log.txt'));
+      try {
+        await vscode.workspace.fs.stat(log);
+      } catch {
+        throw new TrainingError(`${run.label} has no log yet.`);
+      }
+      await vscode.window.showTextDocument(log, { preview: true });
+    }),
+
+    command('recurrentLens.showTrainingCurves', async (arg?: RunArg) => {
+      const run = await resolve(arg, 'show the curves of');
+      if (run) TrainingPanel.show(context, manager, run.id);
+      return run?.id;
+    }),
+
+    command('recurrentLens.refreshRuns', () => manager.refresh()),
+  );
+  updateStatus();
+  return manager;
+}
+
+async function showError(e: unknown): Promise<void> {
+  const message = (e as Error)?.message ?? String(e);
+  if (!(e instanceof TrainingError)) {
+    void vscode.window.showErrorMessage(`Recurrent Lens: ${message}`);
+    return;
+  }
+  if (/trust the workspace/.test(message)) {
+    const pick = await vscode.window.showErrorMessage(message, 'Manage Workspace Trust');
+    if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
+    return;
+  }
+  if (/Open a folder/.test(message)) {
+    const pick = await vscode.window.showErrorMessage(message, 'Open Folder…');
+    if (pick) await vscode.commands.executeCommand('vscode.openFolder');
+    return;
+  }
+  void vscode.window.showErrorMessage(message);
+}

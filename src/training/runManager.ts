@@ -1,0 +1,603 @@
+/**
+ * Training runs: their folders under `<workspace>/.recurrent-lens/runs/<id>/`, a queue with a concurrency limit,
+ * and the trainer processes (`cli.js train --run-dir <dir>`, forked with an IPC channel). All the work happens in
+ * the trainer processes; here we only move small messages and read small files.
+ *
+ * Runs started here are followed through IPC; runs found running on disk (started by the CLI, or by a window still
+ * shutting down) are followed through their files. The run folder is the truth: a window reload reads it again.
+ */
+import * as vscode from 'vscode';
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type {
+  HostToTrainer, RunConfig, RunState, RunStatus, RunView, TrainerToHost,
+} from '../shared/protocol';
+import { runId, type TrainConfig } from '../core/train/config';
+import { baselineOf, resolved } from './runConfig';
+import { Metrics, MetricsFile } from './metrics';
+
+export const RUNS_FOLDER = path.join('.recurrent-lens', 'runs');
+
+/** A refusal to show the user as it is (one line). */
+export class TrainingError extends Error {}
+
+export interface RunManagerOptions {
+  /** Absolute path of the trainer entry point (`<extension>/dist/cli.js`). */
+  cli: string;
+  /** Workspace folders whose runs are listed; runs start in the first unless told otherwise. */
+  folders(): readonly string[];
+  maxConcurrentRuns(): number;
+  isTrusted(): boolean;
+  /** How often runs followed through their files are read again, in ms. */
+  pollMs?: number;
+  /** How long a stopped trainer may take to checkpoint and exit before it gets SIGTERM, then SIGKILL. */
+  stopGraceMs?: number;
+}
+
+interface Run {
+  id: string;
+  dir: string;
+  config: RunConfig;
+  status?: RunStatus;
+  state: RunState;
+  /** A trainer started by this manager. */
+  child?: ChildProcess;
+  /** Resume from the checkpoint when it leaves the queue. */
+  resume?: boolean;
+  /** Running in a process we did not start: followed through status.json and metrics.jsonl. */
+  external: boolean;
+  live: { update: number; trainLoss: number | null; valLoss: number | null; msPerUpdate?: number; first?: { update: number; ms: number } };
+  metrics?: Metrics;
+  metricsLoad?: Promise<Metrics>;
+  /** IPC points that arrived while metrics.jsonl was being read. */
+  pendingPoints?: TrainerToHost[];
+  metricsFile?: MetricsFile;
+  /** The end of the trainer's output, for the error of a trainer that died without a word. */
+  logTail: string[];
+  sawEnd?: boolean;
+  waiters: ((v: RunView) => void)[];
+  stopTimers: NodeJS.Timeout[];
+}
+
+const ACTIVE: RunState[] = ['queued', 'running'];
+/** States a run can be resumed (or, never started, started) from. */
+export const RESUMABLE: RunState[] = ['stopped', 'diverged', 'failed', 'interrupted', 'pending'];
+
+export class RunManager implements vscode.Disposable {
+  private readonly runs = new Map<string, Run>();
+  private readonly queue: string[] = [];
+  private readonly changeRuns = new vscode.EventEmitter<void>();
+  private readonly changeRun = new vscode.EventEmitter<RunView>();
+  private readonly throttled = new Map<string, NodeJS.Timeout>();
+  private readonly poller: NodeJS.Timeout;
+  private disposed = false;
+  /** The first reading of the run folders. */
+  readonly ready: Promise<void>;
+
+  /** A run was added or removed. */
+  readonly onDidChangeRuns = this.changeRuns.event;
+  /** A run's state or progress changed (progress at most every 200 ms per run). */
+  readonly onDidChangeRun = this.changeRun.event;
+
+  constructor(private readonly opts: RunManagerOptions) {
+    this.ready = this.refresh();
+    this.poller = setInterval(() => void this.poll(), opts.pollMs ?? 1500);
+  }
+
+  // ---- reading
+
+  list(): RunView[] {
+    return [...this.runs.values()].map((r) => this.view(r)).sort((a, b) => b.id.localeCompare(a.id));
+  }
+
+  get(id: string): RunView | undefined {
+    const run = this.runs.get(id);
+    return run && this.view(run);
+  }
+
+  /** The loss histories of a run (read from metrics.jsonl the first time, then kept up to date). */
+  async metrics(id: string): Promise<Metrics> {
+    const run = this.must(id);
+    if (run.metrics) return run.metrics;
+    return (run.metricsLoad ??= (async () => {
+      run.pendingPoints = [];
+      const metrics = new Metrics();
+      run.metricsFile = new MetricsFile(path.join(run.dir, 'metrics.jsonl'));
+      for (const line of await run.metricsFile.read()) metrics.add(line);
+      // Points that came by IPC meanwhile overlap the file's end; Series.push replaces the overlap.
+      for (const m of run.pendingPoints) addPoint(metrics, m);
+      run.pendingPoints = undefined;
+      run.metrics = metrics;
+      return metrics;
+    })());
+  }
+
+  /** Resolves when the run is neither queued nor running. */
+  whenSettled(id: string): Promise<RunView> {
+    const run = this.must(id);
+    if (!ACTIVE.includes(run.state)) return Promise.resolve(this.view(run));
+    return new Promise((resolve) => run.waiters.push(resolve));
+  }
+
+  /** Reads the run folders again: new folders appear, removed ones go, runs followed on disk update. */
+  async refresh(): Promise<void> {
+    const seen = new Set<string>();
+    for (const folder of this.opts.folders()) {
+      const root = path.join(folder, RUNS_FOLDER);
+      let names: string[];
+      try {
+        names = (await fs.readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+      } catch {
+        continue;
+      }
+      for (const id of names) {
+        const dir = path.join(root, id);
+        const known = this.runs.get(id);
+        if (known && known.dir !== dir) continue; // the same id in two folders: the first wins
+        if (known) {
+          seen.add(id);
+          if ((!known.child && !ACTIVE.includes(known.state)) || known.external) await this.reread(known);
+          continue;
+        }
+        const run = await this.load(id, dir);
+        if (run) {
+          seen.add(id);
+          this.runs.set(id, run);
+        }
+      }
+    }
+    let changed = false;
+    for (const [id, run] of this.runs) {
+      if (!seen.has(id) && !run.child && run.state !== 'queued') {
+        this.runs.delete(id);
+        changed = true;
+      }
+    }
+    if (changed || seen.size) this.changeRuns.fire();
+  }
+
+  private async load(id: string, dir: string): Promise<Run | undefined> {
+    const config = await readJson<RunConfig>(path.join(dir, 'config.json'));
+    const status = await readJson<RunStatus>(path.join(dir, 'status.json'));
+    if (config === undefined && status === undefined) return undefined;
+    const run: Run = {
+      id, dir, config: config ?? { task: 'copy' }, status: status ?? undefined, state: 'pending', external: false,
+      live: { update: 0, trainLoss: null, valLoss: null }, logTail: [], waiters: [], stopTimers: [],
+    };
+    if (config === null) {
+      run.state = 'failed';
+      run.status = { ...(status ?? emptyStatus(id)), state: 'failed', error: 'config.json is not valid JSON' };
+    }
+    this.settleFromDisk(run);
+    return run;
+  }
+
+  private async reread(run: Run): Promise<void> {
+    const status = await readJson<RunStatus>(path.join(run.dir, 'status.json'));
+    if (status) run.status = status;
+    const before = run.state;
+    this.settleFromDisk(run);
+    if (run.metrics && run.metricsFile) for (const line of await run.metricsFile.read()) run.metrics.add(line);
+    if (run.state !== before || run.external) this.changed(run, run.state !== before);
+  }
+
+  /** State of a run not started here, from its status.json and its process. */
+  private settleFromDisk(run: Run): void {
+    const s = run.status;
+    if (!s) {
+      run.state = 'pending';
+      return;
+    }
+    run.live = { update: s.update ?? 0, trainLoss: s.train_loss ?? null, valLoss: s.val_loss ?? null };
+    if (s.state === 'running') {
+      const alive = trainerAlive(s.pid);
+      run.external = alive;
+      run.state = alive ? 'running' : 'interrupted';
+    } else {
+      run.external = false;
+      run.state = s.state;
+    }
+    if (!ACTIVE.includes(run.state)) this.settled(run);
+  }
+
+  /** Runs followed on disk: status and metrics again; their end, or their process gone. */
+  private async poll(): Promise<void> {
+    for (const run of this.runs.values()) if (run.external && !this.disposed) await this.reread(run).catch(() => {});
+  }
+
+  // ---- starting and stopping
+
+  /** Throws a TrainingError when runs cannot start here (no folder, or an untrusted workspace). */
+  assertCanStart(): void {
+    if (this.opts.folders().length === 0) {
+      throw new TrainingError('Open a folder to train in: runs are saved in its .recurrent-lens/runs folder.');
+    }
+    if (!this.opts.isTrusted()) {
+      throw new TrainingError('Training runs code from this extension in your workspace: trust the workspace to start or resume runs (viewing runs works without trust).');
+    }
+  }
+
+  /** Makes a run folder per config (with config.json) and queues them; returns their ids. */
+  async start(configs: RunConfig[], folder?: string): Promise<string[]> {
+    this.assertCanStart();
+    const root = path.join(folder ?? this.opts.folders()[0], RUNS_FOLDER);
+    await fs.mkdir(root, { recursive: true });
+    const ids: string[] = [];
+    const now = new Date();
+    for (const config of configs) {
+      const base = runId(resolved(config) as TrainConfig, now);
+      let id = base;
+      for (let k = 2; ; k++) {
+        try {
+          if (this.runs.has(id)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+          await fs.mkdir(path.join(root, id));
+          break;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+          id = `${base}-${k}`;
+        }
+      }
+      const dir = path.join(root, id);
+      await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+      const run: Run = {
+        id, dir, config, state: 'queued', external: false,
+        live: { update: 0, trainLoss: null, valLoss: null }, logTail: [], waiters: [], stopTimers: [],
+      };
+      this.runs.set(id, run);
+      this.queue.push(id);
+      ids.push(id);
+    }
+    this.changeRuns.fire();
+    this.pump();
+    return ids;
+  }
+
+  /** Queues a stopped, diverged, failed or interrupted run to continue from its last checkpoint. */
+  resume(id: string): void {
+    this.assertCanStart();
+    const run = this.must(id);
+    if (!RESUMABLE.includes(run.state)) throw new TrainingError(`${this.view(run).label} is ${run.state}: only stopped, diverged, failed or interrupted runs can be resumed.`);
+    run.resume = !!run.status?.checkpoint;
+    run.state = 'queued';
+    run.external = false;
+    run.sawEnd = false;
+    this.queue.push(id);
+    this.changed(run, true);
+    this.pump();
+  }
+
+  /** Stops a run: a queued one leaves the queue, a running one checkpoints and exits as "stopped". */
+  stop(id: string): void {
+    const run = this.must(id);
+    if (run.state === 'queued') {
+      this.queue.splice(this.queue.indexOf(id), 1);
+      run.state = run.status ? (run.status.state === 'running' ? 'interrupted' : run.status.state) : 'pending';
+      this.settled(run);
+      this.changed(run, true);
+      return;
+    }
+    if (run.state !== 'running') return;
+    if (run.child) {
+      if (run.stopTimers.length) return;
+      sendTo(run.child, { type: 'stop' });
+      const grace = this.opts.stopGraceMs ?? 30_000;
+      const child = run.child;
+      run.stopTimers.push(
+        setTimeout(() => child.kill('SIGTERM'), grace),
+        setTimeout(() => child.kill('SIGKILL'), grace * 1.5),
+      );
+    } else if (run.status?.pid && trainerAlive(run.status.pid)) {
+      try { process.kill(run.status.pid, 'SIGTERM'); } catch { /* gone meanwhile */ }
+    }
+  }
+
+  /** Stops the run if needed, then deletes its folder. */
+  async delete(id: string): Promise<void> {
+    const run = this.must(id);
+    if (ACTIVE.includes(run.state)) {
+      this.stop(id);
+      if (run.state === 'running') {
+        const deadline = Date.now() + (this.opts.stopGraceMs ?? 30_000) * 2;
+        while (run.state === 'running' && Date.now() < deadline) {
+          if (run.external) await this.reread(run);
+          await sleep(100);
+        }
+      }
+    }
+    await fs.rm(run.dir, { recursive: true, force: true });
+    this.runs.delete(id);
+    this.settled(run);
+    this.changeRuns.fire();
+  }
+
+  private pump(): void {
+    if (this.disposed) return;
+    const limit = this.limit();
+    let running = [...this.runs.values()].filter((r) => r.child).length;
+    while (running < limit && this.queue.length) {
+      const run = this.runs.get(this.queue.shift()!);
+      if (!run) continue;
+      this.launch(run);
+      running++;
+    }
+  }
+
+  private limit(): number {
+    return Math.max(1, Math.floor(this.opts.maxConcurrentRuns()));
+  }
+
+  /** Call when the concurrency limit changes. */
+  limitChanged(): void {
+    this.pump();
+  }
+
+  private launch(run: Run): void {
+    const args = ['train', '--run-dir', run.dir, ...(run.resume ? ['--resume'] : [])];
+    // Runs side by side share the cores: one engine thread each when two threads per run would oversubscribe.
+    const busy = Math.min(this.queue.length + 1 + [...this.runs.values()].filter((r) => r.child).length, this.limit());
+    if (busy * 2 > os.availableParallelism()) args.push('--threads', '1');
+    run.state = 'running';
+    run.logTail = [];
+    run.sawEnd = false;
+    let child: ChildProcess;
+    try {
+      child = fork(this.opts.cli, args, {
+        cwd: run.dir,
+        // The extension host's own flags (inspector ports) must not reach the trainer; under Electron, run as Node.
+        execArgv: [],
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      });
+    } catch (e) {
+      void this.fail(run, `could not start the trainer: ${(e as Error).message}`);
+      return;
+    }
+    run.child = child;
+    // The trainer writes log.txt itself; its stderr is kept only to explain a crash.
+    const onOutput = (chunk: Buffer) => {
+      const lines = (run.logTail.join('\n') + chunk.toString('utf8')).split('\n');
+      run.logTail = lines.slice(-40);
+    };
+    child.stdout?.on('data', onOutput);
+    child.stderr?.on('data', onOutput);
+    child.on('message', (m: TrainerToHost) => this.onMessage(run, m));
+    child.on('error', (e) => run.logTail.push(`trainer process error: ${e.message}`));
+    child.on('exit', (code, signal) => void this.onExit(run, child, code, signal));
+    this.changed(run, true);
+  }
+
+  private onMessage(run: Run, m: TrainerToHost): void {
+    switch (m.type) {
+      case 'started':
+        run.live.update = m.update;
+        run.live.first = undefined;
+        run.live.msPerUpdate = undefined;
+        // Resumed: the curves rewind to the checkpoint.
+        run.metrics?.truncate(m.update);
+        run.status = {
+          ...(run.status ?? emptyStatus(run.id)), state: 'running', pid: m.pid, update: m.update, error: null, ended_at: null,
+          ...(m.updates !== undefined ? { updates: m.updates } : {}), ...(m.baseline !== undefined ? { baseline: m.baseline } : {}),
+        };
+        this.changed(run, true);
+        // The trainer wrote back the config with its defaults filled in.
+        void readJson<RunConfig>(path.join(run.dir, 'config.json')).then((c) => {
+          if (c) run.config = c;
+        });
+        return;
+      case 'train':
+        run.live.update = m.update;
+        run.live.trainLoss = m.train_loss;
+        // Wall time per update since the first report (start-up excluded, validation included: what an ETA needs).
+        if (!run.live.first) run.live.first = { update: m.update, ms: m.elapsed_ms };
+        else if (m.update > run.live.first.update) run.live.msPerUpdate = (m.elapsed_ms - run.live.first.ms) / (m.update - run.live.first.update);
+        break;
+      case 'val':
+        run.live.update = Math.max(run.live.update, m.update);
+        run.live.valLoss = m.val_loss;
+        break;
+      case 'checkpoint':
+        if (run.status) run.status.checkpoint = m.path;
+        break;
+      case 'end':
+        run.sawEnd = true;
+        run.status = m.status;
+        run.live = { update: m.status.update, trainLoss: m.status.train_loss, valLoss: m.status.val_loss };
+        // The state changes when the process exits (a slot frees only then).
+        return;
+      default:
+        return;
+    }
+    if (m.type === 'train' || m.type === 'val') {
+      if (run.metrics) addPoint(run.metrics, m);
+      else run.pendingPoints?.push(m);
+    }
+    this.changed(run, false);
+  }
+
+  private async onExit(run: Run, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    for (const t of run.stopTimers) clearTimeout(t);
+    run.stopTimers = [];
+    if (run.child !== child) return;
+    run.child = undefined;
+    const status = await readJson<RunStatus>(path.join(run.dir, 'status.json'));
+    if (status && status.state !== 'running') run.status = status;
+    if (!run.sawEnd && (!status || status.state === 'running')) {
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      // The first line says what happened (notifications show it); the end of its output follows.
+      const tail = run.logTail.filter((l) => l.trim()).slice(-8);
+      const error = `The trainer ${how} before finishing.${tail.length ? ` Its last output:\n${tail.join('\n')}` : ''}`;
+      await fs.appendFile(path.join(run.dir, 'log.txt'), `${new Date().toISOString()} [Recurrent Lens] ${error}\n`).catch(() => {});
+      await this.fail(run, error);
+    } else {
+      run.state = run.status?.state ?? 'failed';
+      run.live = { update: run.status?.update ?? run.live.update, trainLoss: run.status?.train_loss ?? null, valLoss: run.status?.val_loss ?? null };
+      this.settled(run);
+      this.changed(run, true);
+    }
+    this.pump();
+  }
+
+  /** Records a failure in status.json (the trainer could not) and settles the run. */
+  private async fail(run: Run, error: string): Promise<void> {
+    run.status = {
+      ...(run.status ?? emptyStatus(run.id)),
+      state: 'failed', pid: null, error, ended_at: new Date().toISOString(),
+      update: run.live.update, train_loss: run.live.trainLoss, val_loss: run.live.valLoss,
+    };
+    await writeJsonAtomic(path.join(run.dir, 'status.json'), run.status).catch(() => {});
+    run.state = 'failed';
+    this.settled(run);
+    this.changed(run, true);
+    this.pump();
+  }
+
+  private settled(run: Run): void {
+    const waiters = run.waiters.splice(0);
+    const v = this.view(run);
+    for (const w of waiters) w(v);
+  }
+
+  /** Fires onDidChangeRun now (state changes), or once per 200 ms (progress). */
+  private changed(run: Run, now: boolean): void {
+    if (this.disposed) return;
+    const pending = this.throttled.get(run.id);
+    if (now) {
+      if (pending) clearTimeout(pending);
+      this.throttled.delete(run.id);
+      this.changeRun.fire(this.view(run));
+      return;
+    }
+    if (pending) return;
+    this.throttled.set(run.id, setTimeout(() => {
+      this.throttled.delete(run.id);
+      if (this.runs.get(run.id) === run) this.changeRun.fire(this.view(run));
+    }, 200));
+  }
+
+  private view(run: Run): RunView {
+    const s = run.status;
+    const config = run.config;
+    return {
+      id: run.id,
+      label: config.name ?? run.id,
+      dir: run.dir,
+      state: run.state,
+      config,
+      update: run.live.update,
+      updates: s?.updates || (resolved(config).updates ?? 0),
+      trainLoss: run.live.trainLoss,
+      valLoss: run.live.valLoss,
+      bestValLoss: s?.best_val_loss ?? null,
+      baseline: s?.baseline ?? safeBaseline(config),
+      succeeded: !!s?.succeeded,
+      checkpoint: s?.checkpoint ?? null,
+      msPerUpdate: (run.child ? run.live.msPerUpdate : undefined) ?? s?.ms_per_update ?? null,
+      error: s?.error ?? null,
+      startedAt: s?.started_at ?? null,
+      endedAt: s?.ended_at ?? null,
+      external: run.external,
+    };
+  }
+
+  private must(id: string): Run {
+    const run = this.runs.get(id);
+    if (!run) throw new TrainingError(`No run "${id}".`);
+    return run;
+  }
+
+  /** Stops every trainer started here (they checkpoint: the runs can be resumed) and waits for them up to `ms`. */
+  async shutdown(ms = 4000): Promise<void> {
+    this.queue.length = 0;
+    const children = [...this.runs.values()].filter((r) => r.child);
+    for (const run of children) this.stop(run.id);
+    await Promise.race([Promise.all(children.map((r) => this.whenSettled(r.id))), sleep(ms)]);
+    this.dispose();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearInterval(this.poller);
+    for (const t of this.throttled.values()) clearTimeout(t);
+    for (const run of this.runs.values()) {
+      // A trainer left running would be followed through its files by the next window.
+      run.child?.removeAllListeners('exit');
+      for (const t of run.stopTimers) clearTimeout(t);
+    }
+    this.changeRuns.dispose();
+    this.changeRun.dispose();
+  }
+}
+
+function addPoint(metrics: Metrics, m: TrainerToHost): void {
+  if (m.type === 'train') metrics.train.push(m.update, m.train_loss);
+  else if (m.type === 'val') metrics.val.push(m.update, m.val_loss);
+}
+
+function sendTo(child: ChildProcess, msg: HostToTrainer): void {
+  if (child.connected) child.send(msg, () => {});
+  else child.kill('SIGTERM');
+}
+
+function safeBaseline(config: RunConfig): number | null {
+  try {
+    return baselineOf(config);
+  } catch {
+    return null;
+  }
+}
+
+function emptyStatus(id: string): RunStatus {
+  return {
+    id, state: 'running', update: 0, updates: 0, train_loss: null, val_loss: null, best_val_loss: null, baseline: null,
+    succeeded: false, diverged: false, checkpoint: null, ms_per_update: null, pid: null, started_at: null, ended_at: null,
+    error: null,
+  };
+}
+
+/** Parsed JSON; undefined when the file is missing, null when it is not valid JSON. */
+async function readJson<T>(file: string): Promise<T | undefined | null> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+}
+
+async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
+  await fs.rename(tmp, file);
+}
+
+/** Whether `pid` is a live trainer process (on Linux, its command line says so; elsewhere, that it exists). */
+export function trainerAlive(pid: number | null | undefined): boolean {
+  if (!pid || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const cmdline = `/proc/${pid}/cmdline`;
+  if (existsSync('/proc/self/cmdline')) {
+    try {
+      const args = readFileSync(cmdline, 'utf8').split('\0');
+      return args.includes('train') && args.includes('--run-dir');
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,172 @@
+/** The Runs view: one item per run (state icon, progress), its checkpoints as children. */
+import * as vscode from 'vscode';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { RunView } from '../shared/protocol';
+import { RESUMABLE, type RunManager } from './runManager';
+import { describeConfig, formatLr, resolved } from './runConfig';
+
+export const RUNS_VIEW_ID = 'recurrentLens.runs';
+
+export type RunsNode =
+  | { kind: 'run'; id: string }
+  | { kind: 'checkpoint'; runId: string; folder: string; update: number };
+
+const STATE_WORD: Record<RunView['state'], string> = {
+  queued: 'queued', running: 'running', completed: 'completed', stopped: 'stopped', diverged: 'diverged',
+  failed: 'failed', interrupted: 'interrupted', pending: 'not started',
+};
+
+export function stateIcon(run: RunView): vscode.ThemeIcon {
+  switch (run.state) {
+    case 'queued': return new vscode.ThemeIcon('clock');
+    case 'running': return new vscode.ThemeIcon('sync~spin');
+    case 'completed': return run.succeeded
+      ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
+      : new vscode.ThemeIcon('pass');
+    case 'stopped': return new vscode.ThemeIcon('debug-stop');
+    case 'diverged': return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    case 'failed': return new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+    case 'interrupted': return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.warningForeground'));
+    case 'pending': return new vscode.ThemeIcon('circle-large-outline');
+  }
+}
+
+/** Losses with 3 significant digits. */
+export function fmtLoss(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  if (!Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(Number(v.toPrecision(3))) : v.toExponential(2);
+}
+
+/** One line of progress: `412/2000 · train 0.153 · val 0.149`. */
+export function progressLine(run: RunView): string {
+  const parts = [`${run.update}/${run.updates}`];
+  if (run.trainLoss !== null) parts.push(`train ${fmtLoss(run.trainLoss)}`);
+  if (run.valLoss !== null) parts.push(`val ${fmtLoss(run.valLoss)}`);
+  return parts.join(' · ');
+}
+
+export function stateLine(run: RunView): string {
+  if (run.state === 'completed') return run.succeeded ? 'succeeded' : 'completed, not below the success line';
+  return STATE_WORD[run.state];
+}
+
+function tooltip(run: RunView): vscode.MarkdownString {
+  const c = resolved(run.config);
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${escapeMd(run.label)}** — $(${stateIcon(run).id.replace('~spin', '')}) ${stateLine(run)}\n\n`);
+  const rows: [string, string][] = [
+    ['task', `${c.task}${c.task === 'psmnist' ? '' : `, T = ${c.T}`}`],
+    ['network', `N = ${c.N}, ${c.activation}, ${c.init}`],
+    ['training', `lr ${formatLr(c.lr!)}, batch ${c.batch}, seed ${c.seed}`],
+    ['progress', `update ${run.update} of ${run.updates}${run.msPerUpdate ? `, ${run.msPerUpdate.toFixed(1)} ms/update` : ''}`],
+    ['loss', `train ${fmtLoss(run.trainLoss)}, validation ${fmtLoss(run.valLoss)}, best ${fmtLoss(run.bestValLoss)}`],
+  ];
+  if (run.baseline !== null) rows.push(['success', `validation below ${fmtLoss(run.baseline / 2)} (baseline ${fmtLoss(run.baseline)} / 2)`]);
+  if (run.checkpoint) rows.push(['checkpoint', run.checkpoint]);
+  md.appendMarkdown('| | |\n|:--|:--|\n' + rows.map(([k, v]) => `| ${k} | ${escapeMd(v)} |`).join('\n') + '\n');
+  if (run.error) md.appendMarkdown(`\n\n${run.state === 'failed' ? '$(error)' : '$(info)'} ${escapeMd(run.error.split('\n')[0])}`);
+  if (run.state === 'interrupted') md.appendMarkdown('\n\nIts trainer process ended without finishing (the window closed?). Resume continues from the last checkpoint.');
+  return md;
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
+
+/** Words the `when` clauses of the run menus test (`viewItem =~ /\brunning\b/`). */
+export function contextValue(run: RunView): string {
+  const words = ['run', run.state];
+  if (RESUMABLE.includes(run.state)) words.push('resumable');
+  if (run.state === 'queued' || run.state === 'running') words.push('stoppable');
+  if (run.checkpoint) words.push('checkpoint');
+  return words.join(' ');
+}
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly subscriptions: vscode.Disposable[];
+  private readonly nodes = new Map<string, RunsNode & { kind: 'run' }>();
+
+  constructor(private readonly manager: RunManager) {
+    this.subscriptions = [
+      manager.onDidChangeRuns(() => this.emitter.fire(undefined)),
+      manager.onDidChangeRun((run) => {
+        const node = this.nodes.get(run.id);
+        this.emitter.fire(node);
+      }),
+    ];
+  }
+
+  /** The node of a run (the same object each time, as TreeView.reveal needs). */
+  node(id: string): RunsNode & { kind: 'run' } {
+    let n = this.nodes.get(id);
+    if (!n) this.nodes.set(id, (n = { kind: 'run', id }));
+    return n;
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    if (node.kind === 'checkpoint') {
+      const item = new vscode.TreeItem(`update ${node.update}`, vscode.TreeItemCollapsibleState.None);
+      item.iconPath = new vscode.ThemeIcon('save');
+      item.description = path.basename(node.folder);
+      item.tooltip = `Open ${node.folder}/model.json in the Matrix Inspector`;
+      item.contextValue = 'checkpoint';
+      item.command = { command: 'recurrentLens.openCheckpoint', title: 'Open Checkpoint', arguments: [node] };
+      return item;
+    }
+    const run = this.manager.get(node.id);
+    if (!run) return new vscode.TreeItem(node.id);
+    const item = new vscode.TreeItem(run.label, run.checkpoint ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = run.id;
+    item.iconPath = stateIcon(run);
+    item.description = run.state === 'running' || run.state === 'queued' || run.update === 0
+      ? `${STATE_WORD[run.state]} · ${progressLine(run)}`
+      : `${stateLine(run).split(',')[0]} · ${progressLine(run)}`;
+    const tip = tooltip(run);
+    if (run.config.name) tip.appendMarkdown(`\n\n${escapeMd(describeConfig(run.config))}`);
+    item.tooltip = tip;
+    item.contextValue = contextValue(run);
+    item.accessibilityInformation = { label: `${run.label}, ${stateLine(run)}, ${progressLine(run)}` };
+    item.command = { command: 'recurrentLens.showTrainingCurves', title: 'Show Training Curves', arguments: [node] };
+    return item;
+  }
+
+  async getChildren(node?: RunsNode): Promise<RunsNode[]> {
+    if (!node) {
+      await this.manager.ready;
+      return this.manager.list().map((r) => this.node(r.id));
+    }
+    if (node.kind !== 'run') return [];
+    const run = this.manager.get(node.id);
+    if (!run) return [];
+    return listCheckpoints(run.dir).then((cks) => cks.reverse().map((c) => ({ kind: 'checkpoint', runId: run.id, ...c })));
+  }
+
+  getParent(node: RunsNode): RunsNode | undefined {
+    return node.kind === 'checkpoint' ? this.node(node.runId) : undefined;
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.emitter.dispose();
+  }
+}
+
+/** `checkpoints/update-NNNNNN` folders with a model.json, oldest first. */
+export async function listCheckpoints(dir: string): Promise<{ folder: string; update: number }[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(path.join(dir, 'checkpoints'));
+  } catch {
+    return [];
+  }
+  const out: { folder: string; update: number }[] = [];
+  for (const name of names) {
+    const m = /^update-(\d+)$/.exec(name);
+    if (m) out.push({ folder: `checkpoints/${name}`, update: Number(m[1]) });
+  }
+  return out.sort((a, b) => a.update - b.update);
+}

@@ -1,0 +1,184 @@
+/**
+ * "Start Training Run": one quick pick listing every setting with its value. Enter on "Start training" starts at
+ * once (the defaults make a quick demo); choosing a setting edits it in a sub-picker or input box and comes back.
+ */
+import * as vscode from 'vscode';
+import type { RunConfig } from '../shared/protocol';
+import { DEFAULT_GAIN, INIT_NAMES, parseInitSpec, type InitName } from '../core/init/initializers';
+import { TASKS, TASK_NAMES, type TaskName } from '../core/tasks';
+import { LR_GRID, baselineOf, checkField, formatLr } from './runConfig';
+
+/** What the form edits; every field is filled (written as is to config.json). */
+export interface FormValues {
+  task: TaskName;
+  T: number;
+  N: number;
+  init: string;
+  lr: number;
+  seed: number;
+  updates: number;
+  name?: string;
+}
+
+/** A demo that succeeds: copy at T = 100 learns in about 6000 updates (seconds with the WebAssembly engine). */
+export const FORM_DEFAULTS: FormValues = { task: 'copy', T: 100, N: 100, init: 'chain:1.02', lr: 3e-4, seed: 1, updates: 6000 };
+
+/** The demo length for copy and addition (the paper's: 500 and 750 take far longer to learn). */
+const DEMO_T: Record<TaskName, number> = { copy: 100, addition: 100, psmnist: TASKS.psmnist.defaultT };
+
+const TASK_HELP: Record<TaskName, string> = {
+  copy: 'recall 10 digits after a delay of T steps',
+  addition: 'add the two marked numbers of a sequence of length T',
+  psmnist: 'classify MNIST digits read one pixel at a time in a fixed random order (784 steps)',
+};
+
+export function toConfig(v: FormValues): RunConfig {
+  const c: RunConfig = { task: v.task, N: v.N, init: v.init, lr: v.lr, seed: v.seed, updates: v.updates };
+  if (v.task !== 'psmnist') c.T = v.T;
+  if (v.name) c.name = v.name;
+  return c;
+}
+
+type Field = keyof FormValues | 'start';
+interface FieldItem extends vscode.QuickPickItem { field: Field }
+
+function summary(v: FormValues): string {
+  return `${v.task}${v.task === 'psmnist' ? '' : ` · T ${v.T}`} · N ${v.N} · ${v.init} · lr ${formatLr(v.lr)} · seed ${v.seed} · ${v.updates} updates`;
+}
+
+function items(v: FormValues): FieldItem[] {
+  const base = baselineOf(toConfig(v));
+  const out: FieldItem[] = [
+    { field: 'start', label: '$(play) Start training', description: summary(v), alwaysShow: true },
+    { field: 'task', label: '', kind: vscode.QuickPickItemKind.Separator },
+    { field: 'task', label: 'Task', description: v.task, detail: `${TASK_HELP[v.task]}; baseline loss ${base.toPrecision(3)}, success below ${(base / 2).toPrecision(3)}` },
+  ];
+  if (v.task !== 'psmnist') out.push({ field: 'T', label: 'Sequence length T', description: String(v.T) });
+  out.push(
+    { field: 'N', label: 'Hidden units N', description: String(v.N) },
+    { field: 'init', label: 'Initializer', description: v.init },
+    { field: 'lr', label: 'Learning rate', description: formatLr(v.lr) },
+    { field: 'seed', label: 'Seed', description: String(v.seed) },
+    { field: 'updates', label: 'Updates', description: String(v.updates) },
+    { field: 'name', label: 'Name', description: v.name ?? '(optional: the run folder is named after the settings)' },
+  );
+  return out;
+}
+
+/** Runs the form; resolves with the values to start, or undefined when dismissed. */
+export async function startForm(initial: FormValues): Promise<FormValues | undefined> {
+  const v: FormValues = { ...initial };
+  let active: Field = 'start';
+  for (;;) {
+    const picked = await pickField(v, active);
+    if (!picked) return undefined;
+    if (picked === 'start') return v;
+    active = picked;
+    await editField(v, picked);
+  }
+}
+
+function pickField(v: FormValues, active: Field): Promise<Field | undefined> {
+  return new Promise((resolve) => {
+    const qp = vscode.window.createQuickPick<FieldItem>();
+    qp.title = 'Start Training Run';
+    qp.placeholder = 'Enter starts the run; choose a setting to change it';
+    qp.matchOnDescription = true;
+    qp.items = items(v);
+    const current = qp.items.find((i) => i.field === active && i.kind !== vscode.QuickPickItemKind.Separator);
+    if (current) qp.activeItems = [current];
+    let result: Field | undefined;
+    qp.onDidAccept(() => {
+      result = qp.selectedItems[0]?.field ?? qp.activeItems[0]?.field;
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      qp.dispose();
+      resolve(result);
+    });
+    qp.show();
+  });
+}
+
+async function input(title: string, prompt: string, value: string, check: (s: string) => string | undefined): Promise<string | undefined> {
+  return vscode.window.showInputBox({ title, prompt, value, validateInput: (s) => check(s.trim()), ignoreFocusOut: false });
+}
+
+function intCheck(key: 'T' | 'N' | 'seed' | 'updates', task: TaskName) {
+  return (s: string) => (/^\d+$/.test(s) ? checkField(task, key, Number(s)) : `${key} must be a whole number`);
+}
+
+/** Edits one field in place; Escape leaves it as it was. */
+async function editField(v: FormValues, field: Exclude<Field, 'start'>): Promise<void> {
+  switch (field) {
+    case 'task': {
+      const pick = await vscode.window.showQuickPick(
+        TASK_NAMES.map((t) => ({ label: t, description: TASKS[t].title, detail: TASK_HELP[t], picked: t === v.task })),
+        { title: 'Task', placeHolder: `Current: ${v.task}` },
+      );
+      if (pick && pick.label !== v.task) {
+        v.task = pick.label as TaskName;
+        v.T = DEMO_T[v.task];
+        // psMNIST is a 784-step task: the paper used N = 25 for it.
+        if (v.task === 'psmnist' && v.N === FORM_DEFAULTS.N) v.N = 25;
+      }
+      return;
+    }
+    case 'T': {
+      const s = await input('Sequence length T', `Steps per sequence (the paper: ${TASKS[v.task].defaultT}; short ones train fast)`, String(v.T), intCheck('T', v.task));
+      if (s) v.T = Number(s.trim());
+      return;
+    }
+    case 'N': {
+      const s = await input('Hidden units N', 'Recurrent units (the paper: 100; 25 for psMNIST)', String(v.N), intCheck('N', v.task));
+      if (s) v.N = Number(s.trim());
+      return;
+    }
+    case 'init': {
+      const current = parseInitSpec(v.init);
+      const pick = await vscode.window.showQuickPick(
+        INIT_NAMES.map((n) => ({ label: n, description: `gain ${n === current.name ? current.gain : DEFAULT_GAIN[n]}`, picked: n === current.name })),
+        { title: 'Initializer (1/2)', placeHolder: `Current: ${v.init}` },
+      );
+      if (!pick) return;
+      const name = pick.label as InitName;
+      const gain = await input('Initializer (2/2): gain', `Gain of ${name} (default ${DEFAULT_GAIN[name]})`, String(name === current.name ? current.gain : DEFAULT_GAIN[name]), (s) => {
+        const g = Number(s);
+        return s !== '' && Number.isFinite(g) ? undefined : 'the gain must be a finite number';
+      });
+      if (gain !== undefined) v.init = parseInitSpec(`${name}:${gain.trim()}`).spec;
+      return;
+    }
+    case 'lr': {
+      const custom = { label: '$(edit) Other…', description: 'type a learning rate', lr: undefined as number | undefined };
+      const pick = await vscode.window.showQuickPick(
+        [...LR_GRID.map((lr): typeof custom => ({ label: formatLr(lr), description: lr === v.lr ? 'current' : '', lr })), custom],
+        { title: 'Learning rate', placeHolder: 'The paper\'s grid (RMSprop)' },
+      );
+      if (!pick) return;
+      if (pick.lr !== undefined) {
+        v.lr = pick.lr;
+        return;
+      }
+      const s = await input('Learning rate', 'A positive number below 1, e.g. 2e-4', formatLr(v.lr), (t) =>
+        checkField(v.task, 'lr', t === '' ? NaN : Number(t)));
+      if (s) v.lr = Number(s.trim());
+      return;
+    }
+    case 'seed': {
+      const s = await input('Seed', 'Seeds the initializer, the data and the training order', String(v.seed), intCheck('seed', v.task));
+      if (s) v.seed = Number(s.trim());
+      return;
+    }
+    case 'updates': {
+      const s = await input('Updates', 'Training updates (batches of 16)', String(v.updates), intCheck('updates', v.task));
+      if (s) v.updates = Number(s.trim());
+      return;
+    }
+    case 'name': {
+      const s = await vscode.window.showInputBox({ title: 'Name', prompt: 'A name for the run (empty: none)', value: v.name ?? '' });
+      if (s !== undefined) v.name = s.trim() || undefined;
+      return;
+    }
+  }
+}
