@@ -5,7 +5,9 @@ import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import type { Tf } from '../../src/core/train/tfjs';
 import { registerRnnOp, rnnLoss, type RnnOpAttrs } from '../../src/core/train/tfjsOp';
 import { JsRnnEngine } from '../../src/core/train/jsEngine';
-import { PARAM_NAMES, type RnnBatch, type RnnDims, type RnnParams } from '../../src/core/train/model';
+import { WasmRnnEngine } from '../../src/core/train/wasmEngine';
+import { WasmThreadedRnnEngine } from '../../src/core/train/rnnThreads';
+import { PARAM_NAMES, type RnnBatch, type RnnDims, type RnnEngine, type RnnParams } from '../../src/core/train/model';
 import type { LossKind } from '../../src/core/tasks';
 import { smallProblem } from './trainHelpers';
 
@@ -52,11 +54,18 @@ function relErr(a: Float32Array | number[], b: Float32Array | number[]): number 
   return num / Math.max(den, 1e-30);
 }
 
-for (const loss of ['softmax-xent-every-step', 'softmax-xent-last-step', 'mse-last-step'] as LossKind[]) {
+const ENGINES: Array<[string, () => RnnEngine]> = [
+  ['js', () => new JsRnnEngine()],
+  ['wasm-simd', () => new WasmRnnEngine()],
+  ['wasm-simd×2', () => new WasmThreadedRnnEngine()],
+];
+
+for (const [engineName, makeEngine] of ENGINES) for (const loss of ['softmax-xent-every-step', 'softmax-xent-last-step', 'mse-last-step'] as LossKind[]) {
   for (const activation of ['elu', 'relu', 'tanh'] as const) {
-    test(`tfjs op: loss and gradients equal tfjs autodiff of the same model (${loss}, ${activation})`, () => {
-      registerRnnOp(tf, new JsRnnEngine());
-      const { dims, params, batch } = smallProblem(loss, activation, 5, 9, 4, 7);
+    test(`tfjs op on ${engineName}: loss and gradients equal tfjs autodiff of the same model (${loss}, ${activation})`, () => {
+      const engine = makeEngine();
+      registerRnnOp(tf, engine);
+      const { dims, params, batch } = smallProblem(loss, activation, 5, 9, 5, 7);
       const { x, y, v } = tensors(tf, dims, params, batch);
       const attrs: RnnOpAttrs = { activation, loss };
       const vars = PARAM_NAMES.map((n) => v[n]);
@@ -69,6 +78,7 @@ for (const loss of ['softmax-xent-every-step', 'softmax-xent-last-step', 'mse-la
         assert.ok(e <= 1e-4, `d loss / d ${name}: relative error ${e}`);
       });
       tf.dispose([x, y, ...vars, ours.value, theirs.value, ...ours.grads, ...theirs.grads]);
+      engine.dispose();
     });
   }
 }
