@@ -36,15 +36,16 @@ export function heapBase(): i32 {
 // float, broadcast) and B rows at b + k·bk (V vectors). Two sums let one tile add the input (or readout) term and
 // the recurrent term without storing the accumulators in between. Rows beyond nr repeat row nr − 1: they compute
 // and store the same values, which is harmless even when C is also the init (all loads precede the stores).
-// 2×4 and 4×2 keep 8 accumulators, enough independent adds to hide their latency with 16 xmm registers; 4×3
-// spilled (half the speed).
+// 2×4, 2×3 and 4×2 keep 6–8 accumulators, enough independent adds to hide their latency within V8's 16 xmm
+// registers; 4×3 and 3×3 ran at half speed or worse (spills), and so did unrolling the k loops.
 
 // @ts-ignore: decorator
 @inline function rowOff(r: usize, nr: i32, stride: usize): usize {
   return <usize>min<i32>(<i32>r, nr - 1) * stride;
 }
 
-function tile2x4(nr: i32,
+// @ts-ignore: decorator
+@inline function tile2x4(nr: i32,
   a1: usize, ai1: usize, ak1: usize, b1: usize, bk1: usize, n1: i32,
   a2: usize, ai2: usize, ak2: usize, b2: usize, bk2: usize, n2: i32,
   ini: usize, ii: usize, c: usize, ci: usize): void {
@@ -78,7 +79,8 @@ function tile2x4(nr: i32,
   v128.store(o1, c10); v128.store(o1, c11, 16); v128.store(o1, c12, 32); v128.store(o1, c13, 48);
 }
 
-function tile4x2(nr: i32,
+// @ts-ignore: decorator
+@inline function tile4x2(nr: i32,
   a1: usize, ai1: usize, ak1: usize, b1: usize, bk1: usize, n1: i32,
   a2: usize, ai2: usize, ak2: usize, b2: usize, bk2: usize, n2: i32,
   ini: usize, ii: usize, c: usize, ci: usize): void {
@@ -122,7 +124,8 @@ function tile4x2(nr: i32,
   v128.store(o3, c30); v128.store(o3, c31, 16);
 }
 
-function tile4x1(nr: i32,
+// @ts-ignore: decorator
+@inline function tile4x1(nr: i32,
   a1: usize, ai1: usize, ak1: usize, b1: usize, bk1: usize, n1: i32,
   a2: usize, ai2: usize, ak2: usize, b2: usize, bk2: usize, n2: i32,
   ini: usize, ii: usize, c: usize, ci: usize): void {
@@ -154,6 +157,89 @@ function tile4x1(nr: i32,
   v128.store(c + rowOff(3, nr, ci), c3);
 }
 
+// @ts-ignore: decorator
+@inline function tile2x3(nr: i32,
+  a1: usize, ai1: usize, ak1: usize, b1: usize, bk1: usize, n1: i32,
+  a2: usize, ai2: usize, ak2: usize, b2: usize, bk2: usize, n2: i32,
+  ini: usize, ii: usize, c: usize, ci: usize): void {
+  const i1 = rowOff(1, nr, ii);
+  let c00 = v128.load(ini), c01 = v128.load(ini, 16), c02 = v128.load(ini, 32);
+  let c10 = v128.load(ini + i1), c11 = v128.load(ini + i1, 16), c12 = v128.load(ini + i1, 32);
+  let p = a1, q = p + rowOff(1, nr, ai1), w = b1;
+  for (let k = 0; k < n1; k++) {
+    const w0 = v128.load(w), w1 = v128.load(w, 16), w2 = v128.load(w, 32);
+    let s = v128.load32_splat(p);
+    c00 = f32x4.add(c00, f32x4.mul(s, w0)); c01 = f32x4.add(c01, f32x4.mul(s, w1)); c02 = f32x4.add(c02, f32x4.mul(s, w2));
+    s = v128.load32_splat(q);
+    c10 = f32x4.add(c10, f32x4.mul(s, w0)); c11 = f32x4.add(c11, f32x4.mul(s, w1)); c12 = f32x4.add(c12, f32x4.mul(s, w2));
+    p += ak1; q += ak1; w += bk1;
+  }
+  p = a2; q = p + rowOff(1, nr, ai2); w = b2;
+  for (let k = 0; k < n2; k++) {
+    const w0 = v128.load(w), w1 = v128.load(w, 16), w2 = v128.load(w, 32);
+    let s = v128.load32_splat(p);
+    c00 = f32x4.add(c00, f32x4.mul(s, w0)); c01 = f32x4.add(c01, f32x4.mul(s, w1)); c02 = f32x4.add(c02, f32x4.mul(s, w2));
+    s = v128.load32_splat(q);
+    c10 = f32x4.add(c10, f32x4.mul(s, w0)); c11 = f32x4.add(c11, f32x4.mul(s, w1)); c12 = f32x4.add(c12, f32x4.mul(s, w2));
+    p += ak2; q += ak2; w += bk2;
+  }
+  const o1 = c + rowOff(1, nr, ci);
+  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32);
+  v128.store(o1, c10); v128.store(o1, c11, 16); v128.store(o1, c12, 32);
+}
+
+// One function per tile shape: with all shapes inlined into one function V8 allocated registers worse (spills
+// in the hot loop, 10% slower).
+function cols2x4(m: i32, v0: i32, v1: i32,
+  a1: usize, ai1: usize, ak1: usize, b1: usize, bk1: usize, n1: i32,
+  a2: usize, ai2: usize, ak2: usize, b2: usize, bk2: usize, n2: i32,
+  ini: usize, ii: usize, c: usize, ci: usize): void {
+  for (let v = v0; v < v1; v += 4) {
+    const off = <usize>v << 4;
+    for (let i = 0; i < m; i += 2) {
+      const r = <usize>i;
+      tile2x4(m - i, a1 + r * ai1, ai1, ak1, b1 + off, bk1, n1, a2 + r * ai2, ai2, ak2, b2 + off, bk2, n2,
+        ini + r * ii + off, ii, c + r * ci + off, ci);
+    }
+  }
+}
+
+function cols2x3(m: i32, v: i32,
+  a1: usize, ai1: usize, ak1: usize, b1: usize, bk1: usize, n1: i32,
+  a2: usize, ai2: usize, ak2: usize, b2: usize, bk2: usize, n2: i32,
+  ini: usize, ii: usize, c: usize, ci: usize): void {
+  const off = <usize>v << 4;
+  for (let i = 0; i < m; i += 2) {
+    const r = <usize>i;
+    tile2x3(m - i, a1 + r * ai1, ai1, ak1, b1 + off, bk1, n1, a2 + r * ai2, ai2, ak2, b2 + off, bk2, n2,
+      ini + r * ii + off, ii, c + r * ci + off, ci);
+  }
+}
+
+function cols4x2(m: i32, v: i32,
+  a1: usize, ai1: usize, ak1: usize, b1: usize, bk1: usize, n1: i32,
+  a2: usize, ai2: usize, ak2: usize, b2: usize, bk2: usize, n2: i32,
+  ini: usize, ii: usize, c: usize, ci: usize): void {
+  const off = <usize>v << 4;
+  for (let i = 0; i < m; i += 4) {
+    const r = <usize>i;
+    tile4x2(m - i, a1 + r * ai1, ai1, ak1, b1 + off, bk1, n1, a2 + r * ai2, ai2, ak2, b2 + off, bk2, n2,
+      ini + r * ii + off, ii, c + r * ci + off, ci);
+  }
+}
+
+function cols4x1(m: i32, v: i32,
+  a1: usize, ai1: usize, ak1: usize, b1: usize, bk1: usize, n1: i32,
+  a2: usize, ai2: usize, ak2: usize, b2: usize, bk2: usize, n2: i32,
+  ini: usize, ii: usize, c: usize, ci: usize): void {
+  const off = <usize>v << 4;
+  for (let i = 0; i < m; i += 4) {
+    const r = <usize>i;
+    tile4x1(m - i, a1 + r * ai1, ai1, ak1, b1 + off, bk1, n1, a2 + r * ai2, ai2, ak2, b2 + off, bk2, n2,
+      ini + r * ii + off, ii, c + r * ci + off, ci);
+  }
+}
+
 /**
  * C (m rows × W vectors) = init + A1·B1 + A2·B2 in tiles: column blocks outside, so a block of B stays in L1 while
  * the row tiles pass over it. ii/ci are the row strides of init and C (ii = 0 broadcasts one init row).
@@ -162,31 +248,14 @@ function gemm(m: i32, W: i32,
   a1: usize, ai1: usize, ak1: usize, b1: usize, bk1: usize, n1: i32,
   a2: usize, ai2: usize, ak2: usize, b2: usize, bk2: usize, n2: i32,
   ini: usize, ii: usize, c: usize, ci: usize): void {
-  let v = 0;
-  for (; v + 4 <= W; v += 4) {
-    const off = <usize>v << 4;
-    for (let i = 0; i < m; i += 2) {
-      const r = <usize>i;
-      tile2x4(m - i, a1 + r * ai1, ai1, ak1, b1 + off, bk1, n1, a2 + r * ai2, ai2, ak2, b2 + off, bk2, n2,
-        ini + r * ii + off, ii, c + r * ci + off, ci);
-    }
-  }
-  if (v + 2 <= W) {
-    const off = <usize>v << 4;
-    for (let i = 0; i < m; i += 4) {
-      const r = <usize>i;
-      tile4x2(m - i, a1 + r * ai1, ai1, ak1, b1 + off, bk1, n1, a2 + r * ai2, ai2, ak2, b2 + off, bk2, n2,
-        ini + r * ii + off, ii, c + r * ci + off, ci);
-    }
-    v += 2;
-  }
-  if (v < W) {
-    const off = <usize>v << 4;
-    for (let i = 0; i < m; i += 4) {
-      const r = <usize>i;
-      tile4x1(m - i, a1 + r * ai1, ai1, ak1, b1 + off, bk1, n1, a2 + r * ai2, ai2, ak2, b2 + off, bk2, n2,
-        ini + r * ii + off, ii, c + r * ci + off, ci);
-    }
+  const v = W & ~3;
+  if (v > 0) cols2x4(m, 0, v, a1, ai1, ak1, b1, bk1, n1, a2, ai2, ak2, b2, bk2, n2, ini, ii, c, ci);
+  const rest = W - v;
+  // three vectors left (the readout of 9 or 10 classes): 2×3 beats 4×2 plus a latency-bound 4×1
+  if (rest == 3) cols2x3(m, v, a1, ai1, ak1, b1, bk1, n1, a2, ai2, ak2, b2, bk2, n2, ini, ii, c, ci);
+  else {
+    if (rest >= 2) cols4x2(m, v, a1, ai1, ak1, b1, bk1, n1, a2, ai2, ak2, b2, bk2, n2, ini, ii, c, ci);
+    if (rest & 1) cols4x1(m, W - 1, a1, ai1, ak1, b1, bk1, n1, a2, ai2, ak2, b2, bk2, n2, ini, ii, c, ci);
   }
 }
 

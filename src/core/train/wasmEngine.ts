@@ -46,7 +46,7 @@ export function paramCount(d: Pick<RnnDims, 'nIn' | 'N' | 'nOut'>): number {
 
 /** Steps per chunk: the weight gradients and the readout run over S·batch rows at a time, hot in cache. */
 function chunkSteps(batch: number): number {
-  return Math.max(1, Math.ceil(64 / batch));
+  return Math.max(1, Math.ceil(128 / batch));
 }
 
 const up4 = (n: number) => (n + 3) & ~3;
