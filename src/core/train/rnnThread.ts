@@ -9,14 +9,14 @@ import {
   dataLayout, readDims, writeError,
 } from './rnnThreadProtocol';
 
-const { ctrlBuf, port } = workerData as { ctrlBuf: SharedArrayBuffer; port: MessagePort };
+const { ctrlBuf, port, module } = workerData as { ctrlBuf: SharedArrayBuffer; port: MessagePort; module: WebAssembly.Module };
 const ctrl = new Int32Array(ctrlBuf);
 let data: SharedArrayBuffer | undefined;
 let gen = 0;
 let kernel: RnnKernel | undefined;
 let kernelError: string | undefined;
 try {
-  kernel = new RnnKernel();
+  kernel = new RnnKernel(module);
 } catch (e) {
   kernelError = String(e);
 }

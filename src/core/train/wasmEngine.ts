@@ -58,8 +58,9 @@ export class RnnKernel {
   private offsets = new Int32Array(0);
   private forwardDone = false;
 
-  constructor() {
-    const m = rnnWasmModule();
+  /** `module`: a compiled rnn module, e.g. posted from another thread (V8 then shares its optimised code). */
+  constructor(module: WebAssembly.Module | null = rnnWasmModule()) {
+    const m = module;
     if (!m) throw new Error('WebAssembly SIMD is not available');
     const inst = new WebAssembly.Instance(m, { env: { abort: () => { throw new Error('rnn kernel: abort'); } } });
     this.ex = inst.exports as unknown as Exports;
