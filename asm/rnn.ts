@@ -269,11 +269,12 @@ const LOG2E: f32 = 1.44269504088896341;
 const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.12194440e-4;
 
-/** e^x (minusOne false) or e^x − 1 (minusOne true); a constant flag, folded after inlining. */
+/** e^x (minusOne false) or e^x − 1 (minusOne true) for x ≤ 0; a constant flag, folded after inlining. */
 // @ts-ignore: decorator
 @inline function expCore(x0: v128, minusOne: bool): v128 {
-  // pmin/pmax return their first operand when it is NaN
-  const x = f32x4.pmax(f32x4.pmin(x0, f32x4.splat(88.0)), f32x4.splat(-87.0));
+  // every caller passes x ≤ 0 (ELU, tanh of −2|a|, softmax's y − max): clamp below only, where 2^n would underflow;
+  // pmax returns its first operand when it is NaN
+  const x = f32x4.pmax(x0, f32x4.splat(-87.0));
   const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(MAGIC));
   const n = f32x4.sub(t, f32x4.splat(MAGIC));
   const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
@@ -293,9 +294,9 @@ function activate(p: usize, n: i32, act: i32): void {
   const zero = f32x4.splat(0);
   if (act == ACT_ELU) {
     for (; p < end; p += 16) {
+      // expm1(min(a, 0)) is exactly 0 for a > 0, so max(a, 0) + it is ELU without a select
       const a = v128.load(p);
-      const e = expCore(f32x4.pmin(a, zero), true);
-      v128.store(p, v128.bitselect(a, e, f32x4.gt(a, zero)));
+      v128.store(p, f32x4.add(f32x4.pmax(a, zero), expCore(f32x4.pmin(a, zero), true)));
     }
   } else if (act == ACT_RELU) {
     for (; p < end; p += 16) {

@@ -9,6 +9,7 @@ import { ACTIVATIONS, type RnnEngine } from '../../src/core/train/model';
 import { createRnnEngine } from '../../src/core/train/engines';
 import { WasmRnnEngine } from '../../src/core/train/wasmEngine';
 import { findRnnThreadScript, WasmThreadedRnnEngine } from '../../src/core/train/rnnThreads';
+import { C_DONE, C_READY, C_SEQ, C_STATUS, STATUS_ERROR } from '../../src/core/train/rnnThreadProtocol';
 import type { LossKind } from '../../src/core/tasks';
 import { assertClose, checkAgainstFiniteDifferences, problem, run, type Sizes } from './rnnProblems';
 import { ROOT } from './helpers';
@@ -164,7 +165,7 @@ if (process.env.RL_RNN_CHILD === 'undisposed') {
     assert.equal(findRnnThreadScript(), want);
   });
 
-  test('a missing, crashing or silent worker: one thread carries on with the right result', () => {
+  test('a missing, crashing, silent or failing worker: one thread carries on with the right result', () => {
     const { dims, params, batch } = problem('softmax-xent-every-step', 'elu', { batch: 6, T: 8, nIn: 3, N: 9, nOut: 4 }, 9);
     const ref = run(new JsRnnEngine(), dims, params, batch);
     const missing = createRnnEngine({ threads: 2, workerPath: path.join(os.tmpdir(), 'no-such-rnn-thread.js') });
@@ -175,7 +176,22 @@ if (process.env.RL_RNN_CHILD === 'undisposed') {
     writeFileSync(crashing, "throw new Error('boom');\n");
     const silent = path.join(dir, 'silent.js');
     writeFileSync(silent, 'setInterval(() => {}, 1000);\n');
-    for (const script of [crashing, silent]) {
+    // starts, then fails every job the way rnnThread.ts reports an exception
+    const failing = path.join(dir, 'failing.js');
+    writeFileSync(failing, `
+      const { workerData } = require('node:worker_threads');
+      const ctrl = new Int32Array(workerData.ctrlBuf);
+      Atomics.store(ctrl, ${C_READY}, 1);
+      let last = 0;
+      for (;;) {
+        Atomics.wait(ctrl, ${C_SEQ}, last);
+        last = Atomics.load(ctrl, ${C_SEQ});
+        Atomics.store(ctrl, ${C_STATUS}, ${STATUS_ERROR});
+        Atomics.store(ctrl, ${C_DONE}, last);
+        Atomics.notify(ctrl, ${C_DONE});
+      }
+    `);
+    for (const script of [crashing, silent, failing]) {
       const e = new WasmThreadedRnnEngine({ workerPath: script, startupTimeoutMs: 1500 });
       try {
         assert.equal(e.name, 'wasm-simd×2');

@@ -170,12 +170,12 @@ export class WasmThreadedRnnEngine implements RnnEngine {
       // the worker's half takes about as long as ours; a generous multiple of that means it is stuck
       const limit = Atomics.load(this.ctrl, C_READY) ? 10_000 + 20 * this.ownMs : this.startupTimeoutMs;
       if (performance.now() - start > limit) {
-        this.abandon(`no answer in ${(limit / 1000).toFixed(0)} s`);
+        this.abandon(`no answer in ${(limit / 1000).toFixed(1)} s`);
         return false;
       }
     }
     if (Atomics.load(this.ctrl, C_STATUS) !== STATUS_OK) {
-      this.abandon(readError(this.ctrlBuf));
+      this.abandon(readError(this.ctrlBuf) || 'an error without a message');
       return false;
     }
     return true;

@@ -44,7 +44,10 @@ export function paramCount(d: Pick<RnnDims, 'nIn' | 'N' | 'nOut'>): number {
   return d.nIn * d.N + d.N * d.N + d.N + d.N * d.nOut + d.nOut;
 }
 
-/** Steps per chunk: the weight gradients and the readout run over S·batch rows at a time, hot in cache. */
+/**
+ * Steps per chunk: the weight gradients and the readout run over S·batch ≈ 128 rows at a time, while they are hot
+ * in cache (measured: 128 rows beat 64 and 256 by a few per cent).
+ */
 function chunkSteps(batch: number): number {
   return Math.max(1, Math.ceil(128 / batch));
 }
