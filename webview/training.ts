@@ -159,7 +159,7 @@ function render(): void {
   const c = r.config;
   configEl.textContent = [
     c.task + (c.task === 'psmnist' || c.T === undefined ? '' : `, T = ${c.T}`),
-    c.N !== undefined ? `N = ${c.N}` : '', c.init ?? '', c.lr !== undefined ? `lr ${c.lr}` : '', c.seed !== undefined ? `seed ${c.seed}` : '',
+    c.N !== undefined ? `N = ${c.N}` : '', c.init ?? '', c.lr !== undefined ? `lr ${c.lr.toExponential().replace('e+', 'e')}` : '', c.seed !== undefined ? `seed ${c.seed}` : '',
     r.id !== r.label ? r.id : '',
   ].filter(Boolean).join(' · ');
 
@@ -168,13 +168,15 @@ function render(): void {
   actions.resume.hidden = !['stopped', 'diverged', 'failed', 'interrupted', 'pending'].includes(r.state);
   actions.openCheckpoint.hidden = !r.checkpoint;
 
-  const f = r.updates > 0 ? Math.min(1, r.update / r.updates) : 0;
+  // A completed run is done even when it stopped early (validation below early_stop).
+  const f = r.state === 'completed' ? 1 : r.updates > 0 ? Math.min(1, r.update / r.updates) : 0;
   barFill.style.width = `${(100 * f).toFixed(2)}%`;
   bar.setAttribute('aria-valuemax', String(r.updates));
   bar.setAttribute('aria-valuenow', String(r.update));
   bar.dataset.state = stateEl.dataset.state;
   const left = r.state === 'running' && r.msPerUpdate ? ` · ${duration((r.updates - r.update) * r.msPerUpdate)} left` : '';
-  progressText.textContent = `update ${r.update} of ${r.updates}${r.msPerUpdate ? ` · ${r.msPerUpdate.toFixed(1)} ms/update` : ''}${left}`;
+  const early = r.state === 'completed' && r.update < r.updates ? ' (stopped early: validation loss below the early-stop threshold)' : '';
+  progressText.textContent = `update ${r.update} of ${r.updates}${early}${r.msPerUpdate ? ` · ${r.msPerUpdate.toFixed(1)} ms/update` : ''}${left}`;
   errorEl.hidden = !r.error;
   errorEl.textContent = r.error ?? '';
 
@@ -230,7 +232,10 @@ function renderChart(r: RunView): void {
       : undefined,
     empty: r.state === 'queued' ? 'Waiting for a free slot…' : 'No losses yet: the first points appear after the first update.',
   };
+  // Live updates redraw often: keep a keyboard or hover cursor where it was.
+  const cursor = chart.readout.dataset.index;
   chart.set(spec);
+  if (cursor !== undefined && Number(cursor) < t.x.length) chart.setCursor(Number(cursor));
   chart.element.dataset.trainPoints = String(train.length);
   chart.element.dataset.valPoints = String(val.length);
 }

@@ -44,12 +44,9 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
     status.show();
   };
 
+  // Runs started elsewhere (the CLI) appear; deleted folders go.
   const runsFolderWatcher = vscode.workspace.createFileSystemWatcher('**/.recurrent-lens/runs/*/{config,status}.json');
-  let refreshTimer: NodeJS.Timeout | undefined;
-  const refreshSoon = () => {
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(() => void manager.refresh(), 300);
-  };
+  const fileChanged = (uri: vscode.Uri) => manager.fileChanged(uri.fsPath);
 
   const resolve = async (arg: RunArg, what: string, filter: (r: RunView) => boolean = () => true): Promise<RunView | undefined> => {
     await manager.ready;
@@ -104,12 +101,11 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
 
   context.subscriptions.push(
     manager, tree, view, status, runsFolderWatcher,
-    { dispose: () => clearTimeout(refreshTimer) },
     manager.onDidChangeRuns(updateStatus),
     manager.onDidChangeRun(updateStatus),
-    runsFolderWatcher.onDidCreate(refreshSoon),
-    runsFolderWatcher.onDidDelete(refreshSoon),
-    runsFolderWatcher.onDidChange(refreshSoon),
+    runsFolderWatcher.onDidCreate(fileChanged),
+    runsFolderWatcher.onDidChange(fileChanged),
+    runsFolderWatcher.onDidDelete(() => void manager.refresh()),
     vscode.workspace.onDidChangeWorkspaceFolders(() => void manager.refresh()),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('recurrentLens.training.maxConcurrentRuns') && manager.limitChanged()),
     vscode.window.registerWebviewPanelSerializer(TRAINING_VIEW_TYPE, {

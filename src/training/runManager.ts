@@ -73,6 +73,7 @@ export class RunManager implements vscode.Disposable {
   private readonly changeRun = new vscode.EventEmitter<RunView>();
   private readonly throttled = new Map<string, NodeJS.Timeout>();
   private readonly poller: NodeJS.Timeout;
+  private refreshTimer: NodeJS.Timeout | undefined;
   private disposed = false;
   /** The first reading of the run folders. */
   readonly ready: Promise<void>;
@@ -143,7 +144,9 @@ export class RunManager implements vscode.Disposable {
           continue;
         }
         const run = await this.load(id, dir);
-        if (run) {
+        if (this.runs.has(id)) {
+          seen.add(id); // started here while we read it
+        } else if (run) {
           seen.add(id);
           this.runs.set(id, run);
         }
@@ -157,6 +160,21 @@ export class RunManager implements vscode.Disposable {
       }
     }
     if (changed || seen.size) this.changeRuns.fire();
+  }
+
+  /**
+   * A run folder's config.json or status.json changed on disk: a new run (the CLI's) is read in, a run not followed
+   * yet is read again (a resume from the CLI starts following it). Runs followed by IPC or polling ignore it.
+   */
+  fileChanged(file: string): void {
+    const id = path.basename(path.dirname(file));
+    const run = this.runs.get(id);
+    if (!run) {
+      clearTimeout(this.refreshTimer);
+      this.refreshTimer = setTimeout(() => void this.refresh(), 250);
+    } else if (!run.child && !run.external && run.state !== 'queued' && path.dirname(file) === run.dir) {
+      void this.reread(run).catch(() => {});
+    }
   }
 
   private async load(id: string, dir: string): Promise<Run | undefined> {
@@ -520,6 +538,7 @@ export class RunManager implements vscode.Disposable {
   dispose(): void {
     this.disposed = true;
     clearInterval(this.poller);
+    clearTimeout(this.refreshTimer);
     for (const t of this.throttled.values()) clearTimeout(t);
     for (const run of this.runs.values()) {
       // A trainer left running would be followed through its files by the next window.

@@ -2,6 +2,7 @@
 // and the extension's training commands. Runs are tiny (copy, T = 30, N = 24: about 1 ms an update), and runs
 // that must be seen mid-way are long and stopped.
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,7 +27,7 @@ function tempFolder(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'rl-training-'));
 }
 
-function readStatus(run: RunView): RunStatus {
+function readStatus(run: { dir: string }): RunStatus {
   return JSON.parse(fs.readFileSync(path.join(run.dir, 'status.json'), 'utf8'));
 }
 
@@ -173,6 +174,43 @@ describe('Training runs: the run manager with the real trainer', function () {
     const never = await second.whenSettled('never');
     assert.equal(never.state, 'completed', never.error ?? '');
     assert.equal(never.update, 80);
+  });
+
+  it('follows a run started elsewhere (the CLI) through its files, and stops it', async () => {
+    const folder = tempFolder();
+    const m = manager(folder);
+    await m.ready;
+    const dir = path.join(folder, '.recurrent-lens', 'runs', 'from-cli');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...QUICK, updates: 1_000_000 }));
+    const child = spawn(process.execPath, [cli, 'train', '--run-dir', dir, '--quiet'], { stdio: 'ignore', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    const exited = new Promise((r) => child.on('exit', r));
+    try {
+      await waitFor('the CLI run to start', () => {
+        try {
+          return readStatus({ dir }).state === 'running' ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      });
+      // What the extension's file watcher does when status.json appears.
+      m.fileChanged(path.join(dir, 'status.json'));
+      const found = await waitFor('the run in the list', () => m.get('from-cli'));
+      assert.equal(found.state, 'running');
+      assert.equal(found.external, true);
+      const metrics = await m.metrics('from-cli');
+      const later = await until(m, 'from-cli', (r) => r.update >= found.update + 100);
+      await waitFor('curves read from metrics.jsonl', () => (metrics.train.length > 0 ? true : undefined));
+      assert.ok(later.trainLoss !== null);
+      m.stop('from-cli'); // SIGTERM: the trainer checkpoints and stops
+      const stopped = await m.whenSettled('from-cli');
+      assert.equal(stopped.state, 'stopped');
+      assert.ok(stopped.checkpoint);
+      assert.equal(stopped.external, false);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
   });
 
   it('refuses to start or resume without trust or without a folder; listing still works', async () => {
