@@ -300,8 +300,8 @@ function activate(p: usize, n: i32, act: i32): void {
     }
   } else if (act == ACT_RELU) {
     for (; p < end; p += 16) {
-      const a = v128.load(p);
-      v128.store(p, v128.and(a, f32x4.gt(a, zero))); // NaN > 0 is false: relu(NaN) = 0, as max(0, NaN) in Keras
+      // pmax keeps a NaN (its first operand), so diverged weights show in the loss rather than vanish as 0
+      v128.store(p, f32x4.pmax(v128.load(p), zero));
     }
   } else {
     const sign = i32x4.splat(0x80000000);

@@ -47,6 +47,8 @@ export class WasmThreadedRnnEngine implements RnnEngine {
   private worker: Worker | undefined;
   private data: SharedArrayBuffer | undefined;
   private seq = 0;
+  /** a job posted but not yet awaited (our half threw): its data must not be overwritten while the worker reads it */
+  private outstanding = 0;
   /** batch elements on the worker in the last forward (0: all on this thread) */
   private workerShare = 0;
   private ownMs = 0;
@@ -78,6 +80,7 @@ export class WasmThreadedRnnEngine implements RnnEngine {
     checkBatch(dims, params, batch);
     this.last = { dims, params, batch };
     const denom = lossDenominator(dims);
+    if (this.outstanding) this.await(this.outstanding); // may abandon the worker
     const share = this.worker ? Math.floor(dims.batch / 2) : 0;
     const own = dims.batch - share;
     this.workerShare = share;
@@ -97,9 +100,12 @@ export class WasmThreadedRnnEngine implements RnnEngine {
 
   backward(grads: RnnParams): void {
     if (!this.last) throw new Error('backward() needs a forward() first');
+    if (this.outstanding) this.await(this.outstanding);
+    // the worker was lost since the forward (its error or exit event, or the wait above): redo its half here
+    if (this.workerShare > 0 && !this.worker) this.forwardAlone();
     let seq = 0;
     if (this.workerShare > 0) {
-      seq = ++this.seq;
+      seq = this.outstanding = ++this.seq;
       Atomics.store(this.ctrl, C_CMD, CMD_BACKWARD);
       Atomics.store(this.ctrl, C_SEQ, seq);
       Atomics.notify(this.ctrl, C_SEQ);
@@ -151,7 +157,7 @@ export class WasmThreadedRnnEngine implements RnnEngine {
       new Int32Array(buf, L.y * 4, B * per).set(batch.labels!.subarray(from * per, (from + B) * per));
     }
     writeDims(this.ctrl, d);
-    const seq = ++this.seq;
+    const seq = this.outstanding = ++this.seq;
     Atomics.store(this.ctrl, C_CMD, cmd);
     Atomics.store(this.ctrl, C_SEQ, seq);
     Atomics.notify(this.ctrl, C_SEQ);
@@ -160,6 +166,7 @@ export class WasmThreadedRnnEngine implements RnnEngine {
 
   /** Waits for job seq; false (after abandoning the worker) when it failed or did not answer in time. */
   private await(seq: number): boolean {
+    this.outstanding = 0;
     const start = performance.now();
     for (;;) {
       const done = Atomics.load(this.ctrl, C_DONE);
