@@ -9,7 +9,7 @@ import { WasmRnnEngine } from '../../src/core/train/wasmEngine';
 import { WasmThreadedRnnEngine } from '../../src/core/train/rnnThreads';
 import { PARAM_NAMES, type RnnBatch, type RnnDims, type RnnEngine, type RnnParams } from '../../src/core/train/model';
 import type { LossKind } from '../../src/core/tasks';
-import { smallProblem } from './trainHelpers';
+import { problem } from './rnnProblems';
 
 // The full @tensorflow/tfjs from node_modules, not bundled: it registers tfjs's own gradients (the trainer needs
 // none of them), and the op is registered into the same namespace, so both sides share one tfjs.
@@ -48,6 +48,9 @@ function tensors(tf: Tf, dims: RnnDims, params: RnnParams, batch: RnnBatch) {
   return { x, y, v };
 }
 
+const sizes = (loss: LossKind, T = 7, batch = 3, N = 6) =>
+  loss === 'mse-last-step' ? { batch, T, nIn: 2, N, nOut: 1 } : { batch, T, nIn: 3, N, nOut: 4 };
+
 function relErr(a: Float32Array | number[], b: Float32Array | number[]): number {
   let num = 0, den = 0;
   for (let i = 0; i < a.length; i++) { num = Math.max(num, Math.abs(a[i] - b[i])); den = Math.max(den, Math.abs(b[i])); }
@@ -65,7 +68,7 @@ for (const [engineName, makeEngine] of ENGINES) for (const loss of ['softmax-xen
     test(`tfjs op on ${engineName}: loss and gradients equal tfjs autodiff of the same model (${loss}, ${activation})`, () => {
       const engine = makeEngine();
       registerRnnOp(tf, engine);
-      const { dims, params, batch } = smallProblem(loss, activation, 5, 9, 5, 7);
+      const { dims, params, batch } = problem(loss, activation, sizes(loss, 9, 5, 7), 5);
       const { x, y, v } = tensors(tf, dims, params, batch);
       const attrs: RnnOpAttrs = { activation, loss };
       const vars = PARAM_NAMES.map((n) => v[n]);
@@ -85,8 +88,8 @@ for (const [engineName, makeEngine] of ENGINES) for (const loss of ['softmax-xen
 
 test('tfjs op: the gradient recomputes the forward pass when another forward ran in between', () => {
   registerRnnOp(tf, new JsRnnEngine());
-  const a = smallProblem('softmax-xent-every-step', 'elu', 1);
-  const b = smallProblem('softmax-xent-every-step', 'elu', 2);
+  const a = problem('softmax-xent-every-step', 'elu', sizes('softmax-xent-every-step'), 1);
+  const b = problem('softmax-xent-every-step', 'elu', sizes('softmax-xent-every-step'), 2);
   const ta = tensors(tf, a.dims, a.params, a.batch), tb = tensors(tf, b.dims, b.params, b.batch);
   const attrs: RnnOpAttrs = { activation: 'elu', loss: 'softmax-xent-every-step' };
   const varsA = PARAM_NAMES.map((n) => ta.v[n]);

@@ -6,7 +6,7 @@ import { checkBatch, lossDenominator, type Activation, type RnnBatch, type RnnDi
 
 export function activate(a: number, act: Activation): number {
   if (act === 'elu') return a > 0 ? a : Math.expm1(a);
-  if (act === 'relu') return a > 0 ? a : 0;
+  if (act === 'relu') return a > 0 || Number.isNaN(a) ? a : 0; // NaN stays NaN: divergence must show in the loss
   return Math.tanh(a);
 }
 
