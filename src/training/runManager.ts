@@ -57,6 +57,8 @@ interface Run {
   metricsFile?: MetricsFile;
   /** The end of the trainer's output, for the error of a trainer that died without a word. */
   logTail: string[];
+  /** The CLI's one-line fatal error (`recurrent-lens: <dir>: <problem>`), when it printed one. */
+  fatal?: string;
   sawEnd?: boolean;
   waiters: ((v: RunView) => void)[];
   stopTimers: NodeJS.Timeout[];
@@ -359,6 +361,7 @@ export class RunManager implements vscode.Disposable {
     if (busy * 2 > os.availableParallelism()) args.push('--threads', '1');
     run.state = 'running';
     run.logTail = [];
+    run.fatal = undefined;
     run.sawEnd = false;
     let child: ChildProcess;
     try {
@@ -378,6 +381,12 @@ export class RunManager implements vscode.Disposable {
     const onOutput = (chunk: Buffer) => {
       const lines = (run.logTail.join('\n') + chunk.toString('utf8')).split('\n');
       run.logTail = lines.slice(-40);
+      const fatal = /^recurrent-lens: (.*)$/m.exec(chunk.toString('utf8'));
+      if (fatal && !run.fatal) {
+        run.fatal = fatal[1].replace(`${run.dir}: `, '');
+        // A trainer with an IPC channel can stay alive after its fatal error (the open channel keeps Node running).
+        run.stopTimers.push(setTimeout(() => child.kill('SIGKILL'), 3000));
+      }
     };
     child.stdout?.on('data', onOutput);
     child.stderr?.on('data', onOutput);
@@ -446,7 +455,9 @@ export class RunManager implements vscode.Disposable {
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       // The first line says what happened (notifications show it); the end of its output follows.
       const tail = run.logTail.filter((l) => l.trim()).slice(-8);
-      const error = `The trainer ${how} before finishing.${tail.length ? ` Its last output:\n${tail.join('\n')}` : ''}`;
+      const error = run.fatal
+        ? `${run.fatal}\n${tail.join('\n')}`
+        : `The trainer ${how} before finishing.${tail.length ? ` Its last output:\n${tail.join('\n')}` : ''}`;
       await fs.appendFile(path.join(run.dir, 'log.txt'), `${new Date().toISOString()} [Recurrent Lens] ${error}\n`).catch(() => {});
       await this.fail(run, error);
     } else {

@@ -145,6 +145,16 @@ describe('Training runs: the run manager with the real trainer', function () {
     assert.match(fs.readFileSync(path.join(failed.dir, 'log.txt'), 'utf8'), /killed by SIGKILL/);
   });
 
+  it('fails a run the trainer refuses (missing MNIST files) with the trainer\'s one-line reason', async () => {
+    const m = manager(tempFolder());
+    await m.ready;
+    const [id] = await m.start([{ task: 'psmnist', N: 8, updates: 5, mnist_images: '/nope/images.idx', mnist_labels: '/nope/labels.idx' }]);
+    const failed = await m.whenSettled(id);
+    assert.equal(failed.state, 'failed');
+    assert.match(failed.error!.split('\n')[0], /ENOENT.*\/nope\/images\.idx/);
+    assert.equal(readStatus(failed).state, 'failed');
+  });
+
   it('reads the run folders again after a reload: finished runs, a dead trainer as interrupted, a run never started', async () => {
     const folder = tempFolder();
     const first = manager(folder);
