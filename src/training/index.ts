@@ -8,6 +8,7 @@ import { RUNS_VIEW_ID, RunsTreeProvider, progressLine, stateIcon, stateLine, typ
 import { FORM_DEFAULTS, startForm, toConfig, type FormValues } from './startForm';
 import { checkConfig, describeConfig, parseRunFile } from './runConfig';
 import { showProgress } from './progress';
+import { RUN_FILES } from '../core/train/trainer';
 import { TrainingPanel, TRAINING_VIEW_TYPE } from '../panels/trainingPanel';
 
 const LAST_FORM_KEY = 'recurrentLens.training.lastForm';
@@ -213,7 +214,7 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
     command('recurrentLens.showRunLog', async (arg?: RunArg) => {
       const run = await resolve(arg, 'show the log of');
       if (!run) return;
-      const log = vscode.Uri.file(path.join(run.dir, 'log.txt'));
+      const log = vscode.Uri.file(path.join(run.dir, RUN_FILES.log));
       try {
         await vscode.workspace.fs.stat(log);
       } catch {

@@ -16,6 +16,8 @@ import type {
   HostToTrainer, RunConfig, RunState, RunStatus, RunView, TrainerToHost,
 } from '../shared/protocol';
 import { runId, type TrainConfig } from '../core/train/config';
+import { writeJsonAtomic } from '../core/train/checkpoint';
+import { RUN_FILES } from '../core/train/trainer';
 import { baselineOf, resolved } from './runConfig';
 import { Metrics, MetricsFile } from './metrics';
 
@@ -108,7 +110,7 @@ export class RunManager implements vscode.Disposable {
     return (run.metricsLoad ??= (async () => {
       run.pendingPoints = [];
       const metrics = new Metrics();
-      run.metricsFile = new MetricsFile(path.join(run.dir, 'metrics.jsonl'));
+      run.metricsFile = new MetricsFile(path.join(run.dir, RUN_FILES.metrics));
       for (const line of await run.metricsFile.read()) metrics.add(line);
       // Points that came by IPC meanwhile overlap the file's end; Series.push replaces the overlap.
       for (const m of run.pendingPoints) addPoint(metrics, m);
@@ -180,8 +182,8 @@ export class RunManager implements vscode.Disposable {
   }
 
   private async load(id: string, dir: string): Promise<Run | undefined> {
-    const config = await readJson<RunConfig>(path.join(dir, 'config.json'));
-    const status = await readJson<RunStatus>(path.join(dir, 'status.json'));
+    const config = await readJson<RunConfig>(path.join(dir, RUN_FILES.config));
+    const status = await readJson<RunStatus>(path.join(dir, RUN_FILES.status));
     if (config === undefined && status === undefined) return undefined;
     const run: Run = {
       id, dir, config: config ?? { task: 'copy' }, status: status ?? undefined, state: 'pending', external: false,
@@ -196,7 +198,7 @@ export class RunManager implements vscode.Disposable {
   }
 
   private async reread(run: Run): Promise<void> {
-    const status = await readJson<RunStatus>(path.join(run.dir, 'status.json'));
+    const status = await readJson<RunStatus>(path.join(run.dir, RUN_FILES.status));
     if (status) run.status = status;
     const before = run.state;
     this.settleFromDisk(run);
@@ -261,7 +263,7 @@ export class RunManager implements vscode.Disposable {
         }
       }
       const dir = path.join(root, id);
-      await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+      await fs.writeFile(path.join(dir, RUN_FILES.config), JSON.stringify(config, null, 2) + '\n');
       const run: Run = {
         id, dir, config, state: 'queued', external: false,
         live: { update: 0, trainLoss: null, valLoss: null }, logTail: [], waiters: [], stopTimers: [],
@@ -410,7 +412,7 @@ export class RunManager implements vscode.Disposable {
         };
         this.changed(run, true);
         // The trainer wrote back the config with its defaults filled in.
-        void readJson<RunConfig>(path.join(run.dir, 'config.json')).then((c) => {
+        void readJson<RunConfig>(path.join(run.dir, RUN_FILES.config)).then((c) => {
           if (c) run.config = c;
         });
         return;
@@ -449,7 +451,7 @@ export class RunManager implements vscode.Disposable {
     run.stopTimers = [];
     if (run.child !== child) return;
     run.child = undefined;
-    const status = await readJson<RunStatus>(path.join(run.dir, 'status.json'));
+    const status = await readJson<RunStatus>(path.join(run.dir, RUN_FILES.status));
     if (status && status.state !== 'running') run.status = status;
     if (!run.sawEnd && (!status || status.state === 'running')) {
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
@@ -458,7 +460,7 @@ export class RunManager implements vscode.Disposable {
       const error = run.fatal
         ? `${run.fatal}\n${tail.join('\n')}`
         : `The trainer ${how} before finishing.${tail.length ? ` Its last output:\n${tail.join('\n')}` : ''}`;
-      await fs.appendFile(path.join(run.dir, 'log.txt'), `${new Date().toISOString()} [Recurrent Lens] ${error}\n`).catch(() => {});
+      await fs.appendFile(path.join(run.dir, RUN_FILES.log), `${new Date().toISOString()} [Recurrent Lens] ${error}\n`).catch(() => {});
       await this.fail(run, error);
     } else {
       run.state = run.status?.state ?? 'failed';
@@ -476,7 +478,7 @@ export class RunManager implements vscode.Disposable {
       state: 'failed', pid: null, error, ended_at: new Date().toISOString(),
       update: run.live.update, train_loss: run.live.trainLoss, val_loss: run.live.valLoss,
     };
-    await writeJsonAtomic(path.join(run.dir, 'status.json'), run.status).catch(() => {});
+    await writeJsonAtomic(path.join(run.dir, RUN_FILES.status), run.status).catch(() => {});
     run.state = 'failed';
     this.settled(run);
     this.changed(run, true);
@@ -600,12 +602,6 @@ async function readJson<T>(file: string): Promise<T | undefined | null> {
   } catch {
     return null;
   }
-}
-
-async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
-  await fs.rename(tmp, file);
 }
 
 /** Whether `pid` is a live trainer process (on Linux, its command line says so; elsewhere, that it exists). */

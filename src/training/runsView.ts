@@ -1,10 +1,12 @@
 /** The Runs view: one item per run (state icon, progress), its checkpoints as children. */
 import * as vscode from 'vscode';
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { RunView } from '../shared/protocol';
 import { RESUMABLE, type RunManager } from './runManager';
 import { describeConfig, formatLr, resolved } from './runConfig';
+import { CHECKPOINT_PREFIX, listCheckpoints } from '../core/train/checkpoint';
+import { RUN_FILES } from '../core/train/trainer';
+
 
 export const RUNS_VIEW_ID = 'recurrentLens.runs';
 
@@ -142,7 +144,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (node.kind !== 'run') return [];
     const run = this.manager.get(node.id);
     if (!run) return [];
-    return listCheckpoints(run.dir).then((cks) => cks.reverse().map((c) => ({ kind: 'checkpoint', runId: run.id, ...c })));
+    return runCheckpoints(run.dir).then((cks) => cks.reverse().map((c) => ({ kind: 'checkpoint', runId: run.id, ...c })));
   }
 
   getParent(node: RunsNode): RunsNode | undefined {
@@ -155,18 +157,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 }
 
-/** `checkpoints/update-NNNNNN` folders with a model.json, oldest first. */
-export async function listCheckpoints(dir: string): Promise<{ folder: string; update: number }[]> {
-  let names: string[];
-  try {
-    names = await fs.readdir(path.join(dir, 'checkpoints'));
-  } catch {
-    return [];
-  }
-  const out: { folder: string; update: number }[] = [];
-  for (const name of names) {
-    const m = /^update-(\d+)$/.exec(name);
-    if (m) out.push({ folder: `checkpoints/${name}`, update: Number(m[1]) });
-  }
-  return out.sort((a, b) => a.update - b.update);
+/** A run's checkpoint folders (`checkpoints/update-NNNNNNN`, relative to the run folder), oldest first. */
+async function runCheckpoints(dir: string): Promise<{ folder: string; update: number }[]> {
+  const names = await listCheckpoints(path.join(dir, RUN_FILES.checkpoints));
+  return names.map((name) => ({ folder: `${RUN_FILES.checkpoints}/${name}`, update: Number(name.slice(CHECKPOINT_PREFIX.length)) }));
 }
