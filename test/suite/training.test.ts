@@ -237,6 +237,21 @@ describe('Training runs: the run manager with the real trainer', function () {
     await assert.rejects(noFolder.start([QUICK]), /Open a folder/);
   });
 
+  it('stops its trainers with a checkpoint when the window closes (shutdown), leaving them resumable', async () => {
+    const folder = tempFolder();
+    const m = manager(folder);
+    await m.ready;
+    const [id] = await m.start([{ ...QUICK, updates: 1_000_000 }]);
+    const run = await until(m, id, (r) => r.update >= 10);
+    await m.shutdown(10_000);
+    const status = readStatus(run);
+    assert.equal(status.state, 'stopped');
+    assert.ok(status.checkpoint);
+    const next = manager(folder);
+    await next.ready;
+    assert.equal(next.get(id)!.state, 'stopped');
+  });
+
   it('deletes a run and its folder', async () => {
     const m = manager(tempFolder());
     await m.ready;
