@@ -132,9 +132,14 @@ function onMessage(msg: HostToTraining): void {
   scheduleRender();
 }
 
-let frame = 0;
+/** Messages come in bursts: draw at most every 100 ms (a timer, not requestAnimationFrame, which a webview in the
+ * background may never run). */
+let pending: ReturnType<typeof setTimeout> | undefined;
 function scheduleRender(): void {
-  if (!frame) frame = requestAnimationFrame(() => { frame = 0; render(); });
+  pending ??= setTimeout(() => {
+    pending = undefined;
+    render();
+  }, 100);
 }
 
 const STATE_TEXT: Record<RunView['state'], string> = {

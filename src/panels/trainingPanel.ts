@@ -19,6 +19,7 @@ const ACTION_COMMANDS: Record<TrainingAction, string> = {
  */
 export class TrainingPanel {
   private static readonly open = new Map<string, TrainingPanel>();
+  /** The webview said `ready`; a hidden webview is torn down (no retainContextWhenHidden) and says it again. */
   private ready = false;
   private sent = { train: 0, val: 0, rewinds: -1 };
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -59,8 +60,6 @@ export class TrainingPanel {
       manager.onDidChangeRun((run) => run.id === id && void this.update(run)),
       // Deleted: nothing left to show.
       manager.onDidChangeRuns(() => !manager.get(id) && panel.dispose()),
-      // A hidden webview is torn down (no retainContextWhenHidden); it says `ready` again when shown.
-      panel.onDidChangeViewState(() => { if (!panel.visible) this.ready = false; }),
     );
     panel.onDidDispose(() => {
       TrainingPanel.open.delete(id);
