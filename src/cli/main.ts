@@ -298,5 +298,12 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+    // Run by the extension (fork): an open IPC channel would keep the process alive after an error.
+    if (process.connected) {
+      process.removeAllListeners('disconnect');
+      process.disconnect();
+    }
+  });
 }

@@ -14,7 +14,8 @@ import { Rmsprop } from '../core/train/optimizer';
 import { loadTf } from '../core/train/tfjs';
 import { registerRnnOp } from '../core/train/tfjsOp';
 import { TfjsRnnModel } from '../core/train/tfjsModel';
-import { initialParams, RUN_FILES, train, type TrainEvent } from '../core/train/trainer';
+import { initialParams, RUN_FILES, train } from '../core/train/trainer';
+import type { TrainerToHost } from '../shared/protocol';
 import { CheckpointError } from '../core/tensor';
 import { fmtNumber, parseArgs, UsageError, type Args } from './args';
 
@@ -113,20 +114,23 @@ export async function trainCommand(argv: string[]): Promise<void> {
     process.on('message', (m: { type?: string }) => { if (m && m.type === 'stop') requestStop(); });
     process.on('disconnect', requestStop); // the editor went away: keep what was learned
   }
-  const emit = (e: TrainEvent) => {
+  const emit = (e: TrainerToHost) => {
     if (ipc && process.connected) process.send!(e);
-    if (e.type === 'started') log(`run ${e.id}: ${config.task} T=${config.T} N=${config.N} ${config.init} lr=${config.lr} seed=${config.seed}, from update ${e.update} to ${e.updates} (baseline ${fmtNumber(e.baseline)})`);
+    if (e.type === 'started') log(`run ${e.id}: ${config.task} T=${config.T} N=${config.N} ${config.init} lr=${config.lr} seed=${config.seed}, from update ${e.update} to ${e.updates} (baseline ${fmtNumber(e.baseline ?? null)})`);
     else if (e.type === 'val') log(`update ${e.update}: validation loss ${fmtNumber(e.val_loss)}`);
     else if (e.type === 'train' && e.update % (config.log_every * 10) === 0) log(`update ${e.update}: training loss ${fmtNumber(e.train_loss)}`);
     else if (e.type === 'checkpoint') log(`checkpoint ${e.path}`);
-    else if (e.type === 'end') log(`${e.status.state}${e.status.error ? `: ${e.status.error}` : ''} after ${e.status.update} updates, validation loss ${fmtNumber(e.status.val_loss)}, ${e.status.succeeded ? 'succeeded' : 'did not succeed'} (baseline/2 = ${fmtNumber(e.status.baseline / 2)}), ${fmtNumber(e.status.ms_per_update)} ms/update`);
+    else if (e.type === 'end') log(`${e.status.state}${e.status.error ? `: ${e.status.error}` : ''} after ${e.status.update} updates, validation loss ${fmtNumber(e.status.val_loss)}, ${e.status.succeeded ? 'succeeded' : 'did not succeed'} (baseline/2 = ${fmtNumber(e.status.baseline === null ? null : e.status.baseline / 2)}), ${fmtNumber(e.status.ms_per_update)} ms/update`);
   };
   const engine = createRnnEngine({ threads: threadsOption(args) });
   let status;
   try {
     status = await train(dir, config, { resume, engine, assetRoot: assetRoot(), onEvent: emit, shouldStop: () => stopRequested });
   } catch (e) {
-    log(`failed: ${(e as Error).stack ?? e}`);
+    void fs.appendFile(logFile, `${new Date().toISOString()} failed: ${(e as Error).stack ?? e}\n`).catch(() => undefined);
+    const io = e as NodeJS.ErrnoException;
+    // A missing or unreadable input (e.g. an IDX file) is named itself, not the run folder.
+    if (io.code && io.path) throw new CheckpointError(io.path, `cannot read (${io.code})`);
     throw new CheckpointError(dir, (e as Error).message);
   } finally {
     engine.dispose();
@@ -138,7 +142,6 @@ export async function trainCommand(argv: string[]): Promise<void> {
       checkpoint: status.checkpoint ? path.join(dir, status.checkpoint) : null, engine: status.engine, backend: status.backend,
     }) + '\n');
   }
-  if (ipc && process.connected) process.disconnect();
 }
 
 /** `bench train`: the median time of one full update (forward, backward, optimizer), as the trainer runs it. */

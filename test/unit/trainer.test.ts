@@ -9,7 +9,8 @@ import { resolveConfig, ConfigError } from '../../src/core/train/config';
 import { createRnnEngine } from '../../src/core/train/engines';
 import { readTrainingCheckpoint } from '../../src/core/train/checkpoint';
 import { PARAM_NAMES } from '../../src/core/train/model';
-import { train, type RunStatus, type TrainEvent } from '../../src/core/train/trainer';
+import { train } from '../../src/core/train/trainer';
+import type { RunStatus, TrainerToHost } from '../../src/shared/protocol';
 import { readCheckpoint } from '../../src/core/readers';
 import { CLI, ROOT } from './helpers';
 
@@ -18,7 +19,7 @@ const quick = (o: Record<string, unknown> = {}) =>
   resolveConfig({ task: 'copy', T: 30, N: 24, lr: 1e-3, updates: 200, eval_every: 50, checkpoint_every: 50, val_size: 64, ...o });
 
 async function run(dir: string, config: ReturnType<typeof quick>, extra: { resume?: boolean; stopAt?: number } = {}) {
-  const events: TrainEvent[] = [];
+  const events: TrainerToHost[] = [];
   let update = 0;
   const engine = createRnnEngine();
   try {
@@ -44,8 +45,8 @@ test('a short copy run learns: validation loss falls below the memoryless baseli
   const vals = metrics(dir).filter((m) => 'val_loss' in m);
   assert.equal(vals[0].update, 0);
   assert.ok(vals[vals.length - 1].val_loss < 0.5 * vals[0].val_loss, `validation loss ${vals[0].val_loss} → ${vals[vals.length - 1].val_loss}`);
-  assert.ok(status.val_loss! < status.baseline, `final ${status.val_loss} vs baseline ${status.baseline}`);
-  assert.equal(status.succeeded, status.val_loss! < status.baseline / 2);
+  assert.ok(status.val_loss! < status.baseline!, `final ${status.val_loss} vs baseline ${status.baseline}`);
+  assert.equal(status.succeeded, status.val_loss! < status.baseline! / 2);
   const onDisk: RunStatus = JSON.parse(readFileSync(path.join(dir, 'status.json'), 'utf8'));
   assert.deepEqual(onDisk, JSON.parse(JSON.stringify(status)));
   assert.deepEqual(readdirSync(path.join(dir, 'checkpoints')), ['update-0000050', 'update-0000100', 'update-0000150', 'update-0000200', 'update-0000250', 'update-0000300']);
@@ -124,11 +125,11 @@ test('a diverging run is marked diverged and keeps its last finite checkpoint', 
 test('psMNIST trains on the embedded digits; addition trains with MSE', async () => {
   const p = await run(tmp(), resolveConfig({ task: 'psmnist', N: 16, updates: 10, eval_every: 10, val_size: 32, lr: 1e-3 }));
   assert.equal(p.status.state, 'completed');
-  assert.ok(Math.abs(p.status.baseline - Math.log(10)) < 1e-12);
+  assert.ok(Math.abs(p.status.baseline! - Math.log(10)) < 1e-12);
   assert.ok(p.status.val_loss! > 0 && p.status.val_loss! < 5);
   const a = await run(tmp(), quick({ task: 'addition', T: 40, updates: 100 }));
   assert.equal(a.status.state, 'completed');
-  assert.ok(Math.abs(a.status.baseline - 1 / 6) < 1e-12);
+  assert.ok(Math.abs(a.status.baseline! - 1 / 6) < 1e-12);
 });
 
 test('run configuration: defaults from the task, clear errors for bad fields', () => {

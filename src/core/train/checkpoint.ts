@@ -20,7 +20,7 @@ export interface CheckpointModel {
 }
 
 /** Where training stood; restored on resume. */
-export interface TrainerState {
+export interface TrainerProgress {
   update: number;
   epoch: number;
   /** position within the epoch's shuffled order */
@@ -33,7 +33,7 @@ export interface TrainerState {
 export interface Checkpoint {
   params: RnnParams;
   meanSquares: Float32Array[];
-  state: TrainerState;
+  state: TrainerProgress;
   metadata: Record<string, unknown>;
 }
 
@@ -146,7 +146,7 @@ export async function readTrainingCheckpoint(dir: string, m: CheckpointModel): P
   };
   const w = split(await floats('weights.bin'));
   const meanSquares = split(await floats('optimizer.bin'));
-  const state = JSON.parse(await fs.readFile(path.join(dir, 'trainer.json'), 'utf8')) as TrainerState;
+  const state = JSON.parse(await fs.readFile(path.join(dir, 'trainer.json'), 'utf8')) as TrainerProgress;
   const modelJson = JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8'));
   const params = Object.fromEntries(PARAM_NAMES.map((p, i) => [p, w[i]])) as unknown as RnnParams;
   return { params, meanSquares, state, metadata: modelJson.userDefinedMetadata?.recurrentLens ?? {} };

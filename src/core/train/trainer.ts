@@ -13,7 +13,7 @@ import { makeInit, makeInputInit } from '../init/initializers';
 import { Rng } from '../init/rng';
 import { permutation } from '../tasks';
 import { loadEmbeddedMnist, loadIdxPair } from '../tasks/mnistFiles';
-import { checkpointName, listCheckpoints, readTrainingCheckpoint, writeCheckpoint, writeJsonAtomic, type CheckpointModel, type TrainerState } from './checkpoint';
+import { checkpointName, listCheckpoints, readTrainingCheckpoint, writeCheckpoint, writeJsonAtomic, type CheckpointModel, type TrainerProgress } from './checkpoint';
 import type { TrainConfig } from './config';
 import { makeDataset, type Dataset } from './data';
 import { PARAM_NAMES, zeroParams, type RnnEngine, type RnnParams } from './model';
@@ -21,39 +21,7 @@ import { Rmsprop } from './optimizer';
 import { loadTf, type Tf } from './tfjs';
 import { registerRnnOp } from './tfjsOp';
 import { TfjsRnnModel } from './tfjsModel';
-
-export type RunState = 'running' | 'completed' | 'stopped' | 'diverged' | 'failed';
-
-/** status.json (a contract: docs/training.md). */
-export interface RunStatus {
-  id: string;
-  state: RunState;
-  update: number;
-  updates: number;
-  train_loss: number | null;
-  val_loss: number | null;
-  best_val_loss: number | null;
-  baseline: number;
-  succeeded: boolean;
-  diverged: boolean;
-  /** last finite checkpoint, relative to the run folder */
-  checkpoint: string | null;
-  ms_per_update: number | null;
-  pid: number | null;
-  started_at: string;
-  ended_at: string | null;
-  error: string | null;
-  engine: string;
-  backend: string;
-}
-
-export type TrainEvent =
-  | { type: 'started'; id: string; pid: number; update: number; updates: number; baseline: number }
-  | { type: 'train'; update: number; train_loss: number; elapsed_ms: number }
-  | { type: 'val'; update: number; val_loss: number; elapsed_ms: number }
-  /** path: the checkpoint folder, relative to the run folder */
-  | { type: 'checkpoint'; update: number; path: string }
-  | { type: 'end'; status: RunStatus };
+import type { RunStatus, TrainerState, TrainerToHost } from '../../shared/protocol';
 
 export interface TrainOptions {
   /** continue from the run folder's last checkpoint */
@@ -61,7 +29,7 @@ export interface TrainOptions {
   engine: RnnEngine;
   /** the extension's root (holding dist/mnist) for psMNIST's embedded digits */
   assetRoot: string;
-  onEvent?: (e: TrainEvent) => void;
+  onEvent?: (e: TrainerToHost) => void;
   /** polled between updates; true ends the run "stopped" after a checkpoint */
   shouldStop?: () => boolean;
   /** for tests and the CLI's --no-tfjs-node */
@@ -111,7 +79,7 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
 
   let params = initialParams(config, model.nIn, model.nOut);
   const optimizer = new Rmsprop(PARAM_NAMES.map((n) => params[n].length), { lr: config.lr, clipNorm: config.clip_norm });
-  let state: TrainerState = { update: 0, epoch: 0, position: 0, best_val_loss: null, last_val_loss: null, train_ms: 0 };
+  let state: TrainerProgress = { update: 0, epoch: 0, position: 0, best_val_loss: null, last_val_loss: null, train_ms: 0 };
   let lastCheckpoint: string | null = null;
   const metricsFile = path.join(runDir, RUN_FILES.metrics);
   if (opts.resume) {
@@ -134,7 +102,7 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     ms_per_update: state.update > 0 ? state.train_ms / state.update : null, pid: process.pid,
     started_at: new Date().toISOString(), ended_at: null, error: null, engine: opts.engine.name, backend,
   };
-  const emit = (e: TrainEvent) => opts.onEvent?.(e);
+  const emit = (e: TrainerToHost) => opts.onEvent?.(e);
   const metrics: string[] = [];
   const flushMetrics = async () => {
     if (metrics.length) await fs.appendFile(metricsFile, metrics.splice(0).join(''));
@@ -171,7 +139,7 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   let trainLossSum = 0, trainLossCount = 0;
   let lastYield = performance.now();
   const t0 = performance.now() - state.train_ms;
-  const finish = async (s: RunState, error: string | null = null) => {
+  const finish = async (s: TrainerState, error: string | null = null) => {
     status.state = s;
     status.update = state.update;
     status.val_loss = state.last_val_loss;
