@@ -171,11 +171,13 @@ function training(): void {
   const rows: TrainRow[] = [];
   const cases = [{ task: 'copy', T: 500 }, { task: 'addition', T: 750 }];
   for (const c of cases) {
-    const ours = spawnSync(process.execPath, [cli, 'bench', 'train', '--task', c.task, '--T', String(c.T), '--updates', '20', '--json'], { encoding: 'utf8' });
-    if (ours.status !== 0) throw new Error(`bench train failed: ${ours.stderr}`);
-    const j = JSON.parse(ours.stdout.trim().split('\n').pop()!);
-    rows.push({ engine: `recurrent-lens (${j.engine}, tfjs ${j.backend})`, task: c.task, T: c.T, threads: j.engine.includes('×') ? j.engine.split('×')[1] : 1, ms_per_update: j.ms_per_update, gflops: j.gflops, backend: j.backend });
-    console.error(`${c.task} T=${c.T}: ${j.ms_per_update} ms/update (${j.engine})`);
+    for (const threads of [1, 2]) {
+      const ours = spawnSync(process.execPath, [cli, 'bench', 'train', '--task', c.task, '--T', String(c.T), '--updates', '20', '--threads', String(threads), '--json'], { encoding: 'utf8' });
+      if (ours.status !== 0) throw new Error(`bench train failed: ${ours.stderr}`);
+      const j = JSON.parse(ours.stdout.trim().split('\n').pop()!);
+      rows.push({ engine: `recurrent-lens (${j.engine}, tfjs ${j.backend})`, task: c.task, T: c.T, threads, ms_per_update: j.ms_per_update, gflops: j.gflops, backend: j.backend });
+      console.error(`${c.task} T=${c.T}: ${j.ms_per_update} ms/update (${j.engine})`);
+    }
     if (!withTorch) continue;
     for (const threads of [1, 2]) {
       const r = spawnSync(PYTHON, [path.join(ROOT, 'bench', 'reference', 'torch_rnn_train.py'), '--task', c.task, '--T', String(c.T), '--threads', String(threads), '--updates', '20'], { encoding: 'utf8' });
