@@ -22,6 +22,20 @@ export function maxConcurrentRuns(): number {
   return typeof v === 'number' && v >= 1 ? Math.floor(v) : os.availableParallelism();
 }
 
+/**
+ * psMNIST runs that name no digits get the full data set from the settings, when set (relative paths are taken from
+ * the run's workspace folder); otherwise the trainer uses the 10 000 embedded digits.
+ */
+export function withMnistSetting(config: RunConfig, folder: string | undefined): RunConfig {
+  if (config.task !== 'psmnist' || config.mnist_images || config.mnist_labels) return config;
+  const settings = vscode.workspace.getConfiguration('recurrentLens.training');
+  const images = settings.get<string>('mnistImages')?.trim(), labels = settings.get<string>('mnistLabels')?.trim();
+  if (!images && !labels) return config;
+  if (!images || !labels) throw new TrainingError('set both recurrentLens.training.mnistImages and recurrentLens.training.mnistLabels (IDX files), or neither');
+  const resolve = (p: string) => (path.isAbsolute(p) || !folder ? p : path.join(folder, p));
+  return { ...config, mnist_images: resolve(images), mnist_labels: resolve(labels) };
+}
+
 export function registerTraining(context: vscode.ExtensionContext): RunManager {
   const manager = new RunManager({
     cli: path.join(context.extensionPath, 'dist', 'cli.js'),
@@ -85,7 +99,8 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
       if (!f) return [];
       folder = f.uri.fsPath;
     }
-    const ids = await manager.start(configs, folder);
+    const base = folder ?? folders[0]?.uri.fsPath;
+    const ids = await manager.start(configs.map((c) => withMnistSetting(c, base)), folder);
     showProgress(manager, ids, title, maxConcurrentRuns);
     return ids;
   };

@@ -151,7 +151,7 @@ describe('Training runs: the run manager with the real trainer', function () {
     const [id] = await m.start([{ task: 'psmnist', N: 8, updates: 5, mnist_images: '/nope/images.idx', mnist_labels: '/nope/labels.idx' }]);
     const failed = await m.whenSettled(id);
     assert.equal(failed.state, 'failed');
-    assert.match(failed.error!.split('\n')[0], /ENOENT.*\/nope\/images\.idx/);
+    assert.match(failed.error!.split('\n')[0], /\/nope\/images\.idx: cannot read \(ENOENT\)/);
     assert.equal(readStatus(failed).state, 'failed');
   });
 
@@ -314,6 +314,44 @@ describe('Training: commands, view and panel in the extension', function () {
     assert.ok(commands.includes('recurrentLens.runs.focus'));
     const limit = vscode.workspace.getConfiguration('recurrentLens.training').inspect('maxConcurrentRuns');
     assert.equal(limit?.defaultValue, null, 'default: one run per core');
+  });
+
+  it('trains psMNIST on the IDX files named by the settings (the full data set), relative to the workspace', async () => {
+    // a small IDX pair: the first 60 embedded digits, written as the user's own files
+    const { loadEmbeddedMnist } = await import('../../src/core/tasks/mnistFiles');
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const digits = loadEmbeddedMnist(ext.extensionPath);
+    const count = 60;
+    const images = Buffer.alloc(16 + count * 784), labels = Buffer.alloc(8 + count);
+    images.writeUInt32BE(0x803, 0); images.writeUInt32BE(count, 4); images.writeUInt32BE(28, 8); images.writeUInt32BE(28, 12);
+    Buffer.from(digits.images.pixels.buffer, digits.images.pixels.byteOffset, count * 784).copy(images, 16);
+    labels.writeUInt32BE(0x801, 0); labels.writeUInt32BE(count, 4);
+    Buffer.from(digits.labels.buffer, digits.labels.byteOffset, count).copy(labels, 8);
+    fs.mkdirSync(path.join(folder(), 'mnist'), { recursive: true });
+    fs.writeFileSync(path.join(folder(), 'mnist', 'my-images.idx'), images);
+    fs.writeFileSync(path.join(folder(), 'mnist', 'my-labels.idx'), labels);
+    const settings = vscode.workspace.getConfiguration('recurrentLens.training');
+    await settings.update('mnistImages', 'mnist/my-images.idx', vscode.ConfigurationTarget.Workspace);
+    await settings.update('mnistLabels', 'mnist/my-labels.idx', vscode.ConfigurationTarget.Workspace);
+    try {
+      const [id] = await vscode.commands.executeCommand<string[]>('recurrentLens.startTraining', { task: 'psmnist', N: 8, updates: 4, val_size: 10, eval_every: 4 });
+      const dir = path.join(folder(), '.recurrent-lens', 'runs', id);
+      const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+      assert.equal(config.mnist_images, path.join(folder(), 'mnist', 'my-images.idx'));
+      assert.equal(config.mnist_labels, path.join(folder(), 'mnist', 'my-labels.idx'));
+      const status = await waitFor(`run ${id} to end`, () => {
+        try {
+          const s = JSON.parse(fs.readFileSync(path.join(dir, 'status.json'), 'utf8'));
+          return s.state !== 'running' ? s : undefined;
+        } catch {
+          return undefined;
+        }
+      }, 30_000);
+      assert.equal(status.state, 'completed', status.error ?? '');
+    } finally {
+      await settings.update('mnistImages', undefined, vscode.ConfigurationTarget.Workspace);
+      await settings.update('mnistLabels', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   it('starts runs from a run file (a grid of two), then shows one\'s curves and opens its checkpoint', async () => {
