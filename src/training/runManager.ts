@@ -386,8 +386,8 @@ export class RunManager implements vscode.Disposable {
       const fatal = /^recurrent-lens: (.*)$/m.exec(chunk.toString('utf8'));
       if (fatal && !run.fatal) {
         run.fatal = fatal[1].replace(`${run.dir}: `, '');
-        // A trainer with an IPC channel can stay alive after its fatal error (the open channel keeps Node running).
-        run.stopTimers.push(setTimeout(() => child.kill('SIGKILL'), 3000));
+        // The trainer exits by itself after its fatal line; this only guards against one that hangs.
+        run.stopTimers.push(setTimeout(() => child.kill('SIGKILL'), 10_000));
       }
     };
     child.stdout?.on('data', onOutput);
