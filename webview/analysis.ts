@@ -3,6 +3,7 @@
  * spectrum with ε-pseudospectra, singular values, the Fisher memory curve, ‖Wᵏv‖ and the chain-motif profile.
  * Every figure exports as SVG and PNG; the data as CSV / JSON (written by the host).
  */
+import './panel.css';
 import './analysis.css';
 import type {
   Activation, AnalysisNumbers, AnalysisOptions, AnalysisPayload, AnalysisToHost, HostToAnalysis, MemoryInput, SchurOrderName,

@@ -5,6 +5,7 @@
  * overlay of every memory curve and a summary table that prefers exact values and says where each value comes from.
  * The analyses run in the host's worker; this page only draws.
  */
+import './panel.css';
 import './compare.css';
 import type {
   AnalysisPayload, CompareColumn, CompareToHost, ExactValues, HostToCompare, SummaryKey, SummaryValue, ValueMethod,

@@ -2,6 +2,7 @@
  * Training panel webview: one run's training and validation loss against the update, live, with the task's
  * baseline and the success line (baseline / 2); progress, the latest numbers, and the run's actions.
  */
+import './panel.css';
 import './training.css';
 import type { HostToTraining, LossSeries, RunView, TrainingAction, TrainingToHost } from '../src/shared/protocol';
 import { connect } from './vscodeApi';
