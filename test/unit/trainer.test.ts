@@ -169,3 +169,12 @@ test('CLI: train --json ends with the documented summary; bench train --json; ba
   assert.equal(r2.status, 2);
   assert.match(r2.stderr, /not valid JSON/);
 });
+
+test('the paper in miniature (copy, T = 100): a chain-initialised RNN succeeds, an orthogonal one stays at the baseline', async () => {
+  const config = (init: string) => resolveConfig({ task: 'copy', T: 100, init, lr: 3e-4, updates: 6000, eval_every: 1000, checkpoint_every: 6000, seed: 1 });
+  const chain = await run(tmp(), config('chain:1.02'));
+  const orth = await run(tmp(), config('orthogonal:1.0'));
+  assert.equal(chain.status.succeeded, true, `chain: final validation loss ${chain.status.val_loss} (success below ${chain.status.baseline! / 2})`);
+  assert.equal(orth.status.succeeded, false, `orthogonal: final validation loss ${orth.status.val_loss}`);
+  assert.ok(orth.status.val_loss! > 0.8 * orth.status.baseline!, `orthogonal ${orth.status.val_loss} vs baseline ${orth.status.baseline}`);
+});
