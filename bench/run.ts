@@ -18,17 +18,11 @@ import { fisherMemory, inputVector } from '../src/core/analysis/memory';
 import { henrici } from '../src/core/analysis/henrici';
 import { Rng } from '../src/core/init/rng';
 import { writeNpy } from '../src/core/readers/npy';
+import { arg } from './args';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PYTHON = '/usr/bin/python3';
 
-function arg(name: string): string[] | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const out: string[] = [];
-  for (let j = i + 1; j < process.argv.length && !process.argv[j].startsWith('--'); j++) out.push(process.argv[j]);
-  return out;
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -12,28 +12,19 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { JsRnnEngine } from '../src/core/train/jsEngine';
-import { flopsPerUpdate, zeroParams, type Activation, type RnnBatch, type RnnDims, type RnnEngine } from '../src/core/train/model';
+import { flopsPerUpdate, zeroParams, type RnnBatch, type RnnDims, type RnnEngine } from '../src/core/train/model';
 import { createRnnEngine } from '../src/core/train/engines';
-import type { LossKind } from '../src/core/tasks';
+import { getTask } from '../src/core/tasks';
+import { arg } from './args';
 
-function arg(name: string): string[] | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const out: string[] = [];
-  for (let j = i + 1; j < process.argv.length && !process.argv[j].startsWith('--'); j++) out.push(process.argv[j]);
-  return out;
-}
 const num = (name: string, dflt: number) => Number(arg(name)?.[0] ?? dflt);
 
-const TASKS: Record<string, { nIn: number; nOut: number; T: number; loss: LossKind; activation: Activation }> = {
-  copy: { nIn: 10, nOut: 9, T: 500, loss: 'softmax-xent-every-step', activation: 'elu' },
-  addition: { nIn: 2, nOut: 1, T: 750, loss: 'mse-last-step', activation: 'relu' },
-  psmnist: { nIn: 1, nOut: 10, T: 784, loss: 'softmax-xent-last-step', activation: 'relu' },
-};
 const task = arg('task')?.[0] ?? 'copy';
-const spec = TASKS[task];
-if (!spec) throw new Error(`--task: one of ${Object.keys(TASKS).join(', ')}`);
-const dims: RnnDims = { ...spec, T: num('T', spec.T), N: num('N', 100), batch: num('batch', 16) };
+const spec = getTask(task);
+const dims: RnnDims = {
+  nIn: spec.inputSize, nOut: spec.outputSize, loss: spec.loss, activation: spec.activation,
+  T: num('T', spec.defaultT), N: num('N', 100), batch: num('batch', 16),
+};
 const reps = num('reps', 30);
 
 // Inputs and weights like the copy task's at initialisation (one-hot inputs, R near the identity shift).
