@@ -12,6 +12,8 @@ import { PARAM_NAMES } from '../../src/core/train/model';
 import { train } from '../../src/core/train/trainer';
 import type { RunStatus, TrainerToHost } from '../../src/shared/protocol';
 import { readCheckpoint } from '../../src/core/readers';
+import { henrici } from '../../src/core/analysis/henrici';
+import { realSchur } from '../../src/core/linalg/schur';
 import { CLI, ROOT } from './helpers';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'rl-train-'));
@@ -170,11 +172,18 @@ test('CLI: train --json ends with the documented summary; bench train --json; ba
   assert.match(r2.stderr, /not valid JSON/);
 });
 
-test('the paper in miniature (copy, T = 100): a chain-initialised RNN succeeds, an orthogonal one stays at the baseline', async () => {
+test('the paper in miniature (copy, T = 100): a chain-initialised RNN succeeds, an orthogonal one stays at the baseline and turns non-normal', async () => {
   const config = (init: string) => resolveConfig({ task: 'copy', T: 100, init, lr: 3e-4, updates: 6000, eval_every: 1000, checkpoint_every: 6000, seed: 1 });
   const chain = await run(tmp(), config('chain:1.02'));
-  const orth = await run(tmp(), config('orthogonal:1.0'));
+  const orthDir = tmp();
+  const orth = { ...(await run(orthDir, config('orthogonal:1.0'))), dir: orthDir };
   assert.equal(chain.status.succeeded, true, `chain: final validation loss ${chain.status.val_loss} (success below ${chain.status.baseline! / 2})`);
   assert.equal(orth.status.succeeded, false, `orthogonal: final validation loss ${orth.status.val_loss}`);
   assert.ok(orth.status.val_loss! > 0.8 * orth.status.baseline!, `orthogonal ${orth.status.val_loss} vs baseline ${orth.status.baseline}`);
+  // …and training made the orthogonal (normal) W non-normal, the paper's second observation.
+  const ck = await readTrainingCheckpoint(path.join(orth.dir, orth.status.checkpoint!), { nIn: 10, N: 100, nOut: 9, activation: 'elu', loss: 'softmax-xent-every-step' });
+  const W = new Float64Array(100 * 100);
+  for (let i = 0; i < 100; i++) for (let j = 0; j < 100; j++) W[i * 100 + j] = ck.params.R[j * 100 + i]; // W = Rᵀ
+  const departure = henrici(W, 100, realSchur(W, 100)).normalized;
+  assert.ok(departure > 0.1, `normalised Henrici departure of the trained orthogonal W: ${departure}`);
 });
