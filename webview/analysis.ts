@@ -15,7 +15,7 @@ import { buildLut, colormapStops } from './colormaps';
 import { el, fmt } from './format';
 import { button, checkbox, dropdown, spinner } from './toolkit';
 import { Chart, ChartSpec, LegendEntry, pow10Label, Series, themeColor } from './charts';
-import { heatmapSvg, standaloneSvg, svgToPng } from './export';
+import { figureData, heatmapSvg, standaloneSvg } from './export';
 import { backgroundColor, cssToRgba, isDark } from './theme';
 import { axisValue, contourLines, pseudospectrumLevels } from '../src/core/analysis/contours';
 
@@ -88,8 +88,7 @@ async function saveFigure(name: string, format: 'svg' | 'png', make: () => { tex
   try {
     const fig = make();
     if (!fig) return;
-    const data = format === 'svg' ? fig.text : await svgToPng(fig.text, fig.width, fig.height, 2);
-    vscode.post({ type: 'saveFigure', name, format, data });
+    vscode.post({ type: 'saveFigure', name, format, data: await figureData(fig, format) });
   } catch (e) {
     showBanner(`Could not export the figure: ${e instanceof Error ? e.message : String(e)}`, 'error');
   }

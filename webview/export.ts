@@ -226,3 +226,8 @@ function niceIndexStep(n: number): number {
   const m = raw / p;
   return Math.max(1, (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p);
 }
+
+/** A figure's file content for the host to save: SVG text, or a PNG data URL rendered at twice the size. */
+export async function figureData(fig: { text: string; width: number; height: number }, format: 'svg' | 'png'): Promise<string> {
+  return format === 'svg' ? fig.text : svgToPng(fig.text, fig.width, fig.height, 2);
+}

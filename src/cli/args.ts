@@ -38,6 +38,15 @@ export function parseArgs(argv: string[], spec: { flags: string[]; options: stri
   };
 }
 
+/** A whole-number option in [min, max], or `fallback` when absent. */
+export function intOption(args: Args, name: string, fallback: number | undefined, min: number, max: number): number | undefined {
+  const text = args.option(name);
+  if (text === undefined) return fallback;
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${text}"`);
+  return v;
+}
+
 export function fmtNumber(v: number | null): string {
   if (v === null) return '—';
   return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(4)));

@@ -17,7 +17,7 @@ import type { AnalysisOptions, MemoryInput, SchurOrderName } from '../core/analy
 import type { Args } from './args';
 import { matrixView } from '../core/recurrent';
 import { writeNpy } from '../core/readers/npy';
-import { fmtNumber, parseArgs, UsageError } from './args';
+import { fmtNumber, intOption, parseArgs, UsageError } from './args';
 import { benchTrainCommand, trainCommand } from './train';
 
 declare const __VERSION__: string | undefined;
@@ -42,14 +42,6 @@ Matrices are exported in the column convention (W[i][j] = weight from unit j to 
 SPEC is name:gain as in the paper's code: chain:1.02, fbchain:0.04, orthogonal:1.0, identity:1.0, gaussian:1.0.`;
 
 const MATRIX_OPTIONS = ['tensor', 'gate', 'init', 'n', 'seed'];
-
-function intOption(args: Args, name: string, fallback: number | undefined, min: number, max: number): number | undefined {
-  const text = args.option(name);
-  if (text === undefined) return fallback;
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${text}"`);
-  return v;
-}
 
 /** The matrix a command is about: a checkpoint's tensor, or an initializer. Errors name the file or the spec. */
 async function matrixArgument(args: Args): Promise<{ W: Float64Array; n: number; label: string; source: string; seed: number }> {

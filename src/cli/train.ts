@@ -17,7 +17,7 @@ import { TfjsRnnModel } from '../core/train/tfjsModel';
 import { initialParams, RUN_FILES, train } from '../core/train/trainer';
 import type { TrainerToHost } from '../shared/protocol';
 import { CheckpointError } from '../core/tensor';
-import { fmtNumber, parseArgs, UsageError, type Args } from './args';
+import { fmtNumber, intOption, parseArgs, UsageError, type Args } from './args';
 
 /** Flag → config field, for flags that set a field of config.json. */
 const CONFIG_FLAGS: Record<string, string> = {
@@ -53,14 +53,6 @@ function readJsonFile(file: string): Record<string, unknown> {
   } catch (e) {
     throw new CheckpointError(file, `not valid JSON (${(e as Error).message})`);
   }
-}
-
-function threadsOption(args: Args): number | undefined {
-  const t = args.option('threads');
-  if (t === undefined) return undefined;
-  const v = Number(t);
-  if (!Number.isInteger(v) || v < 1 || v > 64) throw new UsageError(`--threads must be a whole number from 1 to 64, got "${t}"`);
-  return v;
 }
 
 /** The extension's root (holding dist/mnist): this bundle lives in dist/. */
@@ -122,7 +114,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     else if (e.type === 'checkpoint') log(`checkpoint ${e.path}`);
     else if (e.type === 'end') log(`${e.status.state}${e.status.error ? `: ${e.status.error}` : ''} after ${e.status.update} updates, validation loss ${fmtNumber(e.status.val_loss)}, ${e.status.succeeded ? 'succeeded' : 'did not succeed'} (baseline/2 = ${fmtNumber(e.status.baseline === null ? null : e.status.baseline / 2)}), ${fmtNumber(e.status.ms_per_update)} ms/update`);
   };
-  const engine = createRnnEngine({ threads: threadsOption(args) });
+  const engine = createRnnEngine({ threads: intOption(args, 'threads', undefined, 1, 64) });
   let status;
   try {
     status = await train(dir, config, { resume, engine, assetRoot: assetRoot(), onEvent: emit, shouldStop: () => stopRequested });
@@ -147,13 +139,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
 /** `bench train`: the median time of one full update (forward, backward, optimizer), as the trainer runs it. */
 export async function benchTrainCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, { flags: ['json'], options: ['task', 'T', 'N', 'batch', 'updates', 'warmup', 'threads', 'init'] });
-  const num = (name: string, fallback: number) => {
-    const t = args.option(name);
-    if (t === undefined) return fallback;
-    const v = Number(t);
-    if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} must be a positive whole number, got "${t}"`);
-    return v;
-  };
+  const num = (name: string, fallback: number) => intOption(args, name, fallback, 1, 1_000_000)!;
   let config: TrainConfig;
   try {
     config = resolveConfig({
@@ -165,7 +151,7 @@ export async function benchTrainCommand(argv: string[]): Promise<void> {
   }
   const updates = num('updates', 20), warmup = num('warmup', 3);
   const { tf, backend } = loadTf();
-  const engine = createRnnEngine({ threads: threadsOption(args) });
+  const engine = createRnnEngine({ threads: intOption(args, 'threads', undefined, 1, 64) });
   try {
     registerRnnOp(tf, engine);
     const data = makeDataset({

@@ -137,16 +137,19 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
 
   let order = epochOrder(config.seed, state.epoch, dataset);
   let trainLossSum = 0, trainLossCount = 0;
-  let lastYield = performance.now();
+  let lastYield = performance.now(), lastStatus = lastYield;
   const t0 = performance.now() - state.train_ms;
-  const finish = async (s: TrainerState, error: string | null = null) => {
-    status.state = s;
+  const syncStatus = () => {
     status.update = state.update;
     status.val_loss = state.last_val_loss;
     status.best_val_loss = state.best_val_loss;
+    status.ms_per_update = state.update > 0 ? state.train_ms / state.update : null;
+  };
+  const finish = async (s: TrainerState, error: string | null = null) => {
+    status.state = s;
+    syncStatus();
     status.succeeded = s === 'completed' && state.last_val_loss !== null && spec.succeeded(state.last_val_loss, dataset.T);
     status.diverged = s === 'diverged';
-    status.ms_per_update = state.update > 0 ? state.train_ms / state.update : null;
     status.ended_at = new Date().toISOString();
     status.error = error;
     await writeStatus();
@@ -204,12 +207,14 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
         await checkpoint();
       }
       if (early) break;
-      if (performance.now() - lastYield > 50) {
-        status.update = state.update;
-        status.val_loss = state.last_val_loss;
-        status.best_val_loss = state.best_val_loss;
-        status.ms_per_update = state.train_ms / state.update;
+      const now = performance.now();
+      if (now - lastStatus > 500) {
+        // for those who follow the run through its files (the IPC parent gets every event)
+        syncStatus();
         await writeStatus();
+        lastStatus = now;
+      }
+      if (now - lastYield > 50) {
         // Lets stop messages and signals in between updates.
         await new Promise((r) => setImmediate(r));
         lastYield = performance.now();
