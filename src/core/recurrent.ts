@@ -1,6 +1,6 @@
 /**
  * Finds recurrent matrices in a checkpoint and presents every matrix in the paper's column convention
- * (`W[i][j]` = weight from unit j to unit i; ../shared/docs/science.md §1).
+ * (`W[i][j]` = weight from unit j to unit i; docs/science.md §1).
  */
 import { Checkpoint, Tensor } from './tensor';
 
@@ -28,7 +28,9 @@ export interface RecurrentInfo {
   cell: 'rnn' | 'lstm' | 'gru';
 }
 
-const RECURRENT_NAME = /(weight_hh|recurrent_kernel|recurrent_weight|(^|[._/])(w_hh|whh|w_rec|wrec|w_rr|rec_kernel|recurrent)($|[._/:]))/i;
+// The last alternative is Keras 3's `.keras` layout: an RNN layer's cell stores kernel, recurrent kernel and bias
+// as `…/cell/vars/0`, `…/cell/vars/1`, `…/cell/vars/2` (SimpleRNN, LSTM and GRU alike).
+const RECURRENT_NAME = /(weight_hh|recurrent_kernel|recurrent_weight|(^|[._/])(w_hh|whh|w_rec|wrec|w_rr|rec_kernel|recurrent)($|[._/:])|(^|\/)cell\/vars\/1$)/i;
 
 /** Tensors stored as row vectors (Keras, TF.js) are transposed; only 2-D weights are affected. */
 export function isTransposed(tensor: Tensor, layout: Layout): boolean {

@@ -29,7 +29,8 @@ export const CODE_SERVER_VERSION = '4.100.3';
 
 /** The repository root: the nearest folder above this file whose package.json is the extension's. */
 export const REPO_ROOT = findRepoRoot(__dirname);
-export const CACHE_DIR = join(REPO_ROOT, '.vscode-test');
+// RECURRENT_LENS_E2E_CACHE moves it (a test of the set-up checks uses an empty one).
+export const CACHE_DIR = process.env.RECURRENT_LENS_E2E_CACHE || join(REPO_ROOT, '.vscode-test');
 export const CODE_SERVER_DIR = join(CACHE_DIR, 'code-server');
 const MARKER = join(CODE_SERVER_DIR, '.installed.json');
 const ENTRY = join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
@@ -81,13 +82,16 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
 }
 
 /** Path of code-server's entry script, installing code-server first if the cache doesn't hold it. */
+/** A machine set-up problem with a known fix: the runners print its one-line message, not a stack trace. */
+export class SetupError extends Error {}
+
 export async function ensureCodeServer(): Promise<string> {
   if (isInstalled()) return ENTRY;
 
   // Preflight: fail early with the fix, instead of after a minute of npm output.
   const major = Number(process.versions.node.split('.')[0]);
   if (major !== 20) {
-    throw new Error(`code-server ${CODE_SERVER_VERSION} needs Node.js 20 (its postinstall refuses others); this is ${process.version}`);
+    throw new SetupError(`code-server ${CODE_SERVER_VERSION} needs Node.js 20 (its postinstall refuses others); this is ${process.version}`);
   }
   const missing: string[] = [];
   if (!existsSync('/usr/include/gssapi/gssapi.h')) missing.push('libkrb5-dev');
@@ -96,10 +100,10 @@ export async function ensureCodeServer(): Promise<string> {
   if (!which('make') || !which('g++')) missing.push('build-essential');
   if (!which('python3')) missing.push('python3');
   if (missing.length) {
-    throw new Error(
-      `installing code-server needs Debian packages that are missing: ${missing.join(' ')}\n` +
-        `  (libkrb5-dev: gssapi/gssapi.h for the native module 'kerberos'; ripgrep: seeds @vscode/ripgrep, whose download host is blocked)\n` +
-        `  fix: sudo apt-get install -y ${missing.join(' ')}`,
+    // One line, no stack (see SetupError): libkrb5-dev has gssapi/gssapi.h for code-server's native module
+    // 'kerberos'; ripgrep seeds @vscode/ripgrep, whose download host is blocked here.
+    throw new SetupError(
+      `installing code-server for the end-to-end tests needs Debian packages that are missing (${missing.join(', ')}); fix: sudo apt-get install -y ${missing.join(' ')}`,
     );
   }
 

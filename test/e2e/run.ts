@@ -48,6 +48,7 @@ import { unzipSync } from 'fflate';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import {
   REPO_ROOT,
+  SetupError,
   ensureCodeServer,
   installExtension,
   newRunDir,
@@ -258,8 +259,8 @@ async function main(): Promise<number> {
     if (!existsSync(join(REPO_ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` first`);
   }
   say('e2e: preparing');
-  rmSync(SCREENSHOT_DIR, { recursive: true, force: true });
   await step('code-server', () => ensureCodeServer());
+  rmSync(SCREENSHOT_DIR, { recursive: true, force: true });
   const runDir = newRunDir('e2e');
   process.env.TMPDIR = runEnv(runDir).TMPDIR; // playwright's temporary browser profile
   say(`    run folder: ${runDir}`);
@@ -322,7 +323,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    process.stderr.write(`e2e: ${(e as Error).stack ?? e}\n`);
+    process.stderr.write(`e2e: ${e instanceof SetupError ? e.message : ((e as Error).stack ?? e)}\n`);
     process.exit(1);
   },
 );

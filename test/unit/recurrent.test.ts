@@ -20,6 +20,14 @@ test('recurrent names are recognised only for square or gate-stacked matrices', 
   assert.equal(recurrentInfo(tensor('weight_hh', [2, 2, 2]), 'column'), null);
 });
 
+test('Keras 3 .keras cells: vars/1 is the recurrent kernel (SimpleRNN, LSTM), vars/0 and vars/2 are not', () => {
+  assert.equal(recurrentInfo(tensor('layers/simple_rnn/cell/vars/1', [32, 32]), 'row')?.n, 32);
+  assert.deepEqual(recurrentInfo(tensor('layers/lstm/cell/vars/1', [8, 32]), 'row')?.gates, ['i', 'f', 'c', 'o']);
+  assert.equal(recurrentInfo(tensor('layers/simple_rnn/cell/vars/0', [32, 32]), 'row'), null, 'the input kernel');
+  assert.equal(recurrentInfo(tensor('layers/dense/vars/1', [9, 9]), 'row'), null, 'not in a cell');
+  assert.equal(recurrentInfo(tensor('layers/simple_rnn/cell/vars/10', [4, 4]), 'row'), null);
+});
+
 test('PyTorch LSTM (4H×H) has gates i,f,g,o; GRU (3H×H) r,z,n', () => {
   const lstm = recurrentInfo(tensor('rnns.0.weight_hh_l0', [96, 24]), 'column')!;
   assert.deepEqual([lstm.n, lstm.cell, lstm.gates], [24, 'lstm', ['i', 'f', 'g', 'o']]);
