@@ -7,7 +7,7 @@ import type { RunConfig } from '../shared/protocol';
 import { CONFIG_DEFAULTS, resolveConfig } from '../core/train/config';
 import { TASKS, type TaskName } from '../core/tasks';
 
-/** The paper's learning-rate grid (science.md §5). */
+/** The paper's learning-rate grid (docs/science.md §5). */
 export const LR_GRID = [8e-4, 5e-4, 3e-4, 1e-4, 8e-5, 5e-5, 3e-5, 1e-5, 8e-6, 5e-6, 3e-6] as const;
 
 /** A sweep larger than this is refused: a typo in a grid should not start thousands of processes. */

@@ -128,7 +128,7 @@ export default async function compare(ctx: SpecContext): Promise<void> {
   await view.locator(`.column[data-column="${cols[0].id}"] .fig-spectrum`).evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await ctx.screenshot('figures');
 
-  // Editing a gain re-runs that column (debounced): chain α = 1.05 has J_tot 12.087 (science.md identity 5).
+  // Editing a gain re-runs that column (debounced): chain α = 1.05 has J_tot 12.087 (docs/science.md identity 5).
   const gain = view.locator(`.column[data-column="${cols[0].id}"] input[data-field="gain"]`);
   await gain.fill('1.05');
   await view.locator('#summary tr[data-init="chain:1.05"] td[data-key="jTot"][data-method="exact"]').waitFor({ timeout: 30_000 });

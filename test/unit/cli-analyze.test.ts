@@ -75,7 +75,7 @@ test('analyze an LSTM gate block; the stacked matrix is refused with the gates n
   assert.match(r.stderr, /^recurrent-lens: .*torch_awd_lstm_model\.pt: 0\.rnns\.0\.weight_hh_l0 is 96×24: analyses need a square matrix \(choose a gate: i, f, g, o\)\n$/);
 });
 
-test('memory --input sink: input placement matters (science.md §3 identity 6)', () => {
+test('memory --input sink: input placement matters (docs/science.md §3 identity 6)', () => {
   const out = json('memory', '--init', 'chain:1.02', '--n', '100', '--input', 'sink', '--json');
   let s = 0;
   for (let j = 0; j < 100; j++) s += 1.02 ** (2 * j);

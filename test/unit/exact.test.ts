@@ -46,7 +46,7 @@ test('chain: eigenvalues 0, Henrici α√(N−1), J(k) closed form — the analy
   assert.ok(r.warnings.some((w) => /defective/.test(w)));
 });
 
-test('chain J_tot matches science.md identity 5 for several α', () => {
+test('chain J_tot matches docs/science.md identity 5 for several α', () => {
   for (const [a, jt] of [[0.95, 3.0327], [1.0, 5.1874], [1.02, 7.6060], [1.05, 12.087]]) {
     assert.ok(close(exactValues(`chain:${a}`, 100).jTot!, jt, 1e-4), `α = ${a}`);
   }
@@ -77,7 +77,7 @@ test('fbchain: exact ρ = 2√(fβ)cos(π/(N+1)) ≈ 0.398, while float64 Schur 
   assert.ok(close(e.henrici!, 0.95 * Math.sqrt(99), 1e-14));
   assert.ok(close(r.numbers.henrici, e.henrici!, 1e-12));
   assert.ok(e.exact.includes('eigenvalues') && e.exact.includes('henrici') && !e.exact.includes('jTot'));
-  // Memory from the Stein solver (not a closed form): science.md identity 7, and the analysis' own value.
+  // Memory from the Stein solver (not a closed form): docs/science.md identity 7, and the analysis' own value.
   assert.equal(e.memoryMethod, 'stein');
   assert.ok(e.notes.some((t) => /not a closed form/.test(t)));
   assert.ok(close(e.jTot!, 5.346, 2e-4), `J_tot ${e.jTot}`);

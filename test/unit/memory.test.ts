@@ -138,7 +138,7 @@ test('identity 4: basis invariance J(k; W, v) = J(k; QWQᵀ, Qv)', () => {
   }
 });
 
-test('identity 5: chain with the input at the source — closed form J(k) and the J_tot of science.md', () => {
+test('identity 5: chain with the input at the source — closed form J(k) and the J_tot of docs/science.md', () => {
   const table: [number, number, number][] = [[0.95, 3.0327, 1e-4], [1.0, 5.1874, 1e-4], [1.02, 7.606, 1e-4], [1.05, 12.087, 1e-3]];
   for (const [alpha, jTot, digits] of table) {
     const m = fisherMemory(chain(N, alpha), N, inputVector('source', N));

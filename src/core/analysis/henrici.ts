@@ -1,5 +1,5 @@
 /**
- * Henrici's departure from normality (docs science.md §4):
+ * Henrici's departure from normality (docs/science.md §4):
  *
  *   d(W) = sqrt(‖W‖_F² − Σ|λ_i|²) = ‖strictly upper part of the complex Schur form of W‖_F.
  *

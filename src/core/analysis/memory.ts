@@ -1,5 +1,5 @@
 /**
- * Fisher memory of a linear network with noise (Ganguli, Huh & Sompolinsky 2008; docs science.md §3):
+ * Fisher memory of a linear network with noise (Ganguli, Huh & Sompolinsky 2008; docs/science.md §3):
  *
  *   h_t = W h_{t-1} + v s_t + z_t,  z_t ~ N(0, I),  ‖v‖ = 1
  *   C = Σ_{k≥0} W^k (W^k)ᵀ          J(k) = (W^k v)ᵀ C⁻¹ (W^k v)          J_tot = Σ_k J(k)
@@ -227,7 +227,7 @@ export function inputVector(kind: InputKind, n: number, opts: { seed?: number; V
 }
 
 /**
- * Closed form for the chain W[i][i-1] = α with the input at the source (science.md §3 identity 5):
+ * Closed form for the chain W[i][i-1] = α with the input at the source (docs/science.md §3 identity 5):
  * J(k) = α^{2k} / Σ_{j≤k} α^{2j} for k < N, 0 after. Evaluated as 1/s_k with s_k = Σ_{i≤k} α^{−2i}
  * (s_k = 1 + α^{−2} s_{k−1}), which never overflows for α ≥ 1.
  */

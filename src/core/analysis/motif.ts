@@ -1,5 +1,5 @@
 /**
- * Chain-motif profile (the paper's Fig. 5, after Rajan, Harvey & Tank 2016; docs science.md §4):
+ * Chain-motif profile (the paper's Fig. 5, after Rajan, Harvey & Tank 2016; docs/science.md §4):
  * send a pulse into the network, run it freely, order the units by the time of their peak activity, permute W's
  * rows and columns by that order, and average W[i][j] along each diagonal i − j of the permuted matrix.
  * A pure chain gives a spike at i − j = +1 (weights from each unit to the next in the sequence); trained

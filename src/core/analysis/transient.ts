@@ -1,5 +1,5 @@
 /**
- * Transient amplification ("signal propagation", docs science.md §3): ‖W^k v‖ for k = 0 … kMax.
+ * Transient amplification ("signal propagation", docs/science.md §3): ‖W^k v‖ for k = 0 … kMax.
  * For a chain with α = 1.02 and v = e_1 this grows as α^k up to k = N−1 and is exactly 0 from k = N on;
  * for λQ (Q orthogonal) it decays as λ^k·‖v‖.
  *

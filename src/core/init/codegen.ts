@@ -1,6 +1,6 @@
 /**
- * Source code that builds one of the paper's initializers (docs science.md §2) in the user's framework, ORIENTED
- * FOR THAT FRAMEWORK (science.md §1; ./layouts.ts):
+ * Source code that builds one of the paper's initializers (docs/science.md §2) in the user's framework, ORIENTED
+ * FOR THAT FRAMEWORK (docs/science.md §1; ./layouts.ts):
  *
  * - PyTorch (`torch.nn.RNN`, column vectors): weight_hh_l0 = W, the chain on the SUB-diagonal, weight_ih_l0 = V.
  *   The torch helpers of the paper's repository build the chain on the super-diagonal (their Keras orientation);
@@ -64,7 +64,7 @@ export function initializerCode(opts: CodegenOptions): string {
 export const TFJS_IMPORT = "import * as tf from '@tensorflow/tfjs';";
 export const TFJS_REQUIRE = "const tf = require('@tensorflow/tfjs');";
 
-/** The paper's feedback chain forward weight (science.md §2). */
+/** The paper's feedback chain forward weight (docs/science.md §2). */
 const FORWARD = 0.99;
 /** The paper's input scale of the nonnormal initializers, and of the Gaussian input's std (0.9/√N). */
 const INPUT_SCALE = 0.9;

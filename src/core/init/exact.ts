@@ -1,5 +1,5 @@
 /**
- * Exact values of the paper's initializers (docs science.md §2–4), where closed forms exist, so the UI can show
+ * Exact values of the paper's initializers (docs/science.md §2–4), where closed forms exist, so the UI can show
  * them instead of float64 results that are wrong for strongly non-normal matrices. Memory is for the input at
  * the source, v = e₁ (the paper's nonnormal input feeds unit 0; for the normal initializers v does not matter).
  *

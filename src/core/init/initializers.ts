@@ -1,5 +1,5 @@
 /**
- * The paper's initializers (docs science.md §2), in the column convention h_t = f(W h_{t-1} + V x_t + b):
+ * The paper's initializers (docs/science.md §2), in the column convention h_t = f(W h_{t-1} + V x_t + b):
  * W[i][j] (row-major, W[i*n + j]) is the weight from unit j to unit i.
  *
  * | name       | W                                   | paired input V (N×d)      | gain in the spec |

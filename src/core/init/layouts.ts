@@ -1,5 +1,5 @@
 /**
- * Exporters from the paper's column convention (docs science.md §1) to each framework's stored layout.
+ * Exporters from the paper's column convention (docs/science.md §1) to each framework's stored layout.
  *
  * Inside the project a vanilla RNN is `h_t = f(W h_{t-1} + V x_t + b)`: W is N×N, V is N×d, both row-major, and
  * `W[i][j]` is the weight from unit j to unit i. The frameworks store:

@@ -1,5 +1,5 @@
 /**
- * The discrete Lyapunov (Stein) equation of the linear memory theory (docs science.md §3):
+ * The discrete Lyapunov (Stein) equation of the linear memory theory (docs/science.md §3):
  *
  *   C = W C Wᵀ + I,   i.e.  C = Σ_{k≥0} W^k (W^k)ᵀ            (needs ρ(W) < 1, or W nilpotent)
  *   C_n = Σ_{k<n} W^k (W^k)ᵀ                                   (finite horizon n, any W)

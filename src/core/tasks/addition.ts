@@ -1,6 +1,6 @@
 /**
  * The addition task, as the paper's official code generates it (eminorhan/nonnormal-init,
- * generate_data.addition_task; science.md §5). Per sequence of length T (750 in the paper):
+ * generate_data.addition_task; docs/science.md §5). Per sequence of length T (750 in the paper):
  *
  *   channel 0, the mask:   exactly two 1s, one at a uniform position in [0, ⌊T/2⌋) and one in [⌊T/2⌋, T)
  *                          (numpy randint(0, T//2) and randint(T//2, T)); 0 elsewhere

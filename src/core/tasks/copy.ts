@@ -1,6 +1,6 @@
 /**
  * The copy task, as the paper's official code generates it (eminorhan/nonnormal-init, generate_data.copy_task;
- * science.md §5). Per sequence of length T (500 in the paper; 100 for quick runs):
+ * docs/science.md §5). Per sequence of length T (500 in the paper; 100 for quick runs):
  *
  *   input symbols  s[0..9]  = 10 digits drawn uniformly from 1..8 (numpy randint(1, 9))
  *                  s[T−11]  = 9, the cue ("now recall")

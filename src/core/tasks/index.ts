@@ -1,5 +1,5 @@
 /**
- * The paper's three benchmark tasks (science.md §5) in one registry: what a trainer needs to build the model
+ * The paper's three benchmark tasks (docs/science.md §5) in one registry: what a trainer needs to build the model
  * (input/output sizes, loss, hidden activation, default length) and to judge a run (baseline, success).
  */
 import { ADDITION_BASELINE, ADDITION_CHANNELS, ADDITION_DEFAULT_T } from './addition';

@@ -1,6 +1,6 @@
 /**
  * Permuted sequential MNIST, as the paper's official code builds it (eminorhan/nonnormal-init,
- * generate_data.permuted_mnist_task; science.md §5): each 28×28 image is flattened row-major to 784 pixels, the
+ * generate_data.permuted_mnist_task; docs/science.md §5): each 28×28 image is flattened row-major to 784 pixels, the
  * pixels are reordered by one fixed random permutation (the same for training and test sets, one per run/seed),
  * scaled to [0, 1] by /255, and fed one pixel per step (784 steps × 1 input). Softmax over 10 classes at the last
  * step, categorical cross-entropy. Baseline: ln 10 (a uniform guess over 10 classes).
