@@ -151,7 +151,7 @@ function finish(framework: Framework, spec: InitSpec, part: Part): GeneratedCode
   const usage = part.usage.join('\n');
   const defs = part.definitions.map((d) => d.text).join(gap);
   const body = `${header}\n${defs ? `${defs}${gap}` : ''}${usage}\n`;
-  const code = part.imports.length ? `${part.imports.join('\n')}${python ? '\n\n' : '\n\n'}${body}` : body;
+  const code = part.imports.length ? `${part.imports.join('\n')}\n\n${body}` : body;
   return {
     framework, spec, imports: part.imports, header, definitions: part.definitions, usage, body, code,
     entry: part.entry, kernelEntry: part.kernelEntry, callArgs: part.callArgs, kerasArgs: part.kerasArgs,
@@ -257,16 +257,15 @@ function pytorch({ spec, n, d, seed }: Args): Part {
       params = `gain=${py(spec.gain)}, input_std=None, seed=None, zero_bias=True`;
       callArgs = `gain=${py(spec.gain)}${seed === undefined ? '' : `, seed=${seed}`}`;
       const what =
-        name === 'orthogonal' ? 'weight_hh_l{k} = gain * Q, Q Haar-random orthogonal (torch.nn.init.orthogonal_), in'
-          : name === 'identity' ? 'weight_hh_l{k} = gain * I, in'
-            : 'weight_hh_l{k} with i.i.d. entries N(0, gain^2 / N), in';
+        name === 'orthogonal' ? 'weight_hh_l{k} = gain * Q, Q Haar-random orthogonal (torch.nn.init.orthogonal_),'
+          : name === 'identity' ? 'weight_hh_l{k} = gain * I,'
+            : 'weight_hh_l{k} with i.i.d. entries N(0, gain^2 / N),';
       doc = [
         `${name === 'gaussian' ? 'Gaussian (random baseline)' : `${TITLE[name][0].toUpperCase()}${TITLE[name].slice(1)}`} initializer for every layer of a torch.nn.RNN, in place; returns rnn.`,
         '',
-        what,
-        'every layer k (and direction); weight_ih_l{k} with i.i.d. entries',
-        'N(0, input_std^2), input_std = 0.9 / sqrt(N) by default. Biases are zeroed unless zero_bias=False. seed seeds',
-        'these draws only (the global RNG is left as it was).',
+        `${what} in every layer k (and direction);`,
+        'weight_ih_l{k} with i.i.d. entries N(0, input_std^2), input_std = 0.9 / sqrt(N) by default. Biases are',
+        'zeroed unless zero_bias=False. seed seeds these draws only (the global RNG is left as it was).',
       ];
       const w =
         name === 'orthogonal' ? 'torch.nn.init.orthogonal_(p, gain=gain)'
@@ -561,47 +560,6 @@ function stripComment(languageId: string, line: string): string {
   const t = line.trimStart();
   if (languageId === 'python' ? t.startsWith('#') : t.startsWith('//') || t.startsWith('*')) return '';
   return line;
-}
-
-/**
- * Sizes written on a layer line, when they are plain integers: `nn.RNN(10, 100` / `input_size=10, hidden_size=100`,
- * `SimpleRNN(100` / `units=100` (+ `input_shape=(None, 10)`), `simpleRNN({ units: 100, inputShape: [null, 10]`.
- */
-export function layerSizes(framework: Framework, line: string): { n?: number; inputDim?: number } {
-  const int = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) && +s >= 1 ? Number(s) : undefined);
-  const out: { n?: number; inputDim?: number } = {};
-  if (framework === 'pytorch') {
-    const pos = /\bRNN\(\s*(\d+)\s*(?:,\s*(\d+)\s*[,)])?/.exec(line);
-    if (pos) {
-      out.inputDim = int(pos[1]);
-      out.n = int(pos[2]);
-    }
-    out.inputDim = int(/\binput_size\s*=\s*(\d+)\b/.exec(line)?.[1]) ?? out.inputDim;
-    out.n = int(/\bhidden_size\s*=\s*(\d+)\b/.exec(line)?.[1]) ?? out.n;
-  } else if (framework === 'keras') {
-    out.n = int(/\bSimpleRNN(?:Cell)?\(\s*(\d+)\s*[,)]/.exec(line)?.[1]) ?? int(/\bunits\s*=\s*(\d+)\b/.exec(line)?.[1]);
-    out.inputDim = int(/\binput_shape\s*=\s*\(\s*(?:None|\d+)\s*,\s*(\d+)\s*\)/.exec(line)?.[1]);
-  } else {
-    out.n = int(/\bunits\s*:\s*(\d+)\b/.exec(line)?.[1]);
-    out.inputDim = int(/\binputShape\s*:\s*\[\s*(?:null|\d+)\s*,\s*(\d+)\s*\]/.exec(line)?.[1]);
-  }
-  return out;
-}
-
-/**
- * Where a code action puts the helper for a layer on line `line`: before the top-level statement that contains it
- * (the nearest line at column 0 above, skipping closing brackets and comments, and moving above decorators), so
- * the definitions stay at module level and before their use.
- */
-export function topLevelInsertLine(lines: readonly string[], line: number, languageId: string): number {
-  const comment = languageId === 'python' ? /^#/ : /^(\/\/|\/\*|\*)/;
-  let i = Math.min(Math.max(line, 0), lines.length - 1);
-  for (; i > 0; i--) {
-    const l = lines[i];
-    if (l.length > 0 && !/^\s/.test(l) && !/^[)\]}]/.test(l) && !comment.test(l)) break;
-  }
-  if (languageId === 'python') while (i > 0 && /^@/.test(lines[i - 1])) i--;
-  return Math.max(i, 0);
 }
 
 /** The code indented by `indent` on every non-empty line (for inserting inside a block). */

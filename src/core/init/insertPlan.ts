@@ -19,7 +19,7 @@
  * Without a layer (the palette command in a file with no recurrent layer), the missing definitions and a commented
  * usage go at the cursor with the cursor line's indentation, and the missing imports with the file's imports.
  */
-import { HELPER_NAMES, importInsertLine, tfjsImportFor, type Framework, type GeneratedCode } from './codegen';
+import { HELPER_NAMES, applyCall, importInsertLine, indentCode, tfjsImportFor, type Framework, type GeneratedCode } from './codegen';
 
 export interface Position {
   line: number;
@@ -421,7 +421,10 @@ export function planInsert(req: PlanRequest): InsertPlan {
   const code = [defsText || g.header, g.usage].join(defsText ? '\n'.repeat(gap + 1) : '\n');
   const inline = foreign ? g.imports : blockLine >= cursor ? newImports : [];
   const shift = inline.length ? 0 : insertBlock(topBlock(t, blockLine, newImports, '', lastImport !== undefined, gap));
-  const indented = indentCode(inline.length ? `${inline.join('\n')}\n\n${code}` : code, t.indentOf(cursor));
+  // A blank line without indentation takes that of the next line with code (the block the cursor is in).
+  let next = cursor;
+  while (t.lines[cursor] === '' && next < t.lines.length - 1 && t.blank(next)) next++;
+  const indented = indentCode(inline.length ? `${inline.join('\n')}\n\n${code}` : code, t.indentOf(next));
   if (t.blank(cursor)) {
     plan.edits.push({ start: { line: cursor, character: 0 }, end: { line: cursor, character: t.lines[cursor].length }, text: indented });
   } else {
@@ -471,7 +474,7 @@ function applyCallAfter(t: Text, site: LayerSite, g: GeneratedCode, plan: Insert
   const target = site.target!;
   const names = HELPER_NAMES[g.framework as 'pytorch' | 'tfjs'];
   const indent = t.indentOf(site.statementStart);
-  const call = `${applyCallText(g, target)}${t.python ? '' : ';'}`;
+  const call = `${applyCall(g, target)}${t.python ? '' : ';'}`;
   plan.applied = call;
   const ours = new RegExp(String.raw`^\s*(?:${names.map(escape).join('|')})\s*\(\s*${escape(target).replace(/\\\./g, '\\s*\\.\\s*')}\s*[,)]`);
   let end = site.statementEnd + 1;
@@ -491,16 +494,12 @@ function applyCallAfter(t: Text, site: LayerSite, g: GeneratedCode, plan: Insert
   }
 }
 
-function applyCallText(g: GeneratedCode, layer: string): string {
-  return `${g.entry}(${layer}${g.callArgs ? `, ${g.callArgs}` : ''})`;
-}
-
 /** PyTorch / TF.js inside an expression: wrap the constructor, or re-wrap when one of ours already wraps it. */
 function applyWrap(t: Text, site: LayerSite, g: GeneratedCode, plan: InsertPlan): void {
   const names = HELPER_NAMES[g.framework as 'pytorch' | 'tfjs'];
   const before = t.mask.slice(0, site.start);
   const wrapper = new RegExp(String.raw`(?<![\w$.])(?:${names.map(escape).join('|')})\s*\(\s*$`).exec(before);
-  const wrapped = applyCallText(g, t.text.slice(site.start, site.close + 1));
+  const wrapped = applyCall(g, t.text.slice(site.start, site.close + 1));
   plan.applied = wrapped;
   const wrapperClose = wrapper ? matching(t.mask, before.lastIndexOf('(')) : -1;
   if (wrapper && wrapperClose > site.close) {
@@ -563,10 +562,6 @@ function applyKerasArgs(t: Text, site: LayerSite, g: GeneratedCode, plan: Insert
   const at = trailingComma ? t.mask.indexOf(',', lastEnd) + 1 : lastEnd;
   const lead = !last ? '' : trailingComma ? ' ' : ', ';
   plan.edits.push({ start: t.pos(at), end: t.pos(at), text: lead + toAdd.join(', ') });
-}
-
-function indentCode(code: string, indent: string): string {
-  return indent ? code.split('\n').map((l) => (l.length ? indent + l : l)).join('\n') : code;
 }
 
 /** The text with the edits applied (for tests and previews); edits must not overlap. */
