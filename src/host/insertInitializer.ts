@@ -62,6 +62,8 @@ export interface InsertResult {
   applied?: string;
   /** An earlier call / initializer argument of ours was replaced rather than added to. */
   replaced: boolean;
+  /** False when the file already had exactly this (nothing edited, no undo step). */
+  changed: boolean;
   definitionsAdded: string[];
   definitionsReused: string[];
   importsAdded: string[];
@@ -167,11 +169,13 @@ async function insertInitializer(args: InsertArgs): Promise<InsertResult | undef
   }
 
   const eol = doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
-  const ok = await editor.edit((edit) => {
-    for (const e of plan.edits) {
-      edit.replace(new vscode.Range(e.start.line, e.start.character, e.end.line, e.end.character), eolize(e.text, eol));
-    }
-  });
+  // Edits that rewrite text as it is (the same initializer again) are left out: no change, no undo step.
+  const edits = plan.edits
+    .map((e) => ({ range: new vscode.Range(e.start.line, e.start.character, e.end.line, e.end.character), text: eolize(e.text, eol) }))
+    .filter((e) => doc.getText(e.range) !== e.text);
+  const ok = edits.length === 0 || (await editor.edit((edit) => {
+    for (const e of edits) edit.replace(e.range, e.text);
+  }));
   if (!ok) {
     void vscode.window.showErrorMessage(`Recurrent Lens: ${name}: the editor refused the edit (is the file read-only?).`);
     return undefined;
@@ -194,6 +198,7 @@ async function insertInitializer(args: InsertArgs): Promise<InsertResult | undef
     layerLine: site?.line,
     applied: plan.applied,
     replaced: plan.replaced,
+    changed: edits.length > 0,
     definitionsAdded: plan.definitionsAdded,
     definitionsReused: plan.definitionsReused,
     importsAdded: plan.importsAdded,
