@@ -328,3 +328,23 @@ test('TF.js in TypeScript: the edited file type-checks strictly against @tensorf
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('CRLF files, decorators and a layer inside if __name__ == "__main__": the helper stays at module level', () => {
+  const crlf = 'import torch\r\n\r\nclass M:\r\n    def __init__(self):\r\n        self.rnn = torch.nn.RNN(\r\n            2, 3)\r\n        x = 1\r\n';
+  const p = planInsert({ text: crlf, languageId: 'python', generated: generateInitializer({ framework: 'pytorch', spec: 'chain' }), where: { layerLine: 4 } });
+  const text = applyEdits(crlf, p.edits.map((e) => ({ ...e, text: e.text.replace(/\n/g, '\r\n') })));
+  assert.equal(
+    text.replace(/# Recurrent[\s\S]*?return rnn/, 'HELPER'),
+    'import torch\r\n\r\n\r\nHELPER\r\n\r\n\r\nclass M:\r\n    def __init__(self):\r\n        self.rnn = torch.nn.RNN(\r\n            2, 3)\r\n        init_chain_(self.rnn, alpha=1.02)\r\n        x = 1\r\n',
+  );
+  const src = 'import torch\n\n\n@decorate\nclass M:\n    pass\n\n\nif __name__ == "__main__":\n    import sys\n    rnn = torch.nn.RNN(2, 3)\n';
+  const a = plan(src, 'python', { layerLine: 10 }).text;
+  assert.match(a, /^import torch\n\n\n# Recurrent Lens[\s\S]*\n    return rnn\n\n\n@decorate\nclass M:\n/);
+  assert.match(a, /\n    import sys\n    rnn = torch\.nn\.RNN\(2, 3\)\n    init_chain_\(rnn, alpha=1\.02\)\n$/);
+  // JS: the import after a 'use strict' directive, one blank line around the helper.
+  const js = "'use strict';\n\nconst rnn = tf.layers.simpleRNN({ units: 4 });\n";
+  assert.equal(
+    plan(js, 'javascript', { layerLine: 2 }).text.replace(/\/\/ Recurrent[\s\S]*?\n}\n/, 'HELPER\n'),
+    `'use strict';\n\n${TFJS_IMPORT}\n\nHELPER\n\nconst rnn = tf.layers.simpleRNN({ units: 4 });\ninitChain(rnn, 1.02);\n`,
+  );
+});
