@@ -254,6 +254,18 @@ for label, layer, alpha in (("self.rnn", model.rnn, 1.1), ("rnn", m2, 1.02)):
     h = y[0].double()
     front = [int(h[t].argmax()) for t in range(N)]
     out[label] = {"front": front, "h": h.tolist(), "layers": layer.num_layers}
+# Bidirectional: both directions of every layer; an LSTM is refused by name.
+b = init_chain_(nn.RNN(2, 6, num_layers=2, bidirectional=True), alpha=1.02)
+hh = [n for n, _ in b.named_parameters() if n.startswith("weight_hh_l")]
+assert len(hh) == 4, hh
+for n in hh:
+    assert torch.allclose(getattr(b, n), torch.diag(torch.full((N - 1,), 1.02), diagonal=-1)), n
+assert torch.equal(b.weight_ih_l1, 0.9 * torch.eye(6, 12))
+try:
+    init_chain_(nn.LSTM(2, 6))
+    raise AssertionError("an LSTM must be refused")
+except TypeError as e:
+    assert "LSTM" in str(e), e
 print(json.dumps(out))
 `;
   const r = spawnSync(PYTHON, ['-c', text + check], { encoding: 'utf8', timeout: 120_000 });
