@@ -115,8 +115,9 @@ export function codeMask(text: string, python: boolean): string {
         else if (!triple && c !== '`' && text[k] === '\n') break; // unterminated: stop at the line end
         else k++;
       }
-      const end = Math.min(text.length, k + (text.startsWith(quote, k) ? quote.length : 0));
-      blank(i + quote.length, end - (text.startsWith(quote, end - quote.length) && end - quote.length >= i + quote.length ? quote.length : 0));
+      k = Math.min(k, text.length);
+      blank(i + quote.length, k); // the quotes stay: they mark where a string starts and ends
+      const end = text.startsWith(quote, k) ? k + quote.length : k;
       i = end;
     } else {
       i++;
@@ -276,7 +277,10 @@ function assignedTarget(t: Text, s: LayerSite): string | undefined {
 
 /** The layer for a code action on `line`: the constructor on it, else the innermost one whose call spans it. */
 export function layerAt(text: string, languageId: string, line: number): LayerSite | undefined {
-  const t = new Text(text, languageId);
+  return siteAt(new Text(text, languageId), languageId, line);
+}
+
+function siteAt(t: Text, languageId: string, line: number): LayerSite | undefined {
   const all = sites(t, languageId);
   const on = all.find((s) => s.line === line);
   if (on) return on;
@@ -323,11 +327,6 @@ function pythonBound(statement: string): string[] {
   return [];
 }
 
-/** The name an import line of ours binds (`import numpy as np` → np, `from tensorflow import keras` → keras). */
-function boundBy(importLine: string): string {
-  return pythonBound(importLine)[0];
-}
-
 function missingImports(t: Text, g: GeneratedCode, imports: [number, number][]): string[] {
   if (!t.python) {
     if (g.framework !== 'tfjs') return [];
@@ -336,7 +335,8 @@ function missingImports(t: Text, g: GeneratedCode, imports: [number, number][]):
   }
   const bound = new Set<string>();
   for (const [a, b] of imports) for (const name of pythonBound(t.maskLines.slice(a, b + 1).join('\n'))) bound.add(name);
-  return g.imports.filter((line) => !bound.has(boundBy(line)));
+  // Each of ours binds one name (`import numpy as np` → np, `from tensorflow import keras` → keras).
+  return g.imports.filter((line) => !bound.has(pythonBound(line)[0]));
 }
 
 /** After a shebang, encoding line, leading comments and blank lines, and a module docstring (Python). */
@@ -383,7 +383,7 @@ export function planInsert(req: PlanRequest): InsertPlan {
 
   let site: LayerSite | undefined;
   if ('layerLine' in req.where) {
-    site = layerAt(req.text, req.languageId, req.where.layerLine);
+    site = siteAt(t, req.languageId, req.where.layerLine);
     if (!site) throw new Error(`no ${g.framework === 'pytorch' ? 'nn.RNN(' : g.framework === 'keras' ? 'SimpleRNN(' : 'simpleRNN('} call on line ${req.where.layerLine + 1}`);
     if (site.framework !== g.framework) throw new Error(`the layer on line ${site.line + 1} is ${site.framework}, not ${g.framework}`);
   }
