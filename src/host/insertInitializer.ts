@@ -2,22 +2,26 @@
  * "Recurrent Lens: Insert Initializer Code…" (recurrentLens.insertInitializer) and the code actions that offer it
  * on recurrent-layer lines (`nn.RNN(`, `SimpleRNN`, `simpleRNN`, `recurrent_initializer`, `recurrentInitializer`).
  *
- * The command asks for the framework (preselected from the file: Python → PyTorch unless the file imports
- * TensorFlow/Keras, JS/TS → TF.js), the initializer (`chain:1.02`), N (100) and the input dimension (10), then
- * inserts the code of ../core/init/codegen.ts in one edit (one undo step):
- *  - at the cursor: on a blank line, in place with that line's indentation; on a line with code, on new lines
- *    above it, with its indentation;
- *  - with `line` (code actions): above that line, at top level;
- *  - for TF.js in a JS/TS file, the `tf` import is added at the top when the file has none.
+ * It initializes a layer of the file: the helper of ../core/init/codegen.ts goes in once (with the imports it
+ * needs that the file lacks), and the layer on the chosen line gets it: `init_chain_(self.rnn, alpha=1.02)` after
+ * the statement (PyTorch), `recurrent_initializer=ChainInit(alpha=1.02), kernel_initializer=…` in the call (Keras),
+ * `initChain(rnn, 1.02);` (TF.js). Where exactly: ../core/init/insertPlan.ts. All edits are one undo step.
+ *
+ * Which layer: `layerLine` (the code actions pass theirs); else the layer on the cursor line; else the only layer
+ * of the file; else a quick pick of the file's layers. A file without one gets the helper and a commented usage
+ * at the cursor (`atCursor: true` asks for that), after asking the framework (preselected from the file) and the
+ * sizes for the usage example.
  * Every prompt is skipped when its value is passed as an argument:
- *   executeCommand('recurrentLens.insertInitializer', { framework: 'pytorch', spec: 'chain:1.02', n: 4, inputDim: 2 })
- * The command resolves to what it inserted (InsertResult), or undefined when cancelled.
+ *   executeCommand('recurrentLens.insertInitializer', { layerLine: 8, spec: 'chain:1.02' })
+ *   executeCommand('recurrentLens.insertInitializer', { atCursor: true, framework: 'pytorch', spec: 'chain:1.02', n: 4, inputDim: 2 })
+ * The command resolves to what it did (InsertResult), or undefined when cancelled or refused.
  */
 import * as vscode from 'vscode';
 import {
   DEFAULT_INPUT_DIM, DEFAULT_N, DEFAULT_SPEC, FRAMEWORKS, FRAMEWORK_LABEL, detectFramework, frameworkOfLine,
-  generateInitializer, importInsertLine, indentCode, layerSizes, tfjsImportFor, topLevelInsertLine, type Framework,
+  generateInitializer, type Framework,
 } from '../core/init/codegen';
+import { findLayers, layerAt, planInsert, type InsertPlan, type LayerSite } from '../core/init/insertPlan';
 import { parseInitSpec } from '../core/init/initializers';
 
 export const INSERT_INITIALIZER_COMMAND = 'recurrentLens.insertInitializer';
@@ -27,29 +31,44 @@ const JS_LANGUAGES = ['javascript', 'typescript', 'javascriptreact', 'typescript
 const LANGUAGES = ['python', ...JS_LANGUAGES];
 
 export interface InsertArgs {
+  /** The framework of code inserted at the cursor (a layer has its own). Omitted: asked for. */
   framework?: Framework;
   /** e.g. "chain:1.02". Omitted: asked for. */
   spec?: string;
+  /** Sizes for the usage example of code inserted at the cursor. Omitted: asked for. */
   n?: number;
   inputDim?: number;
   /** Seed of the random initializers (orthogonal, gaussian, identity's input); omitted = unseeded. */
   seed?: number;
   /** The document to edit (a URI string or Uri); default: the active editor's. */
   uri?: string | vscode.Uri;
-  /** Insert above this line (0-based), at top level; default: at the cursor. */
-  line?: number;
+  /** Initialize the recurrent layer constructed on (or spanning) this line (0-based). */
+  layerLine?: number;
+  /** Insert the helper and a commented usage at the cursor, without looking for layers. */
+  atCursor?: boolean;
 }
 
 export interface InsertResult {
   uri: string;
   framework: Framework;
   spec: string;
-  /** Line (0-based, in the edited document) where the generated code starts. */
+  /** `layer`: a layer was initialized; `cursor`: the helper went in at the cursor. */
+  mode: 'layer' | 'cursor';
+  /** The layer's variable (`self.rnn`), when it has one. */
+  target?: string;
+  /** Line (0-based, before the edit) of the layer's constructor. */
+  layerLine?: number;
+  /** The call, wrapped expression or Keras arguments written at the layer. */
+  applied?: string;
+  /** An earlier call / initializer argument of ours was replaced rather than added to. */
+  replaced: boolean;
+  /** False when the file already had exactly this (nothing edited, no undo step). */
+  changed: boolean;
+  definitionsAdded: string[];
+  definitionsReused: string[];
+  importsAdded: string[];
+  /** Line (0-based, in the edited document) where the cursor was put: the call, or the inserted code. */
   line: number;
-  /** The inserted code (as indented), without the import. */
-  text: string;
-  /** The import line added at the top, if any. */
-  importAdded?: string;
 }
 
 export function registerInsertInitializer(context: vscode.ExtensionContext): void {
@@ -70,15 +89,47 @@ async function insertInitializer(args: InsertArgs): Promise<InsertResult | undef
     return undefined;
   }
   const doc = editor.document;
-  const framework = args.framework ?? (await pickFramework(detectFramework(doc.languageId, doc.getText())));
-  if (!framework) return undefined;
+  const name = doc.isUntitled ? doc.uri.path.split('/').pop() : vscode.workspace.asRelativePath(doc.uri);
+
+  // Which layer (or the cursor).
+  let site: LayerSite | undefined;
+  let noLayer = false;
+  if (args.layerLine !== undefined) {
+    site = layerAt(doc.getText(), doc.languageId, Math.floor(args.layerLine));
+    if (!site) {
+      void vscode.window.showErrorMessage(`Recurrent Lens: ${name}: no nn.RNN / SimpleRNN / simpleRNN layer on line ${Math.floor(args.layerLine) + 1}.`);
+      return undefined;
+    }
+  } else if (!args.atCursor) {
+    site = layerAt(doc.getText(), doc.languageId, editor.selection.active.line);
+    if (!site) {
+      const layers = findLayers(doc.getText(), doc.languageId);
+      if (layers.length === 1) site = layers[0];
+      else if (layers.length > 1) {
+        const picked = await pickLayer(layers);
+        if (picked === undefined) return undefined;
+        site = picked === 'cursor' ? undefined : picked;
+      } else noLayer = true;
+    }
+  }
+
+  let framework: Framework;
+  if (site) {
+    framework = site.framework;
+  } else {
+    const chosen = args.framework ?? (await pickFramework(detectFramework(doc.languageId, doc.getText())));
+    if (!chosen) return undefined;
+    framework = chosen;
+  }
   if (!(FRAMEWORKS as readonly string[]).includes(framework)) {
     void vscode.window.showErrorMessage(`Recurrent Lens: unknown framework "${framework}" (expected ${FRAMEWORKS.join(', ')}).`);
     return undefined;
   }
   const label = FRAMEWORK_LABEL[framework];
+  const what = site ? `${site.target ?? 'the layer'} on line ${site.line + 1}` : 'at the cursor';
+  const steps = site ? 1 : 3;
   const spec = args.spec ?? (await vscode.window.showInputBox({
-    title: `Insert Initializer Code (${label}) — 1/3`,
+    title: `Insert Initializer Code (${label}, ${what}) — 1/${steps}`,
     prompt: 'Initializer as name:gain — chain:1.02, fbchain:0.04, orthogonal:1.0, identity:1.0, gaussian:1.0',
     value: DEFAULT_SPEC,
     validateInput: (v) => {
@@ -91,78 +142,84 @@ async function insertInitializer(args: InsertArgs): Promise<InsertResult | undef
     },
   }));
   if (spec === undefined) return undefined;
-  const n = args.n ?? (await askDim(`Insert Initializer Code (${label}) — 2/3`, 'Number of hidden units N', DEFAULT_N));
-  if (n === undefined) return undefined;
-  const inputDim = args.inputDim ?? (await askDim(`Insert Initializer Code (${label}) — 3/3`, 'Input dimension (inputs per time step)', DEFAULT_INPUT_DIM));
-  if (inputDim === undefined) return undefined;
+  let n: number | undefined;
+  let inputDim: number | undefined;
+  if (!site) {
+    // Only the usage example of code at the cursor needs sizes: the helpers read them from the layer.
+    n = args.n ?? (await askDim(`Insert Initializer Code (${label}) — 2/3`, 'Number of hidden units N (for the usage example)', DEFAULT_N));
+    if (n === undefined) return undefined;
+    inputDim = args.inputDim ?? (await askDim(`Insert Initializer Code (${label}) — 3/3`, 'Input dimension (for the usage example)', DEFAULT_INPUT_DIM));
+    if (inputDim === undefined) return undefined;
+  }
 
-  let generated;
+  let plan: InsertPlan;
+  let specText: string;
   try {
-    generated = generateInitializer({ framework, spec, n, inputDim, seed: args.seed });
+    const generated = generateInitializer({ framework, spec, n, inputDim, seed: args.seed, typescript: /^typescript/.test(doc.languageId) });
+    specText = generated.spec.spec;
+    plan = planInsert({
+      text: doc.getText(),
+      languageId: doc.languageId,
+      generated,
+      where: site ? { layerLine: site.line } : { cursorLine: editor.selection.active.line },
+    });
   } catch (e) {
-    void vscode.window.showErrorMessage(`Recurrent Lens: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(`Recurrent Lens: ${name}: ${(e as Error).message}`);
     return undefined;
   }
 
-  // Where the code goes, and with which indentation.
   const eol = doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
-  const isJs = JS_LANGUAGES.includes(doc.languageId);
-  const importLine = framework === 'tfjs' && isJs ? tfjsImportFor(doc.getText()) : undefined;
-  // Outside JS/TS (a Python file, a notebook cell, plain text) the TF.js code keeps its import line.
-  const body = framework === 'tfjs' && !isJs ? generated.code : generated.body;
-  let range: vscode.Range;
-  let text: string;
-  let startLine: number;
-  if (args.line !== undefined) {
-    startLine = clamp(Math.floor(args.line), 0, doc.lineCount - 1);
-    range = new vscode.Range(startLine, 0, startLine, 0);
-    text = body + '\n';
-  } else {
-    const cursor = editor.selection.active;
-    const line = doc.lineAt(cursor.line);
-    startLine = cursor.line;
-    if (line.isEmptyOrWhitespace) {
-      // In place of the blank line, with its indentation (the line break after it stays).
-      const indent = line.text;
-      range = line.range;
-      text = indentCode(body.replace(/\n$/, ''), indent);
-    } else {
-      const indent = line.text.slice(0, line.firstNonWhitespaceCharacterIndex);
-      range = new vscode.Range(cursor.line, 0, cursor.line, 0);
-      text = indentCode(body, indent) + '\n';
-    }
-  }
-  const lines: string[] = [];
-  for (let i = 0; i < doc.lineCount; i++) lines.push(doc.lineAt(i).text);
-  const importAt = importLine ? importInsertLine(lines) : -1;
-  const ok = await editor.edit((edit) => {
-    if (importLine && importAt < range.start.line) {
-      edit.insert(new vscode.Position(importAt, 0), importLine + eol);
-      edit.replace(range, eolize(text, eol));
-    } else if (importLine) {
-      // The import goes where the code goes (or below it): put it first, in the same replacement.
-      edit.replace(range, eolize(`${importLine}\n\n${text}`, eol));
-    } else {
-      edit.replace(range, eolize(text, eol));
-    }
-  });
+  // Edits that rewrite text as it is (the same initializer again) are left out: no change, no undo step.
+  const edits = plan.edits
+    .map((e) => ({ range: new vscode.Range(e.start.line, e.start.character, e.end.line, e.end.character), text: eolize(e.text, eol) }))
+    .filter((e) => doc.getText(e.range) !== e.text);
+  const ok = edits.length === 0 || (await editor.edit((edit) => {
+    for (const e of edits) edit.replace(e.range, e.text);
+  }));
   if (!ok) {
-    void vscode.window.showErrorMessage('Recurrent Lens: the editor refused the edit (is the file read-only?).');
+    void vscode.window.showErrorMessage(`Recurrent Lens: ${name}: the editor refused the edit (is the file read-only?).`);
     return undefined;
   }
-  const shift = importLine ? (importAt < range.start.line ? 1 : 2) : 0;
-  const codeLine = startLine + shift;
-  const pos = new vscode.Position(codeLine, 0);
+  const pos = new vscode.Position(Math.min(plan.focusLine, doc.lineCount - 1), 0);
   editor.selection = new vscode.Selection(pos, pos);
   editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  if (noLayer) {
+    const generatedEntry = framework === 'keras' ? 'pass the initializers to your SimpleRNN' : 'call the helper on your layer';
+    void vscode.window.showInformationMessage(
+      `Recurrent Lens: no nn.RNN / SimpleRNN / simpleRNN layer found in ${name}: the ${label} helper went in at the cursor; ${generatedEntry} (see the usage comment).`,
+    );
+  }
   return {
     uri: doc.uri.toString(),
     framework,
-    spec: generated.spec.spec,
-    line: codeLine,
-    text,
-    importAdded: importLine,
+    spec: specText,
+    mode: site ? 'layer' : 'cursor',
+    target: site?.target,
+    layerLine: site?.line,
+    applied: plan.applied,
+    replaced: plan.replaced,
+    changed: edits.length > 0,
+    definitionsAdded: plan.definitionsAdded,
+    definitionsReused: plan.definitionsReused,
+    importsAdded: plan.importsAdded,
+    line: pos.line,
   };
+}
+
+/** A quick pick of the file's layers, plus "at the cursor"; undefined when dismissed. */
+async function pickLayer(layers: LayerSite[]): Promise<LayerSite | 'cursor' | undefined> {
+  const items: (vscode.QuickPickItem & { site?: LayerSite })[] = layers.map((s) => ({
+    label: `Line ${s.line + 1}: ${s.label.length > 80 ? `${s.label.slice(0, 79)}…` : s.label}`,
+    description: `${FRAMEWORK_LABEL[s.framework]}${s.target ? ` — ${s.target}` : ''}`,
+    site: s,
+  }));
+  items.push({ label: 'Only insert the helper at the cursor', description: 'no layer initialized' });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Insert Initializer Code — which layer?',
+    placeHolder: 'The recurrent layer to initialize',
+  });
+  if (!picked) return undefined;
+  return picked.site ?? 'cursor';
 }
 
 async function targetEditor(uri: string | vscode.Uri | undefined): Promise<vscode.TextEditor | undefined> {
@@ -207,43 +264,32 @@ async function askDim(title: string, prompt: string, value: number): Promise<num
   return text === undefined ? undefined : Number(text.trim());
 }
 
-function clamp(x: number, lo: number, hi: number): number {
-  return Math.min(Math.max(x, lo), hi);
-}
-
 function eolize(text: string, eol: string): string {
   return eol === '\n' ? text : text.replace(/\r?\n/g, eol);
 }
 
-/** Offers the chain, the feedback chain and "other…" on recurrent-layer lines. */
+/** Offers the chain, the feedback chain and "other…" for the layer on a recurrent-layer line. */
 export class InitializerCodeActions implements vscode.CodeActionProvider {
   static readonly providedCodeActionKinds = [vscode.CodeActionKind.RefactorRewrite];
 
   provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection): vscode.CodeAction[] {
     const lineNo = range.start.line;
-    const lineText = document.lineAt(lineNo).text;
-    const framework = frameworkOfLine(document.languageId, lineText);
+    const framework = frameworkOfLine(document.languageId, document.lineAt(lineNo).text);
     if (!framework) return [];
-    const sizes = layerSizes(framework, lineText);
-    const lines: string[] = [];
-    for (let i = 0; i <= lineNo; i++) lines.push(document.lineAt(i).text);
-    const base: InsertArgs = {
-      framework,
-      n: sizes.n ?? DEFAULT_N,
-      inputDim: sizes.inputDim ?? DEFAULT_INPUT_DIM,
-      uri: document.uri.toString(),
-      line: topLevelInsertLine(lines, lineNo, document.languageId),
-    };
+    const site = layerAt(document.getText(), document.languageId, lineNo);
+    if (!site || site.framework !== framework) return [];
+    const base: InsertArgs = { uri: document.uri.toString(), layerLine: site.line };
     const label = FRAMEWORK_LABEL[framework];
+    const layer = site.target ?? (framework === 'pytorch' ? 'this nn.RNN' : framework === 'keras' ? 'this SimpleRNN' : 'this simpleRNN');
     const action = (title: string, args: InsertArgs): vscode.CodeAction => {
       const a = new vscode.CodeAction(title, vscode.CodeActionKind.RefactorRewrite);
       a.command = { command: INSERT_INITIALIZER_COMMAND, title, arguments: [args] };
       return a;
     };
     return [
-      action(`Insert chain initializer (${label})`, { ...base, spec: 'chain:1.02' }),
-      action(`Insert feedback-chain initializer (${label})`, { ...base, spec: 'fbchain:0.04' }),
-      action(`Insert initializer code (${label})…`, base),
+      action(`Initialize ${layer} with the chain (${label})`, { ...base, spec: 'chain:1.02' }),
+      action(`Initialize ${layer} with the feedback chain (${label})`, { ...base, spec: 'fbchain:0.04' }),
+      action(`Initialize ${layer} with another initializer (${label})…`, base),
     ];
   }
 }

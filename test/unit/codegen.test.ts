@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as TS from 'typescript';
 import {
-  generateInitializer, initializerCode, detectFramework, frameworkOfLine, layerSizes, topLevelInsertLine,
+  applyCall, generateInitializer, initializerCode, detectFramework, frameworkOfLine,
   indentCode, tfjsImportFor, importInsertLine, FRAMEWORKS, TFJS_IMPORT, TFJS_REQUIRE, type Framework,
 } from '../../src/core/init/codegen';
 import { ROOT } from './helpers';
@@ -82,13 +82,15 @@ test('generated TF.js code type-checks as strict TypeScript against @tensorflow/
   mkdirSync(dir, { recursive: true });
   try {
     const files: string[] = [];
-    allCases(['tfjs']).forEach((c, i) => {
-      const f = path.join(dir, `case${i}.ts`);
+    let i = 0;
+    for (const spec of SPECS) for (const seed of SEEDS) {
+      const code = initializerCode({ framework: 'tfjs', spec, n: 100, inputDim: 10, seed, typescript: true });
+      const f = path.join(dir, `case${i++}.ts`);
       // Each snippet as its own module, plus the documented usage, uncommented.
-      const usage = c.code.split('\n').filter((l) => l.startsWith('//   ')).map((l) => l.slice(5)).join('\n');
-      writeFileSync(f, `${c.code}\n${usage}\nexport {};\n`);
+      const usage = code.split('\n').filter((l) => l.startsWith('//   ')).map((l) => l.slice(5)).join('\n');
+      writeFileSync(f, `${code}\n${usage}\nexport {};\n`);
       files.push(f);
-    });
+    }
     const program = ts.createProgram(files, {
       strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,
       moduleResolution: ts.ModuleResolutionKind.Bundler, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: [], skipLibCheck: true,
@@ -107,58 +109,76 @@ test('generated TF.js code type-checks as strict TypeScript against @tensorflow/
 // ---------------------------------------------------------------------------------------------------------------
 // Content
 
-test('PyTorch chain: sub-diagonal, input at the SOURCE, no_grad, and a comment about the paper\'s torch helpers', () => {
+test('PyTorch chain: sub-diagonal, input at the SOURCE, every layer, no_grad, and a comment about the paper\'s torch helpers', () => {
   const g = generateInitializer({ framework: 'pytorch', spec: 'chain:1.02', n: 100, inputDim: 10 });
   assert.equal(g.entry, 'init_chain_');
-  assert.deepEqual(g.imports, []);
-  assert.equal(g.code, g.body);
+  assert.deepEqual(g.imports, ['import torch']);
+  assert.equal(g.code, `import torch\n\n${g.body}`);
+  assert.deepEqual(g.definitions.map((d) => d.name), ['init_chain_']);
+  assert.equal(applyCall(g, 'self.rnn'), 'init_chain_(self.rnn, alpha=1.02)');
   assert.match(g.body, /def init_chain_\(rnn, alpha=1\.02, input_scale=0\.9, zero_bias=True\):/);
   assert.match(g.body, /torch\.diag\(torch\.full\(\(n - 1,\), float\(alpha\)\), diagonal=-1\)/);
-  assert.match(g.body, /with torch\.no_grad\(\):\n\s+rnn\.weight_hh_l0\.copy_\(w\)\n\s+rnn\.weight_ih_l0\.copy_\(v\)/);
+  assert.match(g.body, /n = rnn\.hidden_size/);
+  assert.match(g.body, /with torch\.no_grad\(\):\n\s+for name, p in rnn\.named_parameters\(\):\n\s+if name\.startswith\("weight_hh_l"\):\n\s+p\.copy_\(w\)/);
   assert.match(g.body, /SOURCE/);
   assert.match(g.body, /paper's repository \(NonnormalInit_torchrnn\.py\)[\s\S]*SUPER-diagonal[\s\S]*SINK/);
   assert.match(g.body, /nn\.RNN\(input_size=10, hidden_size=100/);
-  const fb = initializerCode({ framework: 'pytorch', spec: 'fbchain:0.07', n: 8, inputDim: 2 });
-  assert.match(fb, /def init_fbchain_\(rnn, beta=0\.07, forward=0\.99/);
-  assert.match(fb, /float\(forward\)\), diagonal=-1\)[\s\S]*float\(beta\)\), diagonal=1\)/);
+  assert.match(g.header, /\(N = 100 hidden units, 10 inputs\)/);
+  // Without sizes (a layer of the file: the helper reads them from it), the header names none.
+  assert.doesNotMatch(generateInitializer({ framework: 'pytorch', spec: 'chain' }).header, /N = /);
+  const fb = generateInitializer({ framework: 'pytorch', spec: 'fbchain:0.07', n: 8, inputDim: 2 });
+  assert.match(fb.body, /def init_fbchain_\(rnn, beta=0\.07, forward=0\.99/);
+  assert.match(fb.body, /float\(forward\)\), diagonal=-1\)[\s\S]*float\(beta\)\), diagonal=1\)/);
+  assert.equal(applyCall(fb, 'rnn'), 'init_fbchain_(rnn, beta=0.07)');
+  assert.equal(applyCall(generateInitializer({ framework: 'pytorch', spec: 'orthogonal:1.5', seed: 3 }), 'rnn'), 'init_orthogonal_(rnn, gain=1.5, seed=3)');
+  assert.deepEqual(generateInitializer({ framework: 'pytorch', spec: 'gaussian' }).imports, ['import math', 'import torch']);
 });
 
 test('Keras chain: ChainInit on R\'s super-diagonal (R = Wᵀ), K = 0.9·I (d×N), as the paper\'s official Keras code', () => {
   const g = generateInitializer({ framework: 'keras', spec: 'chain:1.02', n: 100, inputDim: 10 });
-  assert.equal(g.entry, 'chain_recurrent_initializer');
-  assert.equal(g.kernelEntry, 'chain_kernel_initializer');
+  assert.equal(g.entry, 'ChainInit');
+  assert.equal(g.kernelEntry, 'NonnormalSourceInit');
+  assert.deepEqual(g.definitions.map((d) => d.name), ['ChainInit', 'NonnormalSourceInit']);
+  assert.deepEqual(g.kerasArgs, { recurrent_initializer: 'ChainInit(alpha=1.02)', kernel_initializer: 'NonnormalSourceInit(scale=0.9)' });
   assert.match(g.body, /class ChainInit\(keras\.initializers\.Initializer\):/);
   assert.match(g.body, /self\.alpha \* np\.eye\(shape\[0\], k=1\)/);
   assert.match(g.body, /self\.scale \* np\.eye\(shape\[0\], shape\[1\]\)/);
-  assert.match(g.body, /chain_recurrent_initializer = ChainInit\(alpha=1\.02\)/);
+  assert.match(g.body, /recurrent_initializer=ChainInit\(alpha=1\.02\)/);
   assert.match(g.body, /SUPER-diagonal/);
   const fb = initializerCode({ framework: 'keras', spec: 'fbchain:0.04', n: 100, inputDim: 10 });
   assert.match(fb, /self\.forward \* np\.eye\(shape\[0\], k=1\) \+ self\.beta \* np\.eye\(shape\[0\], k=-1\)/);
+  // Keras's own random initializers need no definition, only arguments.
+  const o = generateInitializer({ framework: 'keras', spec: 'orthogonal:1.02', seed: 7 });
+  assert.deepEqual(o.definitions, []);
+  assert.deepEqual(o.imports, ['from tensorflow import keras']);
 });
 
-test('TF.js chain: a function returning row-layout tensors, and the import kept apart for the editor', () => {
+test('TF.js chain: a function setting row-layout weights on the layer (now or once built), the import kept apart', () => {
   const g = generateInitializer({ framework: 'tfjs', spec: 'chain:1.02', n: 100, inputDim: 10 });
   assert.deepEqual(g.imports, [TFJS_IMPORT]);
   assert.equal(g.code, `${TFJS_IMPORT}\n\n${g.body}`);
   assert.ok(!g.body.includes('import '), 'the body has no import (the editor adds it once)');
-  assert.equal(g.entry, 'chainWeights');
-  assert.match(g.body, /function chainWeights\(units = 100, inputDim = 10, alpha = 1\.02, inputScale = 0\.9\)/);
-  assert.match(g.body, /recurrentKernel\.set\(alpha, i, i \+ 1\)/);
-  assert.match(g.body, /rnn\.setWeights\(\[kernel, recurrentKernel, \.\.\.rnn\.getWeights\(\)\.slice\(2\)\]\)/);
+  assert.equal(g.entry, 'initChain');
+  assert.equal(applyCall(g, 'rnn'), 'initChain(rnn, 1.02)');
+  assert.match(g.body, /function initChain\(layer, alpha = 1\.02, inputScale = 0\.9\)/);
+  assert.match(g.body, /r\.set\(alpha, i, i \+ 1\)/);
+  assert.match(g.body, /layer\.setWeights\(\[kernel, recurrentKernel, \.\.\.biases\.map\(\(b\) => tf\.zerosLike\(b\)\)\]\)/);
+  assert.match(initializerCode({ framework: 'tfjs', spec: 'chain', typescript: true }), /function initChain<L extends tf\.layers\.Layer>\(layer: L, alpha = 1\.02, inputScale = 0\.9\): L \{/);
 });
 
 test('random initializers use each framework\'s own RNG and say that seeds are not portable', () => {
   const pt = initializerCode({ framework: 'pytorch', spec: 'orthogonal:1.02', n: 100, inputDim: 10, seed: 7 });
-  assert.match(pt, /torch\.nn\.init\.orthogonal_\(w, gain=gain\)/);
+  assert.match(pt, /torch\.nn\.init\.orthogonal_\(p, gain=gain\)/);
   assert.match(pt, /seed=7/);
   const ke = initializerCode({ framework: 'keras', spec: 'orthogonal:1.02', n: 100, inputDim: 10, seed: 7 });
   assert.match(ke, /keras\.initializers\.Orthogonal\(gain=1\.02, seed=7\)/);
-  assert.match(ke, /RandomNormal\(mean=0\.0, stddev=0\.9 \/ math\.sqrt\(100\), seed=8\)/);
+  assert.match(ke, /VarianceScaling\(scale=0\.9 \*\* 2, mode="fan_out", distribution="untruncated_normal", seed=8\)/);
   const tj = initializerCode({ framework: 'tfjs', spec: 'orthogonal:1.02', n: 100, inputDim: 10, seed: 7 });
   assert.match(tj, /tf\.initializers\.orthogonal\(\{ gain, seed \}\)/);
+  assert.match(tj, /initOrthogonal\(tf\.layers\.simpleRNN\([^)]*\), 1\.02, 7\)/);
   for (const code of [pt, ke, tj]) assert.match(code, /Seeds are not\s*(\/\/|#)?\s*portable/);
   const unseeded = initializerCode({ framework: 'tfjs', spec: 'gaussian', n: 100, inputDim: 10 });
-  assert.ok(!/seed/.test(unseeded.replace(/^\/\/.*$/gm, '')), 'no seed in the code when none is given');
+  assert.doesNotMatch(unseeded.replace(/^\/\/.*$/gm, ''), /seed = \d|, \d+\);/, 'no seed in the code when none is given');
   assert.match(initializerCode({ framework: 'keras', spec: 'identity:0.5', n: 9, inputDim: 2 }), /Identity\(gain=0\.5\)/);
 });
 
@@ -184,7 +204,7 @@ test('PyTorch: the generated code, run with torch, sends a pulse on input 0 down
   assert.equal(probe.status, 0, `torch is not importable by ${PYTHON} (apt-get install python3-torch, as .ci/run does): ${probe.stderr.trim().split('\n').pop()}`);
   const cases = ['chain:1.02', 'fbchain:0.04', 'orthogonal:1.02', 'identity:0.99', 'gaussian:1'].map((spec) => {
     const g = generateInitializer({ framework: 'pytorch', spec, n: PULSE_N, inputDim: 2, seed: 11 });
-    return { spec, name: g.spec.name, gain: g.spec.gain, code: g.code, entry: g.entry };
+    return { spec, name: g.spec.name, gain: g.spec.gain, code: g.code, call: applyCall(g, 'rnn') };
   });
   const script = String.raw`
 import json, sys, math
@@ -195,7 +215,7 @@ report = {}
 for c in json.load(sys.stdin):
     ns = {}
     exec(compile(c["code"], "<" + c["spec"] + ">", "exec"), ns)
-    init = ns[c["entry"]]
+    init = lambda rnn: eval(c["call"], ns, {"rnn": rnn})  # the call the editor writes, e.g. init_chain_(rnn, alpha=1.02)
     torch.manual_seed(0)
     rnn = torch.nn.RNN(input_size=D, hidden_size=N, nonlinearity="relu", batch_first=True)
     state = torch.get_rng_state()
@@ -260,7 +280,7 @@ test('Keras: the generated initializers (run with a stand-in for tensorflow) giv
   // and the row-vector update of Keras's SimpleRNN cell, h' = x K + h R, is simulated on what they return.
   const cases = SPECS.map((spec) => {
     const g = generateInitializer({ framework: 'keras', spec, n: PULSE_N, inputDim: 2, seed: 4 });
-    return { spec, name: g.spec.name, gain: g.spec.gain, code: g.code, rec: g.entry, ker: g.kernelEntry };
+    return { spec, name: g.spec.name, gain: g.spec.gain, code: g.code, rec: g.kerasArgs!.recurrent_initializer, ker: g.kerasArgs!.kernel_initializer };
   });
   const script = String.raw`
 import json, sys, types
@@ -279,7 +299,7 @@ inits = types.SimpleNamespace(
     Initializer=Initializer,
     Orthogonal=lambda **kw: Recorded("Orthogonal", **kw),
     Identity=lambda **kw: Recorded("Identity", **kw),
-    RandomNormal=lambda **kw: Recorded("RandomNormal", **kw),
+    VarianceScaling=lambda **kw: Recorded("VarianceScaling", **kw),
 )
 keras.initializers = inits
 tf.keras = keras
@@ -291,7 +311,7 @@ report = {}
 for c in json.load(sys.stdin):
     ns = {}
     exec(compile(c["code"], "<" + c["spec"] + ">", "exec"), ns)
-    rec, ker = ns[c["rec"]], ns[c["ker"]]
+    rec, ker = eval(c["rec"], ns), eval(c["ker"], ns)  # the arguments the editor writes into SimpleRNN(...)
     if c["name"] not in ("chain", "fbchain"):
         report[c["spec"]] = {"rec": [rec.kind, rec.kw], "ker": [ker.kind, ker.kw]}
         continue
@@ -334,25 +354,30 @@ print(json.dumps(report))
   }
   assert.deepEqual(report['chain:1.02'].config, { alpha: 1.02 });
   assert.deepEqual(report['orthogonal:1.0'].rec, ['Orthogonal', { gain: 1, seed: 4 }]);
-  assert.deepEqual(report['orthogonal:1.0'].ker, ['RandomNormal', { mean: 0, stddev: 0.9 / Math.sqrt(PULSE_N), seed: 5 }]);
+  // VarianceScaling, untruncated normal: std = sqrt(scale / fan), fan = N for both (fan_out of K, fan_in of R).
+  const vs = (scale: number, mode: string, seed: number) => ['VarianceScaling', { scale, mode, distribution: 'untruncated_normal', seed }];
+  assert.deepEqual(report['orthogonal:1.0'].ker, vs(0.9 ** 2, 'fan_out', 5));
   assert.deepEqual(report['identity:0.99'].rec, ['Identity', { gain: 0.99 }]);
-  assert.deepEqual(report['gaussian:1'].rec, ['RandomNormal', { mean: 0, stddev: 1 / Math.sqrt(PULSE_N), seed: 4 }]);
+  assert.deepEqual(report['gaussian:1'].rec, vs(1, 'fan_in', 4));
 });
 
 test('TF.js: the generated code, run with @tensorflow/tfjs, sends a pulse 0 → 1 → 2 … through a real tf.layers.simpleRNN', async () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const tf: any = load('@tensorflow/tfjs');
+  /** The layer after the generated helper was applied to it before it was built (the editor's call), then built by a model. */
   const run = (spec: string, seed?: number) => {
-    const g = generateInitializer({ framework: 'tfjs', spec, n: PULSE_N, inputDim: 2, seed });
+    const g = generateInitializer({ framework: 'tfjs', spec, seed });
     // The body as the editor inserts it (the import replaced by the `tf` binding the file already has).
-    const make = new Function('tf', `${g.body}\nreturn ${g.entry};`)(tf) as () => { kernel: unknown; recurrentKernel: unknown };
-    return { g, weights: make() };
+    const init = new Function('tf', `${g.body}\nreturn (layer) => ${applyCall(g, 'layer')};`)(tf) as (layer: unknown) => unknown;
+    const rnn = tf.layers.simpleRNN({ units: PULSE_N, inputShape: [null, 2], activation: 'linear', returnSequences: true });
+    assert.equal(rnn.built, false);
+    assert.equal(init(rnn), rnn, 'the helper returns the layer');
+    const model = tf.sequential({ layers: [rnn] });
+    const [kernel, recurrentKernel] = rnn.getWeights();
+    return { g, rnn, model, weights: { kernel, recurrentKernel } };
   };
   for (const spec of ['chain:1.02', 'fbchain:0.04']) {
-    const { weights } = run(spec);
-    const rnn = tf.layers.simpleRNN({ units: PULSE_N, inputShape: [null, 2], activation: 'linear', returnSequences: true });
-    const model = tf.sequential({ layers: [rnn] });
-    rnn.setWeights([weights.kernel, weights.recurrentKernel, ...rnn.getWeights().slice(2)]);
+    const { rnn, model } = run(spec);
     const T = PULSE_N + 1;
     const x = new Float32Array(T * 2);
     x[0] = 1; // a unit pulse on input 0 at t = 0
@@ -367,6 +392,13 @@ test('TF.js: the generated code, run with @tensorflow/tfjs, sends a pulse 0 → 
     // Weights as stored: recurrent_kernel with the chain on the super-diagonal.
     const R = (await rnn.getWeights()[1].array()) as number[][];
     assert.ok(Math.abs(R[0][1] - (spec === 'chain:1.02' ? 1.02 : 0.99)) < 1e-6 && R[1][0] === (spec === 'chain:1.02' ? 0 : R[1][0]));
+    // On a layer built already, the helper sets the weights at once.
+    const built = tf.layers.simpleRNN({ units: 3, inputShape: [null, 2] });
+    tf.sequential({ layers: [built] });
+    const g = generateInitializer({ framework: 'tfjs', spec });
+    new Function('tf', 'layer', `${g.body}\n${applyCall(g, 'layer')};`)(tf, built);
+    const R3 = (await built.getWeights()[1].array()) as number[][];
+    assert.ok(Math.abs(R3[1][2] - alpha) < 1e-6 && R3[0][0] === 0, `built layer: ${JSON.stringify(R3)}`);
   }
   // Orthogonal through tf.initializers: R Rᵀ = λ² I; the seed reproduces the draw; the input std is 0.9/√N.
   const a = run('orthogonal:1.02', 3).weights;
@@ -411,43 +443,6 @@ test('frameworkOfLine: the lines that get code actions', () => {
   assert.equal(frameworkOfLine('typescript', '// tf.layers.simpleRNN'), undefined);
   assert.equal(frameworkOfLine('javascript', 'const rnn = nn.RNN(1, 2)'), undefined);
   assert.equal(frameworkOfLine('plaintext', 'nn.RNN(10, 100)'), undefined);
-});
-
-test('layerSizes reads plain integer sizes off a layer line', () => {
-  assert.deepEqual(layerSizes('pytorch', 'self.rnn = nn.RNN(10, 100, batch_first=True)'), { inputDim: 10, n: 100 });
-  assert.deepEqual(layerSizes('pytorch', 'nn.RNN(hidden_size=64, input_size=3)'), { inputDim: 3, n: 64 });
-  assert.deepEqual(layerSizes('pytorch', 'nn.RNN(d, n)'), { inputDim: undefined, n: undefined });
-  assert.deepEqual(layerSizes('pytorch', 'nn.RNN(7)'), { inputDim: 7, n: undefined });
-  assert.deepEqual(layerSizes('keras', 'SimpleRNN(128, input_shape=(None, 4))'), { n: 128, inputDim: 4 });
-  assert.deepEqual(layerSizes('keras', 'SimpleRNN(units=32)'), { n: 32, inputDim: undefined });
-  assert.deepEqual(layerSizes('tfjs', 'tf.layers.simpleRNN({ units: 50, inputShape: [null, 3] })'), { n: 50, inputDim: 3 });
-});
-
-test('topLevelInsertLine: before the top-level statement holding the layer (above decorators), not inside it', () => {
-  const py = [
-    'import torch',            // 0
-    '',                        // 1
-    '@dataclass',              // 2
-    'class Model(nn.Module):', // 3
-    '    def __init__(self):', // 4
-    '        super().__init__()',
-    '        self.rnn = nn.RNN(', // 6
-    '            10, 100)',
-  ];
-  assert.equal(topLevelInsertLine(py, 6, 'python'), 2);
-  assert.equal(topLevelInsertLine(py, 7, 'python'), 2);
-  assert.equal(topLevelInsertLine(['rnn = nn.RNN(10, 100)'], 0, 'python'), 0);
-  assert.equal(topLevelInsertLine(['x = 1', 'rnn = nn.RNN(', '    10, 100', ')', '# c', 'y = SimpleRNN(3)'], 5, 'python'), 5);
-  const js = [
-    "import * as tf from '@tensorflow/tfjs';",
-    'const model = tf.sequential({',
-    '  layers: [',
-    '    tf.layers.simpleRNN({ units: 100 }),',
-    '  ],',
-    '});',
-  ];
-  assert.equal(topLevelInsertLine(js, 3, 'javascript'), 1);
-  assert.equal(topLevelInsertLine(js, 99, 'javascript'), 1);
 });
 
 test('indentCode, tfjsImportFor and importInsertLine', () => {

@@ -2,22 +2,27 @@
  * Source code that builds one of the paper's initializers (docs/science.md §2) in the user's framework, ORIENTED
  * FOR THAT FRAMEWORK (docs/science.md §1; ./layouts.ts):
  *
- * - PyTorch (`torch.nn.RNN`, column vectors): weight_hh_l0 = W, the chain on the SUB-diagonal, weight_ih_l0 = V.
- *   The torch helpers of the paper's repository build the chain on the super-diagonal (their Keras orientation);
- *   used as they are as nn.RNN's weight_hh_l0 they put the input at the chain's SINK. The generated code puts it
- *   at the SOURCE and says so in a comment.
+ * - PyTorch (`torch.nn.RNN`, column vectors): weight_hh_l{k} = W, the chain on the SUB-diagonal, weight_ih_l{k} =
+ *   V, for every layer k (and direction). The torch helpers of the paper's repository build the chain on the
+ *   super-diagonal (their Keras orientation); used as they are as nn.RNN's weight_hh_l0 they put the input at the
+ *   chain's SINK. The generated code puts it at the SOURCE and says so in a comment.
  * - Keras (`tf.keras` SimpleRNN, row vectors, h = x K + h R): recurrent_kernel R = Wᵀ (the chain on the
- *   SUPER-diagonal) and kernel K = Vᵀ, as `keras.initializers.Initializer` subclasses like the paper's own.
- * - TF.js (`tf.layers.simpleRNN`, the Keras layout): a function returning `{ kernel, recurrentKernel }` tensors,
- *   set with `layer.setWeights` (tfjs has no matrix-valued constant initializer and does not export its
- *   Initializer base class); orthogonal/identity/Gaussian use `tf.initializers`.
+ *   SUPER-diagonal) and kernel K = Vᵀ, as `keras.initializers.Initializer` subclasses like the paper's own; the
+ *   random ones are Keras's own initializers, scaled by the layer's size through VarianceScaling.
+ * - TF.js (`tf.layers.simpleRNN`, the Keras layout): a function that sets `{ kernel, recurrentKernel }` on the
+ *   layer with `layer.setWeights` (tfjs has no matrix-valued constant initializer and does not export its
+ *   Initializer base class), right away when the layer is built, else right after tfjs builds it.
+ *
+ * Every helper reads the sizes from the layer at run time (PyTorch `rnn.hidden_size`, Keras the shape it is
+ * asked for, TF.js the built weights), so one helper serves every layer of a file; the gain travels in the call
+ * (`init_chain_(rnn, alpha=1.02)`, `ChainInit(alpha=1.02)`, `initChain(rnn, 1.02)`).
  *
  * Orthogonal and Gaussian matrices are drawn with the framework's own RNG (torch.nn.init.orthogonal_, Keras
  * Orthogonal, tfjs orthogonal): a seed gives different matrices in different frameworks (and in the extension's
  * own analysis), which the generated code says.
  *
  * Pure text: no `vscode`. Also here: the helpers the editor integration uses to pick a framework from a file and
- * to place the code (src/host/insertInitializer.ts).
+ * to place the code (src/host/insertInitializer.ts, ./insertPlan.ts).
  */
 import { InitName, InitSpec, parseInitSpec } from './initializers';
 import { FRAMEWORKS, FRAMEWORK_LABEL, type Framework } from './layouts';
@@ -28,38 +33,65 @@ export interface CodegenOptions {
   framework: Framework;
   /** e.g. "chain:1.02", "fbchain:0.04", "orthogonal:1", "identity", "gaussian:1". */
   spec: string | InitSpec;
-  /** Hidden units N. */
-  n: number;
-  /** Inputs per time step d. */
-  inputDim: number;
+  /** Hidden units N, for the header comment and the usage example only (the code reads it from the layer). */
+  n?: number;
+  /** Inputs per time step d, likewise. */
+  inputDim?: number;
   /** Seed for the random initializers (orthogonal, gaussian, and the Gaussian input of identity); omitted = unseeded. */
   seed?: number;
+  /** TF.js: emit TypeScript (typed parameters) rather than JavaScript. */
+  typescript?: boolean;
+}
+
+/** One top-level definition of the generated code; `name` is what it defines (used to find it in a file). */
+export interface Definition {
+  name: string;
+  text: string;
 }
 
 export interface GeneratedCode {
   framework: Framework;
   spec: InitSpec;
-  /**
-   * Module-level imports the body needs and that cannot go just anywhere: the TF.js import (`tf`), which the
-   * editor adds at the top of the file when missing. Python imports are in the body (valid at any depth).
-   */
+  /** Module-level imports the definitions and the call need (the editor adds the missing ones with the file's imports). */
   imports: string[];
-  /** The code without `imports`. */
+  /** Comment lines on the orientation, put above the definitions. */
+  header: string;
+  /** The helper definitions, in order (Keras's random initializers need none). */
+  definitions: Definition[];
+  /** A commented usage example (for code inserted without a layer to apply it to). */
+  usage: string;
+  /** header + definitions + usage, without the imports. */
   body: string;
   /** `imports` + `body`: complete, ready to paste into an empty file. */
   code: string;
   /**
-   * What the code defines for the user: PyTorch the function `init_<name>_(rnn)`, TF.js the function
-   * `<name>Weights(units, inputDim, …)`, Keras the recurrent initializer variable (`kernelEntry` the input one).
+   * What the user calls: PyTorch `init_<name>_`, TF.js `init<Name>` (both take the layer first and return it), Keras
+   * the recurrent initializer expression's class (`kernelEntry` the input one).
    */
   entry: string;
   kernelEntry?: string;
+  /** PyTorch / TF.js: the arguments after the layer in the call, e.g. `alpha=1.02`, `1.02`. */
+  callArgs: string;
+  /** Keras: the two layer arguments, e.g. { recurrent_initializer: 'ChainInit(alpha=1.02)', kernel_initializer: … }. */
+  kerasArgs?: { recurrent_initializer: string; kernel_initializer: string };
 }
 
 /** The code as one string (see generateInitializer). */
 export function initializerCode(opts: CodegenOptions): string {
   return generateInitializer(opts).code;
 }
+
+/** The statement (PyTorch, no `;`) or expression that applies the helper to `layer` and returns it. */
+export function applyCall(g: GeneratedCode, layer: string): string {
+  if (g.framework === 'keras') throw new Error('Keras layers take their initializers as arguments (kerasArgs)');
+  return `${g.entry}(${layer}${g.callArgs ? `, ${g.callArgs}` : ''})`;
+}
+
+/** Every name a generated PyTorch / TF.js helper can have (to recognise an earlier call of ours). */
+export const HELPER_NAMES: Record<'pytorch' | 'tfjs', string[]> = {
+  pytorch: ['chain', 'fbchain', 'orthogonal', 'identity', 'gaussian'].map((n) => `init_${n}_`),
+  tfjs: ['Chain', 'FbChain', 'Orthogonal', 'Identity', 'Gaussian'].map((n) => `init${n}`),
+};
 
 export const TFJS_IMPORT = "import * as tf from '@tensorflow/tfjs';";
 export const TFJS_REQUIRE = "const tf = require('@tensorflow/tfjs');";
@@ -80,36 +112,50 @@ const TITLE: Record<InitName, string> = {
 export function generateInitializer(opts: CodegenOptions): GeneratedCode {
   const spec = typeof opts.spec === 'string' ? parseInitSpec(opts.spec) : opts.spec;
   if (!Number.isFinite(spec.gain)) throw new RangeError(`bad gain ${spec.gain}`);
-  const n = checkDim(opts.n, 'hidden size N');
-  const d = checkDim(opts.inputDim, 'input dimension');
+  const n = opts.n === undefined ? undefined : checkDim(opts.n, 'hidden size N');
+  const d = opts.inputDim === undefined ? undefined : checkDim(opts.inputDim, 'input dimension');
   const seed = opts.seed;
   if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
-  const args: Args = { spec, n, d, seed };
+  const args: Args = { spec, n, d, seed, ts: opts.typescript === true };
   switch (opts.framework) {
-    case 'pytorch': return finish(opts.framework, spec, [], pytorch(args));
-    case 'keras': return finish(opts.framework, spec, [], keras(args));
-    case 'tfjs': return finish(opts.framework, spec, [TFJS_IMPORT], tfjs(args));
+    case 'pytorch': return finish(opts.framework, spec, pytorch(args));
+    case 'keras': return finish(opts.framework, spec, keras(args));
+    case 'tfjs': return finish(opts.framework, spec, tfjs(args));
     default: throw new Error(`unknown framework "${String(opts.framework)}" (expected ${FRAMEWORKS.join(', ')})`);
   }
 }
 
 interface Args {
   spec: InitSpec;
-  n: number;
-  d: number;
+  n: number | undefined;
+  d: number | undefined;
   seed: number | undefined;
+  ts: boolean;
 }
 
 interface Part {
-  body: string;
+  imports: string[];
+  header: string[];
+  definitions: Definition[];
+  usage: string[];
   entry: string;
   kernelEntry?: string;
+  callArgs: string;
+  kerasArgs?: { recurrent_initializer: string; kernel_initializer: string };
 }
 
-function finish(framework: Framework, spec: InitSpec, imports: string[], part: Part): GeneratedCode {
-  const body = part.body.endsWith('\n') ? part.body : part.body + '\n';
-  const code = imports.length ? `${imports.join('\n')}\n\n${body}` : body;
-  return { framework, spec, imports, body, code, entry: part.entry, kernelEntry: part.kernelEntry };
+function finish(framework: Framework, spec: InitSpec, part: Part): GeneratedCode {
+  const python = framework !== 'tfjs';
+  const gap = python ? '\n\n\n' : '\n\n'; // PEP 8: two blank lines around top-level definitions
+  const header = part.header.join('\n');
+  const usage = part.usage.join('\n');
+  const defs = part.definitions.map((d) => d.text).join(gap);
+  const body = `${header}\n${defs ? `${defs}${gap}` : ''}${usage}\n`;
+  const code = part.imports.length ? `${part.imports.join('\n')}\n\n${body}` : body;
+  return {
+    framework, spec, imports: part.imports, header, definitions: part.definitions, usage, body, code,
+    entry: part.entry, kernelEntry: part.kernelEntry, callArgs: part.callArgs, kerasArgs: part.kerasArgs,
+  };
 }
 
 /** A Python float literal: 1 → 1.0, 1.02 → 1.02 (JS's shortest form, e.g. 1e-7, is valid Python). */
@@ -119,6 +165,11 @@ function py(x: number): string {
 
 function js(x: number): string {
   return String(x);
+}
+
+/** "(N = 100 hidden units, 10 inputs)" when the sizes are known; the code itself reads them from the layer. */
+function sizes(n: number | undefined, d: number | undefined, units: string): string {
+  return n !== undefined && d !== undefined ? ` (N = ${n} ${units}, ${d} inputs)` : '';
 }
 
 function seedNote(comment: string, framework: string, seed: number | undefined): string[] {
@@ -141,13 +192,14 @@ function pytorch({ spec, n, d, seed }: Args): Part {
   const name = spec.name;
   const fn = `init_${name}_`;
   const header = [
-    `# Recurrent Lens: ${TITLE[name]} initializer ${spec.spec} for torch.nn.RNN (N = ${n} hidden units, ${d} inputs).`,
+    `# Recurrent Lens: ${TITLE[name]} initializer ${spec.spec} for torch.nn.RNN${sizes(n, d, 'hidden units')}.`,
     '# PyTorch stores column-convention weights, h_t = f(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh):',
     '# weight_hh_l0 = W, with W[i][j] the weight from unit j to unit i, and weight_ih_l0 = V (N x d).',
   ];
   let params: string;
+  let callArgs: string;
   let doc: string[];
-  let make: string[];
+  let loop: string[];
   switch (name) {
     case 'chain':
     case 'fbchain':
@@ -164,96 +216,98 @@ function pytorch({ spec, n, d, seed }: Args): Part {
       );
       if (name === 'chain') {
         params = `alpha=${py(spec.gain)}, input_scale=${py(INPUT_SCALE)}, zero_bias=True`;
+        callArgs = `alpha=${py(spec.gain)}`;
         doc = [
-          'Chain initializer (Orhan & Pitkow, ICLR 2020) for the first layer of a torch.nn.RNN, in place.',
+          'Chain initializer (Orhan & Pitkow, ICLR 2020) for every layer of a torch.nn.RNN, in place; returns rnn.',
           '',
-          'weight_hh_l0[i][i-1] = alpha, zero elsewhere (a nilpotent delay line from unit 0 to unit N-1);',
-          'weight_ih_l0 = input_scale * I (N x d): input j feeds unit j. Biases are zeroed unless zero_bias=False',
-          '(the paper trains with zero recurrent bias).',
+          'weight_hh_l{k}[i][i-1] = alpha, zero elsewhere (a nilpotent delay line from unit 0 to unit N-1), in every',
+          'layer k (and direction); weight_ih_l{k} = input_scale * I: input j (layer 0) or unit j of the layer below',
+          'feeds unit j. Biases are zeroed unless zero_bias=False (the paper trains with zero recurrent bias).',
         ];
-        make = [
-          'w = torch.diag(torch.full((n - 1,), float(alpha)), diagonal=-1)  # W[i][i-1] = alpha',
-          'v = input_scale * torch.eye(n, d)  # V[j][j] = input_scale: input j -> unit j',
-        ];
+        loop = ['w = torch.diag(torch.full((n - 1,), float(alpha)), diagonal=-1)  # W[i][i-1] = alpha'];
       } else {
         params = `beta=${py(spec.gain)}, forward=${py(FORWARD)}, input_scale=${py(INPUT_SCALE)}, zero_bias=True`;
+        callArgs = `beta=${py(spec.gain)}`;
         doc = [
-          'Chain-with-feedback initializer (Orhan & Pitkow, ICLR 2020) for the first layer of a torch.nn.RNN, in place.',
+          'Chain-with-feedback initializer (Orhan & Pitkow, ICLR 2020) for every layer of a torch.nn.RNN, in place;',
+          'returns rnn.',
           '',
-          'weight_hh_l0[i][i-1] = forward (0.99 in the paper), weight_hh_l0[i-1][i] = beta, zero elsewhere;',
-          'weight_ih_l0 = input_scale * I (N x d): input j feeds unit j. Biases are zeroed unless zero_bias=False',
-          '(the paper trains with zero recurrent bias).',
+          'weight_hh_l{k}[i][i-1] = forward (0.99 in the paper), weight_hh_l{k}[i-1][i] = beta, zero elsewhere, in',
+          'every layer k (and direction); weight_ih_l{k} = input_scale * I: input j (layer 0) or unit j of the layer',
+          'below feeds unit j. Biases are zeroed unless zero_bias=False (the paper trains with zero recurrent bias).',
         ];
-        make = [
+        loop = [
           'w = (torch.diag(torch.full((n - 1,), float(forward)), diagonal=-1)  # W[i][i-1] = forward',
           '     + torch.diag(torch.full((n - 1,), float(beta)), diagonal=1))  # W[i-1][i] = beta',
-          'v = input_scale * torch.eye(n, d)  # V[j][j] = input_scale: input j -> unit j',
         ];
       }
+      loop.push(
+        'with torch.no_grad():',
+        '    for name, p in rnn.named_parameters():',
+        '        if name.startswith("weight_hh_l"):',
+        '            p.copy_(w)',
+        '        elif name.startswith("weight_ih_l"):',
+        '            p.copy_(input_scale * torch.eye(*p.shape))  # input j -> unit j',
+        '        elif zero_bias and name.startswith("bias_"):',
+        '            p.zero_()',
+      );
       break;
     default: {
       header.push(...seedNote('#', 'PyTorch', seed));
-      const seedArg = seed === undefined ? 'None' : String(seed);
-      params = `gain=${py(spec.gain)}, input_std=None, seed=${seedArg}, zero_bias=True`;
+      params = `gain=${py(spec.gain)}, input_std=None, seed=None, zero_bias=True`;
+      callArgs = `gain=${py(spec.gain)}${seed === undefined ? '' : `, seed=${seed}`}`;
       const what =
-        name === 'orthogonal' ? 'weight_hh_l0 = gain * Q, Q Haar-random orthogonal (torch.nn.init.orthogonal_);'
-          : name === 'identity' ? 'weight_hh_l0 = gain * I;'
-            : 'weight_hh_l0 with i.i.d. entries N(0, gain^2 / N);';
+        name === 'orthogonal' ? 'weight_hh_l{k} = gain * Q, Q Haar-random orthogonal (torch.nn.init.orthogonal_),'
+          : name === 'identity' ? 'weight_hh_l{k} = gain * I,'
+            : 'weight_hh_l{k} with i.i.d. entries N(0, gain^2 / N),';
       doc = [
-        `${name === 'gaussian' ? 'Gaussian (random baseline)' : `${TITLE[name][0].toUpperCase()}${TITLE[name].slice(1)}`} initializer for the first layer of a torch.nn.RNN, in place.`,
+        `${name === 'gaussian' ? 'Gaussian (random baseline)' : `${TITLE[name][0].toUpperCase()}${TITLE[name].slice(1)}`} initializer for every layer of a torch.nn.RNN, in place; returns rnn.`,
         '',
-        what,
-        'weight_ih_l0 with i.i.d. entries N(0, input_std^2), input_std = 0.9 / sqrt(N) by default. Biases are zeroed',
-        'unless zero_bias=False. seed seeds these draws only (the global RNG is left as it was).',
+        `${what} in every layer k (and direction);`,
+        'weight_ih_l{k} with i.i.d. entries N(0, input_std^2), input_std = 0.9 / sqrt(N) by default. Biases are',
+        'zeroed unless zero_bias=False. seed seeds these draws only (the global RNG is left as it was).',
       ];
       const w =
-        name === 'orthogonal' ? ['w = torch.empty(n, n)', 'torch.nn.init.orthogonal_(w, gain=gain)']
-          : name === 'identity' ? ['w = gain * torch.eye(n)']
-            : ['w = torch.empty(n, n)', 'torch.nn.init.normal_(w, mean=0.0, std=gain / math.sqrt(n))'];
-      make = [
+        name === 'orthogonal' ? 'torch.nn.init.orthogonal_(p, gain=gain)'
+          : name === 'identity' ? 'p.copy_(gain * torch.eye(n))'
+            : 'torch.nn.init.normal_(p, mean=0.0, std=gain / math.sqrt(n))';
+      loop = [
         'if input_std is None:',
         `    input_std = ${py(INPUT_SCALE)} / math.sqrt(n)`,
-        'with torch.random.fork_rng(devices=[], enabled=seed is not None):',
+        'with torch.random.fork_rng(devices=[], enabled=seed is not None), torch.no_grad():',
         '    if seed is not None:',
         '        torch.manual_seed(seed)',
-        ...w.map((l) => `    ${l}`),
-        '    v = torch.empty(n, d)',
-        '    torch.nn.init.normal_(v, mean=0.0, std=input_std)',
+        '    for name, p in rnn.named_parameters():',
+        '        if name.startswith("weight_hh_l"):',
+        `            ${w}`,
+        '        elif name.startswith("weight_ih_l"):',
+        '            torch.nn.init.normal_(p, mean=0.0, std=input_std)',
+        '        elif zero_bias and name.startswith("bias_"):',
+        '            p.zero_()',
       ];
     }
   }
   const needsMath = !(name === 'chain' || name === 'fbchain');
-  const lines = [
-    ...header,
-    ...(needsMath ? ['import math', ''] : []),
-    'import torch',
-    '',
-    '',
+  const def = [
     `def ${fn}(rnn, ${params}):`,
     `    """${doc[0]}`,
     ...doc.slice(1).map((l) => (l ? `    ${l}` : '')),
     '    """',
-    '    n, d = rnn.hidden_size, rnn.input_size',
-    '    if tuple(rnn.weight_hh_l0.shape) != (n, n):',
-    '        raise ValueError(',
-    `            f"${fn} is for torch.nn.RNN (weight_hh_l0 of shape ({n}, {n})), "`,
-    '            f"got weight_hh_l0 of shape {tuple(rnn.weight_hh_l0.shape)}"',
-    '        )',
-    ...make.map((l) => `    ${l}`),
-    '    with torch.no_grad():',
-    '        rnn.weight_hh_l0.copy_(w)',
-    '        rnn.weight_ih_l0.copy_(v)',
-    '        if zero_bias and rnn.bias:',
-    '            rnn.bias_hh_l0.zero_()',
-    '            rnn.bias_ih_l0.zero_()',
+    '    if not isinstance(rnn, torch.nn.RNN):',
+    `        raise TypeError(f"${fn} is for torch.nn.RNN (tanh/relu), got {type(rnn).__name__}")`,
+    '    n = rnn.hidden_size',
+    ...loop.map((l) => `    ${l}`),
     '    return rnn',
-    '',
-    '',
-    '# Usage (sets layer 0; the sizes come from the layer):',
-    `#   rnn = torch.nn.RNN(input_size=${d}, hidden_size=${n}, nonlinearity="relu", batch_first=True)`,
-    `#   ${fn}(rnn)`,
   ];
-  return { body: lines.join('\n'), entry: fn };
+  const usage = [
+    '# Usage (every layer; the sizes come from the layer):',
+    `#   rnn = torch.nn.RNN(input_size=${d ?? 10}, hidden_size=${n ?? 100}, nonlinearity="relu", batch_first=True)`,
+    `#   ${fn}(rnn${callArgs ? `, ${callArgs}` : ''})`,
+  ];
+  return {
+    imports: [...(needsMath ? ['import math'] : []), 'import torch'],
+    header, definitions: [{ name: fn, text: def.join('\n') }], usage, entry: fn, callArgs,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -261,19 +315,17 @@ function pytorch({ spec, n, d, seed }: Args): Part {
 
 function keras({ spec, n, d, seed }: Args): Part {
   const name = spec.name;
-  const rec = `${name}_recurrent_initializer`;
-  const ker = `${name}_kernel_initializer`;
   const header = [
-    `# Recurrent Lens: ${TITLE[name]} initializer ${spec.spec} for keras.layers.SimpleRNN (N = ${n} units, ${d} inputs).`,
+    `# Recurrent Lens: ${TITLE[name]} initializer ${spec.spec} for keras.layers.SimpleRNN${sizes(n, d, 'units')}.`,
     '# Keras stores row-vector weights, h_t = f(x_t K + h_{t-1} R + b): recurrent_kernel R = W^T and kernel K = V^T,',
     '# W being the paper\'s column-convention matrix (W[i][j] = weight from unit j to unit i).',
   ];
-  const usage = [
-    '# Usage:',
-    `#   rnn = keras.layers.SimpleRNN(${n}, activation="elu", return_sequences=True,`,
-    `#                                recurrent_initializer=${rec},`,
-    `#                                kernel_initializer=${ker})`,
-    `#   y = rnn(keras.Input(shape=(None, ${d})))  # ${d} inputs per time step`,
+  const usage = (args: { recurrent_initializer: string; kernel_initializer: string }) => [
+    '# Usage (the layer builds its weights with these when it first sees its input):',
+    `#   rnn = keras.layers.SimpleRNN(${n ?? 100}, activation="elu", return_sequences=True,`,
+    `#                                recurrent_initializer=${args.recurrent_initializer},`,
+    `#                                kernel_initializer=${args.kernel_initializer})`,
+    `#   y = rnn(keras.Input(shape=(None, ${d ?? 10})))  # ${d ?? 10} inputs per time step`,
   ];
   if (name === 'chain' || name === 'fbchain') {
     const cls = name === 'chain' ? 'ChainInit' : 'FbChainInit';
@@ -324,16 +376,7 @@ function keras({ spec, n, d, seed }: Args): Part {
           '    def get_config(self):',
           '        return {"beta": self.beta, "forward": self.forward}',
         ];
-    const lines = [
-      ...header,
-      'import numpy as np',
-      'import tensorflow as tf',
-      'from tensorflow import keras',
-      '',
-      '',
-      ...recClass,
-      '',
-      '',
+    const sourceClass = [
       'class NonnormalSourceInit(keras.initializers.Initializer):',
       '    """Input kernel K (d x N) = scale * I: input j feeds unit j, so unit 0, the chain\'s source, gets input 0."""',
       '',
@@ -347,56 +390,65 @@ function keras({ spec, n, d, seed }: Args): Part {
       '',
       '    def get_config(self):',
       '        return {"scale": self.scale}',
-      '',
-      '',
-      name === 'chain' ? `${rec} = ChainInit(alpha=${py(spec.gain)})` : `${rec} = FbChainInit(beta=${py(spec.gain)}, forward=${py(FORWARD)})`,
-      `${ker} = NonnormalSourceInit(scale=${py(INPUT_SCALE)})`,
-      ...usage,
     ];
-    return { body: lines.join('\n'), entry: rec, kernelEntry: ker };
+    const kerasArgs = {
+      recurrent_initializer: name === 'chain' ? `ChainInit(alpha=${py(spec.gain)})` : `FbChainInit(beta=${py(spec.gain)}, forward=${py(FORWARD)})`,
+      kernel_initializer: `NonnormalSourceInit(scale=${py(INPUT_SCALE)})`,
+    };
+    return {
+      imports: ['import numpy as np', 'import tensorflow as tf', 'from tensorflow import keras'],
+      header,
+      definitions: [{ name: cls, text: recClass.join('\n') }, { name: 'NonnormalSourceInit', text: sourceClass.join('\n') }],
+      usage: usage(kerasArgs),
+      entry: cls,
+      kernelEntry: 'NonnormalSourceInit',
+      callArgs: '',
+      kerasArgs,
+    };
   }
-  header.push(...seedNote('#', 'Keras', seed));
-  if (seed !== undefined) header.push(`# The input kernel uses seed ${seed + 1} so that the two draws are independent.`);
+  header.push(
+    ...seedNote('#', 'Keras', seed),
+    ...(seed !== undefined ? [`# The input kernel uses seed ${seed + 1} so that the two draws are independent.`] : []),
+    '# VarianceScaling with an untruncated normal has std sqrt(scale / fan): fan_in N for R (N x N), fan_out N for K',
+    '# (d x N), so the std is gain/sqrt(N) and 0.9/sqrt(N) whatever the layer\'s size.',
+  );
   const s = seed === undefined ? 'None' : String(seed);
   const s1 = seed === undefined ? 'None' : String(seed + 1);
-  const recurrent =
-    name === 'orthogonal'
-      ? `${rec} = keras.initializers.Orthogonal(gain=${py(spec.gain)}, seed=${s})  # R = gain*Q, so W = R^T = gain*Q^T, orthogonal too`
-      : name === 'identity'
-        ? `${rec} = keras.initializers.Identity(gain=${py(spec.gain)})  # R = W = gain*I`
-        : `${rec} = keras.initializers.RandomNormal(mean=0.0, stddev=${py(spec.gain)} / math.sqrt(${n}), seed=${s})`;
-  const lines = [
-    ...header,
-    'import math',
-    '',
-    'from tensorflow import keras',
-    '',
-    recurrent,
-    `${ker} = keras.initializers.RandomNormal(mean=0.0, stddev=${py(INPUT_SCALE)} / math.sqrt(${n}), seed=${s1})  # std 0.9/sqrt(N)`,
-    ...usage,
-  ];
-  return { body: lines.join('\n'), entry: rec, kernelEntry: ker };
+  const kerasArgs = {
+    recurrent_initializer:
+      name === 'orthogonal'
+        ? `keras.initializers.Orthogonal(gain=${py(spec.gain)}, seed=${s})` // R = gain*Q, so W = R^T = gain*Q^T, orthogonal too
+        : name === 'identity'
+          ? `keras.initializers.Identity(gain=${py(spec.gain)})` // R = W = gain*I
+          : `keras.initializers.VarianceScaling(scale=${py(spec.gain)} ** 2, mode="fan_in", distribution="untruncated_normal", seed=${s})`,
+    kernel_initializer: `keras.initializers.VarianceScaling(scale=${py(INPUT_SCALE)} ** 2, mode="fan_out", distribution="untruncated_normal", seed=${s1})`,
+  };
+  return {
+    imports: ['from tensorflow import keras'],
+    header,
+    definitions: [],
+    usage: usage(kerasArgs),
+    entry: kerasArgs.recurrent_initializer.replace(/\(.*$/, ''),
+    kernelEntry: 'keras.initializers.VarianceScaling',
+    callArgs: '',
+    kerasArgs,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // TensorFlow.js
 
-function tfjs({ spec, n, d, seed }: Args): Part {
+function tfjs({ spec, n, d, seed, ts }: Args): Part {
   const name = spec.name;
-  const fn = `${name}Weights`;
+  const fn = `init${name === 'fbchain' ? 'FbChain' : name[0].toUpperCase() + name.slice(1)}`;
   const header = [
-    `// Recurrent Lens: ${TITLE[name]} initializer ${spec.spec} for tf.layers.simpleRNN (N = ${n} units, ${d} inputs).`,
+    `// Recurrent Lens: ${TITLE[name]} initializer ${spec.spec} for tf.layers.simpleRNN${sizes(n, d, 'units')}.`,
     '// TF.js stores row-vector weights, h_t = f(x_t K + h_{t-1} R + b): recurrentKernel R = W^T and kernel K = V^T,',
     '// W being the paper\'s column-convention matrix (W[i][j] = weight from unit j to unit i).',
   ];
-  const usage = (alt?: string) => [
-    '// Usage: set the weights once the layer is built (here by the model; the bias keeps its zeros):',
-    `//   const rnn = tf.layers.simpleRNN({ units: ${n}, inputShape: [null, ${d}], activation: 'relu', returnSequences: true });`,
-    '//   const model = tf.sequential({ layers: [rnn] });',
-    `//   const { kernel, recurrentKernel } = ${fn}();`,
-    '//   rnn.setWeights([kernel, recurrentKernel, ...rnn.getWeights().slice(2)]);',
-    ...(alt ? [alt] : []),
-  ];
+  let params: string;
+  let callArgs: string;
+  let make: string[];
   if (name === 'chain' || name === 'fbchain') {
     header.push(
       name === 'chain'
@@ -405,61 +457,71 @@ function tfjs({ spec, n, d, seed }: Args): Part {
       name === 'chain'
         ? '// input j into unit j: the input enters at unit 0, the chain\'s SOURCE, and a pulse travels 0 -> 1 -> 2 -> ...'
         : '// K = 0.9*I (d x N) feeds input j into unit j: the input enters at unit 0, the chain\'s SOURCE: 0 -> 1 -> 2 -> ...',
-      '// tfjs has no matrix-valued constant initializer, so this returns the tensors for layer.setWeights.',
     );
-    const params =
-      name === 'chain'
-        ? `units = ${n}, inputDim = ${d}, alpha = ${js(spec.gain)}, inputScale = ${js(INPUT_SCALE)}`
-        : `units = ${n}, inputDim = ${d}, beta = ${js(spec.gain)}, forward = ${js(FORWARD)}, inputScale = ${js(INPUT_SCALE)}`;
-    const fill =
-      name === 'chain'
-        ? ['  for (let i = 0; i + 1 < units; i++) recurrentKernel.set(alpha, i, i + 1); // R[i][i+1] = W[i+1][i]']
+    params = name === 'chain'
+      ? `alpha = ${js(spec.gain)}, inputScale = ${js(INPUT_SCALE)}`
+      : `beta = ${js(spec.gain)}, forward = ${js(FORWARD)}, inputScale = ${js(INPUT_SCALE)}`;
+    callArgs = js(spec.gain);
+    make = [
+      '    const r = tf.buffer([units, units]);',
+      ...(name === 'chain'
+        ? ['    for (let i = 0; i + 1 < units; i++) r.set(alpha, i, i + 1); // R[i][i+1] = W[i+1][i]: unit i feeds unit i+1']
         : [
-          '  for (let i = 0; i + 1 < units; i++) {',
-          '    recurrentKernel.set(forward, i, i + 1); // R[i][i+1] = W[i+1][i]: unit i feeds unit i+1',
-          '    recurrentKernel.set(beta, i + 1, i); // R[i+1][i] = W[i][i+1]: feedback',
-          '  }',
-        ];
-    const lines = [
-      ...header,
-      `function ${fn}(${params}) {`,
-      '  const recurrentKernel = tf.buffer([units, units]);',
-      ...fill,
-      '  const kernel = tf.buffer([inputDim, units]);',
-      '  for (let j = 0; j < Math.min(inputDim, units); j++) kernel.set(inputScale, j, j); // input j -> unit j',
-      '  return { kernel: kernel.toTensor(), recurrentKernel: recurrentKernel.toTensor() };',
-      '}',
-      ...usage(),
+          '    for (let i = 0; i + 1 < units; i++) {',
+          '      r.set(forward, i, i + 1); // R[i][i+1] = W[i+1][i]: unit i feeds unit i+1',
+          '      r.set(beta, i + 1, i); // R[i+1][i] = W[i][i+1]: feedback',
+          '    }',
+        ]),
+      '    const k = tf.buffer([inputDim, units]);',
+      '    for (let j = 0; j < Math.min(inputDim, units); j++) k.set(inputScale, j, j); // input j -> unit j',
+      '    const recurrentKernel = r.toTensor();',
+      '    const kernel = k.toTensor();',
     ];
-    return { body: lines.join('\n'), entry: fn };
+  } else {
+    header.push(...seedNote('//', 'TF.js', seed));
+    if (seed !== undefined) header.push('// The input kernel uses seed + 1 so that the two draws are independent.');
+    params = `gain = ${js(spec.gain)}${ts ? ', seed?: number' : ', seed = undefined'}`;
+    callArgs = `${js(spec.gain)}${seed === undefined ? '' : `, ${seed}`}`;
+    const recurrent =
+      name === 'orthogonal'
+        ? 'tf.initializers.orthogonal({ gain, seed }).apply([units, units]); // R = gain*Q; W = R^T is orthogonal too'
+        : name === 'identity'
+          ? 'tf.initializers.identity({ gain }).apply([units, units]); // R = W = gain*I'
+          : 'tf.initializers.randomNormal({ mean: 0, stddev: gain / Math.sqrt(units), seed }).apply([units, units]);';
+    make = [
+      `    const recurrentKernel = ${recurrent}`,
+      `    const kernel = tf.initializers.randomNormal({ mean: 0, stddev: ${js(INPUT_SCALE)} / Math.sqrt(units), seed: seed === undefined ? undefined : seed + 1 }).apply([inputDim, units]);`,
+    ];
   }
-  header.push(...seedNote('//', 'TF.js', seed));
-  if (seed !== undefined) header.push(`// The input kernel uses seed ${seed + 1} so that the two draws are independent.`);
-  const seedParam = seed === undefined ? '' : `, seed = ${seed}`;
-  const recSeed = seed === undefined ? '' : ', seed';
-  const kerSeed = seed === undefined ? '' : ', seed: seed + 1';
-  const recurrent =
-    name === 'orthogonal'
-      ? `tf.initializers.orthogonal({ gain${recSeed} }).apply([units, units]); // R = gain*Q; W = R^T is orthogonal too`
-      : name === 'identity'
-        ? 'tf.initializers.identity({ gain }).apply([units, units]); // R = W = gain*I'
-        : `tf.initializers.randomNormal({ mean: 0, stddev: gain / Math.sqrt(units)${recSeed} }).apply([units, units]);`;
-  const alt =
-    name === 'orthogonal'
-      ? `// (or pass recurrentInitializer: tf.initializers.orthogonal({ gain: ${js(spec.gain)} }) to the layer directly)`
-      : name === 'identity'
-        ? `// (or pass recurrentInitializer: tf.initializers.identity({ gain: ${js(spec.gain)} }) to the layer directly)`
-        : undefined;
-  const lines = [
-    ...header,
-    `function ${fn}(units = ${n}, inputDim = ${d}, gain = ${js(spec.gain)}${seedParam}) {`,
-    `  const recurrentKernel = ${recurrent}`,
-    `  const kernel = tf.initializers.randomNormal({ mean: 0, stddev: ${js(INPUT_SCALE)} / Math.sqrt(units)${kerSeed} }).apply([inputDim, units]);`,
-    '  return { kernel, recurrentKernel };',
+  const sig = ts ? `function ${fn}<L extends tf.layers.Layer>(layer: L, ${params}): L {` : `function ${fn}(layer, ${params}) {`;
+  const def = [
+    sig,
+    '  // Sets kernel, recurrentKernel (and zero biases) once the layer has weights: now if it is built, else right',
+    '  // after tfjs builds it (when it is added to a model with an inputShape, or first applied). Returns the layer.',
+    '  const setWeights = () => {',
+    '    const [kernelNow, , ...biases] = layer.getWeights();',
+    '    const [inputDim, units] = kernelNow.shape;',
+    ...make,
+    '    layer.setWeights([kernel, recurrentKernel, ...biases.map((b) => tf.zerosLike(b))]);',
+    '  };',
+    '  if (layer.built) {',
+    '    setWeights();',
+    '  } else {',
+    '    const build = layer.build.bind(layer);',
+    '    layer.build = (inputShape) => {',
+    '      build(inputShape);',
+    '      setWeights();',
+    '    };',
+    '  }',
+    '  return layer;',
     '}',
-    ...usage(alt),
   ];
-  return { body: lines.join('\n'), entry: fn };
+  const usage = [
+    '// Usage (sizes and weights come from the layer; call it before or after the layer is built):',
+    `//   const rnn = ${fn}(tf.layers.simpleRNN({ units: ${n ?? 100}, inputShape: [null, ${d ?? 10}], activation: 'relu', returnSequences: true }), ${callArgs});`,
+    '//   const model = tf.sequential({ layers: [rnn] });',
+  ];
+  return { imports: [TFJS_IMPORT], header, definitions: [{ name: fn, text: def.join('\n') }], usage, entry: fn, callArgs };
 }
 
 function checkDim(x: number, what: string): number {
@@ -498,47 +560,6 @@ function stripComment(languageId: string, line: string): string {
   const t = line.trimStart();
   if (languageId === 'python' ? t.startsWith('#') : t.startsWith('//') || t.startsWith('*')) return '';
   return line;
-}
-
-/**
- * Sizes written on a layer line, when they are plain integers: `nn.RNN(10, 100` / `input_size=10, hidden_size=100`,
- * `SimpleRNN(100` / `units=100` (+ `input_shape=(None, 10)`), `simpleRNN({ units: 100, inputShape: [null, 10]`.
- */
-export function layerSizes(framework: Framework, line: string): { n?: number; inputDim?: number } {
-  const int = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) && +s >= 1 ? Number(s) : undefined);
-  const out: { n?: number; inputDim?: number } = {};
-  if (framework === 'pytorch') {
-    const pos = /\bRNN\(\s*(\d+)\s*(?:,\s*(\d+)\s*[,)])?/.exec(line);
-    if (pos) {
-      out.inputDim = int(pos[1]);
-      out.n = int(pos[2]);
-    }
-    out.inputDim = int(/\binput_size\s*=\s*(\d+)\b/.exec(line)?.[1]) ?? out.inputDim;
-    out.n = int(/\bhidden_size\s*=\s*(\d+)\b/.exec(line)?.[1]) ?? out.n;
-  } else if (framework === 'keras') {
-    out.n = int(/\bSimpleRNN(?:Cell)?\(\s*(\d+)\s*[,)]/.exec(line)?.[1]) ?? int(/\bunits\s*=\s*(\d+)\b/.exec(line)?.[1]);
-    out.inputDim = int(/\binput_shape\s*=\s*\(\s*(?:None|\d+)\s*,\s*(\d+)\s*\)/.exec(line)?.[1]);
-  } else {
-    out.n = int(/\bunits\s*:\s*(\d+)\b/.exec(line)?.[1]);
-    out.inputDim = int(/\binputShape\s*:\s*\[\s*(?:null|\d+)\s*,\s*(\d+)\s*\]/.exec(line)?.[1]);
-  }
-  return out;
-}
-
-/**
- * Where a code action puts the helper for a layer on line `line`: before the top-level statement that contains it
- * (the nearest line at column 0 above, skipping closing brackets and comments, and moving above decorators), so
- * the definitions stay at module level and before their use.
- */
-export function topLevelInsertLine(lines: readonly string[], line: number, languageId: string): number {
-  const comment = languageId === 'python' ? /^#/ : /^(\/\/|\/\*|\*)/;
-  let i = Math.min(Math.max(line, 0), lines.length - 1);
-  for (; i > 0; i--) {
-    const l = lines[i];
-    if (l.length > 0 && !/^\s/.test(l) && !/^[)\]}]/.test(l) && !comment.test(l)) break;
-  }
-  if (languageId === 'python') while (i > 0 && /^@/.test(lines[i - 1])) i--;
-  return Math.max(i, 0);
 }
 
 /** The code indented by `indent` on every non-empty line (for inserting inside a block). */
