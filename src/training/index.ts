@@ -7,6 +7,7 @@ import { RunManager, TrainingError, RESUMABLE } from './runManager';
 import { RUNS_VIEW_ID, RunsTreeProvider, progressLine, stateIcon, stateLine, type RunsNode } from './runsView';
 import { FORM_DEFAULTS, startForm, toConfig, type FormValues } from './startForm';
 import { checkConfig, describeConfig, parseRunFile } from './runConfig';
+import { countRuns, runLabels } from './runNames';
 import { showProgress } from './progress';
 import { RUN_FILES } from '../core/train/trainer';
 import { TrainingPanel, TRAINING_VIEW_TYPE } from '../panels/trainingPanel';
@@ -174,7 +175,7 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
       if (configs.length >= SWEEP_CONFIRM) {
         const ok = await vscode.window.showInformationMessage(
           `Start ${configs.length} training runs from ${name}?`,
-          { modal: true, detail: `${maxConcurrentRuns()} run at a time (setting recurrentLens.training.maxConcurrentRuns); the others wait in the queue.` },
+          { modal: true, detail: `${countRuns(maxConcurrentRuns())} at a time (setting recurrentLens.training.maxConcurrentRuns); the others wait in the queue.` },
           'Start',
         );
         if (ok !== 'Start') return [];
@@ -216,14 +217,20 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
     }),
 
     command('recurrentLens.openLatestCheckpoint', async (arg?: RunArg) => {
-      // A checkpoint node opens that checkpoint; a run, its latest finite one.
-      const folder = arg && typeof arg === 'object' && 'kind' in arg && arg.kind === 'checkpoint' ? arg.folder : undefined;
+      // From a run, or any of its checkpoints: the run's latest finite checkpoint (a click on a checkpoint opens that one).
       const run = await resolve(arg, 'open the checkpoint of', (r) => !!r.checkpoint);
       if (!run) return;
-      const rel = folder ?? run.checkpoint;
-      if (!rel) throw new TrainingError(`${run.label} has no checkpoint yet (one is saved every ${run.config.checkpoint_every ?? 500} updates, and when it stops).`);
-      const model = vscode.Uri.file(path.join(run.dir, rel, 'model.json'));
-      await vscode.commands.executeCommand('vscode.openWith', model, 'recurrentLens.inspector.optional');
+      if (!run.checkpoint) throw new TrainingError(`${run.label} has no checkpoint yet (one is saved every ${run.config.checkpoint_every ?? 500} updates, and when it stops).`);
+      await openInInspector(path.join(run.dir, run.checkpoint, 'model.json'));
+    }),
+
+    // A checkpoint item of the Runs view (its click), or a run id and checkpoint folder from elsewhere.
+    command('recurrentLens.openCheckpoint', async (arg?: RunsNode | { runId: string; folder: string }) => {
+      if (!arg || !('folder' in arg)) throw new TrainingError('Open Checkpoint needs a checkpoint: click one under a run in the Runs view.');
+      await manager.ready;
+      const run = manager.get(arg.runId);
+      if (!run) throw new TrainingError(`No training run "${arg.runId}" in this workspace.`);
+      await openInInspector(path.join(run.dir, arg.folder, 'model.json'));
     }),
 
     command('recurrentLens.showRunLog', async (arg?: RunArg) => {
@@ -248,6 +255,10 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
   );
   updateStatus();
   return manager;
+}
+
+async function openInInspector(modelJson: string): Promise<void> {
+  await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(modelJson), 'recurrentLens.inspector.optional');
 }
 
 async function showError(e: unknown): Promise<void> {
