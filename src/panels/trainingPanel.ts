@@ -1,9 +1,13 @@
 import * as vscode from 'vscode';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
-import type { HostToTraining, RunView, TrainingAction, TrainingToHost } from '../shared/protocol';
+import type { HostToTraining, RunCurves, RunView, TrainingAction, TrainingToHost } from '../shared/protocol';
 import type { RunManager } from '../training/runManager';
+import { differingFields, runLabels } from '../training/runNames';
+import { curvesCsv } from '../training/curvesCsv';
+import { saveExport } from '../host/saveExport';
 
 export const TRAINING_VIEW_TYPE = 'recurrentLens.training';
+export const TRAINING_COMPARE_VIEW_TYPE = 'recurrentLens.trainingCompare';
 
 const ACTION_COMMANDS: Record<TrainingAction, string> = {
   stop: 'recurrentLens.stopRun',
@@ -80,7 +84,20 @@ export class TrainingPanel {
       case 'action':
         void vscode.commands.executeCommand(ACTION_COMMANDS[msg.action], this.id);
         break;
+      case 'saveFigure':
+        void saveExport(`${this.manager.get(this.id)?.label ?? this.id}-loss`, msg.format, msg.data);
+        break;
+      case 'saveData':
+        void this.saveData();
+        break;
     }
+  }
+
+  private async saveData(): Promise<void> {
+    const run = this.manager.get(this.id);
+    if (!run) return;
+    const m = await this.manager.metrics(this.id);
+    await saveExport(`${run.label}-loss`, 'csv', curvesCsv([{ id: run.id, label: run.label, train: m.train.slice(), val: m.val.slice() }]));
   }
 
   private async sendAll(): Promise<void> {
@@ -112,4 +129,99 @@ export class TrainingPanel {
 
 function title(run: RunView | undefined, id: string): string {
   return `Training: ${run?.label ?? id}`;
+}
+
+/**
+ * Several runs' curves in one chart (Compare Training Curves), named by the settings that differ between them.
+ * Everything is sent again when a run changes, at most every 500 ms (metrics are small: a point per 10 updates).
+ */
+export class TrainingComparePanel {
+  private ready = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  static show(context: vscode.ExtensionContext, manager: RunManager, ids: string[]): TrainingComparePanel {
+    const panel = vscode.window.createWebviewPanel(TRAINING_COMPARE_VIEW_TYPE, compareTitle(ids), vscode.ViewColumn.Active, webviewOptions(context.extensionUri));
+    return new TrainingComparePanel(context, manager, ids, panel);
+  }
+
+  static revive(context: vscode.ExtensionContext, manager: RunManager, ids: string[], panel: vscode.WebviewPanel): TrainingComparePanel {
+    return new TrainingComparePanel(context, manager, ids, panel);
+  }
+
+  private constructor(
+    context: vscode.ExtensionContext,
+    private readonly manager: RunManager,
+    private ids: string[],
+    readonly panel: vscode.WebviewPanel,
+  ) {
+    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
+    panel.webview.options = webviewOptions(context.extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, context.extensionUri, 'training', compareTitle(ids));
+    this.subscriptions.push(
+      panel.webview.onDidReceiveMessage((msg: TrainingToHost) => this.onMessage(msg)),
+      manager.onDidChangeRun((run) => this.ids.includes(run.id) && this.schedule()),
+      // A deleted run leaves the comparison.
+      manager.onDidChangeRuns(() => {
+        const left = this.ids.filter((id) => manager.get(id));
+        if (left.length === this.ids.length) return;
+        this.ids = left;
+        if (!left.length) panel.dispose();
+        else this.schedule();
+      }),
+    );
+    panel.onDidDispose(() => {
+      clearTimeout(this.timer);
+      for (const s of this.subscriptions) s.dispose();
+    });
+  }
+
+  private schedule(): void {
+    if (!this.ready || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.send();
+    }, 500);
+  }
+
+  private onMessage(msg: TrainingToHost): void {
+    switch (msg.type) {
+      case 'ready':
+        this.ready = true;
+        void this.send();
+        break;
+      case 'saveFigure':
+        void saveExport('training-curves', msg.format, msg.data);
+        break;
+      case 'saveData':
+        void this.curves().then((runs) => saveExport('training-curves', 'csv', curvesCsv(runs.map((r) => ({ id: r.run.id, label: r.label, train: r.train, val: r.val })))));
+        break;
+      case 'action':
+        break;
+    }
+  }
+
+  private async curves(): Promise<RunCurves[]> {
+    const runs = this.ids.map((id) => this.manager.get(id)).filter((r): r is RunView => !!r);
+    const labels = runLabels(runs);
+    return Promise.all(runs.map(async (run) => {
+      const m = await this.manager.metrics(run.id);
+      return { run, label: labels.get(run.id) ?? run.label, train: m.train.slice(), val: m.val.slice() };
+    }));
+  }
+
+  private async send(): Promise<void> {
+    const runs = await this.curves();
+    this.panel.title = compareTitle(this.ids);
+    await this.panel.webview.postMessage({ type: 'compare', runs, differing: differingFields(runs.map((r) => r.run.config)) } satisfies HostToTraining);
+  }
+
+  /** For the serializer: what to show again after a reload. */
+  get runIds(): string[] {
+    return this.ids;
+  }
+}
+
+function compareTitle(ids: string[]): string {
+  return `Training curves: ${ids.length} runs`;
 }

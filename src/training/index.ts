@@ -7,10 +7,10 @@ import { RunManager, TrainingError, RESUMABLE } from './runManager';
 import { RUNS_VIEW_ID, RunsTreeProvider, progressLine, stateIcon, stateLine, type RunsNode } from './runsView';
 import { FORM_DEFAULTS, startForm, toConfig, type FormValues } from './startForm';
 import { checkConfig, describeConfig, parseRunFile } from './runConfig';
-import { countRuns, runLabels } from './runNames';
+import { countRuns } from './runNames';
 import { showProgress } from './progress';
 import { RUN_FILES } from '../core/train/trainer';
-import { TrainingPanel, TRAINING_VIEW_TYPE } from '../panels/trainingPanel';
+import { TrainingComparePanel, TrainingPanel, TRAINING_COMPARE_VIEW_TYPE, TRAINING_VIEW_TYPE } from '../panels/trainingPanel';
 
 const LAST_FORM_KEY = 'recurrentLens.training.lastForm';
 const SWEEP_CONFIRM = 4;
@@ -78,7 +78,7 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(
-      candidates.map((r) => ({ label: `$(${stateIcon(r).id}) ${r.label}`, description: `${stateLine(r)} · ${progressLine(r)}`, detail: r.config.name ? describeConfig(r.config) : undefined, id: r.id })),
+      candidates.map((r) => ({ label: `$(${stateIcon(r).id}) ${tree.label(r)}`, description: `${stateLine(r)} · ${progressLine(r)}`, detail: r.id, id: r.id })),
       { title: `Recurrent Lens: ${what[0].toUpperCase()}${what.slice(1)}`, placeHolder: 'Choose a training run', matchOnDescription: true },
     );
     return pick && manager.get(pick.id);
@@ -129,6 +129,14 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
       deserializeWebviewPanel: async (panel, state: { runId?: string } | undefined) => {
         await manager.ready;
         if (state?.runId && manager.get(state.runId)) TrainingPanel.revive(context, manager, state.runId, panel);
+        else panel.dispose();
+      },
+    }),
+    vscode.window.registerWebviewPanelSerializer(TRAINING_COMPARE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: { runIds?: string[] } | undefined) => {
+        await manager.ready;
+        const ids = (state?.runIds ?? []).filter((id) => manager.get(id));
+        if (ids.length) TrainingComparePanel.revive(context, manager, ids, panel);
         else panel.dispose();
       },
     }),
@@ -249,6 +257,33 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
       const run = await resolve(arg, 'show the curves of');
       if (run) TrainingPanel.show(context, manager, run.id);
       return run?.id;
+    }),
+
+    // A multi-selection in the Runs view, run ids (tests, keybindings), or a multi-pick of the runs.
+    command('recurrentLens.compareTrainingCurves', async (arg?: RunArg | string[], selected?: RunsNode[]) => {
+      await manager.ready;
+      let ids = Array.isArray(arg) ? arg : (selected ?? []).filter((n): n is RunsNode & { kind: 'run' } => n.kind === 'run').map((n) => n.id);
+      for (const id of ids) if (!manager.get(id)) throw new TrainingError(`No training run "${id}" in this workspace.`);
+      if (ids.length < 2) {
+        const all = manager.list();
+        if (all.length < 2) {
+          void vscode.window.showInformationMessage(`Compare Training Curves needs two runs or more; this workspace has ${countRuns(all.length)}.`);
+          return [];
+        }
+        const first = typeof arg === 'string' ? arg : arg && !Array.isArray(arg) && 'kind' in arg ? (arg.kind === 'run' ? arg.id : arg.runId) : undefined;
+        const picks = await vscode.window.showQuickPick(
+          all.map((r) => ({ label: `$(${stateIcon(r).id}) ${tree.label(r)}`, description: `${stateLine(r)} · ${progressLine(r)}`, detail: r.id, id: r.id, picked: r.id === first })),
+          { title: 'Recurrent Lens: Compare Training Curves', placeHolder: 'Choose two runs or more', canPickMany: true, matchOnDescription: true, matchOnDetail: true },
+        );
+        if (!picks) return [];
+        ids = picks.map((p) => p.id);
+        if (ids.length < 2) {
+          void vscode.window.showInformationMessage('Choose two runs or more to compare their curves (Show Training Curves shows one).');
+          return [];
+        }
+      }
+      TrainingComparePanel.show(context, manager, ids);
+      return ids;
     }),
 
     command('recurrentLens.refreshRuns', () => manager.refresh()),

@@ -74,8 +74,10 @@ export async function startForm(initial: FormValues): Promise<FormValues | undef
     const picked = await pickField(v, active);
     if (!picked) return undefined;
     if (picked === 'start') return v;
-    active = picked;
+    const before = JSON.stringify(v);
     await editField(v, picked);
+    // The prompt says Enter starts the run: after an edit it does; a cancelled edit comes back to its setting.
+    active = JSON.stringify(v) === before ? picked : 'start';
   }
 }
 
