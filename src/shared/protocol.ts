@@ -278,7 +278,7 @@ export type RunState = TrainerState | 'queued' | 'pending' | 'interrupted';
 
 export interface RunView {
   id: string;
-  /** The config's name, else the id. */
+  /** The config's name, else its settings (`copy T100 chain:1.02 lr 3e-4 seed 1`); `id` tells runs apart. */
   label: string;
   /** Absolute path of the run folder. */
   dir: string;

@@ -35,12 +35,14 @@ const ID_STAMP = /^(\d{8})-(\d{2})(\d{2})(\d{2})-/;
 
 /**
  * Names for runs listed together: a run's own `name` when it has one; otherwise the settings that differ between
- * the listed runs (all the main ones when there is one run or none differ). Runs still alike after that (the same
+ * the unnamed runs (else between all the listed runs; else the main ones: one run, or runs alike). Runs still alike after that (the same
  * settings started twice) get their start time, then their id, so every name is distinct.
  */
 export function runLabels(runs: readonly { id: string; config: RunConfig }[]): Map<string, string> {
+  // What tells the unnamed runs apart; with fewer than two of those, what tells them from the named ones.
   const unnamed = runs.filter((r) => !r.config.name);
-  const fields = differingFields(unnamed.map((r) => r.config));
+  let fields = differingFields(unnamed.map((r) => r.config));
+  if (!fields.length) fields = differingFields(runs.map((r) => r.config));
   const shown: DistinguishingField[] = fields.length ? fields : ['task', 'T', 'init', 'lr', 'seed'];
   const out = new Map<string, string>();
   for (const r of runs) {
