@@ -26,6 +26,8 @@ export class TrainingPanel {
   /** The webview said `ready`; a hidden webview is torn down (no retainContextWhenHidden) and says it again. */
   private ready = false;
   private sent = { train: 0, val: 0, rewinds: -1 };
+  private updating = false;
+  private again = false;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   static show(context: vscode.ExtensionContext, manager: RunManager, id: string): TrainingPanel {
@@ -61,7 +63,7 @@ export class TrainingPanel {
     panel.webview.html = webviewHtml(panel.webview, context.extensionUri, 'training', title(manager.get(id), id));
     this.subscriptions.push(
       panel.webview.onDidReceiveMessage((msg: TrainingToHost) => this.onMessage(msg)),
-      manager.onDidChangeRun((run) => run.id === id && void this.update(run)),
+      manager.onDidChangeRun((run) => run.id === id && void this.update()),
       // Deleted: nothing left to show.
       manager.onDidChangeRuns(() => !manager.get(id) && panel.dispose()),
     );
@@ -79,7 +81,8 @@ export class TrainingPanel {
     switch (msg.type) {
       case 'ready':
         this.ready = true;
-        void this.sendAll();
+        this.sent.rewinds = -1; // a new page: everything again
+        void this.update();
         break;
       case 'action':
         void vscode.commands.executeCommand(ACTION_COMMANDS[msg.action], this.id);
@@ -100,21 +103,36 @@ export class TrainingPanel {
     await saveExport(`${run.label}-loss`, 'csv', curvesCsv([{ id: run.id, label: run.label, train: m.train.slice(), val: m.val.slice() }]));
   }
 
-  private async sendAll(): Promise<void> {
-    const run = this.manager.get(this.id);
-    if (!run) return;
-    const metrics = await this.manager.metrics(this.id);
-    const train = metrics.train.slice(), val = metrics.val.slice();
-    this.sent = { train: train.update.length, val: val.update.length, rewinds: metrics.rewinds };
-    await this.post({ type: 'run', run: this.manager.get(this.id) ?? run, train, val });
+  /**
+   * Brings the webview up to date. One at a time, always with the run as it is now: an update that started with an
+   * older state and waited for a postMessage must not land after a newer one (a stopped run shown as running).
+   */
+  private async update(): Promise<void> {
+    if (this.updating) {
+      this.again = true;
+      return;
+    }
+    this.updating = true;
+    try {
+      do {
+        this.again = false;
+        await this.push();
+      } while (this.again);
+    } finally {
+      this.updating = false;
+    }
   }
 
-  private async update(run: RunView): Promise<void> {
-    this.panel.title = title(run, this.id);
+  private async push(): Promise<void> {
+    const now = this.manager.get(this.id);
+    if (!now) return;
+    this.panel.title = title(now, this.id);
     if (!this.ready) return;
     const metrics = await this.manager.metrics(this.id);
     if (metrics.rewinds !== this.sent.rewinds || metrics.train.length < this.sent.train || metrics.val.length < this.sent.val) {
-      await this.sendAll();
+      const train = metrics.train.slice(), val = metrics.val.slice();
+      this.sent = { train: train.update.length, val: val.update.length, rewinds: metrics.rewinds };
+      await this.post({ type: 'run', run: this.manager.get(this.id) ?? now, train, val });
       return;
     }
     if (metrics.train.length > this.sent.train || metrics.val.length > this.sent.val) {
@@ -123,7 +141,7 @@ export class TrainingPanel {
       this.sent.val = metrics.val.length;
       await this.post({ type: 'points', train, val });
     }
-    await this.post({ type: 'status', run });
+    await this.post({ type: 'status', run: this.manager.get(this.id) ?? now });
   }
 }
 
@@ -138,6 +156,8 @@ function title(run: RunView | undefined, id: string): string {
 export class TrainingComparePanel {
   private ready = false;
   private timer: NodeJS.Timeout | undefined;
+  private sending = false;
+  private again = false;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   static show(context: vscode.ExtensionContext, manager: RunManager, ids: string[]): TrainingComparePanel {
@@ -210,7 +230,24 @@ export class TrainingComparePanel {
     }));
   }
 
+  /** One send at a time, the last with the runs as they are now (as TrainingPanel.update). */
   private async send(): Promise<void> {
+    if (this.sending) {
+      this.again = true;
+      return;
+    }
+    this.sending = true;
+    try {
+      do {
+        this.again = false;
+        await this.sendNow();
+      } while (this.again);
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private async sendNow(): Promise<void> {
     const runs = await this.curves();
     this.panel.title = compareTitle(this.ids);
     await this.panel.webview.postMessage({ type: 'compare', runs, differing: differingFields(runs.map((r) => r.run.config)) } satisfies HostToTraining);
