@@ -92,7 +92,7 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
       try {
         const summary = await this.worker.request<CheckpointSummary>({ op: 'open', file, maxFileBytes: maxMB * 2 ** 20 });
         const restore = this.context.workspaceState.get<InspectorViewState>(stateKey);
-        if (mine === generation) await post({ type: 'checkpoint', summary, settings: heatmapSettings(), restore });
+        if (mine === generation) await post({ type: 'checkpoint', summary: { ...summary, label }, settings: heatmapSettings(), restore });
       } catch (err) {
         if (mine === generation) await post({ type: 'error', message: (err as Error).message });
       }
