@@ -253,25 +253,11 @@ function renderChart(r: RunView): void {
     { label: 'training', color: themeColor('blue'), mark: 'line' },
     { label: 'validation', color: themeColor('orange'), mark: 'line' },
   ];
-  const yInclude: number[] = [];
-  if (r.baseline !== null && Number.isFinite(r.baseline)) {
-    series.push(
-      { kind: 'line', x: [0, xMax], y: [r.baseline, r.baseline], color: themeColor('foreground'), width: 1, dash: '6 4', label: 'baseline' },
-      { kind: 'line', x: [0, xMax], y: [r.baseline / 2, r.baseline / 2], color: themeColor('green'), width: 1, dash: '2 3', label: 'success' },
-    );
-    legend.push(
-      { label: `baseline ${fmt(r.baseline, 3)}`, color: themeColor('foreground'), mark: 'dash' },
-      { label: `success < ${fmt(r.baseline / 2, 3)}`, color: themeColor('green'), mark: 'dash' },
-    );
-    yInclude.push(r.baseline, r.baseline / 2);
-  }
+  const base = baselineLines(r.baseline !== null && Number.isFinite(r.baseline) ? [r.baseline] : [], xMax);
+  series.push(...base.series);
+  legend.push(...base.legend);
   const spec: ChartSpec = {
-    xLabel: 'update',
-    yLabel: 'loss',
-    yLog: logY,
-    xInteger: true,
-    xInclude: [0, xMax],
-    yInclude,
+    ...lossAxes(xMax, base.yInclude),
     series,
     legend: { entries: legend },
     aspect: 0.5,
@@ -289,6 +275,29 @@ function renderChart(r: RunView): void {
   chart.element.dataset.valPoints = String(val.length);
 }
 
+/** Loss against update, from 0 to the last update planned, log or linear as the checkbox says. */
+function lossAxes(xMax: number, yInclude: number[]): Pick<ChartSpec, 'xLabel' | 'yLabel' | 'yLog' | 'xInteger' | 'xInclude' | 'yInclude'> {
+  return { xLabel: 'update', yLabel: 'loss', yLog: logY, xInteger: true, xInclude: [0, xMax], yInclude };
+}
+
+/** The tasks' baselines (dashed) and success lines (baseline / 2, dotted), with their legend entries. */
+function baselineLines(baselines: number[], xMax: number): { series: Series[]; legend: LegendEntry[]; yInclude: number[] } {
+  const out = { series: [] as Series[], legend: [] as LegendEntry[], yInclude: [] as number[] };
+  if (!baselines.length) return out;
+  for (const b of baselines) {
+    out.series.push(
+      { kind: 'line', x: [0, xMax], y: [b, b], color: themeColor('foreground'), width: 1, dash: '6 4', label: 'baseline' },
+      { kind: 'line', x: [0, xMax], y: [b / 2, b / 2], color: themeColor('green'), width: 1, dash: '2 3', label: 'success' },
+    );
+    out.yInclude.push(b, b / 2);
+  }
+  out.legend.push(
+    { label: `baseline ${baselines.map((b) => fmt(b, 3)).join(', ')}`, color: themeColor('foreground'), mark: 'dash' },
+    { label: `success < ${baselines.map((b) => fmt(b / 2, 3)).join(', ')}`, color: themeColor('green'), mark: 'dash' },
+  );
+  return out;
+}
+
 /** Colours of compared runs: the theme's chart colours, then hues spread around the circle. */
 const RUN_COLORS = [themeColor('blue'), themeColor('orange'), themeColor('green'), themeColor('purple'), themeColor('red'), themeColor('yellow')];
 function runColor(i: number): string {
@@ -302,7 +311,7 @@ function renderCompare(runs: RunCurves[], differing: string[]): void {
   for (const e of [stateEl, actionsEl, progressRow, numbersEl, errorEl]) e.hidden = true;
   trainToggle.hidden = false;
   configEl.textContent = differing.length
-    ? `The runs differ in ${differing.map((k) => FIELD_WORDS[k] ?? k).join(', ')}; solid: validation loss${showTrain ? ', thin: training loss' : ''}.`
+    ? `The runs differ in ${differing.map((k) => FIELD_WORDS[k] ?? k).join(', ')}; solid: validation loss${showTrain ? ', dotted: training loss' : ''}.`
     : 'The runs have the same settings.';
   runsTable.hidden = false;
   runsTable.replaceChildren(
@@ -335,32 +344,15 @@ function renderCompare(runs: RunCurves[], differing: string[]): void {
     legend.push({ label: 'training (dotted)', color: themeColor('foreground'), mark: 'dash' });
   }
   // One baseline per task and length among the runs.
-  const baselines = [...new Set(runs.map((c) => c.run.baseline).filter((b): b is number => b !== null && Number.isFinite(b)))];
-  const yInclude: number[] = [];
-  for (const b of baselines) {
-    series.push(
-      { kind: 'line', x: [0, xMax], y: [b, b], color: themeColor('foreground'), width: 1, dash: '6 4', label: 'baseline' },
-      { kind: 'line', x: [0, xMax], y: [b / 2, b / 2], color: themeColor('green'), width: 1, dash: '2 3', label: 'success' },
-    );
-    yInclude.push(b, b / 2);
-  }
-  if (baselines.length) {
-    legend.push(
-      { label: `baseline ${baselines.map((b) => fmt(b, 3)).join(', ')}`, color: themeColor('foreground'), mark: 'dash' },
-      { label: `success < ${baselines.map((b) => fmt(b / 2, 3)).join(', ')}`, color: themeColor('green'), mark: 'dash' },
-    );
-  }
+  const base = baselineLines([...new Set(runs.map((c) => c.run.baseline).filter((b): b is number => b !== null && Number.isFinite(b)))], xMax);
+  series.push(...base.series);
+  legend.push(...base.legend);
   const first = runs[0];
   const v0 = first ? downsample(first.val.update, first.val.loss, first.val.update.length) : undefined;
   // Tall enough for the legend beside the plot (16 px an entry).
   const width = chart.element.clientWidth || 600;
   chart.set({
-    xLabel: 'update',
-    yLabel: 'loss',
-    yLog: logY,
-    xInteger: true,
-    xInclude: [0, xMax],
-    yInclude,
+    ...lossAxes(xMax, base.yInclude),
     series,
     legend: { title: differing.length ? differing.map((k) => FIELD_WORDS[k] ?? k).join(' · ') : undefined, entries: legend },
     aspect: Math.max(0.5, (legend.length * 16 + 80) / width),

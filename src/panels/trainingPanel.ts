@@ -26,8 +26,6 @@ export class TrainingPanel {
   /** The webview said `ready`; a hidden webview is torn down (no retainContextWhenHidden) and says it again. */
   private ready = false;
   private sent = { train: 0, val: 0, rewinds: -1 };
-  private updating = false;
-  private again = false;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   static show(context: vscode.ExtensionContext, manager: RunManager, id: string): TrainingPanel {
@@ -107,21 +105,7 @@ export class TrainingPanel {
    * Brings the webview up to date. One at a time, always with the run as it is now: an update that started with an
    * older state and waited for a postMessage must not land after a newer one (a stopped run shown as running).
    */
-  private async update(): Promise<void> {
-    if (this.updating) {
-      this.again = true;
-      return;
-    }
-    this.updating = true;
-    try {
-      do {
-        this.again = false;
-        await this.push();
-      } while (this.again);
-    } finally {
-      this.updating = false;
-    }
-  }
+  private readonly update = oneAtATime(() => this.push());
 
   private async push(): Promise<void> {
     const now = this.manager.get(this.id);
@@ -145,6 +129,29 @@ export class TrainingPanel {
   }
 }
 
+/**
+ * `f` run one call at a time: a call while one runs makes it run once more after (however many calls came), so the
+ * last run sees the latest state and messages go out in order.
+ */
+function oneAtATime(f: () => Promise<void>): () => Promise<void> {
+  let running = false, again = false;
+  return async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        await f();
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
+}
+
 function title(run: RunView | undefined, id: string): string {
   return `Training: ${run?.label ?? id}`;
 }
@@ -156,8 +163,6 @@ function title(run: RunView | undefined, id: string): string {
 export class TrainingComparePanel {
   private ready = false;
   private timer: NodeJS.Timeout | undefined;
-  private sending = false;
-  private again = false;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   static show(context: vscode.ExtensionContext, manager: RunManager, ids: string[]): TrainingComparePanel {
@@ -231,21 +236,7 @@ export class TrainingComparePanel {
   }
 
   /** One send at a time, the last with the runs as they are now (as TrainingPanel.update). */
-  private async send(): Promise<void> {
-    if (this.sending) {
-      this.again = true;
-      return;
-    }
-    this.sending = true;
-    try {
-      do {
-        this.again = false;
-        await this.sendNow();
-      } while (this.again);
-    } finally {
-      this.sending = false;
-    }
-  }
+  private readonly send = oneAtATime(() => this.sendNow());
 
   private async sendNow(): Promise<void> {
     const runs = await this.curves();

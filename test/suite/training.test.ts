@@ -295,6 +295,14 @@ describe('Training: run files', () => {
 describe('Training: commands, view and panel in the extension', function () {
   this.timeout(60_000);
   const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+  /** Resolves when the run's status.json says completed. */
+  const completed = (id: string) => waitFor(`run ${id} to complete`, () => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(folder(), '.recurrent-lens', 'runs', id, 'status.json'), 'utf8')).state === 'completed' ? true : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 30_000);
 
   before(async () => {
     await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
@@ -359,16 +367,7 @@ describe('Training: commands, view and panel in the extension', function () {
     fs.writeFileSync(file.fsPath, JSON.stringify({ ...QUICK, updates: 40, seed: [1, 2] }));
     const ids = await vscode.commands.executeCommand<string[]>('recurrentLens.startTrainingFromFile', file);
     assert.equal(ids.length, 2);
-    for (const id of ids) {
-      const statusFile = path.join(folder(), '.recurrent-lens', 'runs', id, 'status.json');
-      await waitFor(`run ${id} to complete`, () => {
-        try {
-          return JSON.parse(fs.readFileSync(statusFile, 'utf8')).state === 'completed' ? true : undefined;
-        } catch {
-          return undefined;
-        }
-      }, 30_000);
-    }
+    for (const id of ids) await completed(id);
     assert.equal(await vscode.commands.executeCommand('recurrentLens.showTrainingCurves', ids[0]), ids[0]);
     await waitFor('the training panel tab', () => {
       const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
@@ -385,16 +384,7 @@ describe('Training: commands, view and panel in the extension', function () {
 
   it('a click on a checkpoint opens that checkpoint; Open Latest Checkpoint on it opens the latest; several runs compare in one panel', async () => {
     const ids = await vscode.commands.executeCommand<string[]>('recurrentLens.startTraining', [{ ...QUICK, seed: 1 }, { ...QUICK, seed: 2, lr: 1e-3 }]);
-    for (const id of ids) {
-      const statusFile = path.join(folder(), '.recurrent-lens', 'runs', id, 'status.json');
-      await waitFor(`run ${id} to complete`, () => {
-        try {
-          return JSON.parse(fs.readFileSync(statusFile, 'utf8')).state === 'completed' ? true : undefined;
-        } catch {
-          return undefined;
-        }
-      }, 30_000);
-    }
+    for (const id of ids) await completed(id);
     const activeCustom = (re: RegExp) => waitFor(`an inspector on ${re}`, () => {
       const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
       return input instanceof vscode.TabInputCustom && re.test(input.uri.path) ? input : undefined;
