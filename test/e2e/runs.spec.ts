@@ -4,54 +4,14 @@
 // tells them apart, a click on a checkpoint opens it in the inspector (its tab named by run and update), and several
 // selected runs compare in one chart with a legend of their differences, exported as SVG, PNG and CSV.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator } from 'playwright-core';
 import type { SpecContext } from './run';
 import { webviewWith } from './workbench';
+import { box, icon, quickTitle, runStatus, setField, showRunsView } from './trainingUi';
 
 export const timeout = 240_000;
-
-const icon = (name: string) => `.custom-view-tree-node-item-icon.codicon-${name}`;
-const box = (page: Page) => page.locator('.quick-input-widget .quick-input-box input');
-const title = (page: Page, t: string) => page.locator('.quick-input-widget .quick-input-title', { hasText: t });
-
-async function choose(page: Page, label: string): Promise<void> {
-  await box(page).fill(label);
-  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: label }).waitFor({ state: 'visible', timeout: 10_000 });
-  await page.keyboard.press('Enter');
-}
-
-async function setField(page: Page, label: string, value: string): Promise<void> {
-  await choose(page, label);
-  await title(page, label).waitFor();
-  await box(page).fill(value);
-  await page.keyboard.press('Enter');
-  await title(page, 'Start Training Run').waitFor();
-}
-
-async function showRunsView(ctx: SpecContext): Promise<void> {
-  await ctx.runCommand('Focus on Runs View');
-  await ctx.page.locator('.sidebar .composite.title', { hasText: /Runs/i }).waitFor();
-}
-
-function runsRoot(workspace: string): string {
-  return join(workspace, '.recurrent-lens', 'runs');
-}
-
-function runByName(workspace: string, name: string): { id: string; status: Record<string, unknown> } | undefined {
-  const root = runsRoot(workspace);
-  if (!existsSync(root)) return undefined;
-  for (const id of readdirSync(root)) {
-    try {
-      const config = JSON.parse(readFileSync(join(root, id, 'config.json'), 'utf8'));
-      if (config.name === name) return { id, status: JSON.parse(readFileSync(join(root, id, 'status.json'), 'utf8')) };
-    } catch {
-      // not written yet
-    }
-  }
-  return undefined;
-}
 
 async function acceptSave(ctx: SpecContext, file: string): Promise<void> {
   await box(ctx.page).waitFor({ state: 'visible', timeout: 15_000 });
@@ -73,7 +33,7 @@ export default async function runs(ctx: SpecContext): Promise<void> {
 
   // ---- The form: after changing a setting, the active row is "Start training" again, so Enter starts the run.
   await ctx.runCommand('Recurrent Lens: Start Training Run…');
-  await title(page, 'Start Training Run').waitFor();
+  await quickTitle(page, 'Start Training Run').waitFor();
   await setField(page, 'Name', 'panel stop');
   await setField(page, 'Sequence length T', '30');
   await setField(page, 'Hidden units N', '24');
@@ -96,7 +56,7 @@ export default async function runs(ctx: SpecContext): Promise<void> {
   assert.equal(await panel.locator('#stop').isVisible(), false, 'Stop hidden when stopped');
   assert.equal(await panel.locator('#resume').isVisible(), true, 'Resume shown when stopped');
   await row.locator(icon('debug-stop')).waitFor({ timeout: 30_000 });
-  assert.equal(runByName(ctx.workspace, 'panel stop')?.status.state, 'stopped');
+  assert.equal(runStatus(ctx.workspace, 'panel stop')?.status.state, 'stopped');
   await ctx.screenshot('panel-stopped');
 
   // Resume from the Runs view: the panel says running again; Stop from the Runs view: the panel says stopped.
@@ -115,7 +75,7 @@ export default async function runs(ctx: SpecContext): Promise<void> {
   await panel.locator('#stop').click();
   await panelState(panel, 'stopped');
   await row.locator(icon('debug-stop')).waitFor({ timeout: 30_000 });
-  const stopped = runByName(ctx.workspace, 'panel stop')!;
+  const stopped = runStatus(ctx.workspace, 'panel stop')!;
   assert.equal(stopped.status.state, 'stopped');
 
   // ---- A click on a checkpoint item opens that checkpoint in the inspector; its tab is named by run and update.

@@ -398,6 +398,11 @@ describe('Training: commands, view and panel in the extension', function () {
     await vscode.commands.executeCommand('recurrentLens.openLatestCheckpoint', first);
     await activeCustom(new RegExp(`${ids[0]}/checkpoints/update-0000080/model.json$`));
 
+    // A comparison column (and so its figures' legends) is named by run and update, not "model.json".
+    const model = path.join(folder(), '.recurrent-lens', 'runs', ids[1], 'checkpoints', 'update-0000080', 'model.json');
+    const titles = await vscode.commands.executeCommand<string[]>('recurrentLens.addToComparison', { kind: 'tensor', file: model, key: { name: 'simple_rnn/recurrent_kernel' } });
+    assert.ok(titles.includes(`simple_rnn/recurrent_kernel — ${ids[1].replace(/^\d{8}-\d{6}-/, '')} · update 80`), JSON.stringify(titles));
+
     await vscode.commands.executeCommand('recurrentLens.compareTrainingCurves', ids);
     const tab = await waitFor('the comparison panel', () => {
       const t = vscode.window.tabGroups.activeTabGroup.activeTab;
