@@ -281,8 +281,10 @@ export class Chart {
     // Legend on the right of the plot, or below it when the chart is tall and narrow (equal aspect wants width).
     const legend = spec.legend;
     const entryWidth = (e: LegendEntry) => 34 + 6.4 * e.label.length;
-    const legendWidth = legend ? Math.min(180, Math.max(...legend.entries.map(entryWidth), 6.6 * (legend.title ?? '').length)) : 0;
-    const legendBelow = !!legend && !!spec.equalAspect && height > width * 0.95;
+    const legendNatural = legend ? Math.max(...legend.entries.map(entryWidth), 6.6 * (legend.title ?? '').length) : 0;
+    // A legend too wide for the side goes below the plot rather than being cut off (on screen and in exports).
+    const legendBelow = !!legend && ((!!spec.equalAspect && height > width * 0.95) || legendNatural > Math.max(180, width * 0.4));
+    const legendWidth = legendBelow ? 0 : legendNatural;
     const legendRows = legendBelow ? layoutRows(legend!.entries.map(entryWidth), width - 40) : [];
     const legendHeight = legendBelow ? (legend!.title ? 17 : 0) + 16 * legendRows.length + 4 : 0;
     let [xlo, xhi] = niceDomain(xe[0], xe[1], !!spec.xLog, !!spec.xInteger || !!spec.equalAspect);

@@ -1,18 +1,24 @@
 /**
  * Training panel webview: one run's training and validation loss against the update, live, with the task's
- * baseline and the success line (baseline / 2); progress, the latest numbers, and the run's actions.
+ * baseline and the success line (baseline / 2); progress, the latest numbers, and the run's actions. The same page
+ * overlays several runs (Compare Training Curves), each named by the settings that differ between them. The chart
+ * exports as SVG / PNG (export.ts) and its points as CSV (written by the host).
  */
 import './panel.css';
 import './training.css';
-import type { HostToTraining, LossSeries, RunView, TrainingAction, TrainingToHost } from '../src/shared/protocol';
+import type { HostToTraining, LossSeries, RunCurves, RunView, TrainingAction, TrainingToHost } from '../src/shared/protocol';
 import { connect } from './vscodeApi';
 import { el, fmt } from './format';
 import { button, checkbox } from './toolkit';
 import { Chart, type ChartSpec, type LegendEntry, type Series, themeColor } from './charts';
+import { figureData, standaloneSvg } from './export';
 
 interface State {
   runId?: string;
+  /** A comparison's runs (what its serializer reopens). */
+  runIds?: string[];
   logY?: boolean;
+  showTrain?: boolean;
 }
 
 /** More points than this are averaged in buckets for drawing (a line of 1e5 points is not more readable). */
@@ -22,7 +28,10 @@ const app = document.getElementById('app')!;
 const vscode = connect<HostToTraining, TrainingToHost, State>(onMessage);
 const state: State = vscode.getState() ?? {};
 let logY = state.logY ?? true;
+let showTrain = state.showTrain ?? true;
 let run: RunView | undefined;
+/** Set in a comparison (several runs overlaid) instead of `run`. */
+let compared: { runs: RunCurves[]; differing: string[] } | undefined;
 
 /** Growing copies of the host's series. */
 class Points {
@@ -49,23 +58,27 @@ class Points {
   }
   /** For drawing: every point, or bucket means when there are many. */
   drawn(): { x: Float64Array; y: Float64Array } {
-    const n = this.length;
-    if (n <= MAX_DRAWN) return { x: this.update.slice(0, n), y: this.loss.slice(0, n) };
-    const b = Math.ceil(n / MAX_DRAWN), m = Math.ceil(n / b);
-    const x = new Float64Array(m), y = new Float64Array(m);
-    for (let k = 0; k < m; k++) {
-      let sx = 0, sy = 0, c = 0;
-      for (let i = k * b; i < Math.min(n, (k + 1) * b); i++) {
-        if (!Number.isFinite(this.loss[i])) continue;
-        sx += this.update[i];
-        sy += this.loss[i];
-        c++;
-      }
-      x[k] = c ? sx / c : this.update[k * b];
-      y[k] = c ? sy / c : NaN;
-    }
-    return { x, y };
+    return downsample(this.update, this.loss, this.length);
   }
+}
+
+/** The first `n` points for drawing: all of them, or bucket means when there are more than MAX_DRAWN. */
+function downsample(update: Float64Array, loss: Float64Array, n: number): { x: Float64Array; y: Float64Array } {
+  if (n <= MAX_DRAWN) return { x: update.slice(0, n), y: loss.slice(0, n) };
+  const b = Math.ceil(n / MAX_DRAWN), m = Math.ceil(n / b);
+  const x = new Float64Array(m), y = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    let sx = 0, sy = 0, c = 0;
+    for (let i = k * b; i < Math.min(n, (k + 1) * b); i++) {
+      if (!Number.isFinite(loss[i])) continue;
+      sx += update[i];
+      sy += loss[i];
+      c++;
+    }
+    x[k] = c ? sx / c : update[k * b];
+    y[k] = c ? sy / c : NaN;
+  }
+  return { x, y };
 }
 const train = new Points();
 const val = new Points();
@@ -93,25 +106,49 @@ const logToggle = checkbox('Log scale', logY, (v) => {
   saveState();
   render();
 }, { id: 'log-y' });
+const trainToggle = checkbox('Training loss', showTrain, (v) => {
+  showTrain = v;
+  saveState();
+  render();
+}, { id: 'show-train' });
+trainToggle.hidden = true;
+const exportTools = [
+  button('SVG', () => void saveFigure('svg'), { secondary: true, id: 'export-svg', title: 'Save the chart as SVG' }),
+  button('PNG', () => void saveFigure('png'), { secondary: true, id: 'export-png', title: 'Save the chart as PNG' }),
+  button('CSV', () => vscode.post({ type: 'saveData' }), { secondary: true, id: 'export-csv', title: 'Save every point of the curves as CSV' }),
+];
+const actionsEl = el('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Run actions' }, ...Object.values(actions));
+const progressRow = el('div', { class: 'progress-row' }, bar, progressText);
+/** A comparison's runs: name, state, progress, losses. */
+const runsTable = el('table', { id: 'runs-table', class: 'runs-table', hidden: '' });
 
 app.replaceChildren(
   el('header', { class: 'panel-header' },
-    el('div', { class: 'title-row' }, titleEl, stateEl, el('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Run actions' }, ...Object.values(actions))),
+    el('div', { class: 'title-row' }, titleEl, stateEl, actionsEl),
     configEl,
-    el('div', { class: 'progress-row' }, bar, progressText),
+    progressRow,
     errorEl),
   numbersEl,
+  runsTable,
   el('section', { class: 'card', 'aria-labelledby': 'chart-title' },
-    el('div', { class: 'card-head' }, el('h2', { id: 'chart-title' }, 'Loss'), el('div', { class: 'card-tools' }, logToggle)),
+    el('div', { class: 'card-head' }, el('h2', { id: 'chart-title' }, 'Loss'), el('div', { class: 'card-tools', role: 'toolbar', 'aria-label': 'Chart options and export' }, trainToggle, logToggle, ...exportTools)),
     chart.element),
 );
+
+/** The chart as a standalone figure, titled by the run (or the comparison) and its settings. */
+async function saveFigure(format: 'svg' | 'png'): Promise<void> {
+  if (!run && !compared) return;
+  const title = compared ? titleEl.textContent ?? 'Training curves' : `${run!.label} — loss`;
+  const fig = standaloneSvg(chart.svg, { title, subtitle: configEl.textContent ?? '' });
+  vscode.post({ type: 'saveFigure', name: compared ? 'training-curves' : run!.label, format, data: await figureData(fig, format) });
+}
 
 function act(action: TrainingAction): void {
   vscode.post({ type: 'action', action });
 }
 
 function saveState(): void {
-  vscode.setState({ runId: run?.id ?? state.runId, logY });
+  vscode.setState({ runId: run?.id ?? state.runId, runIds: compared?.runs.map((r) => r.run.id) ?? state.runIds, logY, showTrain });
 }
 
 function onMessage(msg: HostToTraining): void {
@@ -128,6 +165,10 @@ function onMessage(msg: HostToTraining): void {
       break;
     case 'status':
       run = msg.run;
+      break;
+    case 'compare':
+      compared = { runs: msg.runs, differing: msg.differing };
+      saveState();
       break;
   }
   scheduleRender();
@@ -156,9 +197,11 @@ function duration(ms: number): string {
 }
 
 function render(): void {
+  if (compared) return renderCompare(compared.runs, compared.differing);
   if (!run) return;
   const r = run;
   titleEl.textContent = r.label;
+  trainToggle.hidden = true;
   const succeeded = r.state === 'completed' && r.succeeded;
   stateEl.textContent = succeeded ? 'Succeeded' : STATE_TEXT[r.state];
   stateEl.dataset.state = succeeded ? 'succeeded' : r.state;
@@ -210,25 +253,11 @@ function renderChart(r: RunView): void {
     { label: 'training', color: themeColor('blue'), mark: 'line' },
     { label: 'validation', color: themeColor('orange'), mark: 'line' },
   ];
-  const yInclude: number[] = [];
-  if (r.baseline !== null && Number.isFinite(r.baseline)) {
-    series.push(
-      { kind: 'line', x: [0, xMax], y: [r.baseline, r.baseline], color: themeColor('foreground'), width: 1, dash: '6 4', label: 'baseline' },
-      { kind: 'line', x: [0, xMax], y: [r.baseline / 2, r.baseline / 2], color: themeColor('green'), width: 1, dash: '2 3', label: 'success' },
-    );
-    legend.push(
-      { label: `baseline ${fmt(r.baseline, 3)}`, color: themeColor('foreground'), mark: 'dash' },
-      { label: `success < ${fmt(r.baseline / 2, 3)}`, color: themeColor('green'), mark: 'dash' },
-    );
-    yInclude.push(r.baseline, r.baseline / 2);
-  }
+  const base = baselineLines(r.baseline !== null && Number.isFinite(r.baseline) ? [r.baseline] : [], xMax);
+  series.push(...base.series);
+  legend.push(...base.legend);
   const spec: ChartSpec = {
-    xLabel: 'update',
-    yLabel: 'loss',
-    yLog: logY,
-    xInteger: true,
-    xInclude: [0, xMax],
-    yInclude,
+    ...lossAxes(xMax, base.yInclude),
     series,
     legend: { entries: legend },
     aspect: 0.5,
@@ -244,6 +273,95 @@ function renderChart(r: RunView): void {
   if (cursor !== undefined && Number(cursor) < t.x.length) chart.setCursor(Number(cursor));
   chart.element.dataset.trainPoints = String(train.length);
   chart.element.dataset.valPoints = String(val.length);
+}
+
+/** Loss against update, from 0 to the last update planned, log or linear as the checkbox says. */
+function lossAxes(xMax: number, yInclude: number[]): Pick<ChartSpec, 'xLabel' | 'yLabel' | 'yLog' | 'xInteger' | 'xInclude' | 'yInclude'> {
+  return { xLabel: 'update', yLabel: 'loss', yLog: logY, xInteger: true, xInclude: [0, xMax], yInclude };
+}
+
+/** The tasks' baselines (dashed) and success lines (baseline / 2, dotted), with their legend entries. */
+function baselineLines(baselines: number[], xMax: number): { series: Series[]; legend: LegendEntry[]; yInclude: number[] } {
+  const out = { series: [] as Series[], legend: [] as LegendEntry[], yInclude: [] as number[] };
+  if (!baselines.length) return out;
+  for (const b of baselines) {
+    out.series.push(
+      { kind: 'line', x: [0, xMax], y: [b, b], color: themeColor('foreground'), width: 1, dash: '6 4', label: 'baseline' },
+      { kind: 'line', x: [0, xMax], y: [b / 2, b / 2], color: themeColor('green'), width: 1, dash: '2 3', label: 'success' },
+    );
+    out.yInclude.push(b, b / 2);
+  }
+  out.legend.push(
+    { label: `baseline ${baselines.map((b) => fmt(b, 3)).join(', ')}`, color: themeColor('foreground'), mark: 'dash' },
+    { label: `success < ${baselines.map((b) => fmt(b / 2, 3)).join(', ')}`, color: themeColor('green'), mark: 'dash' },
+  );
+  return out;
+}
+
+/** Colours of compared runs: the theme's chart colours, then hues spread around the circle. */
+const RUN_COLORS = [themeColor('blue'), themeColor('orange'), themeColor('green'), themeColor('purple'), themeColor('red'), themeColor('yellow')];
+function runColor(i: number): string {
+  return i < RUN_COLORS.length ? RUN_COLORS[i] : `hsl(${Math.round((i * 137.5) % 360)} 60% 55%)`;
+}
+
+const FIELD_WORDS: Record<string, string> = { T: 'T', N: 'N', lr: 'learning rate', init: 'initializer', clip_norm: 'clip norm', train_size: 'training set', val_size: 'validation set', early_stop: 'early stop' };
+
+function renderCompare(runs: RunCurves[], differing: string[]): void {
+  titleEl.textContent = `Training curves of ${runs.length} runs`;
+  for (const e of [stateEl, actionsEl, progressRow, numbersEl, errorEl]) e.hidden = true;
+  trainToggle.hidden = false;
+  configEl.textContent = differing.length
+    ? `The runs differ in ${differing.map((k) => FIELD_WORDS[k] ?? k).join(', ')}; solid: validation loss${showTrain ? ', dotted: training loss' : ''}.`
+    : 'The runs have the same settings.';
+  runsTable.hidden = false;
+  runsTable.replaceChildren(
+    el('thead', {}, el('tr', {}, ...['', 'run', 'state', 'update', 'validation', 'best validation'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, ...runs.map((c, i) => {
+      const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+      swatch.style.background = runColor(i);
+      const succeeded = c.run.state === 'completed' && c.run.succeeded;
+      return el('tr', { 'data-run': c.run.id, 'data-state': succeeded ? 'succeeded' : c.run.state },
+        el('td', {}, swatch), el('td', { title: c.run.id }, c.label), el('td', {}, succeeded ? 'Succeeded' : STATE_TEXT[c.run.state]),
+        el('td', { class: 'num' }, `${c.run.update}/${c.run.updates}`), el('td', { class: 'num' }, fmt(c.run.valLoss, 4)), el('td', { class: 'num' }, fmt(c.run.bestValLoss, 4)));
+    })),
+  );
+
+  const series: Series[] = [];
+  const legend: LegendEntry[] = [];
+  let xMax = 1;
+  runs.forEach((c, i) => {
+    const v = downsample(c.val.update, c.val.loss, c.val.update.length);
+    // The hovered series first (index 0): the first run's validation loss.
+    series.push({ kind: 'line', x: v.x, y: v.y, color: runColor(i), width: 2, label: `${c.label} validation` });
+    legend.push({ label: c.label, color: runColor(i), mark: 'line' });
+    xMax = Math.max(xMax, c.run.updates, c.train.update[c.train.update.length - 1] ?? 0);
+  });
+  if (showTrain) {
+    runs.forEach((c, i) => {
+      const t = downsample(c.train.update, c.train.loss, c.train.update.length);
+      series.push({ kind: 'line', x: t.x, y: t.y, color: runColor(i), width: 0.8, dash: '2 2', label: `${c.label} training` });
+    });
+    legend.push({ label: 'training (dotted)', color: themeColor('foreground'), mark: 'dash' });
+  }
+  // One baseline per task and length among the runs.
+  const base = baselineLines([...new Set(runs.map((c) => c.run.baseline).filter((b): b is number => b !== null && Number.isFinite(b)))], xMax);
+  series.push(...base.series);
+  legend.push(...base.legend);
+  const first = runs[0];
+  const v0 = first ? downsample(first.val.update, first.val.loss, first.val.update.length) : undefined;
+  // Tall enough for the legend beside the plot (16 px an entry).
+  const width = chart.element.clientWidth || 600;
+  chart.set({
+    ...lossAxes(xMax, base.yInclude),
+    series,
+    legend: { title: differing.length ? differing.map((k) => FIELD_WORDS[k] ?? k).join(' · ') : undefined, entries: legend },
+    aspect: Math.max(0.5, (legend.length * 16 + 80) / width),
+    hint: v0?.x.length ? `Hover or use the arrow keys for ${first.label}'s validation losses.` : '',
+    hover: v0?.x.length ? { series: 0, text: (i) => `${first.label} · update ${Math.round(v0.x[i])} · validation loss ${fmt(v0.y[i], 4)}` } : undefined,
+    empty: 'No losses yet.',
+  });
+  chart.element.dataset.runs = String(runs.length);
+  chart.element.dataset.valPoints = String(runs.reduce((n, c) => n + c.val.update.length, 0));
 }
 
 /** The validation loss measured at or just before update u. */

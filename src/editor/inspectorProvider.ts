@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
+import { checkpointDisplayName } from '../core/train/checkpoint';
 import { WorkerClient } from '../host/workerClient';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
 import { AnalysisPanel } from '../panels/analysisPanel';
@@ -70,7 +71,7 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
 
   resolveCustomEditor(document: InspectorDocument, panel: vscode.WebviewPanel): void {
     const { extensionUri } = this.context;
-    const label = path.basename(document.uri.path);
+    const label = document.uri.scheme === 'file' ? checkpointDisplayName(document.uri.fsPath) : path.basename(document.uri.path);
     panel.webview.options = webviewOptions(extensionUri);
     panel.webview.html = webviewHtml(panel.webview, extensionUri, 'inspector', `Matrix Inspector: ${label}`);
 
@@ -91,7 +92,7 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
       try {
         const summary = await this.worker.request<CheckpointSummary>({ op: 'open', file, maxFileBytes: maxMB * 2 ** 20 });
         const restore = this.context.workspaceState.get<InspectorViewState>(stateKey);
-        if (mine === generation) await post({ type: 'checkpoint', summary, settings: heatmapSettings(), restore });
+        if (mine === generation) await post({ type: 'checkpoint', summary: { ...summary, label }, settings: heatmapSettings(), restore });
       } catch (err) {
         if (mine === generation) await post({ type: 'error', message: (err as Error).message });
       }

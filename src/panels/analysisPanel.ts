@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
+import { checkpointDisplayName } from '../core/train/checkpoint';
 import * as os from 'node:os';
 import { WorkerClient } from '../host/workerClient';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
@@ -27,7 +28,7 @@ function sourceKey(source: MatrixSource): string {
 export function sourceTitle(source: MatrixSource): string {
   if (source.kind === 'init') return `${source.spec} (N = ${source.n}${/^(orthogonal|gaussian)/.test(source.spec) ? `, seed ${source.seed}` : ''})`;
   const name = source.key.name || '(array)';
-  return `${name}${source.key.gate ? ` gate ${source.key.gate}` : ''} — ${path.basename(source.file)}`;
+  return `${name}${source.key.gate ? ` gate ${source.key.gate}` : ''} — ${checkpointDisplayName(source.file)}`;
 }
 
 /** One panel per matrix: Schur form, spectrum, memory and the numbers, computed in the worker thread. */

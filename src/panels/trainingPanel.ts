@@ -1,9 +1,13 @@
 import * as vscode from 'vscode';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
-import type { HostToTraining, RunView, TrainingAction, TrainingToHost } from '../shared/protocol';
+import type { HostToTraining, RunCurves, RunView, TrainingAction, TrainingToHost } from '../shared/protocol';
 import type { RunManager } from '../training/runManager';
+import { differingFields, runLabels } from '../training/runNames';
+import { curvesCsv } from '../training/curvesCsv';
+import { saveExport } from '../host/saveExport';
 
 export const TRAINING_VIEW_TYPE = 'recurrentLens.training';
+export const TRAINING_COMPARE_VIEW_TYPE = 'recurrentLens.trainingCompare';
 
 const ACTION_COMMANDS: Record<TrainingAction, string> = {
   stop: 'recurrentLens.stopRun',
@@ -57,7 +61,7 @@ export class TrainingPanel {
     panel.webview.html = webviewHtml(panel.webview, context.extensionUri, 'training', title(manager.get(id), id));
     this.subscriptions.push(
       panel.webview.onDidReceiveMessage((msg: TrainingToHost) => this.onMessage(msg)),
-      manager.onDidChangeRun((run) => run.id === id && void this.update(run)),
+      manager.onDidChangeRun((run) => run.id === id && void this.update()),
       // Deleted: nothing left to show.
       manager.onDidChangeRuns(() => !manager.get(id) && panel.dispose()),
     );
@@ -75,29 +79,44 @@ export class TrainingPanel {
     switch (msg.type) {
       case 'ready':
         this.ready = true;
-        void this.sendAll();
+        this.sent.rewinds = -1; // a new page: everything again
+        void this.update();
         break;
       case 'action':
         void vscode.commands.executeCommand(ACTION_COMMANDS[msg.action], this.id);
         break;
+      case 'saveFigure':
+        void saveExport(`${this.manager.get(this.id)?.label ?? this.id}-loss`, msg.format, msg.data);
+        break;
+      case 'saveData':
+        void this.saveData();
+        break;
     }
   }
 
-  private async sendAll(): Promise<void> {
+  private async saveData(): Promise<void> {
     const run = this.manager.get(this.id);
     if (!run) return;
-    const metrics = await this.manager.metrics(this.id);
-    const train = metrics.train.slice(), val = metrics.val.slice();
-    this.sent = { train: train.update.length, val: val.update.length, rewinds: metrics.rewinds };
-    await this.post({ type: 'run', run: this.manager.get(this.id) ?? run, train, val });
+    const m = await this.manager.metrics(this.id);
+    await saveExport(`${run.label}-loss`, 'csv', curvesCsv([{ id: run.id, label: run.label, train: m.train.slice(), val: m.val.slice() }]));
   }
 
-  private async update(run: RunView): Promise<void> {
-    this.panel.title = title(run, this.id);
+  /**
+   * Brings the webview up to date. One at a time, always with the run as it is now: an update that started with an
+   * older state and waited for a postMessage must not land after a newer one (a stopped run shown as running).
+   */
+  private readonly update = oneAtATime(() => this.push());
+
+  private async push(): Promise<void> {
+    const now = this.manager.get(this.id);
+    if (!now) return;
+    this.panel.title = title(now, this.id);
     if (!this.ready) return;
     const metrics = await this.manager.metrics(this.id);
     if (metrics.rewinds !== this.sent.rewinds || metrics.train.length < this.sent.train || metrics.val.length < this.sent.val) {
-      await this.sendAll();
+      const train = metrics.train.slice(), val = metrics.val.slice();
+      this.sent = { train: train.update.length, val: val.update.length, rewinds: metrics.rewinds };
+      await this.post({ type: 'run', run: this.manager.get(this.id) ?? now, train, val });
       return;
     }
     if (metrics.train.length > this.sent.train || metrics.val.length > this.sent.val) {
@@ -106,10 +125,131 @@ export class TrainingPanel {
       this.sent.val = metrics.val.length;
       await this.post({ type: 'points', train, val });
     }
-    await this.post({ type: 'status', run });
+    await this.post({ type: 'status', run: this.manager.get(this.id) ?? now });
   }
+}
+
+/**
+ * `f` run one call at a time: a call while one runs makes it run once more after (however many calls came), so the
+ * last run sees the latest state and messages go out in order.
+ */
+function oneAtATime(f: () => Promise<void>): () => Promise<void> {
+  let running = false, again = false;
+  return async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        await f();
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
 }
 
 function title(run: RunView | undefined, id: string): string {
   return `Training: ${run?.label ?? id}`;
+}
+
+/**
+ * Several runs' curves in one chart (Compare Training Curves), named by the settings that differ between them.
+ * Everything is sent again when a run changes, at most every 500 ms (metrics are small: a point per 10 updates).
+ */
+export class TrainingComparePanel {
+  private ready = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  static show(context: vscode.ExtensionContext, manager: RunManager, ids: string[]): TrainingComparePanel {
+    const panel = vscode.window.createWebviewPanel(TRAINING_COMPARE_VIEW_TYPE, compareTitle(ids), vscode.ViewColumn.Active, webviewOptions(context.extensionUri));
+    return new TrainingComparePanel(context, manager, ids, panel);
+  }
+
+  static revive(context: vscode.ExtensionContext, manager: RunManager, ids: string[], panel: vscode.WebviewPanel): TrainingComparePanel {
+    return new TrainingComparePanel(context, manager, ids, panel);
+  }
+
+  private constructor(
+    context: vscode.ExtensionContext,
+    private readonly manager: RunManager,
+    private ids: string[],
+    readonly panel: vscode.WebviewPanel,
+  ) {
+    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
+    panel.webview.options = webviewOptions(context.extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, context.extensionUri, 'training', compareTitle(ids));
+    this.subscriptions.push(
+      panel.webview.onDidReceiveMessage((msg: TrainingToHost) => this.onMessage(msg)),
+      manager.onDidChangeRun((run) => this.ids.includes(run.id) && this.schedule()),
+      // A deleted run leaves the comparison.
+      manager.onDidChangeRuns(() => {
+        const left = this.ids.filter((id) => manager.get(id));
+        if (left.length === this.ids.length) return;
+        this.ids = left;
+        if (!left.length) panel.dispose();
+        else this.schedule();
+      }),
+    );
+    panel.onDidDispose(() => {
+      clearTimeout(this.timer);
+      for (const s of this.subscriptions) s.dispose();
+    });
+  }
+
+  private schedule(): void {
+    if (!this.ready || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.send();
+    }, 500);
+  }
+
+  private onMessage(msg: TrainingToHost): void {
+    switch (msg.type) {
+      case 'ready':
+        this.ready = true;
+        void this.send();
+        break;
+      case 'saveFigure':
+        void saveExport('training-curves', msg.format, msg.data);
+        break;
+      case 'saveData':
+        void this.curves().then((runs) => saveExport('training-curves', 'csv', curvesCsv(runs.map((r) => ({ id: r.run.id, label: r.label, train: r.train, val: r.val })))));
+        break;
+      case 'action':
+        break;
+    }
+  }
+
+  private async curves(): Promise<RunCurves[]> {
+    const runs = this.ids.map((id) => this.manager.get(id)).filter((r): r is RunView => !!r);
+    const labels = runLabels(runs);
+    return Promise.all(runs.map(async (run) => {
+      const m = await this.manager.metrics(run.id);
+      return { run, label: labels.get(run.id) ?? run.label, train: m.train.slice(), val: m.val.slice() };
+    }));
+  }
+
+  /** One send at a time, the last with the runs as they are now (as TrainingPanel.update). */
+  private readonly send = oneAtATime(() => this.sendNow());
+
+  private async sendNow(): Promise<void> {
+    const runs = await this.curves();
+    this.panel.title = compareTitle(this.ids);
+    await this.panel.webview.postMessage({ type: 'compare', runs, differing: differingFields(runs.map((r) => r.run.config)) } satisfies HostToTraining);
+  }
+
+  /** For the serializer: what to show again after a reload. */
+  get runIds(): string[] {
+    return this.ids;
+  }
+}
+
+function compareTitle(ids: string[]): string {
+  return `Training curves: ${ids.length} runs`;
 }

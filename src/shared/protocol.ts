@@ -278,7 +278,7 @@ export type RunState = TrainerState | 'queued' | 'pending' | 'interrupted';
 
 export interface RunView {
   id: string;
-  /** The config's name, else the id. */
+  /** The config's name, else its settings (`copy T100 chain:1.02 lr 3e-4 seed 1`); `id` tells runs apart. */
   label: string;
   /** Absolute path of the run folder. */
   dir: string;
@@ -313,11 +313,25 @@ export type HostToTraining =
   | { type: 'run'; run: RunView; train: LossSeries; val: LossSeries }
   /** New points since the last message (appended). */
   | { type: 'points'; train: LossSeries; val: LossSeries }
-  | { type: 'status'; run: RunView };
+  | { type: 'status'; run: RunView }
+  /** Several runs overlaid (Compare Training Curves): every run each time, named by what differs between them. */
+  | { type: 'compare'; runs: RunCurves[]; differing: string[] };
+
+/** One run of a comparison: its state, the name its legend shows, its curves. */
+export interface RunCurves {
+  run: RunView;
+  label: string;
+  train: LossSeries;
+  val: LossSeries;
+}
 
 export type TrainingAction = 'stop' | 'resume' | 'openCheckpoint' | 'showLog' | 'openFolder';
 
 // ---- training webview → extension host
 export type TrainingToHost =
   | { type: 'ready' }
-  | { type: 'action'; action: TrainingAction };
+  | { type: 'action'; action: TrainingAction }
+  /** The chart as a standalone file (SVG text, or a PNG data URL), saved by the host. */
+  | { type: 'saveFigure'; name: string; format: 'svg' | 'png'; data: string }
+  /** The curves as CSV (built by the host from the runs' metrics). */
+  | { type: 'saveData' };

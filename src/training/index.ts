@@ -7,9 +7,10 @@ import { RunManager, TrainingError, RESUMABLE } from './runManager';
 import { RUNS_VIEW_ID, RunsTreeProvider, progressLine, stateIcon, stateLine, type RunsNode } from './runsView';
 import { FORM_DEFAULTS, startForm, toConfig, type FormValues } from './startForm';
 import { checkConfig, describeConfig, parseRunFile } from './runConfig';
+import { countRuns } from './runNames';
 import { showProgress } from './progress';
 import { RUN_FILES } from '../core/train/trainer';
-import { TrainingPanel, TRAINING_VIEW_TYPE } from '../panels/trainingPanel';
+import { TrainingComparePanel, TrainingPanel, TRAINING_COMPARE_VIEW_TYPE, TRAINING_VIEW_TYPE } from '../panels/trainingPanel';
 
 const LAST_FORM_KEY = 'recurrentLens.training.lastForm';
 const SWEEP_CONFIRM = 4;
@@ -77,7 +78,7 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(
-      candidates.map((r) => ({ label: `$(${stateIcon(r).id}) ${r.label}`, description: `${stateLine(r)} · ${progressLine(r)}`, detail: r.config.name ? describeConfig(r.config) : undefined, id: r.id })),
+      candidates.map((r) => ({ label: `$(${stateIcon(r).id}) ${tree.label(r)}`, description: `${stateLine(r)} · ${progressLine(r)}`, detail: r.id, id: r.id })),
       { title: `Recurrent Lens: ${what[0].toUpperCase()}${what.slice(1)}`, placeHolder: 'Choose a training run', matchOnDescription: true },
     );
     return pick && manager.get(pick.id);
@@ -131,6 +132,14 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
         else panel.dispose();
       },
     }),
+    vscode.window.registerWebviewPanelSerializer(TRAINING_COMPARE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: { runIds?: string[] } | undefined) => {
+        await manager.ready;
+        const ids = (state?.runIds ?? []).filter((id) => manager.get(id));
+        if (ids.length) TrainingComparePanel.revive(context, manager, ids, panel);
+        else panel.dispose();
+      },
+    }),
 
     // `args`: a config or a list of them, to start without the form (tests, keybindings, other extensions).
     command('recurrentLens.startTraining', async (args?: RunConfig | RunConfig[]) => {
@@ -174,7 +183,7 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
       if (configs.length >= SWEEP_CONFIRM) {
         const ok = await vscode.window.showInformationMessage(
           `Start ${configs.length} training runs from ${name}?`,
-          { modal: true, detail: `${maxConcurrentRuns()} run at a time (setting recurrentLens.training.maxConcurrentRuns); the others wait in the queue.` },
+          { modal: true, detail: `${countRuns(maxConcurrentRuns())} at a time (setting recurrentLens.training.maxConcurrentRuns); the others wait in the queue.` },
           'Start',
         );
         if (ok !== 'Start') return [];
@@ -216,14 +225,20 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
     }),
 
     command('recurrentLens.openLatestCheckpoint', async (arg?: RunArg) => {
-      // A checkpoint node opens that checkpoint; a run, its latest finite one.
-      const folder = arg && typeof arg === 'object' && 'kind' in arg && arg.kind === 'checkpoint' ? arg.folder : undefined;
+      // From a run, or any of its checkpoints: the run's latest finite checkpoint (a click on a checkpoint opens that one).
       const run = await resolve(arg, 'open the checkpoint of', (r) => !!r.checkpoint);
       if (!run) return;
-      const rel = folder ?? run.checkpoint;
-      if (!rel) throw new TrainingError(`${run.label} has no checkpoint yet (one is saved every ${run.config.checkpoint_every ?? 500} updates, and when it stops).`);
-      const model = vscode.Uri.file(path.join(run.dir, rel, 'model.json'));
-      await vscode.commands.executeCommand('vscode.openWith', model, 'recurrentLens.inspector.optional');
+      if (!run.checkpoint) throw new TrainingError(`${run.label} has no checkpoint yet (one is saved every ${run.config.checkpoint_every ?? 500} updates, and when it stops).`);
+      await openInInspector(path.join(run.dir, run.checkpoint, 'model.json'));
+    }),
+
+    // A checkpoint item of the Runs view (its click), or a run id and checkpoint folder from elsewhere.
+    command('recurrentLens.openCheckpoint', async (arg?: RunsNode | { runId: string; folder: string }) => {
+      if (!arg || !('folder' in arg)) throw new TrainingError('Open Checkpoint needs a checkpoint: click one under a run in the Runs view.');
+      await manager.ready;
+      const run = manager.get(arg.runId);
+      if (!run) throw new TrainingError(`No training run "${arg.runId}" in this workspace.`);
+      await openInInspector(path.join(run.dir, arg.folder, 'model.json'));
     }),
 
     command('recurrentLens.showRunLog', async (arg?: RunArg) => {
@@ -244,10 +259,41 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
       return run?.id;
     }),
 
+    // A multi-selection in the Runs view, run ids (tests, keybindings), or a multi-pick of the runs.
+    command('recurrentLens.compareTrainingCurves', async (arg?: RunArg | string[], selected?: RunsNode[]) => {
+      await manager.ready;
+      let ids = Array.isArray(arg) ? arg : (selected ?? []).filter((n): n is RunsNode & { kind: 'run' } => n.kind === 'run').map((n) => n.id);
+      for (const id of ids) if (!manager.get(id)) throw new TrainingError(`No training run "${id}" in this workspace.`);
+      if (ids.length < 2) {
+        const all = manager.list();
+        if (all.length < 2) {
+          void vscode.window.showInformationMessage(`Compare Training Curves needs two runs or more; this workspace has ${countRuns(all.length)}.`);
+          return [];
+        }
+        const first = typeof arg === 'string' ? arg : arg && !Array.isArray(arg) && 'kind' in arg ? (arg.kind === 'run' ? arg.id : arg.runId) : undefined;
+        const picks = await vscode.window.showQuickPick(
+          all.map((r) => ({ label: `$(${stateIcon(r).id}) ${tree.label(r)}`, description: `${stateLine(r)} · ${progressLine(r)}`, detail: r.id, id: r.id, picked: r.id === first })),
+          { title: 'Recurrent Lens: Compare Training Curves', placeHolder: 'Choose two runs or more', canPickMany: true, matchOnDescription: true, matchOnDetail: true },
+        );
+        if (!picks) return [];
+        ids = picks.map((p) => p.id);
+        if (ids.length < 2) {
+          void vscode.window.showInformationMessage('Choose two runs or more to compare their curves (Show Training Curves shows one).');
+          return [];
+        }
+      }
+      TrainingComparePanel.show(context, manager, ids);
+      return ids;
+    }),
+
     command('recurrentLens.refreshRuns', () => manager.refresh()),
   );
   updateStatus();
   return manager;
+}
+
+async function openInInspector(modelJson: string): Promise<void> {
+  await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(modelJson), 'recurrentLens.inspector.optional');
 }
 
 async function showError(e: unknown): Promise<void> {

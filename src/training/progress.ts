@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { RunView } from '../shared/protocol';
 import type { RunManager } from './runManager';
 import { fmtLoss, progressLine } from './runsView';
+import { countRuns } from './runNames';
 
 const ACTIVE = new Set(['queued', 'running']);
 
@@ -14,7 +15,7 @@ function fraction(run: RunView): number {
 function message(runs: RunView[], limit: number): string {
   if (runs.length === 1) {
     const r = runs[0];
-    if (r.state === 'queued') return `queued: ${limit} run${limit === 1 ? '' : 's'} at a time (recurrentLens.training.maxConcurrentRuns)`;
+    if (r.state === 'queued') return `queued: ${countRuns(limit)} at a time (recurrentLens.training.maxConcurrentRuns)`;
     return progressLine(r);
   }
   const done = runs.filter((r) => !ACTIVE.has(r.state)).length;

@@ -18,7 +18,7 @@ import type {
 import { runId, type TrainConfig } from '../core/train/config';
 import { writeJsonAtomic } from '../core/train/checkpoint';
 import { RUN_FILES } from '../core/train/trainer';
-import { baselineOf, resolved } from './runConfig';
+import { baselineOf, describeConfig, resolved } from './runConfig';
 import { Metrics, MetricsFile } from './metrics';
 
 export const RUNS_FOLDER = path.join('.recurrent-lens', 'runs');
@@ -513,7 +513,7 @@ export class RunManager implements vscode.Disposable {
     const config = run.config;
     return {
       id: run.id,
-      label: config.name ?? run.id,
+      label: config.name ?? describeConfig(config),
       dir: run.dir,
       state: run.state,
       config,

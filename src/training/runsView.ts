@@ -6,6 +6,7 @@ import { RESUMABLE, type RunManager } from './runManager';
 import { describeConfig, formatLr, resolved } from './runConfig';
 import { CHECKPOINT_PREFIX, listCheckpoints } from '../core/train/checkpoint';
 import { RUN_FILES } from '../core/train/trainer';
+import { runLabels } from './runNames';
 
 
 export const RUNS_VIEW_ID = 'recurrentLens.runs';
@@ -54,11 +55,12 @@ export function stateLine(run: RunView): string {
   return STATE_WORD[run.state];
 }
 
-function tooltip(run: RunView): vscode.MarkdownString {
+function tooltip(run: RunView, label: string): vscode.MarkdownString {
   const c = resolved(run.config);
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`**${escapeMd(run.label)}** — $(${stateIcon(run).id.replace('~spin', '')}) ${stateLine(run)}\n\n`);
+  md.appendMarkdown(`**${escapeMd(label)}** — $(${stateIcon(run).id.replace('~spin', '')}) ${stateLine(run)}\n\n`);
   const rows: [string, string][] = [
+    ['run', run.id],
     ['task', `${c.task}${c.task === 'psmnist' ? '' : `, T = ${c.T}`}`],
     ['network', `N = ${c.N}, ${c.activation}, ${c.init}`],
     ['training', `lr ${formatLr(c.lr!)}, batch ${c.batch}, seed ${c.seed}`],
@@ -91,10 +93,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly subscriptions: vscode.Disposable[];
   private readonly nodes = new Map<string, RunsNode & { kind: 'run' }>();
+  /** Names from the settings that differ between the listed runs (computed again when runs come or go). */
+  private labels: Map<string, string> | undefined;
 
   constructor(private readonly manager: RunManager) {
     this.subscriptions = [
-      manager.onDidChangeRuns(() => this.emitter.fire(undefined)),
+      manager.onDidChangeRuns(() => {
+        this.labels = undefined;
+        this.emitter.fire(undefined);
+      }),
       manager.onDidChangeRun((run) => {
         const node = this.nodes.get(run.id);
         this.emitter.fire(node);
@@ -109,29 +116,36 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     return n;
   }
 
+  /** The name a run shows in the view (and pickers): see runLabels. */
+  label(run: RunView): string {
+    this.labels ??= runLabels(this.manager.list());
+    return this.labels.get(run.id) ?? run.label;
+  }
+
   getTreeItem(node: RunsNode): vscode.TreeItem {
     if (node.kind === 'checkpoint') {
       const item = new vscode.TreeItem(`update ${node.update}`, vscode.TreeItemCollapsibleState.None);
       item.iconPath = new vscode.ThemeIcon('save');
       item.description = path.basename(node.folder);
-      item.tooltip = `Open ${node.folder}/model.json in the Matrix Inspector`;
+      item.tooltip = `Open ${node.folder}/model.json of ${node.runId} in the Matrix Inspector`;
       item.contextValue = 'checkpoint';
       item.command = { command: 'recurrentLens.openCheckpoint', title: 'Open Checkpoint', arguments: [node] };
       return item;
     }
     const run = this.manager.get(node.id);
     if (!run) return new vscode.TreeItem(node.id);
-    const item = new vscode.TreeItem(run.label, run.checkpoint ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const label = this.label(run);
+    const item = new vscode.TreeItem(label, run.checkpoint ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = run.id;
     item.iconPath = stateIcon(run);
     item.description = run.state === 'running' || run.state === 'queued' || run.update === 0
       ? `${STATE_WORD[run.state]} · ${progressLine(run)}`
       : `${stateLine(run).split(',')[0]} · ${progressLine(run)}`;
-    const tip = tooltip(run);
+    const tip = tooltip(run, label);
     if (run.config.name) tip.appendMarkdown(`\n\n${escapeMd(describeConfig(run.config))}`);
     item.tooltip = tip;
     item.contextValue = contextValue(run);
-    item.accessibilityInformation = { label: `${run.label}, ${stateLine(run)}, ${progressLine(run)}` };
+    item.accessibilityInformation = { label: `${label}, ${stateLine(run)}, ${progressLine(run)}` };
     item.command = { command: 'recurrentLens.showTrainingCurves', title: 'Show Training Curves', arguments: [node] };
     return item;
   }

@@ -7,6 +7,7 @@ import type { RunConfig } from '../shared/protocol';
 import { DEFAULT_GAIN, INIT_NAMES, parseInitSpec, type InitName } from '../core/init/initializers';
 import { TASKS, TASK_NAMES, type TaskName } from '../core/tasks';
 import { LR_GRID, baselineOf, checkField, formatLr } from './runConfig';
+import { DEFAULT_LR } from '../core/train/config';
 
 /** What the form edits; every field is filled (written as is to config.json). */
 export interface FormValues {
@@ -21,7 +22,7 @@ export interface FormValues {
 }
 
 /** A demo that succeeds: copy at T = 100 learns in about 6000 updates (seconds with the WebAssembly engine). */
-export const FORM_DEFAULTS: FormValues = { task: 'copy', T: 100, N: 100, init: 'chain:1.02', lr: 3e-4, seed: 1, updates: 6000 };
+export const FORM_DEFAULTS: FormValues = { task: 'copy', T: 100, N: 100, init: 'chain:1.02', lr: DEFAULT_LR, seed: 1, updates: 6000 };
 
 /** The demo length for copy and addition (the paper's: 500 and 750 take far longer to learn). */
 const DEMO_T: Record<TaskName, number> = { copy: 100, addition: 100, psmnist: TASKS.psmnist.defaultT };
@@ -73,8 +74,10 @@ export async function startForm(initial: FormValues): Promise<FormValues | undef
     const picked = await pickField(v, active);
     if (!picked) return undefined;
     if (picked === 'start') return v;
-    active = picked;
+    const before = JSON.stringify(v);
     await editField(v, picked);
+    // The prompt says Enter starts the run: after an edit it does; a cancelled edit comes back to its setting.
+    active = JSON.stringify(v) === before ? picked : 'start';
   }
 }
 

@@ -3,55 +3,13 @@
 // lr 3e-4; named here), see the progress notification, the live loss curves filling in, the run's final state in
 // the Runs view and its checkpoint on disk; then stop and resume a second run from the Runs view's inline actions.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import type { SpecContext } from './run';
 import { waitForWorkbench, webviewWith } from './workbench';
+import { choose, icon, runStatus, setField, showRunsView } from './trainingUi';
 
 export const timeout = 180_000;
-
-/** A Runs view item's state icon (not an inline action's). */
-const icon = (name: string) => `.custom-view-tree-node-item-icon.codicon-${name}`;
-
-const box = (page: Page) => page.locator('.quick-input-widget .quick-input-box input');
-
-/** In the open quick pick, chooses the row whose label starts with `label`. */
-async function choose(page: Page, label: string): Promise<void> {
-  await box(page).fill(label);
-  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: label });
-  await row.waitFor({ state: 'visible', timeout: 10_000 });
-  await page.keyboard.press('Enter');
-}
-
-/** Sets a field of the Start Training Run form to `value` and waits for the form to come back. */
-async function setField(page: Page, label: string, value: string): Promise<void> {
-  await choose(page, label);
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: label }).waitFor();
-  await box(page).fill(value);
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Start Training Run' }).waitFor();
-}
-
-/** Shows the Runs view (its generated focus command: the activity bar item toggles, and a reload restores layout). */
-async function showRunsView(ctx: SpecContext): Promise<void> {
-  await ctx.runCommand('Focus on Runs View');
-  await ctx.page.locator('.sidebar .composite.title', { hasText: /Runs/i }).waitFor();
-}
-
-function runStatus(workspace: string, name: string): { id: string; status: Record<string, unknown> } | undefined {
-  const root = join(workspace, '.recurrent-lens', 'runs');
-  if (!existsSync(root)) return undefined;
-  for (const id of readdirSync(root)) {
-    try {
-      const config = JSON.parse(readFileSync(join(root, id, 'config.json'), 'utf8'));
-      if (config.name === name) return { id, status: JSON.parse(readFileSync(join(root, id, 'status.json'), 'utf8')) };
-    } catch {
-      // not written yet
-    }
-  }
-  return undefined;
-}
 
 export default async function training(ctx: SpecContext): Promise<void> {
   const { page } = ctx;

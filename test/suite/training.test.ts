@@ -295,6 +295,14 @@ describe('Training: run files', () => {
 describe('Training: commands, view and panel in the extension', function () {
   this.timeout(60_000);
   const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+  /** Resolves when the run's status.json says completed. */
+  const completed = (id: string) => waitFor(`run ${id} to complete`, () => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(folder(), '.recurrent-lens', 'runs', id, 'status.json'), 'utf8')).state === 'completed' ? true : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 30_000);
 
   before(async () => {
     await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
@@ -359,16 +367,7 @@ describe('Training: commands, view and panel in the extension', function () {
     fs.writeFileSync(file.fsPath, JSON.stringify({ ...QUICK, updates: 40, seed: [1, 2] }));
     const ids = await vscode.commands.executeCommand<string[]>('recurrentLens.startTrainingFromFile', file);
     assert.equal(ids.length, 2);
-    for (const id of ids) {
-      const statusFile = path.join(folder(), '.recurrent-lens', 'runs', id, 'status.json');
-      await waitFor(`run ${id} to complete`, () => {
-        try {
-          return JSON.parse(fs.readFileSync(statusFile, 'utf8')).state === 'completed' ? true : undefined;
-        } catch {
-          return undefined;
-        }
-      }, 30_000);
-    }
+    for (const id of ids) await completed(id);
     assert.equal(await vscode.commands.executeCommand('recurrentLens.showTrainingCurves', ids[0]), ids[0]);
     await waitFor('the training panel tab', () => {
       const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
@@ -381,5 +380,43 @@ describe('Training: commands, view and panel in the extension', function () {
     });
     assert.equal(tab.viewType, 'recurrentLens.inspector.optional');
     assert.match(tab.uri.path, new RegExp(`${ids[0]}/checkpoints/update-0*40/model.json$`));
+  });
+
+  it('a click on a checkpoint opens that checkpoint; Open Latest Checkpoint on it opens the latest; several runs compare in one panel', async () => {
+    const ids = await vscode.commands.executeCommand<string[]>('recurrentLens.startTraining', [{ ...QUICK, seed: 1 }, { ...QUICK, seed: 2, lr: 1e-3 }]);
+    for (const id of ids) await completed(id);
+    const activeCustom = (re: RegExp) => waitFor(`an inspector on ${re}`, () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputCustom && re.test(input.uri.path) ? input : undefined;
+    });
+    // The Runs view's checkpoint item (its click runs recurrentLens.openCheckpoint with the item).
+    const first = { kind: 'checkpoint', runId: ids[0], folder: 'checkpoints/update-0000040', update: 40 };
+    await vscode.commands.executeCommand('recurrentLens.openCheckpoint', first);
+    const opened = await activeCustom(new RegExp(`${ids[0]}/checkpoints/update-0000040/model.json$`));
+    assert.equal(opened.viewType, 'recurrentLens.inspector.optional');
+    // From the same item, "Open Latest Checkpoint": the run's last one (update 80), not the clicked one.
+    await vscode.commands.executeCommand('recurrentLens.openLatestCheckpoint', first);
+    await activeCustom(new RegExp(`${ids[0]}/checkpoints/update-0000080/model.json$`));
+
+    // A comparison column (and so its figures' legends) is named by run and update, not "model.json".
+    const model = path.join(folder(), '.recurrent-lens', 'runs', ids[1], 'checkpoints', 'update-0000080', 'model.json');
+    const titles = await vscode.commands.executeCommand<string[]>('recurrentLens.addToComparison', { kind: 'tensor', file: model, key: { name: 'simple_rnn/recurrent_kernel' } });
+    assert.ok(titles.includes(`simple_rnn/recurrent_kernel — ${ids[1].replace(/^\d{8}-\d{6}-/, '')} · update 80`), JSON.stringify(titles));
+
+    await vscode.commands.executeCommand('recurrentLens.compareTrainingCurves', ids);
+    const tab = await waitFor('the comparison panel', () => {
+      const t = vscode.window.tabGroups.activeTabGroup.activeTab;
+      return t?.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('recurrentLens.trainingCompare') ? t : undefined;
+    });
+    assert.equal(tab.label, 'Training curves: 2 runs');
+  });
+
+  it('uses one learning-rate default in the form and the trainer, and names checkpoint tabs by run and update', async () => {
+    const { FORM_DEFAULTS } = await import('../../src/training/startForm');
+    const { CONFIG_DEFAULTS } = await import('../../src/core/train/config');
+    assert.equal(FORM_DEFAULTS.lr, CONFIG_DEFAULTS.lr);
+    assert.equal(FORM_DEFAULTS.lr, 3e-4);
+    const patterns = vscode.workspace.getConfiguration('workbench.editor.customLabels').get<Record<string, string>>('patterns');
+    assert.equal(patterns?.['**/.recurrent-lens/runs/*/checkpoints/*/model.json'], '${dirname(2)} · ${dirname}');
   });
 });

@@ -4,7 +4,7 @@
  * A checkpoint folder is written under a temporary name and renamed into place, so a crash mid-write never
  * leaves a half checkpoint under a real name.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PARAM_NAMES, paramShapes, type Activation, type RnnParams } from './model';
 import type { LossKind } from '../tasks';
@@ -161,4 +161,31 @@ export async function listCheckpoints(dir: string): Promise<string[]> {
     return [];
   }
   return names.filter((n) => n.startsWith(CHECKPOINT_PREFIX)).sort();
+}
+
+/** A run id (`config.ts` runId) without the start time it begins with: `copy100-chain-1.02-lr0.0003-s1`. */
+export function idWithoutStamp(id: string): string {
+  return id.replace(/^\d{8}-\d{6}-/, '') || id;
+}
+
+/** `…/runs/<id>/checkpoints/update-NNNNNNN/model.json`, the path of a run's checkpoint (either separator). */
+const RUN_CHECKPOINT = /(?:^|[\\/])runs[\\/]([^\\/]+)[\\/]checkpoints[\\/]update-(\d+)[\\/][^\\/]+$/;
+
+/**
+ * What to call a checkpoint's model.json (editor title, comparison column, figure legend): its run and update,
+ * `copy100-chain-1.02-lr0.0003-s1 · update 6000` — the run's `name` from its config.json when it has one, else the
+ * run id without its start time. Any other file keeps its file name.
+ */
+export function checkpointDisplayName(file: string): string {
+  const m = RUN_CHECKPOINT.exec(file);
+  if (!m) return path.basename(file);
+  const [, id, update] = m;
+  let run = idWithoutStamp(id);
+  try {
+    const config = JSON.parse(readFileSync(path.join(path.dirname(path.dirname(path.dirname(file))), 'config.json'), 'utf8'));
+    if (typeof config?.name === 'string' && config.name.trim()) run = config.name.trim();
+  } catch {
+    // no config.json (a copied checkpoint folder): the id says enough
+  }
+  return `${run} · update ${Number(update)}`;
 }

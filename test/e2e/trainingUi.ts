@@ -1,0 +1,50 @@
+/// <reference lib="dom" />
+// What the training specs share: the Start Training Run form, the Runs view, run folders on disk.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import type { SpecContext } from './run';
+
+/** A Runs view item's state icon (not an inline action's). */
+export const icon = (name: string) => `.custom-view-tree-node-item-icon.codicon-${name}`;
+
+export const box = (page: Page) => page.locator('.quick-input-widget .quick-input-box input');
+
+export const quickTitle = (page: Page, t: string) => page.locator('.quick-input-widget .quick-input-title', { hasText: t });
+
+/** In the open quick pick, chooses the row whose label starts with `label`. */
+export async function choose(page: Page, label: string): Promise<void> {
+  await box(page).fill(label);
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: label }).waitFor({ state: 'visible', timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** Sets a field of the Start Training Run form to `value` and waits for the form to come back. */
+export async function setField(page: Page, label: string, value: string): Promise<void> {
+  await choose(page, label);
+  await quickTitle(page, label).waitFor();
+  await box(page).fill(value);
+  await page.keyboard.press('Enter');
+  await quickTitle(page, 'Start Training Run').waitFor();
+}
+
+/** Shows the Runs view (its generated focus command: the activity bar item toggles, and a reload restores layout). */
+export async function showRunsView(ctx: SpecContext): Promise<void> {
+  await ctx.runCommand('Focus on Runs View');
+  await ctx.page.locator('.sidebar .composite.title', { hasText: /Runs/i }).waitFor();
+}
+
+/** The run folder whose config.json has `name`, with its status.json. */
+export function runStatus(workspace: string, name: string): { id: string; status: Record<string, unknown> } | undefined {
+  const root = join(workspace, '.recurrent-lens', 'runs');
+  if (!existsSync(root)) return undefined;
+  for (const id of readdirSync(root)) {
+    try {
+      const config = JSON.parse(readFileSync(join(root, id, 'config.json'), 'utf8'));
+      if (config.name === name) return { id, status: JSON.parse(readFileSync(join(root, id, 'status.json'), 'utf8')) };
+    } catch {
+      // not written yet
+    }
+  }
+  return undefined;
+}
