@@ -21,8 +21,18 @@ export async function choose(page: Page, label: string): Promise<void> {
 
 /** Sets a field of the Start Training Run form to `value` and waits for the form to come back. */
 export async function setField(page: Page, label: string, value: string): Promise<void> {
-  await choose(page, label);
-  await quickTitle(page, label).waitFor();
+  for (let attempt = 1; ; attempt++) {
+    await choose(page, label);
+    try {
+      await quickTitle(page, label).waitFor({ timeout: 5_000 });
+      break;
+    } catch (e) {
+      // The focus race runCommand retries too (workbench.ts): the input box can close as it opens, which the form treats as
+      // a cancelled edit and shows itself again. Choose the field again.
+      if (attempt >= 3) throw e;
+      await quickTitle(page, 'Start Training Run').waitFor();
+    }
+  }
   await box(page).fill(value);
   await page.keyboard.press('Enter');
   await quickTitle(page, 'Start Training Run').waitFor();
