@@ -3,11 +3,13 @@
  * Matrices always cross as typed arrays (`Float32Array`), never as JSON number lists.
  */
 import type { TensorStats } from '../core/stats';
-import type { TensorSummary } from '../core/inspect';
+import type { CheckpointOutline, MetadataItem, MetadataPairing, TensorGroup, TensorSummary } from '../core/inspect';
+import type { MetaValue } from '../core/tensor';
 
-export type { TensorSummary };
+export type { MetadataItem, MetadataPairing, MetaValue, TensorGroup, TensorSummary };
 
-export interface CheckpointSummary {
+/** `groups`, `fileMetadata`, `pairings`: how the table groups many tensors and where plain values are shown. */
+export interface CheckpointSummary extends CheckpointOutline {
   file: string;
   /** File name for display. */
   label: string;
@@ -16,7 +18,9 @@ export interface CheckpointSummary {
   /** Recurrent matrices first, then the others in file order. */
   tensors: TensorSummary[];
   bytes: number;
+  /** Milliseconds in the worker: reading the file, and the statistics of every tensor (`readMs` is their sum). */
   readMs: number;
+  statsMs: number;
 }
 
 /** What the heatmap shows: a tensor, optionally one gate block of it. */
