@@ -312,11 +312,15 @@ class TensorRef {
   ) {}
 }
 
-function describe(v: unknown): string {
+/** A short description for messages; nesting is cut at 3 levels (shared sub-tuples would otherwise grow exponentially). */
+function describe(v: unknown, depth = 0): string {
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return `(${v.slice(0, 4).map(describe).join(', ')}${v.length > 4 ? ', …' : ''})`;
+  if (Array.isArray(v)) {
+    if (depth >= 3) return '(…)';
+    return `(${v.slice(0, 4).map((x) => describe(x, depth + 1)).join(', ')}${v.length > 4 ? ', …' : ''})`;
+  }
   if (v instanceof PyGlobal) return v.qualified;
   if (v instanceof Map) return 'a dict';
   if (v instanceof Uint8Array) return 'bytes';
@@ -993,7 +997,7 @@ function findMetadata(root: unknown): CheckpointMetadata {
   const visit = (v: unknown, name: string, depth: number, top = false): void => {
     if (budget <= 0) { truncated = true; return; }
     if (!top && plain(v, depth)) {
-      keep(name, convert(v, depth));
+      keep(name, convert(v, 0));
       return;
     }
     if (!isContainer(v) || visited.has(v) || depth > MAX_DEPTH) return;
@@ -1001,7 +1005,7 @@ function findMetadata(root: unknown): CheckpointMetadata {
     const items = v instanceof PyObject && isModule(v) ? publicAttrs(v) : children(v);
     if (!top && !Array.isArray(v)) {
       const settings = items.filter(([, x]) => plain(x, depth + 1));
-      if (settings.length) keep(name, convert(new Map(settings), depth));
+      if (settings.length) keep(name, convert(new Map(settings), 0));
     }
     items.forEach(([k, x], i) => {
       if (top || Array.isArray(v) || !plain(x, depth + 1)) visit(x, joinName(name, keyText(k, i)), depth + 1);
