@@ -58,12 +58,19 @@ export interface InspectorViewState {
   colormap?: Colormap;
   symmetric?: boolean;
   view?: { scale: number; x0: number; y0: number; rows: number; cols: number };
+  /** Tensor table: the filter text and the groups the user expanded. */
+  filter?: string;
+  expanded?: string[];
 }
 
 // ---- extension host → inspector webview
 export type HostToInspector =
   | { type: 'loading'; label: string }
-  | { type: 'checkpoint'; summary: CheckpointSummary; settings: HeatmapSettings; restore?: InspectorViewState }
+  /**
+   * `matrix`: the overview of the matrix the webview selects first (restored, else the first row), sent with the
+   * summary so the first heatmap needs no round trip; absent when it could not be prepared.
+   */
+  | { type: 'checkpoint'; summary: CheckpointSummary; settings: HeatmapSettings; restore?: InspectorViewState; matrix?: MatrixPayload }
   | { type: 'matrix'; matrix: MatrixPayload }
   | { type: 'error'; message: string };
 
