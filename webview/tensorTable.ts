@@ -162,7 +162,11 @@ export class TensorTable {
   setSelected(name: string): void {
     this.selected = name;
     const g = this.groupOf.get(name);
-    if (g && !g.expanded && !this.filter) this.toggle(g, true);
+    if (g && !g.expanded) {
+      g.expanded = true;
+      this.applyFilter();
+      this.emit();
+    }
     for (const tr of this.table.querySelectorAll<HTMLElement>('tr[data-name]')) {
       const on = tr.dataset.name === name;
       tr.classList.toggle('selected', on);
@@ -218,8 +222,8 @@ export class TensorTable {
     const header = el('tr', { class: 'group-header', tabindex: '-1', 'data-group': group.name, 'aria-expanded': String(expanded) },
       el('th', { scope: 'rowgroup', colspan: String(COLUMNS.length) },
         el('span', { class: 'twisty', 'aria-hidden': 'true' }),
-        el('span', { class: 'group-name' }, group.name),
-        el('span', { class: 'badge count' }, `${group.tensors.length} tensors${recurrent ? ` · ${recurrent} recurrent` : ''}`),
+        el('span', { class: 'group-name' }, group.name), ' ',
+        el('span', { class: 'badge count' }, `${group.tensors.length} tensors${recurrent ? ` · ${recurrent} recurrent` : ''}`), ' ',
         el('span', { class: 'group-summary', title: summaryText }, summaryText)));
     const body = el('tbody', { class: 'group', 'data-group': group.name }, header);
     const view: GroupView = { group, body, header, rows: null, expanded };
