@@ -401,26 +401,18 @@ export class Heatmap {
     this.ticks = { rows, cols };
     const fg = style.getPropertyValue('--vscode-descriptionForeground').trim() || style.getPropertyValue('--vscode-foreground').trim() || '#888';
     ctx.fillStyle = fg;
-    ctx.strokeStyle = fg;
-    ctx.lineWidth = Math.max(1, dpr);
-    ctx.beginPath();
     ctx.textAlign = 'center';
     ctx.textBaseline = 'bottom';
     for (const c of cols) {
       const x = gl + (c + 0.5 - x0) * scale;
-      ctx.fillText(String(c), Math.min(Math.max(x, gl + labelWidth / 2), this.canvas.width - labelWidth / 2), gt - 4 * dpr);
-      ctx.moveTo(Math.round(x) + 0.5, gt - 3 * dpr);
-      ctx.lineTo(Math.round(x) + 0.5, gt);
+      ctx.fillText(String(c), Math.min(Math.max(x, gl + labelWidth / 2), this.canvas.width - labelWidth / 2), gt - 3 * dpr);
     }
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
     for (const r of rows) {
       const y = gt + (r + 0.5 - y0) * scale;
       ctx.fillText(String(r), gl - 5 * dpr, Math.max(y, gt + 6 * dpr));
-      ctx.moveTo(gl - 3 * dpr, Math.round(y) + 0.5);
-      ctx.lineTo(gl, Math.round(y) + 0.5);
     }
-    ctx.stroke();
   }
 
   /** The pointer's cell: outline, floating readout, and the caller's hover event. */

@@ -267,7 +267,8 @@ export default async function inspector(ctx: SpecContext): Promise<void> {
   // Zoom in with the wheel until every cell has its own pixel: the note goes away.
   await bigView.locator('#heatmap').hover();
   for (let i = 0; i < 12; i++) await ctx.page.mouse.wheel(0, -400);
-  await bigView.locator('#downsample-note[hidden]').waitFor({ state: 'attached', timeout: 10_000 });
+  // Every value (64 MiB) crosses from the host after the overview: seconds on a busy machine.
+  await bigView.locator('#downsample-note[hidden]').waitFor({ state: 'attached', timeout: 40_000 });
   await ctx.screenshot('big-zoomed');
 
   // A corrupt file: one readable line naming the file and the problem.
