@@ -170,7 +170,7 @@ export class TensorTable {
     for (const tr of this.table.querySelectorAll<HTMLElement>('tr[data-name]')) {
       const on = tr.dataset.name === name;
       tr.classList.toggle('selected', on);
-      tr.setAttribute('aria-selected', String(on));
+      tr.setAttribute('aria-pressed', String(on));
     }
   }
 
@@ -219,7 +219,10 @@ export class TensorTable {
   private groupView(group: TensorGroup, expanded: boolean): GroupView {
     const recurrent = group.tensors.filter((n) => this.byName.get(n)?.recurrent).length;
     const summaryText = metadataSummary(group.metadata);
-    const header = el('tr', { class: 'group-header', tabindex: '-1', 'data-group': group.name, 'aria-expanded': String(expanded) },
+    const header = el('tr', {
+      class: 'group-header', tabindex: '-1', 'data-group': group.name, role: 'button', 'aria-expanded': String(expanded),
+      'aria-label': `Group ${group.name}, ${group.tensors.length} tensors${summaryText ? `: ${summaryText}` : ''}`,
+    },
       el('th', { scope: 'rowgroup', colspan: String(COLUMNS.length) },
         el('span', { class: 'twisty', 'aria-hidden': 'true' }),
         el('span', { class: 'group-name' }, group.name), ' ',
@@ -264,7 +267,7 @@ export class TensorTable {
       name.append(' ', el('span', { class: 'badge', title: `Recurrent matrix, N = ${r.n}, stored in ${r.convention} convention` }, `recurrent N=${r.n}${gates}`));
     }
     const bad = t.nan + t.inf > 0 ? 'bad' : '';
-    const tr = el('tr', { tabindex: '-1', 'data-name': t.name, 'aria-label': `Show ${label}`, 'aria-selected': String(t.name === this.selected) },
+    const tr = el('tr', { tabindex: '-1', 'data-name': t.name, role: 'button', 'aria-label': `Show ${label}`, 'aria-pressed': String(t.name === this.selected) },
       name,
       el('td', { class: 'col-shape' }, `[${t.shape.join(', ')}]`),
       el('td', { class: 'col-dtype' }, t.dtype),
