@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import * as path from 'node:path';
 import { readCheckpoint, problemOf } from './core/readers';
 import { Checkpoint } from './core/tensor';
-import { matrixOf, squareMatrixOf, summarizeTensors } from './core/inspect';
+import { matrixOf, outlineCheckpoint, squareMatrixOf, summarizeTensors } from './core/inspect';
 import { tensorStats } from './core/stats';
 import { overview } from './core/pyramid';
 import { analyzeMatrix, CancelledError } from './core/analysis/analyze';
@@ -27,14 +27,18 @@ const CACHE_SIZE = 3;
 async function open(file: string, maxFileBytes: number): Promise<Opened> {
   const started = performance.now();
   const ckpt = await readCheckpoint(file, { maxFileBytes });
+  const read = performance.now();
+  const tensors = summarizeTensors(ckpt);
   const summary: CheckpointSummary = {
     file,
     label: path.basename(file),
     format: ckpt.format,
     layout: ckpt.layout,
-    tensors: summarizeTensors(ckpt),
+    tensors,
+    ...outlineCheckpoint(tensors.map((t) => t.name), ckpt.metadata),
     bytes: ckpt.tensors.reduce((s, t) => s + t.data.length * 8, 0),
     readMs: performance.now() - started,
+    statsMs: performance.now() - read,
   };
   const opened = { ckpt, summary };
   cache.delete(file);

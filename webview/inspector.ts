@@ -4,11 +4,12 @@ import type {
   CheckpointSummary, Colormap, HeatmapSettings, HostToInspector, InspectorToHost, InspectorViewState, MatrixKey,
   MatrixPayload, TensorSummary,
 } from '../src/shared/protocol';
+import { metadataView, TensorTable } from './tensorTable';
 import { connect } from './vscodeApi';
 import { Heatmap, HoverCell } from './heatmap';
 import { Colorbar } from './colorbar';
 import { buildLut } from './colormaps';
-import { el, fmt, fmtCount } from './format';
+import { el, fmt } from './format';
 import { button, checkbox, dropdown, spinner } from './toolkit';
 import { cssToRgba } from './theme';
 
@@ -28,6 +29,7 @@ function saveState(): void {
 let summary: CheckpointSummary | undefined;
 let settings: HeatmapSettings = { colormap: 'diverging', symmetric: true };
 let current: MatrixPayload | undefined;
+let table: TensorTable | undefined;
 
 // Persistent parts of the viewer, built once.
 const canvas = el('canvas', { id: 'heatmap', tabindex: '0', 'aria-label': 'Matrix heatmap. Arrow keys move the cursor, plus and minus zoom, 0 fits.' });
@@ -69,7 +71,7 @@ function onMessage(msg: HostToInspector): void {
       summary = msg.summary;
       settings = msg.settings;
       if (!state.selected && msg.restore) state = { ...msg.restore };
-      renderCheckpoint(msg.summary);
+      renderCheckpoint(msg.summary, msg.matrix);
       break;
     case 'matrix':
       showMatrix(msg.matrix);
@@ -98,7 +100,7 @@ function keyEquals(a: MatrixKey | undefined, b: MatrixKey | undefined): boolean 
   return !!a && !!b && a.name === b.name && (a.gate ?? '') === (b.gate ?? '');
 }
 
-function renderCheckpoint(s: CheckpointSummary): void {
+function renderCheckpoint(s: CheckpointSummary, first?: MatrixPayload): void {
   const recurrentCount = s.tensors.filter((t) => t.recurrent).length;
   const header = el('header', {},
     el('h1', {}, s.label),
@@ -108,7 +110,12 @@ function renderCheckpoint(s: CheckpointSummary): void {
       ? 'Stored in row convention (h = h R): matrices are shown transposed, as W = Rᵀ.'
       : 'Stored in column convention (h = W h): matrices are shown as stored.'),
   );
-  const table = renderTable(s.tensors);
+  const names = new Set(s.tensors.map((t) => t.name));
+  const wanted = state.selected && names.has(state.selected.name) ? state.selected : defaultKey(s.tensors);
+  table = new TensorTable(s, { filter: state.filter, expanded: state.expanded, selected: wanted?.name }, {
+    select: (name) => select({ name }),
+    change: (filter, expanded) => { state.filter = filter || undefined; state.expanded = expanded; saveState(); },
+  });
   const cm = dropdown(
     [{ value: 'diverging', label: 'Diverging (zero-centred)' }, { value: 'viridis', label: 'Viridis' }, { value: 'gray', label: 'Grey' }],
     state.colormap ?? settings.colormap,
@@ -124,12 +131,34 @@ function renderCheckpoint(s: CheckpointSummary): void {
     el('div', { class: 'plot' }, el('div', { class: 'canvas-wrap' }, canvas), colorbar.element),
     el('div', { class: 'axes-note note' }, 'Row i = to unit i, column j = from unit j (W[i][j]). Scroll to zoom, drag to pan, double-click to fit.'),
     readout, downsampleNote);
-  app.replaceChildren(header, el('div', { class: 'main' }, el('section', { class: 'tensors', 'aria-label': 'Tensors' }, table), viewer));
+  const side = el('section', { class: 'tensors', 'aria-label': 'Tensors' });
+  const fileMeta = fileMetadataView(s);
+  if (fileMeta) side.append(fileMeta);
+  side.append(table.element);
+  app.replaceChildren(header, el('div', { class: 'main' }, side, viewer));
+  timings.table = performance.now();
 
-  const names = new Set(s.tensors.map((t) => t.name));
-  const wanted = state.selected && names.has(state.selected.name) ? state.selected : defaultKey(s.tensors);
-  if (wanted) select(wanted);
-  else viewer.replaceChildren(el('p', { class: 'status' }, 'This file holds no tensors.'));
+  if (!wanted) {
+    viewer.replaceChildren(el('p', { class: 'status' }, 'This file holds no tensors.'));
+    return;
+  }
+  // The host sends the first picture with the summary when it guessed the same tensor: no round trip.
+  const prefetched = first && keyEquals(first.key, wanted) ? first : undefined;
+  select(wanted, !prefetched);
+  if (prefetched) showMatrix(prefetched);
+}
+
+/** Plain values stored in the file beside its tensors (`epoch`, `args` …), and which lists are shown per group. */
+function fileMetadataView(s: CheckpointSummary): HTMLElement | undefined {
+  if (!s.fileMetadata.length && !s.pairings.length && !s.metadataTruncated) return undefined;
+  const box = el('details', { id: 'file-metadata', class: 'file-metadata', open: '' },
+    el('summary', {}, 'Stored with the tensors'));
+  if (s.fileMetadata.length) box.append(metadataView(s.fileMetadata));
+  for (const p of s.pairings) {
+    box.append(el('p', { class: 'note' }, `${p.list}: ${p.count} items, one per ${p.groups}.N group — shown with each group.`));
+  }
+  if (s.metadataTruncated) box.append(el('p', { class: 'note warn' }, 'Some values were cut: the file holds more than the inspector reads.'));
+  return box;
 }
 
 function defaultKey(tensors: TensorSummary[]): MatrixKey | undefined {
@@ -137,51 +166,15 @@ function defaultKey(tensors: TensorSummary[]): MatrixKey | undefined {
   return t ? { name: t.name } : undefined;
 }
 
-function renderTable(tensors: TensorSummary[]): HTMLTableElement {
-  const head = el('tr', {}, ...['Name', 'Shape', 'dtype', 'Min', 'Max', 'Mean', 'Std', 'NaN', 'Inf', 'Zeros', '‖·‖F']
-    .map((h) => el('th', { scope: 'col' }, h)));
-  const rows = tensors.map((t, i) => {
-    const name = el('td', { class: 'name' }, t.name || '(array)');
-    if (t.recurrent) {
-      const r = t.recurrent;
-      const gates = r.gates ? ` ${r.cell.toUpperCase()} ${r.gates.join(',')}` : '';
-      name.append(' ', el('span', { class: 'badge', title: `Recurrent matrix, N = ${r.n}, stored in ${r.convention} convention` }, `recurrent N=${r.n}${gates}`));
-    }
-    const bad = t.nan + t.inf > 0 ? 'bad' : '';
-    const tr = el('tr', { tabindex: i === 0 ? '0' : '-1', 'data-name': t.name, role: 'button', 'aria-label': `Show ${t.name || 'array'}` },
-      name,
-      el('td', {}, `[${t.shape.join(', ')}]`),
-      el('td', {}, t.dtype),
-      el('td', { class: 'num' }, fmt(t.min)), el('td', { class: 'num' }, fmt(t.max)),
-      el('td', { class: 'num' }, fmt(t.mean)), el('td', { class: 'num' }, fmt(t.std)),
-      el('td', { class: `num ${t.nan ? bad : ''}` }, fmtCount(t.nan)), el('td', { class: `num ${t.inf ? bad : ''}` }, fmtCount(t.inf)),
-      el('td', { class: 'num' }, fmtCount(t.zeros)), el('td', { class: 'num' }, fmt(t.frobenius)));
-    tr.addEventListener('click', () => select({ name: t.name }));
-    tr.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select({ name: t.name }); }
-      const next = e.key === 'ArrowDown' ? tr.nextElementSibling : e.key === 'ArrowUp' ? tr.previousElementSibling : null;
-      if (next instanceof HTMLElement) {
-        e.preventDefault();
-        tr.tabIndex = -1;
-        next.tabIndex = 0;
-        next.focus();
-      }
-    });
-    return tr;
-  });
-  return el('table', { id: 'tensor-table' }, el('thead', {}, head), el('tbody', {}, ...rows));
-}
-
-function select(key: MatrixKey): void {
+/** Shows `key`; asks the host for its matrix unless it is already on its way. */
+function select(key: MatrixKey, fetch = true): void {
   if (!keyEquals(key, state.selected)) state.view = undefined;
   state.selected = key;
   saveState();
-  for (const tr of document.querySelectorAll<HTMLElement>('#tensor-table tbody tr')) {
-    tr.classList.toggle('selected', tr.dataset.name === key.name);
-    tr.setAttribute('aria-pressed', String(tr.dataset.name === key.name));
-  }
+  table?.setSelected(key.name);
   matrixError.hidden = true;
   matrixTitle.textContent = `${key.name || '(array)'}${key.gate ? ` · gate ${key.gate}` : ''}`;
+  matrixTitle.title = matrixTitle.textContent;
   const t = summary?.tensors.find((x) => x.name === key.name);
   gateSlot.replaceChildren();
   if (t?.recurrent?.gates) {
@@ -192,7 +185,7 @@ function select(key: MatrixKey): void {
       { id: 'gate', ariaLabel: 'Gate block' },
     ));
   }
-  vscode.post({ type: 'select', key });
+  if (fetch) vscode.post({ type: 'select', key });
 }
 
 function showMatrix(m: MatrixPayload): void {
@@ -248,6 +241,15 @@ function showHover(cell: HoverCell | null): void {
   readout.dataset.col = String(cell.col);
   readout.dataset.value = String(cell.value);
 }
+
+// Ctrl+F / Cmd+F while the inspector has focus: the tensor filter (the webview would otherwise hand it to VS Code).
+document.addEventListener('keydown', (e) => {
+  if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'f' && table) {
+    e.preventDefault();
+    e.stopPropagation();
+    table.focusFilter();
+  }
+});
 
 // Theme switches change the zero colour of the diverging map.
 new MutationObserver(() => applyColors()).observe(document.body, { attributes: true, attributeFilter: ['class'] });

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readCheckpoint, problemOf } from '../core/readers';
 import { CheckpointError } from '../core/tensor';
-import { resolveTensor, squareMatrixOf, summarizeTensors } from '../core/inspect';
+import { outlineCheckpoint, resolveTensor, squareMatrixOf, summarizeTensors } from '../core/inspect';
 import { analyzeMatrix } from '../core/analysis/analyze';
 import { fisherMemory, inputVector } from '../core/analysis/memory';
 import { NotStableError } from '../core/linalg/stein';
@@ -200,6 +200,7 @@ async function inspect(argv: string[]): Promise<void> {
   const file = args.positional(0, 'FILE');
   const ckpt = await readCheckpoint(file);
   const tensors = summarizeTensors(ckpt);
+  const outline = outlineCheckpoint(tensors.map((t) => t.name), ckpt.metadata);
   if (args.flag('json')) {
     const out = {
       file,
@@ -211,6 +212,9 @@ async function inspect(argv: string[]): Promise<void> {
       recurrent: tensors.filter((t) => t.recurrent).map((t) => ({
         name: t.name, n: t.recurrent!.n, convention: t.recurrent!.convention, gates: t.recurrent!.gates,
       })),
+      metadata: ckpt.metadata?.entries ?? [],
+      metadata_truncated: ckpt.metadata?.truncated ?? false,
+      groups: outline.groups,
     };
     process.stdout.write(JSON.stringify(out) + '\n');
     return;
@@ -221,6 +225,12 @@ async function inspect(argv: string[]): Promise<void> {
     const tag = r ? `  [recurrent N=${r.n}${r.gates ? ` ${r.cell} gates ${r.gates.join(',')}` : ''}, ${r.convention} convention]` : '';
     lines.push(`  ${t.name || '(array)'}  [${t.shape.join(', ')}] ${t.dtype}  min ${fmtNumber(t.min)} max ${fmtNumber(t.max)} ` +
       `mean ${fmtNumber(t.mean)} std ${fmtNumber(t.std)}${t.nan ? ` NaN ${t.nan}` : ''}${t.inf ? ` Inf ${t.inf}` : ''}${tag}`);
+  }
+  const entries = ckpt.metadata?.entries ?? [];
+  if (entries.length) lines.push(`metadata${ckpt.metadata!.truncated ? ' (truncated)' : ''}:`);
+  for (const e of entries) {
+    const text = JSON.stringify(e.value);
+    lines.push(`  ${e.name || '(top level)'} = ${text.length > 160 ? `${text.slice(0, 160)}…` : text}`);
   }
   process.stdout.write(lines.join('\n') + '\n');
 }

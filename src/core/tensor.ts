@@ -36,6 +36,27 @@ export interface Checkpoint {
   tensors: Tensor[];
   /** Where tensors store weights as row vectors (Keras, TF.js), matrices are transposed for display. */
   layout: 'row' | 'column';
+  /** Plain values stored next to the tensors (PyTorch pickles: configs, epoch, args …); absent for other formats. */
+  metadata?: CheckpointMetadata;
+}
+
+/**
+ * A plain value read from a checkpoint: numbers, strings, booleans, None (null) and lists/dicts of them.
+ * Non-finite floats are the strings `nan`, `inf`, `-inf` (as Python prints them), so the value survives JSON.
+ */
+export type MetaValue = number | string | boolean | null | MetaValue[] | { [key: string]: MetaValue };
+
+export interface MetadataEntry {
+  /** Where the value sits, named like tensors (`epoch`, `configs`, `args`, `0.rnns.0.hidden_size`). */
+  name: string;
+  value: MetaValue;
+}
+
+export interface CheckpointMetadata {
+  /** Each maximal plain value found beside tensors, in file order. */
+  entries: MetadataEntry[];
+  /** Something was cut to stay within the reader's bounds (long strings, long lists, too many values, deep nesting). */
+  truncated: boolean;
 }
 
 /** A problem with the input, reported as one line: `<file>: <problem>`. Never a crash. */

@@ -80,6 +80,22 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
     const stateKey = `inspector.viewState:${document.uri.toString()}`;
     let ready = false;
     let generation = 0;
+    let selected: MatrixKey | undefined;
+
+    /** The summary and the first picture: read while the webview boots, so both are ready when it says `ready`. */
+    const prepare = (): Promise<Prepared> => {
+      const work = (async (): Promise<Prepared> => {
+        const maxMB = vscode.workspace.getConfiguration('recurrentLens').get<number>('maxFileSizeMB', 2048);
+        const summary = await this.worker.request<CheckpointSummary>({ op: 'open', file, maxFileBytes: maxMB * 2 ** 20 });
+        const restore = this.context.workspaceState.get<InspectorViewState>(stateKey);
+        const key = firstKey(summary, restore);
+        const first = key && await this.worker.request<MatrixPayload>({ op: 'matrix', file, key, maxSide: OVERVIEW_SIDE }).catch(() => undefined);
+        return { summary, restore, first };
+      })();
+      work.catch(() => undefined); // awaited (and reported) by `load`; not an unhandled rejection meanwhile
+      return work;
+    };
+    let early: Promise<Prepared> | undefined = document.uri.scheme === 'file' ? prepare() : undefined;
 
     const load = async () => {
       const mine = ++generation;
@@ -87,18 +103,28 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
         await post({ type: 'error', message: `${label}: only files on disk can be inspected (scheme "${document.uri.scheme}")` });
         return;
       }
+      const prepared = early ?? prepare();
+      early = undefined;
       await post({ type: 'loading', label });
-      const maxMB = vscode.workspace.getConfiguration('recurrentLens').get<number>('maxFileSizeMB', 2048);
       try {
-        const summary = await this.worker.request<CheckpointSummary>({ op: 'open', file, maxFileBytes: maxMB * 2 ** 20 });
-        const restore = this.context.workspaceState.get<InspectorViewState>(stateKey);
-        if (mine === generation) await post({ type: 'checkpoint', summary: { ...summary, label }, settings: heatmapSettings(), restore });
+        const { summary, restore, first } = await prepared;
+        if (mine !== generation) return;
+        if (first) {
+          selected = first.key;
+          this.active = { kind: 'tensor', file, key: first.key };
+        }
+        await post({ type: 'checkpoint', summary: { ...summary, label }, settings: heatmapSettings(), restore, matrix: first });
+        if (first && first.level > 0) await sendFull(first.key);
       } catch (err) {
         if (mine === generation) await post({ type: 'error', message: (err as Error).message });
       }
     };
 
-    let selected: MatrixKey | undefined;
+    /** Every value of a big matrix, after its overview. */
+    const sendFull = async (key: MatrixKey) => {
+      const matrix = await this.worker.request<MatrixPayload>({ op: 'matrix', file, key });
+      await post({ type: 'matrix', matrix });
+    };
     const select = async (key: MatrixKey) => {
       selected = key;
       this.active = { kind: 'tensor', file, key };
@@ -106,10 +132,7 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
         // Big matrices paint from an overview first; every value follows.
         const overview = await this.worker.request<MatrixPayload>({ op: 'matrix', file, key, maxSide: OVERVIEW_SIDE });
         await post({ type: 'matrix', matrix: overview });
-        if (overview.level > 0) {
-          const matrix = await this.worker.request<MatrixPayload>({ op: 'matrix', file, key });
-          await post({ type: 'matrix', matrix });
-        }
+        if (overview.level > 0) await sendFull(key);
       } catch (err) {
         await post({ type: 'error', message: `${label}: ${(err as Error).message}` });
       }
@@ -144,6 +167,20 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
       void this.worker.request({ op: 'close', file }).catch(() => undefined);
     });
   }
+}
+
+interface Prepared {
+  summary: CheckpointSummary;
+  restore: InspectorViewState | undefined;
+  /** The overview of the matrix the webview will select first (the restored one, else the first row). */
+  first: MatrixPayload | undefined;
+}
+
+function firstKey(summary: CheckpointSummary, restore: InspectorViewState | undefined): MatrixKey | undefined {
+  const wanted = restore?.selected;
+  if (wanted && summary.tensors.some((t) => t.name === wanted.name)) return wanted;
+  const t = summary.tensors[0];
+  return t && { name: t.name };
 }
 
 function heatmapSettings(): HeatmapSettings {

@@ -3,11 +3,13 @@
  * Matrices always cross as typed arrays (`Float32Array`), never as JSON number lists.
  */
 import type { TensorStats } from '../core/stats';
-import type { TensorSummary } from '../core/inspect';
+import type { CheckpointOutline, MetadataItem, MetadataPairing, TensorGroup, TensorSummary } from '../core/inspect';
+import type { MetaValue } from '../core/tensor';
 
-export type { TensorSummary };
+export type { MetadataItem, MetadataPairing, MetaValue, TensorGroup, TensorSummary };
 
-export interface CheckpointSummary {
+/** `groups`, `fileMetadata`, `pairings`: how the table groups many tensors and where plain values are shown. */
+export interface CheckpointSummary extends CheckpointOutline {
   file: string;
   /** File name for display. */
   label: string;
@@ -16,7 +18,9 @@ export interface CheckpointSummary {
   /** Recurrent matrices first, then the others in file order. */
   tensors: TensorSummary[];
   bytes: number;
+  /** Milliseconds in the worker: reading the file, and the statistics of every tensor (`readMs` is their sum). */
   readMs: number;
+  statsMs: number;
 }
 
 /** What the heatmap shows: a tensor, optionally one gate block of it. */
@@ -54,12 +58,19 @@ export interface InspectorViewState {
   colormap?: Colormap;
   symmetric?: boolean;
   view?: { scale: number; x0: number; y0: number; rows: number; cols: number };
+  /** Tensor table: the filter text and the groups the user expanded. */
+  filter?: string;
+  expanded?: string[];
 }
 
 // ---- extension host → inspector webview
 export type HostToInspector =
   | { type: 'loading'; label: string }
-  | { type: 'checkpoint'; summary: CheckpointSummary; settings: HeatmapSettings; restore?: InspectorViewState }
+  /**
+   * `matrix`: the overview of the matrix the webview selects first (restored, else the first row), sent with the
+   * summary so the first heatmap needs no round trip; absent when it could not be prepared.
+   */
+  | { type: 'checkpoint'; summary: CheckpointSummary; settings: HeatmapSettings; restore?: InspectorViewState; matrix?: MatrixPayload }
   | { type: 'matrix'; matrix: MatrixPayload }
   | { type: 'error'; message: string };
 

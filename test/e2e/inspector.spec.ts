@@ -1,14 +1,18 @@
 /// <reference lib="dom" />
-// The matrix inspector in real VS Code: a chain exported by the CLI from the paper's Keras checkpoint opens
-// from Quick Open, lists its tensor, paints its sub-diagonal and reads values on hover; a PyTorch LSTM lists
-// its recurrent matrices first; a corrupt file shows a readable error instead of a blank panel.
+// The matrix inspector in real VS Code: a sweep checkpoint of 36 trained RNNs (216 tensors) is filtered with
+// Ctrl+F to one group, shows that group's configs from the file, paints its W with a floating readout beside the
+// outlined cell and axis indices that follow zoom, and keeps names on one line in a narrow editor; a chain
+// exported by the CLI from the paper's Keras checkpoint opens from Quick Open, lists its tensor, paints its
+// sub-diagonal and reads values on hover; a PyTorch LSTM lists its recurrent matrices first; a corrupt file shows
+// a readable error instead of a blank panel.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { SpecContext } from './run';
-import { writeNpy } from '../../src/core/readers/npy';
+import { parseNpy, writeNpy } from '../../src/core/readers/npy';
+import { fmt } from '../../webview/format';
 
 export const timeout = 120_000;
 
@@ -25,7 +29,139 @@ async function pixelAt(view: FrameLocator, row: number, col: number): Promise<[n
   }, [row, col]);
 }
 
+type Box = { x: number; y: number; width: number; height: number };
+const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+async function sweep(ctx: SpecContext): Promise<void> {
+  const file = join(ctx.workspace, 'trained', 'sweep_36_rnns.pt');
+  // The truth, from the file through the CLI (not through the webview under test).
+  const cli = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'inspect', file, '--json'], { encoding: 'utf8' });
+  assert.equal(cli.status, 0, cli.stderr);
+  const truth = JSON.parse(cli.stdout);
+  const config7 = truth.metadata.find((e: { name: string }) => e.name === 'configs').value[7];
+  const group7: string[] = truth.groups[7].tensors;
+  const W = 'state_dicts.7.rnn.weight_hh_l0';
+  const exported = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'export', file, '--tensor', W,
+    '--out', join(ctx.workspace, 'w7.npy')], { encoding: 'utf8' });
+  assert.equal(exported.status, 0, exported.stderr);
+  const w7 = parseNpy(new Uint8Array(readFileSync(join(ctx.workspace, 'w7.npy'))));
+
+  const opened = Date.now();
+  await ctx.quickOpen('sweep_36_rnns.pt');
+  const view = await ctx.webview();
+  await view.locator('#transform', { hasText: '100×100' }).waitFor({ timeout: 60_000 });
+  const shownMs = Date.now() - opened;
+  const t = await view.locator('body').evaluate(() => ({ origin: performance.timeOrigin, t: (window as any).recurrentLensTimings }));
+  const since = Object.fromEntries(Object.entries(t.t as Record<string, number>).map(([k, v]) => [k, Math.round(t.origin + v - opened)]));
+  ctx.log(`sweep_36_rnns.pt: first heatmap ${shownMs} ms after Quick Open; ms since Quick Open:`, JSON.stringify(since),
+    await view.locator('header .meta').first().innerText());
+
+  // 36 collapsed groups with a count; epoch and args at file level.
+  assert.equal(await view.locator('tr.group-header').count(), 36);
+  assert.equal(await view.locator('#filter-count').innerText(), '216 tensors');
+  assert.match(await view.locator('tr.group-header[data-group="state_dicts.7"]').innerText(), /state_dicts\.7\s+6 tensors · 1 recurrent/);
+  const fileMeta = await view.locator('#file-metadata').innerText();
+  assert.match(fileMeta, /epoch\s+60/);
+  assert.match(fileMeta, new RegExp(`optimizer\\s+${truth.metadata.find((e: { name: string }) => e.name === 'args').value.optimizer}`));
+
+  // Ctrl+F while the inspector has focus: the filter; `state_dicts.7.` leaves exactly that group.
+  await view.locator('header h1').click();
+  await ctx.page.keyboard.press('Control+F');
+  await view.locator('#tensor-filter:focus').waitFor({ timeout: 5_000 });
+  await ctx.page.keyboard.type('state_dicts.7.');
+  await view.locator('#filter-count', { hasText: '6 of 216' }).waitFor({ timeout: 5_000 });
+  const visible = await view.locator('#tensor-table tr[data-name]:visible').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.name));
+  assert.deepEqual(visible, group7);
+  const meta = await view.locator('tbody[data-group="state_dicts.7"] .group-meta').innerText();
+  assert.match(meta, /configs\[7\]/);
+  assert.match(meta, new RegExp(`\\blr\\s+${String(config7.lr).replace('.', '\\.')}\\b`));
+  assert.match(meta, new RegExp(`\\bseed\\s+${config7.seed}\\b`));
+  assert.match(meta, new RegExp(`\\binit\\s+${config7.init}\\b`));
+  // Keyboard: Down from the filter to the first row, Enter shows it.
+  await ctx.page.keyboard.press('ArrowDown');
+  await view.locator(`tr[data-name="${W}"]:focus`).waitFor({ timeout: 5_000 });
+  await ctx.page.keyboard.press('Enter');
+  await view.locator(`tr.selected[data-name="${W}"]`).waitFor({ timeout: 5_000 });
+  await view.locator('#matrix-title', { hasText: W }).waitFor({ timeout: 15_000 });
+  await view.locator('#transform', { hasText: '100×100' }).waitFor();
+  await ctx.screenshot('sweep-filtered');
+
+  // Hover a cell: the floating readout shows its value (from the file), beside the outlined cell, not over it.
+  const [r, c] = [12, 34];
+  const canvasBox = (await view.locator('#heatmap').boundingBox())!;
+  const pos = await view.locator('#heatmap').evaluate((_, [row, col]) => (window as any).recurrentLensHeatmap.cellCenter(row, col), [r, c]);
+  await view.locator('#heatmap').hover({ position: pos });
+  await view.locator('.heatmap-tip:not([hidden])').waitFor({ timeout: 5_000 });
+  assert.equal(await view.locator('.heatmap-tip-value').innerText(), fmt(w7.data[r * 100 + c], 6));
+  assert.equal(await view.locator('.heatmap-tip-where').innerText(), `row ${r}, col ${c}`);
+  assert.match(await view.locator('#readout').innerText(), new RegExp(`^row ${r}, col ${c}: `), 'the aria-live text line stays');
+  assert.deepEqual(await view.locator('#heatmap').evaluate(() => (window as any).recurrentLensHeatmap.hoveredCell), { row: r, col: c });
+  const cellBox: Box = await view.locator('#heatmap').evaluate((_, [row, col]) => (window as any).recurrentLensHeatmap.cellRect(row, col), [r, c]);
+  const cellOnPage = { ...cellBox, x: canvasBox.x + cellBox.x, y: canvasBox.y + cellBox.y };
+  const tipBox = (await view.locator('.heatmap-tip').boundingBox())!;
+  assert.ok(!overlaps(tipBox, cellOnPage), `readout ${JSON.stringify(tipBox)} must not cover the cell ${JSON.stringify(cellOnPage)}`);
+  // The outline is drawn around that cell: pixels just outside its corner change when the pointer leaves.
+  const ring = () => view.locator('#heatmap').evaluate((canvas: HTMLCanvasElement, [row, col]) => {
+    const b = (window as any).recurrentLensHeatmap.cellRect(row, col);
+    const dpr = canvas.width / canvas.clientWidth;
+    const d = canvas.getContext('2d')!.getImageData(Math.floor((b.x - 1) * dpr), Math.floor((b.y + b.height / 2) * dpr), 1, 1).data;
+    return [d[0], d[1], d[2]];
+  }, [r, c]);
+  const withOutline = await ring();
+  await ctx.page.mouse.move(canvasBox.x + canvasBox.width + 40, canvasBox.y - 40);
+  await view.locator('.heatmap-tip[hidden]').waitFor({ state: 'attached', timeout: 5_000 });
+  await view.locator('#heatmap').evaluate(() => new Promise(requestAnimationFrame));
+  const without = await ring();
+  assert.notDeepEqual(withOutline, without, 'outline pixels at the hovered cell');
+
+  // Axis indices follow zoom: in view, and finer after zooming in.
+  const before = await view.locator('#heatmap').evaluate(() => (window as any).recurrentLensHeatmap.axisTicks);
+  assert.ok(before.cols.length >= 3 && before.cols.includes(0), `column ticks ${JSON.stringify(before.cols)}`);
+  await view.locator('#heatmap').focus();
+  for (let i = 0; i < 5; i++) await ctx.page.keyboard.press('+');
+  await view.locator('#heatmap').evaluate(() => new Promise(requestAnimationFrame));
+  const after = await view.locator('#heatmap').evaluate(() => {
+    const hm = (window as any).recurrentLensHeatmap;
+    return { ticks: hm.axisTicks, range: hm.visibleRange };
+  });
+  assert.notDeepEqual(after.ticks, before, 'ticks changed with zoom');
+  for (const [axis, range] of [['rows', after.range.rows], ['cols', after.range.cols]] as const) {
+    const ticks: number[] = after.ticks[axis];
+    assert.ok(ticks.length >= 2, `${axis} ticks ${JSON.stringify(ticks)}`);
+    for (const k of ticks) assert.ok(k + 0.5 >= range[0] && k + 0.5 <= range[1], `${axis} tick ${k} inside the visible ${JSON.stringify(range)}`);
+    assert.ok(range[1] - range[0] < 40, `zoomed in: ${axis} ${JSON.stringify(range)}`);
+  }
+  assert.ok(after.ticks.cols[1] - after.ticks.cols[0] < before.cols[1] - before.cols[0], 'finer steps when zoomed in');
+  await ctx.screenshot('sweep-zoomed');
+
+  // Escape clears the filter; the selected tensor's group stays open.
+  await view.locator('#tensor-filter').focus();
+  await ctx.page.keyboard.press('Escape');
+  await view.locator('#filter-count', { hasText: '216 tensors' }).waitFor({ timeout: 5_000 });
+
+  // A narrow editor (as beside the analysis panel): fewer columns, and names stay on one line.
+  const size = ctx.page.viewportSize()!;
+  await ctx.page.setViewportSize({ width: 820, height: size.height });
+  try {
+    await view.locator('th.col-mean').waitFor({ state: 'hidden', timeout: 5_000 });
+    const lines = await view.locator('#tensor-table tr[data-name]:visible td.name').evaluateAll((cells) => cells.map((td) => {
+      const text = td.querySelector('.name-text') as HTMLElement;
+      return { h: text.getBoundingClientRect().height, line: parseFloat(getComputedStyle(text).lineHeight) || 20, title: td.getAttribute('title') };
+    }));
+    assert.ok(lines.length >= 6);
+    for (const l of lines) {
+      assert.ok(l.h < l.line * 1.5, `name on one line (${l.h}px for a ${l.line}px line)`);
+      assert.ok(l.title && l.title.startsWith('state_dicts.'), 'the full name is the title');
+    }
+    await ctx.screenshot('sweep-narrow');
+  } finally {
+    await ctx.page.setViewportSize(size);
+  }
+}
+
 export default async function inspector(ctx: SpecContext): Promise<void> {
+  await sweep(ctx);
+
   // A real file from a real tool: our CLI exports the Keras recurrent kernel (row convention) as W = Rᵀ.
   const exported = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'export', join(ctx.workspace, 'keras_copy_chain.h5'),
     '--tensor', CHAIN_NAME, '--out', join(ctx.workspace, 'chain_W.npy')], { encoding: 'utf8' });
@@ -131,7 +267,8 @@ export default async function inspector(ctx: SpecContext): Promise<void> {
   // Zoom in with the wheel until every cell has its own pixel: the note goes away.
   await bigView.locator('#heatmap').hover();
   for (let i = 0; i < 12; i++) await ctx.page.mouse.wheel(0, -400);
-  await bigView.locator('#downsample-note[hidden]').waitFor({ state: 'attached', timeout: 10_000 });
+  // Every value (64 MiB) crosses from the host after the overview: seconds on a busy machine.
+  await bigView.locator('#downsample-note[hidden]').waitFor({ state: 'attached', timeout: 40_000 });
   await ctx.screenshot('big-zoomed');
 
   // A corrupt file: one readable line naming the file and the problem.

@@ -22,7 +22,7 @@ for (const name of good) {
     assert.equal(r.stdout.trim().split('\n').length, 1, 'one JSON object on one line');
     const out = JSON.parse(r.stdout);
     assert.equal(out.file, fixture(name));
-    assert.deepEqual(Object.keys(out), ['file', 'format', 'tensors', 'recurrent']);
+    assert.deepEqual(Object.keys(out), ['file', 'format', 'tensors', 'recurrent', 'metadata', 'metadata_truncated', 'groups']);
     const entry = M[name];
     // Tensors inside pickled objects are named by their position in the saved list (`0.` prefix).
     const prefix = name === 'torch_awd_lstm_model.pt' ? '0.' : '';

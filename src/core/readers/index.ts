@@ -74,7 +74,7 @@ export async function readCheckpoint(file: string, options: ReadOptions = {}): P
       case 'pytorch-zip':
       case 'pytorch-legacy': {
         const r = parsePytorch(bytes);
-        return { file, format: r.format, layout: 'column', tensors: r.tensors };
+        return { file, format: r.format, layout: 'column', tensors: r.tensors, metadata: r.metadata };
       }
       case 'keras-hdf5':
         return { file, format, layout: 'row', tensors: await readKerasHdf5(file, bytes) };

@@ -19,12 +19,16 @@
  * A refusal is a `FormatError` "refused pickle global <module>.<name> (only tensor data is read)".
  */
 import { decodeElements } from '../dtype';
-import { checkShape, DType, DTYPE_BYTES, FormatError, formatBytes, Tensor } from '../tensor';
+import {
+  checkShape, CheckpointMetadata, DType, DTYPE_BYTES, FormatError, formatBytes, MetadataEntry, MetaValue, Tensor,
+} from '../tensor';
 import { listZip, readZipEntry } from './zip';
 
 export interface PytorchResult {
   format: 'pytorch-zip' | 'pytorch-legacy';
   tensors: Tensor[];
+  /** Plain values beside the tensors (configs, epoch, args …), read from the same inert pickle values. */
+  metadata: CheckpointMetadata;
 }
 
 export interface PytorchOptions {
@@ -53,10 +57,10 @@ export function parsePytorch(bytes: Uint8Array, options: PytorchOptions = {}): P
   try {
     if (bytes.length === 0) throw new FormatError('file is empty');
     if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5)) {
-      return { format: 'pytorch-zip', tensors: readZipCheckpoint(bytes, options) };
+      return { format: 'pytorch-zip', ...readZipCheckpoint(bytes, options) };
     }
     if (bytes.length >= 4 && LEGACY_MAGIC.slice(0, 4).every((b, i) => bytes[i] === b)) {
-      return { format: 'pytorch-legacy', tensors: readLegacyCheckpoint(bytes, options) };
+      return { format: 'pytorch-legacy', ...readLegacyCheckpoint(bytes, options) };
     }
     if (bytes.length > 262 && latin1(bytes.subarray(257, 262)) === 'ustar') {
       throw new FormatError('tar checkpoints from torch before 0.1.10 are not supported');
@@ -75,10 +79,12 @@ export function parsePytorch(bytes: Uint8Array, options: PytorchOptions = {}): P
   }
 }
 
+type Contents = Pick<PytorchResult, 'tensors' | 'metadata'>;
+
 // ---------------------------------------------------------------------------------------------------------------
 // Zip format
 
-function readZipCheckpoint(bytes: Uint8Array, options: PytorchOptions): Tensor[] {
+function readZipCheckpoint(bytes: Uint8Array, options: PytorchOptions): Contents {
   const entries = new Map(listZip(bytes).map((e) => [e.name, e]));
   const member = (name: string): Uint8Array | undefined => {
     const e = entries.get(name);
@@ -123,14 +129,14 @@ function readZipCheckpoint(bytes: Uint8Array, options: PytorchOptions): Tensor[]
 
   const pkl = member(pkls[0])!;
   const { value } = unpickle(pkl, 0, persistentLoad);
-  return buildTensors(value, bytes.length, littleEndian, options);
+  return { tensors: buildTensors(value, bytes.length, littleEndian, options), metadata: findMetadata(value) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Legacy format: magic number, protocol version, sys info, the object, the storage keys (five pickles in a row),
 // then per storage in key order an int64 element count and the raw little-endian bytes.
 
-function readLegacyCheckpoint(bytes: Uint8Array, options: PytorchOptions): Tensor[] {
+function readLegacyCheckpoint(bytes: Uint8Array, options: PytorchOptions): Contents {
   if (bytes.length < LEGACY_MAGIC.length) throw new FormatError('truncated legacy checkpoint');
   if (!LEGACY_MAGIC.every((b, i) => bytes[i] === b)) {
     throw new FormatError('not a pytorch checkpoint (wrong legacy magic number)');
@@ -218,7 +224,7 @@ function readLegacyCheckpoint(bytes: Uint8Array, options: PytorchOptions): Tenso
     pos += nbytes;
   }
   // Legacy storage data is always little-endian (torch swapped bytes on big-endian hosts when writing).
-  return buildTensors(object.value, bytes.length, true, options);
+  return { tensors: buildTensors(object.value, bytes.length, true, options), metadata: findMetadata(object.value) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -306,11 +312,15 @@ class TensorRef {
   ) {}
 }
 
-function describe(v: unknown): string {
+/** A short description for messages; nesting is cut at 3 levels (shared sub-tuples would otherwise grow exponentially). */
+function describe(v: unknown, depth = 0): string {
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return `(${v.slice(0, 4).map(describe).join(', ')}${v.length > 4 ? ', …' : ''})`;
+  if (Array.isArray(v)) {
+    if (depth >= 3) return '(…)';
+    return `(${v.slice(0, 4).map((x) => describe(x, depth + 1)).join(', ')}${v.length > 4 ? ', …' : ''})`;
+  }
   if (v instanceof PyGlobal) return v.qualified;
   if (v instanceof Map) return 'a dict';
   if (v instanceof Uint8Array) return 'bytes';
@@ -882,6 +892,129 @@ function findTensors(root: unknown): Found[] {
 
   visit(root, '', 0, true);
   return found;
+}
+
+/** Plain values kept per checkpoint (scalars and containers): a hostile pickle cannot make metadata large. */
+const META_MAX_VALUES = 50_000;
+/** Items kept per list or dict; the rest is summarised as `… N more`. */
+const META_MAX_ITEMS = 4096;
+/** Characters kept per string. */
+const META_MAX_STRING = 1000;
+/** Containers nested deeper than this inside a plain value are cut. */
+const META_MAX_DEPTH = 32;
+
+/**
+ * The plain values stored beside the tensors — a `configs` list of dicts, `epoch`, an `args` dict or
+ * argparse.Namespace — named like tensors. Walks the same inert values the tensors come from (nothing is executed);
+ * a container is plain when no tensor, storage or nn.Module is reachable from it. Containers that hold tensors are
+ * searched for plain values inside them. Bounded: long strings and lists are cut, deep nesting and shared
+ * sub-values are limited by a total budget, and `truncated` says so.
+ */
+function findMetadata(root: unknown): CheckpointMetadata {
+  const entries: MetadataEntry[] = [];
+  let budget = META_MAX_VALUES;
+  let truncated = false;
+  /** Whether a container is plain; memoised, so shared sub-values are checked once. Cycles are not plain. */
+  const plainness = new Map<object, boolean>();
+  const onPath = new Set<object>();
+
+  const isModule = (o: PyObject): boolean => o.attrs.get('_parameters') instanceof Map || o.attrs.get('_modules') instanceof Map;
+  /** Public attributes of an object (argparse.Namespace, a dataclass); private ones and module internals are skipped. */
+  const publicAttrs = (o: PyObject): [unknown, unknown][] =>
+    [...o.attrs].filter(([k]) => !(typeof k === 'string' && (k.startsWith('_') || k === 'training')));
+  const children = (v: object): [unknown, unknown][] => {
+    if (Array.isArray(v)) return v.map((x, i) => [i, x]);
+    if (v instanceof Map) return [...v].filter(([k, x]) => !(k === '_metadata' && !(x instanceof TensorRef)));
+    if (v instanceof PyObject) {
+      return [...publicAttrs(v), ...(v.items ? [...v.items] : []), ...(v.list ?? []).map((x, i): [unknown, unknown] => [i, x])];
+    }
+    return [];
+  };
+  const isContainer = (v: unknown): v is object => Array.isArray(v) || v instanceof Map || v instanceof PyObject;
+
+  const plain = (v: unknown, depth: number): boolean => {
+    if (v instanceof TensorRef || v instanceof StorageRef) return false;
+    if (!isContainer(v)) return true;
+    if (v instanceof PyObject && isModule(v)) return false;
+    const known = plainness.get(v);
+    if (known !== undefined) return known;
+    if (onPath.has(v) || depth > MAX_DEPTH) return false;
+    onPath.add(v);
+    let ok = true;
+    for (const [, x] of children(v)) if (!(ok = plain(x, depth + 1))) break;
+    onPath.delete(v);
+    plainness.set(v, ok);
+    return ok;
+  };
+
+  const cut = (what: string): string => { truncated = true; return `… ${what}`; };
+  const text = (s: string): string => (s.length > META_MAX_STRING ? (truncated = true, s.slice(0, META_MAX_STRING) + '…') : s);
+  const keyText = (k: unknown, i: number): string => {
+    if (typeof k === 'string') return text(k);
+    if (typeof k === 'number' || typeof k === 'boolean') return String(k);
+    if (k === null) return 'None';
+    if (k instanceof Uint8Array) return text(latin1(k.subarray(0, META_MAX_STRING)));
+    return `#${i}`;
+  };
+  /** A plain value as JSON-like data (the caller checked `plain`). */
+  const convert = (v: unknown, depth: number): MetaValue => {
+    if (budget <= 0) return cut('more values');
+    budget--;
+    if (v === null || v === undefined) return null;
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'number') return Number.isFinite(v) ? v : Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+    if (typeof v === 'string') return text(v);
+    if (v instanceof Uint8Array) return `<${v.length} bytes>`;
+    if (v instanceof Placeholder) return `<${v.what}>`;
+    if (v instanceof PyGlobal) return `<${v.qualified}>`;
+    if (!isContainer(v)) return '<object>';
+    if (depth >= META_MAX_DEPTH) return cut('nested deeper');
+    const items = children(v);
+    const kept = items.slice(0, META_MAX_ITEMS);
+    const more = items.length - kept.length;
+    if (Array.isArray(v) || (v instanceof PyObject && v.attrs.size === 0 && !v.items)) {
+      const list = kept.map(([, x]) => convert(x, depth + 1));
+      if (more > 0) list.push(cut(`${more} more`));
+      return list;
+    }
+    // Own properties only: keys such as `__proto__` from the file stay data.
+    const dict: { [key: string]: MetaValue } = Object.create(null);
+    kept.forEach(([k, x], i) => { dict[keyText(k, i)] = convert(x, depth + 1); });
+    if (more > 0) dict['…'] = cut(`${more} more`);
+    return dict;
+  };
+
+  /**
+   * Containers that hold tensors are searched: a dict's or object's plain items become one entry under the
+   * container's name (an nn.Module's public attributes: hidden_size, dropout …; an optimizer param group's lr),
+   * a list's plain items one entry each; the rest is searched in turn. The top-level dict is split into its items.
+   */
+  const visited = new Set<object>();
+  const keep = (name: string, value: MetaValue): void => {
+    const empty = value !== null && typeof value === 'object' && Object.keys(value).length === 0;
+    if (!empty) entries.push({ name, value });
+  };
+  const visit = (v: unknown, name: string, depth: number, top = false): void => {
+    if (budget <= 0) { truncated = true; return; }
+    if (!top && plain(v, depth)) {
+      keep(name, convert(v, 0));
+      return;
+    }
+    if (!isContainer(v) || visited.has(v) || depth > MAX_DEPTH) return;
+    visited.add(v);
+    const items = v instanceof PyObject && isModule(v) ? publicAttrs(v) : children(v);
+    if (!top && !Array.isArray(v)) {
+      const settings = items.filter(([, x]) => plain(x, depth + 1));
+      if (settings.length) keep(name, convert(new Map(settings), 0));
+    }
+    items.forEach(([k, x], i) => {
+      if (top || Array.isArray(v) || !plain(x, depth + 1)) visit(x, joinName(name, keyText(k, i)), depth + 1);
+    });
+    const modules = v instanceof PyObject && isModule(v) ? v.attrs.get('_modules') : undefined;
+    if (modules instanceof Map) for (const [k, x] of modules) visit(x, joinName(name, keyText(k, 0)), depth + 1);
+  };
+  visit(root, '', 0, root instanceof Map || (root instanceof PyObject && !isModule(root)));
+  return { entries, truncated };
 }
 
 function buildTensors(root: unknown, fileBytes: number, littleEndian: boolean, options: PytorchOptions): Tensor[] {
