@@ -1,0 +1,245 @@
+/**
+ * Square-root (factored) forms of the noise covariance of the linear memory theory (docs/memory.md):
+ *
+ *   C = Σ_{k≥0} W^k (W^k)ᵀ   (infinite horizon)        C_n = Σ_{k<n} W^k (W^k)ᵀ   (finite horizon n)
+ *
+ * C is never formed: it is carried as an upper-triangular R with C = RᵀR (so L = Rᵀ is a Cholesky factor), and
+ * every update C ← S + A·C'·Aᵀ becomes the R factor of a QR factorisation of the stacked matrix [R_S ; R_C'·Aᵀ]
+ * (because [R_S ; R_C'Aᵀ]ᵀ[R_S ; R_C'Aᵀ] = S + A C' Aᵀ). Householder QR is backward stable and a stacked R factor
+ * is positive definite by construction, so the factor cannot "lose definiteness" the way a Cholesky of a
+ * computed C does when cond(C) ≳ 1/ε (C grows like ρ^{2n} for ρ(W) > 1, or like the transient growth² for
+ * strongly non-normal W).
+ *
+ * Two computations use it:
+ * - `steinFactor`: the same doubling / binary powering as ./stein (C_{2t} = C_t + W^t C_t W^tᵀ), in factored form.
+ * - `recursiveFisher`: the finite-horizon memory curve from the one-step recursion C_m = I + W C_{m−1} Wᵀ, which
+ *   also carries the whitened vectors y_{m,j} = L_m⁻¹ W^j v along (see its comment). This is the path for
+ *   ρ(W) ≥ 1, where W^k v itself grows like ρ^k and the rounding errors of a separately computed W^k v, of size
+ *   ε‖W^k v‖ in every direction, would be amplified by C⁻¹ in its small directions (J(k) off by (ε ρ^k)²).
+ */
+import { larfg } from './hessenberg';
+import { AbortError, Signal, allFinite, identity, isAllZero, lowerBandwidth, matmulABt, normInf, reflectLeft, reflectRight } from './dense';
+import { NotStableError, SteinOptions, SteinResult, doubleUntilConverged, overflow, square } from './stein';
+
+/** Work space of one stacked QR (n reflectors of length n + 1). */
+export interface StackedQRWork {
+  /**
+   * Row i (length n + 1): reflector i's entries on B's rows, then its entry 1 on row i of the triangular block —
+   * the order of the (n+1)-row scratch matrix [B ; row i of T] it is applied to.
+   */
+  V: Float64Array;
+  tau: Float64Array;
+  w: Float64Array;
+  beta: Float64Array;
+  /** [B ; one row of T]: (n + 1) × n. */
+  M: Float64Array;
+}
+
+export function stackedQRWork(n: number): StackedQRWork {
+  return {
+    V: new Float64Array(n * (n + 1)), tau: new Float64Array(n), w: new Float64Array(n), beta: new Float64Array(1),
+    M: new Float64Array((n + 1) * n),
+  };
+}
+
+/**
+ * In place: T ← R factor of the 2n×n matrix [T ; B], for T upper triangular (row-major n×n; its strictly lower
+ * part must be zero) and B full (row-major n×n). Householder reflector i acts on row i of T and all rows of B only
+ * (row i of T is untouched by reflectors < i, and T's rows below i are zero in column i), so it has n + 1 entries.
+ * It is applied with ./dense's reflectLeft to the scratch matrix [B ; row i of T], so that they are contiguous.
+ * LAPACK's dlarfg convention (R's diagonal may be negative). About 2n³ flops. `applyStackedQt` applies Qᵀ.
+ */
+export function stackedQR(T: Float64Array, B: Float64Array, n: number, work: StackedQRWork): void {
+  const { V, tau, w, beta, M } = work;
+  const ld = n + 1;
+  M.set(B.subarray(0, n * n));
+  for (let i = 0; i < n; i++) {
+    const vr = i * ld;
+    for (let r = 0; r < n; r++) V[vr + r] = M[r * n + i];
+    const t = larfg(n + 1, T[i * n + i], V, vr, 1, beta);
+    V[vr + n] = 1;
+    tau[i] = t;
+    T[i * n + i] = beta[0];
+    const c0 = i + 1, len = n - c0;
+    if (t === 0 || len === 0) continue;
+    const ti = i * n + c0, last = n * n + c0;
+    for (let p = 0; p < len; p++) M[last + p] = T[ti + p];
+    reflectLeft(M, n, 0, c0, n + 1, len, V, vr, t, w);
+    for (let p = 0; p < len; p++) T[ti + p] = M[last + p];
+  }
+}
+
+/**
+ * Applies Qᵀ of the last `stackedQR` to `count` stacked vectors [top ; bottom], in place: Top is count×n, Bot is
+ * count×(n+1) with column n a scratch entry (it holds top[i] while reflector i is applied, with ./dense's
+ * reflectRight, four vectors per pass).
+ */
+export function applyStackedQt(work: StackedQRWork, n: number, Top: Float64Array, Bot: Float64Array, count: number): void {
+  const { V, tau } = work;
+  const ld = n + 1;
+  for (let i = 0; i < n; i++) {
+    const t = tau[i];
+    if (t === 0) continue;
+    for (let r = 0; r < count; r++) Bot[r * ld + n] = Top[r * n + i];
+    reflectRight(Bot, ld, 0, count, 0, ld, V, i * ld, t);
+    for (let r = 0; r < count; r++) Top[r * n + i] = Bot[r * ld + n];
+  }
+}
+
+/**
+ * R ← R factor of [S ; R·Aᵀ] (C_R ← C_S + A C_R Aᵀ), with S upper triangular (C_S = SᵀS). S is overwritten by the
+ * result; b is A's lower bandwidth (structural zeros skipped in the product).
+ */
+export function congruenceUpdate(S: Float64Array, R: Float64Array, A: Float64Array, n: number, b: number, work: StackedQRWork, B: Float64Array): void {
+  matmulABt(R, A, n, n, n, false, B, false, { aLower: 0, btLower: b }); // B = R·Aᵀ (R upper triangular)
+  stackedQR(S, B, n, work);
+}
+
+/** Largest power of two ≤ max|x| (1 for a zero array): exact rescaling keeps every mantissa. */
+function pow2Scale(x: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]));
+  return m > 0 && Number.isFinite(m) ? 2 ** Math.floor(Math.log2(m)) : 1;
+}
+
+/** Smallest scale of the identity block before it would lose precision to subnormal numbers. */
+const MIN_IDENTITY_SCALE = 2 ** -960;
+
+/**
+ * Finite-horizon Fisher memory J_n(k) = ‖L_n⁻¹ W^k v‖², k < n (C_n = L_n L_nᵀ), by the square-root recursion
+ *
+ *   [I ; L_{m−1}ᵀ Wᵀ] = Q_m [L_mᵀ ; 0]     (C_m = I + W C_{m−1} Wᵀ, C_1 = I, L_1 = I).
+ *
+ * With Q_m's first n columns [A_m ; G̃_m] this gives L_m⁻¹ = A_mᵀ and L_m⁻¹ W L_{m−1} = G̃_mᵀ, so the whitened vectors
+ *   y_{m,0} = L_m⁻¹ v = top n entries of Q_mᵀ [v ; 0],
+ *   y_{m,j} = L_m⁻¹ W^j v = (L_m⁻¹ W L_{m−1}) y_{m−1,j−1} = top n entries of Q_mᵀ [0 ; y_{m−1,j−1}],
+ * and J_n(k) = ‖y_{n,k}‖². Every step is an orthogonal transformation of vectors of norm ≤ 1: nothing grows, and
+ * W^k v (which grows like ρ^k) is never formed. L_m, which grows like ρ^m, is carried as L_m/σ_m with σ_m a power
+ * of two (Q_m does not change when [I ; L_{m−1}ᵀWᵀ] is scaled by 1/σ_{m−1}); the recursion stops with a clear
+ * error only when 1/σ_m would leave float64's normal range (ρ^n ≳ 1e289).
+ * Cost: n·(3N³ + 4N²·n/2) flops — the QR (2N³), the product L̃ᵀWᵀ (N³) and the vectors.
+ */
+export function recursiveFisher(W: Float64Array, n: number, v: Float64Array, horizon: number, signal?: Signal): Float64Array {
+  if (!Number.isInteger(horizon) || horizon < 1) throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
+  const work = stackedQRWork(n);
+  let R: Float64Array = identity(n); // L̃_mᵀ = L_mᵀ/σ_m
+  let next: Float64Array = new Float64Array(n * n);
+  const B = new Float64Array(n * n);
+  let inv = 1; // 1/σ_m
+  // Row j of Y: y_{m,j}. Each step turns the rows into the bottoms of [0 ; y_{m−1,j−1}] (Bot, n + 1 per row).
+  const ld = n + 1;
+  const Y = new Float64Array(horizon * n);
+  const Bot = new Float64Array(horizon * ld);
+  Y.set(v); // y_{1,0} = v
+  for (let m = 2; m <= horizon; m++) {
+    if (signal?.aborted) throw new AbortError();
+    // [ (1/σ) I ; L̃ᵀWᵀ ] → R factor (in `next`), Q's reflectors in `work`.
+    matmulABt(R, W, n, n, n, false, B, false, { aLower: 0 });
+    next.fill(0);
+    for (let i = 0; i < n; i++) next[i * n + i] = inv;
+    stackedQR(next, B, n, work);
+    // Vectors: [v ; 0] and [0 ; y_{m−1, j−1}] for j = 1 … m−1.
+    Bot.fill(0, 0, ld);
+    for (let j = 1; j < m; j++) Bot.set(Y.subarray((j - 1) * n, j * n), j * ld);
+    Y.fill(0, 0, m * n);
+    Y.set(v);
+    applyStackedQt(work, n, Y, Bot, m);
+    const s = pow2Scale(next);
+    if (s !== 1) for (let i = 0; i < n * n; i++) next[i] /= s;
+    inv /= s;
+    if (inv < MIN_IDENTITY_SCALE && m < horizon) {
+      throw new NotStableError(
+        `the finite horizon n = ${horizon} is beyond float64's range for this W: the noise covariance C_n grows past ` +
+          `1e578 (ρ(W)^n) by step ${m}; use a horizon below ${m}`,
+      );
+    }
+    const u = R; R = next; next = u;
+  }
+  const J = new Float64Array(horizon);
+  for (let k = 0; k < horizon; k++) {
+    let s = 0;
+    for (let i = 0, o = k * n; i < n; i++) s += Y[o + i] * Y[o + i];
+    J[k] = s;
+  }
+  return J;
+}
+
+/** C = RᵀR (R upper triangular, row-major) with the bookkeeping of ./stein's SteinResult. */
+export interface SteinFactor extends Omit<SteinResult, 'C'> {
+  R: Float64Array;
+}
+
+/** Largest absolute column sum. */
+function norm1(A: Float64Array, n: number): number {
+  const c = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) c[j] += Math.abs(A[i * n + j]);
+  let m = 0;
+  for (let j = 0; j < n; j++) m = Math.max(m, c[j]);
+  return m;
+}
+
+function sumOfSquares(x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return s;
+}
+
+/**
+ * The factor R of C = RᵀR for C = W C Wᵀ + I (infinite horizon; same doubling, stopping rule and instability
+ * certificates as ./stein's solveStein) or of C_n (finite horizon, binary powering C_{r+s} = C_s + W^s C_r W^sᵀ).
+ * Each update is a stacked QR (`congruenceUpdate`), so R exists and is non-singular whatever cond(C) is.
+ * @throws NotStableError as solveStein does.
+ */
+export function steinFactor(W: Float64Array, n: number, opts: SteinOptions = {}): SteinFactor {
+  const work = stackedQRWork(n);
+  const B = new Float64Array(n * n);
+  if (opts.horizon === undefined) {
+    const R = identity(n);
+    const r = doubleUntilConverged(W, n, opts, {
+      add(A, _t, b) {
+        congruenceUpdate(R, R, A, n, b, work, B);
+        if (!allFinite(R)) throw overflow('the noise covariance C');
+      },
+      norm: () => normInf(R, n, n) * norm1(R, n), // ‖C‖₂ = ‖R‖₂² ≤ ‖R‖∞‖R‖₁
+    });
+    return { n, R, horizon: null, ...r };
+  }
+  const horizon = opts.horizon;
+  if (!Number.isInteger(horizon) || horizon < 1) throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
+  // Binary powering as in ./stein: S ↔ C_{2^m}, P = W^{2^m}, R ↔ C_r for the low bits r of the horizon.
+  let P: Float64Array = W.slice(0, n * n);
+  const S = identity(n);
+  let R: Float64Array | null = null;
+  let rest = horizon;
+  let step = 1;
+  let rhoUpper = Math.sqrt(sumOfSquares(P));
+  let nilpotent = false;
+  const sq = new Float64Array(n * n);
+  let b = Math.min(Math.max(0, lowerBandwidth(W, n)), n - 1);
+  for (;;) {
+    if (opts.signal?.aborted) throw new AbortError();
+    if (rest % 2 === 1) {
+      if (R === null) R = S.slice();
+      else {
+        const D = S.slice();
+        congruenceUpdate(D, R, P, n, b, work, B);
+        R = D;
+      }
+      if (!allFinite(R)) throw overflow(`the noise covariance C_${horizon}`);
+    }
+    rest = Math.floor(rest / 2);
+    if (rest === 0) break;
+    if (isAllZero(P)) {
+      nilpotent = true;
+      R = S;
+      break;
+    }
+    congruenceUpdate(S, S, P, n, b, work, B);
+    if (!allFinite(S)) throw overflow(`the noise covariance C_${2 * step}`);
+    P = square(P, n, sq, b);
+    b = Math.min(2 * b, n - 1);
+    step *= 2;
+    rhoUpper = Math.min(rhoUpper, Math.pow(Math.sqrt(sumOfSquares(P)), 1 / step));
+  }
+  return { n, R: R!, horizon, terms: horizon, tailBound: 0, nilpotent, rhoUpper };
+}
