@@ -47,7 +47,7 @@ export function stackedQRWork(n: number): StackedQRWork {
  * part must be zero) and B full (row-major n×n). Householder reflector i acts on row i of T and all rows of B only
  * (row i of T is untouched by reflectors < i, and T's rows below i are zero in column i), so it has n + 1 entries.
  * It is applied with ./dense's reflectLeft to the scratch matrix [B ; row i of T], so that they are contiguous.
- * LAPACK's dlarfg convention (R's diagonal may be negative). About 2n³ flops. `applyStackedQt` applies Qᵀ.
+ * LAPACK's dlarfg convention (R's diagonal may be negative). About 2n³ flops.
  */
 export function stackedQR(T: Float64Array, B: Float64Array, n: number, work: StackedQRWork): void {
   const { V, tau, w, beta, M } = work;
@@ -66,23 +66,6 @@ export function stackedQR(T: Float64Array, B: Float64Array, n: number, work: Sta
     for (let p = 0; p < len; p++) M[last + p] = T[ti + p];
     reflectLeft(M, n, 0, c0, n + 1, len, V, vr, t, w);
     for (let p = 0; p < len; p++) T[ti + p] = M[last + p];
-  }
-}
-
-/**
- * Applies Qᵀ of the last `stackedQR` to `count` stacked vectors [top ; bottom], in place: Top is count×n, Bot is
- * count×(n+1) with column n a scratch entry (it holds top[i] while reflector i is applied, with ./dense's
- * reflectRight, four vectors per pass).
- */
-export function applyStackedQt(work: StackedQRWork, n: number, Top: Float64Array, Bot: Float64Array, count: number): void {
-  const { V, tau } = work;
-  const ld = n + 1;
-  for (let i = 0; i < n; i++) {
-    const t = tau[i];
-    if (t === 0) continue;
-    for (let r = 0; r < count; r++) Bot[r * ld + n] = Top[r * n + i];
-    reflectRight(Bot, ld, 0, count, 0, ld, V, i * ld, t);
-    for (let r = 0; r < count; r++) Top[r * n + i] = Bot[r * ld + n];
   }
 }
 
@@ -106,46 +89,90 @@ function pow2Scale(x: Float64Array): number {
 const MIN_IDENTITY_SCALE = 2 ** -960;
 
 /**
+ * Householder QR of the 2n×n matrix M (row-major), in place: R in M's first n rows (upper triangle), reflector i
+ * (length 2n − i, first entry 1) in row i of V (2n per row) and τ_i in tau. Dense (the rows below i all take part),
+ * so that rows may come in any order: callers sort them by decreasing norm, which makes Householder QR
+ * row-wise backward stable in practice (Cox & Higham 1998) — each row, however small, is perturbed only relative
+ * to its own size. ≈ 8n³/3 flops.
+ */
+function denseQR(M: Float64Array, n: number, V: Float64Array, tau: Float64Array, w: Float64Array, beta: Float64Array): void {
+  const rows = 2 * n;
+  for (let i = 0; i < n; i++) {
+    const vr = i * rows;
+    const len = rows - i;
+    for (let r = 1; r < len; r++) V[vr + r] = M[(i + r) * n + i];
+    const t = larfg(len, M[i * n + i], V, vr + 1, 1, beta);
+    V[vr] = 1;
+    tau[i] = t;
+    M[i * n + i] = beta[0];
+    for (let r = i + 1; r < rows; r++) M[r * n + i] = 0;
+    if (t !== 0 && i + 1 < n) reflectLeft(M, n, i, i + 1, len, n - i - 1, V, vr, t, w);
+  }
+}
+
+/**
  * Finite-horizon Fisher memory J_n(k) = ‖L_n⁻¹ W^k v‖², k < n (C_n = L_n L_nᵀ), by the square-root recursion
  *
- *   [I ; L_{m−1}ᵀ Wᵀ] = Q_m [L_mᵀ ; 0]     (C_m = I + W C_{m−1} Wᵀ, C_1 = I, L_1 = I).
+ *   [L_{m−1}ᵀ Wᵀ ; I] = Q_m [L_mᵀ ; 0]     (C_m = I + W C_{m−1} Wᵀ, C_1 = I, L_1 = I).
  *
- * With Q_m's first n columns [A_m ; G̃_m] this gives L_m⁻¹ = A_mᵀ and L_m⁻¹ W L_{m−1} = G̃_mᵀ, so the whitened vectors
- *   y_{m,0} = L_m⁻¹ v = top n entries of Q_mᵀ [v ; 0],
- *   y_{m,j} = L_m⁻¹ W^j v = (L_m⁻¹ W L_{m−1}) y_{m−1,j−1} = top n entries of Q_mᵀ [0 ; y_{m−1,j−1}],
+ * With Q_m's first n columns [G̃_m ; A_m] this gives L_m⁻¹ = A_mᵀ and L_m⁻¹ W L_{m−1} = G̃_mᵀ, so the whitened vectors
+ *   y_{m,0} = L_m⁻¹ v = first n entries of Q_mᵀ [0 ; v],
+ *   y_{m,j} = L_m⁻¹ W^j v = (L_m⁻¹ W L_{m−1}) y_{m−1,j−1} = first n entries of Q_mᵀ [y_{m−1,j−1} ; 0],
  * and J_n(k) = ‖y_{n,k}‖². Every step is an orthogonal transformation of vectors of norm ≤ 1: nothing grows, and
  * W^k v (which grows like ρ^k) is never formed. L_m, which grows like ρ^m, is carried as L_m/σ_m with σ_m a power
- * of two (Q_m does not change when [I ; L_{m−1}ᵀWᵀ] is scaled by 1/σ_{m−1}); the recursion stops with a clear
+ * of two (Q_m does not change when the stacked matrix is scaled by 1/σ_{m−1}); the recursion stops with a clear
  * error only when 1/σ_m would leave float64's normal range (ρ^n ≳ 1e289).
- * Cost: n·(3N³ + 4N²·n/2) flops — the QR (2N³), the product L̃ᵀWᵀ (N³) and the vectors.
+ *
+ * Row order matters for accuracy: the identity block is tiny (1/σ) next to L̃ᵀWᵀ, and a QR that is only
+ * column-wise stable perturbs it by ε relative to the big rows, i.e. the last step's noise by a relative εσ —
+ * J(k) for small k, which lives on that noise, then loses digits (about 1e-5 at ρ = 1.3, n = 100). Sorting the
+ * rows by decreasing norm (identity block last) keeps each row's perturbation relative to its own size.
+ * Cost per step: ≈ N³ (the product L̃ᵀWᵀ, triangular) + 8N³/3 (the QR) + 6N²·m (the m vectors).
  */
 export function recursiveFisher(W: Float64Array, n: number, v: Float64Array, horizon: number, signal?: Signal): Float64Array {
   if (!Number.isInteger(horizon) || horizon < 1) throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
-  const work = stackedQRWork(n);
-  let R: Float64Array = identity(n); // L̃_mᵀ = L_mᵀ/σ_m
-  let next: Float64Array = new Float64Array(n * n);
+  const rows = 2 * n;
+  const V = new Float64Array(n * rows), tau = new Float64Array(n), w = new Float64Array(n), beta = new Float64Array(1);
+  let R: Float64Array = identity(n); // L̃_mᵀ = L_mᵀ/σ_m (upper triangular)
   const B = new Float64Array(n * n);
+  const M = new Float64Array(rows * n);
+  const order = new Int32Array(n);
+  const rowNorm = new Float64Array(n);
   let inv = 1; // 1/σ_m
-  // Row j of Y: y_{m,j}. Each step turns the rows into the bottoms of [0 ; y_{m−1,j−1}] (Bot, n + 1 per row).
-  const ld = n + 1;
+  // Row j of Y: y_{m,j}; X holds the stacked vectors [y_{m−1,j−1} ; 0] and [0 ; v] of a step (2n per row).
   const Y = new Float64Array(horizon * n);
-  const Bot = new Float64Array(horizon * ld);
+  const X = new Float64Array(horizon * rows);
   Y.set(v); // y_{1,0} = v
   for (let m = 2; m <= horizon; m++) {
     if (signal?.aborted) throw new AbortError();
-    // [ (1/σ) I ; L̃ᵀWᵀ ] → R factor (in `next`), Q's reflectors in `work`.
-    matmulABt(R, W, n, n, n, false, B, false, { aLower: 0 });
-    next.fill(0);
-    for (let i = 0; i < n; i++) next[i * n + i] = inv;
-    stackedQR(next, B, n, work);
-    // Vectors: [v ; 0] and [0 ; y_{m−1, j−1}] for j = 1 … m−1.
-    Bot.fill(0, 0, ld);
-    for (let j = 1; j < m; j++) Bot.set(Y.subarray((j - 1) * n, j * n), j * ld);
-    Y.fill(0, 0, m * n);
-    Y.set(v);
-    applyStackedQt(work, n, Y, Bot, m);
-    const s = pow2Scale(next);
-    if (s !== 1) for (let i = 0; i < n * n; i++) next[i] /= s;
+    matmulABt(R, W, n, n, n, false, B, false, { aLower: 0 }); // B = L̃ᵀWᵀ
+    for (let r = 0; r < n; r++) {
+      order[r] = r;
+      let s = 0;
+      for (let j = 0; j < n; j++) s = Math.max(s, Math.abs(B[r * n + j]));
+      rowNorm[r] = s;
+    }
+    order.sort((a, b) => rowNorm[b] - rowNorm[a]);
+    // M = [B's rows by decreasing size ; (1/σ) I]
+    M.fill(0);
+    for (let r = 0; r < n; r++) M.set(B.subarray(order[r] * n, order[r] * n + n), r * n);
+    for (let i = 0; i < n; i++) M[(n + i) * n + i] = inv;
+    denseQR(M, n, V, tau, w, beta);
+    X.fill(0, 0, m * rows);
+    for (let i = 0; i < n; i++) X[n + i] = v[i];
+    for (let j = 1; j < m; j++) {
+      const src = (j - 1) * n, dst = j * rows;
+      for (let r = 0; r < n; r++) X[dst + r] = Y[src + order[r]];
+    }
+    for (let i = 0; i < n; i++) if (tau[i] !== 0) reflectRight(X, rows, 0, m, i, rows - i, V, i * rows, tau[i]);
+    for (let j = 0; j < m; j++) Y.set(X.subarray(j * rows, j * rows + n), j * n);
+    // Next factor: R_m/σ_{m−1} from M, rescaled by a power of two.
+    for (let i = 0; i < n; i++) {
+      B.fill(0, i * n, i * n + i);
+      for (let j = i; j < n; j++) B[i * n + j] = M[i * n + j];
+    }
+    const s = pow2Scale(B);
+    if (s !== 1) for (let i = 0; i < n * n; i++) B[i] /= s;
     inv /= s;
     if (inv < MIN_IDENTITY_SCALE && m < horizon) {
       throw new NotStableError(
@@ -153,7 +180,7 @@ export function recursiveFisher(W: Float64Array, n: number, v: Float64Array, hor
           `1e578 (ρ(W)^n) by step ${m}; use a horizon below ${m}`,
       );
     }
-    const u = R; R = next; next = u;
+    R = B.slice();
   }
   const J = new Float64Array(horizon);
   for (let k = 0; k < horizon; k++) {
