@@ -89,15 +89,34 @@ function pow2Scale(x: Float64Array): number {
 const MIN_IDENTITY_SCALE = 2 ** -960;
 
 /**
- * Householder QR of the 2n×n matrix M (row-major), in place: R in M's first n rows (upper triangle), reflector i
- * (length 2n − i, first entry 1) in row i of V (2n per row) and τ_i in tau. Dense (the rows below i all take part),
- * so that rows may come in any order: callers sort them by decreasing norm, which makes Householder QR
- * row-wise backward stable in practice (Cox & Higham 1998) — each row, however small, is perturbed only relative
- * to its own size. ≈ 8n³/3 flops.
+ * Householder QR with column pivoting of the 2n×n matrix M (row-major), in place: M·Π = Q·[R ; 0], R in M's first
+ * n rows (upper triangle), Π in perm (column i of R is column perm[i] of M), reflector i (length 2n − i, first
+ * entry 1) in row i of V (2n per row), τ_i in tau. Dense (the rows below i all take part), so that rows may come
+ * in any order: callers sort them by decreasing size. Householder QR with column pivoting on row-sorted input is
+ * row-wise backward stable (Powell & Reid 1969; Cox & Higham 1998): each row, however small, is perturbed only
+ * relative to its own size. ≈ 8n³/3 flops.
  */
-function denseQR(M: Float64Array, n: number, V: Float64Array, tau: Float64Array, w: Float64Array, beta: Float64Array): void {
+function pivotedQR(M: Float64Array, n: number, V: Float64Array, tau: Float64Array, perm: Int32Array, work: Float64Array, beta: Float64Array): void {
   const rows = 2 * n;
+  const w = work.subarray(0, n), norms = work.subarray(n, 2 * n), first = work.subarray(2 * n, 3 * n);
+  for (let j = 0; j < n; j++) {
+    perm[j] = j;
+    let s = 0;
+    for (let r = 0; r < rows; r++) s += M[r * n + j] ** 2;
+    norms[j] = first[j] = s;
+  }
   for (let i = 0; i < n; i++) {
+    // Pivot: the remaining column of largest norm (squared norms downdated, recomputed when cancellation looms).
+    let p = i;
+    for (let j = i + 1; j < n; j++) if (norms[j] > norms[p]) p = j;
+    if (p !== i) {
+      for (let r = 0; r < rows; r++) {
+        const t = M[r * n + i]; M[r * n + i] = M[r * n + p]; M[r * n + p] = t;
+      }
+      let t = norms[i]; norms[i] = norms[p]; norms[p] = t;
+      t = first[i]; first[i] = first[p]; first[p] = t;
+      const q = perm[i]; perm[i] = perm[p]; perm[p] = q;
+    }
     const vr = i * rows;
     const len = rows - i;
     for (let r = 1; r < len; r++) V[vr + r] = M[(i + r) * n + i];
@@ -107,6 +126,14 @@ function denseQR(M: Float64Array, n: number, V: Float64Array, tau: Float64Array,
     M[i * n + i] = beta[0];
     for (let r = i + 1; r < rows; r++) M[r * n + i] = 0;
     if (t !== 0 && i + 1 < n) reflectLeft(M, n, i, i + 1, len, n - i - 1, V, vr, t, w);
+    for (let j = i + 1; j < n; j++) {
+      norms[j] -= M[i * n + j] ** 2;
+      if (!(norms[j] > 1e-6 * first[j])) {
+        let s = 0;
+        for (let r = i + 1; r < rows; r++) s += M[r * n + j] ** 2;
+        norms[j] = first[j] = s;
+      }
+    }
   }
 }
 
@@ -126,13 +153,17 @@ function denseQR(M: Float64Array, n: number, V: Float64Array, tau: Float64Array,
  * Row order matters for accuracy: the identity block is tiny (1/σ) next to L̃ᵀWᵀ, and a QR that is only
  * column-wise stable perturbs it by ε relative to the big rows, i.e. the last step's noise by a relative εσ —
  * J(k) for small k, which lives on that noise, then loses digits (about 1e-5 at ρ = 1.3, n = 100). Sorting the
- * rows by decreasing norm (identity block last) keeps each row's perturbation relative to its own size.
+ * rows by decreasing norm (identity block last) and pivoting the columns keeps each row's perturbation relative
+ * to its own size (without the pivoting a feedback chain with ρ ≈ 2 still lost J(0) completely from n ≈ 60).
+ * The pivoted factor is R̃Πᵀ — any square root of C_m serves, as long as the next step uses the same one.
  * Cost per step: ≈ N³ (the product L̃ᵀWᵀ, triangular) + 8N³/3 (the QR) + 6N²·m (the m vectors).
  */
 export function recursiveFisher(W: Float64Array, n: number, v: Float64Array, horizon: number, signal?: Signal): Float64Array {
   if (!Number.isInteger(horizon) || horizon < 1) throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
   const rows = 2 * n;
-  const V = new Float64Array(n * rows), tau = new Float64Array(n), w = new Float64Array(n), beta = new Float64Array(1);
+  const V = new Float64Array(n * rows), tau = new Float64Array(n), qrWork = new Float64Array(3 * n), beta = new Float64Array(1);
+  const perm = new Int32Array(n);
+  const WP = W.slice(0, n * n); // W·Π_{m−1}: L_{m−1}ᵀ = R̃·Π_{m−1}ᵀ after a pivoted QR
   let R: Float64Array = identity(n); // L̃_mᵀ = L_mᵀ/σ_m (upper triangular)
   const B = new Float64Array(n * n);
   const M = new Float64Array(rows * n);
@@ -145,7 +176,7 @@ export function recursiveFisher(W: Float64Array, n: number, v: Float64Array, hor
   Y.set(v); // y_{1,0} = v
   for (let m = 2; m <= horizon; m++) {
     if (signal?.aborted) throw new AbortError();
-    matmulABt(R, W, n, n, n, false, B, false, { aLower: 0 }); // B = L̃ᵀWᵀ
+    matmulABt(R, WP, n, n, n, false, B, false, { aLower: 0 }); // B = L̃ᵀWᵀ = R̃ (WΠ)ᵀ
     for (let r = 0; r < n; r++) {
       order[r] = r;
       let s = 0;
@@ -157,7 +188,8 @@ export function recursiveFisher(W: Float64Array, n: number, v: Float64Array, hor
     M.fill(0);
     for (let r = 0; r < n; r++) M.set(B.subarray(order[r] * n, order[r] * n + n), r * n);
     for (let i = 0; i < n; i++) M[(n + i) * n + i] = inv;
-    denseQR(M, n, V, tau, w, beta);
+    pivotedQR(M, n, V, tau, perm, qrWork, beta);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) WP[i * n + j] = W[i * n + perm[j]];
     X.fill(0, 0, m * rows);
     for (let i = 0; i < n; i++) X[n + i] = v[i];
     for (let j = 1; j < m; j++) {
