@@ -620,6 +620,11 @@ themeObserver.observe(document.documentElement, { attributes: true, attributeFil
 (window as unknown as { recurrentLensAnalysis: unknown }).recurrentLensAnalysis = {
   heatmaps: { W: heatW.heatmap, T: heatT.heatmap },
   charts: Object.fromEntries(chartCards.map((c) => [c.name, c.chart])),
+  /** The standalone SVG a chart's export buttons save (its text and size). */
+  exportFigure: (name: string) => {
+    const c = chartCards.find((x) => x.name === name);
+    return c && standaloneSvg(c.chart.svg, { title: c.heading.textContent ?? '', subtitle: title });
+  },
 };
 
 vscode.post({ type: 'ready' });

@@ -5,9 +5,11 @@
  *   C = Σ_{k≥0} W^k (W^k)ᵀ          J(k) = (W^k v)ᵀ C⁻¹ (W^k v)          J_tot = Σ_k J(k)
  *   finite horizon n:  C_n = Σ_{k<n} W^k (W^k)ᵀ,  J_n(k) for k < n.
  *
- * Numerics. C comes from ../linalg/stein (doubling; structure-preserving, so a chain's C is exactly diagonal
- * even when its entries reach α^{2N} ≈ 1e16). C⁻¹ is never formed: C = L Lᵀ (Cholesky) and
- * J(k) = ‖L⁻¹ W^k v‖², by forward substitution. Since C ⪰ I, ‖C⁻¹‖ ≤ 1 and every J(k) ≤ ‖W^k v‖².
+ * Numerics (docs/memory.md). C is never formed: a triangular factor C = RᵀR comes from ../linalg/steinFactor
+ * (factored doubling; a QR factor cannot lose definiteness the way a Cholesky of a float64 C with cond(C) ≫ 1/ε
+ * does). J(k) = ‖L⁻¹ W^k v‖² (L = Rᵀ), by forward substitution; since C ⪰ I, ‖C⁻¹‖ ≤ 1 and J(k) ≤ ‖W^k v‖².
+ * Over a finite horizon with a large transient (‖W^k v‖ > 1e3, e.g. ρ(W) ≥ 1) the rounding errors of W^k v would
+ * dominate, so J comes from the square-root recursion `recursiveFisher`, which never forms W^k v.
  *
  * Basis. J is invariant under W → QᵀWQ, v → Qᵀv for orthogonal Q (identity 4), so a W that is not already upper
  * Hessenberg is first reduced to Hessenberg form H = QᵀWQ (Householder, backward stable): the powers H^t then
