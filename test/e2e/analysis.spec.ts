@@ -84,7 +84,8 @@ export default async function analysis(ctx: SpecContext): Promise<void> {
   await ctx.quickOpen('torch_rnn_state_dict.pt');
   const inspector = await webviewWith(ctx.page, '#tensor-table tr.selected[data-name="rnn.weight_hh_l0"]');
   await inspector.locator('#analyze').click();
-  const panel = await webviewWith(ctx.page, '#numbers [data-key="henrici"]');
+  const panel = await webviewWith(ctx.page, '#title:text("torch_rnn_state_dict.pt")');
+  await panel.locator('#numbers [data-key="henrici"]').waitFor({ timeout: 60_000 });
   const cli = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'analyze', join(ctx.workspace, 'torch_rnn_state_dict.pt'),
     '--tensor', 'rnn.weight_hh_l0', '--json'], { encoding: 'utf8' });
   assert.equal(cli.status, 0, cli.stderr);

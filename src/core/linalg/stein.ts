@@ -208,12 +208,31 @@ export function doubleUntilConverged(
 }
 
 function finite(W: Float64Array, n: number, horizon: number, signal?: Signal): SteinResult {
+  const work = new Float64Array(n * n);
+  const r = sumByBinaryPowering(W, n, horizon, signal, {
+    one: () => identity(n),
+    combine(S, R, P, b) {
+      const D = S.slice();
+      addCongruence(D, P, R, n, work, b);
+      return D;
+    },
+  });
+  return { n, C: r.sum, horizon, terms: horizon, tailBound: 0, nilpotent: r.nilpotent, rhoUpper: r.rhoUpper };
+}
+
+/**
+ * C_horizon by binary powering, for any representation T of a partial sum (C itself, or a factor of it):
+ * S ↔ C_{2^m}, P = W^{2^m}, R ↔ C_r for the low bits r of the horizon processed so far, using
+ * C_{r+s} = C_s + W^s C_r (W^s)ᵀ = `combine(S, R, P, b)` (a new value; b is P's lower bandwidth).
+ */
+export function sumByBinaryPowering<T extends Float64Array>(
+  W: Float64Array, n: number, horizon: number, signal: Signal | undefined,
+  sum: { one(): T; combine(S: T, R: T, P: Float64Array, b: number): T },
+): { sum: T; nilpotent: boolean; rhoUpper: number } {
   if (!Number.isInteger(horizon) || horizon < 1) throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
-  // Binary powering: S = C_{2^m}, P = W^{2^m}; R = C_r for the low bits r of the horizon processed so far,
-  // using C_{r+s} = C_s + W^s C_r (W^s)ᵀ.
   let P: Float64Array = W.slice(0, n * n);
-  let S = identity(n);
-  let R: Float64Array | null = null;
+  let S = sum.one();
+  let R: T | null = null;
   let rest = horizon;
   let step = 1;
   let rhoUpper = frobenius(P);
@@ -223,12 +242,7 @@ function finite(W: Float64Array, n: number, horizon: number, signal?: Signal): S
   for (;;) {
     if (signal?.aborted) throw new AbortError();
     if (rest % 2 === 1) {
-      if (R === null) R = S.slice();
-      else {
-        const D = S.slice();
-        addCongruence(D, P, R, n, work, b);
-        R = D;
-      }
+      R = R === null ? (S.slice() as T) : sum.combine(S, R, P, b);
       if (!allFinite(R)) throw overflow(`the noise covariance C_${horizon}`);
     }
     rest = Math.floor(rest / 2);
@@ -239,14 +253,14 @@ function finite(W: Float64Array, n: number, horizon: number, signal?: Signal): S
       R = S;
       break;
     }
-    addCongruence(S, P, S, n, work, b);
+    S = sum.combine(S, S, P, b);
     if (!allFinite(S)) throw overflow(`the noise covariance C_${2 * step}`);
     P = square(P, n, work, b);
     b = Math.min(2 * b, n - 1);
     step *= 2;
     rhoUpper = Math.min(rhoUpper, Math.pow(frobenius(P), 1 / step));
   }
-  return { n, C: R!, horizon, terms: horizon, tailBound: 0, nilpotent, rhoUpper };
+  return { sum: R!, nilpotent, rhoUpper };
 }
 
 /** Convenience: the solution C of C = W C Wᵀ + I (or C_n with a horizon). */

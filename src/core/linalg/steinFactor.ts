@@ -18,8 +18,8 @@
  *   ε‖W^k v‖ in every direction, would be amplified by C⁻¹ in its small directions (J(k) off by (ε ρ^k)²).
  */
 import { larfg } from './hessenberg';
-import { AbortError, Signal, allFinite, identity, isAllZero, lowerBandwidth, matmulABt, normInf, reflectLeft, reflectRight } from './dense';
-import { NotStableError, SteinOptions, SteinResult, doubleUntilConverged, overflow, square } from './stein';
+import { AbortError, Signal, allFinite, identity, matmulABt, normInf, reflectLeft, reflectRight } from './dense';
+import { NotStableError, SteinOptions, SteinResult, doubleUntilConverged, overflow, sumByBinaryPowering } from './stein';
 
 /** Work space of one stacked QR (n reflectors of length n + 1). */
 export interface StackedQRWork {
@@ -237,11 +237,6 @@ function norm1(A: Float64Array, n: number): number {
   return m;
 }
 
-function sumOfSquares(x: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return s;
-}
 
 /**
  * The factor R of C = RᵀR for C = W C Wᵀ + I (infinite horizon; same doubling, stopping rule and instability
@@ -264,41 +259,13 @@ export function steinFactor(W: Float64Array, n: number, opts: SteinOptions = {})
     return { n, R, horizon: null, ...r };
   }
   const horizon = opts.horizon;
-  if (!Number.isInteger(horizon) || horizon < 1) throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
-  // Binary powering as in ./stein: S ↔ C_{2^m}, P = W^{2^m}, R ↔ C_r for the low bits r of the horizon.
-  let P: Float64Array = W.slice(0, n * n);
-  const S = identity(n);
-  let R: Float64Array | null = null;
-  let rest = horizon;
-  let step = 1;
-  let rhoUpper = Math.sqrt(sumOfSquares(P));
-  let nilpotent = false;
-  const sq = new Float64Array(n * n);
-  let b = Math.min(Math.max(0, lowerBandwidth(W, n)), n - 1);
-  for (;;) {
-    if (opts.signal?.aborted) throw new AbortError();
-    if (rest % 2 === 1) {
-      if (R === null) R = S.slice();
-      else {
-        const D = S.slice();
-        congruenceUpdate(D, R, P, n, b, work, B);
-        R = D;
-      }
-      if (!allFinite(R)) throw overflow(`the noise covariance C_${horizon}`);
-    }
-    rest = Math.floor(rest / 2);
-    if (rest === 0) break;
-    if (isAllZero(P)) {
-      nilpotent = true;
-      R = S;
-      break;
-    }
-    congruenceUpdate(S, S, P, n, b, work, B);
-    if (!allFinite(S)) throw overflow(`the noise covariance C_${2 * step}`);
-    P = square(P, n, sq, b);
-    b = Math.min(2 * b, n - 1);
-    step *= 2;
-    rhoUpper = Math.min(rhoUpper, Math.pow(Math.sqrt(sumOfSquares(P)), 1 / step));
-  }
-  return { n, R: R!, horizon, terms: horizon, tailBound: 0, nilpotent, rhoUpper };
+  const r = sumByBinaryPowering(W, n, horizon, opts.signal, {
+    one: () => identity(n),
+    combine(S, R, P, b) {
+      const D = S.slice();
+      congruenceUpdate(D, R, P, n, b, work, B);
+      return D;
+    },
+  });
+  return { n, R: r.sum, horizon, terms: horizon, tailBound: 0, nilpotent: r.nilpotent, rhoUpper: r.rhoUpper };
 }
