@@ -70,8 +70,18 @@ export default async function analysis(ctx: SpecContext): Promise<void> {
   assert.match(await trained.locator('#card-transient .caption').innerText(), /grows without decay/);
   assert.doesNotMatch(await trained.locator('#card-transient .caption').innerText(), /before decay/);
   assert.equal(await trained.locator('#transient-log').getAttribute('aria-checked'), 'true');
-  // Exported figures keep their legends inside the figure.
-  for (const chart of ['spectrum']) {
+  // Exported figures keep their legends inside the figure: the spectrum's own legend, and (the shared chart code
+  // of every panel) a legend of 16 long labels, wider than the space the labels' length suggests and taller
+  // than the chart — what the compare panel's memory overlay of trained matrices looks like.
+  await trained.locator('body').evaluate(() => {
+    type ChartLike = { set(spec: unknown): void };
+    const charts = (window as unknown as { recurrentLensAnalysis: { charts: Record<string, ChartLike> } }).recurrentLensAnalysis.charts;
+    charts['memory-curve'].set({
+      xLabel: 'steps back k', yLabel: 'J(k)', series: [{ kind: 'line', x: [0, 1, 2], y: [1, 0.5, 0.2], color: 'red' }],
+      legend: { title: 'J(k) of every trained matrix', entries: Array.from({ length: 16 }, (_, i) => ({ label: `state_dicts.${i}.rnn.weight_hh_l0 — sweep_36_rnns.pt (WWW)`, color: 'red', mark: 'line' })) },
+    });
+  });
+  for (const chart of ['spectrum', 'memory-curve']) {
     const fig = await exportedLegend(trained, chart);
     assert.ok(fig.legend, `${chart}: the export has a legend`);
     const { figure, legend } = fig;
