@@ -18,6 +18,7 @@ import { Chart, ChartSpec, LegendEntry, pow10Label, Series, themeColor } from '.
 import { figureData, heatmapSvg, standaloneSvg } from './export';
 import { backgroundColor, cssToRgba, isDark } from './theme';
 import { axisValue, contourLines, pseudospectrumLevels } from '../src/core/analysis/contours';
+import { describeTransient, needsLogAxis } from '../src/core/analysis/transientCaption';
 
 type LogKey = 'sv' | 'memory' | 'transient';
 interface State {
@@ -197,26 +198,39 @@ class ChartCard {
   readonly heading = el('h2', {});
   readonly caption = el('p', { class: 'caption' });
 
-  constructor(readonly name: string, ariaLabel: string, private readonly logKey?: LogKey, fill = false) {
+  private logBox: (HTMLElement & { checked?: boolean }) | undefined;
+
+  /**
+   * `autoLog`: whether the log axis is the better default for a result (e.g. a curve spanning many decades);
+   * the user's own choice of the checkbox wins once made.
+   */
+  constructor(readonly name: string, ariaLabel: string, private readonly logKey?: LogKey, fill = false,
+    private readonly autoLog?: (r: AnalysisPayload) => boolean) {
     this.chart = new Chart(ariaLabel, `chart-${name}`, fill);
     const tools: HTMLElement[] = [];
     if (logKey) {
-      tools.push(checkbox('Log y', !!state.logY?.[logKey], (v) => {
+      this.logBox = checkbox('Log y', !!state.logY?.[logKey], (v) => {
+        if (v === this.logY) return; // the box was only brought in line with the automatic choice
         state.logY = { ...state.logY, [logKey]: v };
         saveState();
         this.update();
-      }, { id: `${name}-log` }));
+      }, { id: `${name}-log` });
+      tools.push(this.logBox);
     }
     tools.push(...exportButtons(name, `the ${ariaLabel.toLowerCase()}`, () => result && standaloneSvg(this.chart.svg, { title: this.heading.textContent ?? '', subtitle: title })));
     this.element = card(`card-${name}`, this.heading, tools, this.chart.element, this.caption);
   }
 
   get logY(): boolean {
-    return !!(this.logKey && state.logY?.[this.logKey]);
+    if (!this.logKey) return false;
+    const chosen = state.logY?.[this.logKey];
+    if (chosen !== undefined) return chosen;
+    return !!(this.autoLog && result && this.autoLog(result));
   }
 
   /** Re-reads the current result. */
   update(): void {
+    if (this.logBox && this.logBox.checked !== this.logY) this.logBox.checked = this.logY;
     if (result) render[this.name]?.(result, this);
   }
 }
@@ -224,7 +238,7 @@ class ChartCard {
 const spectrumCard = new ChartCard('spectrum', 'Spectrum in the complex plane', undefined, true);
 const svCard = new ChartCard('singular-values', 'Singular values', 'sv');
 const memoryCard = new ChartCard('memory-curve', 'Memory curve', 'memory');
-const transientCard = new ChartCard('transient', 'Transient amplification', 'transient');
+const transientCard = new ChartCard('transient', 'Transient amplification', 'transient', false, (r) => needsLogAxis(r.transient));
 const motifCard = new ChartCard('chain-motif', 'Chain-motif profile');
 const chartCards = [spectrumCard, svCard, memoryCard, transientCard, motifCard];
 
@@ -544,17 +558,18 @@ const render: Record<string, (r: AnalysisPayload, c: ChartCard) => void> = {
       series: [{ kind: 'line', x: range(J.length), y: J, color: themeColor('green'), width: 1.6 }],
       hover: { series: 0, text: (k) => `J(${k}) = ${fmt(J[k], 6)}` },
       hint: 'Hover the curve to read J(k).',
-      empty: 'No positive J(k) to show on a log scale.',
+      empty: J.length === 0
+        ? `No memory curve: ${r.memory.note ?? 'J is not available'}.`
+        : c.logY ? 'No positive J(k) to show on a log scale.' : 'No finite J(k) to show.',
     });
   },
 
   transient(r, c) {
     const t = r.transient;
-    let kmax = 0;
-    for (let k = 1; k < t.length; k++) if (t[k] > t[kmax]) kmax = k;
     c.heading.textContent = 'Transient amplification ‖Wᵏv‖';
     c.caption.textContent = t.length
-      ? `Norm of the input's trace after k steps (‖v‖ = 1); largest ${fmtK(t[kmax])} at k = ${kmax}. Growth before decay is the signature of non-normal dynamics.`
+      ? `Norm of the input's trace after k steps (‖v‖ = 1). ${describeTransient(t)}` +
+        (c.logY ? '' : needsLogAxis(t) ? ' (It spans many decades: turn on Log y to see all of it.)' : '')
       : '';
     c.chart.set({
       xLabel: 'step k', yLabel: '‖Wᵏv‖', yLog: c.logY, xInteger: true, yInclude: c.logY ? [1] : [0, 1],
@@ -564,7 +579,7 @@ const render: Record<string, (r: AnalysisPayload, c: ChartCard) => void> = {
       ],
       hover: { series: 1, text: (k) => `‖W${k === 1 ? '' : supK(k)}v‖ = ${fmt(t[k], 6)} at k = ${k}` },
       hint: 'Hover the curve to read ‖Wᵏv‖; the dashed line is ‖v‖ = 1.',
-      empty: 'Nothing positive to show on a log scale.',
+      empty: c.logY ? 'Nothing positive to show on a log scale.' : 'No finite ‖Wᵏv‖ to show.',
     });
   },
 
@@ -605,6 +620,11 @@ themeObserver.observe(document.documentElement, { attributes: true, attributeFil
 (window as unknown as { recurrentLensAnalysis: unknown }).recurrentLensAnalysis = {
   heatmaps: { W: heatW.heatmap, T: heatT.heatmap },
   charts: Object.fromEntries(chartCards.map((c) => [c.name, c.chart])),
+  /** The standalone SVG a chart's export buttons save (its text and size). */
+  exportFigure: (name: string) => {
+    const c = chartCards.find((x) => x.name === name);
+    return c && standaloneSvg(c.chart.svg, { title: c.heading.textContent ?? '', subtitle: title });
+  },
 };
 
 vscode.post({ type: 'ready' });

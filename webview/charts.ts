@@ -191,6 +191,16 @@ function colored<T extends SVGElement>(e: T, color: string): T {
 
 let chartCount = 0;
 
+/** The drawn box of an SVG element, or undefined when it is not laid out (a hidden chart). */
+function measure(g: SVGGraphicsElement): DOMRect | undefined {
+  try {
+    const b = g.getBBox();
+    return b.width > 0 || b.height > 0 ? b : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class Chart {
   /** The wrapper: the SVG and the readout line below it. */
   readonly element: HTMLElement;
@@ -205,6 +215,11 @@ export class Chart {
   private readonly box: HTMLElement;
   private readonly hoverLayer: SVGGElement;
   private readonly clipId = `chart-clip-${++chartCount}`;
+  /**
+   * Room the legend needed beyond the estimate from its label lengths (measured after drawing, see render): extra
+   * right margin and extra height, so that neither the chart nor an exported figure clips it.
+   */
+  private legendFit = { right: 0, height: 0, tries: 0 };
 
   /** `fill`: the chart takes the height its container gives it (CSS sizes `.chart.fill`) instead of an aspect ratio. */
   constructor(readonly ariaLabel: string, id?: string, private readonly fill = false) {
@@ -222,7 +237,12 @@ export class Chart {
     this.hoverLayer = svgEl('g', { class: 'hover-layer' });
     new ResizeObserver(() => {
       const w = Math.floor(this.box.clientWidth), h = fill ? Math.floor(this.box.clientHeight) : 0;
-      if (w > 0 && (w !== this.width || h !== this.height)) { this.width = w; this.height = h; this.render(); }
+      if (w > 0 && (w !== this.width || h !== this.height)) {
+        this.width = w;
+        this.height = h;
+        this.legendFit = { right: 0, height: 0, tries: 0 };
+        this.render();
+      }
     }).observe(this.box);
     this.svg.addEventListener('pointermove', (e) => this.onPointer(e));
     this.svg.addEventListener('pointerleave', () => this.setCursor(-1));
@@ -232,6 +252,7 @@ export class Chart {
   set(spec: ChartSpec): void {
     this.spec = spec;
     this.cursor = -1;
+    this.legendFit = { right: 0, height: 0, tries: 0 };
     this.render();
   }
 
@@ -249,7 +270,8 @@ export class Chart {
     const spec = this.spec;
     const width = this.width || Math.floor(this.box.clientWidth) || 480;
     if (!spec) return;
-    const height = this.fill && this.height > 0 ? this.height : Math.round(Math.min(520, Math.max(200, width * (spec.aspect ?? 0.62))));
+    const height = (this.fill && this.height > 0 ? this.height : Math.round(Math.min(520, Math.max(200, width * (spec.aspect ?? 0.62))))) +
+      this.legendFit.height;
     this.svg.setAttribute('width', String(width));
     this.svg.setAttribute('height', String(height));
     this.svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
@@ -294,7 +316,7 @@ export class Chart {
       [xlo, xhi] = [xlo - m, xhi + m];
     }
     let [ylo, yhi] = niceDomain(ye[0], ye[1], !!spec.yLog, !!spec.equalAspect);
-    const pad = { top: 10, right: 14 + (legendBelow ? 0 : legendWidth), bottom: 38 + legendHeight, left: 0 };
+    const pad = { top: 10, right: 14 + (legendBelow ? 0 : legendWidth) + this.legendFit.right, bottom: 38 + legendHeight + this.legendFit.height, left: 0 };
     // Left margin from the widest y tick label.
     const probe = makeScale(ylo, yhi, !!spec.yLog, 0, 1, false, 5);
     pad.left = 26 + Math.max(2, ...probe.ticks.map((t) => t.label.length)) * 6.4;
@@ -338,8 +360,25 @@ export class Chart {
     for (const s of spec.series) plot.append(this.drawSeries(s, x, y));
 
     this.svg.append(svgEl('defs', {}, clip), grid, plot, axes);
-    if (legend && legendBelow) this.svg.append(this.drawLegend(legend, pad.left, pad.top + ph + 40, legendRows));
-    else if (legend) this.svg.append(this.drawLegend(legend, pad.left + pw + 14, pad.top));
+    if (legend) {
+      const g = legendBelow ? this.drawLegend(legend, pad.left, pad.top + ph + 40, legendRows) : this.drawLegend(legend, pad.left + pw + 14, pad.top);
+      this.svg.append(g);
+      // The label widths above are estimates (6.4 px per character); the real text may be wider or the entries
+      // taller than the chart. Measure and, if the legend sticks out, make room and draw again (at most twice).
+      const box = measure(g);
+      if (box && this.legendFit.tries < 2) {
+        const overRight = Math.ceil(box.x + box.width + 4 - width), overBottom = Math.ceil(box.y + box.height + 4 - height);
+        if (overRight > 0 || overBottom > 0) {
+          this.legendFit = {
+            right: this.legendFit.right + Math.max(0, legendBelow ? 0 : overRight),
+            height: this.legendFit.height + Math.max(0, overBottom),
+            tries: this.legendFit.tries + 1,
+          };
+          this.render();
+          return;
+        }
+      }
+    }
     this.svg.append(this.hoverLayer);
     this.setCursor(this.cursor);
   }
@@ -398,7 +437,7 @@ export class Chart {
 
   /** Entries one per line, or in `rows` (x offsets per entry, from layoutRows). */
   private drawLegend(legend: NonNullable<ChartSpec['legend']>, x0: number, y0: number, rows?: number[][]): SVGGElement {
-    const g = svgEl('g', { class: 'legend' });
+    const g = svgEl('g', { class: 'legend', 'data-figure-part': 'legend' });
     let y = y0 + 10;
     if (legend.title) {
       g.append(svgEl('text', { class: 'legend-title', x: x0, y }, legend.title));

@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { readCheckpoint, problemOf } from '../core/readers';
 import { CheckpointError } from '../core/tensor';
 import { outlineCheckpoint, resolveTensor, squareMatrixOf, summarizeTensors } from '../core/inspect';
-import { analyzeMatrix } from '../core/analysis/analyze';
-import { fisherMemory, inputVector } from '../core/analysis/memory';
-import { NotStableError } from '../core/linalg/stein';
+import { analyzeMatrix, memoryCurve, spectralRadius } from '../core/analysis/analyze';
+import { inputVector } from '../core/analysis/memory';
+import { realSchur } from '../core/linalg/schur';
 import { makeInit, parseInitSpec } from '../core/init/initializers';
 import { exactValues } from '../core/init/exact';
 import type { AnalysisOptions, MemoryInput, SchurOrderName } from '../core/analysis/types';
@@ -177,20 +177,18 @@ async function memory(argv: string[]): Promise<void> {
   const m = await matrixArgument(args);
   let result;
   try {
-    result = fisherMemory(m.W, m.n, inputVector(input, m.n, { seed: m.seed }), { horizon });
+    // Without --horizon, ρ(W) ≥ 1 means the finite horizon N (as `analyze` does): ρ from the eigenvalues.
+    const rho = horizon === undefined ? spectralRadius(realSchur(m.W, m.n, { wantZ: false })) : 0;
+    result = memoryCurve(m.W, m.n, inputVector(input, m.n, { seed: m.seed }), horizon ?? null, rho);
   } catch (err) {
-    const problem = err instanceof NotStableError
-      ? `${problemOf(err)} (the infinite-horizon memory needs ρ(W) < 1: pass --horizon K)`
-      : /Cholesky/.test(problemOf(err))
-        ? 'the noise covariance C is too ill-conditioned to factor in float64 (W is too non-normal): J is not available'
-        : problemOf(err);
-    throw new CheckpointError(m.label, problem);
+    throw new CheckpointError(m.label, problemOf(err));
   }
+  const warnings = result.note ? [`Memory: ${result.note}.`] : [];
   if (args.flag('json')) {
-    process.stdout.write(JSON.stringify({ J: Array.from(result.J), j_tot: result.jTot, horizon: result.horizon, input, source: m.source }) + '\n');
+    process.stdout.write(JSON.stringify({ J: Array.from(result.J), j_tot: result.jTot, horizon: result.horizon, input, source: m.source, warnings }) + '\n');
     return;
   }
-  const lines = [`${m.source}: J_tot = ${fmtNumber(result.jTot)}${result.horizon !== null ? ` (horizon ${result.horizon})` : ''}, input ${input}`];
+  const lines = [`${m.source}: J_tot = ${fmtNumber(result.jTot)}${result.horizon !== null ? ` (horizon ${result.horizon})` : ''}, input ${input}`, ...warnings.map((w) => `  ${w}`)];
   result.J.forEach((j, k) => { if (k < 20 || k === result.J.length - 1) lines.push(`  J(${k}) = ${j}`); else if (k === 20) lines.push('  …'); });
   process.stdout.write(lines.join('\n') + '\n');
 }

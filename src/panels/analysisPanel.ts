@@ -37,6 +37,8 @@ export class AnalysisPanel {
   private running: { cancel(): void } | undefined;
   private last: AnalysisPayload | undefined;
   private options: AnalysisOptions = { ...DEFAULT_ANALYSIS_OPTIONS };
+  /** Closed: nothing may be posted any more (a worker result or a cancellation can still arrive). */
+  private disposed = false;
 
   /** The matrix of the analysis panel the user is looking at, if any. */
   static get activeSource(): MatrixSource | undefined {
@@ -60,8 +62,10 @@ export class AnalysisPanel {
     const created = new AnalysisPanel(context, worker, source, panel);
     AnalysisPanel.open.set(key, created);
     panel.onDidDispose(() => {
+      created.disposed = true;
       AnalysisPanel.open.delete(key);
       created.running?.cancel();
+      created.running = undefined;
     });
     return created;
   }
@@ -77,8 +81,10 @@ export class AnalysisPanel {
     panel.webview.onDidReceiveMessage((msg: AnalysisToHost) => this.onMessage(msg));
   }
 
-  private post(msg: HostToAnalysis): Thenable<boolean> {
-    return this.panel.webview.postMessage(msg);
+  /** Posts to the webview unless the panel is closed (posting to a disposed webview throws). */
+  private async post(msg: HostToAnalysis): Promise<void> {
+    if (this.disposed) return;
+    await this.panel.webview.postMessage(msg);
   }
 
   private onMessage(msg: AnalysisToHost): void {
@@ -92,6 +98,7 @@ export class AnalysisPanel {
   }
 
   private async run(options: AnalysisOptions): Promise<void> {
+    if (this.disposed) return;
     this.running?.cancel();
     this.options = options;
     const title = sourceTitle(this.source);

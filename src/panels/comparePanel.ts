@@ -51,6 +51,7 @@ export class ComparePanel {
   private columns: Column[] = [];
   private nextId = 1;
   private ready = false;
+  private disposed = false;
 
   static get instance(): ComparePanel | undefined {
     return ComparePanel.current;
@@ -86,6 +87,7 @@ export class ComparePanel {
     panel.webview.html = webviewHtml(panel.webview, context.extensionUri, 'compare', 'Compare Initializers');
     panel.webview.onDidReceiveMessage((msg: CompareToHost) => this.onMessage(msg));
     panel.onDidDispose(() => {
+      this.disposed = true;
       for (const c of this.columns) c.running?.cancel();
       this.columns = [];
       if (ComparePanel.current === this) ComparePanel.current = undefined;
@@ -97,8 +99,9 @@ export class ComparePanel {
     return this.columns.map((c) => c.title);
   }
 
+  /** Posting to a disposed webview throws: a cancelled or late worker result must not post after close. */
   private post(msg: HostToCompare): void {
-    if (this.ready) void this.panel.webview.postMessage(msg);
+    if (this.ready && !this.disposed) void this.panel.webview.postMessage(msg);
   }
 
   private postColumns(): void {

@@ -18,12 +18,84 @@ async function number(view: FrameLocator, key: string): Promise<number> {
   return Number(await view.locator(`#numbers [data-key="${key}"]`).getAttribute('data-value'));
 }
 
+/**
+ * The chart's exported SVG, laid out in the page: its box and its legend's box (the legend is marked
+ * data-figure-part="legend", which the export keeps).
+ */
+async function exportedLegend(view: FrameLocator, chart: string) {
+  return view.locator('body').evaluate((body, name) => {
+    type Api = { exportFigure(name: string): { text: string; width: number; height: number } | undefined };
+    const fig = (window as unknown as { recurrentLensAnalysis: Api }).recurrentLensAnalysis.exportFigure(name);
+    if (!fig) throw new Error(`no chart ${name}`);
+    const doc = new DOMParser().parseFromString(fig.text, 'image/svg+xml');
+    const svg = document.importNode(doc.documentElement, true) as unknown as SVGSVGElement;
+    svg.style.position = 'absolute';
+    svg.style.left = '0';
+    svg.style.top = '0';
+    body.append(svg);
+    const box = (r: DOMRect) => ({ left: r.left, top: r.top, right: r.right, bottom: r.bottom });
+    const legend = svg.querySelector('[data-figure-part="legend"]');
+    const out = { width: fig.width, height: fig.height, figure: box(svg.getBoundingClientRect()), legend: legend ? box(legend.getBoundingClientRect()) : null };
+    svg.remove();
+    return out;
+  }, chart);
+}
+
 export default async function analysis(ctx: SpecContext): Promise<void> {
+  // A trained network from a real PyTorch sweep checkpoint: ρ(W) = 1.315 ≥ 1, so the memory curve is summed over
+  // the finite horizon N = 100, and the panel says why. Same J_tot as the CLI.
+  await ctx.quickOpen('sweep_36_rnns.pt');
+  const sweep = await webviewWith(ctx.page, '#tensor-table tr[data-name="state_dicts.0.rnn.weight_hh_l0"]');
+  await sweep.locator('#tensor-table tr[data-name="state_dicts.0.rnn.weight_hh_l0"]').click();
+  await sweep.locator('#tensor-table tr.selected[data-name="state_dicts.0.rnn.weight_hh_l0"]').waitFor();
+  await sweep.locator('#analyze').click();
+  const trained = await webviewWith(ctx.page, '#title:text("state_dicts.0.rnn.weight_hh_l0")');
+  await trained.locator('#numbers [data-key="jTot"]').waitFor({ timeout: 90_000 });
+  const sweepCli = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'analyze', join(ctx.workspace, 'trained', 'sweep_36_rnns.pt'),
+    '--tensor', 'state_dicts.0.rnn.weight_hh_l0', '--json'], { encoding: 'utf8' });
+  assert.equal(sweepCli.status, 0, sweepCli.stderr);
+  const sweepExpected = JSON.parse(sweepCli.stdout);
+  assert.equal(sweepExpected.memory_horizon, 100);
+  assert.ok(Number.isFinite(sweepExpected.j_tot) && sweepExpected.j_tot > 1, `CLI j_tot ${sweepExpected.j_tot}`);
+  const shownJ = await number(trained, 'jTot');
+  assert.ok(Math.abs(shownJ - sweepExpected.j_tot) <= 1e-12 * sweepExpected.j_tot, `J_tot: panel ${shownJ}, CLI ${sweepExpected.j_tot}`);
+  const note = 'ρ(W) = 1.32 ≥ 1, so the noise covariance diverges and memory is summed over the finite horizon n = N = 100';
+  assert.ok(sweepExpected.warnings.includes(`Memory: ${note}.`), JSON.stringify(sweepExpected.warnings));
+  assert.match(await trained.locator('#memory-note').innerText(), new RegExp(note.replace(/[()=.]/g, '\\$&')));
+  assert.match(await trained.locator('#warnings').innerText(), /ρ\(W\) = 1\.32 ≥ 1/);
+  assert.match(await trained.locator('#card-memory-curve h2').innerText(), /J_tot = 6\.651 \(horizon 100\)/);
+  const curve = await trained.locator('#chart-memory-curve path.series-line').getAttribute('d');
+  assert.ok(curve && (curve.match(/L/g) ?? []).length === 99, 'the memory curve has 100 points');
+  // The transient grows without decay (ρ > 1) to ~1e11: a log axis by default, and a caption that says so.
+  assert.match(await trained.locator('#card-transient .caption').innerText(), /grows without decay/);
+  assert.doesNotMatch(await trained.locator('#card-transient .caption').innerText(), /before decay/);
+  assert.equal(await trained.locator('#transient-log').getAttribute('aria-checked'), 'true');
+  // Exported figures keep their legends inside the figure: the spectrum's own legend, and (the shared chart code
+  // of every panel) a legend of 16 long labels, wider than the space the labels' length suggests and taller
+  // than the chart — what the compare panel's memory overlay of trained matrices looks like.
+  await trained.locator('body').evaluate(() => {
+    type ChartLike = { set(spec: unknown): void };
+    const charts = (window as unknown as { recurrentLensAnalysis: { charts: Record<string, ChartLike> } }).recurrentLensAnalysis.charts;
+    charts['memory-curve'].set({
+      xLabel: 'steps back k', yLabel: 'J(k)', series: [{ kind: 'line', x: [0, 1, 2], y: [1, 0.5, 0.2], color: 'red' }],
+      legend: { title: 'J(k) of every trained matrix', entries: Array.from({ length: 16 }, (_, i) => ({ label: `state_dicts.${i}.rnn.weight_hh_l0 — sweep_36_rnns.pt (WWW)`, color: 'red', mark: 'line' })) },
+    });
+  });
+  for (const chart of ['spectrum', 'memory-curve']) {
+    const fig = await exportedLegend(trained, chart);
+    assert.ok(fig.legend, `${chart}: the export has a legend`);
+    const { figure, legend } = fig;
+    assert.ok(legend!.left >= figure.left - 0.5 && legend!.right <= figure.right + 0.5 && legend!.top >= figure.top - 0.5 &&
+      legend!.bottom <= figure.bottom + 0.5, `${chart}: legend ${JSON.stringify(legend)} inside the figure ${JSON.stringify(figure)}`);
+  }
+  await ctx.screenshot('trained-sweep');
+
   // From the inspector: a real PyTorch checkpoint's recurrent matrix.
   await ctx.quickOpen('torch_rnn_state_dict.pt');
   const inspector = await webviewWith(ctx.page, '#tensor-table tr.selected[data-name="rnn.weight_hh_l0"]');
   await inspector.locator('#analyze').click();
-  const panel = await webviewWith(ctx.page, '#numbers [data-key="henrici"]');
+  const panel = await webviewWith(ctx.page, '#title:text("torch_rnn_state_dict.pt")');
+  await panel.locator('#numbers [data-key="henrici"]').waitFor({ timeout: 60_000 });
   const cli = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'analyze', join(ctx.workspace, 'torch_rnn_state_dict.pt'),
     '--tensor', 'rnn.weight_hh_l0', '--json'], { encoding: 'utf8' });
   assert.equal(cli.status, 0, cli.stderr);

@@ -72,11 +72,23 @@ test('CSV is tidy (quantity,index,value) and JSON holds every array as a list', 
   assert.equal(json.schurT, undefined, 'display-only float32 copies are left out');
 });
 
-test('a matrix too non-normal for a float64 noise covariance still gets every other analysis, and says why J is missing', () => {
+test('a strongly non-normal stable W (fbchain 0.25, ρ = 0.994, cond C ≫ 1/ε) gets its infinite-horizon memory', () => {
   const n = 100;
   const r = analyzeMatrix({ W: makeInit('fbchain:0.25', n), n, options: OPTIONS });
-  assert.ok(Number.isNaN(r.numbers.jTot));
-  assert.equal(r.memory.J.length, 0);
-  assert.ok(r.warnings.some((w) => /too ill-conditioned to factor/.test(w)), JSON.stringify(r.warnings));
+  assert.equal(r.memory.horizon, null);
+  assert.ok(r.numbers.jTot > 1 && r.numbers.jTot < n, `${r.numbers.jTot}`);
+  for (const j of r.memory.J) assert.ok(j >= 0 && j <= 1 + 1e-12, `${j}`);
+  assert.ok(!r.warnings.some((w) => /^Memory/.test(w)), JSON.stringify(r.warnings));
   assert.ok(Math.abs(r.numbers.henrici - 0.74 * Math.sqrt(99)) < 1e-9);
+});
+
+test('ρ(W) ≥ 1 without a horizon: memory over the finite horizon N, and the warning names the cause', () => {
+  const n = 100;
+  const r = analyzeMatrix({ W: makeInit('fbchain:0.3', n), n, options: OPTIONS }); // ρ = 2√(0.297)·cos(π/101) ≈ 1.09
+  assert.equal(r.memory.horizon, n);
+  assert.equal(r.memory.J.length, n);
+  const note = `ρ(W) = ${r.numbers.spectralRadius.toPrecision(3)} ≥ 1, so the noise covariance diverges and memory is summed over the finite horizon n = N = ${n}`;
+  assert.equal(r.memory.note, note);
+  assert.ok(r.warnings.includes(`Memory: ${note}.`), JSON.stringify(r.warnings));
+  assert.ok(Number.isFinite(r.numbers.jTot) && r.numbers.jTot > 1);
 });

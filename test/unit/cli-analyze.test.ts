@@ -83,12 +83,14 @@ test('memory --input sink: input placement matters (docs/science.md §3 identity
   assert.deepEqual(Object.keys(out).slice(0, 2), ['J', 'j_tot']);
 });
 
-test('memory of the identity: infinite horizon refused with advice, finite horizon gives 1/n each', () => {
-  const r = cli('memory', '--init', 'identity:1.0', '--n', '10', '--json');
-  assert.equal(r.status, 2);
-  assert.equal(r.stdout, '');
-  assert.match(r.stderr, /^recurrent-lens: identity:1\.0: .*pass --horizon K\)\n$/);
+test('memory of the identity: ρ = 1 sums over the finite horizon N and says why; --horizon K gives 1/K each', () => {
+  const auto = json('memory', '--init', 'identity:1.0', '--n', '10', '--json');
+  assert.equal(auto.horizon, 10);
+  assert.equal(auto.J.length, 10);
+  for (const j of auto.J) assert.ok(Math.abs(j - 0.1) < 1e-12);
+  assert.deepEqual(auto.warnings, ['Memory: ρ(W) = 1.00 ≥ 1, so the noise covariance diverges and memory is summed over the finite horizon n = N = 10.']);
   const out = json('memory', '--init', 'identity:1.0', '--n', '10', '--horizon', '5', '--json');
+  assert.deepEqual(out.warnings, []);
   assert.equal(out.J.length, 5);
   for (const j of out.J) assert.ok(Math.abs(j - 0.2) < 1e-12);
 });

@@ -61,22 +61,34 @@ export function spectralRadius(s: Pick<RealSchur, 'wr' | 'wi'>): number {
 
 type MemoryPart = AnalysisPayload['memory'];
 
-/** J(k) for the options' horizon; the infinite horizon falls back to N when ρ(W) ≥ 1 makes C diverge. */
-function memoryCurve(W: Float64Array, n: number, v: Float64Array, horizon: number | null, rho: number, signal?: Signal): MemoryPart {
-  if (horizon !== null) {
-    const m = fisherMemory(W, n, v, { horizon, signal });
-    return { J: m.J, jTot: m.jTot, horizon: m.horizon, note: null };
-  }
+/**
+ * Why memory is summed over a finite horizon although the options asked for the infinite one: ρ(W) ≥ 1 makes the
+ * noise covariance C = Σ_k W^k W^kᵀ diverge. `rho` is the computed spectral radius; `proof` the solver's own
+ * certificate when the computed eigenvalues said ρ < 1 (possible for ill-conditioned eigenvalues).
+ */
+export function finiteHorizonNote(rho: number, n: number, proof?: string): string {
+  const cause = proof ?? `ρ(W) = ${rho.toPrecision(3)} ≥ 1`;
+  return `${cause}, so the noise covariance diverges and memory is summed over the finite horizon n = N = ${n}`;
+}
+
+/** J(k) for the options' horizon; the infinite horizon becomes the finite horizon N when ρ(W) ≥ 1 makes C diverge. */
+export function memoryCurve(W: Float64Array, n: number, v: Float64Array, horizon: number | null, rho: number, signal?: Signal): MemoryPart {
+  const finite = (h: number, note: string | null): MemoryPart => {
+    const m = fisherMemory(W, n, v, { horizon: h, signal });
+    return { J: m.J, jTot: m.jTot, horizon: h, note };
+  };
+  if (horizon !== null) return finite(horizon, null);
+  // Try the infinite sum even when the computed ρ is ≥ 1: eigenvalues of non-normal W can be far off (a feedback
+  // chain with exact ρ = 0.994 computes as ρ > 1), while the doubling's own certificates of divergence are rigorous.
   try {
     const m = fisherMemory(W, n, v, { signal });
     return { J: m.J, jTot: m.jTot, horizon: null, note: m.truncated ? `the infinite sum was cut after ${m.J.length} terms (tail ≤ ${m.tailBound.toExponential(1)})` : null };
   } catch (err) {
     if (!(err instanceof NotStableError)) throw err;
-    const m = fisherMemory(W, n, v, { horizon: n, signal });
-    return {
-      J: m.J, jTot: m.jTot, horizon: n,
-      note: `ρ(W) = ${rho.toPrecision(4)} ≥ 1: the noise covariance diverges, so memory is summed over a finite horizon N = ${n}`,
-    };
+    if (rho >= 1) return finite(n, finiteHorizonNote(rho, n));
+    // The computed eigenvalues said ρ < 1, but the doubling proved otherwise (or C overflowed): say which.
+    const proof = /\(([^)]*)\)/.exec(err.message)?.[1];
+    return finite(n, finiteHorizonNote(rho, n, proof ? `W is not stable (${proof})` : 'the infinite sum Σ W^k W^kᵀ does not converge in float64'));
   }
 }
 
@@ -119,12 +131,9 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal }: A
     try {
       return memoryCurve(W, n, v, options.horizon, rho, signal);
     } catch (err) {
-      if (!(err instanceof Error) || !/Cholesky/.test(err.message)) throw err;
-      // C is SPD in exact arithmetic, but for strongly non-normal W its float64 sum can lose definiteness.
-      return {
-        J: new Float64Array(0), jTot: NaN, horizon: options.horizon,
-        note: 'the noise covariance C is too ill-conditioned to factor in float64 (W is too non-normal), so J is not available',
-      };
+      // Left: a horizon so long that C_n leaves float64's range (ρ^n ≳ 1e289), or C overflowing for ρ < 1.
+      if (!(err instanceof NotStableError)) throw err;
+      return { J: new Float64Array(0), jTot: NaN, horizon: options.horizon, note: `J is not available: ${err.message}` };
     }
   });
   const transient = step('transient', () => transientNorms(W, n, v, Math.max(2 * n, memory.J.length)));

@@ -5,9 +5,11 @@
  *   C = Σ_{k≥0} W^k (W^k)ᵀ          J(k) = (W^k v)ᵀ C⁻¹ (W^k v)          J_tot = Σ_k J(k)
  *   finite horizon n:  C_n = Σ_{k<n} W^k (W^k)ᵀ,  J_n(k) for k < n.
  *
- * Numerics. C comes from ../linalg/stein (doubling; structure-preserving, so a chain's C is exactly diagonal
- * even when its entries reach α^{2N} ≈ 1e16). C⁻¹ is never formed: C = L Lᵀ (Cholesky) and
- * J(k) = ‖L⁻¹ W^k v‖², by forward substitution. Since C ⪰ I, ‖C⁻¹‖ ≤ 1 and every J(k) ≤ ‖W^k v‖².
+ * Numerics (docs/memory.md). C is never formed: a triangular factor C = RᵀR comes from ../linalg/steinFactor
+ * (factored doubling; a QR factor cannot lose definiteness the way a Cholesky of a float64 C with cond(C) ≫ 1/ε
+ * does). J(k) = ‖L⁻¹ W^k v‖² (L = Rᵀ), by forward substitution; since C ⪰ I, ‖C⁻¹‖ ≤ 1 and J(k) ≤ ‖W^k v‖².
+ * Over a finite horizon with a large transient (‖W^k v‖ > 1e3, e.g. ρ(W) ≥ 1) the rounding errors of W^k v would
+ * dominate, so J comes from the square-root recursion `recursiveFisher`, which never forms W^k v.
  *
  * Basis. J is invariant under W → QᵀWQ, v → Qᵀv for orthogonal Q (identity 4), so a W that is not already upper
  * Hessenberg is first reduced to Hessenberg form H = QᵀWQ (Householder, backward stable): the powers H^t then
@@ -22,8 +24,8 @@
  * exhaustion, e.g. a chain: then the tail is exactly 0). `tailBound` reports the bound (plus the effect of the
  * Stein truncation, which is a relative error of at most stein.tailBound on every J(k)).
  */
-import { AbortError, Hessenberg, Signal, applyHessenbergQt, cholesky, hessenberg, lowerBandwidth, norm2, solveLowerRows } from '../linalg/dense';
-import { SteinResult, solveStein } from '../linalg/stein';
+import { AbortError, Hessenberg, Signal, applyHessenbergQt, hessenberg, lowerBandwidth, norm2, solveLowerRows, transpose } from '../linalg/dense';
+import { SteinFactor, recursiveFisher, steinFactor } from '../linalg/steinFactor';
 import { Rng } from '../init/rng';
 
 export interface FisherMemory {
@@ -40,6 +42,11 @@ export interface FisherMemory {
    * solver's truncation of C (0 when both sums are exact, e.g. a nilpotent W). Rounding errors are not included.
    */
   tailBound: number;
+  /**
+   * How J was computed: 'factor' = ‖L⁻¹ W^k v‖² with C = L Lᵀ from the factored doubling; 'recursion' = the
+   * finite-horizon square-root recursion (used when ‖W^k v‖ grows past 1e3, e.g. for ρ(W) ≥ 1).
+   */
+  method: 'factor' | 'recursion';
 }
 
 export interface MemoryOptions {
@@ -55,27 +62,32 @@ const TAIL_TOL = 1e-15;
 const DEFAULT_KMAX = 100_000;
 const CHUNK = 64;
 
-/** C, its Cholesky factor, and J for any number of input vectors (C is computed once). */
+/** Transient growth max_k ‖W^k v‖ (‖v‖ = 1) up to which J(k) = ‖L⁻¹ W^k v‖² is used over a finite horizon. */
+const GROWTH_LIMIT = 1e3;
+
+/** The factor of C, and J for any number of input vectors (C's factor is computed once). */
 export interface MemoryModel {
   n: number;
   horizon: number | null;
   /**
-   * The Stein solution (C, truncation bound) in the working basis: W's own when it is upper Hessenberg
-   * or triangular, else that of its Hessenberg form (see `hessenberg`).
+   * C = RᵀR in the working basis (W's own when it is upper Hessenberg or triangular, else that of its Hessenberg
+   * form, see `hessenberg`). Computed on first use; a finite-horizon curve needs it only when the transient
+   * ‖W^k v‖ stays below 1e3 (see `fisher`).
    */
-  stein: SteinResult;
+  factor(): SteinFactor;
   /** The Hessenberg reduction used (H = QᵀWQ), or null when W was used as is or with its units reversed. */
   hessenberg: Hessenberg | null;
   /** The working basis is W's with the unit order reversed (W was lower Hessenberg or lower triangular). */
   reversed: boolean;
-  /** Lower-triangular Cholesky factor of C (working basis), row-major. */
-  L: Float64Array;
   fisher(v: ArrayLike<number>, opts?: { kMax?: number; signal?: Signal }): FisherMemory;
 }
 
 export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number; signal?: Signal } = {}): MemoryModel {
   if (!Number.isInteger(n) || n < 1 || W.length < n * n) throw new RangeError(`memory: need an N×N matrix, got ${W.length} values for N = ${n}`);
   for (let i = 0; i < n * n; i++) if (!Number.isFinite(W[i])) throw new Error('matrix has NaN or Inf entries');
+  if (opts.horizon !== undefined && (!Number.isInteger(opts.horizon) || opts.horizon < 1)) {
+    throw new RangeError(`horizon must be a positive integer, got ${opts.horizon}`);
+  }
   // Working basis (J is invariant under orthogonal similarity): W itself when upper Hessenberg/triangular; W with
   // its units in reverse order (an exact permutation) when that makes it so (lower Hessenberg/triangular W);
   // else W's Hessenberg form.
@@ -94,9 +106,17 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
     }
   }
   const band = Math.max(0, lowerBandwidth(A, n));
-  const stein = solveStein(A, n, { horizon: opts.horizon, signal: opts.signal });
-  const L = cholesky(stein.C, n);
-  const horizon = stein.horizon;
+  const horizon = opts.horizon ?? null;
+  let cached: { factor: SteinFactor; L: Float64Array } | null = null;
+  const factored = () => {
+    if (!cached) {
+      const factor = steinFactor(A, n, { horizon: opts.horizon, signal: opts.signal });
+      cached = { factor, L: transpose(factor.R, n, n) };
+    }
+    return cached;
+  };
+  // The infinite horizon always needs the factor (and fails early, with NotStableError, when ρ(W) ≥ 1).
+  if (horizon === null) factored();
   /** y = A·x skipping A's structural zeros below the band. */
   const step = (x: Float64Array, y: Float64Array) => {
     for (let i = 0; i < n; i++) {
@@ -111,6 +131,21 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
       y[i] = s0 + s1;
     }
   };
+  /**
+   * Finite horizon with a large transient: J_n(k) from the square-root recursion, which never forms W^k v (its
+   * rounding errors, ε‖W^k v‖ in every direction, would be amplified by C_n⁻¹; see ../linalg/steinFactor).
+   * `zeroFrom`: W^k v is exactly 0 from this k on (then so is J_n(k)).
+   */
+  const recursive = (u: Float64Array, limit: number, zeroFrom: number, signal?: Signal): FisherMemory => {
+    const all = recursiveFisher(A, n, u, horizon!, signal);
+    const J = all.slice(0, limit);
+    J.fill(0, Math.min(zeroFrom, limit));
+    let sum = 0;
+    for (const x of J) sum += x;
+    let tail = 0;
+    for (let k = limit; k < zeroFrom && k < horizon!; k++) tail += all[k];
+    return { J, jTot: sum, horizon, truncated: limit < horizon! && tail > 0, tailBound: tail, method: 'recursion' };
+  };
   const fisher = (vIn: ArrayLike<number>, o: { kMax?: number; signal?: Signal } = {}): FisherMemory => {
     if (vIn.length !== n) throw new RangeError(`input vector has ${vIn.length} entries, expected ${n}`);
     const nv = norm2(vIn);
@@ -124,6 +159,23 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
     if (hess) applyHessenbergQt(hess, u);
     if (reversed) u.reverse();
     let next: Float64Array = new Float64Array(n);
+    if (horizon !== null) {
+      // Which finite-horizon method: scan the transient ‖W^k v‖, k < n (N² per step, a fraction of either method).
+      let growth = 1;
+      let zeroFrom = horizon;
+      let x = u.slice(), y = new Float64Array(n);
+      for (let k = 1; k < horizon; k++) {
+        if ((k & 255) === 0 && signal?.aborted) throw new AbortError();
+        step(x, y);
+        const t = x; x = y; y = t;
+        const s = norm2(x);
+        if (s === 0) { zeroFrom = k; break; }
+        growth = Math.max(growth, s);
+        if (growth > GROWTH_LIMIT) break;
+      }
+      if (growth > GROWTH_LIMIT) return recursive(u, limit, zeroFrom, signal);
+    }
+    const { factor, L } = factored();
     const J: number[] = [];
     let sum = 0;
     let done = false; // the infinite sum reached its stopping point
@@ -176,10 +228,10 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
       tail = n * s;
       truncated = horizon === null ? tail > TAIL_TOL * sum : true;
     }
-    const tailBound = tail + sum * stein.tailBound;
-    return { J: Float64Array.from(J), jTot: sum, horizon, truncated, tailBound };
+    const tailBound = tail + sum * factor.tailBound;
+    return { J: Float64Array.from(J), jTot: sum, horizon, truncated, tailBound, method: 'factor' };
   };
-  return { n, horizon, stein, hessenberg: hess, reversed, L, fisher };
+  return { n, horizon, factor: () => factored().factor, hessenberg: hess, reversed, fisher };
 }
 
 /**

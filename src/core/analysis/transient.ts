@@ -34,3 +34,4 @@ export function transientNorms(W: Float64Array, n: number, v: ArrayLike<number>,
   }
   return out;
 }
+

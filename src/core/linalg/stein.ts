@@ -91,13 +91,13 @@ function addCongruence(C: Float64Array, A: Float64Array, S: Float64Array, n: num
 }
 
 /** A² for A of lower bandwidth b (the square has bandwidth min(2b, n−1)). */
-function square(A: Float64Array, n: number, work: Float64Array, b: number): Float64Array {
+export function square(A: Float64Array, n: number, work: Float64Array, b: number): Float64Array {
   const At = work;
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) At[j * n + i] = A[i * n + j];
   return matmulABt(A, At, n, n, n, false, undefined, false, { aLower: b, btUpper: b });
 }
 
-function overflow(what: string): NotStableError {
+export function overflow(what: string): NotStableError {
   return new NotStableError(
     `${what} overflows float64: the transient amplification of W is too large (or ρ(W) > 1); ` +
       'a shorter finite horizon may still be computable',
@@ -115,12 +115,41 @@ export function solveStein(W: Float64Array, n: number, opts: SteinOptions = {}):
 }
 
 function infinite(W: Float64Array, n: number, opts: SteinOptions): SteinResult {
+  const C = identity(n);
+  const work = new Float64Array(n * n);
+  const r = doubleUntilConverged(W, n, opts, {
+    add(A, t, b) {
+      // C_{2t} = C_t + A C_t Aᵀ (for t = 1, C = I and the increment is W·Wᵀ, half a product).
+      if (t === 1) matmulABt(A, A, n, n, n, true, C, true, { aLower: b, btLower: b });
+      else addCongruence(C, A, C, n, work, b); // A·C is formed before C is updated
+      if (!allFinite(C)) throw overflow('the noise covariance C');
+    },
+    norm: () => normInf(C, n, n), // ‖C‖₂ ≤ ‖C‖∞ for symmetric C
+  });
+  return { n, C, horizon: null, ...r };
+}
+
+/** The running sum of the doubling iteration: C, or a factor of it (./steinFactor). */
+export interface DoublingSum {
+  /** C ← C + A·C·Aᵀ, where C holds the first t terms and A = W^t has lower bandwidth b. */
+  add(A: Float64Array, t: number, b: number): void;
+  /** An upper bound on ‖C‖₂. */
+  norm(): number;
+}
+
+/**
+ * The doubling iteration for the infinite horizon, its stopping rule and its certificates of instability
+ * (module comment), for any representation of the running sum.
+ */
+export function doubleUntilConverged(
+  W: Float64Array, n: number, opts: SteinOptions, sum: DoublingSum,
+): Pick<SteinResult, 'terms' | 'tailBound' | 'nilpotent' | 'rhoUpper'> {
+  checkArgs(W, n);
   const tolOpt = opts.tol;
   const maxTerms = opts.maxTerms ?? 2 ** 16;
   const signal = opts.signal;
   let A: Float64Array = W.slice(0, n * n);
-  const C = identity(n);
-  let t = 1; // C holds Σ_{k<t}, A = W^t
+  let t = 1; // the sum holds Σ_{k<t}, A = W^t
   let aF = frobenius(A);
   let rhoUpper = aF;
   let detChecked = false;
@@ -135,14 +164,12 @@ function infinite(W: Float64Array, n: number, opts: SteinOptions): SteinResult {
     );
   for (;;) {
     if (signal?.aborted) throw new AbortError();
-    if (aF === 0 || isAllZero(A)) {
-      return { n, C, horizon: null, terms: t, tailBound: 0, nilpotent: true, rhoUpper: 0 };
-    }
+    if (aF === 0 || isAllZero(A)) return { terms: t, tailBound: 0, nilpotent: true, rhoUpper: 0 };
     if (aF < 1) {
       const q2 = aF * aF;
-      const cNorm = normInf(C, n, n);
+      const cNorm = sum.norm();
       const bound = (q2 * cNorm) / (1 - q2);
-      if (bound <= (tolOpt ?? EPS * cNorm)) return { n, C, horizon: null, terms: t, tailBound: bound, nilpotent: false, rhoUpper };
+      if (bound <= (tolOpt ?? EPS * cNorm)) return { terms: t, tailBound: bound, nilpotent: false, rhoUpper };
     }
     if (t >= maxTerms) {
       throw unstable(`the series has not converged after ${t} terms: ρ(W) ≥ 1, or so close to 1 that it needs more`);
@@ -162,17 +189,14 @@ function infinite(W: Float64Array, n: number, opts: SteinOptions): SteinResult {
         if (g >= 1 - 1e-10) throw unstable(`ρ(W) ≥ |det W|^{1/N} = ${g.toPrecision(12)}`);
       }
     }
-    // C_{2t} = C_t + A C_t Aᵀ (for t = 1, C = I and the increment is W·Wᵀ, half a product).
-    if (t === 1) matmulABt(A, A, n, n, n, true, C, true, { aLower: b, btLower: b });
-    else addCongruence(C, A, C, n, work, b); // A·C is formed before C is updated
+    sum.add(A, t, b);
     t *= 2;
-    if (!allFinite(C)) throw overflow('the noise covariance C');
     // Cheap test with ‖W^{2t}‖₂ ≤ ‖A‖_F², to skip the last squaring.
     if (aF < 1) {
       const q2 = aF ** 4;
-      const cNorm = normInf(C, n, n);
+      const cNorm = sum.norm();
       const bound = (q2 * cNorm) / (1 - q2);
-      if (bound <= (tolOpt ?? EPS * cNorm)) return { n, C, horizon: null, terms: t, tailBound: bound, nilpotent: false, rhoUpper };
+      if (bound <= (tolOpt ?? EPS * cNorm)) return { terms: t, tailBound: bound, nilpotent: false, rhoUpper };
     }
     if (signal?.aborted) throw new AbortError();
     A = square(A, n, work, b);
@@ -184,12 +208,31 @@ function infinite(W: Float64Array, n: number, opts: SteinOptions): SteinResult {
 }
 
 function finite(W: Float64Array, n: number, horizon: number, signal?: Signal): SteinResult {
+  const work = new Float64Array(n * n);
+  const r = sumByBinaryPowering(W, n, horizon, signal, {
+    one: () => identity(n),
+    combine(S, R, P, b) {
+      const D = S.slice();
+      addCongruence(D, P, R, n, work, b);
+      return D;
+    },
+  });
+  return { n, C: r.sum, horizon, terms: horizon, tailBound: 0, nilpotent: r.nilpotent, rhoUpper: r.rhoUpper };
+}
+
+/**
+ * C_horizon by binary powering, for any representation T of a partial sum (C itself, or a factor of it):
+ * S ↔ C_{2^m}, P = W^{2^m}, R ↔ C_r for the low bits r of the horizon processed so far, using
+ * C_{r+s} = C_s + W^s C_r (W^s)ᵀ = `combine(S, R, P, b)` (a new value; b is P's lower bandwidth).
+ */
+export function sumByBinaryPowering<T extends Float64Array>(
+  W: Float64Array, n: number, horizon: number, signal: Signal | undefined,
+  sum: { one(): T; combine(S: T, R: T, P: Float64Array, b: number): T },
+): { sum: T; nilpotent: boolean; rhoUpper: number } {
   if (!Number.isInteger(horizon) || horizon < 1) throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
-  // Binary powering: S = C_{2^m}, P = W^{2^m}; R = C_r for the low bits r of the horizon processed so far,
-  // using C_{r+s} = C_s + W^s C_r (W^s)ᵀ.
   let P: Float64Array = W.slice(0, n * n);
-  let S = identity(n);
-  let R: Float64Array | null = null;
+  let S = sum.one();
+  let R: T | null = null;
   let rest = horizon;
   let step = 1;
   let rhoUpper = frobenius(P);
@@ -199,12 +242,7 @@ function finite(W: Float64Array, n: number, horizon: number, signal?: Signal): S
   for (;;) {
     if (signal?.aborted) throw new AbortError();
     if (rest % 2 === 1) {
-      if (R === null) R = S.slice();
-      else {
-        const D = S.slice();
-        addCongruence(D, P, R, n, work, b);
-        R = D;
-      }
+      R = R === null ? (S.slice() as T) : sum.combine(S, R, P, b);
       if (!allFinite(R)) throw overflow(`the noise covariance C_${horizon}`);
     }
     rest = Math.floor(rest / 2);
@@ -215,14 +253,14 @@ function finite(W: Float64Array, n: number, horizon: number, signal?: Signal): S
       R = S;
       break;
     }
-    addCongruence(S, P, S, n, work, b);
+    S = sum.combine(S, S, P, b);
     if (!allFinite(S)) throw overflow(`the noise covariance C_${2 * step}`);
     P = square(P, n, work, b);
     b = Math.min(2 * b, n - 1);
     step *= 2;
     rhoUpper = Math.min(rhoUpper, Math.pow(frobenius(P), 1 / step));
   }
-  return { n, C: R!, horizon, terms: horizon, tailBound: 0, nilpotent, rhoUpper };
+  return { sum: R!, nilpotent, rhoUpper };
 }
 
 /** Convenience: the solution C of C = W C Wᵀ + I (or C_n with a horizon). */
