@@ -66,13 +66,17 @@ export class TrainingPanel {
       manager.onDidChangeRuns(() => !manager.get(id) && panel.dispose()),
     );
     panel.onDidDispose(() => {
+      this.disposed = true;
       TrainingPanel.open.delete(id);
       for (const s of this.subscriptions) s.dispose();
     });
   }
 
-  private post(msg: HostToTraining): Thenable<boolean> {
-    return this.panel.webview.postMessage(msg);
+  /** Set when the panel closes: an update still awaiting the run's metrics must not touch it ('Webview is disposed'). */
+  private disposed = false;
+
+  private async post(msg: HostToTraining): Promise<boolean> {
+    return !this.disposed && this.panel.webview.postMessage(msg);
   }
 
   private onMessage(msg: TrainingToHost): void {
@@ -109,10 +113,11 @@ export class TrainingPanel {
 
   private async push(): Promise<void> {
     const now = this.manager.get(this.id);
-    if (!now) return;
+    if (!now || this.disposed) return;
     this.panel.title = title(now, this.id);
     if (!this.ready) return;
     const metrics = await this.manager.metrics(this.id);
+    if (this.disposed) return;
     if (metrics.rewinds !== this.sent.rewinds || metrics.train.length < this.sent.train || metrics.val.length < this.sent.val) {
       const train = metrics.train.slice(), val = metrics.val.slice();
       this.sent = { train: train.update.length, val: val.update.length, rewinds: metrics.rewinds };
@@ -196,10 +201,14 @@ export class TrainingComparePanel {
       }),
     );
     panel.onDidDispose(() => {
+      this.disposed = true;
       clearTimeout(this.timer);
       for (const s of this.subscriptions) s.dispose();
     });
   }
+
+  /** Set when the panel closes: a send still reading metrics must not touch it. */
+  private disposed = false;
 
   private schedule(): void {
     if (!this.ready || this.timer) return;
@@ -240,6 +249,7 @@ export class TrainingComparePanel {
 
   private async sendNow(): Promise<void> {
     const runs = await this.curves();
+    if (this.disposed) return;
     this.panel.title = compareTitle(this.ids);
     await this.panel.webview.postMessage({ type: 'compare', runs, differing: differingFields(runs.map((r) => r.run.config)) } satisfies HostToTraining);
   }
