@@ -529,7 +529,7 @@ class ColumnView {
       xLabel: 'steps back k', yLabel: 'J(k)', yLog: log, xInteger: true, yInclude: log ? [] : [0, 1.1 * maxAbs(J)], aspect: 0.7,
       series: [{ kind: 'line', x: range(J.length), y: J, color: this.color, width: 1.6 }],
       hover: { series: 0, text: (k) => `J(${k}) = ${fmt(J[k], 6)}` }, hint: 'Hover to read J(k).',
-      empty: 'No positive J(k) to show on a log scale.',
+      empty: log ? 'No positive J(k) to show on a log scale.' : 'No finite J(k) to show.',
     });
   }
 
@@ -553,7 +553,7 @@ class ColumnView {
         { kind: 'line', x: range(t.length), y: t, color: this.color, width: 1.6 },
       ],
       hover: { series: 1, text: (k) => `‖Wᵏv‖ = ${fmt(t[k], 6)} at k = ${k}` }, hint: 'Hover to read ‖Wᵏv‖.',
-      empty: 'Nothing positive to show on a log scale.',
+      empty: log ? 'Nothing positive to show on a log scale.' : 'No finite ‖Wᵏv‖ to show.',
     });
   }
 
