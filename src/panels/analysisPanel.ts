@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
-import * as path from 'node:path';
 import { checkpointDisplayName } from '../core/train/checkpoint';
-import * as os from 'node:os';
 import { WorkerClient } from '../host/workerClient';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
+import { fileSafe, saveExport } from '../host/saveExport';
 import { analysisToCsv, analysisToJson } from '../core/analysis/export';
 import type {
   AnalysisOptions, AnalysisPayload, AnalysisToHost, HostToAnalysis, MatrixSource,
@@ -119,24 +118,9 @@ export class AnalysisPanel {
     }
   }
 
-  /** `<matrix>-<what>.<ext>` in the first workspace folder (or the home folder). */
-  private defaultUri(what: string, ext: string): vscode.Uri {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
-    const matrix = sourceTitle(this.source).replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '');
-    return vscode.Uri.joinPath(folder, `${matrix}-${what}.${ext}`);
-  }
-
+  /** Saved as `<matrix>-<what>.<ext>`, in the first workspace folder by default. */
   private async saveFigure(name: string, format: 'svg' | 'png', data: string): Promise<void> {
-    const uri = await vscode.window.showSaveDialog({
-      defaultUri: this.defaultUri(name, format),
-      filters: format === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
-    });
-    if (!uri) return;
-    const bytes = format === 'svg'
-      ? Buffer.from(data, 'utf8')
-      : Buffer.from(data.replace(/^data:image\/png;base64,/, ''), 'base64');
-    await vscode.workspace.fs.writeFile(uri, bytes);
-    void vscode.window.showInformationMessage(`Saved ${path.basename(uri.fsPath)}`);
+    await saveExport(`${fileSafe(sourceTitle(this.source))}-${name}`, format, data);
   }
 
   private async saveData(format: 'csv' | 'json'): Promise<void> {
@@ -144,13 +128,6 @@ export class AnalysisPanel {
       void vscode.window.showWarningMessage('No analysis to export yet.');
       return;
     }
-    const uri = await vscode.window.showSaveDialog({
-      defaultUri: this.defaultUri('analysis', format),
-      filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
-    });
-    if (!uri) return;
-    const text = format === 'csv' ? analysisToCsv(this.last) : analysisToJson(this.last);
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
-    void vscode.window.showInformationMessage(`Saved ${path.basename(uri.fsPath)}`);
+    await saveExport(`${fileSafe(sourceTitle(this.source))}-analysis`, format, format === 'csv' ? analysisToCsv(this.last) : analysisToJson(this.last));
   }
 }

@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
-import * as path from 'node:path';
-import * as os from 'node:os';
 import { WorkerClient } from '../host/workerClient';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
+import { saveExport } from '../host/saveExport';
 import { sourceTitle } from './analysisPanel';
 import { parseInitSpec } from '../core/init/initializers';
 import { SUMMARY_KEYS, exactValues, specText, summaryValues } from '../core/init/exact';
@@ -215,20 +214,8 @@ export class ComparePanel {
     }
   }
 
-  private defaultUri(name: string, ext: string): vscode.Uri {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
-    return vscode.Uri.joinPath(folder, `${name.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '')}.${ext}`);
-  }
-
   private async saveFigure(name: string, format: 'svg' | 'png', data: string): Promise<void> {
-    const uri = await vscode.window.showSaveDialog({
-      defaultUri: this.defaultUri(`compare-${name}`, format),
-      filters: format === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
-    });
-    if (!uri) return;
-    const bytes = format === 'svg' ? Buffer.from(data, 'utf8') : Buffer.from(data.replace(/^data:image\/png;base64,/, ''), 'base64');
-    await vscode.workspace.fs.writeFile(uri, bytes);
-    void vscode.window.showInformationMessage(`Saved ${path.basename(uri.fsPath)}`);
+    await saveExport(`compare-${name}`, format, data);
   }
 
   private async saveTable(): Promise<void> {
@@ -236,10 +223,7 @@ export class ComparePanel {
       void vscode.window.showWarningMessage('Nothing to export: the comparison has no columns.');
       return;
     }
-    const uri = await vscode.window.showSaveDialog({ defaultUri: this.defaultUri('comparison', 'csv'), filters: { CSV: ['csv'] } });
-    if (!uri) return;
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(comparisonCsv(this.columns), 'utf8'));
-    void vscode.window.showInformationMessage(`Saved ${path.basename(uri.fsPath)}`);
+    await saveExport('comparison', 'csv', comparisonCsv(this.columns));
   }
 }
 

@@ -118,7 +118,18 @@ export default async function runs(ctx: SpecContext): Promise<void> {
   await seed2.click();
   await named.click({ modifiers: ['Control'] });
   await named.click({ button: 'right' });
-  await page.locator('.context-view .action-label', { hasText: 'Compare Training Curves' }).click();
+  // The click can land while the menu is still settling and be dropped (the menu stays open): click until it closes.
+  const compareItem = page.locator('.context-view .action-label', { hasText: 'Compare Training Curves' });
+  for (let attempt = 1; ; attempt++) {
+    await compareItem.hover();
+    await compareItem.click();
+    try {
+      await compareItem.waitFor({ state: 'hidden', timeout: 5_000 });
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
   const overlay = await webviewWith(page, '.chart[data-runs="2"]');
   const legend = (await overlay.locator('#loss-chart .legend').textContent()) ?? '';
   ctx.log('legend', legend);
