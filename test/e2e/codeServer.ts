@@ -1,6 +1,6 @@
 // code-server (the real VS Code server + web workbench, from npm) for the end-to-end tests and `npm start`.
 //
-// Recipe and pitfalls: /work/shared/docs/vscode-e2e.md. In short: code-server@4.100.3 (VS Code 1.100.3, the
+// Recipe and pitfalls: docs/testing.md. In short: code-server@4.100.3 (VS Code 1.100.3, the
 // last release on Node 20) is installed once into the git-ignored `.vscode-test/code-server/`; every run gets
 // a fresh folder `.vscode-test/runs/<timestamp>/` that holds HOME, XDG_*, TMPDIR, user data, extensions,
 // config and log, so nothing is written into `~` or `/tmp`.

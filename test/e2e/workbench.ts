@@ -1,5 +1,5 @@
 // Driving the VS Code web workbench (served by code-server) with playwright-core and Debian's Chromium.
-// See /work/shared/docs/vscode-e2e.md ("Driving the UI").
+// See docs/testing.md ("Driving the workbench").
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
