@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { WorkerClient } from '../host/workerClient';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
 import { saveExport } from '../host/saveExport';
+import { csvField } from '../core/csv';
 import { sourceTitle } from './analysisPanel';
 import { parseInitSpec } from '../core/init/initializers';
 import { SUMMARY_KEYS, exactValues, specText, summaryValues } from '../core/init/exact';
@@ -228,10 +229,6 @@ export class ComparePanel {
 }
 
 const CSV_NAMES: Record<SummaryKey, string> = { jTot: 'j_tot', henrici: 'henrici', spectralRadius: 'spectral_radius', sigmaMax: 'sigma_max' };
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 function csvNumber(v: number | null): string {
   return v === null ? '' : Number.isFinite(v) ? String(v) : v > 0 ? 'inf' : v < 0 ? '-inf' : 'nan';

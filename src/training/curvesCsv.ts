@@ -1,9 +1,6 @@
 /** The training curves of one or several runs as CSV (the training panel's and the comparison's "CSV" export). */
 import type { LossSeries } from '../shared/protocol';
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+import { csvField } from '../core/csv';
 
 /** Long format, one row per point: `run_id,run,series,update,loss` (series `train` or `val`; a non-finite loss as `nan`). */
 export function curvesCsv(runs: readonly { id: string; label: string; train: LossSeries; val: LossSeries }[]): string {

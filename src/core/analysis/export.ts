@@ -3,16 +3,13 @@
  * and JSON with every array as a list.
  */
 import type { AnalysisPayload } from './types';
+import { csvField } from '../csv';
 
 const NUMBER_FIELDS: [keyof AnalysisPayload['numbers'], string][] = [
   ['n', 'n'], ['spectralRadius', 'spectral_radius'], ['sigmaMax', 'sigma_max'], ['sigmaMin', 'sigma_min'],
   ['frobenius', 'frobenius'], ['henrici', 'henrici'], ['henriciNormalized', 'henrici_normalized'], ['jTot', 'j_tot'],
   ['schurResidual', 'schur_residual'], ['schurOrthogonality', 'schur_orthogonality'], ['maxCondition', 'max_condition'],
 ];
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 function num(v: number): string {
   return Number.isFinite(v) ? String(v) : v > 0 ? 'inf' : v < 0 ? '-inf' : 'nan';
