@@ -5,7 +5,7 @@ import { registerAnalysisCommands } from './panels/analysisCommands';
 import { registerCompareCommands } from './panels/compareCommands';
 import { registerInsertInitializer } from './host/insertInitializer';
 import { registerTraining } from './training';
-import type { RunManager } from './training/runManager';
+import type { RunManager } from './runs/runManager';
 
 let training: RunManager | undefined;
 

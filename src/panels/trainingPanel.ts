@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
 import type { HostToTraining, RunCurves, RunView, TrainingAction, TrainingToHost } from '../shared/protocol';
-import type { RunManager } from '../training/runManager';
-import { differingFields, runLabels } from '../training/runNames';
-import { curvesCsv } from '../training/curvesCsv';
+import type { RunManager } from '../runs/runManager';
+import { differingFields, runLabels } from '../runs/runNames';
+import { curvesCsv } from '../runs/curvesCsv';
 import { saveExport } from '../host/saveExport';
 
 export const TRAINING_VIEW_TYPE = 'recurrentLens.training';

@@ -1,9 +1,9 @@
 /** A cancellable progress notification for runs just started (one run, or a sweep), and a word when they end. */
 import * as vscode from 'vscode';
 import type { RunView } from '../shared/protocol';
-import type { RunManager } from './runManager';
+import type { RunManager } from '../runs/runManager';
 import { fmtLoss, progressLine } from './runsView';
-import { countRuns } from './runNames';
+import { countRuns } from '../runs/runNames';
 
 const ACTIVE = new Set(['queued', 'running']);
 

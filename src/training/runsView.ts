@@ -2,11 +2,11 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { RunView } from '../shared/protocol';
-import { RESUMABLE, type RunManager } from './runManager';
-import { describeConfig, formatLr, resolved } from './runConfig';
+import { RESUMABLE, type RunManager } from '../runs/runManager';
+import { describeConfig, formatLr, resolved } from '../runs/runConfig';
 import { CHECKPOINT_PREFIX, listCheckpoints } from '../core/train/checkpoint';
 import { RUN_FILES } from '../core/train/trainer';
-import { runLabels } from './runNames';
+import { runLabels } from '../runs/runNames';
 
 
 export const RUNS_VIEW_ID = 'recurrentLens.runs';

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { RunConfig } from '../shared/protocol';
 import { DEFAULT_GAIN, INIT_NAMES, parseInitSpec, type InitName } from '../core/init/initializers';
 import { TASKS, TASK_NAMES, type TaskName } from '../core/tasks';
-import { LR_GRID, baselineOf, checkField, formatLr } from './runConfig';
+import { LR_GRID, baselineOf, checkField, formatLr } from '../runs/runConfig';
 import { DEFAULT_LR } from '../core/train/config';
 
 /** What the form edits; every field is filled (written as is to config.json). */

@@ -8,8 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, waitFor } from './helpers';
-import { RunManager, TrainingError, type RunManagerOptions } from '../../src/training/runManager';
-import { parseRunFile } from '../../src/training/runConfig';
+import { RunManager, TrainingError, type RunManagerOptions } from '../../src/runs/runManager';
+import { parseRunFile } from '../../src/runs/runConfig';
 import type { RunConfig, RunStatus, RunView } from '../../src/shared/protocol';
 
 const QUICK: RunConfig = { task: 'copy', T: 30, N: 24, val_size: 32, eval_every: 20, checkpoint_every: 40, log_every: 10, updates: 80 };

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CLI } from './helpers';
 import { DEMO_FILES, prepareDemo } from '../e2e/start';
-import { parseRunFile } from '../../src/training/runConfig';
+import { parseRunFile } from '../../src/runs/runConfig';
 
 /** Every folder under `dir` that holds nothing. */
 function emptyFolders(dir: string): string[] {

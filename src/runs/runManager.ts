@@ -3,10 +3,12 @@
  * and the trainer processes (`cli.js train --run-dir <dir>`, forked with an IPC channel). All the work happens in
  * the trainer processes; here we only move small messages and read small files.
  *
+ * Plain Node (no `vscode`): the extension adapts it to views and commands, the CLI drives sweeps with it, and unit
+ * tests run it as it is.
+ *
  * Runs started here are followed through IPC; runs found running on disk (started by the CLI, or by a window still
  * shutting down) are followed through their files. The run folder is the truth: a window reload reads it again.
  */
-import * as vscode from 'vscode';
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -20,6 +22,7 @@ import { writeJsonAtomic } from '../core/train/checkpoint';
 import { RUN_FILES } from '../core/train/trainer';
 import { baselineOf, describeConfig, resolved } from './runConfig';
 import { Metrics, MetricsFile } from './metrics';
+import { Emitter, type Disposable } from './emitter';
 
 export const RUNS_FOLDER = path.join('.recurrent-lens', 'runs');
 
@@ -70,11 +73,11 @@ const ACTIVE: RunState[] = ['queued', 'running'];
 /** States a run can be resumed (or, never started, started) from. */
 export const RESUMABLE: RunState[] = ['stopped', 'diverged', 'failed', 'interrupted', 'pending'];
 
-export class RunManager implements vscode.Disposable {
+export class RunManager implements Disposable {
   private readonly runs = new Map<string, Run>();
   private readonly queue: string[] = [];
-  private readonly changeRuns = new vscode.EventEmitter<void>();
-  private readonly changeRun = new vscode.EventEmitter<RunView>();
+  private readonly changeRuns = new Emitter<void>();
+  private readonly changeRun = new Emitter<RunView>();
   private readonly throttled = new Map<string, NodeJS.Timeout>();
   private readonly poller: NodeJS.Timeout;
   private refreshTimer: NodeJS.Timeout | undefined;
