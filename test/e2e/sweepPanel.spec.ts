@@ -1,0 +1,197 @@
+/// <reference lib="dom" />
+// The sweep panel on a real sweep folder: members trained by the real CLI (`recurrent-lens train` into
+// runs/<member>/), the panel opened from the palette's pick of the workspace's sweeps while the sweep is partly done
+// ("9 of 12 finished"), then following the last runs as they end; bar counts and grid cells checked against the run
+// folders' status.json; a cell clicked (and one chosen with the keyboard) lists its runs, one opens in the training
+// panel; the runs table exported as CSV.
+import * as assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SpecContext } from './run';
+import { REPO_ROOT } from './codeServer';
+import { webviewWith } from './workbench';
+import { box } from './trainingUi';
+import { resolveConfig, type TrainConfig } from '../../src/core/train/config';
+import type { ResolvedSweep, SweepMember } from '../../src/sweeps/types';
+
+export const timeout = 240_000;
+
+const CLI = join(REPO_ROOT, 'dist', 'cli.js');
+const SWEEP_ID = '20261205-070000-e2e-copy';
+
+/** A small sweep: chain at two gains and orthogonal, two learning rates, two seeds; copy T = 30. */
+function makeSweep(): ResolvedSweep {
+  const inits = [
+    { group: 'chain', specs: ['chain:1.0', 'chain:1.02'] },
+    { group: 'orthogonal:1.0', specs: ['orthogonal:1.0'] },
+  ];
+  const members: SweepMember[] = [];
+  for (const { group, specs } of inits) {
+    for (const init of specs) {
+      for (const lr of [3e-3, 1e-4]) {
+        for (const seed of [1, 2]) {
+          const index = members.length;
+          const config = resolveConfig({
+            task: 'copy', T: 30, N: 32, init, lr, seed, updates: 2000, eval_every: 100, checkpoint_every: 2000, val_size: 64, log_every: 20,
+            name: `e2e-sweep ${init} lr ${lr} s${seed}`,
+          }) as TrainConfig;
+          members.push({ index, name: `${String(index).padStart(2, '0')}-${init.replace(':', '-')}-lr${lr}-s${seed}`, group, init, gain: Number(init.split(':')[1]), lr, seed, config });
+        }
+      }
+    }
+  }
+  const baseline = (10 * Math.log(8)) / 30;
+  return {
+    format: 'recurrent-lens-sweep', version: 1, id: SWEEP_ID, name: 'e2e sweep', created_at: new Date().toISOString(),
+    source: { task: 'copy', T: 30, N: 32 }, groups: inits.map((i) => i.group), baseline, members,
+  };
+}
+
+function memberDir(dir: string, m: SweepMember): string {
+  return join(dir, 'runs', m.name);
+}
+
+function prepare(dir: string, m: SweepMember): void {
+  mkdirSync(memberDir(dir, m), { recursive: true });
+  writeFileSync(join(memberDir(dir, m), 'config.json'), JSON.stringify(m.config, null, 2));
+}
+
+function trainSync(dir: string, m: SweepMember): void {
+  prepare(dir, m);
+  const r = spawnSync(process.execPath, [CLI, 'train', '--run-dir', memberDir(dir, m), '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `train ${m.name}: ${r.stderr}`);
+}
+
+function trainAsync(dir: string, m: SweepMember): Promise<void> {
+  prepare(dir, m);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'train', '--run-dir', memberDir(dir, m), '--quiet'], { stdio: 'ignore' });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`train ${m.name} exited ${code}`))));
+  });
+}
+
+/** Successes, finished and runs per group and per (group, gain, lr), counted from the run folders' status.json. */
+function expected(dir: string, sweep: ResolvedSweep) {
+  const groups = new Map<string, { successes: number; finished: number; runs: number }>();
+  const cells = new Map<string, { successes: number; finished: number }>();
+  for (const m of sweep.members) {
+    const file = join(memberDir(dir, m), 'status.json');
+    const s = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+    const finished = s?.state === 'completed' || s?.state === 'diverged';
+    const ok = s?.state === 'completed' && s.succeeded === true;
+    const g = groups.get(m.group) ?? { successes: 0, finished: 0, runs: 0 };
+    g.runs++;
+    g.finished += finished ? 1 : 0;
+    g.successes += ok ? 1 : 0;
+    groups.set(m.group, g);
+    const key = `${m.group}|${m.gain}|${m.lr}`;
+    const c = cells.get(key) ?? { successes: 0, finished: 0 };
+    c.finished += finished ? 1 : 0;
+    c.successes += ok ? 1 : 0;
+    cells.set(key, c);
+  }
+  return { groups, cells };
+}
+
+export default async function sweepPanel(ctx: SpecContext): Promise<void> {
+  const { page } = ctx;
+  const sweep = makeSweep();
+  const dir = join(ctx.workspace, '.recurrent-lens', 'sweeps', SWEEP_ID);
+  mkdirSync(join(dir, 'runs'), { recursive: true });
+  writeFileSync(join(dir, 'sweep.json'), JSON.stringify(sweep, null, 1));
+  const t0 = Date.now();
+  const early = sweep.members.slice(0, 9);
+  const late = sweep.members.slice(9);
+  for (const m of early) trainSync(dir, m);
+  ctx.log(`trained ${early.length} members in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  // ---- Open from the palette: a pick of the workspace's sweeps.
+  await ctx.runCommand('Recurrent Lens: Open Sweep Panel');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: SWEEP_ID }).waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  const panel = await webviewWith(page, '#grids svg.grid-svg');
+  const progress = panel.locator('#progress-text');
+  await progress.filter({ hasText: '9 of 12 finished' }).waitFor({ timeout: 15_000 });
+  assert.equal(await panel.locator('#title').innerText(), 'e2e sweep');
+  await ctx.screenshot('partial');
+
+  /** The bars and the grid say what the run folders say. */
+  const check = async () => {
+    const want = expected(dir, sweep);
+    for (const [group, g] of want.groups) {
+      const bar = panel.locator(`.bar-row[data-group="${group}"]`);
+      assert.equal(await bar.getAttribute('data-successes'), String(g.successes), `${group} successes`);
+      assert.equal(await bar.getAttribute('data-finished'), String(g.finished), `${group} finished`);
+      assert.equal(await bar.getAttribute('data-runs'), String(g.runs), `${group} runs`);
+      assert.match(await bar.locator('.bar-count').textContent() ?? '', new RegExp(`^${g.successes} of ${g.runs}`));
+    }
+    for (const [key, c] of want.cells) {
+      const [group, gain, lr] = key.split('|');
+      const cell = panel.locator(`svg.grid-svg[data-group="${group}"] .cell[data-gain="${gain}"][data-lr="${lr}"]`);
+      assert.equal(await cell.getAttribute('data-successes'), String(c.successes), `${key} successes`);
+      assert.equal(await cell.getAttribute('data-finished'), String(c.finished), `${key} finished`);
+      assert.equal(await cell.locator('text').textContent(), `${c.successes}/${c.finished}`);
+    }
+    return want;
+  };
+  await check();
+
+  // ---- Live: the last three members train now; the panel follows them to the end through its file watchers.
+  await Promise.all(late.map((m) => trainAsync(dir, m)));
+  await progress.filter({ hasText: 'all 12 finished' }).waitFor({ timeout: 30_000 });
+  const final = await check();
+  const total = [...final.groups.values()].reduce((a, g) => a + g.successes, 0);
+  assert.match(await progress.innerText(), new RegExp(`${total} succeeded`));
+  ctx.log('successes per group', JSON.stringify(Object.fromEntries(final.groups)));
+  // Every group has finished runs, so every group has a best-cell curve with its band, plus baseline and success line.
+  await panel.locator('#curves-chart[data-groups="2"], .chart[data-groups="2"]').first().waitFor({ timeout: 10_000 });
+  assert.equal(await panel.locator('#curves-chart .series-band').count(), 2);
+  assert.ok(await panel.locator('#curves-chart .legend-label', { hasText: /^success < / }).count(), 'the success line in the legend');
+  await ctx.screenshot('finished');
+
+  // ---- Click the chain group's best cell: its two runs are listed.
+  const best = panel.locator('svg.grid-svg[data-group="chain"] .cell.best');
+  const gain = await best.getAttribute('data-gain'), lr = await best.getAttribute('data-lr');
+  await best.click();
+  const rows = panel.locator('#cell-runs-table tbody tr');
+  await rows.first().waitFor({ timeout: 10_000 });
+  assert.equal(await rows.count(), 2);
+  const names = await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.name));
+  assert.deepEqual(names, sweep.members.filter((m) => m.group === 'chain' && String(m.gain) === gain && String(m.lr) === lr).map((m) => m.name));
+
+  // ---- Keyboard: focus the orthogonal grid, move right, Enter: the other learning rate's runs.
+  const orth = panel.locator('svg.grid-svg[data-group="orthogonal:1.0"]');
+  await orth.focus();
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Enter');
+  await panel.locator('#cell-runs h3', { hasText: 'orthogonal:1.0 · gain 1 · lr 1e−4' }).waitFor({ timeout: 10_000 });
+  assert.match(await panel.locator('#grid-readout').innerText(), /orthogonal:1\.0 · gain 1 · lr 1e−4/);
+
+  // ---- Export the runs as CSV: one row per member, states and successes as in the run folders.
+  const csvFile = join(ctx.workspace, 'e2e-sweep-runs.csv');
+  await panel.locator('#successes-csv').click();
+  await box(page).waitFor({ state: 'visible', timeout: 15_000 });
+  await page.waitForTimeout(300);
+  await box(page).fill(csvFile);
+  await page.keyboard.press('Enter');
+  for (let i = 0; i < 100 && !existsSync(csvFile); i++) await page.waitForTimeout(100);
+  const lines = readFileSync(csvFile, 'utf8').trim().split('\n');
+  assert.equal(lines[0], 'index,name,group,init,gain,lr,seed,state,update,updates,final_val_loss,succeeded');
+  assert.equal(lines.length, 13);
+  for (const m of sweep.members) {
+    const s = JSON.parse(readFileSync(join(memberDir(dir, m), 'status.json'), 'utf8'));
+    const row = lines.find((l) => l.startsWith(`${m.index},${m.name},`))!;
+    assert.ok(row.endsWith(`,${s.state},${s.update},2000,${s.val_loss},${s.succeeded}`), `${row} vs ${JSON.stringify(s)}`);
+  }
+
+  // ---- Open a run of the listed cell: the training panel shows it.
+  const first = panel.locator('#cell-runs-table tbody tr').first();
+  const runName = await first.getAttribute('data-name');
+  await first.locator('.open-run').click();
+  const member = sweep.members.find((m) => m.name === runName)!;
+  const training = await webviewWith(page, '#loss-chart', 30_000);
+  await training.locator('#config', { hasText: `seed ${member.seed}` }).waitFor({ timeout: 15_000 });
+  await ctx.screenshot('run-opened');
+}
