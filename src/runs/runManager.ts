@@ -218,7 +218,7 @@ export class RunManager implements Disposable {
     }
     run.live = { update: s.update ?? 0, trainLoss: s.train_loss ?? null, valLoss: s.val_loss ?? null };
     if (s.state === 'running') {
-      const alive = trainerAlive(s.pid);
+      const alive = trainerLiveness(s) !== 'gone';
       run.external = alive;
       run.state = alive ? 'running' : 'interrupted';
     } else {
@@ -314,7 +314,7 @@ export class RunManager implements Disposable {
         setTimeout(() => child.kill('SIGTERM'), grace),
         setTimeout(() => child.kill('SIGKILL'), grace * 1.5),
       );
-    } else if (run.status?.pid && trainerAlive(run.status.pid)) {
+    } else if (run.status?.pid && trainerLiveness(run.status) === 'alive') {
       try { process.kill(run.status.pid, 'SIGTERM'); } catch { /* gone meanwhile */ }
     }
   }
@@ -607,7 +607,16 @@ async function readJson<T>(file: string): Promise<T | undefined | null> {
   }
 }
 
-/** Whether `pid` is a live trainer process (on Linux, its command line says so; elsewhere, that it exists). */
+/**
+ * Whether the trainer a status.json names still runs: 'alive', 'gone', or 'elsewhere' — recorded by a trainer on
+ * another host (a cluster node), whose process cannot be checked from here: it counts as running, never interrupted.
+ */
+export function trainerLiveness(status: Pick<RunStatus, 'pid' | 'host'>): 'alive' | 'gone' | 'elsewhere' {
+  if (status.host && status.host !== os.hostname()) return 'elsewhere';
+  return trainerAlive(status.pid) ? 'alive' : 'gone';
+}
+
+/** Whether `pid` is a live trainer process on this host (on Linux, its command line says so; elsewhere, that it exists). */
 export function trainerAlive(pid: number | null | undefined): boolean {
   if (!pid || pid <= 0) return false;
   try {
@@ -619,7 +628,7 @@ export function trainerAlive(pid: number | null | undefined): boolean {
   if (existsSync('/proc/self/cmdline')) {
     try {
       const args = readFileSync(cmdline, 'utf8').split('\0');
-      return args.includes('train') && args.includes('--run-dir');
+      return args.includes('train') && (args.includes('--run-dir') || args.includes('--sweep'));
     } catch {
       return false;
     }

@@ -256,6 +256,8 @@ export interface RunStatus {
   checkpoint: string | null;
   ms_per_update: number | null;
   pid: number | null;
+  /** The host the trainer runs on (os.hostname()): a pid means something only there. */
+  host?: string;
   started_at: string | null;
   ended_at: string | null;
   error: string | null;

@@ -32,7 +32,7 @@ export interface SweepFile {
   lrs?: number[];
   /** K (seeds 1..K) or a list of seeds. */
   seeds?: number | number[];
-  /** Updates per run; or `epochs` (× ceil(train_size / batch) updates). Not both. */
+  /** Updates per run; or `epochs` (× floor(train_size / batch) updates: the trainer drops a last partial batch). Not both. */
   updates?: number;
   epochs?: number;
   [trainerField: string]: unknown;

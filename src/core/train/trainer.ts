@@ -8,6 +8,7 @@
  * was; stop() checkpoints and ends the run "stopped", from where resume continues exactly.
  */
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeInit, makeInputInit } from '../init/initializers';
 import { Rng } from '../init/rng';
@@ -99,7 +100,7 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     id, state: 'running', update: state.update, updates: config.updates, train_loss: null, val_loss: state.last_val_loss,
     best_val_loss: state.best_val_loss, baseline, succeeded: false, diverged: false,
     checkpoint: lastCheckpoint ? `${RUN_FILES.checkpoints}/${lastCheckpoint}` : null,
-    ms_per_update: state.update > 0 ? state.train_ms / state.update : null, pid: process.pid,
+    ms_per_update: state.update > 0 ? state.train_ms / state.update : null, pid: process.pid, host: os.hostname(),
     started_at: new Date().toISOString(), ended_at: null, error: null, engine: opts.engine.name, backend,
   };
   const emit = (e: TrainerToHost) => opts.onEvent?.(e);
