@@ -1,72 +1,45 @@
 /// <reference lib="dom" />
-// The sweep panel on a real sweep folder: members trained by the real CLI (`recurrent-lens train` into
-// runs/<member>/), the panel opened from the palette's pick of the workspace's sweeps while the sweep is partly done
-// ("9 of 12 finished"), then following the last runs as they end; bar counts and grid cells checked against the run
-// folders' status.json; a cell clicked (and one chosen with the keyboard) lists its runs, one opens in the training
-// panel; the runs table exported as CSV.
+// The sweep panel on a real sweep folder: sweep.json made by the sweep module from a sweep file, members trained by
+// the real CLI (`recurrent-lens train --sweep DIR --index I`, which rewrites summary.json as each ends), the panel
+// opened from the palette's pick of the workspace's sweeps while the sweep is partly done ("9 of 12 finished"), then
+// following the last runs as they end; bar counts and grid cells checked against summary.json and the run folders;
+// a cell clicked (and one chosen with the keyboard) lists its runs, one opens in the training panel; the runs table
+// exported as CSV.
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpecContext } from './run';
 import { REPO_ROOT } from './codeServer';
 import { webviewWith } from './workbench';
 import { box } from './trainingUi';
-import { resolveConfig, type TrainConfig } from '../../src/core/train/config';
-import type { ResolvedSweep, SweepMember } from '../../src/sweeps/types';
+import { resolveSweep } from '../../src/sweeps/spec';
+import { createOrOpenSweepFolder, memberRunDir } from '../../src/sweeps/folder';
+import type { ResolvedSweep, SweepMember, SweepSummary } from '../../src/sweeps/types';
 
 export const timeout = 240_000;
 
 const CLI = join(REPO_ROOT, 'dist', 'cli.js');
 const SWEEP_ID = '20261205-070000-e2e-copy';
 
-/** A small sweep: chain at two gains and orthogonal, two learning rates, two seeds; copy T = 30. */
-function makeSweep(): ResolvedSweep {
-  const inits = [
-    { group: 'chain', specs: ['chain:1.0', 'chain:1.02'] },
-    { group: 'orthogonal:1.0', specs: ['orthogonal:1.0'] },
-  ];
-  const members: SweepMember[] = [];
-  for (const { group, specs } of inits) {
-    for (const init of specs) {
-      for (const lr of [3e-3, 1e-4]) {
-        for (const seed of [1, 2]) {
-          const index = members.length;
-          const config = resolveConfig({
-            task: 'copy', T: 30, N: 32, init, lr, seed, updates: 2000, eval_every: 100, checkpoint_every: 2000, val_size: 64, log_every: 20,
-            name: `e2e-sweep ${init} lr ${lr} s${seed}`,
-          }) as TrainConfig;
-          members.push({ index, name: `${String(index).padStart(2, '0')}-${init.replace(':', '-')}-lr${lr}-s${seed}`, group, init, gain: Number(init.split(':')[1]), lr, seed, config });
-        }
-      }
-    }
-  }
-  const baseline = (10 * Math.log(8)) / 30;
-  return {
-    format: 'recurrent-lens-sweep', version: 1, id: SWEEP_ID, name: 'e2e sweep', created_at: new Date().toISOString(),
-    source: { task: 'copy', T: 30, N: 32 }, groups: inits.map((i) => i.group), baseline, members,
-  };
-}
+/** A small sweep: chain at two gains and orthogonal, two learning rates, two seeds; copy T = 30 (about 1.5 s a run). */
+const SWEEP_FILE = {
+  name: 'e2e sweep', task: 'copy', T: 30, N: 32, updates: 2000, eval_every: 100, checkpoint_every: 2000, val_size: 64, log_every: 20,
+  inits: [{ name: 'chain', gains: [1.0, 1.02] }, 'orthogonal:1.0'], lrs: [3e-3, 1e-4], seeds: 2,
+};
 
 function memberDir(dir: string, m: SweepMember): string {
-  return join(dir, 'runs', m.name);
-}
-
-function prepare(dir: string, m: SweepMember): void {
-  mkdirSync(memberDir(dir, m), { recursive: true });
-  writeFileSync(join(memberDir(dir, m), 'config.json'), JSON.stringify(m.config, null, 2));
+  return memberRunDir(dir, m);
 }
 
 function trainSync(dir: string, m: SweepMember): void {
-  prepare(dir, m);
-  const r = spawnSync(process.execPath, [CLI, 'train', '--run-dir', memberDir(dir, m), '--quiet'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, 'train', '--sweep', dir, '--index', String(m.index), '--quiet'], { encoding: 'utf8' });
   assert.equal(r.status, 0, `train ${m.name}: ${r.stderr}`);
 }
 
 function trainAsync(dir: string, m: SweepMember): Promise<void> {
-  prepare(dir, m);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'train', '--run-dir', memberDir(dir, m), '--quiet'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, 'train', '--sweep', dir, '--index', String(m.index), '--quiet'], { stdio: 'ignore' });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`train ${m.name} exited ${code}`))));
   });
 }
@@ -96,10 +69,9 @@ function expected(dir: string, sweep: ResolvedSweep) {
 
 export default async function sweepPanel(ctx: SpecContext): Promise<void> {
   const { page } = ctx;
-  const sweep = makeSweep();
   const dir = join(ctx.workspace, '.recurrent-lens', 'sweeps', SWEEP_ID);
-  mkdirSync(join(dir, 'runs'), { recursive: true });
-  writeFileSync(join(dir, 'sweep.json'), JSON.stringify(sweep, null, 1));
+  const sweep = await createOrOpenSweepFolder(dir, resolveSweep(SWEEP_FILE, { id: SWEEP_ID }));
+  assert.equal(sweep.members.length, 12);
   const t0 = Date.now();
   const early = sweep.members.slice(0, 9);
   const late = sweep.members.slice(9);
@@ -116,9 +88,20 @@ export default async function sweepPanel(ctx: SpecContext): Promise<void> {
   assert.equal(await panel.locator('#title').innerText(), 'e2e sweep');
   await ctx.screenshot('partial');
 
-  /** The bars and the grid say what the run folders say. */
+  /** The bars and the grid say what the run folders say, and what summary.json says. */
   const check = async () => {
     const want = expected(dir, sweep);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as SweepSummary;
+    for (const [group, g] of want.groups) {
+      assert.equal(summary.successes[group], g.successes, `summary.json: ${group} successes`);
+      assert.equal(summary.runs_per_init[group], g.runs, `summary.json: ${group} runs`);
+      const best = summary.best[group];
+      if (best) {
+        const cell = panel.locator(`svg.grid-svg[data-group="${group}"] .cell.best`);
+        assert.equal(await cell.getAttribute('data-gain'), String(best.gain), `${group}: the best cell's gain as in summary.json`);
+        assert.equal(await cell.getAttribute('data-lr'), String(best.lr), `${group}: the best cell's lr as in summary.json`);
+      }
+    }
     for (const [group, g] of want.groups) {
       const bar = panel.locator(`.bar-row[data-group="${group}"]`);
       assert.equal(await bar.getAttribute('data-successes'), String(g.successes), `${group} successes`);
@@ -140,6 +123,9 @@ export default async function sweepPanel(ctx: SpecContext): Promise<void> {
   // ---- Live: the last three members train now; the panel follows them to the end through its file watchers.
   await Promise.all(late.map((m) => trainAsync(dir, m)));
   await progress.filter({ hasText: 'all 12 finished' }).waitFor({ timeout: 30_000 });
+  // summary.json is rewritten as each member ends: wait until it says so too.
+  for (let i = 0; i < 50 && (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as SweepSummary).finished < 12; i++) await page.waitForTimeout(200);
+  await page.waitForTimeout(1000); // the panel's debounced re-read of the last summary.json
   const final = await check();
   const total = [...final.groups.values()].reduce((a, g) => a + g.successes, 0);
   assert.match(await progress.innerText(), new RegExp(`${total} succeeded`));
@@ -183,7 +169,7 @@ export default async function sweepPanel(ctx: SpecContext): Promise<void> {
   for (const m of sweep.members) {
     const s = JSON.parse(readFileSync(join(memberDir(dir, m), 'status.json'), 'utf8'));
     const row = lines.find((l) => l.startsWith(`${m.index},${m.name},`))!;
-    assert.ok(row.endsWith(`,${s.state},${s.update},2000,${s.val_loss},${s.succeeded}`), `${row} vs ${JSON.stringify(s)}`);
+    assert.ok(row.endsWith(`,${s.state},${s.update},${m.config.updates},${s.val_loss},${s.succeeded}`), `${row} vs ${JSON.stringify(s)}`);
   }
 
   // ---- Open a run of the listed cell: the training panel shows it.
