@@ -157,6 +157,8 @@ export class SweepPanel {
         const member = this.data && this.model.member(req.params.name);
         if (!member) throw new RequestError('not-found', `${req.params.name} is not a run of this sweep`);
         const runId = `${this.model.resolved.id}/${member.name}`;
+        // The Runs view may not have read a sweep started a moment ago: read the folders again first.
+        await vscode.commands.executeCommand('recurrentLens.refreshRuns');
         const opened = await vscode.commands.executeCommand<string | undefined>('recurrentLens.showTrainingCurves', runId);
         if (!opened) throw new RequestError('not-found', `could not open ${member.name}: the Runs view does not list ${runId}`);
         return { runId };

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpecContext } from './run';
 import { REPO_ROOT } from './codeServer';
-import { webviewWith } from './workbench';
+import { waitForWorkbench, webviewWith } from './workbench';
 import { box } from './trainingUi';
 import { resolveSweep } from '../../src/sweeps/spec';
 import { createOrOpenSweepFolder, memberRunDir } from '../../src/sweeps/folder';
@@ -172,8 +172,17 @@ export default async function sweepPanel(ctx: SpecContext): Promise<void> {
     assert.ok(row.endsWith(`,${s.state},${s.update},${m.config.updates},${s.val_loss},${s.succeeded}`), `${row} vs ${JSON.stringify(s)}`);
   }
 
+  // ---- A window reload brings the panel back (its serializer) with the sweep as it is. (The chosen cell is kept in
+  // the webview's state too, but the web workbench may not flush that state before a reload: not checked here.)
+  await page.reload();
+  await waitForWorkbench(page);
+  const again = await webviewWith(page, '#grids svg.grid-svg');
+  await again.locator('#progress-text', { hasText: 'all 12 finished' }).waitFor({ timeout: 30_000 });
+  await again.locator('svg.grid-svg[data-group="orthogonal:1.0"] .cell[data-cell="1"]').click();
+  await again.locator('#cell-runs h3', { hasText: 'orthogonal:1.0 · gain 1 · lr 1e−4' }).waitFor({ timeout: 10_000 });
+
   // ---- Open a run of the listed cell: the training panel shows it.
-  const first = panel.locator('#cell-runs-table tbody tr').first();
+  const first = again.locator('#cell-runs-table tbody tr').first();
   const runName = await first.getAttribute('data-name');
   await first.locator('.open-run').click();
   const member = sweep.members.find((m) => m.name === runName)!;
