@@ -261,7 +261,25 @@ function textOn(rate: number): string {
 
 function renderGrids(d: SweepPanelData): void {
   const figures = d.groups.map((g, gi) => gridSvg(g, gi));
-  gridsEl.replaceChildren(...figures);
+  gridsEl.replaceChildren(...figures, el('figure', { class: 'grid-figure' }, rateScale()));
+}
+
+/** The colour scale of the grids: success rate 0 to 1 (viridis); a cell with no finished run is blank. */
+function rateScale(): SVGSVGElement {
+  const w = 160, h = 14, top = 44;
+  // Steps, not a gradient: a standalone export keeps no ids to refer to.
+  const steps = Array.from({ length: 32 }, (_, i) => {
+    const r = svgEl('rect', { x: 8 + (i * w) / 32, y: top, width: w / 32 + 0.5, height: h });
+    r.style.setProperty('fill', cellColor((i + 0.5) / 32));
+    return r;
+  });
+  return svgEl('svg', { class: 'grid-svg rate-scale', width: w + 16, height: top + h + 34, viewBox: `0 0 ${w + 16} ${top + h + 34}`, role: 'img', 'aria-label': 'Colour scale: success rate from 0 to 1' },
+    svgEl('text', { class: 'grid-title', x: 4, y: 12 }, 'success rate'),
+    ...steps,
+    svgEl('text', { class: 'tick', x: 8, y: top + h + 14, 'text-anchor': 'start' }, '0'),
+    svgEl('text', { class: 'tick', x: 8 + w / 2, y: top + h + 14, 'text-anchor': 'middle' }, '0.5'),
+    svgEl('text', { class: 'tick', x: 8 + w, y: top + h + 14, 'text-anchor': 'end' }, '1'),
+    svgEl('text', { class: 'axis-label', x: 8, y: top + h + 30 }, 'cell: successes / finished'));
 }
 
 function gridSvg(g: SweepPanelGroup, gi: number): HTMLElement {

@@ -172,6 +172,20 @@ export default async function sweepPanel(ctx: SpecContext): Promise<void> {
     assert.ok(row.endsWith(`,${s.state},${s.update},${m.config.updates},${s.val_loss},${s.succeeded}`), `${row} vs ${JSON.stringify(s)}`);
   }
 
+  // ---- The grids as one standalone SVG: every group's grid with its counts, and the colour scale.
+  const svgFile = join(ctx.workspace, 'e2e-sweep-grid.svg');
+  await panel.locator('#grid-svg').click();
+  await box(page).waitFor({ state: 'visible', timeout: 15_000 });
+  await page.waitForTimeout(300);
+  await box(page).fill(svgFile);
+  await page.keyboard.press('Enter');
+  for (let i = 0; i < 100 && !existsSync(svgFile); i++) await page.waitForTimeout(100);
+  const svgText = readFileSync(svgFile, 'utf8');
+  assert.match(svgText, /^<\?xml[^]*<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  for (const [group, g] of final.groups) assert.ok(svgText.includes(`${group} — ${g.successes} of ${g.runs}`), `${group} in the SVG`);
+  assert.ok(svgText.includes('success rate'), 'the colour scale in the SVG');
+  assert.doesNotMatch(svgText, /var\(--/, 'no CSS variables left in the standalone SVG');
+
   // ---- A window reload brings the panel back (its serializer) with the sweep as it is. (The chosen cell is kept in
   // the webview's state too, but the web workbench may not flush that state before a reload: not checked here.)
   await page.reload();
