@@ -34,6 +34,7 @@ const USAGE = `usage:
                  [--N N] [--init SPEC] [--activation elu|relu|tanh] [--lr LR] [--seed S] [--updates U] [--batch B]
                  [--eval-every K] [--checkpoint-every K] [--val-size V] [--train-size S] [--early-stop L]
                  [--mnist-images IDX --mnist-labels IDX] [--threads N] [--json] [--quiet]
+  recurrent-lens trajectory RUN_DIR [--channel C|all] [--measure activity|preactivation] [--json]
   recurrent-lens bench train [--task copy|addition|psmnist] [--T T] [--N N] [--batch B] [--updates U] [--threads N] [--json]
   recurrent-lens --help | --version
 
@@ -272,6 +273,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'memory': await memory(rest); return 0;
       case 'compare': await compare(rest); return 0;
       case 'train': await trainCommand(rest); return 0;
+      case 'trajectory': await (await import('./trajectory')).trajectoryCommand(rest); return 0;
       case 'bench':
         if (rest[0] !== 'train') throw new UsageError(`bench needs a subject: bench train (got ${rest[0] === undefined ? 'nothing' : `"${rest[0]}"`})`);
         await benchTrainCommand(rest.slice(1));
