@@ -49,10 +49,19 @@ export function hasSlurmSubmissions(dir: string): boolean {
 
 /**
  * The summary of a sweep run by SLURM: run folders merged with squeue/sacct (summary.ts's mergeTaskState), written to
- * summary.json. For `sweep-status` and for `sweep --wait`.
+ * summary.json. For `sweep-status` and `sweep --executor slurm`. With `warn`, a cluster that cannot be asked (no
+ * squeue here: a copied sweep folder) is a warning and the run folders alone decide; without, it is an error.
  */
-export async function slurmSummary(dir: string, sweep: ResolvedSweep, executor = new SlurmExecutor()): Promise<{ summary: SweepSummary; tasks: Map<number, ExecutorTaskState> }> {
-  const tasks = await executor.poll(dir, sweep);
+export async function slurmSummary(
+  dir: string, sweep: ResolvedSweep, executor = new SlurmExecutor(), warn?: (line: string) => void,
+): Promise<{ summary: SweepSummary; tasks: Map<number, ExecutorTaskState> }> {
+  let tasks = new Map<number, ExecutorTaskState>();
+  try {
+    tasks = await executor.poll(dir, sweep);
+  } catch (e) {
+    if (!(warn && e instanceof SweepError)) throw e;
+    warn(`${e.message}; states from the run folders only`);
+  }
   const summary = await summarizeSweep(dir, sweep, { tasks, executor: 'slurm', job_id: await SlurmExecutor.latestJobId(dir) });
   await writeSummary(dir, summary);
   return { summary, tasks };
