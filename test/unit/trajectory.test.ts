@@ -10,10 +10,9 @@ import { chainMotif } from '../../src/core/analysis/motif';
 import { TRAJECTORY_VERSION } from '../../src/core/analysis/trajectory';
 import { checkpointName, checkpointSchedule, readTrainingCheckpoint, scheduledCheckpoints } from '../../src/core/train/checkpoint';
 import { resolveConfig } from '../../src/core/train/config';
-import { createRnnEngine } from '../../src/core/train/engines';
-import { train } from '../../src/core/train/trainer';
 import { runTrajectory, TRAJECTORY_CACHE } from '../../src/runs/trajectory';
-import { CLI, ROOT } from './helpers';
+import { CLI } from './helpers';
+import { trainRun } from './trainRun';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'rl-traj-'));
 
@@ -93,24 +92,9 @@ test('an orthogonal run trained with the CLI: d = 0 at update 0, > 0 at the end;
 
 const quick = (init: string) => resolveConfig({ task: 'copy', T: 25, N: 32, init, lr: 1e-3, updates: 120, eval_every: 40, checkpoint_every: 60, val_size: 32, train_size: 400 });
 
-async function trainIn(dir: string, config: ReturnType<typeof quick>, stopAt?: number, resume = false) {
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config)); // as the CLI and the extension write it
-  const engine = createRnnEngine();
-  let update = 0;
-  try {
-    return await train(dir, config, {
-      engine, assetRoot: ROOT, resume,
-      onEvent: (e) => { if (e.type === 'train') update = e.update; },
-      shouldStop: () => stopAt !== undefined && update >= stopAt,
-    });
-  } finally {
-    engine.dispose();
-  }
-}
-
 test('a chain-initialised run: its motif is a spike at +1 at update 0; the cache is reused and extended with new checkpoints only', async () => {
   const dir = tmp();
-  assert.equal((await trainIn(dir, quick('chain:1.02'), 50)).state, 'stopped');
+  assert.equal((await trainRun(dir, quick('chain:1.02'), { stopAt: 50 })).state, 'stopped');
   const computed: number[] = [];
   const a = await runTrajectory(dir, { onComputed: (u) => computed.push(u) });
   assert.deepEqual(a.checkpoints.map((e) => e.update), [0, 10, 20, 50]);
@@ -133,7 +117,7 @@ test('a chain-initialised run: its motif is a spike at +1 at update 0; the cache
   assert.deepEqual(mtimes(), before);
 
   // the run goes on: only its new checkpoints are analysed
-  assert.equal((await trainIn(dir, quick('chain:1.02'), undefined, true)).state, 'completed');
+  assert.equal((await trainRun(dir, quick('chain:1.02'), { resume: true })).state, 'completed');
   computed.length = 0;
   const b = await runTrajectory(dir, { onComputed: (u) => computed.push(u) });
   assert.deepEqual(b.checkpoints.map((e) => e.update), [0, 10, 20, 50, 60, 100, 120]);
@@ -163,7 +147,7 @@ test('a chain-initialised run: its motif is a spike at +1 at update 0; the cache
 
 test('runs from before update 0 was checkpointed: W₀ is the run\'s initializer again', async () => {
   const dir = tmp();
-  assert.equal((await trainIn(dir, quick('orthogonal:1.0'))).state, 'completed');
+  assert.equal((await trainRun(dir, quick('orthogonal:1.0'))).state, 'completed');
   const withCheckpoint = await runTrajectory(dir);
   rmSync(path.join(dir, 'checkpoints', checkpointName(0)), { recursive: true });
   rmSync(path.join(dir, TRAJECTORY_CACHE), { recursive: true });
