@@ -13,7 +13,8 @@ import { analyzeMatrix, CancelledError } from './core/analysis/analyze';
 import { AbortError } from './core/linalg/schur';
 import { makeInit } from './core/init/initializers';
 import type { AnalysisPayload } from './core/analysis/types';
-import type { CheckpointSummary, MatrixPayload, MatrixSource, WorkerRequest, WorkerResponse } from './shared/protocol';
+import { runTrajectory, trajectoryMatrices, TrajectoryCancelled } from './runs/trajectory';
+import type { CheckpointSummary, TrajectoryPayload, MatrixPayload, MatrixSource, WorkerRequest, WorkerResponse } from './shared/protocol';
 
 interface Opened {
   ckpt: Checkpoint;
@@ -87,6 +88,25 @@ async function analyze(req: Extract<WorkerRequest, { op: 'analyze' }>): Promise<
   }
 }
 
+/** Schur forms of checkpoints already shown, by checkpoint folder, size and modification time (never stale). */
+const schurCache = new Map<string, Float32Array>();
+
+async function trajectory(req: Extract<WorkerRequest, { op: 'trajectory' }>): Promise<TrajectoryPayload> {
+  const flag = req.cancel ? new Int32Array(req.cancel) : undefined;
+  const signal = { get aborted() { return flag !== undefined && Atomics.load(flag, 0) === 1; } };
+  const progress = (text: string) => parentPort!.postMessage({ id: req.id, progress: text } satisfies WorkerResponse);
+  try {
+    let done = 0;
+    const t = await runTrajectory(req.dir, { signal, onComputed: (update) => progress(`analysed ${++done} checkpoint${done === 1 ? '' : 's'} (update ${update})`) });
+    progress('Schur forms');
+    const matrices = await trajectoryMatrices(t, { signal, schurCache });
+    return { trajectory: t, matrices };
+  } catch (err) {
+    if (err instanceof TrajectoryCancelled) throw new CancelledError();
+    throw err;
+  }
+}
+
 /** Typed arrays of a result, so they move to the host instead of being copied. */
 function buffersOf(result: AnalysisPayload): ArrayBuffer[] {
   const arrays = [result.schurT, result.matrix, result.eigRe, result.eigIm, result.eigCondition, result.singularValues,
@@ -112,6 +132,12 @@ parentPort?.on('message', async (req: WorkerRequest) => {
       case 'analyze': {
         const r = await analyze(req);
         transfer.push(...buffersOf(r));
+        result = r;
+        break;
+      }
+      case 'trajectory': {
+        const r = await trajectory(req);
+        transfer.push(r.matrices.W0.buffer as ArrayBuffer, r.matrices.W.buffer as ArrayBuffer, r.matrices.T.buffer as ArrayBuffer);
         result = r;
         break;
       }

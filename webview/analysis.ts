@@ -9,13 +9,12 @@ import type {
   Activation, AnalysisNumbers, AnalysisOptions, AnalysisPayload, AnalysisToHost, HostToAnalysis, MemoryInput, SchurOrderName,
 } from '../src/shared/protocol';
 import { connect } from './vscodeApi';
-import { Heatmap, HoverCell } from './heatmap';
-import { Colorbar } from './colorbar';
-import { buildLut, colormapStops } from './colormaps';
+import { colormapStops } from './colormaps';
+import { card, exportButtons as sharedExportButtons, HeatmapCard, type Figure } from './heatmapCard';
 import { el, fmt } from './format';
 import { button, checkbox, dropdown, spinner } from './toolkit';
 import { Chart, ChartSpec, LegendEntry, pow10Label, Series, themeColor } from './charts';
-import { figureData, heatmapSvg, standaloneSvg } from './export';
+import { figureData, standaloneSvg } from './export';
 import { backgroundColor, cssToRgba, isDark } from './theme';
 import { axisValue, contourLines, pseudospectrumLevels } from '../src/core/analysis/contours';
 import { describeTransient, needsLogAxis } from '../src/core/analysis/transientCaption';
@@ -74,17 +73,6 @@ const dataButtons = [
 const placeholder = el('div', { id: 'placeholder', class: 'placeholder' });
 const cardsEl = el('main', { id: 'cards', class: 'cards', hidden: '' });
 
-/** Colours for a zero-centred diverging map with a symmetric domain, as the inspector's default. */
-function divergingColors(values: Float32Array): { lut: Uint32Array; lo: number; hi: number; background: number } {
-  let a = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = Math.abs(values[i]);
-    if (v > a && Number.isFinite(v)) a = v;
-  }
-  a = a || 1;
-  return { lut: buildLut('diverging', isDark()), lo: -a, hi: a, background: cssToRgba(backgroundColor()) };
-}
-
 async function saveFigure(name: string, format: 'svg' | 'png', make: () => { text: string; width: number; height: number } | undefined): Promise<void> {
   try {
     const fig = make();
@@ -95,95 +83,22 @@ async function saveFigure(name: string, format: 'svg' | 'png', make: () => { tex
   }
 }
 
-function exportButtons(name: string, label: string, make: () => { text: string; width: number; height: number } | undefined): HTMLElement[] {
-  return [
-    button('SVG', () => void saveFigure(name, 'svg', make), { secondary: true, title: `Save ${label} as SVG`, id: `${name}-svg` }),
-    button('PNG', () => void saveFigure(name, 'png', make), { secondary: true, title: `Save ${label} as PNG`, id: `${name}-png` }),
-  ];
+/** Export buttons of this page's figures. */
+function exportButtons(name: string, label: string, make: () => Figure | undefined): HTMLElement[] {
+  return sharedExportButtons((n, format, m) => void saveFigure(n, format, m), name, label, make);
 }
 
-function card(id: string, heading: HTMLElement, tools: HTMLElement[], ...body: HTMLElement[]): HTMLElement {
-  heading.id = `${id}-title`;
-  return el('section', { class: 'card', id, 'aria-labelledby': heading.id },
-    el('div', { class: 'card-head' }, heading, el('div', { class: 'card-tools' }, ...tools)),
-    ...body);
-}
-
-/** A heatmap (heatmap.ts as is) with its colour bar, hover readout and export. */
-class HeatmapCard {
-  readonly element: HTMLElement;
-  readonly heatmap: Heatmap;
-  private readonly heading = el('h2', {});
-  private readonly caption = el('p', { class: 'caption' });
-  private readonly readout: HTMLElement;
-  private readonly note = el('div', { class: 'note warn', hidden: '' });
-  private readonly colorbar = new Colorbar();
-  private values: Float32Array = new Float32Array(0);
-  private n = 0;
-  private colors = divergingColors(new Float32Array(0));
-
-  constructor(readonly key: 'W' | 'T', private readonly describe: (row: number, col: number, value: number) => string, private readonly hint: string) {
-    const canvas = el('canvas', {
-      id: `heatmap-${key}`, class: 'heatmap', tabindex: '0',
-      'aria-label': `${key === 'W' ? 'W' : 'Schur form T'} heatmap. Arrow keys move the cursor, plus and minus zoom, 0 fits.`,
-    });
-    this.readout = el('div', { class: 'readout', id: `readout-${key}`, 'aria-live': 'polite' }, hint);
-    this.heatmap = new Heatmap(canvas, {
-      hover: (cell) => this.onHover(cell),
-      view: (_view, downsample) => {
-        this.note.hidden = downsample <= 1;
-        this.note.textContent = downsample > 1
-          ? `Downsampled: each pixel shows the largest-magnitude value of a ${downsample}×${downsample} block. Zoom in for every cell.` : '';
-      },
-    });
-    const name = key === 'W' ? 'W-heatmap' : 'schur-T-heatmap';
-    this.element = card(`card-${key}`, this.heading,
-      [button('Fit', () => this.heatmap.fit(), { secondary: true, title: 'Show the whole matrix (0)' }), ...exportButtons(name, `the ${key} heatmap`, () => this.figure())],
-      el('div', { class: 'heatmap-plot' }, el('div', { class: 'heatmap-wrap' }, canvas), this.colorbar.element),
-      this.readout, this.note, this.caption);
-  }
-
-  show(values: Float32Array, n: number, heading: string, caption: string): void {
-    this.values = values;
-    this.n = n;
-    this.heading.textContent = heading;
-    this.caption.textContent = caption;
-    this.heatmap.setMatrix(n, n, 0, { rows: n, cols: n, data: values });
-    this.applyColors();
-    this.onHover(null);
-  }
-
-  applyColors(): void {
-    this.colors = divergingColors(this.values);
-    const { lut, lo, hi, background } = this.colors;
-    this.heatmap.setColors(lut, lo, hi, background);
-    this.colorbar.update(lut, lo, hi);
-  }
-
-  private onHover(cell: HoverCell | null): void {
-    if (!cell) {
-      this.readout.textContent = this.hint;
-      delete this.readout.dataset.row;
-      return;
-    }
-    this.readout.textContent = this.describe(cell.row, cell.col, cell.value);
-    this.readout.dataset.row = String(cell.row);
-    this.readout.dataset.col = String(cell.col);
-    this.readout.dataset.value = String(cell.value);
-  }
-
-  private figure() {
-    if (!this.n) return undefined;
-    return heatmapSvg({
-      title: this.heading.textContent ?? '', subtitle: title, values: this.values, rows: this.n, cols: this.n,
-      lut: this.colors.lut, lo: this.colors.lo, hi: this.colors.hi,
-      xLabel: this.key === 'W' ? 'column j (from unit j)' : 'column j (Schur mode)', yLabel: this.key === 'W' ? 'row i (to unit i)' : 'row i (Schur mode)',
-    });
-  }
-}
-
-const heatW = new HeatmapCard('W', (r, c, v) => `W[${r}][${c}] = ${fmt(v, 6)} (from unit ${c} to unit ${r})`, 'Hover a cell to read W[i][j]; scroll to zoom, drag to pan.');
-const heatT = new HeatmapCard('T', (r, c, v) => `T[${r}][${c}] = ${fmt(v, 6)}${describeT(r, c, v)}`, 'Hover a cell to read T[i][j].');
+const saveCard = (name: string, format: 'svg' | 'png', make: () => Figure | undefined) => void saveFigure(name, format, make);
+const heatW = new HeatmapCard({
+  key: 'W', name: 'W', exportName: 'W-heatmap', save: saveCard, subtitle: () => title,
+  describe: (r, c, v) => `W[${r}][${c}] = ${fmt(v, 6)} (from unit ${c} to unit ${r})`, hint: 'Hover a cell to read W[i][j]; scroll to zoom, drag to pan.',
+  xLabel: 'column j (from unit j)', yLabel: 'row i (to unit i)',
+});
+const heatT = new HeatmapCard({
+  key: 'T', name: 'Schur form T', exportName: 'schur-T-heatmap', save: saveCard, subtitle: () => title,
+  describe: (r, c, v) => `T[${r}][${c}] = ${fmt(v, 6)}${describeT(r, c, v)}`, hint: 'Hover a cell to read T[i][j].',
+  xLabel: 'column j (Schur mode)', yLabel: 'row i (Schur mode)',
+});
 
 function describeT(r: number, c: number, v: number): string {
   if (r === c) return ' (diagonal)';

@@ -92,6 +92,7 @@ const actions: Record<TrainingAction, HTMLElement> = {
   resume: button('Resume', () => act('resume'), { id: 'resume', title: 'Continue from the last checkpoint' }),
   openCheckpoint: button('Open Checkpoint', () => act('openCheckpoint'), { id: 'open-checkpoint', secondary: true, title: 'Open the latest checkpoint in the Matrix Inspector' }),
   showLog: button('Show Log', () => act('showLog'), { id: 'show-log', secondary: true, title: "Open the trainer's log.txt" }),
+  trajectory: button('Weight Trajectory', () => act('trajectory'), { id: 'show-trajectory', secondary: true, title: 'How training reshaped W, checkpoint by checkpoint' }),
   openFolder: button('Reveal Folder', () => act('openFolder'), { id: 'open-folder', secondary: true, title: 'Show the run folder in the Explorer' }),
 };
 const configEl = el('p', { id: 'config', class: 'meta' });
@@ -216,6 +217,7 @@ function render(): void {
   actions.stop.hidden = !active;
   actions.resume.hidden = !['stopped', 'diverged', 'failed', 'interrupted', 'pending'].includes(r.state);
   actions.openCheckpoint.hidden = !r.checkpoint;
+  actions.trajectory.hidden = !r.checkpoint;
 
   // A completed run is done even when it stopped early (validation below early_stop).
   const f = r.state === 'completed' ? 1 : r.updates > 0 ? Math.min(1, r.update / r.updates) : 0;

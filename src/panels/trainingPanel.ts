@@ -15,6 +15,7 @@ const ACTION_COMMANDS: Record<TrainingAction, string> = {
   openCheckpoint: 'recurrentLens.openLatestCheckpoint',
   showLog: 'recurrentLens.showRunLog',
   openFolder: 'recurrentLens.openRunFolder',
+  trajectory: 'recurrentLens.showWeightTrajectory',
 };
 
 /**
@@ -138,7 +139,7 @@ export class TrainingPanel {
  * `f` run one call at a time: a call while one runs makes it run once more after (however many calls came), so the
  * last run sees the latest state and messages go out in order.
  */
-function oneAtATime(f: () => Promise<void>): () => Promise<void> {
+export function oneAtATime(f: () => Promise<void>): () => Promise<void> {
   let running = false, again = false;
   return async () => {
     if (running) {

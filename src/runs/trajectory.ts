@@ -10,7 +10,10 @@ import * as path from 'node:path';
 import {
   analyzeTrajectoryPoint, DEFAULT_TRAJECTORY_MOTIF, TRAJECTORY_VERSION, type TrajectoryAnalysis, type TrajectoryMotifOptions,
 } from '../core/analysis/trajectory';
+import type { Trajectory, TrajectoryEntry, TrajectoryMatrices } from '../core/analysis/trajectoryTypes';
+export type { Trajectory, TrajectoryEntry, TrajectoryMatrices };
 import { makeInit } from '../core/init/initializers';
+import { realSchur, reorderSchur } from '../core/linalg/schur';
 import { findTensor, matrixOf, squareMatrixOf } from '../core/inspect';
 import { problemOf, readCheckpoint } from '../core/readers';
 import { CheckpointError } from '../core/tensor';
@@ -21,26 +24,6 @@ import { getTask } from '../core/tasks';
 
 /** Where the cache lives, relative to the run folder. */
 export const TRAJECTORY_CACHE = path.join('analysis', 'trajectory');
-
-export interface TrajectoryEntry extends TrajectoryAnalysis {
-  update: number;
-  /** The checkpoint folder, relative to the run folder. */
-  checkpoint: string;
-  /** Validation loss logged at exactly this update in metrics.jsonl; null when none was (e.g. a stop's checkpoint). */
-  val_loss: number | null;
-}
-
-export interface Trajectory {
-  /** The run folder as given. */
-  run: string;
-  n: number;
-  /** Where W₀ comes from: the update-0 checkpoint, or (runs from before it was written) the run's initializer. */
-  initial: 'checkpoint' | 'config';
-  motif: { channel: number | 'all'; measure: string; steps: number; tie_seed: number };
-  checkpoints: TrajectoryEntry[];
-  /** How many checkpoints were analysed by this call (the others came from the cache). */
-  computed: number;
-}
 
 interface CacheFile {
   key: CacheKey;
@@ -134,6 +117,14 @@ export interface TrajectoryOptions {
   motif?: Partial<TrajectoryMotifOptions>;
   /** Called after each checkpoint is analysed (not for cached ones). */
   onComputed?: (update: number) => void;
+  /** Checked before each checkpoint: set, the call throws TrajectoryCancelled (what was analysed stays cached). */
+  signal?: { readonly aborted: boolean };
+}
+
+export class TrajectoryCancelled extends Error {
+  constructor() {
+    super('cancelled');
+  }
 }
 
 export async function runTrajectory(runDir: string, opts: TrajectoryOptions = {}): Promise<Trajectory> {
@@ -152,6 +143,7 @@ export async function runTrajectory(runDir: string, opts: TrajectoryOptions = {}
   let computed = 0;
   const checkpoints: TrajectoryEntry[] = [];
   for (const name of names) {
+    if (opts.signal?.aborted) throw new TrajectoryCancelled();
     const update = Number(name.slice(CHECKPOINT_PREFIX.length));
     const folder = path.join(runDir, RUN_FILES.checkpoints, name);
     const modelJson = path.join(folder, 'model.json');
@@ -194,4 +186,43 @@ export async function runTrajectory(runDir: string, opts: TrajectoryOptions = {}
     checkpoints,
     computed,
   };
+}
+
+/**
+ * The matrices behind a trajectory's numbers, for pictures (the Weight Trajectory panel). `schurOf` caches by
+ * checkpoint when the caller keeps one (the worker does); T is computed afresh otherwise.
+ */
+export async function trajectoryMatrices(
+  t: Trajectory, opts: { signal?: { readonly aborted: boolean }; schurCache?: Map<string, Float32Array> } = {},
+): Promise<TrajectoryMatrices> {
+  const n = t.n, nn = n * n;
+  const config = await readRunConfig(t.run);
+  const W0 = Float32Array.from(await initialW(t.run, config, t.initial));
+  const W = new Float32Array(t.checkpoints.length * nn), T = new Float32Array(t.checkpoints.length * nn);
+  for (const [k, e] of t.checkpoints.entries()) {
+    if (opts.signal?.aborted) throw new TrajectoryCancelled();
+    const modelJson = path.join(t.run, e.checkpoint, 'model.json');
+    const net = await readNetwork(modelJson);
+    if (net.n !== n) throw new CheckpointError(modelJson, `the recurrent matrix is ${net.n}×${net.n}, the run's first checkpoint ${n}×${n}`);
+    W.set(net.W, k * nn);
+    let stat;
+    try {
+      stat = await fs.stat(path.join(t.run, e.checkpoint, 'weights.bin'));
+    } catch (err) {
+      throw new CheckpointError(path.join(t.run, e.checkpoint, 'weights.bin'), `cannot read (${(err as NodeJS.ErrnoException).code ?? problemOf(err)})`);
+    }
+    const key = `${path.resolve(t.run, e.checkpoint)}:${stat.size}:${stat.mtimeMs}`;
+    let schurT = opts.schurCache?.get(key);
+    if (!schurT) {
+      try {
+        schurT = Float32Array.from(reorderSchur(realSchur(net.W, n, { wantZ: true, signal: opts.signal }), 'modulus-desc').T);
+      } catch (err) {
+        if (opts.signal?.aborted) throw new TrajectoryCancelled();
+        throw new CheckpointError(modelJson, problemOf(err));
+      }
+      opts.schurCache?.set(key, schurT);
+    }
+    T.set(schurT, k * nn);
+  }
+  return { n, W0, W, T };
 }

@@ -94,10 +94,14 @@ export type WorkerRequest =
   | { id: number; op: 'matrix'; file: string; key: MatrixKey; maxSide?: number }
   | { id: number; op: 'close'; file: string }
   /** `cancel` is a SharedArrayBuffer holding one Int32: the host sets it to 1 to stop the analysis. */
-  | { id: number; op: 'analyze'; source: MatrixSource; options: AnalysisOptions; cancel?: SharedArrayBuffer };
+  | { id: number; op: 'analyze'; source: MatrixSource; options: AnalysisOptions; cancel?: SharedArrayBuffer }
+  /** A run folder's trajectory (cached per checkpoint in the run folder) and its matrices; result: TrajectoryPayload. */
+  | { id: number; op: 'trajectory'; dir: string; cancel?: SharedArrayBuffer };
 
 export type WorkerResponse =
   | { id: number; ok: true; result: unknown }
+  /** A long request's progress (the trajectory: one more checkpoint analysed); the result follows. */
+  | { id: number; progress: string }
   | { id: number; ok: false; error: string };
 
 // ---- analysis panel (issue: matrix analyses) ----------------------------------------------------------
@@ -369,7 +373,7 @@ export interface RunCurves {
   val: LossSeries;
 }
 
-export type TrainingAction = 'stop' | 'resume' | 'openCheckpoint' | 'showLog' | 'openFolder';
+export type TrainingAction = 'stop' | 'resume' | 'openCheckpoint' | 'showLog' | 'openFolder' | 'trajectory';
 
 // ---- training webview → extension host
 export type TrainingToHost =
@@ -481,3 +485,45 @@ export type HostToSweep =
 
 // ---- sweep webview → extension host
 export type SweepToHost = { type: 'ready' } | SweepRequest;
+
+// ---- Weight Trajectory panel (a run's checkpoints: the numbers, W, W − W₀ and T, the eigenvalues) ---------------
+
+import type { Trajectory, TrajectoryEntry, TrajectoryMatrices } from '../core/analysis/trajectoryTypes';
+export type { Trajectory, TrajectoryEntry, TrajectoryMatrices };
+
+/** What the worker computes for one run folder. */
+export interface TrajectoryPayload {
+  trajectory: Trajectory;
+  matrices: TrajectoryMatrices;
+}
+
+/** One column of the panel: a run's trajectory, matrices and validation loss curve. */
+export interface TrajectoryColumn {
+  id: string;
+  label: string;
+  /** Settings line (task, N, initializer, seed). */
+  config: string;
+  state: RunState;
+  trajectory: Trajectory;
+  matrices: TrajectoryMatrices;
+  val: LossSeries;
+}
+
+// ---- extension host → trajectory webview
+export type HostToTrajectory =
+  /** Every column, each time one changes (matrices are typed arrays). */
+  | { type: 'columns'; columns: TrajectoryColumn[] }
+  /** Computing (text for the status line), or null when done. */
+  | { type: 'progress'; text: string | null }
+  | { type: 'error'; message: string };
+
+// ---- trajectory webview → extension host
+export type TrajectoryToHost =
+  | { type: 'ready' }
+  /** "Add run to compare": the host asks which run. */
+  | { type: 'addRun' }
+  | { type: 'removeRun'; id: string }
+  | { type: 'cancel' }
+  | { type: 'saveFigure'; name: string; format: 'svg' | 'png'; data: string }
+  /** The table as CSV (built by the host from the trajectories). */
+  | { type: 'saveData' };

@@ -10,6 +10,8 @@ import { checkConfig, describeConfig, parseRunFile } from '../runs/runConfig';
 import { countRuns } from '../runs/runNames';
 import { showProgress } from './progress';
 import { RUN_FILES } from '../core/train/trainer';
+import { TrajectoryPanel, TRAJECTORY_VIEW_TYPE, type PickRun } from '../panels/trajectoryPanel';
+import { WorkerClient } from '../host/workerClient';
 import { TrainingComparePanel, TrainingPanel, TRAINING_COMPARE_VIEW_TYPE, TRAINING_VIEW_TYPE } from '../panels/trainingPanel';
 
 const LAST_FORM_KEY = 'recurrentLens.training.lastForm';
@@ -116,8 +118,50 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
       }
     });
 
+  // The trajectory's own worker thread (started on first use): a long trajectory does not hold up an analysis.
+  const trajectoryWorker = new WorkerClient(context.extensionPath);
+  /** A run to add to a trajectory panel: members of the same sweep first. */
+  const pickRun: PickRun = async (exclude) => {
+    const sweep = manager.get(exclude[0])?.sweep;
+    const candidates = manager.list().filter((r) => !exclude.includes(r.id) && r.checkpoint)
+      .sort((a, b) => Number(b.sweep === sweep && !!sweep) - Number(a.sweep === sweep && !!sweep));
+    if (!candidates.length) {
+      void vscode.window.showInformationMessage('No other training run with checkpoints to compare with.');
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      candidates.map((r) => ({ label: `$(${stateIcon(r).id}) ${tree.label(r)}`, description: `${stateLine(r)} · ${progressLine(r)}`, detail: r.id, id: r.id })),
+      { title: 'Recurrent Lens: Add Run to Compare', placeHolder: 'Choose a training run to show beside it', matchOnDescription: true, matchOnDetail: true },
+    );
+    return pick?.id;
+  };
+
   context.subscriptions.push(
     manager, tree, view, status, runsFolderWatcher,
+    { dispose: () => trajectoryWorker.dispose() },
+    vscode.window.registerWebviewPanelSerializer(TRAJECTORY_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: { runIds?: string[] } | undefined) => {
+        await manager.ready;
+        const ids = (state?.runIds ?? []).filter((id) => manager.get(id));
+        if (ids.length) TrajectoryPanel.revive(context, manager, trajectoryWorker, pickRun, ids, panel);
+        else panel.dispose();
+      },
+    }),
+
+    // Viewing only: works in untrusted workspaces. `compareWith`: a second run id to show beside it (tests, keybindings).
+    command('recurrentLens.showWeightTrajectory', async (arg?: RunArg, compareWith?: unknown) => {
+      const run = await resolve(arg, 'show the weight trajectory of', (r) => !!r.checkpoint);
+      if (!run) return undefined;
+      if (!run.checkpoint) throw new TrainingError(`${run.label} has no checkpoint yet: the trajectory starts with the first one (update 0).`);
+      if (typeof compareWith === 'string') {
+        if (!manager.get(compareWith)) throw new TrainingError(`No training run "${compareWith}" in this workspace.`);
+        TrajectoryPanel.revive(context, manager, trajectoryWorker, pickRun, [run.id, compareWith],
+          vscode.window.createWebviewPanel(TRAJECTORY_VIEW_TYPE, 'Weight Trajectory', vscode.ViewColumn.Active, { retainContextWhenHidden: true }));
+        return [run.id, compareWith];
+      }
+      TrajectoryPanel.show(context, manager, trajectoryWorker, pickRun, run.id);
+      return [run.id];
+    }),
     manager.onDidChangeRuns(updateStatus),
     manager.onDidChangeRun(updateStatus),
     runsFolderWatcher.onDidCreate(fileChanged),

@@ -7,6 +7,8 @@
 import { analyzeMatrix } from './analyze';
 import type { MotifActivation, MotifMeasure } from './motif';
 import type { AnalysisOptions } from './types';
+import type { TrajectoryAnalysis } from './trajectoryTypes';
+export type { TrajectoryAnalysis };
 
 /** Bump when an entry's content or its computation changes: cached entries of another version are recomputed. */
 export const TRAJECTORY_VERSION = 1;
@@ -29,30 +31,6 @@ export interface TrajectoryMotifOptions {
 }
 
 export const DEFAULT_TRAJECTORY_MOTIF: TrajectoryMotifOptions = { channel: 0, measure: 'activity', steps: 100, tieSeed: 0 };
-
-/** One checkpoint's analyses, without the validation loss (joined from metrics.jsonl when read). */
-export interface TrajectoryAnalysis {
-  n: number;
-  henrici: number;
-  henrici_normalized: number;
-  spectral_radius: number;
-  sigma_max: number;
-  sigma_min: number;
-  frobenius: number;
-  /** J_tot of the memory curve for the unit input into unit 0 (as `analyze`); null when it could not be computed. */
-  j_tot: number | null;
-  /** Present when J_tot is summed over a finite horizon (ρ(W) ≥ 1 makes the infinite sum diverge): that horizon. */
-  j_tot_finite_horizon?: number;
-  /** ‖W − W₀‖_F / ‖W₀‖_F, W₀ the run's initial W. */
-  delta_from_init: number;
-  /** Largest eigenvalue condition number; null = ∞. */
-  max_condition: number | null;
-  /** [re, im] per eigenvalue, by modulus descending (as `analyze --eigenvalues`). */
-  eigenvalues: [number, number][];
-  /** Mean of W (units ordered by peak time after the pulse) along each diagonal i − j = offsets[k]. */
-  motif: { offsets: number[]; profile: number[] };
-  warnings: string[];
-}
 
 export interface TrajectoryInput {
   /** Recurrent matrix, column convention (W[i][j]: from unit j to unit i), n×n. */

@@ -1,0 +1,60 @@
+/**
+ * The shapes of a run's trajectory (`recurrent-lens trajectory --json`, docs/cli.md) without any code, so the
+ * webviews can use them: computed by src/core/analysis/trajectory.ts and src/runs/trajectory.ts.
+ */
+
+/** One checkpoint's analyses, without the validation loss (joined from metrics.jsonl when read). */
+export interface TrajectoryAnalysis {
+  n: number;
+  henrici: number;
+  henrici_normalized: number;
+  spectral_radius: number;
+  sigma_max: number;
+  sigma_min: number;
+  frobenius: number;
+  /** J_tot of the memory curve for the unit input into unit 0 (as `analyze`); null when it could not be computed. */
+  j_tot: number | null;
+  /** Present when J_tot is summed over a finite horizon (ρ(W) ≥ 1 makes the infinite sum diverge): that horizon. */
+  j_tot_finite_horizon?: number;
+  /** ‖W − W₀‖_F / ‖W₀‖_F, W₀ the run's initial W. */
+  delta_from_init: number;
+  /** Largest eigenvalue condition number; null = ∞. */
+  max_condition: number | null;
+  /** [re, im] per eigenvalue, by modulus descending (as `analyze --eigenvalues`). */
+  eigenvalues: [number, number][];
+  /** Mean of W (units ordered by peak time after the pulse) along each diagonal i − j = offsets[k]. */
+  motif: { offsets: number[]; profile: number[] };
+  warnings: string[];
+}
+
+export interface TrajectoryEntry extends TrajectoryAnalysis {
+  update: number;
+  /** The checkpoint folder, relative to the run folder. */
+  checkpoint: string;
+  /** Validation loss logged at exactly this update in metrics.jsonl; null when none was (e.g. a stop's checkpoint). */
+  val_loss: number | null;
+}
+
+export interface Trajectory {
+  /** The run folder as given. */
+  run: string;
+  n: number;
+  /** Where W₀ comes from: the update-0 checkpoint, or (runs from before it was written) the run's initializer. */
+  initial: 'checkpoint' | 'config';
+  motif: { channel: number | 'all'; measure: string; steps: number; tie_seed: number };
+  checkpoints: TrajectoryEntry[];
+  /** How many checkpoints were analysed by this call (the others came from the cache). */
+  computed: number;
+}
+
+/** W of every checkpoint of a trajectory, its Schur form T (eigenvalues by modulus, descending, as `analyze`) and W₀. */
+export interface TrajectoryMatrices {
+  n: number;
+  /** W₀, row-major n×n, column convention (float32, as the checkpoints store it). */
+  W0: Float32Array;
+  /** The checkpoints' W one after another (k·n² values, in the trajectory's order). */
+  W: Float32Array;
+  /** The checkpoints' Schur forms T, likewise. */
+  T: Float32Array;
+}
+
