@@ -42,7 +42,7 @@ const slider = el('input', { id: 'scrubber', type: 'range', min: '0', max: '0', 
 const scrubLabel = el('span', { id: 'scrub-label', class: 'meta' });
 const addBtn = button('Add run to compare', () => vscode.post({ type: 'addRun' }), { secondary: true, id: 'add-run', title: 'Show a second run beside this one, on the same scales' });
 const csvBtn = button('CSV', () => vscode.post({ type: 'saveData' }), { secondary: true, id: 'export-csv', title: 'Save the table (every checkpoint of every run) as CSV' });
-const curvesEl = el('main', { id: 'curves', class: 'cards traj-curves' });
+const curvesEl = el('main', { id: 'curves', class: 'traj-curves' });
 const columnsEl = el('div', { id: 'columns', class: 'traj-columns' });
 
 app.replaceChildren(
@@ -159,7 +159,7 @@ function entryIndex(c: TrajectoryColumn, u: number): number {
 function renderCurves(): void {
   const u = updates[index] ?? 0;
   const x1 = xMax();
-  const common: Pick<ChartSpec, 'xLabel' | 'xInteger' | 'xInclude' | 'aspect'> = { xLabel: 'update', xInteger: true, xInclude: [0, x1], aspect: 0.32 };
+  const common: Pick<ChartSpec, 'xLabel' | 'xInteger' | 'xInclude' | 'aspect'> = { xLabel: 'update', xInteger: true, xInclude: [0, x1], aspect: 0.25 };
   // Loss
   {
     const series: Series[] = [], legend: LegendEntry[] = [], ys: number[] = [];
@@ -269,7 +269,7 @@ class ColumnView {
     this.removeBtn = button('Remove', () => this.column && vscode.post({ type: 'removeRun', id: this.column.id }), { secondary: true, id: `remove-${slot}`, title: 'Remove this run from the comparison' });
     this.element = el('section', { class: 'traj-column', id: `column-${slot}` },
       el('div', { class: 'card-head' }, this.heading, this.removeBtn), this.meta,
-      this.W.element, this.D.element, this.T.element, this.eigCard,
+      el('div', { class: 'traj-heatmaps' }, this.W.element, this.D.element, this.T.element, this.eigCard),
       card(`card-table-${slot}`, el('h2', {}, 'Checkpoints'), [], el('div', { class: 'table-wrap' }, this.table)));
   }
 

@@ -1,0 +1,141 @@
+/// <reference lib="dom" />
+// The Weight Trajectory panel on real runs: two small copy-task runs trained with the CLI into the workspace (chain and
+// orthogonal, same settings otherwise), one opened from the palette. Its table equals `recurrent-lens trajectory
+// --json` of a copy of the run; the scrubber (keyboard) changes the heatmap's pixels and moves the marker on the
+// curves; the table exports as CSV; "Add run to compare" puts the orthogonal run beside it on the same colour scale.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FrameLocator } from 'playwright-core';
+import type { SpecContext } from './run';
+import { webviewWith } from './workbench';
+import { box, quickTitle } from './trainingUi';
+
+export const timeout = 180_000;
+
+const REPO = join(__dirname, '..', '..', '..');
+const CLI = join(REPO, 'dist', 'cli.js');
+
+function cli(...args: string[]): string {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, `recurrent-lens ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function train(dir: string, init: string): void {
+  cli('train', '--run-dir', dir, '--task', 'copy', '--T', '25', '--N', '16', '--init', init, '--lr', '1e-3', '--updates', '300',
+    '--eval-every', '20', '--checkpoint-every', '300', '--val-size', '32', '--train-size', '200', '--seed', '1', '--quiet');
+}
+
+/** A hash of the canvas's pixels (the heatmap as drawn). */
+async function pixels(view: FrameLocator, selector: string): Promise<string> {
+  return view.locator(selector).evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261;
+    for (let i = 0; i < d.length; i++) h = Math.imul(h ^ d[i], 16777619);
+    return `${c.width}x${c.height}:${h >>> 0}`;
+  });
+}
+
+/** The d attribute of the curve's marker (its last dashed path: the vertical line at the scrubbed update). */
+async function marker(view: FrameLocator, chart: string): Promise<string> {
+  return view.locator(`#${chart} path.series-line[stroke-dasharray="3 3"]`).last().getAttribute('d') as Promise<string>;
+}
+
+async function acceptSave(ctx: SpecContext, file: string): Promise<void> {
+  await box(ctx.page).waitFor({ state: 'visible', timeout: 15_000 });
+  await ctx.page.waitForTimeout(300);
+  await box(ctx.page).fill(file);
+  await ctx.page.keyboard.press('Enter');
+  for (let i = 0; i < 100 && !existsSync(file); i++) await ctx.page.waitForTimeout(100);
+  assert.ok(existsSync(file), `${file} written`);
+}
+
+export default async function trajectory(ctx: SpecContext): Promise<void> {
+  const { page } = ctx;
+  const runs = join(ctx.workspace, '.recurrent-lens', 'runs');
+  const chainDir = join(runs, 'traj-chain'), orthDir = join(runs, 'traj-orth');
+  train(chainDir, 'chain:1.02');
+  train(orthDir, 'orthogonal:1.0');
+  // The CLI's numbers, from a copy (its cache must not feed the panel, nor the panel's the CLI).
+  const copy = join(mkdtempSync(join(tmpdir(), 'rl-e2e-traj-')), 'run');
+  cpSync(chainDir, copy, { recursive: true });
+  const json = JSON.parse(cli('trajectory', copy, '--json')) as { checkpoints: Record<string, number | null | undefined>[] };
+  const K = json.checkpoints.length;
+  assert.ok(K >= 5, `${K} checkpoints`);
+  ctx.log('checkpoints', json.checkpoints.map((e) => e.update).join(' '));
+
+  // ---- Open from the palette: a quick pick of the runs (the Runs view picks up the CLI's runs).
+  await ctx.runCommand('Recurrent Lens: Show Weight Trajectory');
+  await quickTitle(page, 'Show the weight trajectory of').waitFor({ timeout: 30_000 });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'traj-chain' }).first().click();
+  const view = await webviewWith(page, '#scrubber');
+  const rows = view.locator('#column-0 .traj-table tbody tr');
+  for (const deadline = Date.now() + 60_000; (await rows.count()) < K && Date.now() < deadline;) await page.waitForTimeout(200);
+  assert.equal(await rows.count(), K, 'a row per checkpoint');
+  assert.ok(existsSync(join(chainDir, 'analysis', 'trajectory')), 'the panel cached its analyses in the run folder');
+
+  // ---- The table's values are the CLI's.
+  const keys = ['update', 'val_loss', 'henrici', 'henrici_normalized', 'spectral_radius', 'sigma_max', 'j_tot', 'delta_from_init'];
+  const table = await rows.evaluateAll((trs) => trs.map((tr) => Object.fromEntries(
+    Array.from(tr.querySelectorAll('td')).map((td) => [td.dataset.key!, td.dataset.value!]))));
+  json.checkpoints.forEach((e, k) => {
+    for (const key of keys) {
+      const want = e[key];
+      assert.equal(table[k][key], want === null || want === undefined ? '' : String(want), `${key} at update ${e.update}`);
+    }
+  });
+  // the finite-horizon flag: marked in the table where the JSON has it
+  const flagged = json.checkpoints.filter((e) => e.j_tot_finite_horizon !== undefined).length;
+  assert.equal(await view.locator('#column-0 td[data-key="j_tot"][title]').count(), flagged);
+
+  // ---- The scrubber opens on the last checkpoint; Home goes to update 0: other pixels, the marker moves.
+  const label = view.locator('#scrub-label');
+  assert.equal(await label.getAttribute('data-update'), String(json.checkpoints[K - 1].update));
+  await page.waitForTimeout(300);
+  const lastPixels = await pixels(view, '#heatmap-W-0');
+  const lastDelta = await pixels(view, '#heatmap-D-0');
+  const lastMarker = await marker(view, 'chart-delta');
+  await view.locator('#scrubber').focus();
+  await page.keyboard.press('Home');
+  await view.locator('#scrub-label[data-update="0"]').waitFor();
+  await page.waitForTimeout(300);
+  assert.notEqual(await pixels(view, '#heatmap-W-0'), lastPixels, 'W at update 0 draws differently from the trained W');
+  assert.notEqual(await pixels(view, '#heatmap-D-0'), lastDelta, 'W − W₀ changes (zero at update 0)');
+  assert.notEqual(await marker(view, 'chart-delta'), lastMarker, 'the curve marker moved');
+  assert.equal(await view.locator('#chart-delta').locator('..').locator('..').getAttribute('data-marker'), '0');
+  assert.equal(await view.locator('#column-0 tr.current').getAttribute('data-update'), '0');
+  // one arrow step: the next checkpoint
+  await page.keyboard.press('ArrowRight');
+  await view.locator(`#scrub-label[data-update="${json.checkpoints[1].update}"]`).waitFor();
+  assert.equal(await view.locator('#column-0 tr.current').getAttribute('data-update'), String(json.checkpoints[1].update));
+  await ctx.screenshot('scrubbed');
+
+  // ---- Export the table as CSV: the save dialog proposes a name in the workspace.
+  await view.locator('#export-csv').click();
+  const csvFile = join(ctx.workspace, 'trajectory.csv');
+  await acceptSave(ctx, csvFile);
+  const csv = readFileSync(csvFile, 'utf8').trim().split('\n');
+  assert.equal(csv.length, K + 1);
+  const header = csv[0].split(',');
+  assert.deepEqual(header.slice(0, 4), ['run_id', 'run', 'update', 'checkpoint']);
+  csv.slice(1).forEach((line, k) => {
+    const cells = line.split(',');
+    assert.equal(cells[0], 'traj-chain');
+    for (const key of ['update', 'henrici', 'spectral_radius', 'j_tot', 'delta_from_init']) {
+      assert.equal(Number(cells[header.indexOf(key)]), json.checkpoints[k][key], `CSV ${key} row ${k}`);
+    }
+  });
+
+  // ---- A second run beside it, on the same colour scale.
+  await view.locator('#add-run').click();
+  await quickTitle(page, 'Add Run to Compare').waitFor({ timeout: 15_000 });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'traj-orth' }).first().click();
+  await view.locator('#columns[data-columns="2"] #column-1[data-run="traj-orth"]').waitFor({ timeout: 60_000 });
+  assert.equal(await view.locator('#card-W-1 .colorbar').getAttribute('aria-label'), await view.locator('#card-W-0 .colorbar').getAttribute('aria-label'),
+    'one colour scale for both runs');
+  await page.waitForTimeout(300);
+  await ctx.screenshot('compared');
+}
