@@ -4,7 +4,7 @@
 // --json` of a copy of the run; the scrubber (keyboard) changes the heatmap's pixels and moves the marker on the
 // curves; the table exports as CSV; "Add run to compare" puts the orthogonal run beside it on the same colour scale.
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,4 +138,25 @@ export default async function trajectory(ctx: SpecContext): Promise<void> {
     'one colour scale for both runs');
   await page.waitForTimeout(300);
   await ctx.screenshot('compared');
+
+  // ---- A run that is still training (started with the CLI): its trajectory grows as checkpoints appear.
+  const liveDir = join(runs, 'traj-live');
+  const live = spawn(process.execPath, [CLI, 'train', '--run-dir', liveDir, '--task', 'copy', '--T', '25', '--N', '16', '--init', 'chain:1.02',
+    '--lr', '1e-3', '--updates', '40000', '--eval-every', '500', '--checkpoint-every', '2000', '--val-size', '32', '--train-size', '200', '--quiet'], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 200 && !existsSync(join(liveDir, 'checkpoints', 'update-0000010')); i++) await page.waitForTimeout(100);
+    await ctx.runCommand('Recurrent Lens: Show Weight Trajectory');
+    await quickTitle(page, 'Show the weight trajectory of').waitFor({ timeout: 30_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'traj-live' }).first().click({ timeout: 30_000 });
+    const liveView = await webviewWith(page, '#column-0[data-run="traj-live"]');
+    const liveRows = liveView.locator('#column-0 .traj-table tbody tr');
+    await liveRows.first().waitFor({ timeout: 60_000 });
+    const first = await liveRows.count();
+    let later = first;
+    for (const deadline = Date.now() + 90_000; later <= first && Date.now() < deadline; await page.waitForTimeout(500)) later = await liveRows.count();
+    ctx.log('live run: rows', first, '→', later);
+    assert.ok(later > first, `new checkpoints appear while the run trains (${first} → ${later} rows)`);
+  } finally {
+    live.kill();
+  }
 }
