@@ -11,12 +11,14 @@ import { createOrOpenSweepFolder, readMemberStates, readResolvedSweep } from '..
 import { LocalExecutor } from '../sweeps/localExecutor';
 import { readSweepFile, resolveSweep, SweepError, TRAINER_FIELDS } from '../sweeps/spec';
 import { readSummary, summarizeSweep, summaryLine, writeSummary } from '../sweeps/summary';
+import type { SlurmExecutor, SlurmExecutorOptions } from '../sweeps/slurmExecutor';
 import { FINISHED_STATES, type ResolvedSweep, type SweepExecutor, type SweepFile, type SweepSummary } from '../sweeps/types';
 import { fmtNumber, intOption, parseArgs, UsageError, type Args } from './args';
 import { CONFIG_FLAGS } from './train';
+import { runSlurmSweep, SLURM_FLAGS, SLURM_OPTIONS, slurmOptionsFromArgs } from './sweepSlurm';
 
-/** SLURM flags (`--executor slurm`), passed to the SLURM executor as its options. */
-const SLURM_FLAGS = ['partition', 'time', 'cpus-per-task', 'mem', 'sbatch-args', 'node-path', 'cli-path'];
+/** SLURM flags (`--executor slurm`; `--concurrency` is shared), passed to the SLURM executor as its options. */
+const SLURM_ONLY = SLURM_OPTIONS.filter((o) => o !== 'concurrency');
 
 /** Trainer flags a sweep accepts (every member gets them): the `train` flags of the trainer fields. */
 const TRAINER_FLAGS = Object.entries(CONFIG_FLAGS).filter(([, field]) => (TRAINER_FIELDS as readonly string[]).includes(field));
@@ -28,7 +30,7 @@ export interface ExecutorOptions {
   /** Local: members at once (default one per core). SLURM: array tasks at once (`%M`). */
   concurrency?: number;
   /** SLURM: the options of src/sweeps/slurmExecutor.ts (partition, time, cpusPerTask, mem, extraArgs, nodePath, cliPath). */
-  slurm?: Record<string, unknown>;
+  slurm?: SlurmExecutorOptions;
 }
 
 /**
@@ -42,21 +44,15 @@ export async function makeExecutor(kind: string, opts: ExecutorOptions): Promise
   }
 }
 
-/** HOOK for the SLURM executor: `new (await import('../sweeps/slurmExecutor')).SlurmExecutor({ ...opts.slurm, maxParallel: opts.concurrency, cliPath: opts.slurm?.cliPath ?? opts.cli })`. */
-async function slurmExecutor(_opts: ExecutorOptions): Promise<SweepExecutor> {
-  throw new UsageError('--executor slurm is not available in this build');
-}
-
-function slurmOptions(args: Args): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  if (args.option('partition') !== undefined) o.partition = args.option('partition');
-  if (args.option('time') !== undefined) o.time = args.option('time');
-  if (args.option('cpus-per-task') !== undefined) o.cpusPerTask = intOption(args, 'cpus-per-task', undefined, 1, 1024);
-  if (args.option('mem') !== undefined) o.mem = args.option('mem');
-  if (args.option('sbatch-args') !== undefined) o.extraArgs = args.option('sbatch-args')!.split(/\s+/).filter(Boolean);
-  if (args.option('node-path') !== undefined) o.nodePath = args.option('node-path');
-  if (args.option('cli-path') !== undefined) o.cliPath = args.option('cli-path');
-  return o;
+/** The SLURM executor (src/sweeps/slurmExecutor.ts): `concurrency` is the array's `%M`, the CLI bundle is this one. */
+async function slurmExecutor(opts: ExecutorOptions): Promise<SweepExecutor> {
+  const { SlurmExecutor } = await import('../sweeps/slurmExecutor');
+  const o = opts.slurm ?? {};
+  try {
+    return new SlurmExecutor({ ...o, maxParallel: opts.concurrency ?? o.maxParallel, cliPath: o.cliPath ?? opts.cli });
+  } catch (e) {
+    throw e instanceof SweepError ? new UsageError(e.message) : e;
+  }
 }
 
 function numberList(text: string, flag: string): number[] {
@@ -116,9 +112,9 @@ const log = (args: Args, line: string) => {
 /** `recurrent-lens sweep …`: makes or continues the sweep folder and runs what is left. Returns the exit status. */
 export async function sweepCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    flags: ['json', 'quiet'],
+    flags: ['json', 'quiet', ...SLURM_FLAGS],
     options: ['preset', 'config', 'inits', 'lrs', 'seeds', 'updates', 'epochs', 'name', 'out', 'executor', 'concurrency',
-      'init', 'lr', 'seed', ...TRAINER_FLAGS.map(([flag]) => flag), ...SLURM_FLAGS],
+      'init', 'lr', 'seed', ...TRAINER_FLAGS.map(([flag]) => flag), ...SLURM_ONLY],
   });
   const out = args.option('out');
   if (!out) throw new UsageError('sweep needs --out DIR (the sweep folder; run again to continue it)');
@@ -127,7 +123,11 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const concurrency = intOption(args, 'concurrency', undefined, 1, 100_000);
   const { file, source } = await sweepFromArgs(args);
   const resolved = resolveSweep(file, { id: path.basename(path.resolve(out)), source });
-  const slurm = slurmOptions(args);
+  if (kind !== 'slurm') {
+    const given = [...SLURM_ONLY.filter((o) => args.option(o) !== undefined), ...SLURM_FLAGS.filter((f) => args.flag(f))];
+    if (given.length) throw new UsageError(`--${given[0]} is for --executor slurm`);
+  }
+  const slurm = kind === 'slurm' ? slurmOptionsFromArgs(args) : undefined;
   const sweep = await createOrOpenSweepFolder(out, resolved);
 
   const states = await readMemberStates(out, sweep);
@@ -185,9 +185,10 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     if (interrupted) status = 130;
     else if (summary.finished < summary.runs) status = 1;
   } else {
-    const { job_id } = todo.length ? await executor.submit(out, sweep, todo) : { job_id: (await readSummary(out).catch(() => undefined))?.job_id ?? null };
-    summary = await summarizeSweep(out, sweep, { tasks: await executor.poll(out, sweep), executor: 'slurm', job_id });
-    if (todo.length) log(args, `submitted ${todo.length} runs as SLURM job ${job_id}; follow with: recurrent-lens sweep-status ${out}`);
+    // Asks SLURM first: runs queued or running there are not submitted twice. --wait follows the array to its end.
+    const wait = args.flag('wait');
+    summary = await runSlurmSweep(out, sweep, executor as SlurmExecutor, { wait, progress: (line) => log(args, line) });
+    if (wait && summary.finished < summary.runs) status = 1;
   }
   await writeSummary(out, summary);
   printSummary(args, summary);

@@ -4,19 +4,16 @@
  */
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
-import { SLURM_FILES, SLURM_FOLDER, SlurmExecutor, splitSbatchArgs, type SlurmExecutorOptions } from '../sweeps/slurmExecutor';
+import { checkSlurmOptions, SLURM_FILES, SLURM_FOLDER, SlurmExecutor, splitSbatchArgs, type SlurmExecutorOptions } from '../sweeps/slurmExecutor';
 import { SweepError } from '../sweeps/spec';
 import { summarizeSweep, writeSummary } from '../sweeps/summary';
-import type { ExecutorTaskState, ResolvedSweep, SweepSummary } from '../sweeps/types';
+import type { ResolvedSweep, SweepSummary } from '../sweeps/types';
 import { intOption, UsageError, type Args } from './args';
 
 /** Options `sweep` takes for `--executor slurm` (`--concurrency` is the array's %M). */
 export const SLURM_OPTIONS = ['partition', 'time', 'cpus-per-task', 'mem', 'sbatch-args', 'node-path', 'cli-path', 'concurrency'] as const;
 /** `--wait`: follow the array until every task has ended. */
 export const SLURM_FLAGS = ['wait'] as const;
-
-export const SLURM_USAGE = `  recurrent-lens sweep … --executor slurm [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--concurrency M]
-                 [--sbatch-args "ARGS"] [--node-path NODE] [--cli-path CLI] [--wait]`;
 
 /** The SLURM executor's options from the command line; a bad value is a UsageError naming the flag. */
 export function slurmOptionsFromArgs(args: Args): SlurmExecutorOptions {
@@ -35,36 +32,19 @@ export function slurmOptionsFromArgs(args: Args): SlurmExecutorOptions {
     if (file !== undefined && path.isAbsolute(file) && !existsSync(file)) throw new UsageError(`--${flag} ${file}: no such file`);
   }
   try {
-    return new SlurmExecutor(o).options;
+    checkSlurmOptions(o);
   } catch (e) {
     if (e instanceof SweepError) throw new UsageError(e.message);
     throw e;
   }
+  return o;
 }
 
-/** Whether the sweep in `dir` was ever submitted to SLURM (it has slurm/submissions.json). */
-export function hasSlurmSubmissions(dir: string): boolean {
-  return existsSync(path.join(dir, SLURM_FOLDER, SLURM_FILES.submissions));
-}
-
-/**
- * The summary of a sweep run by SLURM: run folders merged with squeue/sacct (summary.ts's mergeTaskState), written to
- * summary.json. For `sweep-status` and `sweep --executor slurm`. With `warn`, a cluster that cannot be asked (no
- * squeue here: a copied sweep folder) is a warning and the run folders alone decide; without, it is an error.
- */
-export async function slurmSummary(
-  dir: string, sweep: ResolvedSweep, executor = new SlurmExecutor(), warn?: (line: string) => void,
-): Promise<{ summary: SweepSummary; tasks: Map<number, ExecutorTaskState> }> {
-  let tasks = new Map<number, ExecutorTaskState>();
-  try {
-    tasks = await executor.poll(dir, sweep);
-  } catch (e) {
-    if (!(warn && e instanceof SweepError)) throw e;
-    warn(`${e.message}; states from the run folders only`);
-  }
-  const summary = await summarizeSweep(dir, sweep, { tasks, executor: 'slurm', job_id: await SlurmExecutor.latestJobId(dir) });
+/** The sweep's summary with SLURM's task states merged in (summary.ts's mergeTaskState), written to summary.json. */
+async function slurmSummary(dir: string, sweep: ResolvedSweep, executor: SlurmExecutor): Promise<SweepSummary> {
+  const summary = await summarizeSweep(dir, sweep, { tasks: await executor.poll(dir, sweep), executor: 'slurm', job_id: await SlurmExecutor.latestJobId(dir) });
   await writeSummary(dir, summary);
-  return { summary, tasks };
+  return summary;
 }
 
 /** Indices to (re)submit: every member not finished and not queued or running. */
@@ -73,22 +53,21 @@ export function indicesToSubmit(summary: SweepSummary): number[] {
 }
 
 /**
- * `sweep --executor slurm`: submits the members still to run (a continued sweep: only the unfinished ones) as one array
- * job, writes summary.json, and with `wait` follows it (every `intervalMs`) until no task is queued or running.
- * `progress` gets a line now and then (stderr; the CLI keeps stdout for --json).
+ * `sweep --executor slurm`: submits the members still to run (a continued sweep: only the unfinished ones, never one
+ * queued or running on the cluster) as one array job and writes summary.json; with `wait`, follows the array (every
+ * `intervalMs`) until no task is queued or running. `progress` gets a line now and then (the CLI's stderr).
  */
 export async function runSlurmSweep(
-  dir: string, sweep: ResolvedSweep, options: SlurmExecutorOptions,
+  dir: string, sweep: ResolvedSweep, executor: SlurmExecutor,
   opts: { wait?: boolean; intervalMs?: number; progress?: (line: string) => void } = {},
 ): Promise<SweepSummary> {
-  const executor = new SlurmExecutor(options);
-  const before = await slurmSummary(dir, sweep, executor);
-  const todo = indicesToSubmit(before.summary);
-  let summary = before.summary;
+  let summary = await slurmSummary(dir, sweep, executor);
+  const todo = indicesToSubmit(summary);
   if (todo.length) {
     const { job_id } = await executor.submit(dir, sweep, todo);
-    opts.progress?.(`submitted ${todo.length} run(s) as SLURM job ${job_id} (${path.join(dir, SLURM_FOLDER, SLURM_FILES.script)})`);
-    summary = (await slurmSummary(dir, sweep, executor)).summary;
+    summary = await slurmSummary(dir, sweep, executor);
+    opts.progress?.(`submitted ${todo.length} run${todo.length === 1 ? '' : 's'} as SLURM job ${job_id} ` +
+      `(${path.join(dir, SLURM_FOLDER, SLURM_FILES.script)})${opts.wait ? '' : `; follow with: recurrent-lens sweep-status ${dir}`}`);
   } else {
     opts.progress?.(`nothing to submit: ${summary.finished} finished, ${summary.running} running, ${summary.pending} queued`);
   }
@@ -103,5 +82,5 @@ export async function runSlurmSweep(
       last = line;
     },
   });
-  return (await slurmSummary(dir, sweep, executor)).summary;
+  return slurmSummary(dir, sweep, executor);
 }

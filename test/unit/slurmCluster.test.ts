@@ -212,6 +212,65 @@ clusterTest('a run past its --time limit is TIMEOUT, checkpointed; resubmitted, 
   assert.match(readFileSync(path.join(runDir, 'log.txt'), 'utf8'), new RegExp(`from update ${cut.update} to ${updates}`));
 }, 240_000);
 
+/** The CLI as a user runs it: exit status, stdout, stderr. */
+function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, env });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+clusterTest('the CLI: sweep --executor slurm returns with the job id; sweep-status follows it; --wait; bad flags exit 2', async () => {
+  const out = path.join(ROOT, 'cli');
+  const grid = ['sweep', '--inits', 'chain:1.02,orthogonal:1.0', '--seeds', '2', '--task', 'copy', '--T', '30', '--N', '16', '--updates', '300',
+    '--eval-every', '100', '--val-size', '32', '--train-size', '2000', '--out', out, '--executor', 'slurm'];
+  const r = cli([...grid, '--concurrency', '2', '--time', '10', '--sbatch-args', '--comment="rl test"', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const line = JSON.parse(r.stdout);
+  assert.match(line.job_id, /^\d+$/);
+  assert.equal(line.executor, 'slurm');
+  assert.equal(line.runs, 4);
+  assert.ok(line.finished < 4, 'returned before the runs ended');
+  assert.match(r.stderr, new RegExp(`submitted 4 runs as SLURM job ${line.job_id}`));
+  const script = readFileSync(path.join(out, 'slurm', 'sweep.sbatch'), 'utf8');
+  for (const d of ['--array=0-3%2', '--time=10', '"--comment=rl test"']) assert.ok(script.includes(`#SBATCH ${d}\n`), d);
+
+  const done = await until('sweep-status: 4 finished', async () => {
+    const s = cli(['sweep-status', out, '--json']);
+    assert.equal(s.status, 0, s.stderr);
+    const st = JSON.parse(s.stdout);
+    return st.finished === 4 && st;
+  }, 90_000, 1000);
+  assert.equal(done.job_id, line.job_id);
+  assert.deepEqual(done.runs_per_init, { 'chain:1.02': 2, 'orthogonal:1.0': 2 });
+  const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
+  assert.deepEqual(summary.members.map((m: { state: string }) => m.state), ['completed', 'completed', 'completed', 'completed']);
+
+  // Continuing a finished sweep submits nothing; --wait returns at once with the same job id.
+  const again = cli([...grid, '--wait', '--json']);
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout).finished, 4);
+  assert.equal(JSON.parse(again.stdout).job_id, line.job_id);
+  assert.match(again.stderr, /nothing to submit/);
+  assert.equal(JSON.parse(readFileSync(path.join(out, 'slurm', 'submissions.json'), 'utf8')).submissions.length, 1);
+
+  // Mistakes: one line on stderr, exit 2, nothing on stdout.
+  const emptyBin = path.join(ROOT, 'cli-empty-bin');
+  mkdirSync(emptyBin);
+  for (const [args, re, env] of [
+    [[...grid, '--time', '1h'], /^recurrent-lens: --time "1h" is not a SLURM time/],
+    [[...grid.slice(0, -2), '--partition', 'short'], /^recurrent-lens: --partition is for --executor slurm/],
+    [[...grid.slice(0, -4), '--out', path.join(ROOT, 'cli-bad-partition'), '--executor', 'slurm', '--partition', 'nosuch'],
+      /^recurrent-lens: sbatch failed: invalid partition specified: nosuch$/],
+    [[...grid.slice(0, -4), '--out', path.join(ROOT, 'cli-no-sbatch'), '--executor', 'slurm'], /^recurrent-lens: sbatch not found: /,
+      { ...process.env, PATH: emptyBin }],
+  ] as [string[], RegExp, NodeJS.ProcessEnv?][]) {
+    const bad = cli([...args, '--quiet', '--json'], env);
+    assert.equal(bad.status, 2, `${args.join(' ')}: ${bad.stderr}`);
+    assert.equal(bad.stdout, '');
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    assert.match(bad.stderr.trim(), re);
+  }
+});
+
 clusterTest('SLURM commands missing: the executor says so in one line', async () => {
   const { dir, sweep } = await makeSweep('nosbatch', { ...TINY, inits: ['chain:1.02'], seeds: 1 });
   const emptyBin = path.join(ROOT, 'empty-bin');
