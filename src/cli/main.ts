@@ -38,8 +38,8 @@ const USAGE = `usage:
   recurrent-lens sweep (--preset paper:copy|paper:addition|paper:psmnist|quick:copy | --config SWEEP.json |
                  --inits SPEC,… [--task T] [--lrs LR,…] [--seeds K|S,S,…]) [--updates U | --epochs E] [--T T] [--N N]
                  [other trainer flags] --out DIR [--executor local|slurm] [--concurrency C] [--json] [--quiet]
-                 SLURM: [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--sbatch-args "…"] [--node-path NODE]
-                 [--cli-path CLI] [--wait]   (docs/slurm.md)
+                 [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--sbatch-args "ARGS"] [--node-path NODE]
+                 [--cli-path CLI] [--wait]   (SLURM: --concurrency is the array's %M)
   recurrent-lens sweep-status DIR [--json]
   recurrent-lens bench train [--task copy|addition|psmnist] [--T T] [--N N] [--batch B] [--updates U] [--threads N] [--json]
   recurrent-lens --help | --version

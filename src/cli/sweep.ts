@@ -6,19 +6,19 @@
 import * as path from 'node:path';
 import { measureUpdateMs } from '../core/train/measure';
 import { formatLr } from '../runs/runConfig';
+import { countRuns } from '../runs/runNames';
 import { estimateCost, formatHours } from '../sweeps/cost';
 import { createOrOpenSweepFolder, readMemberStates, readResolvedSweep } from '../sweeps/folder';
 import { LocalExecutor } from '../sweeps/localExecutor';
-import { readSweepFile, resolveSweep, SweepError, TRAINER_FIELDS } from '../sweeps/spec';
+import { readSweepFile, resolveSweep, TRAINER_FIELDS } from '../sweeps/spec';
 import { readSummary, summarizeSweep, summaryLine, writeSummary } from '../sweeps/summary';
-import type { SlurmExecutor, SlurmExecutorOptions } from '../sweeps/slurmExecutor';
 import { FINISHED_STATES, type ResolvedSweep, type SweepExecutor, type SweepFile, type SweepSummary } from '../sweeps/types';
 import { fmtNumber, intOption, parseArgs, UsageError, type Args } from './args';
 import { CONFIG_FLAGS } from './train';
-import { runSlurmSweep, SLURM_FLAGS, SLURM_OPTIONS, slurmOptionsFromArgs } from './sweepSlurm';
 
-/** SLURM flags (`--executor slurm`; `--concurrency` is shared), passed to the SLURM executor as its options. */
-const SLURM_ONLY = SLURM_OPTIONS.filter((o) => o !== 'concurrency');
+/** `--executor slurm`'s own options and flags (src/cli/sweepSlurm.ts reads them; listed here so parsing needs no import). */
+const SLURM_OPTIONS = ['partition', 'time', 'cpus-per-task', 'mem', 'sbatch-args', 'node-path', 'cli-path'];
+const SLURM_FLAGS = ['wait'];
 
 /** Trainer flags a sweep accepts (every member gets them): the `train` flags of the trainer fields. */
 const TRAINER_FLAGS = Object.entries(CONFIG_FLAGS).filter(([, field]) => (TRAINER_FIELDS as readonly string[]).includes(field));
@@ -29,29 +29,22 @@ export interface ExecutorOptions {
   cli: string;
   /** Local: members at once (default one per core). SLURM: array tasks at once (`%M`). */
   concurrency?: number;
-  /** SLURM: the options of src/sweeps/slurmExecutor.ts (partition, time, cpusPerTask, mem, extraArgs, nodePath, cliPath). */
-  slurm?: SlurmExecutorOptions;
+  /** SLURM: the SlurmExecutor's options (src/sweeps/slurmExecutor.ts), e.g. from slurmOptionsFromArgs. */
+  slurm?: import('../sweeps/slurmExecutor').SlurmExecutorOptions;
 }
 
 /**
- * The executor of a kind. `local`: child processes on this machine. `slurm`: a job array (src/sweeps/slurmExecutor.ts).
+ * The executor of a kind. `local`: child processes on this machine (src/sweeps/localExecutor.ts). `slurm`: a job array
+ * (src/sweeps/slurmExecutor.ts), loaded only when asked for.
  */
 export async function makeExecutor(kind: string, opts: ExecutorOptions): Promise<SweepExecutor> {
   switch (kind) {
     case 'local': return new LocalExecutor({ cli: opts.cli, concurrency: opts.concurrency });
-    case 'slurm': return slurmExecutor(opts);
+    case 'slurm': {
+      const { SlurmExecutor } = await import('../sweeps/slurmExecutor');
+      return new SlurmExecutor({ ...opts.slurm, maxParallel: opts.slurm?.maxParallel ?? opts.concurrency });
+    }
     default: throw new UsageError(`--executor must be local or slurm, got "${kind}"`);
-  }
-}
-
-/** The SLURM executor (src/sweeps/slurmExecutor.ts): `concurrency` is the array's `%M`, the CLI bundle is this one. */
-async function slurmExecutor(opts: ExecutorOptions): Promise<SweepExecutor> {
-  const { SlurmExecutor } = await import('../sweeps/slurmExecutor');
-  const o = opts.slurm ?? {};
-  try {
-    return new SlurmExecutor({ ...o, maxParallel: opts.concurrency ?? o.maxParallel, cliPath: o.cliPath ?? opts.cli });
-  } catch (e) {
-    throw e instanceof SweepError ? new UsageError(e.message) : e;
   }
 }
 
@@ -114,20 +107,21 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     flags: ['json', 'quiet', ...SLURM_FLAGS],
     options: ['preset', 'config', 'inits', 'lrs', 'seeds', 'updates', 'epochs', 'name', 'out', 'executor', 'concurrency',
-      'init', 'lr', 'seed', ...TRAINER_FLAGS.map(([flag]) => flag), ...SLURM_ONLY],
+      'init', 'lr', 'seed', ...TRAINER_FLAGS.map(([flag]) => flag), ...SLURM_OPTIONS],
   });
   const out = args.option('out');
   if (!out) throw new UsageError('sweep needs --out DIR (the sweep folder; run again to continue it)');
   const kind = args.option('executor') ?? 'local';
   if (kind !== 'local' && kind !== 'slurm') throw new UsageError(`--executor must be local or slurm, got "${kind}"`);
   const concurrency = intOption(args, 'concurrency', undefined, 1, 100_000);
+  if (kind === 'local') {
+    const slurmOnly = [...SLURM_OPTIONS.filter((o) => args.option(o) !== undefined), ...SLURM_FLAGS.filter((f) => args.flag(f))];
+    if (slurmOnly.length) throw new UsageError(`--${slurmOnly[0]} is for --executor slurm`);
+  }
+  const slurm = kind === 'slurm' ? await import('./sweepSlurm') : undefined;
+  const slurmOptions = slurm?.slurmOptionsFromArgs(args);
   const { file, source } = await sweepFromArgs(args);
   const resolved = resolveSweep(file, { id: path.basename(path.resolve(out)), source });
-  if (kind !== 'slurm') {
-    const given = [...SLURM_ONLY.filter((o) => args.option(o) !== undefined), ...SLURM_FLAGS.filter((f) => args.flag(f))];
-    if (given.length) throw new UsageError(`--${given[0]} is for --executor slurm`);
-  }
-  const slurm = kind === 'slurm' ? slurmOptionsFromArgs(args) : undefined;
   const sweep = await createOrOpenSweepFolder(out, resolved);
 
   const states = await readMemberStates(out, sweep);
@@ -135,22 +129,21 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   // Members training right now (another `sweep` on this folder) are left to it.
   const running = states.filter((m) => m.state === 'running').length;
   const todo = states.filter((m) => !FINISHED_STATES.includes(m.state) && m.state !== 'running').map((m) => m.index);
-  log(args, `sweep ${sweep.name ? `"${sweep.name}" ` : ''}in ${out}: ${sweep.members.length} runs (${describeGrid(sweep)}); ` +
+  log(args, `sweep ${sweep.name ? `"${sweep.name}" ` : ''}in ${out}: ${countRuns(sweep.members.length)} (${describeGrid(sweep)}); ` +
     `${finished} finished${running ? `, ${running} running elsewhere` : ''}, ${todo.length} to run`);
   if (todo.length) {
     const c = sweep.members[todo[0]].config;
     const timing = await measureUpdateMs(c, { updates: 8, warmup: 2, threads: 1, assetRoot: path.resolve(__dirname, '..') });
     const cost = estimateCost(sweep, timing.ms_per_update, 1, { indices: todo, concurrency: kind === 'local' ? concurrency : undefined });
-    log(args, `estimated cost: ${Number(cost.cpu_hours.toPrecision(2))} CPU-hours (${todo.length} runs × ${c.updates} updates at ` +
+    log(args, `estimated cost: ${Number(cost.cpu_hours.toPrecision(2))} CPU-hours (${countRuns(todo.length)} × ${c.updates} updates at ` +
       `${fmtNumber(timing.ms_per_update)} ms/update measured, validation included; early stopping shortens it)`);
-    log(args, kind === 'local' ? cost.advice : `on the cluster: ${formatHours(cost.cpu_hours)} of CPU time in ${todo.length} array tasks`);
+    log(args, kind === 'local' ? cost.advice : `on the cluster: ${formatHours(cost.cpu_hours)} of CPU time in ${todo.length} array task${todo.length === 1 ? '' : 's'}`);
   }
 
   let summary: SweepSummary;
   let status = 0;
-  const executor = await makeExecutor(kind, { cli: __filename, concurrency, slurm });
-  if (executor instanceof LocalExecutor) {
-    const local = executor;
+  if (kind === 'local') {
+    const local = new LocalExecutor({ cli: __filename, concurrency });
     let interrupted = false;
     const onSignal = () => {
       if (interrupted) process.exit(130);
@@ -185,10 +178,9 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     if (interrupted) status = 130;
     else if (summary.finished < summary.runs) status = 1;
   } else {
-    // Asks SLURM first: runs queued or running there are not submitted twice. --wait follows the array to its end.
-    const wait = args.flag('wait');
-    summary = await runSlurmSweep(out, sweep, executor as SlurmExecutor, { wait, progress: (line) => log(args, line) });
-    if (wait && summary.finished < summary.runs) status = 1;
+    summary = await slurm!.runSlurmSweep(out, sweep, { ...slurmOptions, cliPath: slurmOptions?.cliPath ?? __filename }, { wait: args.flag('wait'), progress: (line) => log(args, line) });
+    if (!args.flag('wait')) log(args, `follow it with: recurrent-lens sweep-status ${out}`);
+    else if (summary.finished < summary.runs) status = 1;
   }
   await writeSummary(out, summary);
   printSummary(args, summary);
@@ -201,19 +193,16 @@ export async function sweepStatusCommand(argv: string[]): Promise<number> {
   const dir = args.positional(0, 'the sweep folder (sweep-status DIR)');
   const sweep = await readResolvedSweep(dir);
   const before = await readSummary(dir).catch(() => undefined);
-  const executor = before?.executor ?? null;
-  let tasks;
-  if (executor === 'slurm') {
-    try {
-      tasks = await (await makeExecutor('slurm', { cli: __filename })).poll(dir, sweep);
-    } catch (e) {
-      // Away from the cluster the run folders still tell most of it.
-      if (!(e instanceof UsageError || e instanceof SweepError)) throw e;
-      process.stderr.write(`recurrent-lens: ${(e as Error).message}; states from the run folders only\n`);
-    }
+  let summary: SweepSummary;
+  const { hasSlurmSubmissions, slurmSummary } = await import('./sweepSlurm');
+  if (before?.executor === 'slurm' || hasSlurmSubmissions(dir)) {
+    // Away from the cluster (no squeue) the run folders alone decide, with a warning.
+    summary = (await slurmSummary(dir, sweep, undefined, (line) => process.stderr.write(`recurrent-lens: ${line}\n`))).summary;
+  } else {
+    // A local sweep's members run in a `sweep` process, if any: their run folders say how they stand.
+    summary = await summarizeSweep(dir, sweep, { executor: before?.executor ?? null, job_id: before?.job_id ?? null });
+    await writeSummary(dir, summary);
   }
-  const summary = await summarizeSweep(dir, sweep, { tasks, executor, job_id: before?.job_id ?? null });
-  await writeSummary(dir, summary);
   printSummary(args, summary);
   return 0;
 }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { checkSlurmOptions, SLURM_FILES, SLURM_FOLDER, SlurmExecutor, splitSbatchArgs, type SlurmExecutorOptions } from '../sweeps/slurmExecutor';
 import { SweepError } from '../sweeps/spec';
 import { summarizeSweep, writeSummary } from '../sweeps/summary';
-import type { ResolvedSweep, SweepSummary } from '../sweeps/types';
+import type { ExecutorTaskState, ResolvedSweep, SweepSummary } from '../sweeps/types';
 import { intOption, UsageError, type Args } from './args';
 
 /** Options `sweep` takes for `--executor slurm` (`--concurrency` is the array's %M). */
@@ -40,11 +40,29 @@ export function slurmOptionsFromArgs(args: Args): SlurmExecutorOptions {
   return o;
 }
 
-/** The sweep's summary with SLURM's task states merged in (summary.ts's mergeTaskState), written to summary.json. */
-async function slurmSummary(dir: string, sweep: ResolvedSweep, executor: SlurmExecutor): Promise<SweepSummary> {
-  const summary = await summarizeSweep(dir, sweep, { tasks: await executor.poll(dir, sweep), executor: 'slurm', job_id: await SlurmExecutor.latestJobId(dir) });
+/** Whether the sweep in `dir` was ever submitted to SLURM (it has slurm/submissions.json). */
+export function hasSlurmSubmissions(dir: string): boolean {
+  return existsSync(path.join(dir, SLURM_FOLDER, SLURM_FILES.submissions));
+}
+
+/**
+ * The summary of a sweep run by SLURM: run folders merged with squeue/sacct (summary.ts's mergeTaskState), written to
+ * summary.json. For `sweep-status` and `sweep --executor slurm`. With `warn`, a cluster that cannot be asked (no
+ * squeue here: a copied sweep folder) is a warning and the run folders alone decide; without, it is an error.
+ */
+export async function slurmSummary(
+  dir: string, sweep: ResolvedSweep, executor = new SlurmExecutor(), warn?: (line: string) => void,
+): Promise<{ summary: SweepSummary; tasks: Map<number, ExecutorTaskState> }> {
+  let tasks = new Map<number, ExecutorTaskState>();
+  try {
+    tasks = await executor.poll(dir, sweep);
+  } catch (e) {
+    if (!(warn && e instanceof SweepError)) throw e;
+    warn(`${e.message}; states from the run folders only`);
+  }
+  const summary = await summarizeSweep(dir, sweep, { tasks, executor: 'slurm', job_id: await SlurmExecutor.latestJobId(dir) });
   await writeSummary(dir, summary);
-  return summary;
+  return { summary, tasks };
 }
 
 /** Indices to (re)submit: every member not finished and not queued or running. */
@@ -58,16 +76,16 @@ export function indicesToSubmit(summary: SweepSummary): number[] {
  * `intervalMs`) until no task is queued or running. `progress` gets a line now and then (the CLI's stderr).
  */
 export async function runSlurmSweep(
-  dir: string, sweep: ResolvedSweep, executor: SlurmExecutor,
+  dir: string, sweep: ResolvedSweep, options: SlurmExecutorOptions,
   opts: { wait?: boolean; intervalMs?: number; progress?: (line: string) => void } = {},
 ): Promise<SweepSummary> {
-  let summary = await slurmSummary(dir, sweep, executor);
+  const executor = new SlurmExecutor(options);
+  let { summary } = await slurmSummary(dir, sweep, executor);
   const todo = indicesToSubmit(summary);
   if (todo.length) {
     const { job_id } = await executor.submit(dir, sweep, todo);
-    summary = await slurmSummary(dir, sweep, executor);
-    opts.progress?.(`submitted ${todo.length} run${todo.length === 1 ? '' : 's'} as SLURM job ${job_id} ` +
-      `(${path.join(dir, SLURM_FOLDER, SLURM_FILES.script)})${opts.wait ? '' : `; follow with: recurrent-lens sweep-status ${dir}`}`);
+    ({ summary } = await slurmSummary(dir, sweep, executor));
+    opts.progress?.(`submitted ${todo.length} run${todo.length === 1 ? '' : 's'} as SLURM job ${job_id} (${path.join(dir, SLURM_FOLDER, SLURM_FILES.script)})`);
   } else {
     opts.progress?.(`nothing to submit: ${summary.finished} finished, ${summary.running} running, ${summary.pending} queued`);
   }
@@ -82,5 +100,5 @@ export async function runSlurmSweep(
       last = line;
     },
   });
-  return slurmSummary(dir, sweep, executor);
+  return (await slurmSummary(dir, sweep, executor)).summary;
 }
