@@ -9,7 +9,7 @@
  * Every task is `node dist/cli.js train --sweep DIR --index I` as a compute node would run it. ~2.5 minutes, most of it
  * the time-limit test (SLURM checks time limits every ~30 s and limits are whole minutes).
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,16 +41,26 @@ function clusterTest(name: string, fn: () => Promise<void>, timeout = 120_000): 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ROOT = mkdtempSync(path.join(tmpdir(), 'rl-slurm-'));
-process.on('exit', () => rmSync(ROOT, { recursive: true, force: true }));
+const children = new Set<import('node:child_process').ChildProcess>();
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL'); // a timed-out test's reference run
+  rmSync(ROOT, { recursive: true, force: true });
+});
 
 /** Tiny copy-task runs: ~1–2 s each, most of it Node starting. */
 const TINY: SweepFile = { task: 'copy', T: 30, N: 16, updates: 300, eval_every: 100, checkpoint_every: 100000, val_size: 32, train_size: 2000 };
 const OPTS: SlurmExecutorOptions = { cliPath: CLI, nodePath: process.execPath };
 
+const made: { dir: string; sweep: ResolvedSweep }[] = [];
 async function makeSweep(id: string, file: SweepFile): Promise<{ dir: string; sweep: ResolvedSweep }> {
   const dir = path.join(ROOT, id);
-  return { dir, sweep: await createOrOpenSweepFolder(dir, resolveSweep(file, { id })) };
+  made.push({ dir, sweep: await createOrOpenSweepFolder(dir, resolveSweep(file, { id })) });
+  return made[made.length - 1];
 }
+// A failed or timed-out test leaves no job behind on the cluster.
+after(async () => {
+  if (!skip) for (const { dir, sweep } of made) await new SlurmExecutor(OPTS).cancel(dir, sweep).catch(() => undefined);
+});
 
 function status(runDir: string): { state: string; update: number; checkpoint: string | null; val_loss: number | null } | undefined {
   try {
@@ -180,7 +190,18 @@ clusterTest('a run past its --time limit is TIMEOUT, checkpointed; resubmitted, 
   mkdirSync(refDir);
   writeFileSync(path.join(refDir, 'config.json'), JSON.stringify(member.config));
   const ref = spawn(process.execPath, [CLI, 'train', '--run-dir', refDir, '--threads', '1', '--quiet'], { stdio: 'ignore' });
+  children.add(ref);
   const refDone = new Promise<number | null>((r) => ref.on('exit', (c) => r(c)));
+  try {
+    await timeLimitedRun(dir, sweep, refDir, refDone, updates);
+  } finally {
+    if (ref.exitCode === null) ref.kill('SIGKILL');
+  }
+  // Under heavy load from elsewhere this takes longer; alone on two cores about 2 minutes.
+}, 480_000);
+
+async function timeLimitedRun(dir: string, sweep: ResolvedSweep, refDir: string, refDone: Promise<number | null>, updates: number): Promise<void> {
+  const member = sweep.members[0];
 
   const ex = new SlurmExecutor({ ...OPTS, time: '1' });
   const { job_id } = await ex.submit(dir, sweep, [0]);
@@ -210,7 +231,7 @@ clusterTest('a run past its --time limit is TIMEOUT, checkpointed; resubmitted, 
     .filter((m) => 'val_loss' in m).map((m) => [m.update, m.val_loss]);
   assert.deepEqual(vals(runDir), vals(refDir));
   assert.match(readFileSync(path.join(runDir, 'log.txt'), 'utf8'), new RegExp(`from update ${cut.update} to ${updates}`));
-}, 240_000);
+}
 
 /** The CLI as a user runs it: exit status, stdout, stderr. */
 function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
