@@ -214,7 +214,7 @@ async function timeLimitedRun(dir: string, sweep: ResolvedSweep, refDir: string,
   assert.match(readFileSync(path.join(dir, 'slurm', 'out', `${job_id}_0.out`), 'utf8'), /DUE TO TIME LIMIT/);
   assert.equal((await summarizeSweep(dir, sweep, { tasks })).members![0].state, 'timeout');
 
-  const resumed = new SlurmExecutor({ ...OPTS, time: '5' });
+  const resumed = new SlurmExecutor(OPTS); // no time limit now (the partition's: unlimited here)
   await resumed.submit(dir, sweep, [0]);
   assert.deepEqual(states(await resumed.waitUntilDone(dir, sweep, { intervalMs: 1000 })), ['completed']);
   assert.equal(await refDone, 0);
