@@ -294,13 +294,24 @@ export class SlurmExecutor implements SweepExecutor {
     }
   }
 
-  /** Polls every `intervalMs` until no task of the sweep is queued or running; the last poll's states. */
+  /**
+   * Polls every `intervalMs` until no task of the sweep is queued or running; the last poll's states. A busy
+   * slurmctld ("Socket timed out") fails a poll now and then: five failures in a row end the wait with the last error.
+   */
   async waitUntilDone(
     sweepDir: string, sweep: ResolvedSweep,
     opts: { intervalMs?: number; onPoll?: (tasks: Map<number, ExecutorTaskState>) => void | Promise<void> } = {},
   ): Promise<Map<number, ExecutorTaskState>> {
-    for (;;) {
-      const tasks = await this.poll(sweepDir, sweep);
+    for (let failures = 0; ;) {
+      let tasks: Map<number, ExecutorTaskState>;
+      try {
+        tasks = await this.poll(sweepDir, sweep);
+        failures = 0;
+      } catch (e) {
+        if (!(e instanceof SweepError) || ++failures >= 5) throw e;
+        await new Promise((r) => setTimeout(r, opts.intervalMs ?? 10_000));
+        continue;
+      }
       await opts.onPoll?.(tasks);
       if (![...tasks.values()].some((t) => t === 'running' || t === 'queued')) return tasks;
       await new Promise((r) => setTimeout(r, opts.intervalMs ?? 10_000));
