@@ -20,7 +20,7 @@ import type {
 import { readResolvedSweep, SWEEP_FILES, SWEEPS_FOLDER } from '../sweeps/folder';
 import type { ResolvedSweep } from '../sweeps/types';
 import { runId, type TrainConfig } from '../core/train/config';
-import { writeJsonAtomic } from '../core/train/checkpoint';
+import { readJson, writeJsonAtomic } from '../core/train/checkpoint';
 import { RUN_FILES } from '../core/train/trainer';
 import { baselineOf, describeConfig, resolved } from './runConfig';
 import { Metrics, MetricsFile } from './metrics';
@@ -744,20 +744,6 @@ function emptyStatus(id: string): RunStatus {
   };
 }
 
-/** Parsed JSON; undefined when the file is missing, null when it is not valid JSON. */
-async function readJson<T>(file: string): Promise<T | undefined | null> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return null;
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
