@@ -275,7 +275,8 @@ export class RunManager implements Disposable {
    * checkpoint and leaves a finished one alone. Returns the run ids queued.
    */
   async startSweep(sweepDir: string, indices?: readonly number[]): Promise<string[]> {
-    if (!this.opts.isTrusted()) this.assertCanStart();
+    // The sweep folder is given: no workspace folder is needed (the CLI's executor has none), trust is.
+    this.assertTrusted();
     const known = await this.addSweep(path.resolve(sweepDir), true);
     if (!known.sweep) throw new TrainingError(known.error ?? `${sweepDir}: not a sweep folder`);
     const sweep = known.sweep;
@@ -386,6 +387,10 @@ export class RunManager implements Disposable {
     if (this.opts.folders().length === 0) {
       throw new TrainingError('Open a folder to train in: runs are saved in its .recurrent-lens/runs folder.');
     }
+    this.assertTrusted();
+  }
+
+  private assertTrusted(): void {
     if (!this.opts.isTrusted()) {
       throw new TrainingError('Training runs code from this extension in your workspace: trust the workspace to start or resume runs (viewing runs works without trust).');
     }
