@@ -6,7 +6,7 @@ import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, resolveConfig, runId, type TrainConfig } from '../core/train/config';
-import { writeJsonAtomic } from '../core/train/checkpoint';
+import { listCheckpoints, writeJsonAtomic } from '../core/train/checkpoint';
 import { makeDataset } from '../core/train/data';
 import { createRnnEngine } from '../core/train/engines';
 import { flopsPerUpdate, PARAM_NAMES } from '../core/train/model';
@@ -15,7 +15,7 @@ import { loadTf } from '../core/train/tfjs';
 import { registerRnnOp } from '../core/train/tfjsOp';
 import { TfjsRnnModel } from '../core/train/tfjsModel';
 import { initialParams, RUN_FILES, train } from '../core/train/trainer';
-import type { TrainerToHost } from '../shared/protocol';
+import type { RunStatus, TrainerToHost } from '../shared/protocol';
 import { CheckpointError } from '../core/tensor';
 import { fmtNumber, intOption, parseArgs, UsageError, type Args } from './args';
 
@@ -63,25 +63,41 @@ function assetRoot(): string {
 export async function trainCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, {
     flags: ['json', 'resume', 'quiet'],
-    options: [...Object.keys(CONFIG_FLAGS), 'out', 'run-dir', 'config', 'threads'],
+    options: [...Object.keys(CONFIG_FLAGS), 'out', 'run-dir', 'config', 'threads', 'sweep', 'index'],
   });
-  const resume = args.flag('resume');
+  let resume = args.flag('resume');
   const flags = flagValues(args);
-  let dir = args.option('out') ?? args.option('run-dir');
-  const configFile = args.option('config') ?? (dir && existsSync(path.join(dir, RUN_FILES.config)) ? path.join(dir, RUN_FILES.config) : undefined);
-  if (resume) {
-    if (!dir) throw new UsageError('--resume needs --run-dir DIR (the run folder to continue)');
-    if (!configFile) throw new CheckpointError(dir, `no ${RUN_FILES.config}: not a run folder`);
-    const extra = Object.keys(flags).filter((k) => k !== 'updates');
-    if (extra.length) throw new UsageError(`--resume continues the run as configured; only --updates may change (got ${extra.map((k) => `--${k}`).join(', ')})`);
-  }
-  const base = configFile ? readJsonFile(configFile) : {};
+  let dir: string | undefined;
   let config: TrainConfig;
-  try {
-    config = resolveConfig({ ...base, ...flags });
-  } catch (e) {
-    if (e instanceof ConfigError) throw configFile ? new CheckpointError(configFile, e.message) : new UsageError(e.message);
-    throw e;
+  let sweepDir: string | undefined;
+  if (args.option('sweep') !== undefined || args.option('index') !== undefined) {
+    const member = await sweepMember(args, flags);
+    sweepDir = member.sweepDir;
+    dir = member.dir;
+    config = member.config;
+    if (member.finished) {
+      // A finished member is never trained again: continuing a sweep skips it.
+      if (args.flag('json')) process.stdout.write(JSON.stringify(endLine(member.finished, dir)) + '\n');
+      else if (!args.flag('quiet')) process.stderr.write(`${dir}: already ${member.finished.state}; nothing to do\n`);
+      return;
+    }
+    resume = member.resume;
+  } else {
+    dir = args.option('out') ?? args.option('run-dir');
+    const configFile = args.option('config') ?? (dir && existsSync(path.join(dir, RUN_FILES.config)) ? path.join(dir, RUN_FILES.config) : undefined);
+    if (resume) {
+      if (!dir) throw new UsageError('--resume needs --run-dir DIR (the run folder to continue)');
+      if (!configFile) throw new CheckpointError(dir, `no ${RUN_FILES.config}: not a run folder`);
+      const extra = Object.keys(flags).filter((k) => k !== 'updates');
+      if (extra.length) throw new UsageError(`--resume continues the run as configured; only --updates may change (got ${extra.map((k) => `--${k}`).join(', ')})`);
+    }
+    const base = configFile ? readJsonFile(configFile) : {};
+    try {
+      config = resolveConfig({ ...base, ...flags });
+    } catch (e) {
+      if (e instanceof ConfigError) throw configFile ? new CheckpointError(configFile, e.message) : new UsageError(e.message);
+      throw e;
+    }
   }
   dir ??= path.join('.recurrent-lens', 'runs', runId(config));
   await fs.mkdir(dir, { recursive: true });
@@ -127,12 +143,61 @@ export async function trainCommand(argv: string[]): Promise<void> {
   } finally {
     engine.dispose();
   }
-  if (args.flag('json')) {
-    process.stdout.write(JSON.stringify({
-      final_val_loss: status.val_loss, baseline: status.baseline, succeeded: status.succeeded, diverged: status.diverged,
-      updates: status.update, ms_per_update: status.ms_per_update, state: status.state, run_dir: dir,
-      checkpoint: status.checkpoint ? path.join(dir, status.checkpoint) : null, engine: status.engine, backend: status.backend,
-    }) + '\n');
+  if (sweepDir) await refreshSweepSummary(sweepDir);
+  if (args.flag('json')) process.stdout.write(JSON.stringify(endLine(status, dir)) + '\n');
+}
+
+/** The `train --json` line. */
+function endLine(status: RunStatus, dir: string): Record<string, unknown> {
+  return {
+    final_val_loss: status.val_loss, baseline: status.baseline, succeeded: status.succeeded, diverged: status.diverged,
+    updates: status.update, ms_per_update: status.ms_per_update, state: status.state, run_dir: dir,
+    checkpoint: status.checkpoint ? path.join(dir, status.checkpoint) : null, engine: status.engine, backend: status.backend,
+  };
+}
+
+/**
+ * `train --sweep DIR --index I`: member I of the sweep in DIR, trained in its run folder. A finished member (completed,
+ * diverged) is left as it is; one with a checkpoint resumes from it; otherwise it starts.
+ */
+async function sweepMember(args: Args, flags: Record<string, unknown>): Promise<{ sweepDir: string; dir: string; config: TrainConfig; resume: boolean; finished?: RunStatus }> {
+  const sweepDir = args.option('sweep');
+  if (sweepDir === undefined) throw new UsageError('--index needs --sweep DIR');
+  const index = intOption(args, 'index', undefined, 0, 1e9);
+  if (index === undefined) throw new UsageError('--sweep needs --index I (the member to train)');
+  const other = [...Object.keys(flags).map((k) => `--${Object.keys(CONFIG_FLAGS).find((f) => CONFIG_FLAGS[f] === k)}`),
+    ...['out', 'run-dir', 'config'].filter((o) => args.option(o) !== undefined).map((o) => `--${o}`), ...(args.flag('resume') ? ['--resume'] : [])];
+  if (other.length) throw new UsageError(`--sweep trains the member as the sweep configures it (got ${other.join(', ')})`);
+  const { readResolvedSweep, memberRunDir } = await import('../sweeps/folder');
+  const sweep = await readResolvedSweep(sweepDir);
+  const member = sweep.members[index];
+  if (!member) throw new UsageError(`--index ${index} is out of range: the sweep in ${sweepDir} has ${sweep.members.length} runs (0 to ${sweep.members.length - 1})`);
+  const dir = memberRunDir(sweepDir, member);
+  let status: RunStatus | undefined;
+  try {
+    status = JSON.parse(readFileSync(path.join(dir, RUN_FILES.status), 'utf8'));
+  } catch {
+    status = undefined;
+  }
+  const finished = status && (status.state === 'completed' || status.state === 'diverged') ? status : undefined;
+  if (status?.state === 'running' && status.pid !== process.pid) {
+    const { trainerLiveness } = await import('../runs/runManager');
+    if (trainerLiveness(status) === 'alive') throw new CheckpointError(dir, `already training (process ${status.pid}): not started twice`);
+  }
+  const resume = (await listCheckpoints(path.join(dir, RUN_FILES.checkpoints))).length > 0;
+  return { sweepDir, dir, config: member.config, resume, finished };
+}
+
+/** Rewrites the sweep's summary.json after a member ends (keeping the executor and job id it names). */
+async function refreshSweepSummary(sweepDir: string): Promise<void> {
+  try {
+    const { readResolvedSweep } = await import('../sweeps/folder');
+    const { readSummary, summarizeSweep, writeSummary } = await import('../sweeps/summary');
+    const before = await readSummary(sweepDir).catch(() => undefined);
+    const sweep = await readResolvedSweep(sweepDir);
+    await writeSummary(sweepDir, await summarizeSweep(sweepDir, sweep, { executor: before?.executor ?? null, job_id: before?.job_id ?? null }));
+  } catch {
+    // The run itself is saved; the summary is rewritten again by `sweep-status`.
   }
 }
 
