@@ -76,7 +76,7 @@ const builds = [
     sourcemap: production ? false : 'inline',
     minify: production,
     logLevel: 'warning',
-    entryPoints: { inspector: 'webview/inspector.ts', analysis: 'webview/analysis.ts', compare: 'webview/compare.ts', training: 'webview/training.ts' },
+    entryPoints: { inspector: 'webview/inspector.ts', analysis: 'webview/analysis.ts', compare: 'webview/compare.ts', training: 'webview/training.ts', sweep: 'webview/sweep.ts' },
     outdir: 'dist/webview',
     loader: { '.css': 'css', '.wasm': 'binary' },
     plugins: [wasmKernels],

@@ -5,6 +5,7 @@ import { registerAnalysisCommands } from './panels/analysisCommands';
 import { registerCompareCommands } from './panels/compareCommands';
 import { registerInsertInitializer } from './host/insertInitializer';
 import { registerTraining } from './training';
+import { registerSweepPanel } from './panels/sweepPanel';
 import type { RunManager } from './runs/runManager';
 
 let training: RunManager | undefined;
@@ -19,6 +20,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCompareCommands(context, analyst, inspector);
   registerInsertInitializer(context);
   training = registerTraining(context);
+  registerSweepPanel(context);
 }
 
 /** Trainers checkpoint and stop with the window: their runs can be resumed. */

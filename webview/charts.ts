@@ -5,6 +5,7 @@
  * resolves them to concrete colours for a standalone file.
  */
 import './charts.css';
+import { fmt } from './format';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -25,7 +26,9 @@ export interface PointSeries extends XY { kind: 'points'; radius?: number }
 export interface StemSeries extends XY { kind: 'stems' }
 /** Polylines in data coordinates (contours, circles); not hoverable. */
 export interface PathSeries { kind: 'path'; lines: ArrayLike<number>[][]; color: string; width?: number; dash?: string; label?: string }
-export type Series = LineSeries | PointSeries | StemSeries | PathSeries;
+/** A filled band between `lo` and `hi` at each x (mean ± s.e.m.); not hoverable. */
+export interface BandSeries { kind: 'band'; x: ArrayLike<number>; lo: ArrayLike<number>; hi: ArrayLike<number>; color: string; label?: string }
+export type Series = LineSeries | PointSeries | StemSeries | PathSeries | BandSeries;
 
 export interface LegendEntry { label: string; color: string; mark: 'line' | 'dash' | 'point' }
 
@@ -285,6 +288,9 @@ export class Chart {
           xs.push(line.map((p) => p[0]));
           ys.push(line.map((p) => p[1]));
         }
+      } else if (s.kind === 'band') {
+        xs.push(s.x);
+        ys.push(s.lo, s.hi);
       } else {
         xs.push(s.x);
         ys.push(s.y);
@@ -401,6 +407,16 @@ export class Chart {
       if (s.dash) path.setAttribute('stroke-dasharray', s.dash);
       return path;
     }
+    if (s.kind === 'band') {
+      // Upper edge left to right, lower edge back; a bound below a log axis sits on its bottom edge.
+      const yb = (v: number) => (y.log && !(v > 0) ? y.p0.toFixed(2) : fy(v));
+      const idx: number[] = [];
+      for (let i = 0; i < s.x.length; i++) if (Number.isFinite(s.x[i]) && (!x.log || s.x[i] > 0) && Number.isFinite(s.lo[i]) && Number.isFinite(s.hi[i])) idx.push(i);
+      let d = '';
+      idx.forEach((i, k) => { d += `${k ? 'L' : 'M'}${fx(s.x[i])} ${yb(s.hi[i])}`; });
+      for (let k = idx.length - 1; k >= 0; k--) d += `L${fx(s.x[idx[k]])} ${yb(s.lo[idx[k]])}`;
+      return colored(svgEl('path', { class: 'series-band', d: idx.length ? d + 'Z' : '' }), s.color);
+    }
     const n = Math.min(s.x.length, s.y.length);
     if (s.kind === 'line') {
       let d = '', pen = false;
@@ -461,7 +477,7 @@ export class Chart {
   private hoverPoints(): { xs: ArrayLike<number>; ys: ArrayLike<number> } | undefined {
     const h = this.spec?.hover;
     const s = h ? this.spec!.series[h.series] : undefined;
-    return s && s.kind !== 'path' ? { xs: s.x, ys: s.y } : undefined;
+    return s && s.kind !== 'path' && s.kind !== 'band' ? { xs: s.x, ys: s.y } : undefined;
   }
 
   private onPointer(e: PointerEvent): void {
@@ -535,4 +551,28 @@ function layoutRows(widths: number[], width: number): number[][] {
 /** Zero or negative values on a log axis sit on its bottom edge (for the cursor only). */
 function clampLog(v: number, s: Scale): number {
   return s.log && !(v > 0) ? s.lo : v;
+}
+
+/** The tasks' baselines (dashed) and success lines (baseline / 2, dotted), with their legend entries. */
+export function baselineLines(baselines: number[], xMax: number): { series: Series[]; legend: LegendEntry[]; yInclude: number[] } {
+  const out = { series: [] as Series[], legend: [] as LegendEntry[], yInclude: [] as number[] };
+  if (!baselines.length) return out;
+  for (const b of baselines) {
+    out.series.push(
+      { kind: 'line', x: [0, xMax], y: [b, b], color: themeColor('foreground'), width: 1, dash: '6 4', label: 'baseline' },
+      { kind: 'line', x: [0, xMax], y: [b / 2, b / 2], color: themeColor('green'), width: 1, dash: '2 3', label: 'success' },
+    );
+    out.yInclude.push(b, b / 2);
+  }
+  out.legend.push(
+    { label: `baseline ${baselines.map((b) => fmt(b, 3)).join(', ')}`, color: themeColor('foreground'), mark: 'dash' },
+    { label: `success < ${baselines.map((b) => fmt(b / 2, 3)).join(', ')}`, color: themeColor('green'), mark: 'dash' },
+  );
+  return out;
+}
+
+/** Colours of compared runs: the theme's chart colours, then hues spread around the circle. */
+const RUN_COLORS = [themeColor('blue'), themeColor('orange'), themeColor('green'), themeColor('purple'), themeColor('red'), themeColor('yellow')];
+export function runColor(i: number): string {
+  return i < RUN_COLORS.length ? RUN_COLORS[i] : `hsl(${Math.round((i * 137.5) % 360)} 60% 55%)`;
 }

@@ -10,7 +10,7 @@ import type { HostToTraining, LossSeries, RunCurves, RunView, TrainingAction, Tr
 import { connect } from './vscodeApi';
 import { el, fmt } from './format';
 import { button, checkbox } from './toolkit';
-import { Chart, type ChartSpec, type LegendEntry, type Series, themeColor } from './charts';
+import { Chart, baselineLines, runColor, type ChartSpec, type LegendEntry, type Series, themeColor } from './charts';
 import { figureData, standaloneSvg } from './export';
 
 interface State {
@@ -278,30 +278,6 @@ function renderChart(r: RunView): void {
 /** Loss against update, from 0 to the last update planned, log or linear as the checkbox says. */
 function lossAxes(xMax: number, yInclude: number[]): Pick<ChartSpec, 'xLabel' | 'yLabel' | 'yLog' | 'xInteger' | 'xInclude' | 'yInclude'> {
   return { xLabel: 'update', yLabel: 'loss', yLog: logY, xInteger: true, xInclude: [0, xMax], yInclude };
-}
-
-/** The tasks' baselines (dashed) and success lines (baseline / 2, dotted), with their legend entries. */
-function baselineLines(baselines: number[], xMax: number): { series: Series[]; legend: LegendEntry[]; yInclude: number[] } {
-  const out = { series: [] as Series[], legend: [] as LegendEntry[], yInclude: [] as number[] };
-  if (!baselines.length) return out;
-  for (const b of baselines) {
-    out.series.push(
-      { kind: 'line', x: [0, xMax], y: [b, b], color: themeColor('foreground'), width: 1, dash: '6 4', label: 'baseline' },
-      { kind: 'line', x: [0, xMax], y: [b / 2, b / 2], color: themeColor('green'), width: 1, dash: '2 3', label: 'success' },
-    );
-    out.yInclude.push(b, b / 2);
-  }
-  out.legend.push(
-    { label: `baseline ${baselines.map((b) => fmt(b, 3)).join(', ')}`, color: themeColor('foreground'), mark: 'dash' },
-    { label: `success < ${baselines.map((b) => fmt(b / 2, 3)).join(', ')}`, color: themeColor('green'), mark: 'dash' },
-  );
-  return out;
-}
-
-/** Colours of compared runs: the theme's chart colours, then hues spread around the circle. */
-const RUN_COLORS = [themeColor('blue'), themeColor('orange'), themeColor('green'), themeColor('purple'), themeColor('red'), themeColor('yellow')];
-function runColor(i: number): string {
-  return i < RUN_COLORS.length ? RUN_COLORS[i] : `hsl(${Math.round((i * 137.5) % 360)} 60% 55%)`;
 }
 
 const FIELD_WORDS: Record<string, string> = { T: 'T', N: 'N', lr: 'learning rate', init: 'initializer', clip_norm: 'clip norm', train_size: 'training set', val_size: 'validation set', early_stop: 'early stop' };

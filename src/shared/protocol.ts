@@ -348,3 +348,105 @@ export type TrainingToHost =
   | { type: 'saveFigure'; name: string; format: 'svg' | 'png'; data: string }
   /** The curves as CSV (built by the host from the runs' metrics). */
   | { type: 'saveData' };
+
+// ---- sweep panel (Fig. 3 of the paper for one sweep folder) ----------------------------------------------
+
+import type { MemberSummary } from '../sweeps/types';
+export type { MemberSummary };
+
+/** Mean ± s.e.m. of validation-loss curves over a cell's finished seeds; `n` runs at each update. */
+export interface SweepCurve {
+  update: number[];
+  mean: number[];
+  sem: number[];
+  n: number[];
+}
+
+/** One (gain, lr) cell of a group's grid. `rate`: successes / finished (null when none finished). */
+export interface SweepPanelCell {
+  gain: number;
+  lr: number;
+  runs: number;
+  finished: number;
+  successes: number;
+  rate: number | null;
+  /** Over its finished runs with a final validation loss (diverged runs have none). */
+  mean_final_val_loss: number | null;
+  sem: number | null;
+  /** Its members' `index`, by seed. */
+  members: number[];
+}
+
+/** An `inits` group of the sweep: its counts (Fig. 3 d–f), grid, and its best cell's curve (a–c). */
+export interface SweepPanelGroup {
+  group: string;
+  /** The initializer specs in the group (`chain:1.02`, …). */
+  inits: string[];
+  runs: number;
+  finished: number;
+  successes: number;
+  /** Grid axes: gains ascending (rows), learning rates descending (columns). */
+  gains: number[];
+  lrs: number[];
+  /** Row-major: gains × lrs. */
+  cells: SweepPanelCell[];
+  /** Index into `cells` of the lowest mean final validation loss; null until a run of the group finished. */
+  best: number | null;
+  curve: SweepCurve | null;
+}
+
+export interface SweepPanelData {
+  /** The sweep folder (absolute). */
+  dir: string;
+  id: string;
+  name: string | null;
+  task: string | null;
+  T: number | null;
+  N: number | null;
+  baseline: number;
+  runs: number;
+  finished: number;
+  running: number;
+  pending: number;
+  unfinished: number;
+  successes: number;
+  executor: 'local' | 'slurm' | null;
+  job_id: string | null;
+  groups: SweepPanelGroup[];
+  members: MemberSummary[];
+}
+
+/**
+ * Requests of the sweep webview to the host, each with its result type. The host answers every request with a
+ * `response` of the same id: the result, or a structured error.
+ */
+export interface SweepRequests {
+  /** Open a member run's training curves (the training panel). */
+  openRun: { params: { name: string }; result: { runId: string } };
+  /** Save a figure (SVG text or a PNG data URL); `saved` is the file, null when the user cancelled. */
+  saveFigure: { params: { name: string; format: 'svg' | 'png'; data: string }; result: { saved: string | null } };
+  /** Save the members table or the best cells' curves as CSV (built by the host). */
+  saveCsv: { params: { what: 'runs' | 'curves' }; result: { saved: string | null } };
+}
+export type SweepMethod = keyof SweepRequests;
+
+export interface ProtocolError {
+  /** `not-found`: no such run or folder; `bad-request`: malformed params; `failed`: the action threw. */
+  code: 'not-found' | 'bad-request' | 'failed';
+  message: string;
+}
+
+export type SweepRequest = { [M in SweepMethod]: { type: 'request'; id: number; method: M; params: SweepRequests[M]['params'] } }[SweepMethod];
+export type SweepResponse =
+  | { type: 'response'; id: number; ok: true; result: SweepRequests[SweepMethod]['result'] }
+  | { type: 'response'; id: number; ok: false; error: ProtocolError };
+
+// ---- extension host → sweep webview
+export type HostToSweep =
+  | { type: 'data'; data: SweepPanelData }
+  /** The folder cannot be shown (sweep.json missing or broken): one line. */
+  | { type: 'error'; message: string }
+  | SweepResponse;
+
+// ---- sweep webview → extension host
+export type SweepToHost = { type: 'ready' } | SweepRequest;

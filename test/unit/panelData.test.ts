@@ -1,0 +1,220 @@
+// The sweep panel's data from sweep folders written by hand in the layout the sweep CLI writes (sweep.json,
+// summary.json, runs/<member>/status.json + metrics.jsonl): counts per group, the success-rate grid, the best cell's
+// mean ± s.e.m. curve, live updates of one member, bad folders, and the load time of a paper-sized (2 000-run) sweep.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { meanCurve, membersCsv, curvesCsv, progressText, sem, SweepFolderError, SweepPanelModel } from '../../src/sweeps/panelData';
+import { resolveConfig, type TrainConfig } from '../../src/core/train/config';
+import type { MemberState, ResolvedSweep, SweepMember, SweepSummary } from '../../src/sweeps/types';
+import type { RunStatus } from '../../src/shared/protocol';
+
+const BASELINE = (10 * Math.log(8)) / 100;
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-panel-'));
+}
+
+/** Members of inits × lrs × seeds; gains from the init specs. */
+function makeSweep(inits: { group: string; specs: string[] }[], lrs: number[], seeds: number[]): ResolvedSweep {
+  const members: SweepMember[] = [];
+  for (const { group, specs } of inits) {
+    for (const init of specs) {
+      for (const lr of lrs) {
+        for (const seed of seeds) {
+          const index = members.length;
+          const gain = Number(init.split(':')[1]);
+          const config = resolveConfig({ task: 'copy', T: 100, N: 20, init, lr, seed, updates: 200, eval_every: 50 }) as TrainConfig;
+          members.push({ index, name: `${String(index).padStart(4, '0')}-${init.replace(':', '-')}-lr${lr}-s${seed}`, group, init, gain, lr, seed, config });
+        }
+      }
+    }
+  }
+  return {
+    format: 'recurrent-lens-sweep', version: 1, id: 'test-sweep', name: 'test', created_at: '2026-12-05T00:00:00Z',
+    source: { task: 'copy' }, groups: inits.map((i) => i.group), baseline: BASELINE, members,
+  };
+}
+
+function status(state: RunStatus['state'], val: number | null, succeeded: boolean, update = 200): RunStatus {
+  return {
+    id: 'x', state, update, updates: 200, train_loss: val, val_loss: val, best_val_loss: val, baseline: BASELINE, succeeded,
+    diverged: state === 'diverged', checkpoint: null, ms_per_update: 1, pid: null, started_at: null, ended_at: null, error: null,
+  };
+}
+
+function writeRun(dir: string, m: SweepMember, st: RunStatus | undefined, vals?: [number, number][]): void {
+  const run = path.join(dir, 'runs', m.name);
+  fs.mkdirSync(run, { recursive: true });
+  fs.writeFileSync(path.join(run, 'config.json'), JSON.stringify(m.config));
+  if (st) fs.writeFileSync(path.join(run, 'status.json'), JSON.stringify(st));
+  if (vals) {
+    const lines = vals.flatMap(([u, v]) => [{ update: u, train_loss: v * 1.1, elapsed_ms: u }, { update: u, val_loss: v, elapsed_ms: u }]);
+    fs.writeFileSync(path.join(run, 'metrics.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  }
+}
+
+test('counts per group, the success-rate grid and the best cell with its mean ± s.e.m. curve', async () => {
+  const dir = tmp();
+  const sweep = makeSweep([
+    { group: 'chain', specs: ['chain:1.0', 'chain:1.02'] },
+    { group: 'orthogonal:1.0', specs: ['orthogonal:1.0'] },
+  ], [1e-3, 1e-4], [1, 2, 3]);
+  fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify(sweep));
+  const at = (init: string, lr: number, seed: number) => sweep.members.find((m) => m.init === init && m.lr === lr && m.seed === seed)!;
+  // chain:1.02 lr 1e-4: three successes (best cell); chain:1.0 lr 1e-3: one success of two finished, one running.
+  writeRun(dir, at('chain:1.02', 1e-4, 1), status('completed', 0.02, true), [[50, 0.2], [100, 0.1], [150, 0.05], [200, 0.02]]);
+  writeRun(dir, at('chain:1.02', 1e-4, 2), status('completed', 0.04, true), [[50, 0.2], [100, 0.12], [150, 0.06], [200, 0.04]]);
+  // Stopped early below the threshold at update 150: its last value carries on.
+  writeRun(dir, at('chain:1.02', 1e-4, 3), status('completed', 0.03, true, 150), [[50, 0.2], [100, 0.08], [150, 0.03]]);
+  writeRun(dir, at('chain:1.0', 1e-3, 1), status('completed', 0.05, true), [[200, 0.05]]);
+  writeRun(dir, at('chain:1.0', 1e-3, 2), status('completed', 0.3, false), [[200, 0.3]]);
+  writeRun(dir, at('chain:1.0', 1e-3, 3), { ...status('running', 0.25, false, 100), pid: process.pid });
+  writeRun(dir, at('orthogonal:1.0', 1e-3, 1), status('completed', 0.2, false), [[200, 0.2]]);
+  writeRun(dir, at('orthogonal:1.0', 1e-3, 2), status('diverged', null, false, 80));
+  // A status that says running but whose process is gone.
+  writeRun(dir, at('orthogonal:1.0', 1e-4, 1), { ...status('running', 0.25, false, 100), pid: 2 ** 22 + 12345 });
+
+  const model = new SweepPanelModel(dir);
+  await model.load();
+  const d = await model.data();
+  assert.equal(d.runs, 18);
+  assert.equal(d.finished, 7);
+  assert.equal(d.running, 0, 'a status.json of a live process that is not a trainer is not counted as running');
+  assert.equal(d.unfinished, 2, 'both "running" statuses without a trainer process are interrupted');
+  assert.equal(d.pending, 9);
+  assert.equal(d.successes, 4);
+
+  const [chain, orth] = d.groups;
+  assert.equal(chain.group, 'chain');
+  assert.deepEqual([chain.runs, chain.finished, chain.successes], [12, 5, 4]);
+  assert.deepEqual([orth.runs, orth.finished, orth.successes], [6, 2, 0]);
+  assert.deepEqual(chain.gains, [1.0, 1.02]);
+  assert.deepEqual(chain.lrs, [1e-3, 1e-4], 'learning rates from large to small');
+  assert.deepEqual(chain.cells.map((c) => [c.gain, c.lr, c.successes, c.finished, c.rate]), [
+    [1.0, 1e-3, 1, 2, 0.5], [1.0, 1e-4, 0, 0, null], [1.02, 1e-3, 0, 0, null], [1.02, 1e-4, 3, 3, 1],
+  ]);
+  assert.equal(chain.best, 3);
+  const best = chain.cells[3];
+  assert.ok(Math.abs(best.mean_final_val_loss! - 0.03) < 1e-12);
+  assert.ok(Math.abs(best.sem! - 0.01 / Math.sqrt(3)) < 1e-12, `sem ${best.sem}`);
+  assert.deepEqual(best.members.map((i) => d.members[i].seed), [1, 2, 3]);
+  const curve = chain.curve!;
+  assert.deepEqual(curve.update, [50, 100, 150, 200]);
+  assert.deepEqual(curve.n, [3, 3, 3, 3]);
+  assert.ok(Math.abs(curve.mean[3] - (0.02 + 0.04 + 0.03) / 3) < 1e-12, 'the early-stopped run keeps its last value');
+  assert.ok(Math.abs(curve.sem[1] - sem([0.1, 0.12, 0.08])) < 1e-12);
+  // The diverged orthogonal run has no final loss: the finished cell's mean is the other seed's.
+  assert.equal(orth.cells[orth.best!].mean_final_val_loss, 0.2);
+  assert.equal(orth.cells[orth.best!].finished, 2);
+  assert.equal(orth.cells[orth.best!].rate, 0);
+  assert.equal(progressText(d), '7 of 18 finished · 9 pending · 2 unfinished (continue the sweep to resume them)');
+
+  // CSV: a row per member; the curves of the best cells.
+  const rows = membersCsv(d).trim().split('\n');
+  assert.equal(rows.length, 19);
+  assert.equal(rows[0], 'index,name,group,init,gain,lr,seed,state,update,updates,final_val_loss,succeeded');
+  assert.ok(rows.some((r) => r.endsWith(',diverged,80,200,,false')), 'a diverged run has an empty final loss');
+  const c = curvesCsv(d).trim().split('\n');
+  assert.equal(c[0], 'group,gain,lr,update,mean_val_loss,sem,n');
+  assert.equal(c.filter((r) => r.startsWith('chain,1.02,0.0001,')).length, 4);
+
+  // Live: a member ends; only its status.json is read again, and the best cell's curve follows.
+  const late = at('chain:1.02', 1e-4, 1);
+  writeRun(dir, at('chain:1.0', 1e-3, 3), status('completed', 0.01, true), [[100, 0.1], [200, 0.01]]);
+  assert.equal(await model.statusChanged(at('chain:1.0', 1e-3, 3).name), true);
+  assert.equal(await model.statusChanged('not-a-member'), false);
+  const d2 = await model.data();
+  assert.equal(d2.groups[0].successes, 5);
+  assert.equal(d2.groups[0].cells[0].rate, 2 / 3);
+  assert.equal(d2.groups[0].best, 3, 'mean 0.12 of chain:1.0 is worse than 0.03');
+  // A member's metrics grow: the curve reads only the new lines.
+  fs.appendFileSync(path.join(dir, 'runs', late.name, 'metrics.jsonl'), JSON.stringify({ update: 250, val_loss: 0.01, elapsed_ms: 1 }) + '\n');
+  const d3 = await model.data();
+  assert.deepEqual(d3.groups[0].curve!.update, [50, 100, 150, 200, 250]);
+  assert.ok(Math.abs(d3.groups[0].curve!.mean[4] - (0.01 + 0.04 + 0.03) / 3) < 1e-12);
+});
+
+test('the executor knows what the run folders do not: queued members from summary.json', async () => {
+  const dir = tmp();
+  const sweep = makeSweep([{ group: 'chain:1.02', specs: ['chain:1.02'] }], [1e-3], [1, 2]);
+  fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify(sweep));
+  const summary: Partial<SweepSummary> = {
+    executor: 'slurm', job_id: '42',
+    members: sweep.members.map((m) => ({
+      index: m.index, name: m.name, group: m.group, init: m.init, gain: m.gain, lr: m.lr, seed: m.seed,
+      state: 'queued' as MemberState, update: 0, updates: 200, final_val_loss: null, succeeded: false, error: null,
+    })),
+  };
+  fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary));
+  writeRun(dir, sweep.members[1], status('completed', 0.01, true), [[200, 0.01]]);
+  const model = new SweepPanelModel(dir);
+  await model.load();
+  const d = await model.data();
+  assert.deepEqual(d.members.map((m) => m.state), ['queued', 'completed']);
+  assert.equal(d.executor, 'slurm');
+  assert.equal(d.job_id, '42');
+  assert.equal(d.pending, 1);
+  assert.equal(progressText(d), '1 of 2 finished · 1 pending');
+});
+
+test('a folder that is not a sweep: one line naming the file', async () => {
+  const dir = tmp();
+  await assert.rejects(new SweepPanelModel(dir).load(), (e: Error) => e instanceof SweepFolderError && e.message === `${path.join(dir, 'sweep.json')}: not found (not a sweep folder?)`);
+  fs.writeFileSync(path.join(dir, 'sweep.json'), '{"format": "recurrent-lens-sweep", ');
+  await assert.rejects(new SweepPanelModel(dir).load(), (e: Error) => e instanceof SweepFolderError && e.message.startsWith(`${path.join(dir, 'sweep.json')}: not valid JSON`));
+  fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ format: 'other' }));
+  await assert.rejects(new SweepPanelModel(dir).load(), /sweep\.json: not a sweep file/);
+  fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ format: 'recurrent-lens-sweep', groups: [], baseline: 1, members: [{ name: 'a' }] }));
+  await assert.rejects(new SweepPanelModel(dir).load(), /sweep\.json: members\[0\] needs name, group, gain, lr and seed/);
+});
+
+test('mean curve: runs of different lengths and a non-finite point', () => {
+  const c = meanCurve([
+    { update: [10, 20, 30], loss: [1, 2, 3] },
+    { update: [10, 20], loss: [3, NaN] },
+  ]);
+  assert.deepEqual(c.update, [10, 20, 30]);
+  assert.deepEqual(c.mean, [2, 2, 3]);
+  assert.deepEqual(c.n, [2, 1, 1]);
+  assert.equal(c.sem[0], 1);
+});
+
+test('a paper-sized sweep (2 112 runs, 462 per chain group) loads fast', async () => {
+  const dir = tmp();
+  // psMNIST-like: 4 groups × (7 or 9 gains) × 11 lrs × 6 seeds; every run finished, metrics of 30 evaluations.
+  const lrs = [8e-4, 5e-4, 3e-4, 1e-4, 8e-5, 5e-5, 3e-5, 1e-5, 8e-6, 5e-6, 3e-6];
+  const gains = (g: number[], name: string) => g.map((x) => `${name}:${x}`);
+  const sweep = makeSweep([
+    { group: 'chain', specs: gains([1, 1.01, 1.02, 1.03, 1.04, 1.05, 1.06], 'chain') },
+    { group: 'fbchain', specs: gains([0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07], 'fbchain') },
+    { group: 'orthogonal', specs: gains([0.9, 0.95, 1, 1.05, 1.1, 1.15, 1.2, 1.25, 1.3], 'orthogonal') },
+    { group: 'identity', specs: gains([0.9, 0.95, 1, 1.05, 1.1, 1.15, 1.2, 1.25, 1.3], 'identity') },
+  ], lrs, [1, 2, 3, 4, 5, 6]);
+  assert.equal(sweep.members.length, 2112);
+  fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify(sweep));
+  for (const m of sweep.members) {
+    const final = 0.01 + ((m.index * 7919) % 1000) / 2000;
+    const vals: [number, number][] = Array.from({ length: 30 }, (_, k) => [(k + 1) * 1000, final + (30 - k) * 0.01]);
+    writeRun(dir, m, status('completed', final, final < BASELINE / 2, 30000), vals);
+  }
+  const t0 = performance.now();
+  const model = new SweepPanelModel(dir);
+  await model.load();
+  const d = await model.data();
+  const loadMs = performance.now() - t0;
+  const t1 = performance.now();
+  await model.statusChanged(sweep.members[5].name);
+  await model.data();
+  const updateMs = performance.now() - t1;
+  console.log(`2112-run sweep: load ${loadMs.toFixed(0)} ms, one member changed ${updateMs.toFixed(1)} ms, message ${(JSON.stringify(d).length / 1024).toFixed(0)} KiB`);
+  assert.equal(d.finished, 2112);
+  assert.equal(d.groups[0].cells.length, 77);
+  assert.equal(d.groups[2].cells.length, 99);
+  assert.equal(d.groups[0].successes, sweep.members.filter((m) => m.group === 'chain').filter((m) => 0.01 + ((m.index * 7919) % 1000) / 2000 < BASELINE / 2).length);
+  assert.ok(loadMs < 3000, `load took ${loadMs} ms`);
+  assert.ok(updateMs < 200, `an update took ${updateMs} ms`);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
