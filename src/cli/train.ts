@@ -3,18 +3,12 @@
  * child process with an IPC channel: events go to the parent as messages, {type: 'stop'} ends the run.
  */
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, resolveConfig, runId, type TrainConfig } from '../core/train/config';
 import { listCheckpoints, writeJsonAtomic } from '../core/train/checkpoint';
-import { makeDataset } from '../core/train/data';
 import { createRnnEngine } from '../core/train/engines';
-import { flopsPerUpdate, PARAM_NAMES } from '../core/train/model';
-import { Rmsprop } from '../core/train/optimizer';
-import { loadTf } from '../core/train/tfjs';
-import { registerRnnOp } from '../core/train/tfjsOp';
-import { TfjsRnnModel } from '../core/train/tfjsModel';
-import { initialParams, RUN_FILES, train } from '../core/train/trainer';
+import { RUN_FILES, train } from '../core/train/trainer';
+import { measureUpdateMs } from '../core/train/measure';
 import type { RunStatus, TrainerToHost } from '../shared/protocol';
 import { CheckpointError } from '../core/tensor';
 import { fmtNumber, intOption, parseArgs, UsageError, type Args } from './args';
@@ -181,7 +175,7 @@ async function sweepMember(args: Args, flags: Record<string, unknown>): Promise<
   }
   const finished = status && (status.state === 'completed' || status.state === 'diverged') ? status : undefined;
   if (status?.state === 'running' && status.pid !== process.pid) {
-    const { trainerLiveness } = await import('../runs/runManager');
+    const { trainerLiveness } = await import('../runs/liveness');
     if (trainerLiveness(status) === 'alive') throw new CheckpointError(dir, `already training (process ${status.pid}): not started twice`);
   }
   const resume = (await listCheckpoints(path.join(dir, RUN_FILES.checkpoints))).length > 0;
@@ -215,39 +209,13 @@ export async function benchTrainCommand(argv: string[]): Promise<void> {
     throw new UsageError((e as Error).message);
   }
   const updates = num('updates', 20), warmup = num('warmup', 3);
-  const { tf, backend } = loadTf();
-  const engine = createRnnEngine({ threads: intOption(args, 'threads', undefined, 1, 64) });
-  try {
-    registerRnnOp(tf, engine);
-    const data = makeDataset({
-      task: config.task, T: config.T, seed: 1, trainSize: config.train_size, valSize: 1,
-      mnist: config.task === 'psmnist' ? (await import('../core/tasks/mnistFiles')).loadEmbeddedMnist(assetRoot()) : undefined,
-    });
-    const spec = data.spec;
-    const model = { nIn: spec.inputSize, N: config.N, nOut: spec.outputSize, activation: config.activation, loss: spec.loss, T: data.T };
-    const params = initialParams(config, model.nIn, model.nOut);
-    const net = new TfjsRnnModel(tf, model, params, new Rmsprop(PARAM_NAMES.map((n) => params[n].length), { lr: 1e-4 }));
-    const times: number[] = [];
-    for (let i = 0; i < warmup + updates; i++) {
-      const idx = Int32Array.from({ length: config.batch }, (_, k) => (i * config.batch + k) % data.trainSize);
-      const batch = data.trainBatch(idx);
-      const t0 = performance.now();
-      net.step(batch, config.batch);
-      if (i >= warmup) times.push(performance.now() - t0);
-    }
-    net.dispose();
-    times.sort((a, b) => a - b);
-    const median = times[Math.floor(times.length / 2)];
-    const flops = flopsPerUpdate({ batch: config.batch, T: data.T, nIn: model.nIn, N: config.N, nOut: model.nOut, loss: spec.loss });
-    const out = {
-      ms_per_update: Math.round(median * 1000) / 1000, gflops: Math.round((flops / median / 1e6) * 100) / 100,
-      backend, engine: engine.name, task: config.task, T: data.T, N: config.N, batch: config.batch, updates,
-      min_ms: Math.round(times[0] * 1000) / 1000, max_ms: Math.round(times[times.length - 1] * 1000) / 1000,
-      mflop_per_update: Math.round(flops / 1e5) / 10, cpus: os.availableParallelism?.() ?? os.cpus().length,
-    };
-    if (args.flag('json')) process.stdout.write(JSON.stringify(out) + '\n');
-    else process.stdout.write(`${config.task} T=${data.T} N=${config.N} batch ${config.batch}: ${out.ms_per_update} ms/update (${out.gflops} GFLOP/s), engine ${out.engine}, tfjs backend ${backend}\n`);
-  } finally {
-    engine.dispose();
-  }
+  const t = await measureUpdateMs(config, { updates, warmup, threads: intOption(args, 'threads', undefined, 1, 64), assetRoot: assetRoot() });
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  const out = {
+    ms_per_update: round(t.ms_per_update), gflops: Math.round((t.flops / t.ms_per_update / 1e6) * 100) / 100,
+    backend: t.backend, engine: t.engine, task: config.task, T: t.T, N: config.N, batch: config.batch, updates,
+    min_ms: round(t.min_ms), max_ms: round(t.max_ms), mflop_per_update: Math.round(t.flops / 1e5) / 10, cpus: t.cpus,
+  };
+  if (args.flag('json')) process.stdout.write(JSON.stringify(out) + '\n');
+  else process.stdout.write(`${config.task} T=${t.T} N=${config.N} batch ${config.batch}: ${out.ms_per_update} ms/update (${out.gflops} GFLOP/s), engine ${out.engine}, tfjs backend ${t.backend}\n`);
 }

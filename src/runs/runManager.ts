@@ -10,7 +10,6 @@
  * shutting down) are followed through their files. The run folder is the truth: a window reload reads it again.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -23,6 +22,9 @@ import { RUN_FILES } from '../core/train/trainer';
 import { baselineOf, describeConfig, resolved } from './runConfig';
 import { Metrics, MetricsFile } from './metrics';
 import { Emitter, type Disposable } from './emitter';
+import { trainerAlive, trainerLiveness } from './liveness';
+
+export { trainerAlive, trainerLiveness };
 
 export const RUNS_FOLDER = path.join('.recurrent-lens', 'runs');
 
@@ -605,35 +607,6 @@ async function readJson<T>(file: string): Promise<T | undefined | null> {
   } catch {
     return null;
   }
-}
-
-/**
- * Whether the trainer a status.json names still runs: 'alive', 'gone', or 'elsewhere' — recorded by a trainer on
- * another host (a cluster node), whose process cannot be checked from here: it counts as running, never interrupted.
- */
-export function trainerLiveness(status: Pick<RunStatus, 'pid' | 'host'>): 'alive' | 'gone' | 'elsewhere' {
-  if (status.host && status.host !== os.hostname()) return 'elsewhere';
-  return trainerAlive(status.pid) ? 'alive' : 'gone';
-}
-
-/** Whether `pid` is a live trainer process on this host (on Linux, its command line says so; elsewhere, that it exists). */
-export function trainerAlive(pid: number | null | undefined): boolean {
-  if (!pid || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const cmdline = `/proc/${pid}/cmdline`;
-  if (existsSync('/proc/self/cmdline')) {
-    try {
-      const args = readFileSync(cmdline, 'utf8').split('\0');
-      return args.includes('train') && (args.includes('--run-dir') || args.includes('--sweep'));
-    } catch {
-      return false;
-    }
-  }
-  return true;
 }
 
 function sleep(ms: number): Promise<void> {

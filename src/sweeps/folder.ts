@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from '../core/train/checkpoint';
 import { RUN_FILES } from '../core/train/trainer';
-import { trainerLiveness } from '../runs/runManager';
+import { trainerLiveness } from '../runs/liveness';
 import type { RunStatus } from '../shared/protocol';
 import { sameSweep, SweepError } from './spec';
 import type { MemberState, MemberSummary, ResolvedSweep, SweepMember } from './types';
