@@ -261,18 +261,37 @@ function textOn(rate: number): string {
 
 function renderGrids(d: SweepPanelData): void {
   const figures = d.groups.map((g, gi) => gridSvg(g, gi));
-  gridsEl.replaceChildren(...figures);
+  gridsEl.replaceChildren(...figures, el('figure', { class: 'grid-figure' }, rateScale()));
+}
+
+/** The colour scale of the grids: success rate 0 to 1 (viridis); a cell with no finished run is blank. */
+function rateScale(): SVGSVGElement {
+  const w = 160, h = 14, top = 44;
+  // Steps, not a gradient: a standalone export keeps no ids to refer to.
+  const steps = Array.from({ length: 32 }, (_, i) => {
+    const r = svgEl('rect', { x: 8 + (i * w) / 32, y: top, width: w / 32 + 0.5, height: h });
+    r.style.setProperty('fill', cellColor((i + 0.5) / 32));
+    return r;
+  });
+  return svgEl('svg', { class: 'grid-svg rate-scale', width: w + 16, height: top + h + 34, viewBox: `0 0 ${w + 16} ${top + h + 34}`, role: 'img', 'aria-label': 'Colour scale: success rate from 0 to 1' },
+    svgEl('text', { class: 'grid-title', x: 4, y: 12 }, 'success rate'),
+    ...steps,
+    svgEl('text', { class: 'tick', x: 8, y: top + h + 14, 'text-anchor': 'start' }, '0'),
+    svgEl('text', { class: 'tick', x: 8 + w / 2, y: top + h + 14, 'text-anchor': 'middle' }, '0.5'),
+    svgEl('text', { class: 'tick', x: 8 + w, y: top + h + 14, 'text-anchor': 'end' }, '1'),
+    svgEl('text', { class: 'axis-label', x: 8, y: top + h + 30 }, 'cell: successes / finished'));
 }
 
 function gridSvg(g: SweepPanelGroup, gi: number): HTMLElement {
   const left = 62, top = 44, cols = g.lrs.length, rows = g.gains.length;
-  const width = left + cols * CELL_W + 8, height = top + rows * CELL_H + 10;
+  const heading = `${g.group} — ${g.successes} of ${g.runs}`;
+  const width = Math.max(left + cols * CELL_W + 8, 8 + 7.2 * heading.length), height = top + rows * CELL_H + 10;
   const svg = svgEl('svg', {
     class: 'grid-svg', width, height, viewBox: `0 0 ${width} ${height}`, tabindex: 0, role: 'grid',
     'aria-label': `${g.group}: success rate by gain (rows) and learning rate (columns). Arrow keys move, Enter lists the runs.`,
     'data-group': g.group,
   });
-  svg.append(svgEl('text', { class: 'grid-title', x: left, y: 12 }, `${g.group} — ${g.successes} of ${g.runs}`));
+  svg.append(svgEl('text', { class: 'grid-title', x: 4, y: 12 }, heading));
   svg.append(svgEl('text', { class: 'axis-label', x: 4, y: 30 }, 'gain ↓ lr →'));
   g.lrs.forEach((lr, c) => svg.append(svgEl('text', { class: 'tick', x: left + c * CELL_W + CELL_W / 2, y: top - 6, 'text-anchor': 'middle' }, lrText(lr))));
   g.gains.forEach((gain, r) => svg.append(svgEl('text', { class: 'tick', x: left - 6, y: top + r * CELL_H + CELL_H / 2 + 4, 'text-anchor': 'end' }, fmt(gain, 4))));
@@ -283,7 +302,7 @@ function gridSvg(g: SweepPanelGroup, gi: number): HTMLElement {
     const x = left + c * CELL_W, y = top + r * CELL_H;
     const cls = ['cell', cell.rate === null ? 'empty' : textOn(cell.rate), k === g.best ? 'best' : '', k === sel ? 'selected' : '', k === cursor ? 'cursor' : ''].filter(Boolean).join(' ');
     const gEl = svgEl('g', {
-      class: cls, role: 'gridcell', 'data-cell': k, 'data-gain': cell.gain, 'data-lr': cell.lr, 'data-successes': cell.successes,
+      class: cls, role: 'gridcell', 'aria-selected': String(k === sel), 'data-cell': k, 'data-gain': cell.gain, 'data-lr': cell.lr, 'data-successes': cell.successes,
       'data-finished': cell.finished, 'data-runs': cell.runs, 'data-rate': cell.rate ?? '',
     });
     const rect = svgEl('rect', { x: x + 1, y: y + 1, width: CELL_W - 2, height: CELL_H - 2, rx: 2 });
@@ -310,11 +329,24 @@ function cellText(g: SweepPanelGroup, k: number): string {
   return `${g.group} · gain ${fmt(c.gain, 4)} · lr ${lrText(c.lr)}: ${c.successes} of ${c.finished} finished succeeded (${c.runs} runs)${loss}${k === g.best ? ' · best cell' : ''}`;
 }
 
+/** Marks the cursor and the selected cell in place (rebuilding the grid would lose a click in progress). */
+function markCells(): void {
+  for (const svg of gridsEl.querySelectorAll<SVGSVGElement>('svg.grid-svg')) {
+    const group = svg.dataset.group!;
+    const cursor = cursors.get(group) ?? -1, sel = state.selected?.group === group ? state.selected.cell : -1;
+    for (const c of svg.querySelectorAll<SVGGElement>('.cell')) {
+      const k = Number(c.dataset.cell);
+      c.classList.toggle('cursor', k === cursor);
+      c.classList.toggle('selected', k === sel);
+      c.setAttribute('aria-selected', String(k === sel));
+    }
+  }
+}
+
 function moveCursor(g: SweepPanelGroup, k: number): void {
   cursors.set(g.group, k);
   gridReadout.textContent = cellText(g, k);
-  if (data) renderGrids(data);
-  (gridsEl.querySelector(`svg[data-group="${CSS.escape(g.group)}"]`) as SVGSVGElement | null)?.focus();
+  markCells();
 }
 
 function onGridKey(e: KeyboardEvent, g: SweepPanelGroup): void {
@@ -338,7 +370,7 @@ function selectCell(g: SweepPanelGroup, k: number): void {
   state.selected = { group: g.group, cell: k };
   cursors.set(g.group, k);
   saveState();
-  if (data) renderGrids(data);
+  markCells();
   renderCellRuns();
   gridReadout.textContent = cellText(g, k);
 }

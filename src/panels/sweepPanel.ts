@@ -8,7 +8,9 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
 import { saveExport } from '../host/saveExport';
-import { curvesCsv, membersCsv, progressText, SweepFolderError, SweepPanelModel, SWEEP_FILES } from '../sweeps/panelData';
+import { curvesCsv, membersCsv, progressText, SweepPanelModel } from '../sweeps/panelData';
+import { SWEEP_FILES, SWEEPS_FOLDER } from '../sweeps/folder';
+import { SweepError } from '../sweeps/spec';
 import type {
   HostToSweep, ProtocolError, SweepMethod, SweepPanelData, SweepRequest, SweepRequests, SweepToHost,
 } from '../shared/protocol';
@@ -16,7 +18,6 @@ import type { SweepSummary } from '../sweeps/types';
 
 export const SWEEP_VIEW_TYPE = 'recurrentLens.sweep';
 export const OPEN_SWEEP_PANEL = 'recurrentLens.openSweepPanel';
-const SWEEPS_DIR = path.join('.recurrent-lens', 'sweeps');
 const DEBOUNCE_MS = 300;
 
 /** A request that failed in a way the webview shows as it is. */
@@ -126,7 +127,7 @@ export class SweepPanel {
       this.data = await this.model.data();
     } catch (e) {
       this.loaded = undefined; // a sweep.json written later (or fixed) is read on the next change
-      if (this.ready) await this.post({ type: 'error', message: e instanceof SweepFolderError ? e.message : `${this.dir}: ${(e as Error).message}` });
+      if (this.ready) await this.post({ type: 'error', message: e instanceof SweepError ? e.message : `${this.dir}: ${(e as Error).message}` });
       return;
     }
     if (this.disposed) return;
@@ -156,6 +157,8 @@ export class SweepPanel {
         const member = this.data && this.model.member(req.params.name);
         if (!member) throw new RequestError('not-found', `${req.params.name} is not a run of this sweep`);
         const runId = `${this.model.resolved.id}/${member.name}`;
+        // The Runs view may not have read a sweep started a moment ago: read the folders again first.
+        await vscode.commands.executeCommand('recurrentLens.refreshRuns');
         const opened = await vscode.commands.executeCommand<string | undefined>('recurrentLens.showTrainingCurves', runId);
         if (!opened) throw new RequestError('not-found', `could not open ${member.name}: the Runs view does not list ${runId}`);
         return { runId };
@@ -201,7 +204,7 @@ async function workspaceSweeps(): Promise<{ dir: string; summary?: SweepSummary 
   const out: { dir: string; summary?: SweepSummary; mtime: number }[] = [];
   for (const f of vscode.workspace.workspaceFolders ?? []) {
     if (f.uri.scheme !== 'file') continue;
-    const root = path.join(f.uri.fsPath, SWEEPS_DIR);
+    const root = path.join(f.uri.fsPath, SWEEPS_FOLDER);
     let names: string[];
     try {
       names = (await fs.readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
@@ -237,7 +240,7 @@ export function registerSweepPanel(context: vscode.ExtensionContext): void {
       if (!dir) {
         const sweeps = await workspaceSweeps();
         if (!sweeps.length) {
-          void vscode.window.showInformationMessage(`No sweeps in this workspace yet (they are kept in ${SWEEPS_DIR}).`);
+          void vscode.window.showInformationMessage(`No sweeps in this workspace yet (they are kept in ${SWEEPS_FOLDER}).`);
           return undefined;
         }
         const pick = await vscode.window.showQuickPick(
@@ -257,7 +260,7 @@ export function registerSweepPanel(context: vscode.ExtensionContext): void {
       try {
         await fs.stat(path.join(abs, SWEEP_FILES.sweep));
       } catch {
-        void vscode.window.showErrorMessage(`${path.join(abs, SWEEP_FILES.sweep)}: not found (not a sweep folder?)`);
+        void vscode.window.showErrorMessage(`${abs}: not a sweep folder (no ${SWEEP_FILES.sweep})`);
         return undefined;
       }
       SweepPanel.show(context, abs);

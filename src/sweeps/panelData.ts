@@ -13,78 +13,46 @@ import * as path from 'node:path';
 import { RUN_FILES } from '../core/train/trainer';
 import { csvField } from '../core/csv';
 import { Metrics, MetricsFile } from '../runs/metrics';
-import { trainerAlive } from '../runs/runManager';
 import type { RunStatus } from '../shared/protocol';
 import type { SweepPanelData, SweepPanelGroup, SweepPanelCell, SweepCurve } from '../shared/protocol';
-import { FINISHED_STATES, type MemberState, type MemberSummary, type ResolvedSweep, type SweepMember, type SweepSummary } from './types';
+import { memberFromStatus, memberRunDir, readResolvedSweep, SWEEP_FILES } from './folder';
+import { bestCell, mergeTaskState, sem } from './summary';
+import { SweepError } from './spec';
+import {
+  FINISHED_STATES, type ExecutorTaskState, type MemberState, type MemberSummary, type ResolvedSweep, type SweepMember, type SweepSummary,
+} from './types';
 
-export const SWEEP_FILES = { sweep: 'sweep.json', summary: 'summary.json', runs: 'runs' } as const;
-
-/** A sweep folder that cannot be shown: one line naming the file and the problem. */
-export class SweepFolderError extends Error {}
-
-async function readJsonFile<T>(file: string, required: boolean): Promise<T | undefined> {
-  let text: string;
+/** Parsed JSON; undefined when missing or not (yet) valid: a file being rewritten is read again on its next change. */
+async function readJsonQuiet<T>(file: string): Promise<T | undefined> {
   try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    if (!required) return undefined;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new SweepFolderError(`${file}: ${code === 'ENOENT' ? 'not found (not a sweep folder?)' : (e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    if (!required) return undefined; // a summary being rewritten: the next change reads it again
-    throw new SweepFolderError(`${file}: not valid JSON (${(e as Error).message})`);
+    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+  } catch {
+    return undefined;
   }
 }
 
-function checkSweep(file: string, s: ResolvedSweep): ResolvedSweep {
-  if (typeof s !== 'object' || s === null || s.format !== 'recurrent-lens-sweep') throw new SweepFolderError(`${file}: not a sweep file (format is not "recurrent-lens-sweep")`);
-  if (!Array.isArray(s.members) || !Array.isArray(s.groups)) throw new SweepFolderError(`${file}: "members" and "groups" must be lists`);
-  if (typeof s.baseline !== 'number') throw new SweepFolderError(`${file}: "baseline" must be a number`);
+/** Members the grid can place: readResolvedSweep checks the format, this the fields the panel needs. */
+function checkMembers(dir: string, s: ResolvedSweep): ResolvedSweep {
+  const file = path.join(dir, SWEEP_FILES.sweep);
+  if (!Array.isArray(s.groups)) throw new SweepError(`${file}: "groups" must be a list`);
+  if (typeof s.baseline !== 'number') throw new SweepError(`${file}: "baseline" must be a number`);
   for (const [i, m] of s.members.entries()) {
     if (typeof m?.name !== 'string' || typeof m.group !== 'string' || typeof m.gain !== 'number' || typeof m.lr !== 'number' || typeof m.seed !== 'number') {
-      throw new SweepFolderError(`${file}: members[${i}] needs name, group, gain, lr and seed`);
+      throw new SweepError(`${file}: members[${i}] needs name, group, gain, lr and seed`);
     }
   }
   return s;
 }
 
-/** A member's state from its run folder's status.json (undefined: no status yet). */
-export function memberFromStatus(m: SweepMember, status: RunStatus | undefined): Pick<MemberSummary, 'state' | 'update' | 'updates' | 'final_val_loss' | 'succeeded' | 'error'> | undefined {
-  if (!status || typeof status !== 'object') return undefined;
-  let state: MemberState = status.state;
-  if (state === 'running' && !trainerAlive(status.pid)) state = 'interrupted';
-  const finished = FINISHED_STATES.includes(state);
-  const v = status.val_loss;
-  return {
-    state,
-    update: status.update ?? 0,
-    updates: status.updates ?? m.config.updates,
-    final_val_loss: finished && typeof v === 'number' && Number.isFinite(v) ? v : null,
-    succeeded: state === 'completed' && !!status.succeeded,
-    error: status.error ?? null,
-  };
-}
-
-function pendingMember(m: SweepMember): MemberSummary {
-  return {
-    index: m.index, name: m.name, group: m.group, init: m.init, gain: m.gain, lr: m.lr, seed: m.seed,
-    state: 'pending', update: 0, updates: m.config?.updates ?? 0, final_val_loss: null, succeeded: false, error: null,
-  };
-}
+/**
+ * What summary.json adds to a member's run folder: what only the executor knows — queued (waiting for a slot or a
+ * SLURM node), or ended without a word (timeout, cancelled). Its other states are the run folders' as they were
+ * when it was written, older than the folders themselves.
+ */
+const EXECUTOR_ONLY: readonly MemberState[] = ['queued', 'timeout', 'cancelled'];
 
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-/** Standard error of the mean: sample standard deviation / √n (0 for one value). */
-export function sem(xs: number[]): number {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1) / xs.length);
 }
 
 /** Finished, with a final validation loss: a diverged run has none and stays out of the cell's mean. */
@@ -119,15 +87,10 @@ function groupCells(members: MemberSummary[]): { gains: number[]; lrs: number[];
   return { gains, lrs, cells };
 }
 
-/** The group's best cell: lowest mean final validation loss over its finished seeds (ties: more successes, then order). */
-function bestOf(cells: SweepPanelCell[]): number {
-  let best = -1;
-  for (const [i, c] of cells.entries()) {
-    if (c.mean_final_val_loss === null) continue;
-    const b = best >= 0 ? cells[best] : undefined;
-    if (!b || c.mean_final_val_loss < b.mean_final_val_loss! || (c.mean_final_val_loss === b.mean_final_val_loss && c.successes > b.successes)) best = i;
-  }
-  return best;
+/** Index in `cells` of the group's best cell (summary.ts's rule, so the panel and summary.json agree), or -1. */
+function bestOf(members: MemberSummary[], cells: SweepPanelCell[]): number {
+  const b = bestCell(members);
+  return b ? cells.findIndex((c) => c.gain === b.gain && c.lr === b.lr) : -1;
 }
 
 /**
@@ -166,8 +129,8 @@ interface CurveCache {
 export class SweepPanelModel {
   private sweep: ResolvedSweep | undefined;
   private summary: SweepSummary | undefined;
-  /** Member states from their status.json, by index; absent: no status.json yet. */
-  private readonly fromStatus = new Map<number, ReturnType<typeof memberFromStatus>>();
+  /** Member states from their run folders (status.json), by index. */
+  private readonly fromFolder = new Map<number, MemberSummary>();
   private readonly curves = new Map<string, CurveCache>();
   private readonly byName = new Map<string, SweepMember>();
 
@@ -179,17 +142,16 @@ export class SweepPanelModel {
   }
 
   runDir(member: { name: string }): string {
-    return path.join(this.dir, SWEEP_FILES.runs, member.name);
+    return memberRunDir(this.dir, member);
   }
 
   member(name: string): SweepMember | undefined {
     return this.byName.get(name);
   }
 
-  /** Reads sweep.json, summary.json and every member's status.json. Throws a SweepFolderError (one line). */
+  /** Reads sweep.json, summary.json and every member's status.json. Throws a SweepError (one line). */
   async load(): Promise<void> {
-    const file = path.join(this.dir, SWEEP_FILES.sweep);
-    this.sweep = checkSweep(file, (await readJsonFile<ResolvedSweep>(file, true))!);
+    this.sweep = checkMembers(this.dir, await readResolvedSweep(this.dir));
     this.byName.clear();
     for (const m of this.sweep.members) this.byName.set(m.name, m);
     await this.summaryChanged();
@@ -198,7 +160,7 @@ export class SweepPanelModel {
 
   /** summary.json was (re)written: executor states (queued on SLURM) and the job come from it. */
   async summaryChanged(): Promise<void> {
-    const s = await readJsonFile<SweepSummary>(path.join(this.dir, SWEEP_FILES.summary), false);
+    const s = await readJsonQuiet<SweepSummary>(path.join(this.dir, SWEEP_FILES.summary));
     if (s && typeof s === 'object') this.summary = s;
   }
 
@@ -215,28 +177,19 @@ export class SweepPanelModel {
     const BATCH = 64;
     for (let i = 0; i < members.length; i += BATCH) {
       await Promise.all(members.slice(i, i + BATCH).map(async (m) => {
-        const status = await readJsonFile<RunStatus>(path.join(this.runDir(m), RUN_FILES.status), false);
-        const s = memberFromStatus(m, status);
-        if (s) this.fromStatus.set(m.index, s);
-        else this.fromStatus.delete(m.index);
+        this.fromFolder.set(m.index, memberFromStatus(m, await readJsonQuiet<RunStatus>(path.join(this.runDir(m), RUN_FILES.status))));
       }));
     }
   }
 
-  /** Every member's state: its run folder's, else what the summary (the executor) says, else pending. */
+  /** Every member's state: its run folder's, merged by summary.ts's rule with what only the executor knows. */
   members(): MemberSummary[] {
-    const fromSummary = new Map((this.summary?.members ?? []).map((m) => [m.index, m]));
+    const exec = new Map((this.summary?.members ?? []).map((m) => [m.index, m.state]));
     return this.resolved.members.map((m) => {
-      const base = pendingMember(m);
-      const own = this.fromStatus.get(m.index);
-      const exec = fromSummary.get(m.index);
-      // The run folder is the truth once the member wrote to it, except that an executor knows a member is queued
-      // again (a continued sweep) or ended without a word (timeout, cancelled) before its status.json says so.
-      if (own && !(exec && !FINISHED_STATES.includes(own.state) && own.state !== 'running' && exec.state !== own.state && ['queued', 'timeout', 'cancelled'].includes(exec.state))) {
-        return { ...base, ...own };
-      }
-      if (exec) return { ...base, state: exec.state, update: exec.update, updates: exec.updates, final_val_loss: exec.final_val_loss, succeeded: exec.succeeded, error: exec.error };
-      return base;
+      const own = this.fromFolder.get(m.index) ?? memberFromStatus(m, undefined);
+      const task = exec.get(m.index);
+      if (own.state === 'running' || !task || !EXECUTOR_ONLY.includes(task)) return own;
+      return { ...own, state: mergeTaskState(own.state, task as ExecutorTaskState) };
     });
   }
 
@@ -250,7 +203,7 @@ export class SweepPanelModel {
     for (const group of sweep.groups) {
       const own = members.filter((m) => m.group === group);
       const { gains, lrs, cells } = groupCells(own);
-      const best = bestOf(cells);
+      const best = bestOf(own, cells);
       let curve: SweepCurve | null = null;
       if (best >= 0) {
         const runs = cells[best].members.map((i) => byIndex.get(i)!).filter((m) => FINISHED_STATES.includes(m.state));

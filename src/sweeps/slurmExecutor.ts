@@ -57,6 +57,8 @@ export interface SlurmSubmission {
   offset: number;
   /** the `--array` value given */
   array: string;
+  /** The first job id of the `submit` this array belongs to (a sweep above MaxArraySize is several arrays at once). */
+  batch: string;
   submitted_at: string;
 }
 
@@ -125,6 +127,13 @@ export class SlurmExecutor implements SweepExecutor {
 
   static slurmDir(sweepDir: string): string {
     return path.join(sweepDir, SLURM_FOLDER);
+  }
+
+  /** The job id(s) of the latest submit, comma-separated (null before the first). */
+  static async latestJobId(sweepDir: string): Promise<string | null> {
+    const subs = await SlurmExecutor.readSubmissions(sweepDir);
+    const last = subs[subs.length - 1];
+    return last ? subs.filter((s) => s.batch === last.batch).map((s) => s.job_id).join(',') : null;
   }
 
   static async readSubmissions(sweepDir: string): Promise<SlurmSubmission[]> {
@@ -224,7 +233,7 @@ export class SlurmExecutor implements SweepExecutor {
       ids.push(job_id);
       submissions.push({
         job_id, job_name: jobName, indices: chunk.task_ids.map((t) => t + chunk.offset), offset: chunk.offset, array,
-        submitted_at: new Date().toISOString(),
+        batch: ids[0], submitted_at: new Date().toISOString(),
       });
       await SlurmExecutor.writeSubmissions(sweepDir, submissions); // after every sbatch: a later failure loses nothing
     }

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { meanCurve, membersCsv, curvesCsv, progressText, sem, SweepFolderError, SweepPanelModel } from '../../src/sweeps/panelData';
+import { meanCurve, membersCsv, curvesCsv, progressText, SweepPanelModel } from '../../src/sweeps/panelData';
+import { sem } from '../../src/sweeps/summary';
+import { SweepError } from '../../src/sweeps/spec';
 import { resolveConfig, type TrainConfig } from '../../src/core/train/config';
 import type { MemberState, ResolvedSweep, SweepMember, SweepSummary } from '../../src/sweeps/types';
 import type { RunStatus } from '../../src/shared/protocol';
@@ -162,13 +164,14 @@ test('the executor knows what the run folders do not: queued members from summar
 
 test('a folder that is not a sweep: one line naming the file', async () => {
   const dir = tmp();
-  await assert.rejects(new SweepPanelModel(dir).load(), (e: Error) => e instanceof SweepFolderError && e.message === `${path.join(dir, 'sweep.json')}: not found (not a sweep folder?)`);
-  fs.writeFileSync(path.join(dir, 'sweep.json'), '{"format": "recurrent-lens-sweep", ');
-  await assert.rejects(new SweepPanelModel(dir).load(), (e: Error) => e instanceof SweepFolderError && e.message.startsWith(`${path.join(dir, 'sweep.json')}: not valid JSON`));
-  fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ format: 'other' }));
-  await assert.rejects(new SweepPanelModel(dir).load(), /sweep\.json: not a sweep file/);
-  fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ format: 'recurrent-lens-sweep', groups: [], baseline: 1, members: [{ name: 'a' }] }));
-  await assert.rejects(new SweepPanelModel(dir).load(), /sweep\.json: members\[0\] needs name, group, gain, lr and seed/);
+  const file = path.join(dir, 'sweep.json');
+  await assert.rejects(new SweepPanelModel(dir).load(), (e: Error) => e instanceof SweepError && e.message === `${dir}: not a sweep folder (no sweep.json)`);
+  fs.writeFileSync(file, '{"format": "recurrent-lens-sweep", ');
+  await assert.rejects(new SweepPanelModel(dir).load(), (e: Error) => e instanceof SweepError && e.message.startsWith(`${file}: not valid JSON`));
+  fs.writeFileSync(file, JSON.stringify({ format: 'other' }));
+  await assert.rejects(new SweepPanelModel(dir).load(), (e: Error) => e.message.startsWith(`${file}: not a Recurrent Lens sweep`));
+  fs.writeFileSync(file, JSON.stringify({ format: 'recurrent-lens-sweep', version: 1, groups: [], baseline: 1, members: [{ name: 'a' }] }));
+  await assert.rejects(new SweepPanelModel(dir).load(), (e: Error) => e instanceof SweepError && e.message === `${file}: members[0] needs name, group, gain, lr and seed`);
 });
 
 test('mean curve: runs of different lengths and a non-finite point', () => {

@@ -16,6 +16,8 @@ import {
   formatArrayIndices, killWaitOf, maxArraySizeOf, parseArrayIndices, parseSacct, parseSbatchParsable, parseScontrolConfig,
   parseSqueue, splitArray, taskStateOf, tasksFromRecords,
 } from '../../src/sweeps/slurmParse';
+import { SlurmExecutor, splitSbatchArgs } from '../../src/sweeps/slurmExecutor';
+import { resolveSweep, SweepError } from '../../src/sweeps/spec';
 
 const captured = (name: string) => readFileSync(path.join(FIXTURES, 'slurm', name), 'utf8');
 const sub = (job_id: string, indices: number[], offset = 0) => ({ job_id, indices, offset, job_name: 'rl-sweep-demo' });
@@ -98,4 +100,29 @@ test('sbatch --parsable and scontrol show config', () => {
   assert.equal(killWaitOf(config), 5);
   assert.equal(config.get('SLURM_VERSION'), '22.05.8');
   assert.equal(maxArraySizeOf(new Map()), 1001);
+});
+
+test('the batch script: options as #SBATCH lines, the trainer exec\'d with the array task id plus the offset', () => {
+  const sweep = resolveSweep({ task: 'copy', T: 30, N: 8, updates: 10, inits: ['chain:1.02'], seeds: 2 }, { id: 'demo' });
+  const ex = new SlurmExecutor({
+    partition: 'short', time: '0:30:00', cpusPerTask: 2, mem: '2G', maxParallel: 4, extraArgs: splitSbatchArgs('--account=abc "--comment=a b"'),
+    nodePath: '/opt/node 20/bin/node', cliPath: '/opt/rl/dist/cli.js',
+  });
+  const script = ex.batchScript('/scratch/sw', sweep, '0-1%4', 'rl-demo');
+  const directives = script.split('\n').filter((l) => l.startsWith('#SBATCH')).map((l) => l.slice(8));
+  assert.deepEqual(directives, ['--job-name=rl-demo', '--array=0-1%4', '--output=/scratch/sw/slurm/out/%A_%a.out', '--cpus-per-task=2',
+    '--time=0:30:00', '--mem=2G', '--partition=short', '--account=abc', '--comment=a b']);
+  assert.match(script, /^exec '\/opt\/node 20\/bin\/node' \/opt\/rl\/dist\/cli\.js train --sweep \/scratch\/sw --index "\$\(\(SLURM_ARRAY_TASK_ID \+ offset\)\)" --threads 2 --quiet$/m);
+  assert.match(script, /^offset=\$\{1:-0\}$/m);
+});
+
+test('SLURM options are checked before anything is submitted', () => {
+  assert.throws(() => new SlurmExecutor({ time: '1h' }), (e: Error) => e instanceof SweepError && /--time "1h" is not a SLURM time/.test(e.message));
+  assert.throws(() => new SlurmExecutor({ mem: '2 GB' }), /--mem "2 GB"/);
+  assert.throws(() => new SlurmExecutor({ partition: 'a b' }), /--partition "a b"/);
+  assert.throws(() => new SlurmExecutor({ maxParallel: 0 }), /--concurrency must be a whole number ≥ 1/);
+  assert.throws(() => new SlurmExecutor({ extraArgs: ['account=x'] }), /sbatch argument "account=x" must be an option/);
+  for (const time of ['30', '30:00', '1:00:00', '2-0', '2-12:00', '2-12:00:00']) assert.doesNotThrow(() => new SlurmExecutor({ time }));
+  assert.deepEqual(splitSbatchArgs(`--qos=long  --comment='x y' --x="a b"c`), ['--qos=long', '--comment=x y', '--x=a bc']);
+  assert.deepEqual(splitSbatchArgs('   '), []);
 });

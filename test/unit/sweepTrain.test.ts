@@ -10,6 +10,7 @@ import { CLI } from './helpers';
 import { resolveSweep } from '../../src/sweeps/spec';
 import { createOrOpenSweepFolder, memberRunDir } from '../../src/sweeps/folder';
 import { readSummary } from '../../src/sweeps/summary';
+import { checkpointName, checkpointSchedule, scheduledCheckpoints } from '../../src/core/train/checkpoint';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -63,7 +64,9 @@ test('train --sweep: SIGTERM checkpoints the member, the same command resumes it
     assert.equal(end.run_dir, runDir);
     const log = readFileSync(path.join(runDir, 'log.txt'), 'utf8');
     assert.match(log, new RegExp(`from update ${stopped.update} to 4000`), 'resumed from the checkpoint, not from 0');
-    assert.deepEqual(readdirSync(path.join(runDir, 'checkpoints')).sort(), [`update-${String(stopped.update).padStart(7, '0')}`, 'update-0004000']);
+    // The schedule's checkpoints (update 0, log-spaced, the last) and the one where it stopped.
+    const schedule = scheduledCheckpoints(checkpointSchedule(4000, 100000));
+    assert.deepEqual(readdirSync(path.join(runDir, 'checkpoints')).sort(), [...new Set([...schedule, stopped.update])].sort((x, y) => x - y).map(checkpointName));
 
     // The member ended: summary.json counts it.
     const summary = await readSummary(sweepDir);

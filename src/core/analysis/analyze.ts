@@ -10,7 +10,7 @@ import { frobenius, matmulABt, Signal } from '../linalg/dense';
 import { fisherMemory, inputVector } from './memory';
 import { henrici } from './henrici';
 import { transientNorms } from './transient';
-import { chainMotif } from './motif';
+import { chainMotif, type MotifActivation, type MotifOptions } from './motif';
 import type { AnalysisOptions, AnalysisPayload } from './types';
 
 export const EPS = 2 ** -52;
@@ -100,9 +100,12 @@ export interface AnalyzeInput {
   /** Seed of the random input direction. */
   seed?: number;
   signal?: Signal;
+  /** How the chain motif drives the network (a trained network's input, bias and activation); default: the
+   * options' activation and a pulse into unit 0. */
+  motif?: MotifOptions & { activation?: MotifActivation };
 }
 
-export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal }: AnalyzeInput): AnalysisPayload {
+export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, motif: motifOptions }: AnalyzeInput): AnalysisPayload {
   if (!Number.isInteger(n) || n < 1 || W.length !== n * n) throw new Error(`analyses need a square matrix, got ${W.length} values for N = ${n}`);
   let bad = 0;
   for (let i = 0; i < W.length; i++) if (!Number.isFinite(W[i])) bad++;
@@ -137,7 +140,7 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal }: A
     }
   });
   const transient = step('transient', () => transientNorms(W, n, v, Math.max(2 * n, memory.J.length)));
-  const motif = step('motif', () => chainMotif(W, n, options.activation));
+  const motif = step('motif', () => chainMotif(W, n, motifOptions?.activation ?? options.activation, motifOptions));
   const pseudo = options.gridPoints > 0
     ? step('pseudospectrum', () => {
       const grid = defaultGrid(schur, options.gridPoints);

@@ -51,6 +51,57 @@ export function checkpointName(update: number): string {
   return `${CHECKPOINT_PREFIX}${String(update).padStart(7, '0')}`;
 }
 
+/**
+ * Most checkpoints a run's schedule writes (update 0, the log-spaced ones, the regular ones and the last update);
+ * a stop adds one more where it stops. When `checkpoint_every` would exceed it, the regular interval is widened to
+ * the smallest multiple of `checkpoint_every` that fits (docs/training.md).
+ */
+export const CHECKPOINT_BUDGET = 100;
+
+/** 10, 20, 50, 100, 200, 500, 1000, … below `updates`: checkpoints that see what the first updates do to W. */
+export function logSpacedUpdates(updates: number): number[] {
+  const out: number[] = [];
+  for (let decade = 10; decade < updates; decade *= 10) {
+    for (const m of [1, 2, 5]) if (m * decade < updates) out.push(m * decade);
+  }
+  return out;
+}
+
+/** Which updates a run checkpoints: a pure function of its configuration, so a resumed run keeps the same ones. */
+export interface CheckpointSchedule {
+  updates: number;
+  /** the regular interval: `checkpoint_every`, or a multiple of it when the budget needs one */
+  every: number;
+  logSpaced: ReadonlySet<number>;
+}
+
+function scheduleSize(updates: number, every: number, logSpaced: number[]): number {
+  let n = 1 + Math.floor(updates / every) + (updates % every === 0 ? 0 : 1); // 0, k·every, the last update
+  for (const u of logSpaced) if (u % every !== 0) n++;
+  return n;
+}
+
+export function checkpointSchedule(updates: number, checkpointEvery: number, budget = CHECKPOINT_BUDGET): CheckpointSchedule {
+  if (!Number.isInteger(updates) || updates < 1) throw new RangeError(`updates must be a positive integer, got ${updates}`);
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw new RangeError(`checkpoint_every must be a positive integer, got ${checkpointEvery}`);
+  const logSpaced = logSpacedUpdates(updates);
+  if (budget < logSpaced.length + 2) throw new RangeError(`a budget of ${budget} checkpoints cannot hold update 0, the ${logSpaced.length} log-spaced ones and the last`);
+  let m = Math.max(1, Math.floor(updates / (checkpointEvery * budget)));
+  while (scheduleSize(updates, m * checkpointEvery, logSpaced) > budget) m++;
+  return { updates, every: m * checkpointEvery, logSpaced: new Set(logSpaced) };
+}
+
+export function isScheduledCheckpoint(s: CheckpointSchedule, update: number): boolean {
+  return update === 0 || update === s.updates || update % s.every === 0 || s.logSpaced.has(update);
+}
+
+/** Every update the schedule checkpoints, in order (a run that ends early or stops has a prefix of these). */
+export function scheduledCheckpoints(s: CheckpointSchedule): number[] {
+  const all = new Set<number>([0, s.updates, ...s.logSpaced]);
+  for (let u = s.every; u <= s.updates; u += s.every) all.add(u);
+  return [...all].sort((a, b) => a - b);
+}
+
 /** Keras topology of the trained model, as tfjs-layers serializes it. */
 export function modelTopology(m: CheckpointModel): Record<string, unknown> {
   const every = m.loss === 'softmax-xent-every-step';

@@ -14,7 +14,7 @@ import { makeInit, makeInputInit } from '../init/initializers';
 import { Rng } from '../init/rng';
 import { permutation } from '../tasks';
 import { loadEmbeddedMnist, loadIdxPair } from '../tasks/mnistFiles';
-import { checkpointName, listCheckpoints, readTrainingCheckpoint, writeCheckpoint, writeJsonAtomic, type CheckpointModel, type TrainerProgress } from './checkpoint';
+import { checkpointName, checkpointSchedule, isScheduledCheckpoint, listCheckpoints, readTrainingCheckpoint, writeCheckpoint, writeJsonAtomic, type CheckpointModel, type TrainerProgress } from './checkpoint';
 import type { TrainConfig } from './config';
 import { makeDataset, type Dataset } from './data';
 import { PARAM_NAMES, zeroParams, type RnnEngine, type RnnParams } from './model';
@@ -136,6 +136,9 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     emit({ type: 'checkpoint', update: state.update, path: status.checkpoint });
   };
 
+  // Update 0, log-spaced updates and every checkpoint_every (docs/training.md): a function of the configuration
+  // alone, so a resumed run writes the same checkpoints as an uninterrupted one.
+  const schedule = checkpointSchedule(config.updates, config.checkpoint_every);
   let order = epochOrder(config.seed, state.epoch, dataset);
   let trainLossSum = 0, trainLossCount = 0;
   let lastYield = performance.now(), lastStatus = lastYield;
@@ -167,7 +170,8 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   };
 
   try {
-    if (state.update === 0) recordVal(validate());
+    if (state.update === 0 && state.last_val_loss === null) recordVal(validate());
+    if (state.update === 0 && lastCheckpoint === null) await checkpoint(); // the initial W
     while (state.update < config.updates) {
       if (opts.shouldStop?.()) throw new Stopped();
       if (state.position + config.batch > dataset.trainSize) {
@@ -198,13 +202,17 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
         emit({ type: 'train', update: state.update, train_loss: mean, elapsed_ms });
       }
       let early = false;
-      if (state.update % config.eval_every === 0 || state.update === config.updates) {
+      const atCheckpoint = isScheduledCheckpoint(schedule, state.update);
+      const evaluation = state.update % config.eval_every === 0 || state.update === config.updates;
+      // Every checkpoint has its validation loss too. Validation draws no random numbers and early stopping looks only
+      // at the regular evaluations, so the run's course is the same as without the extra checkpoints.
+      if (evaluation || atCheckpoint) {
         const val = validate();
         recordVal(val);
         if (!Number.isFinite(val)) return await finish('diverged', `the validation loss became ${val} at update ${state.update}`);
-        early = val < config.early_stop;
+        early = evaluation && val < config.early_stop;
       }
-      if (early || state.update % config.checkpoint_every === 0 || state.update === config.updates) {
+      if (early || atCheckpoint) {
         await checkpoint();
       }
       if (early) break;
