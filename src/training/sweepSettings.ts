@@ -7,27 +7,20 @@ import * as vscode from 'vscode';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import type { TrainConfig } from '../core/train/config';
+import type { SlurmExecutorOptions } from '../sweeps/slurmExecutor';
 
 export type ExecutorKind = 'local' | 'slurm';
-
-/** What the SLURM executor takes (src/sweeps/slurmExecutor.ts), from the settings; unset settings are left out. */
-export interface SlurmSettings {
-  partition?: string;
-  time?: string;
-  cpusPerTask?: number;
-  mem?: string;
-  maxParallel?: number;
-  extraArgs?: string[];
-  nodePath: string;
-  cliPath: string;
-}
 
 export function executorSetting(): ExecutorKind {
   return vscode.workspace.getConfiguration('recurrentLens.sweeps').get<string>('executor') === 'slurm' ? 'slurm' : 'local';
 }
 
-/** `extensionPath`: where the default cli.js is (`<extension>/dist/cli.js`). */
-export function slurmSettings(extensionPath: string): SlurmSettings {
+/**
+ * The SLURM executor's options from the settings (unset ones left out). `extensionPath`: where the default cli.js is
+ * (`<extension>/dist/cli.js`); the default node is the one running the extension host (under Electron it runs as Node
+ * through ELECTRON_RUN_AS_NODE, which sbatch passes on to the tasks).
+ */
+export function slurmSettings(extensionPath: string): SlurmExecutorOptions {
   const s = vscode.workspace.getConfiguration('recurrentLens.slurm');
   const text = (key: string) => s.get<string>(key)?.trim() || undefined;
   const count = (key: string) => {
@@ -35,9 +28,10 @@ export function slurmSettings(extensionPath: string): SlurmSettings {
     return typeof v === 'number' && v >= 1 ? Math.floor(v) : undefined;
   };
   const extra = s.get<unknown>('extraArgs');
-  const out: SlurmSettings = {
+  const out: SlurmExecutorOptions = {
     nodePath: text('nodePath') ?? process.execPath,
     cliPath: text('cliPath') ?? path.join(extensionPath, 'dist', 'cli.js'),
+    env: nodeChildEnv(),
   };
   const partition = text('partition'), time = text('time'), mem = text('mem');
   const cpusPerTask = count('cpusPerTask'), maxParallel = count('maxParallelTasks');
