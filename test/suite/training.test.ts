@@ -86,7 +86,7 @@ describe('Training runs: the run manager with the real trainer', function () {
     const train = lines.filter((l) => 'train_loss' in l), val = lines.filter((l) => 'val_loss' in l);
     assert.deepEqual(Array.from(metrics.train.slice().update), train.map((l) => l.update));
     assert.deepEqual(Array.from(metrics.val.slice().update), val.map((l) => l.update));
-    assert.equal(metrics.val.length, 101);
+    assert.equal(metrics.val.length, 103, 'every 20 updates from 0, and the checkpoints at updates 10 and 50');
     assert.equal(metrics.train.length, 200);
     // The trainer wrote back its resolved config; the view shows it.
     assert.equal(m.get(id)!.config.activation, 'elu');
@@ -176,7 +176,7 @@ describe('Training runs: the run manager with the real trainer', function () {
     const states = Object.fromEntries(second.list().map((r) => [r.id, r.state]));
     assert.deepEqual(states, { [id]: 'completed', ghost: 'interrupted', never: 'pending' });
     assert.equal(second.get(id)!.update, 40);
-    assert.equal((await second.metrics(id)).val.length, 3);
+    assert.equal((await second.metrics(id)).val.length, 4, 'updates 0, 20, 40 and the checkpoint at 10');
     // Resuming the interrupted run continues from its checkpoint (update 40 of 40: it completes at once).
     second.resume('ghost');
     assert.equal((await second.whenSettled('ghost')).state, 'completed');

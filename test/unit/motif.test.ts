@@ -86,3 +86,57 @@ test('a normal (orthogonal) W has no particular chain motif; profile entries are
   }
   assert.throws(() => chainMotif(W, n, 'sigmoid' as never), /unknown activation/);
 });
+
+test('a trained network\'s pulse: one input channel through V; with a bias the response is measured against the unpulsed run', () => {
+  const n = 30, d = 3;
+  // channel 2 feeds unit 5 only; the chain starts at unit 5 and runs 5 → 6 → … → 29
+  const V = new Float64Array(n * d);
+  V[5 * d + 2] = 0.9;
+  V[0 * d + 0] = 0.9;
+  const W = new Float64Array(n * n);
+  for (let i = 6; i < n; i++) W[i * n + i - 1] = 1.02;
+  const m = chainMotif(W, n, 'linear', { pulse: { input: V, d, channel: 2 } });
+  assert.equal(m.active, n - 5);
+  assert.deepEqual(Array.from(m.order).slice(0, n - 5), Array.from({ length: n - 5 }, (_, i) => i + 5));
+  assert.throws(() => chainMotif(W, n, 'linear', { pulse: { input: V, d, channel: 3 } }), /input channel must be 0 … 2/);
+  // A bias makes every unit active without a pulse; the pulse's own response still walks the chain in order.
+  const bias = Float64Array.from({ length: n }, (_, i) => 0.3 * Math.sin(i + 1));
+  const chainW = chain(n, 1.02);
+  const src = new Float64Array(n * d);
+  src[0 * d + 1] = 0.9;
+  for (const measure of ['activity', 'preactivation'] as const) {
+    const withBias = chainMotif(chainW, n, 'linear', { pulse: { input: src, d, channel: 1 }, bias, measure });
+    assert.deepEqual(Array.from(withBias.order), Array.from({ length: n }, (_, i) => i), measure);
+    assert.equal(withBias.active, n);
+    near(at(withBias, 1), 1.02);
+  }
+});
+
+test('pre-activation vs activity: ReLU hides negative pre-activations, which the pre-activation measure still times', () => {
+  const n = 3;
+  // unit 0 drives unit 1 with weight −1 (ReLU makes it 0: never active) and unit 2 with weight +1
+  const W = Float64Array.from([0, 0, 0, -1, 0, 0, 1, 0, 0]);
+  const act = chainMotif(W, n, 'relu');
+  assert.equal(act.peakTime[1], -1, 'unit 1 is never active after ReLU');
+  const pre = chainMotif(W, n, 'relu', { measure: 'preactivation' });
+  assert.equal(pre.peakTime[1], 1, 'its pre-activation peaks (|−1|) at step 1');
+  assert.equal(pre.active, 3);
+  assert.throws(() => chainMotif(W, n, 'relu', { measure: 'peak' as never }), /unknown motif measure/);
+});
+
+test('ties in peak time: index order by default, a seeded jitter with tieSeed (the same seed, the same order)', () => {
+  const n = 40;
+  const W = new Float64Array(n * n); // every unit peaks at t = 0 under the all-ones pulse
+  const plain = chainMotif(W, n, 'linear', { pulse: 'all' });
+  assert.deepEqual(Array.from(plain.order), Array.from({ length: n }, (_, i) => i));
+  const a = chainMotif(W, n, 'linear', { pulse: 'all', tieSeed: 3 });
+  const b = chainMotif(W, n, 'linear', { pulse: 'all', tieSeed: 3 });
+  const c = chainMotif(W, n, 'linear', { pulse: 'all', tieSeed: 4 });
+  assert.deepEqual(a.order, b.order);
+  assert.notDeepEqual(Array.from(a.order), Array.from(plain.order));
+  assert.notDeepEqual(a.order, c.order);
+  assert.deepEqual([...a.order].sort((x, y) => x - y), Array.from(plain.order), 'a permutation');
+  // jitter only breaks ties: distinct peak times keep their order (the chain)
+  const ch = chainMotif(chain(n, 1.02), n, 'elu', { tieSeed: 9 });
+  assert.deepEqual(Array.from(ch.order), Array.from({ length: n }, (_, i) => i));
+});

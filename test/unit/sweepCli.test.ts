@@ -141,7 +141,7 @@ test('sweep: bad input is one line on stderr and exit 2', () => {
       [['sweep', '--inits', '', '--out', path.join(root, 'a')], /--inits is empty/],
       [['sweep', '--inits', 'chain', '--lrs', ',', '--out', path.join(root, 'a')], /--lrs is empty/],
       [['sweep', '--config', badFile, '--out', path.join(root, 'a')], new RegExp(`${badFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: unknown field "lrr"`)],
-      [['sweep', '--inits', 'chain', '--T', '40', '--out', other], /holds another sweep \(1 runs\)/],
+      [['sweep', '--inits', 'chain', '--T', '40', '--out', other], /holds another sweep \(1 run\)/],
       [['sweep', '--inits', 'chain', '--out', notSweep], /not empty and not a sweep folder/],
       [['sweep', '--inits', 'chain'], /sweep needs --out DIR/],
       [['sweep', '--out', path.join(root, 'a')], /sweep needs --preset NAME, --config SWEEP.json or --inits/],

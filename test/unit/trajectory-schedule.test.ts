@@ -9,9 +9,7 @@ import {
   CHECKPOINT_BUDGET, checkpointName, checkpointSchedule, isScheduledCheckpoint, logSpacedUpdates, scheduledCheckpoints,
 } from '../../src/core/train/checkpoint';
 import { resolveConfig } from '../../src/core/train/config';
-import { createRnnEngine } from '../../src/core/train/engines';
-import { train } from '../../src/core/train/trainer';
-import { ROOT } from './helpers';
+import { trainRun } from './trainRun';
 
 test('log-spaced updates: 1-2-5 per decade, strictly below the run length', () => {
   assert.deepEqual(logSpacedUpdates(1), []);
@@ -49,25 +47,11 @@ test('schedule: the budget widens the regular interval to a multiple of checkpoi
   assert.throws(() => checkpointSchedule(10, 0), /checkpoint_every/);
 });
 
-async function run(dir: string, config: ReturnType<typeof resolveConfig>, stopAt?: number, resume = false) {
-  const engine = createRnnEngine();
-  let update = 0;
-  try {
-    return await train(dir, config, {
-      engine, assetRoot: ROOT, resume,
-      onEvent: (e) => { if (e.type === 'train') update = e.update; },
-      shouldStop: () => stopAt !== undefined && update >= stopAt,
-    });
-  } finally {
-    engine.dispose();
-  }
-}
-
 test('a run writes the schedule\'s checkpoints with their validation losses; stopped and resumed, every checkpoint is bit-identical', async () => {
   const config = resolveConfig({ task: 'copy', T: 25, N: 16, lr: 1e-3, updates: 130, eval_every: 40, checkpoint_every: 60, log_every: 10, val_size: 32, train_size: 400 });
   const straight = mkdtempSync(path.join(os.tmpdir(), 'rl-sched-'));
   const resumed = mkdtempSync(path.join(os.tmpdir(), 'rl-sched-'));
-  assert.equal((await run(straight, config)).state, 'completed');
+  assert.equal((await trainRun(straight, config)).state, 'completed');
   const expected = scheduledCheckpoints(checkpointSchedule(130, 60));
   assert.deepEqual(readdirSync(path.join(straight, 'checkpoints')), expected.map(checkpointName));
   // every checkpoint has a validation loss logged at its update
@@ -77,9 +61,9 @@ test('a run writes the schedule\'s checkpoints with their validation losses; sto
   assert.deepEqual(valUpdates, [...new Set([...expected, 40, 80, 120])].sort((a, b) => a - b));
 
   // stop between two log-spaced checkpoints (at 30), then once more right after one (at 50), resume to the end
-  assert.equal((await run(resumed, config, 30)).state, 'stopped');
-  assert.equal((await run(resumed, config, 50, true)).state, 'stopped');
-  assert.equal((await run(resumed, config, undefined, true)).state, 'completed');
+  assert.equal((await trainRun(resumed, config, { stopAt: 30 })).state, 'stopped');
+  assert.equal((await trainRun(resumed, config, { stopAt: 50, resume: true })).state, 'stopped');
+  assert.equal((await trainRun(resumed, config, { resume: true })).state, 'completed');
   const names = readdirSync(path.join(resumed, 'checkpoints'));
   assert.deepEqual(names, [...new Set([...expected, 30])].sort((a, b) => a - b).map(checkpointName));
   for (const u of expected) {

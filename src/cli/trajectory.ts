@@ -1,0 +1,41 @@
+/**
+ * `recurrent-lens trajectory RUN_DIR [--json]`: what training did to W, checkpoint by checkpoint (src/runs/trajectory.ts).
+ * `--json` is a contract (docs/cli.md).
+ */
+import * as path from 'node:path';
+import { runTrajectory, TRAJECTORY_CACHE } from '../runs/trajectory';
+import type { MotifMeasure } from '../core/analysis/motif';
+import { fmtNumber, parseArgs, UsageError } from './args';
+
+export async function trajectoryCommand(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { flags: ['json'], options: ['channel', 'measure'] });
+  const runDir = args.positional(0, 'RUN_DIR');
+  const channelText = args.option('channel') ?? '0';
+  const channel = channelText === 'all' ? 'all' : Number(channelText);
+  if (channel !== 'all' && !(Number.isInteger(channel) && channel >= 0 && channelText.trim() !== '')) {
+    throw new UsageError(`--channel must be an input channel (0, 1, …) or "all", got "${channelText}"`);
+  }
+  const measure = args.option('measure') ?? 'activity';
+  if (measure !== 'activity' && measure !== 'preactivation') throw new UsageError(`--measure must be activity or preactivation, got "${measure}"`);
+  const t = await runTrajectory(runDir, { motif: { channel, measure: measure as MotifMeasure } });
+  if (args.flag('json')) {
+    process.stdout.write(JSON.stringify(t) + '\n');
+    return;
+  }
+  const pad = (x: string, w: number) => x.padEnd(w);
+  const cols: [string, number][] = [['update', 9], ['val_loss', 10], ['d(W)', 9], ['d/‖W‖_F', 9], ['ρ(W)', 9], ['σ_max', 9], ['J_tot', 10], ['‖W−W₀‖/‖W₀‖', 13], ['motif(+1)', 9]];
+  const lines = [`${runDir} (N = ${t.n}, ${t.checkpoints.length} checkpoints)`, '  ' + cols.map(([c, w]) => pad(c, w)).join(' ')];
+  for (const e of t.checkpoints) {
+    const plus1 = e.motif.profile[e.motif.offsets.indexOf(1)];
+    const cells = [String(e.update), fmtNumber(e.val_loss), fmtNumber(e.henrici), fmtNumber(e.henrici_normalized), fmtNumber(e.spectral_radius),
+      fmtNumber(e.sigma_max), fmtNumber(e.j_tot) + (e.j_tot_finite_horizon !== undefined ? '*' : ''), fmtNumber(e.delta_from_init), fmtNumber(plus1 ?? null)];
+    lines.push('  ' + cells.map((c, i) => pad(c, cols[i][1])).join(' '));
+  }
+  if (t.checkpoints.some((e) => e.j_tot_finite_horizon !== undefined)) lines.push(`  * ρ(W) ≥ 1: J_tot over the finite horizon N = ${t.n}`);
+  lines.push(`  motif: unit pulse on input channel ${t.motif.channel}, ${t.motif.steps} free steps, units ordered by peak ${t.motif.measure}; ` +
+    `W₀ from ${t.initial === 'checkpoint' ? 'the update-0 checkpoint' : "the run's initializer (no update-0 checkpoint)"}`);
+  const cache = path.join(runDir, TRAJECTORY_CACHE);
+  lines.push(t.computed === t.checkpoints.length ? `  analysed all ${t.computed} checkpoints (cached in ${cache})`
+    : `  analysed ${t.computed} of ${t.checkpoints.length} checkpoints, the others from the cache in ${cache}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}

@@ -1,0 +1,101 @@
+/**
+ * What training did to W, one checkpoint at a time: the numbers of `analyzeMatrix` (the same code and options as
+ * `recurrent-lens analyze`), the distance from the initial W and the chain-motif profile of the trained network
+ * driven as the paper does (docs/science.md, "Chain-motif profile"). Pure: the run folder, the cache and the
+ * validation losses are src/runs/trajectory.ts.
+ */
+import { analyzeMatrix } from './analyze';
+import type { MotifActivation, MotifMeasure } from './motif';
+import type { AnalysisOptions } from './types';
+
+/** Bump when an entry's content or its computation changes: cached entries of another version are recomputed. */
+export const TRAJECTORY_VERSION = 1;
+
+/** The analyses' options: those of `recurrent-lens analyze` without flags, so an entry equals that command's output. */
+export const TRAJECTORY_ANALYSIS: AnalysisOptions = { order: 'modulus-desc', input: 'source', horizon: null, activation: 'linear', gridPoints: 0 };
+/** Seed of `analyze` without --seed (only the random memory input uses it). */
+export const TRAJECTORY_SEED = 1;
+
+/** How the chain motif drives a trained network. */
+export interface TrajectoryMotifOptions {
+  /** Input channel of the unit pulse at t = 0, or 'all' for a unit pulse on every channel. Default 0. */
+  channel: number | 'all';
+  /** What peaks: the units' activity (default) or their pre-activation. */
+  measure: MotifMeasure;
+  /** Free steps after the pulse (the paper's 100). */
+  steps: number;
+  /** Seed of the jitter that breaks ties in peak time (0). */
+  tieSeed: number;
+}
+
+export const DEFAULT_TRAJECTORY_MOTIF: TrajectoryMotifOptions = { channel: 0, measure: 'activity', steps: 100, tieSeed: 0 };
+
+/** One checkpoint's analyses, without the validation loss (joined from metrics.jsonl when read). */
+export interface TrajectoryAnalysis {
+  n: number;
+  henrici: number;
+  henrici_normalized: number;
+  spectral_radius: number;
+  sigma_max: number;
+  sigma_min: number;
+  frobenius: number;
+  /** J_tot of the memory curve for the unit input into unit 0 (as `analyze`); null when it could not be computed. */
+  j_tot: number | null;
+  /** Present when J_tot is summed over a finite horizon (ρ(W) ≥ 1 makes the infinite sum diverge): that horizon. */
+  j_tot_finite_horizon?: number;
+  /** ‖W − W₀‖_F / ‖W₀‖_F, W₀ the run's initial W. */
+  delta_from_init: number;
+  /** Largest eigenvalue condition number; null = ∞. */
+  max_condition: number | null;
+  /** [re, im] per eigenvalue, by modulus descending (as `analyze --eigenvalues`). */
+  eigenvalues: [number, number][];
+  /** Mean of W (units ordered by peak time after the pulse) along each diagonal i − j = offsets[k]. */
+  motif: { offsets: number[]; profile: number[] };
+  warnings: string[];
+}
+
+export interface TrajectoryInput {
+  /** Recurrent matrix, column convention (W[i][j]: from unit j to unit i), n×n. */
+  W: Float64Array;
+  n: number;
+  /** The initial W of the run (same shape). */
+  W0: Float64Array;
+  /** Input matrix V (n×d, column convention) and recurrent bias b of the trained network. */
+  input: Float64Array;
+  d: number;
+  bias: Float64Array;
+  activation: MotifActivation;
+  motif?: TrajectoryMotifOptions;
+}
+
+const nullIfNotFinite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+export function analyzeTrajectoryPoint(p: TrajectoryInput): TrajectoryAnalysis {
+  const { W, n, W0 } = p;
+  if (W0.length !== W.length) throw new Error(`the initial W has ${W0.length} values, this checkpoint's ${W.length}`);
+  const m = p.motif ?? DEFAULT_TRAJECTORY_MOTIF;
+  const r = analyzeMatrix({
+    W, n, options: TRAJECTORY_ANALYSIS, seed: TRAJECTORY_SEED,
+    motif: {
+      activation: p.activation, bias: p.bias, measure: m.measure, steps: m.steps, tieSeed: m.tieSeed,
+      pulse: { input: p.input, d: p.d, channel: m.channel === 'all' ? undefined : m.channel },
+    },
+  });
+  let diff = 0, base = 0;
+  for (let i = 0; i < W.length; i++) {
+    diff += (W[i] - W0[i]) ** 2;
+    base += W0[i] ** 2;
+  }
+  const x = r.numbers;
+  const out: TrajectoryAnalysis = {
+    n, henrici: x.henrici, henrici_normalized: x.henriciNormalized, spectral_radius: x.spectralRadius, sigma_max: x.sigmaMax,
+    sigma_min: x.sigmaMin, frobenius: x.frobenius, j_tot: nullIfNotFinite(x.jTot),
+    ...(r.memory.horizon !== null ? { j_tot_finite_horizon: r.memory.horizon } : {}),
+    delta_from_init: base > 0 ? Math.sqrt(diff) / Math.sqrt(base) : Math.sqrt(diff),
+    max_condition: nullIfNotFinite(x.maxCondition),
+    eigenvalues: Array.from(r.eigRe, (re, i): [number, number] => [re, r.eigIm[i]]),
+    motif: { offsets: Array.from(r.motif.offsets), profile: Array.from(r.motif.profile) },
+    warnings: r.warnings,
+  };
+  return out;
+}

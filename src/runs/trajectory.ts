@@ -1,0 +1,197 @@
+/**
+ * A run's trajectory: the analyses of every checkpoint of a run folder (src/core/analysis/trajectory.ts), sorted by
+ * update, with the validation loss logged at that update. Each checkpoint's analysis is cached in
+ * `<run>/analysis/trajectory/update-NNNNNNN.json` under a key of the analysis version, the motif options and the
+ * checkpoint's weights file (size and modification time), so only new or rewritten checkpoints are analysed.
+ * Every error names the file: CheckpointError (the CLI prints it as one line, exit 2).
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import {
+  analyzeTrajectoryPoint, DEFAULT_TRAJECTORY_MOTIF, TRAJECTORY_VERSION, type TrajectoryAnalysis, type TrajectoryMotifOptions,
+} from '../core/analysis/trajectory';
+import { makeInit } from '../core/init/initializers';
+import { findTensor, matrixOf, squareMatrixOf } from '../core/inspect';
+import { problemOf, readCheckpoint } from '../core/readers';
+import { CheckpointError } from '../core/tensor';
+import { CHECKPOINT_PREFIX, checkpointName, listCheckpoints, writeJsonAtomic } from '../core/train/checkpoint';
+import { ConfigError, resolveConfig, type TrainConfig } from '../core/train/config';
+import { RUN_FILES } from '../core/train/trainer';
+import { getTask } from '../core/tasks';
+
+/** Where the cache lives, relative to the run folder. */
+export const TRAJECTORY_CACHE = path.join('analysis', 'trajectory');
+
+export interface TrajectoryEntry extends TrajectoryAnalysis {
+  update: number;
+  /** The checkpoint folder, relative to the run folder. */
+  checkpoint: string;
+  /** Validation loss logged at exactly this update in metrics.jsonl; null when none was (e.g. a stop's checkpoint). */
+  val_loss: number | null;
+}
+
+export interface Trajectory {
+  /** The run folder as given. */
+  run: string;
+  n: number;
+  /** Where W₀ comes from: the update-0 checkpoint, or (runs from before it was written) the run's initializer. */
+  initial: 'checkpoint' | 'config';
+  motif: { channel: number | 'all'; measure: string; steps: number; tie_seed: number };
+  checkpoints: TrajectoryEntry[];
+  /** How many checkpoints were analysed by this call (the others came from the cache). */
+  computed: number;
+}
+
+interface CacheFile {
+  key: CacheKey;
+  analysis: TrajectoryAnalysis;
+}
+
+interface CacheKey {
+  version: number;
+  motif: TrajectoryMotifOptions;
+  initial: 'checkpoint' | 'config';
+  weights: { size: number; mtime_ms: number };
+}
+
+const sameKey = (a: CacheKey, b: CacheKey) => JSON.stringify(a) === JSON.stringify(b);
+
+interface Network {
+  W: Float64Array;
+  n: number;
+  input: Float64Array;
+  d: number;
+  bias: Float64Array;
+}
+
+/** A run checkpoint's recurrent matrix (as `recurrent-lens analyze model.json` reads it), input matrix and bias. */
+async function readNetwork(modelJson: string): Promise<Network> {
+  const ckpt = await readCheckpoint(modelJson);
+  try {
+    const { W, n } = squareMatrixOf(ckpt);
+    const V = matrixOf(ckpt, 'simple_rnn/kernel');
+    if (V.rows !== n) throw new Error(`simple_rnn/kernel feeds ${V.rows} units, the recurrent matrix has ${n}`);
+    const bias = findTensor(ckpt, 'simple_rnn/bias').data;
+    if (bias.length !== n) throw new Error(`simple_rnn/bias has ${bias.length} entries, expected ${n}`);
+    return { W, n, input: V.data, d: V.cols, bias };
+  } catch (err) {
+    throw new CheckpointError(modelJson, problemOf(err));
+  }
+}
+
+async function readRunConfig(runDir: string): Promise<TrainConfig> {
+  const file = path.join(runDir, RUN_FILES.config);
+  let text: string;
+  try {
+    const stat = await fs.stat(runDir);
+    if (!stat.isDirectory()) throw new CheckpointError(runDir, 'not a folder (expected a run folder)');
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if (err instanceof CheckpointError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      const folder = await fs.stat(runDir).then(() => true, () => false);
+      throw new CheckpointError(runDir, folder ? `no ${RUN_FILES.config}: not a run folder` : 'no such folder');
+    }
+    throw new CheckpointError(file, `cannot read (${code ?? problemOf(err)})`);
+  }
+  try {
+    return resolveConfig(JSON.parse(text));
+  } catch (err) {
+    throw new CheckpointError(file, err instanceof ConfigError ? err.message : `not valid JSON (${problemOf(err)})`);
+  }
+}
+
+/** Validation losses by update from metrics.jsonl (the last line of an update wins; torn lines are skipped). */
+async function validationLosses(runDir: string): Promise<Map<number, number | null>> {
+  const out = new Map<number, number | null>();
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(runDir, RUN_FILES.metrics), 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const m = JSON.parse(line) as { update?: unknown; val_loss?: unknown };
+      if (typeof m.update === 'number' && 'val_loss' in m) out.set(m.update, typeof m.val_loss === 'number' ? m.val_loss : null);
+    } catch {
+      // a line being written: skip it
+    }
+  }
+  return out;
+}
+
+/** The run's initial W, column convention, as the checkpoints store it (float32). */
+async function initialW(runDir: string, config: TrainConfig, initial: 'checkpoint' | 'config'): Promise<Float64Array> {
+  if (initial === 'checkpoint') return (await readNetwork(path.join(runDir, RUN_FILES.checkpoints, checkpointName(0), 'model.json'))).W;
+  // Runs written before update 0 was checkpointed: the initializer again (initialParams stores it as float32).
+  return makeInit(config.init, config.N, config.seed).map(Math.fround);
+}
+
+export interface TrajectoryOptions {
+  motif?: Partial<TrajectoryMotifOptions>;
+  /** Called after each checkpoint is analysed (not for cached ones). */
+  onComputed?: (update: number) => void;
+}
+
+export async function runTrajectory(runDir: string, opts: TrajectoryOptions = {}): Promise<Trajectory> {
+  const config = await readRunConfig(runDir);
+  const motif: TrajectoryMotifOptions = { ...DEFAULT_TRAJECTORY_MOTIF, ...opts.motif };
+  const d = getTask(config.task).inputSize;
+  if (motif.channel !== 'all' && (!Number.isInteger(motif.channel) || motif.channel < 0 || motif.channel >= d)) {
+    throw new CheckpointError(path.join(runDir, RUN_FILES.config), `input channel ${motif.channel} does not exist: ${config.task} has ${d} input channel${d === 1 ? '' : 's'} (0 … ${d - 1})`);
+  }
+  const names = await listCheckpoints(path.join(runDir, RUN_FILES.checkpoints));
+  if (names.length === 0) throw new CheckpointError(runDir, `no checkpoints in ${RUN_FILES.checkpoints}/ yet`);
+  const vals = await validationLosses(runDir);
+  const cacheDir = path.join(runDir, TRAJECTORY_CACHE);
+  const initial = names.includes(checkpointName(0)) ? 'checkpoint' : 'config';
+  let W0: Float64Array | undefined;
+  let computed = 0;
+  const checkpoints: TrajectoryEntry[] = [];
+  for (const name of names) {
+    const update = Number(name.slice(CHECKPOINT_PREFIX.length));
+    const folder = path.join(runDir, RUN_FILES.checkpoints, name);
+    const modelJson = path.join(folder, 'model.json');
+    let stat;
+    try {
+      stat = await fs.stat(path.join(folder, 'weights.bin'));
+    } catch (err) {
+      throw new CheckpointError(path.join(folder, 'weights.bin'), `cannot read (${(err as NodeJS.ErrnoException).code ?? problemOf(err)})`);
+    }
+    const key: CacheKey = { version: TRAJECTORY_VERSION, motif, initial, weights: { size: stat.size, mtime_ms: stat.mtimeMs } };
+    const cacheFile = path.join(cacheDir, `${name}.json`);
+    let analysis: TrajectoryAnalysis | undefined;
+    try {
+      const cached = JSON.parse(await fs.readFile(cacheFile, 'utf8')) as CacheFile;
+      if (cached && sameKey(cached.key, key) && cached.analysis) analysis = cached.analysis;
+    } catch {
+      // no cache, or a stale or torn one: analyse again
+    }
+    if (!analysis) {
+      W0 ??= await initialW(runDir, config, initial);
+      const net = await readNetwork(modelJson);
+      try {
+        analysis = analyzeTrajectoryPoint({ ...net, W0, activation: config.activation, motif });
+      } catch (err) {
+        throw new CheckpointError(modelJson, problemOf(err));
+      }
+      await fs.mkdir(cacheDir, { recursive: true });
+      await writeJsonAtomic(cacheFile, { key, analysis } satisfies CacheFile);
+      computed++;
+      opts.onComputed?.(update);
+    }
+    checkpoints.push({ update, checkpoint: `${RUN_FILES.checkpoints}/${name}`, val_loss: vals.get(update) ?? null, ...analysis });
+  }
+  checkpoints.sort((a, b) => a.update - b.update);
+  return {
+    run: runDir,
+    n: checkpoints[0].n,
+    initial,
+    motif: { channel: motif.channel, measure: motif.measure, steps: motif.steps, tie_seed: motif.tieSeed },
+    checkpoints,
+    computed,
+  };
+}
