@@ -11,8 +11,8 @@ import { waitForWorkbench } from './workbench';
 import { icon, showRunsView } from './trainingUi';
 import { inlineAction, rowMatching, startSweep, sweepDir, sweepRow } from './sweepUi';
 
-// quick:copy is 16 runs × 2000 updates of copy T = 100: about 2–4 minutes on two idle cores.
-export const timeout = 600_000;
+// quick:copy is 16 runs × 2000 updates of copy T = 100: 2–6 minutes on two cores when run to the end.
+export const timeout = process.env.RECURRENT_LENS_E2E_QUICK_COPY === 'full' ? 720_000 : 420_000;
 
 const SMALL = { task: 'copy', T: 30, N: 24, inits: ['chain:1.02', 'orthogonal:1.0'], lrs: [3e-4], updates: 300, val_size: 64, eval_every: 50, checkpoint_every: 100, log_every: 10 };
 
@@ -86,17 +86,26 @@ export default async function sweep(ctx: SpecContext): Promise<void> {
   await rowMatching(long, /0\/2 finished · 2 stopped/, 60_000);
   assert.ok(status(0).update >= stoppedAt, `continued from update ${stoppedAt}: now ${status(0).update}`);
 
-  // ---- The quick:copy preset from the palette, through the cost dialog, to its success counts.
+  // ---- The quick:copy preset from the palette, through the cost dialog, to its success counts. To the end (16/16)
+  // with RECURRENT_LENS_E2E_QUICK_COPY=full (2–6 minutes on two cores); by default until the counts show successes,
+  // then stopped from the group (the whole e2e run has 15 minutes).
+  const full = process.env.RECURRENT_LENS_E2E_QUICK_COPY === 'full';
   const quick = await startSweep(ctx, 'quick:copy', 'Start Here');
   assert.match(quick.message, /16 runs/);
+  assert.match(quick.detail, /16 runs × 2,000 updates/);
   await showRunsView(ctx);
   const preset = sweepRow(page, 'quick: copy, T = 100');
-  await rowMatching(preset, /\d+\/16 finished/, 60_000);
   const t0 = Date.now();
-  const final = await rowMatching(preset, /16\/16 finished · succeeded: chain:1\.02 \d\/8, orthogonal:1\.0 \d\/8 · local/, 540_000);
-  ctx.log(`quick:copy: ${final} (${Math.round((Date.now() - t0) / 1000)} s after the first count)`);
-  const qdir = sweepDir(ctx.workspace, 'quick: copy, T = 100')!;
-  assert.ok(existsSync(join(qdir, 'sweep.json')));
+  if (full) {
+    const final = await rowMatching(preset, /16\/16 finished · succeeded: chain:1\.02 \d\/8, orthogonal:1\.0 \d\/8 · local/, 540_000);
+    ctx.log(`quick:copy: ${final} (${Math.round((Date.now() - t0) / 1000)} s)`);
+  } else {
+    const some = await rowMatching(preset, /\d+\/16 finished · .*succeeded: chain:1\.02 [1-8]\/8, orthogonal:1\.0 \d\/8 · local/, 300_000);
+    ctx.log(`quick:copy: ${some} (${Math.round((Date.now() - t0) / 1000)} s); stopping it`);
+    await inlineAction(preset, 'Stop Sweep');
+    await rowMatching(preset, /\d+\/16 finished · (\d+ pending · )?\d+ stopped · succeeded/, 60_000);
+  }
+  assert.ok(existsSync(join(sweepDir(ctx.workspace, 'quick: copy, T = 100')!, 'summary.json')));
   await page.mouse.move(0, 0);
   await ctx.screenshot('quick-copy');
 }
