@@ -156,7 +156,8 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     let done = finished;
     let writing: Promise<void> = Promise.resolve();
     const sub = local.manager.onDidChangeRun((run) => {
-      if (run.state === 'queued' || run.state === 'running' || !run.sweep) return;
+      // Members taken off the queue (a stop before they started) go back to pending: nothing to tell.
+      if (run.state === 'queued' || run.state === 'running' || run.state === 'pending' || !run.sweep) return;
       if (run.state === 'completed' || run.state === 'diverged') done++;
       log(args, `[${done}/${sweep.members.length}] ${run.id.slice(run.id.indexOf('/') + 1)}: ${run.state}` +
         `${run.valLoss !== null ? `, validation loss ${fmtNumber(run.valLoss)}` : ''}${run.succeeded ? ' (succeeded)' : ''}${run.error ? ` — ${run.error.split('\n')[0]}` : ''}`);
