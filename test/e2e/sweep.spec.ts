@@ -23,7 +23,7 @@ export default async function sweep(ctx: SpecContext): Promise<void> {
   writeFileSync(join(ctx.workspace, 'e2e-small.sweep.json'), JSON.stringify({ ...SMALL, name: 'e2e small sweep', seeds: 2 }, null, 1));
   const { message, detail } = await startSweep(ctx, 'e2e-small.sweep.json', 'Start Here');
   assert.match(message, /Start sweep "e2e small sweep": 4 runs\?/);
-  assert.match(detail, /4 runs × 300 updates: about \d+ CPU-minutes? \([\d.]+ ms per update, timed on this machine with one thread/);
+  assert.match(detail, /4 runs × 300 updates: about \d+ CPU-minutes? \([\d.]+ ms of CPU per update, measured on this machine with one thread/);
   await showRunsView(ctx);
   const small = sweepRow(page, 'e2e small sweep');
   await small.waitFor({ timeout: 20_000 });
