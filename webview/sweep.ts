@@ -220,7 +220,7 @@ function renderCurves(): void {
     const color = groupColor(i);
     series.push({ kind: 'band', x: c.update, lo: c.mean.map((m, k) => m - c.sem[k]), hi: c.mean.map((m, k) => m + c.sem[k]), color });
     const best = g.cells[g.best!];
-    legend.push({ label: `${g.group} · gain ${fmt(best.gain, 4)} · lr ${lrText(best.lr)} (${best.finished} seeds)`, color, mark: 'line' });
+    legend.push({ label: `${g.group} · gain ${fmt(best.gain, 4)} · lr ${lrText(best.lr)} (${best.finished} ${best.finished === 1 ? 'seed' : 'seeds'})`, color, mark: 'line' });
   }
   for (const { g, i } of withCurve) series.push({ kind: 'line', x: g.curve!.update, y: g.curve!.mean, color: groupColor(i), width: 2, label: g.group });
   const base = baselineLines(withCurve.length ? [d.baseline] : [], xMax);

@@ -5,7 +5,7 @@
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, resolveConfig, runId, type TrainConfig } from '../core/train/config';
-import { listCheckpoints, writeJsonAtomic } from '../core/train/checkpoint';
+import { listCheckpoints, readJson, writeJsonAtomic } from '../core/train/checkpoint';
 import { createRnnEngine } from '../core/train/engines';
 import { RUN_FILES, train } from '../core/train/trainer';
 import { measureUpdateMs } from '../core/train/measure';
@@ -167,12 +167,7 @@ async function sweepMember(args: Args, flags: Record<string, unknown>): Promise<
   const member = sweep.members[index];
   if (!member) throw new UsageError(`--index ${index} is out of range: the sweep in ${sweepDir} has ${sweep.members.length} runs (0 to ${sweep.members.length - 1})`);
   const dir = memberRunDir(sweepDir, member);
-  let status: RunStatus | undefined;
-  try {
-    status = JSON.parse(readFileSync(path.join(dir, RUN_FILES.status), 'utf8'));
-  } catch {
-    status = undefined;
-  }
+  const status = (await readJson<RunStatus>(path.join(dir, RUN_FILES.status))) ?? undefined;
   const finished = status && (status.state === 'completed' || status.state === 'diverged') ? status : undefined;
   if (status?.state === 'running' && status.pid !== process.pid) {
     const { trainerLiveness } = await import('../runs/liveness');

@@ -7,6 +7,8 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
+import type { RunManager } from '../runs/runManager';
+import { TrainingPanel } from './trainingPanel';
 import { saveExport } from '../host/saveExport';
 import { curvesCsv, membersCsv, progressText, SweepPanelModel } from '../sweeps/panelData';
 import { SWEEP_FILES, SWEEPS_FOLDER } from '../sweeps/folder';
@@ -14,7 +16,6 @@ import { SweepError } from '../sweeps/spec';
 import type {
   HostToSweep, ProtocolError, SweepMethod, SweepPanelData, SweepRequest, SweepRequests, SweepToHost,
 } from '../shared/protocol';
-import type { SweepSummary } from '../sweeps/types';
 
 export const SWEEP_VIEW_TYPE = 'recurrentLens.sweep';
 export const OPEN_SWEEP_PANEL = 'recurrentLens.openSweepPanel';
@@ -41,18 +42,18 @@ export class SweepPanel {
   private again = false;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  static show(context: vscode.ExtensionContext, dir: string): SweepPanel {
+  static show(context: vscode.ExtensionContext, manager: RunManager, dir: string): SweepPanel {
     const existing = SweepPanel.open.get(dir);
     if (existing) {
       existing.panel.reveal();
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(SWEEP_VIEW_TYPE, title(dir), vscode.ViewColumn.Active, webviewOptions(context.extensionUri));
-    return new SweepPanel(context, dir, panel);
+    return new SweepPanel(context, manager, dir, panel);
   }
 
-  static revive(context: vscode.ExtensionContext, dir: string, panel: vscode.WebviewPanel): SweepPanel {
-    return new SweepPanel(context, dir, panel);
+  static revive(context: vscode.ExtensionContext, manager: RunManager, dir: string, panel: vscode.WebviewPanel): SweepPanel {
+    return new SweepPanel(context, manager, dir, panel);
   }
 
   /** The open panels' folders (for tests). */
@@ -60,7 +61,12 @@ export class SweepPanel {
     return [...SweepPanel.open.keys()];
   }
 
-  private constructor(context: vscode.ExtensionContext, readonly dir: string, readonly panel: vscode.WebviewPanel) {
+  private constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly manager: RunManager,
+    readonly dir: string,
+    readonly panel: vscode.WebviewPanel,
+  ) {
     SweepPanel.open.set(dir, this);
     this.model = new SweepPanelModel(dir);
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
@@ -156,12 +162,15 @@ export class SweepPanel {
       case 'openRun': {
         const member = this.data && this.model.member(req.params.name);
         if (!member) throw new RequestError('not-found', `${req.params.name} is not a run of this sweep`);
-        // The Runs view names member runs `<sweep folder name>/<member name>`.
+        // The Runs view names member runs `<sweep folder name>/<member name>`; a sweep started a moment ago may not be
+        // read yet.
         const runId = `${path.basename(this.dir)}/${member.name}`;
-        // The Runs view may not have read a sweep started a moment ago: read the folders again first.
-        await vscode.commands.executeCommand('recurrentLens.refreshRuns');
-        const opened = await vscode.commands.executeCommand<string | undefined>('recurrentLens.showTrainingCurves', runId);
-        if (!opened) throw new RequestError('not-found', `could not open ${member.name}: the Runs view does not list ${runId}`);
+        await this.manager.ready;
+        if (!this.manager.get(runId)) await this.manager.refresh();
+        if (!this.manager.get(runId)) {
+          throw new RequestError('not-found', `${member.name} has no run folder yet${this.manager.sweeps().some((s) => s.dir === this.dir) ? '' : ' in a sweep of this workspace'}: it opens once it has started`);
+        }
+        TrainingPanel.show(this.context, this.manager, runId);
         return { runId };
       }
       case 'saveFigure': {
@@ -200,38 +209,11 @@ function argDir(arg: unknown): string | undefined {
   return undefined;
 }
 
-/** The sweep folders of the workspace (`.recurrent-lens/sweeps/<id>/` with a sweep.json), newest first. */
-async function workspaceSweeps(): Promise<{ dir: string; summary?: SweepSummary }[]> {
-  const out: { dir: string; summary?: SweepSummary; mtime: number }[] = [];
-  for (const f of vscode.workspace.workspaceFolders ?? []) {
-    if (f.uri.scheme !== 'file') continue;
-    const root = path.join(f.uri.fsPath, SWEEPS_FOLDER);
-    let names: string[];
-    try {
-      names = (await fs.readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      const dir = path.join(root, name);
-      try {
-        const st = await fs.stat(path.join(dir, SWEEP_FILES.sweep));
-        let summary: SweepSummary | undefined;
-        try {
-          summary = JSON.parse(await fs.readFile(path.join(dir, SWEEP_FILES.summary), 'utf8')) as SweepSummary;
-        } catch { /* none yet */ }
-        out.push({ dir, summary, mtime: st.mtimeMs });
-      } catch { /* not a sweep folder */ }
-    }
-  }
-  return out.sort((a, b) => b.mtime - a.mtime);
-}
-
-export function registerSweepPanel(context: vscode.ExtensionContext): void {
+export function registerSweepPanel(context: vscode.ExtensionContext, manager: RunManager): void {
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(SWEEP_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: { dir?: string } | undefined) => {
-        if (state?.dir) SweepPanel.revive(context, state.dir, panel);
+        if (state?.dir) SweepPanel.revive(context, manager, state.dir, panel);
         else panel.dispose();
       },
     }),
@@ -239,15 +221,17 @@ export function registerSweepPanel(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(OPEN_SWEEP_PANEL, async (arg?: unknown) => {
       let dir = argDir(arg);
       if (!dir) {
-        const sweeps = await workspaceSweeps();
+        await manager.ready;
+        await manager.refresh();
+        const sweeps = manager.sweeps().filter((s) => !s.error).reverse(); // newest first: ids begin with the start time
         if (!sweeps.length) {
           void vscode.window.showInformationMessage(`No sweeps in this workspace yet (they are kept in ${SWEEPS_FOLDER}).`);
           return undefined;
         }
         const pick = await vscode.window.showQuickPick(
           sweeps.map((s) => ({
-            label: s.summary?.name ?? path.basename(s.dir),
-            description: s.summary ? `${progressText(s.summary)} · ${Object.values(s.summary.successes ?? {}).reduce((a, b) => a + b, 0)} succeeded` : undefined,
+            label: s.label,
+            description: `${progressText(s)} · ${Object.values(s.successes).reduce((a, b) => a + b, 0)} succeeded`,
             detail: s.dir,
             dir: s.dir,
           })),
@@ -264,7 +248,7 @@ export function registerSweepPanel(context: vscode.ExtensionContext): void {
         void vscode.window.showErrorMessage(`${abs}: not a sweep folder (no ${SWEEP_FILES.sweep})`);
         return undefined;
       }
-      SweepPanel.show(context, abs);
+      SweepPanel.show(context, manager, abs);
       return abs;
     }),
   );

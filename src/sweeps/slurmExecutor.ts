@@ -81,7 +81,9 @@ export function checkSlurmOptions(o: SlurmExecutorOptions): void {
     if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new SweepError(`${name} must be a whole number ≥ 1, got ${v}`);
   }
   for (const a of o.extraArgs ?? []) {
-    if (!a.startsWith('-') || /[\n\r]/.test(a)) throw new SweepError(`sbatch argument "${a}" must be an option (start with -) on one line`);
+    if (!a.startsWith('-') || /[\n\r]/.test(a) || (/\s/.test(a) && a.includes('"'))) {
+      throw new SweepError(`sbatch argument "${a}" must be an option (start with -) on one line, without quotes when it has spaces`);
+    }
   }
 }
 
@@ -121,7 +123,10 @@ export class SlurmExecutor implements SweepExecutor {
   private async must(cmd: string, args: string[]): Promise<string> {
     const r = await this.run(cmd, args);
     if (r.missing) throw new SweepError(`${cmd} not found: the SLURM executor needs the SLURM commands on the PATH (run it on the cluster's login node)`);
-    if (r.code !== 0) throw new SweepError(`${cmd} failed: ${firstLine(r.stderr) || firstLine(r.stdout) || `exit status ${r.code ?? 'killed'}`}`);
+    if (r.code !== 0) {
+      const why = (firstLine(r.stderr) || firstLine(r.stdout)).replace(new RegExp(`^${cmd}: (error: )?`), '');
+      throw new SweepError(`${cmd} failed: ${why || `exit status ${r.code ?? 'killed'}`}`);
+    }
     return r.stdout;
   }
 
@@ -183,7 +188,8 @@ export class SlurmExecutor implements SweepExecutor {
       ...(o.time ? [`#SBATCH --time=${o.time}`] : []),
       ...(o.mem ? [`#SBATCH --mem=${o.mem}`] : []),
       ...(o.partition ? [`#SBATCH --partition=${o.partition}`] : []),
-      ...(o.extraArgs ?? []).map((a) => `#SBATCH ${a}`),
+      // sbatch splits #SBATCH lines at spaces unless quoted
+      ...(o.extraArgs ?? []).map((a) => `#SBATCH ${/\s/.test(a) ? `"${a}"` : a}`),
       '# SLURM sends SIGTERM at the time limit and on scancel, SIGKILL KillWait seconds later: the trainer checkpoints',
       '# on SIGTERM, and continuing the sweep resumes the run from that checkpoint.',
       'offset=${1:-0}',

@@ -111,7 +111,7 @@ test('the batch script: options as #SBATCH lines, the trainer exec\'d with the a
   const script = ex.batchScript('/scratch/sw', sweep, '0-1%4', 'rl-demo');
   const directives = script.split('\n').filter((l) => l.startsWith('#SBATCH')).map((l) => l.slice(8));
   assert.deepEqual(directives, ['--job-name=rl-demo', '--array=0-1%4', '--output=/scratch/sw/slurm/out/%A_%a.out', '--cpus-per-task=2',
-    '--time=0:30:00', '--mem=2G', '--partition=short', '--account=abc', '--comment=a b']);
+    '--time=0:30:00', '--mem=2G', '--partition=short', '--account=abc', '"--comment=a b"']);
   assert.match(script, /^exec '\/opt\/node 20\/bin\/node' \/opt\/rl\/dist\/cli\.js train --sweep \/scratch\/sw --index "\$\(\(SLURM_ARRAY_TASK_ID \+ offset\)\)" --threads 2 --quiet$/m);
   assert.match(script, /^offset=\$\{1:-0\}$/m);
 });
