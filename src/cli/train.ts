@@ -104,13 +104,20 @@ export async function trainCommand(argv: string[]): Promise<void> {
     if (!args.flag('quiet') && !args.flag('json')) process.stderr.write(line + '\n');
   };
   let stopRequested = false;
+  let signals = 0;
   const requestStop = () => {
-    if (stopRequested) process.exit(130); // a second Ctrl-C: now
+    if (stopRequested) return;
     stopRequested = true;
     log('stop requested: checkpointing');
   };
-  process.on('SIGINT', requestStop);
-  process.on('SIGTERM', requestStop);
+  // A second signal exits at once. Only signals count: Ctrl-C in a terminal reaches a sweep's trainers both directly
+  // and as their parent's stop message, and that must still checkpoint.
+  const onSignal = () => {
+    if (++signals > 1) process.exit(130);
+    requestStop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const ipc = typeof process.send === 'function';
   if (ipc) {
     process.on('message', (m: { type?: string }) => { if (m && m.type === 'stop') requestStop(); });
