@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
 import type { RunManager } from '../runs/runManager';
 import { TrainingPanel } from './trainingPanel';
@@ -16,6 +17,8 @@ import { SweepError } from '../sweeps/spec';
 import type {
   HostToSweep, ProtocolError, SweepMethod, SweepPanelData, SweepRequest, SweepRequests, SweepToHost,
 } from '../shared/protocol';
+import type { SweepReport } from '../sweeps/types';
+import { nodeChildEnv } from '../training/sweepSettings';
 
 export const SWEEP_VIEW_TYPE = 'recurrentLens.sweep';
 export const OPEN_SWEEP_PANEL = 'recurrentLens.openSweepPanel';
@@ -41,6 +44,8 @@ export class SweepPanel {
   private sending = false;
   private again = false;
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** The running `sweep-report` child (Table 2 and the motif), if any. */
+  private report: ChildProcess | undefined;
 
   static show(context: vscode.ExtensionContext, manager: RunManager, dir: string): SweepPanel {
     const existing = SweepPanel.open.get(dir);
@@ -86,6 +91,7 @@ export class SweepPanel {
       this.disposed = true;
       clearTimeout(this.timer);
       SweepPanel.open.delete(dir);
+      this.report?.kill('SIGTERM');
       for (const s of this.subscriptions) s.dispose();
     });
   }
@@ -186,7 +192,55 @@ export class SweepPanel {
         const uri = await saveExport(`${this.baseName()}-${what}`, 'csv', what === 'runs' ? membersCsv(this.data) : curvesCsv(this.data));
         return { saved: uri?.fsPath ?? null };
       }
+      case 'computeReport': return { report: await this.computeReport(!!req.params.all) };
+      case 'cancelReport': {
+        const child = this.report;
+        child?.kill('SIGTERM');
+        return { cancelled: !!child };
+      }
     }
+  }
+
+  /**
+   * `cli.js sweep-report DIR --json --progress [--all]` in a child process: the analyses stay off the extension host,
+   * each run's are cached in its folder (a second click is quick). Null when cancelled (killed).
+   */
+  private computeReport(all: boolean): Promise<SweepReport | null> {
+    if (this.report) throw new RequestError('bad-request', 'Table 2 is being computed already');
+    const cli = path.join(this.context.extensionPath, 'dist', 'cli.js');
+    const child = spawn(process.execPath, [cli, 'sweep-report', this.dir, '--json', '--progress', ...(all ? ['--all'] : [])],
+      { env: nodeChildEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.report = child;
+    let out = '', err = '', partial = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    child.stderr!.on('data', (d: Buffer) => {
+      const lines = (partial + d.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const m = /^progress (\d+) (\d+)$/.exec(line);
+        if (m) void this.post({ type: 'reportProgress', done: Number(m[1]), total: Number(m[2]) });
+        else if (line.trim()) err += line + '\n';
+      }
+    });
+    return new Promise((resolve, reject) => {
+      child.on('error', (e) => {
+        this.report = undefined;
+        reject(new RequestError('failed', `could not start the analysis: ${e.message}`));
+      });
+      child.on('close', (code, signal) => {
+        this.report = undefined;
+        if (signal) return resolve(null);
+        if (code === 0) {
+          try {
+            return resolve(JSON.parse(out) as SweepReport);
+          } catch {
+            // reported below
+          }
+        }
+        // The CLI's one line, without its `recurrent-lens: ` prefix.
+        reject(new RequestError('failed', (err + partial).trim().split('\n').pop()?.replace(/^recurrent-lens: /, '') || `sweep-report ended with exit code ${code}`));
+      });
+    });
   }
 
   private baseName(): string {
