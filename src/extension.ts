@@ -20,7 +20,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCompareCommands(context, analyst, inspector);
   registerInsertInitializer(context);
   training = registerTraining(context);
-  registerSweepPanel(context);
+  registerSweepPanel(context, training);
 }
 
 /** Trainers checkpoint and stop with the window: their runs can be resumed. */

@@ -16,6 +16,7 @@ import { button, checkbox } from './toolkit';
 import { Chart, baselineLines, runColor, svgEl, type LegendEntry, type Series } from './charts';
 import { figureData, standaloneSvg } from './export';
 import { buildLut, lutToCss } from './colormaps';
+import { reportCard } from './sweepReport';
 
 interface State {
   dir?: string;
@@ -49,6 +50,9 @@ function showError(message: string): void {
 }
 
 // ---- layout
+
+/** Table 2 and Fig. 5, computed on request (webview/sweepReport.ts). */
+const report = reportCard(request, (i) => groupColor(i), (message) => showError(message));
 
 const titleEl = el('h1', { id: 'title' }, 'Sweep');
 const configEl = el('p', { id: 'config', class: 'meta' });
@@ -88,6 +92,7 @@ app.replaceChildren(
       el('div', { class: 'card-tools', role: 'toolbar', 'aria-label': 'Export the grids' }, ...exportButtons('grid', () => gridFigure()))),
     el('p', { class: 'meta hint' }, 'Click a cell, or focus a grid and use the arrow keys and Enter, to list its runs.'),
     gridsEl, gridReadout, cellRuns),
+  report.element,
 );
 
 function saveState(): void {
@@ -124,6 +129,9 @@ function onMessage(msg: HostToSweep): void {
     case 'error':
       showError(msg.message);
       if (!data) progressEl.textContent = '';
+      break;
+    case 'reportProgress':
+      report.progress(msg.done, msg.total);
       break;
     case 'response': {
       const w = waiting.get(msg.id);
@@ -220,7 +228,7 @@ function renderCurves(): void {
     const color = groupColor(i);
     series.push({ kind: 'band', x: c.update, lo: c.mean.map((m, k) => m - c.sem[k]), hi: c.mean.map((m, k) => m + c.sem[k]), color });
     const best = g.cells[g.best!];
-    legend.push({ label: `${g.group} · gain ${fmt(best.gain, 4)} · lr ${lrText(best.lr)} (${best.finished} seeds)`, color, mark: 'line' });
+    legend.push({ label: `${g.group} · gain ${fmt(best.gain, 4)} · lr ${lrText(best.lr)} (${best.finished} ${best.finished === 1 ? 'seed' : 'seeds'})`, color, mark: 'line' });
   }
   for (const { g, i } of withCurve) series.push({ kind: 'line', x: g.curve!.update, y: g.curve!.mean, color: groupColor(i), width: 2, label: g.group });
   const base = baselineLines(withCurve.length ? [d.baseline] : [], xMax);

@@ -41,6 +41,7 @@ const USAGE = `usage:
                  [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--sbatch-args "ARGS"] [--node-path NODE]
                  [--cli-path CLI] [--wait]   (SLURM: --concurrency is the array's %M)
   recurrent-lens sweep-status DIR [--json]
+  recurrent-lens sweep-report DIR [--all] [--json] [--progress]
   recurrent-lens trajectory RUN_DIR [--channel C|all] [--measure activity|preactivation] [--json]
   recurrent-lens bench train [--task copy|addition|psmnist] [--T T] [--N N] [--batch B] [--updates U] [--threads N] [--json]
   recurrent-lens --help | --version
@@ -283,6 +284,7 @@ export async function main(argv: string[]): Promise<number> {
       // Loaded only for these commands.
       case 'sweep': return await (await import('./sweep')).sweepCommand(rest);
       case 'sweep-status': return await (await import('./sweep')).sweepStatusCommand(rest);
+      case 'sweep-report': return await (await import('./sweepReport')).sweepReportCommand(rest);
       case 'trajectory': await (await import('./trajectory')).trajectoryCommand(rest); return 0;
       case 'bench':
         if (rest[0] !== 'train') throw new UsageError(`bench needs a subject: bench train (got ${rest[0] === undefined ? 'nothing' : `"${rest[0]}"`})`);

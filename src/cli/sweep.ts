@@ -134,9 +134,9 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   if (todo.length) {
     const c = sweep.members[todo[0]].config;
     const timing = await measureUpdateMs(c, { updates: 8, warmup: 2, threads: 1, assetRoot: path.resolve(__dirname, '..') });
-    const cost = estimateCost(sweep, timing.ms_per_update, 1, { indices: todo, concurrency: kind === 'local' ? concurrency : undefined });
+    const cost = estimateCost(sweep, timing.ms_per_update, 1, { indices: todo, concurrency: kind === 'local' ? concurrency : undefined, cpuMsPerUpdate: timing.cpu_ms_per_update });
     log(args, `estimated cost: ${Number(cost.cpu_hours.toPrecision(2))} CPU-hours (${countRuns(todo.length)} × ${c.updates} updates at ` +
-      `${fmtNumber(timing.ms_per_update)} ms/update measured, validation included; early stopping shortens it)`);
+      `${fmtNumber(timing.cpu_ms_per_update)} ms of CPU per update measured, validation included; early stopping shortens it)`);
     log(args, kind === 'local' ? cost.advice : `on the cluster: ${formatHours(cost.cpu_hours)} of CPU time in ${todo.length} array task${todo.length === 1 ? '' : 's'}`);
   }
 
@@ -156,7 +156,8 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     let done = finished;
     let writing: Promise<void> = Promise.resolve();
     const sub = local.manager.onDidChangeRun((run) => {
-      if (run.state === 'queued' || run.state === 'running' || !run.sweep) return;
+      // Members taken off the queue (a stop before they started) go back to pending: nothing to tell.
+      if (run.state === 'queued' || run.state === 'running' || run.state === 'pending' || !run.sweep) return;
       if (run.state === 'completed' || run.state === 'diverged') done++;
       log(args, `[${done}/${sweep.members.length}] ${run.id.slice(run.id.indexOf('/') + 1)}: ${run.state}` +
         `${run.valLoss !== null ? `, validation loss ${fmtNumber(run.valLoss)}` : ''}${run.succeeded ? ' (succeeded)' : ''}${run.error ? ` — ${run.error.split('\n')[0]}` : ''}`);

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
-import { SLURM_FILES, SLURM_FOLDER, SlurmExecutor, splitSbatchArgs, type SlurmExecutorOptions } from '../sweeps/slurmExecutor';
+import { checkSlurmOptions, SLURM_FILES, SLURM_FOLDER, SlurmExecutor, splitSbatchArgs, type SlurmExecutorOptions } from '../sweeps/slurmExecutor';
 import { SweepError } from '../sweeps/spec';
 import { summarizeSweep, writeSummary } from '../sweeps/summary';
 import type { ExecutorTaskState, ResolvedSweep, SweepSummary } from '../sweeps/types';
@@ -14,9 +14,6 @@ import { intOption, UsageError, type Args } from './args';
 export const SLURM_OPTIONS = ['partition', 'time', 'cpus-per-task', 'mem', 'sbatch-args', 'node-path', 'cli-path', 'concurrency'] as const;
 /** `--wait`: follow the array until every task has ended. */
 export const SLURM_FLAGS = ['wait'] as const;
-
-export const SLURM_USAGE = `  recurrent-lens sweep … --executor slurm [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--concurrency M]
-                 [--sbatch-args "ARGS"] [--node-path NODE] [--cli-path CLI] [--wait]`;
 
 /** The SLURM executor's options from the command line; a bad value is a UsageError naming the flag. */
 export function slurmOptionsFromArgs(args: Args): SlurmExecutorOptions {
@@ -35,11 +32,12 @@ export function slurmOptionsFromArgs(args: Args): SlurmExecutorOptions {
     if (file !== undefined && path.isAbsolute(file) && !existsSync(file)) throw new UsageError(`--${flag} ${file}: no such file`);
   }
   try {
-    return new SlurmExecutor(o).options;
+    checkSlurmOptions(o);
   } catch (e) {
     if (e instanceof SweepError) throw new UsageError(e.message);
     throw e;
   }
+  return o;
 }
 
 /** Whether the sweep in `dir` was ever submitted to SLURM (it has slurm/submissions.json). */
@@ -73,22 +71,21 @@ export function indicesToSubmit(summary: SweepSummary): number[] {
 }
 
 /**
- * `sweep --executor slurm`: submits the members still to run (a continued sweep: only the unfinished ones) as one array
- * job, writes summary.json, and with `wait` follows it (every `intervalMs`) until no task is queued or running.
- * `progress` gets a line now and then (stderr; the CLI keeps stdout for --json).
+ * `sweep --executor slurm`: submits the members still to run (a continued sweep: only the unfinished ones, never one
+ * queued or running on the cluster) as one array job and writes summary.json; with `wait`, follows the array (every
+ * `intervalMs`) until no task is queued or running. `progress` gets a line now and then (the CLI's stderr).
  */
 export async function runSlurmSweep(
   dir: string, sweep: ResolvedSweep, options: SlurmExecutorOptions,
   opts: { wait?: boolean; intervalMs?: number; progress?: (line: string) => void } = {},
 ): Promise<SweepSummary> {
   const executor = new SlurmExecutor(options);
-  const before = await slurmSummary(dir, sweep, executor);
-  const todo = indicesToSubmit(before.summary);
-  let summary = before.summary;
+  let { summary } = await slurmSummary(dir, sweep, executor);
+  const todo = indicesToSubmit(summary);
   if (todo.length) {
     const { job_id } = await executor.submit(dir, sweep, todo);
-    opts.progress?.(`submitted ${todo.length} run(s) as SLURM job ${job_id} (${path.join(dir, SLURM_FOLDER, SLURM_FILES.script)})`);
-    summary = (await slurmSummary(dir, sweep, executor)).summary;
+    ({ summary } = await slurmSummary(dir, sweep, executor));
+    opts.progress?.(`submitted ${todo.length} run${todo.length === 1 ? '' : 's'} as SLURM job ${job_id} (${path.join(dir, SLURM_FOLDER, SLURM_FILES.script)})`);
   } else {
     opts.progress?.(`nothing to submit: ${summary.finished} finished, ${summary.running} running, ${summary.pending} queued`);
   }

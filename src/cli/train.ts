@@ -5,7 +5,7 @@
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, resolveConfig, runId, type TrainConfig } from '../core/train/config';
-import { listCheckpoints, writeJsonAtomic } from '../core/train/checkpoint';
+import { listCheckpoints, readJson, writeJsonAtomic } from '../core/train/checkpoint';
 import { createRnnEngine } from '../core/train/engines';
 import { RUN_FILES, train } from '../core/train/trainer';
 import { measureUpdateMs } from '../core/train/measure';
@@ -104,13 +104,20 @@ export async function trainCommand(argv: string[]): Promise<void> {
     if (!args.flag('quiet') && !args.flag('json')) process.stderr.write(line + '\n');
   };
   let stopRequested = false;
+  let signals = 0;
   const requestStop = () => {
-    if (stopRequested) process.exit(130); // a second Ctrl-C: now
+    if (stopRequested) return;
     stopRequested = true;
     log('stop requested: checkpointing');
   };
-  process.on('SIGINT', requestStop);
-  process.on('SIGTERM', requestStop);
+  // A second signal exits at once. Only signals count: Ctrl-C in a terminal reaches a sweep's trainers both directly
+  // and as their parent's stop message, and that must still checkpoint.
+  const onSignal = () => {
+    if (++signals > 1) process.exit(130);
+    requestStop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const ipc = typeof process.send === 'function';
   if (ipc) {
     process.on('message', (m: { type?: string }) => { if (m && m.type === 'stop') requestStop(); });
@@ -167,12 +174,7 @@ async function sweepMember(args: Args, flags: Record<string, unknown>): Promise<
   const member = sweep.members[index];
   if (!member) throw new UsageError(`--index ${index} is out of range: the sweep in ${sweepDir} has ${sweep.members.length} runs (0 to ${sweep.members.length - 1})`);
   const dir = memberRunDir(sweepDir, member);
-  let status: RunStatus | undefined;
-  try {
-    status = JSON.parse(readFileSync(path.join(dir, RUN_FILES.status), 'utf8'));
-  } catch {
-    status = undefined;
-  }
+  const status = (await readJson<RunStatus>(path.join(dir, RUN_FILES.status))) ?? undefined;
   const finished = status && (status.state === 'completed' || status.state === 'diverged') ? status : undefined;
   if (status?.state === 'running' && status.pid !== process.pid) {
     const { trainerLiveness } = await import('../runs/liveness');
@@ -212,7 +214,7 @@ export async function benchTrainCommand(argv: string[]): Promise<void> {
   const t = await measureUpdateMs(config, { updates, warmup, threads: intOption(args, 'threads', undefined, 1, 64), assetRoot: assetRoot() });
   const round = (v: number) => Math.round(v * 1000) / 1000;
   const out = {
-    ms_per_update: round(t.ms_per_update), gflops: Math.round((t.flops / t.ms_per_update / 1e6) * 100) / 100,
+    ms_per_update: round(t.ms_per_update), cpu_ms_per_update: round(t.cpu_ms_per_update), gflops: Math.round((t.flops / t.ms_per_update / 1e6) * 100) / 100,
     backend: t.backend, engine: t.engine, task: config.task, T: t.T, N: config.N, batch: config.batch, updates,
     min_ms: round(t.min_ms), max_ms: round(t.max_ms), mflop_per_update: Math.round(t.flops / 1e5) / 10, cpus: t.cpus,
   };

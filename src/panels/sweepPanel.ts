@@ -6,7 +6,10 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
+import type { RunManager } from '../runs/runManager';
+import { TrainingPanel } from './trainingPanel';
 import { saveExport } from '../host/saveExport';
 import { curvesCsv, membersCsv, progressText, SweepPanelModel } from '../sweeps/panelData';
 import { SWEEP_FILES, SWEEPS_FOLDER } from '../sweeps/folder';
@@ -14,7 +17,8 @@ import { SweepError } from '../sweeps/spec';
 import type {
   HostToSweep, ProtocolError, SweepMethod, SweepPanelData, SweepRequest, SweepRequests, SweepToHost,
 } from '../shared/protocol';
-import type { SweepSummary } from '../sweeps/types';
+import type { SweepReport } from '../sweeps/types';
+import { nodeChildEnv } from '../training/sweepSettings';
 
 export const SWEEP_VIEW_TYPE = 'recurrentLens.sweep';
 export const OPEN_SWEEP_PANEL = 'recurrentLens.openSweepPanel';
@@ -40,19 +44,21 @@ export class SweepPanel {
   private sending = false;
   private again = false;
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** The running `sweep-report` child (Table 2 and the motif), if any. */
+  private report: ChildProcess | undefined;
 
-  static show(context: vscode.ExtensionContext, dir: string): SweepPanel {
+  static show(context: vscode.ExtensionContext, manager: RunManager, dir: string): SweepPanel {
     const existing = SweepPanel.open.get(dir);
     if (existing) {
       existing.panel.reveal();
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(SWEEP_VIEW_TYPE, title(dir), vscode.ViewColumn.Active, webviewOptions(context.extensionUri));
-    return new SweepPanel(context, dir, panel);
+    return new SweepPanel(context, manager, dir, panel);
   }
 
-  static revive(context: vscode.ExtensionContext, dir: string, panel: vscode.WebviewPanel): SweepPanel {
-    return new SweepPanel(context, dir, panel);
+  static revive(context: vscode.ExtensionContext, manager: RunManager, dir: string, panel: vscode.WebviewPanel): SweepPanel {
+    return new SweepPanel(context, manager, dir, panel);
   }
 
   /** The open panels' folders (for tests). */
@@ -60,7 +66,12 @@ export class SweepPanel {
     return [...SweepPanel.open.keys()];
   }
 
-  private constructor(context: vscode.ExtensionContext, readonly dir: string, readonly panel: vscode.WebviewPanel) {
+  private constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly manager: RunManager,
+    readonly dir: string,
+    readonly panel: vscode.WebviewPanel,
+  ) {
     SweepPanel.open.set(dir, this);
     this.model = new SweepPanelModel(dir);
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
@@ -80,6 +91,7 @@ export class SweepPanel {
       this.disposed = true;
       clearTimeout(this.timer);
       SweepPanel.open.delete(dir);
+      this.report?.kill('SIGTERM');
       for (const s of this.subscriptions) s.dispose();
     });
   }
@@ -156,12 +168,15 @@ export class SweepPanel {
       case 'openRun': {
         const member = this.data && this.model.member(req.params.name);
         if (!member) throw new RequestError('not-found', `${req.params.name} is not a run of this sweep`);
-        // The Runs view names member runs `<sweep folder name>/<member name>`.
+        // The Runs view names member runs `<sweep folder name>/<member name>`; a sweep started a moment ago may not be
+        // read yet.
         const runId = `${path.basename(this.dir)}/${member.name}`;
-        // The Runs view may not have read a sweep started a moment ago: read the folders again first.
-        await vscode.commands.executeCommand('recurrentLens.refreshRuns');
-        const opened = await vscode.commands.executeCommand<string | undefined>('recurrentLens.showTrainingCurves', runId);
-        if (!opened) throw new RequestError('not-found', `could not open ${member.name}: the Runs view does not list ${runId}`);
+        await this.manager.ready;
+        if (!this.manager.get(runId)) await this.manager.refresh();
+        if (!this.manager.get(runId)) {
+          throw new RequestError('not-found', `${member.name} has no run folder yet${this.manager.sweeps().some((s) => s.dir === this.dir) ? '' : ' in a sweep of this workspace'}: it opens once it has started`);
+        }
+        TrainingPanel.show(this.context, this.manager, runId);
         return { runId };
       }
       case 'saveFigure': {
@@ -177,7 +192,55 @@ export class SweepPanel {
         const uri = await saveExport(`${this.baseName()}-${what}`, 'csv', what === 'runs' ? membersCsv(this.data) : curvesCsv(this.data));
         return { saved: uri?.fsPath ?? null };
       }
+      case 'computeReport': return { report: await this.computeReport(!!req.params.all) };
+      case 'cancelReport': {
+        const child = this.report;
+        child?.kill('SIGTERM');
+        return { cancelled: !!child };
+      }
     }
+  }
+
+  /**
+   * `cli.js sweep-report DIR --json --progress [--all]` in a child process: the analyses stay off the extension host,
+   * each run's are cached in its folder (a second click is quick). Null when cancelled (killed).
+   */
+  private computeReport(all: boolean): Promise<SweepReport | null> {
+    if (this.report) throw new RequestError('bad-request', 'Table 2 is being computed already');
+    const cli = path.join(this.context.extensionPath, 'dist', 'cli.js');
+    const child = spawn(process.execPath, [cli, 'sweep-report', this.dir, '--json', '--progress', ...(all ? ['--all'] : [])],
+      { env: nodeChildEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.report = child;
+    let out = '', err = '', partial = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    child.stderr!.on('data', (d: Buffer) => {
+      const lines = (partial + d.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const m = /^progress (\d+) (\d+)$/.exec(line);
+        if (m) void this.post({ type: 'reportProgress', done: Number(m[1]), total: Number(m[2]) });
+        else if (line.trim()) err += line + '\n';
+      }
+    });
+    return new Promise((resolve, reject) => {
+      child.on('error', (e) => {
+        this.report = undefined;
+        reject(new RequestError('failed', `could not start the analysis: ${e.message}`));
+      });
+      child.on('close', (code, signal) => {
+        this.report = undefined;
+        if (signal) return resolve(null);
+        if (code === 0) {
+          try {
+            return resolve(JSON.parse(out) as SweepReport);
+          } catch {
+            // reported below
+          }
+        }
+        // The CLI's one line, without its `recurrent-lens: ` prefix.
+        reject(new RequestError('failed', (err + partial).trim().split('\n').pop()?.replace(/^recurrent-lens: /, '') || `sweep-report ended with exit code ${code}`));
+      });
+    });
   }
 
   private baseName(): string {
@@ -200,38 +263,11 @@ function argDir(arg: unknown): string | undefined {
   return undefined;
 }
 
-/** The sweep folders of the workspace (`.recurrent-lens/sweeps/<id>/` with a sweep.json), newest first. */
-async function workspaceSweeps(): Promise<{ dir: string; summary?: SweepSummary }[]> {
-  const out: { dir: string; summary?: SweepSummary; mtime: number }[] = [];
-  for (const f of vscode.workspace.workspaceFolders ?? []) {
-    if (f.uri.scheme !== 'file') continue;
-    const root = path.join(f.uri.fsPath, SWEEPS_FOLDER);
-    let names: string[];
-    try {
-      names = (await fs.readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      const dir = path.join(root, name);
-      try {
-        const st = await fs.stat(path.join(dir, SWEEP_FILES.sweep));
-        let summary: SweepSummary | undefined;
-        try {
-          summary = JSON.parse(await fs.readFile(path.join(dir, SWEEP_FILES.summary), 'utf8')) as SweepSummary;
-        } catch { /* none yet */ }
-        out.push({ dir, summary, mtime: st.mtimeMs });
-      } catch { /* not a sweep folder */ }
-    }
-  }
-  return out.sort((a, b) => b.mtime - a.mtime);
-}
-
-export function registerSweepPanel(context: vscode.ExtensionContext): void {
+export function registerSweepPanel(context: vscode.ExtensionContext, manager: RunManager): void {
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(SWEEP_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: { dir?: string } | undefined) => {
-        if (state?.dir) SweepPanel.revive(context, state.dir, panel);
+        if (state?.dir) SweepPanel.revive(context, manager, state.dir, panel);
         else panel.dispose();
       },
     }),
@@ -239,15 +275,17 @@ export function registerSweepPanel(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(OPEN_SWEEP_PANEL, async (arg?: unknown) => {
       let dir = argDir(arg);
       if (!dir) {
-        const sweeps = await workspaceSweeps();
+        await manager.ready;
+        await manager.refresh();
+        const sweeps = manager.sweeps().filter((s) => !s.error).reverse(); // newest first: ids begin with the start time
         if (!sweeps.length) {
           void vscode.window.showInformationMessage(`No sweeps in this workspace yet (they are kept in ${SWEEPS_FOLDER}).`);
           return undefined;
         }
         const pick = await vscode.window.showQuickPick(
           sweeps.map((s) => ({
-            label: s.summary?.name ?? path.basename(s.dir),
-            description: s.summary ? `${progressText(s.summary)} · ${Object.values(s.summary.successes ?? {}).reduce((a, b) => a + b, 0)} succeeded` : undefined,
+            label: s.label,
+            description: `${progressText(s)} · ${Object.values(s.successes).reduce((a, b) => a + b, 0)} succeeded`,
             detail: s.dir,
             dir: s.dir,
           })),
@@ -264,7 +302,7 @@ export function registerSweepPanel(context: vscode.ExtensionContext): void {
         void vscode.window.showErrorMessage(`${abs}: not a sweep folder (no ${SWEEP_FILES.sweep})`);
         return undefined;
       }
-      SweepPanel.show(context, abs);
+      SweepPanel.show(context, manager, abs);
       return abs;
     }),
   );

@@ -20,7 +20,7 @@ import type {
 import { readResolvedSweep, SWEEP_FILES, SWEEPS_FOLDER } from '../sweeps/folder';
 import type { ResolvedSweep } from '../sweeps/types';
 import { runId, type TrainConfig } from '../core/train/config';
-import { writeJsonAtomic } from '../core/train/checkpoint';
+import { readJson, writeJsonAtomic } from '../core/train/checkpoint';
 import { RUN_FILES } from '../core/train/trainer';
 import { baselineOf, describeConfig, resolved } from './runConfig';
 import { Metrics, MetricsFile } from './metrics';
@@ -275,7 +275,8 @@ export class RunManager implements Disposable {
    * checkpoint and leaves a finished one alone. Returns the run ids queued.
    */
   async startSweep(sweepDir: string, indices?: readonly number[]): Promise<string[]> {
-    if (!this.opts.isTrusted()) this.assertCanStart();
+    // The sweep folder is given: no workspace folder is needed (the CLI's executor has none), trust is.
+    this.assertTrusted();
     const known = await this.addSweep(path.resolve(sweepDir), true);
     if (!known.sweep) throw new TrainingError(known.error ?? `${sweepDir}: not a sweep folder`);
     const sweep = known.sweep;
@@ -386,6 +387,10 @@ export class RunManager implements Disposable {
     if (this.opts.folders().length === 0) {
       throw new TrainingError('Open a folder to train in: runs are saved in its .recurrent-lens/runs folder.');
     }
+    this.assertTrusted();
+  }
+
+  private assertTrusted(): void {
     if (!this.opts.isTrusted()) {
       throw new TrainingError('Training runs code from this extension in your workspace: trust the workspace to start or resume runs (viewing runs works without trust).');
     }
@@ -744,20 +749,6 @@ function emptyStatus(id: string): RunStatus {
   };
 }
 
-/** Parsed JSON; undefined when the file is missing, null when it is not valid JSON. */
-async function readJson<T>(file: string): Promise<T | undefined | null> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return null;
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

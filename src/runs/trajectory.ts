@@ -119,6 +119,8 @@ export interface TrajectoryOptions {
   onComputed?: (update: number) => void;
   /** Checked before each checkpoint: set, the call throws TrajectoryCancelled (what was analysed stays cached). */
   signal?: { readonly aborted: boolean };
+  /** Only the first checkpoint (update 0 when written) and the last: what a sweep's report compares. */
+  endsOnly?: boolean;
 }
 
 export class TrajectoryCancelled extends Error {
@@ -134,7 +136,8 @@ export async function runTrajectory(runDir: string, opts: TrajectoryOptions = {}
   if (motif.channel !== 'all' && (!Number.isInteger(motif.channel) || motif.channel < 0 || motif.channel >= d)) {
     throw new CheckpointError(path.join(runDir, RUN_FILES.config), `input channel ${motif.channel} does not exist: ${config.task} has ${d} input channel${d === 1 ? '' : 's'} (0 … ${d - 1})`);
   }
-  const names = await listCheckpoints(path.join(runDir, RUN_FILES.checkpoints));
+  const listed = await listCheckpoints(path.join(runDir, RUN_FILES.checkpoints));
+  const names = opts.endsOnly && listed.length > 2 ? [listed[0], listed[listed.length - 1]] : listed;
   if (names.length === 0) throw new CheckpointError(runDir, `no checkpoints in ${RUN_FILES.checkpoints}/ yet`);
   const vals = await validationLosses(runDir);
   const cacheDir = path.join(runDir, TRAJECTORY_CACHE);

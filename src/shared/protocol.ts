@@ -386,7 +386,7 @@ export type TrainingToHost =
 
 // ---- sweep panel (Fig. 3 of the paper for one sweep folder) ----------------------------------------------
 
-import type { MemberSummary } from '../sweeps/types';
+import type { MemberSummary, SweepReport } from '../sweeps/types';
 export type { MemberSummary };
 
 /** Mean ± s.e.m. of validation-loss curves over a cell's finished seeds; `n` runs at each update. */
@@ -462,6 +462,14 @@ export interface SweepRequests {
   saveFigure: { params: { name: string; format: 'svg' | 'png'; data: string }; result: { saved: string | null } };
   /** Save the members table or the best cells' curves as CSV (built by the host). */
   saveCsv: { params: { what: 'runs' | 'curves' }; result: { saved: string | null } };
+  /**
+   * Table 2 and the motif profiles (`sweep-report --json` in a child process: every finished run's first and last
+   * checkpoints are analysed, or read from their cache). `report` is null when cancelled. Progress comes as
+   * `reportProgress` messages.
+   */
+  computeReport: { params: { all: boolean }; result: { report: SweepReport | null } };
+  /** Stops a computeReport (its request then answers with null). */
+  cancelReport: { params: Record<string, never>; result: { cancelled: boolean } };
 }
 export type SweepMethod = keyof SweepRequests;
 
@@ -481,6 +489,8 @@ export type HostToSweep =
   | { type: 'data'; data: SweepPanelData }
   /** The folder cannot be shown (sweep.json missing or broken): one line. */
   | { type: 'error'; message: string }
+  /** A computeReport's progress: runs analysed of those it averages. */
+  | { type: 'reportProgress'; done: number; total: number }
   | SweepResponse;
 
 // ---- sweep webview → extension host

@@ -34,12 +34,13 @@ export function formatHours(h: number): string {
 }
 
 /**
- * The cost of running `indices` (default: every member) at `msPerUpdate` per update, each run using
- * `threadsPerRun` cores. `cores` and `concurrency` (default: this machine's cores) give the local wall time.
+ * The cost of running `indices` (default: every member) at `msPerUpdate` (wall time) per update, each run using
+ * `threadsPerRun` cores; `cpuMsPerUpdate`, the measured CPU time of an update, gives the CPU-hours when known.
+ * `cores` and `concurrency` (default: this machine's cores) give the local wall time.
  */
 export function estimateCost(
   sweep: ResolvedSweep, msPerUpdate: number, threadsPerRun = 1,
-  opts: { indices?: readonly number[]; cores?: number; concurrency?: number } = {},
+  opts: { indices?: readonly number[]; cores?: number; concurrency?: number; cpuMsPerUpdate?: number } = {},
 ): CostEstimate {
   const members = opts.indices ? opts.indices.map((i) => sweep.members[i]) : sweep.members;
   let updates = 0, work = 0;
@@ -49,7 +50,9 @@ export function estimateCost(
     updates += c.updates;
     work += c.updates + evals * Math.ceil(c.val_size / c.batch) * VALIDATION_BATCH_COST;
   }
-  const cpuHours = (work * msPerUpdate * threadsPerRun) / 3.6e6 + (members.length * STARTUP_SECONDS) / 3600;
+  // CPU time: measured as such when given (a busy machine's wall time counts the waiting too), else wall × threads.
+  const cpuMs = opts.cpuMsPerUpdate ?? msPerUpdate * threadsPerRun;
+  const cpuHours = (work * cpuMs) / 3.6e6 + (members.length * STARTUP_SECONDS) / 3600;
   const cores = Math.max(1, opts.cores ?? (os.availableParallelism?.() ?? os.cpus().length));
   const parallel = Math.max(1, Math.min(opts.concurrency ?? cores, Math.floor(cores / threadsPerRun) || 1, members.length || 1));
   const localHours = (work * msPerUpdate / 3.6e6 + (members.length * STARTUP_SECONDS) / 3600) / parallel;

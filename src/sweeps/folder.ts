@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { writeJsonAtomic } from '../core/train/checkpoint';
+import { readJson, writeJsonAtomic } from '../core/train/checkpoint';
 import { RUN_FILES } from '../core/train/trainer';
 import { trainerLiveness } from '../runs/liveness';
 import { countRuns } from '../runs/runNames';
@@ -74,20 +74,6 @@ export async function readResolvedSweep(dir: string): Promise<ResolvedSweep> {
   return data;
 }
 
-/** Parsed JSON; undefined when the file is missing, null when it is not valid JSON. */
-async function readJson<T>(file: string): Promise<T | undefined | null> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return null;
-  }
-}
 
 /** A member's state from its run folder's status.json (host-aware: a trainer on another node counts as running). */
 export function memberFromStatus(member: SweepMember, status: RunStatus | undefined | null): MemberSummary {

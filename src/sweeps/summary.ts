@@ -2,9 +2,8 @@
  * A sweep's summary: member states (run folders, merged with what an executor knows), success counts per initializer
  * group, and each group's best (gain, lr) cell. Written as summary.json; its `members`-less form is the CLI's --json line.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { writeJsonAtomic } from '../core/train/checkpoint';
+import { readJson, writeJsonAtomic } from '../core/train/checkpoint';
 import { readMemberStates, SWEEP_FILES } from './folder';
 import { SweepError } from './spec';
 import {
@@ -114,17 +113,9 @@ export async function writeSummary(dir: string, summary: SweepSummary): Promise<
 /** summary.json, or undefined when there is none yet. */
 export async function readSummary(dir: string): Promise<SweepSummary | undefined> {
   const file = path.join(dir, SWEEP_FILES.summary);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    return JSON.parse(text) as SweepSummary;
-  } catch (e) {
-    throw new SweepError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const summary = await readJson<SweepSummary>(file);
+  if (summary === null) throw new SweepError(`${file}: not valid JSON`);
+  return summary;
 }
 
 /** The CLI's `--json` line: the summary without `members`, the contract's keys first. */

@@ -147,3 +147,61 @@ export interface SweepExecutor {
   /** Stops every member it runs; they checkpoint first (SIGTERM), so continuing resumes them. */
   cancel(sweepDir: string, sweep: ResolvedSweep): Promise<void>;
 }
+
+// ---- `sweep-report` (src/sweeps/report.ts): the paper's Table 2 and Fig. 5 over a sweep
+
+/** Which runs a report averages: the successful ones (the paper's Table 2 and Fig. 5), or every finished one. */
+export type ReportRule = 'successful' | 'all';
+
+/** One initializer's row of Table 2. Means are null when no run of the rule has the number (n = 0). */
+export interface Table2Row {
+  /** The `inits` group the initializer came from (the family name for a family with gains). */
+  group: string;
+  /** Runs averaged (successful or finished, by the rule). */
+  n: number;
+  /** Runs of the initializer in the sweep, finished runs among them and successful ones. */
+  runs: number;
+  finished: number;
+  successes: number;
+  /** Henrici departure d(W) = sqrt(‖W‖_F² − Σ|λ|²), not normalized (the paper's Table 2), after training (last checkpoint). */
+  henrici_mean: number | null;
+  henrici_sem: number | null;
+  /** The same at initialization (update-0 checkpoint). */
+  henrici_init_mean: number | null;
+  henrici_init_sem: number | null;
+  /** Runs with an update-0 checkpoint (runs from before it was written have none): the init means are over these. */
+  n_init: number;
+  /** d(W)/‖W‖_F after training and at initialization, for comparing networks of different scale. */
+  henrici_normalized_mean: number | null;
+  henrici_normalized_sem: number | null;
+  henrici_normalized_init_mean: number | null;
+  henrici_normalized_init_sem: number | null;
+  /** ‖W − W₀‖_F / ‖W₀‖_F at the last checkpoint: how far training moved W. */
+  delta_from_init_mean: number | null;
+  /** Mean last checkpoint's update. */
+  final_update_mean: number | null;
+}
+
+/** One initializer's chain-motif profiles (Fig. 5): mean and s.e.m. over runs per offset i − j. Empty arrays when n = 0. */
+export interface MotifRow {
+  n: number;
+  /** −(N−1) … N−1. */
+  offsets: number[];
+  before_mean: number[];
+  before_sem: number[];
+  after_mean: number[];
+  after_sem: number[];
+}
+
+export interface SweepReport {
+  sweep_dir: string;
+  rule: ReportRule;
+  /** Keys: the members' initializer specs (`chain:1.02`), in sweep order; every initializer of the sweep is present. */
+  table2: Record<string, Table2Row>;
+  motif: Record<string, MotifRow>;
+  /** How the motif drives the networks (the trajectory's defaults). */
+  motif_options: { channel: number | 'all'; measure: string; steps: number; tie_seed: number };
+  /** Runs analysed (the rule's runs over every initializer) and how many of their checkpoints were analysed now (not cached). */
+  analysed_runs: number;
+  computed_checkpoints: number;
+}

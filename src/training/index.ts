@@ -13,6 +13,8 @@ import { RUN_FILES } from '../core/train/trainer';
 import { TrajectoryPanel, TRAJECTORY_VIEW_TYPE, type PickRun } from '../panels/trajectoryPanel';
 import { WorkerClient } from '../host/workerClient';
 import { TrainingComparePanel, TrainingPanel, TRAINING_COMPARE_VIEW_TYPE, TRAINING_VIEW_TYPE } from '../panels/trainingPanel';
+import { SweepTracker } from './sweepTracker';
+import { registerSweepCommands } from './sweepCommands';
 
 const LAST_FORM_KEY = 'recurrentLens.training.lastForm';
 const SWEEP_CONFIRM = 4;
@@ -40,14 +42,17 @@ export function withMnistSetting(config: RunConfig, folder: string | undefined):
 }
 
 export function registerTraining(context: vscode.ExtensionContext): RunManager {
+  const folders = () => (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
   const manager = new RunManager({
     cli: path.join(context.extensionPath, 'dist', 'cli.js'),
-    folders: () => (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+    folders,
     maxConcurrentRuns,
     isTrusted: () => vscode.workspace.isTrusted,
   });
-  const tree = new RunsTreeProvider(manager);
-  const view = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: false });
+  const sweeps = new SweepTracker(manager, context.extensionPath);
+  const tree = new RunsTreeProvider(manager, sweeps);
+  const view = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
+  sweeps.setVisible(view.visible);
   const status = vscode.window.createStatusBarItem('recurrentLens.training', vscode.StatusBarAlignment.Left, 10);
   status.name = 'Recurrent Lens Training';
   status.command = 'recurrentLens.runs.focus';
@@ -68,7 +73,7 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
 
   const resolve = async (arg: RunArg, what: string, filter: (r: RunView) => boolean = () => true): Promise<RunView | undefined> => {
     await manager.ready;
-    const id = typeof arg === 'string' ? arg : arg && 'kind' in arg ? (arg.kind === 'run' ? arg.id : arg.runId) : arg?.id;
+    const id = typeof arg === 'string' ? arg : arg && 'kind' in arg ? nodeRunId(arg) : arg?.id;
     if (id) {
       const run = manager.get(id);
       if (!run) throw new TrainingError(`No training run "${id}" in this workspace.`);
@@ -137,7 +142,9 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
   };
 
   context.subscriptions.push(
-    manager, tree, view, status, runsFolderWatcher,
+    manager, sweeps, tree, view, status, runsFolderWatcher,
+    view.onDidChangeVisibility((e) => sweeps.setVisible(e.visible)),
+    ...registerSweepCommands(context, manager, sweeps, maxConcurrentRuns),
     { dispose: () => trajectoryWorker.dispose() },
     vscode.window.registerWebviewPanelSerializer(TRAJECTORY_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: { runIds?: string[] } | undefined) => {
@@ -314,7 +321,7 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
           void vscode.window.showInformationMessage(`Compare Training Curves needs two runs or more; this workspace has ${countRuns(all.length)}.`);
           return [];
         }
-        const first = typeof arg === 'string' ? arg : arg && !Array.isArray(arg) && 'kind' in arg ? (arg.kind === 'run' ? arg.id : arg.runId) : undefined;
+        const first = typeof arg === 'string' ? arg : arg && !Array.isArray(arg) && 'kind' in arg ? nodeRunId(arg) : undefined;
         const picks = await vscode.window.showQuickPick(
           all.map((r) => ({ label: `$(${stateIcon(r).id}) ${tree.label(r)}`, description: `${stateLine(r)} · ${progressLine(r)}`, detail: r.id, id: r.id, picked: r.id === first })),
           { title: 'Recurrent Lens: Compare Training Curves', placeHolder: 'Choose two runs or more', canPickMany: true, matchOnDescription: true, matchOnDetail: true },
@@ -334,6 +341,11 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
   );
   updateStatus();
   return manager;
+}
+
+/** The run a Runs view node stands for (a sweep group stands for none). */
+function nodeRunId(node: RunsNode): string | undefined {
+  return node.kind === 'run' ? node.id : node.kind === 'checkpoint' ? node.runId : undefined;
 }
 
 async function openInInspector(modelJson: string): Promise<void> {

@@ -7,11 +7,14 @@ import { describeConfig, formatLr, resolved } from '../runs/runConfig';
 import { CHECKPOINT_PREFIX, listCheckpoints } from '../core/train/checkpoint';
 import { RUN_FILES } from '../core/train/trainer';
 import { runLabels } from '../runs/runNames';
+import type { MemberSummary, MemberState } from '../sweeps/types';
+import type { SweepTracker, TrackedSweep } from './sweepTracker';
 
 
 export const RUNS_VIEW_ID = 'recurrentLens.runs';
 
 export type RunsNode =
+  | { kind: 'sweep'; dir: string }
   | { kind: 'run'; id: string }
   | { kind: 'checkpoint'; runId: string; folder: string; update: number };
 
@@ -96,8 +99,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   /** Names from the settings that differ between the listed runs (computed again when runs come or go). */
   private labels: Map<string, string> | undefined;
 
-  constructor(private readonly manager: RunManager) {
+  private readonly sweepNodes = new Map<string, RunsNode & { kind: 'sweep' }>();
+
+  constructor(private readonly manager: RunManager, private readonly sweeps?: SweepTracker) {
     this.subscriptions = [
+      ...(sweeps ? [sweeps.onDidChange(() => this.emitter.fire(undefined))] : []),
       manager.onDidChangeRuns(() => {
         this.labels = undefined;
         this.emitter.fire(undefined);
@@ -113,6 +119,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   node(id: string): RunsNode & { kind: 'run' } {
     let n = this.nodes.get(id);
     if (!n) this.nodes.set(id, (n = { kind: 'run', id }));
+    return n;
+  }
+
+  /** The node of a sweep group (the same object each time). */
+  sweepNode(dir: string): RunsNode & { kind: 'sweep' } {
+    let n = this.sweepNodes.get(dir);
+    if (!n) this.sweepNodes.set(dir, (n = { kind: 'sweep', dir }));
     return n;
   }
 
@@ -132,9 +145,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       item.command = { command: 'recurrentLens.openCheckpoint', title: 'Open Checkpoint', arguments: [node] };
       return item;
     }
+    if (node.kind === 'sweep') return this.sweepItem(node);
     const run = this.manager.get(node.id);
+    const member = run?.sweep || !run ? this.sweeps?.member(node.id) : undefined;
+    const sweep = member && this.sweeps?.sweepOfRun(node.id);
+    // A SLURM member (its trainer runs elsewhere) or one whose folder is not there yet: the merged member state.
+    if (member && sweep && (sweep.executor === 'slurm' || !run)) return memberItem(node, member, run);
     if (!run) return new vscode.TreeItem(node.id);
-    const label = this.label(run);
+    const label = member ? memberLabel(member) : this.label(run);
     const item = new vscode.TreeItem(label, run.checkpoint ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = run.id;
     item.iconPath = stateIcon(run);
@@ -153,7 +171,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     if (!node) {
       await this.manager.ready;
-      return this.manager.list().map((r) => this.node(r.id));
+      await this.sweeps?.ready;
+      const groups = [...(this.sweeps?.list() ?? []), ...(this.sweeps?.broken() ?? [])].map((s) => this.sweepNode(s.dir));
+      return [...groups, ...this.manager.list().filter((r) => !r.sweep).map((r) => this.node(r.id))];
+    }
+    if (node.kind === 'sweep') {
+      const s = this.sweeps?.get(node.dir);
+      return s ? s.sweep.members.map((m) => this.node(`${s.sweep.id}/${m.name}`)) : [];
     }
     if (node.kind !== 'run') return [];
     const run = this.manager.get(node.id);
@@ -162,13 +186,96 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   getParent(node: RunsNode): RunsNode | undefined {
-    return node.kind === 'checkpoint' ? this.node(node.runId) : undefined;
+    if (node.kind === 'checkpoint') return this.node(node.runId);
+    if (node.kind === 'run') {
+      const s = this.sweeps?.sweepOfRun(node.id);
+      return s ? this.sweepNode(s.dir) : undefined;
+    }
+    return undefined;
+  }
+
+  private sweepItem(node: RunsNode & { kind: 'sweep' }): vscode.TreeItem {
+    const s = this.sweeps?.get(node.dir);
+    if (!s) {
+      // A sweep folder whose sweep.json cannot be read: its one-line reason.
+      const broken = this.sweeps?.broken().find((b) => b.dir === node.dir);
+      const item = new vscode.TreeItem(path.basename(node.dir), vscode.TreeItemCollapsibleState.None);
+      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+      item.description = broken?.error ?? 'not readable';
+      item.tooltip = `${node.dir}\n${broken?.error ?? ''}`;
+      item.contextValue = 'sweep broken';
+      return item;
+    }
+    const item = new vscode.TreeItem(s.label, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `sweep:${s.dir}`;
+    const line = this.sweeps!.progressLine(s);
+    const where = s.executor === 'slurm' ? `SLURM${s.jobId ? ` job ${s.jobId}` : ''}` : 'local';
+    const success = this.sweeps!.successLine(s);
+    item.description = `${line}${success ? ` · ${success}` : ''} · ${where}`;
+    item.iconPath = sweepIcon(s);
+    item.contextValue = sweepContextValue(s);
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${escapeMd(s.label)}** — sweep of ${s.summary.runs} runs (${escapeMd(where)})\n\n${escapeMd(line)}\n\n`);
+    const groups = Object.keys(s.summary.runs_per_init);
+    md.appendMarkdown('| initializer | succeeded | runs |\n|:--|--:|--:|\n' + groups.map((g) => `| ${escapeMd(g)} | ${s.summary.successes[g] ?? 0} | ${s.summary.runs_per_init[g]} |`).join('\n') + '\n');
+    md.appendMarkdown(`\nsuccess: final validation loss below ${fmtLoss(s.summary.baseline / 2)} (baseline ${fmtLoss(s.summary.baseline)} / 2)\n\n${escapeMd(s.dir)}`);
+    if (s.pollError) md.appendMarkdown(`\n\n$(warning) ${escapeMd(s.pollError)}`);
+    item.tooltip = md;
+    item.accessibilityInformation = { label: `Sweep ${s.label}, ${line}, ${where}` };
+    item.command = { command: 'recurrentLens.openSweepPanel', title: 'Open Sweep Panel', arguments: [s.dir] };
+    return item;
   }
 
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
     this.emitter.dispose();
   }
+}
+
+/** Words the sweep menus test: `sweep local stoppable continuable`, `sweep slurm cancellable`. */
+export function sweepContextValue(s: TrackedSweep): string {
+  const words = ['sweep', s.executor ?? 'local'];
+  if (s.active > 0) words.push(s.executor === 'slurm' ? 'cancellable' : 'stoppable');
+  if (s.continuable > 0) words.push('continuable');
+  return words.join(' ');
+}
+
+function sweepIcon(s: TrackedSweep): vscode.ThemeIcon {
+  if (s.pollError) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+  if (s.summary.running) return new vscode.ThemeIcon('sync~spin');
+  if (s.active) return new vscode.ThemeIcon('clock');
+  if (s.summary.finished === s.summary.runs) return new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
+  return new vscode.ThemeIcon('layers');
+}
+
+const MEMBER_ICON: Record<MemberState, [string, string?]> = {
+  pending: ['circle-large-outline'], queued: ['clock'], running: ['sync~spin'], completed: ['pass'],
+  diverged: ['warning', 'list.warningForeground'], stopped: ['debug-stop'], interrupted: ['debug-disconnect', 'list.warningForeground'],
+  timeout: ['watch', 'list.warningForeground'], cancelled: ['circle-slash'], failed: ['error', 'list.errorForeground'],
+};
+
+/** A member under its sweep: what sets it apart, `chain:1.02 · lr 3e-4 · seed 2`. */
+function memberLabel(m: MemberSummary): string {
+  return `${m.init} · lr ${formatLr(m.lr)} · seed ${m.seed}`;
+}
+
+/** A sweep member shown from its merged state (a SLURM task, or a member without a run folder yet). */
+function memberItem(node: RunsNode & { kind: 'run' }, m: MemberSummary, run: RunView | undefined): vscode.TreeItem {
+  const label = memberLabel(m);
+  const item = new vscode.TreeItem(label, run?.checkpoint ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  item.id = node.id;
+  const [icon, color] = m.state === 'completed' && m.succeeded ? ['pass-filled', 'testing.iconPassed'] : MEMBER_ICON[m.state];
+  item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+  const word = m.state === 'completed' ? (m.succeeded ? 'succeeded' : 'completed') : m.state === 'pending' ? 'not started' : m.state;
+  const loss = m.final_val_loss !== null ? ` · val ${fmtLoss(m.final_val_loss)}` : '';
+  item.description = `${word} · ${m.update}/${m.updates}${loss}`;
+  item.tooltip = `${m.name}: ${word}, update ${m.update} of ${m.updates}${m.error ? `\n${m.error.split('\n')[0]}` : ''}`;
+  item.accessibilityInformation = { label: `${label}, ${word}, ${m.update} of ${m.updates}` };
+  const words = ['run', 'member', m.state];
+  if (run?.checkpoint) words.push('checkpoint');
+  item.contextValue = run ? words.join(' ') : 'member';
+  if (run) item.command = { command: 'recurrentLens.showTrainingCurves', title: 'Show Training Curves', arguments: [node] };
+  return item;
 }
 
 /** A run's checkpoint folders (`checkpoints/update-NNNNNNN`, relative to the run folder), oldest first. */

@@ -1,28 +1,27 @@
 /// <reference lib="dom" />
-// The sweep panel on a real sweep folder: sweep.json made by the sweep module from a sweep file, members trained by
-// the real CLI (`recurrent-lens train --sweep DIR --index I`, which rewrites summary.json as each ends), the panel
-// opened from the palette's pick of the workspace's sweeps while the sweep is partly done ("9 of 12 finished"), then
-// following the last runs as they end; bar counts and grid cells checked against summary.json and the run folders;
-// a cell clicked (and one chosen with the keyboard) lists its runs, one opens in the training panel; the runs table
-// exported as CSV.
+// The sweep panel on a tiny real sweep: `recurrent-lens sweep --config e2e.sweep.json` (the local executor, one run at
+// a time) runs in the background while the panel, opened from the palette's pick of the workspace's sweeps, follows it
+// ("3 of 12 finished · 1 running" … "all 12 finished"); then bar counts, grid cells and best cells are checked against
+// the CLI's --json line, summary.json and the run folders; a cell clicked (and one chosen with the keyboard) lists
+// its runs; the runs table exported as CSV and the grids as SVG; the panel comes back after a reload; a run opens in
+// the training panel.
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpecContext } from './run';
 import { REPO_ROOT } from './codeServer';
 import { waitForWorkbench, webviewWith } from './workbench';
 import { box } from './trainingUi';
-import { resolveSweep } from '../../src/sweeps/spec';
-import { createOrOpenSweepFolder, memberRunDir } from '../../src/sweeps/folder';
+import { memberRunDir, readResolvedSweep } from '../../src/sweeps/folder';
 import type { ResolvedSweep, SweepMember, SweepSummary } from '../../src/sweeps/types';
 
 export const timeout = 240_000;
 
 const CLI = join(REPO_ROOT, 'dist', 'cli.js');
-const SWEEP_ID = '20261205-070000-e2e-copy';
+const SWEEP_ID = 'e2e-copy';
 
-/** A small sweep: chain at two gains and orthogonal, two learning rates, two seeds; copy T = 30 (about 1.5 s a run). */
+/** Chain at two gains and orthogonal, two learning rates, two seeds; copy T = 30: 12 runs of about 1.5 s each. */
 const SWEEP_FILE = {
   name: 'e2e sweep', task: 'copy', T: 30, N: 32, updates: 2000, eval_every: 100, checkpoint_every: 2000, val_size: 64, log_every: 20,
   inits: [{ name: 'chain', gains: [1.0, 1.02] }, 'orthogonal:1.0'], lrs: [3e-3, 1e-4], seeds: 2,
@@ -32,15 +31,14 @@ function memberDir(dir: string, m: SweepMember): string {
   return memberRunDir(dir, m);
 }
 
-function trainSync(dir: string, m: SweepMember): void {
-  const r = spawnSync(process.execPath, [CLI, 'train', '--sweep', dir, '--index', String(m.index), '--quiet'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `train ${m.name}: ${r.stderr}`);
-}
-
-function trainAsync(dir: string, m: SweepMember): Promise<void> {
+/** `recurrent-lens sweep … --json` in the background: resolves with its one-line summary when it exits. */
+function runSweep(file: string, out: string): Promise<SweepSummary> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'train', '--sweep', dir, '--index', String(m.index), '--quiet'], { stdio: 'ignore' });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`train ${m.name} exited ${code}`))));
+    const child = spawn(process.execPath, [CLI, 'sweep', '--config', file, '--out', out, '--concurrency', '1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout.trim().split('\n').pop()!)) : reject(new Error(`sweep exited ${code}: ${stderr}`))));
   });
 }
 
@@ -70,23 +68,30 @@ function expected(dir: string, sweep: ResolvedSweep) {
 export default async function sweepPanel(ctx: SpecContext): Promise<void> {
   const { page } = ctx;
   const dir = join(ctx.workspace, '.recurrent-lens', 'sweeps', SWEEP_ID);
-  const sweep = await createOrOpenSweepFolder(dir, resolveSweep(SWEEP_FILE, { id: SWEEP_ID }));
-  assert.equal(sweep.members.length, 12);
+  const file = join(ctx.workspace, 'e2e.sweep.json');
+  writeFileSync(file, JSON.stringify(SWEEP_FILE, null, 1));
   const t0 = Date.now();
-  const early = sweep.members.slice(0, 9);
-  const late = sweep.members.slice(9);
-  for (const m of early) trainSync(dir, m);
-  ctx.log(`trained ${early.length} members in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const done = runSweep(file, dir);
+  for (let i = 0; i < 300 && !existsSync(join(dir, 'sweep.json')); i++) await page.waitForTimeout(100);
+  const sweep: ResolvedSweep = await readResolvedSweep(dir);
+  assert.equal(sweep.members.length, 12);
 
-  // ---- Open from the palette: a pick of the workspace's sweeps.
+  // ---- Open from the palette while it runs: a pick of the workspace's sweeps.
   await ctx.runCommand('Recurrent Lens: Open Sweep Panel');
   await page.locator('.quick-input-list .monaco-list-row', { hasText: SWEEP_ID }).waitFor({ timeout: 15_000 });
   await page.keyboard.press('Enter');
   const panel = await webviewWith(page, '#grids svg.grid-svg');
   const progress = panel.locator('#progress-text');
-  await progress.filter({ hasText: '9 of 12 finished' }).waitFor({ timeout: 15_000 });
   assert.equal(await panel.locator('#title').innerText(), 'e2e sweep');
+  // Partial: some finished, one running; the count grows as runs end.
+  await progress.filter({ hasText: /^\d+ of 12 finished · 1 running/ }).waitFor({ timeout: 30_000 });
+  const count = async () => Number(/^(?:all )?(\d+)/.exec(await progress.innerText())![1]);
+  const startCount = await count();
   await ctx.screenshot('partial');
+  let later = startCount;
+  for (const deadline = Date.now() + 60_000; later <= startCount && Date.now() < deadline; await page.waitForTimeout(200)) later = await count();
+  assert.ok(later > startCount, `the finished count grows as runs end (${startCount} → ${later})`);
+  ctx.log(`followed the sweep from ${startCount} to ${later} of 12 finished`);
 
   /** The bars and the grid say what the run folders say, and what summary.json says. */
   const check = async () => {
@@ -120,13 +125,21 @@ export default async function sweepPanel(ctx: SpecContext): Promise<void> {
   };
   await check();
 
-  // ---- Live: the last three members train now; the panel follows them to the end through its file watchers.
-  await Promise.all(late.map((m) => trainAsync(dir, m)));
+  // ---- To the end: the panel follows the last runs through its file watchers.
+  const line = await done;
+  ctx.log(`sweep of 12 runs in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(line.successes)}`);
   await progress.filter({ hasText: 'all 12 finished' }).waitFor({ timeout: 30_000 });
-  // summary.json is rewritten as each member ends: wait until it says so too.
-  for (let i = 0; i < 50 && (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as SweepSummary).finished < 12; i++) await page.waitForTimeout(200);
   await page.waitForTimeout(1000); // the panel's debounced re-read of the last summary.json
+  assert.equal(line.finished, 12);
   const final = await check();
+  for (const [group, g] of final.groups) {
+    assert.equal(line.successes[group], g.successes, `the CLI's --json line: ${group} successes`);
+    assert.equal(line.runs_per_init[group], g.runs, `the CLI's --json line: ${group} runs`);
+    const best = line.best[group]!;
+    const cell = panel.locator(`svg.grid-svg[data-group="${group}"] .cell.best`);
+    assert.equal(await cell.getAttribute('data-gain'), String(best.gain), `${group}: best gain as the CLI says`);
+    assert.equal(await cell.getAttribute('data-lr'), String(best.lr), `${group}: best lr as the CLI says`);
+  }
   const total = [...final.groups.values()].reduce((a, g) => a + g.successes, 0);
   assert.match(await progress.innerText(), new RegExp(`${total} succeeded`));
   ctx.log('successes per group', JSON.stringify(Object.fromEntries(final.groups)));

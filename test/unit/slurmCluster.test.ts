@@ -9,7 +9,7 @@
  * Every task is `node dist/cli.js train --sweep DIR --index I` as a compute node would run it. ~2.5 minutes, most of it
  * the time-limit test (SLURM checks time limits every ~30 s and limits are whole minutes).
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,16 +41,26 @@ function clusterTest(name: string, fn: () => Promise<void>, timeout = 120_000): 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ROOT = mkdtempSync(path.join(tmpdir(), 'rl-slurm-'));
-process.on('exit', () => rmSync(ROOT, { recursive: true, force: true }));
+const children = new Set<import('node:child_process').ChildProcess>();
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL'); // a timed-out test's reference run
+  rmSync(ROOT, { recursive: true, force: true });
+});
 
 /** Tiny copy-task runs: ~1–2 s each, most of it Node starting. */
 const TINY: SweepFile = { task: 'copy', T: 30, N: 16, updates: 300, eval_every: 100, checkpoint_every: 100000, val_size: 32, train_size: 2000 };
 const OPTS: SlurmExecutorOptions = { cliPath: CLI, nodePath: process.execPath };
 
+const made: { dir: string; sweep: ResolvedSweep }[] = [];
 async function makeSweep(id: string, file: SweepFile): Promise<{ dir: string; sweep: ResolvedSweep }> {
   const dir = path.join(ROOT, id);
-  return { dir, sweep: await createOrOpenSweepFolder(dir, resolveSweep(file, { id })) };
+  made.push({ dir, sweep: await createOrOpenSweepFolder(dir, resolveSweep(file, { id })) });
+  return made[made.length - 1];
 }
+// A failed or timed-out test leaves no job behind on the cluster.
+after(async () => {
+  if (!skip) for (const { dir, sweep } of made) await new SlurmExecutor(OPTS).cancel(dir, sweep).catch(() => undefined);
+});
 
 function status(runDir: string): { state: string; update: number; checkpoint: string | null; val_loss: number | null } | undefined {
   try {
@@ -180,7 +190,18 @@ clusterTest('a run past its --time limit is TIMEOUT, checkpointed; resubmitted, 
   mkdirSync(refDir);
   writeFileSync(path.join(refDir, 'config.json'), JSON.stringify(member.config));
   const ref = spawn(process.execPath, [CLI, 'train', '--run-dir', refDir, '--threads', '1', '--quiet'], { stdio: 'ignore' });
+  children.add(ref);
   const refDone = new Promise<number | null>((r) => ref.on('exit', (c) => r(c)));
+  try {
+    await timeLimitedRun(dir, sweep, refDir, refDone, updates);
+  } finally {
+    if (ref.exitCode === null) ref.kill('SIGKILL');
+  }
+  // Under heavy load from elsewhere this takes longer; alone on two cores about 2 minutes.
+}, 480_000);
+
+async function timeLimitedRun(dir: string, sweep: ResolvedSweep, refDir: string, refDone: Promise<number | null>, updates: number): Promise<void> {
+  const member = sweep.members[0];
 
   const ex = new SlurmExecutor({ ...OPTS, time: '1' });
   const { job_id } = await ex.submit(dir, sweep, [0]);
@@ -193,7 +214,7 @@ clusterTest('a run past its --time limit is TIMEOUT, checkpointed; resubmitted, 
   assert.match(readFileSync(path.join(dir, 'slurm', 'out', `${job_id}_0.out`), 'utf8'), /DUE TO TIME LIMIT/);
   assert.equal((await summarizeSweep(dir, sweep, { tasks })).members![0].state, 'timeout');
 
-  const resumed = new SlurmExecutor({ ...OPTS, time: '5' });
+  const resumed = new SlurmExecutor(OPTS); // no time limit now (the partition's: unlimited here)
   await resumed.submit(dir, sweep, [0]);
   assert.deepEqual(states(await resumed.waitUntilDone(dir, sweep, { intervalMs: 1000 })), ['completed']);
   assert.equal(await refDone, 0);
@@ -210,7 +231,66 @@ clusterTest('a run past its --time limit is TIMEOUT, checkpointed; resubmitted, 
     .filter((m) => 'val_loss' in m).map((m) => [m.update, m.val_loss]);
   assert.deepEqual(vals(runDir), vals(refDir));
   assert.match(readFileSync(path.join(runDir, 'log.txt'), 'utf8'), new RegExp(`from update ${cut.update} to ${updates}`));
-}, 240_000);
+}
+
+/** The CLI as a user runs it: exit status, stdout, stderr. */
+function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, env });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+clusterTest('the CLI: sweep --executor slurm returns with the job id; sweep-status follows it; --wait; bad flags exit 2', async () => {
+  const out = path.join(ROOT, 'cli');
+  const grid = ['sweep', '--inits', 'chain:1.02,orthogonal:1.0', '--seeds', '2', '--task', 'copy', '--T', '30', '--N', '16', '--updates', '300',
+    '--eval-every', '100', '--val-size', '32', '--train-size', '2000', '--out', out, '--executor', 'slurm'];
+  const r = cli([...grid, '--concurrency', '2', '--time', '10', '--sbatch-args', '--comment="rl test"', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const line = JSON.parse(r.stdout);
+  assert.match(line.job_id, /^\d+$/);
+  assert.equal(line.executor, 'slurm');
+  assert.equal(line.runs, 4);
+  assert.ok(line.finished < 4, 'returned before the runs ended');
+  assert.match(r.stderr, new RegExp(`submitted 4 runs as SLURM job ${line.job_id}`));
+  const script = readFileSync(path.join(out, 'slurm', 'sweep.sbatch'), 'utf8');
+  for (const d of ['--array=0-3%2', '--time=10', '"--comment=rl test"']) assert.ok(script.includes(`#SBATCH ${d}\n`), d);
+
+  const done = await until('sweep-status: 4 finished', async () => {
+    const s = cli(['sweep-status', out, '--json']);
+    assert.equal(s.status, 0, s.stderr);
+    const st = JSON.parse(s.stdout);
+    return st.finished === 4 && st;
+  }, 90_000, 1000);
+  assert.equal(done.job_id, line.job_id);
+  assert.deepEqual(done.runs_per_init, { 'chain:1.02': 2, 'orthogonal:1.0': 2 });
+  const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
+  assert.deepEqual(summary.members.map((m: { state: string }) => m.state), ['completed', 'completed', 'completed', 'completed']);
+
+  // Continuing a finished sweep submits nothing; --wait returns at once with the same job id.
+  const again = cli([...grid, '--wait', '--json']);
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout).finished, 4);
+  assert.equal(JSON.parse(again.stdout).job_id, line.job_id);
+  assert.match(again.stderr, /nothing to submit/);
+  assert.equal(JSON.parse(readFileSync(path.join(out, 'slurm', 'submissions.json'), 'utf8')).submissions.length, 1);
+
+  // Mistakes: one line on stderr, exit 2, nothing on stdout.
+  const emptyBin = path.join(ROOT, 'cli-empty-bin');
+  mkdirSync(emptyBin);
+  for (const [args, re, env] of [
+    [[...grid, '--time', '1h'], /^recurrent-lens: --time "1h" is not a SLURM time/],
+    [[...grid.slice(0, -2), '--partition', 'short'], /^recurrent-lens: --partition is for --executor slurm/],
+    [[...grid.slice(0, -4), '--out', path.join(ROOT, 'cli-bad-partition'), '--executor', 'slurm', '--partition', 'nosuch'],
+      /^recurrent-lens: sbatch failed: invalid partition specified: nosuch$/],
+    [[...grid.slice(0, -4), '--out', path.join(ROOT, 'cli-no-sbatch'), '--executor', 'slurm'], /^recurrent-lens: sbatch not found: /,
+      { ...process.env, PATH: emptyBin }],
+  ] as [string[], RegExp, NodeJS.ProcessEnv?][]) {
+    const bad = cli([...args, '--quiet', '--json'], env);
+    assert.equal(bad.status, 2, `${args.join(' ')}: ${bad.stderr}`);
+    assert.equal(bad.stdout, '');
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    assert.match(bad.stderr.trim(), re);
+  }
+});
 
 clusterTest('SLURM commands missing: the executor says so in one line', async () => {
   const { dir, sweep } = await makeSweep('nosbatch', { ...TINY, inits: ['chain:1.02'], seeds: 1 });

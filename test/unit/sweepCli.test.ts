@@ -56,7 +56,7 @@ test('sweep --json on a tiny grid: one line, the contract keys; running it again
       assert.ok(s.best[g].mean_final_val_loss > 0 && s.best[g].sem >= 0);
     }
     assert.match(r.stderr, /4 runs \(2 initializers × 1 lr × 2 seeds\); 0 finished, 4 to run/);
-    assert.match(r.stderr, /estimated cost: [\d.e-]+ CPU-hours \(4 runs × 300 updates at [\d.]+ ms\/update measured/);
+    assert.match(r.stderr, /estimated cost: [\d.e-]+ CPU-hours \(4 runs × 300 updates at [\d.]+ ms of CPU per update measured/);
     const before = statuses(out);
     assert.deepEqual(Object.keys(before).sort(), ['0000-chain-1.02-lr1e-3-s1', '0001-chain-1.02-lr1e-3-s2', '0002-orthogonal-1.0-lr1e-3-s1', '0003-orthogonal-1.0-lr1e-3-s2']);
     for (const st of Object.values(before)) assert.equal(st.state, 'completed');
@@ -82,13 +82,14 @@ test('sweep --json on a tiny grid: one line, the contract keys; running it again
   }
 });
 
-test('sweep: SIGTERM stops the members with a checkpoint; the same command continues them from there', async () => {
+test('sweep: Ctrl-C (SIGINT to the process group) stops the members with a checkpoint; the same command continues them from there', async () => {
   const root = mkdtempSync(path.join(tmpdir(), 'rl-sweepcli-'));
   try {
     const out = path.join(root, 'long');
     const args = ['sweep', '--task', 'copy', '--T', '60', '--N', '64', '--inits', 'chain:1.02', '--lrs', '1e-3', '--seeds', '2', '--updates', '2000',
       '--eval-every', '1000', '--checkpoint-every', '100000', '--val-size', '32', '--train-size', '2000', '--concurrency', '2', '--out', out];
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, as in a terminal: Ctrl-C reaches the sweep and its trainers alike.
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -99,7 +100,7 @@ test('sweep: SIGTERM stops the members with a checkpoint; the same command conti
       if (running.length === 2 || Date.now() > deadline) break;
       await sleep(100);
     }
-    child.kill('SIGTERM');
+    process.kill(-child.pid!, 'SIGINT');
     assert.equal(await exited, 130, stderr);
     assert.match(stderr, /stopping: running members checkpoint/);
     const stopped = statuses(out);

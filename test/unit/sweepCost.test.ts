@@ -16,6 +16,10 @@ test('cost: updates plus validation passes times the measured update, plus start
   // Two threads per run: twice the CPU time, the same wall time one run at a time.
   const t = estimateCost(sweep, 2, 2, { cores: 2 });
   assert.ok(Math.abs(t.cpu_hours - ((6 * perRun * 2 * 2) / 3.6e6 + (6 * STARTUP_SECONDS) / 3600)) < 1e-12);
+  // Measured CPU time wins over wall time × threads for the CPU-hours; the wall time still gives the local hours.
+  const busy = estimateCost(sweep, 6, 1, { cores: 2, cpuMsPerUpdate: 2 });
+  assert.ok(Math.abs(busy.cpu_hours - c.cpu_hours) < 1e-12);
+  assert.ok(busy.local_hours > c.local_hours * 2, 'the local time follows the wall time');
   // Only the members still to run.
   const part = estimateCost(sweep, 2, 1, { indices: [0, 5], cores: 2 });
   assert.equal(part.runs, 2);

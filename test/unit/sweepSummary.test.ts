@@ -7,6 +7,7 @@ import { resolveSweep, SweepError } from '../../src/sweeps/spec';
 import { createOrOpenSweepFolder, memberRunDir, readMemberStates, readResolvedSweep } from '../../src/sweeps/folder';
 import { mergeTaskState, readSummary, sem, summarizeSweep, summaryLine, writeSummary } from '../../src/sweeps/summary';
 import type { ExecutorTaskState, ResolvedSweep, SweepMember } from '../../src/sweeps/types';
+import { ROOT } from './helpers';
 
 const T = 100;
 const BASELINE = (10 * Math.log(8)) / T;
@@ -77,6 +78,9 @@ test('hand-made run folders: counts per state, successes per group, best cell wi
     assert.equal(line.members, undefined);
     assert.equal(line.sweep_dir, path.resolve(dir));
     assert.deepEqual(Object.keys(line.best.chain), ['gain', 'lr', 'mean_final_val_loss', 'sem', 'runs', 'successes']);
+    // docs/cli.md documents every field of the line (a contract).
+    const doc = readFileSync(path.join(ROOT, 'docs', 'cli.md'), 'utf8');
+    for (const key of [...Object.keys(line), ...Object.keys(line.best.chain)]) assert.ok(doc.includes(`\`${key}\``) || doc.includes(`best.*.${key}`), `docs/cli.md documents ${key}`);
     await writeSummary(dir, s);
     assert.deepEqual(await readSummary(dir), JSON.parse(JSON.stringify(s)));
 

@@ -141,6 +141,21 @@ async function writeAtomic(file: string, data: string | Uint8Array): Promise<voi
   await fs.rename(tmp, file);
 }
 
+/** Parsed JSON; undefined when the file is missing, null when it is not valid JSON. */
+export async function readJson<T>(file: string): Promise<T | undefined | null> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+}
+
 /** Writes JSON atomically (temporary file + rename). */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   await writeAtomic(file, JSON.stringify(value, null, 1) + '\n');

@@ -14,8 +14,10 @@ import { TfjsRnnModel } from './tfjsModel';
 import { initialParams } from './trainer';
 
 export interface UpdateTiming {
-  /** Median over the timed updates. */
+  /** Median over the timed updates (wall time: on a busy machine it includes waiting for a core). */
   ms_per_update: number;
+  /** CPU time of this process per timed update (mean; every engine thread counted): what the update costs, load or not. */
+  cpu_ms_per_update: number;
   min_ms: number;
   max_ms: number;
   /** Floating-point operations of one update (model.ts flopsPerUpdate). */
@@ -54,20 +56,26 @@ export async function measureUpdateMs(config: TrainConfig, opts: MeasureOptions)
     const params = initialParams(config, model.nIn, model.nOut);
     const net = new TfjsRnnModel(tf, model, params, new Rmsprop(PARAM_NAMES.map((n) => params[n].length), { lr: config.lr, clipNorm: config.clip_norm }));
     const times: number[] = [];
+    let cpuMs = 0;
     try {
       for (let i = 0; i < warmup + updates; i++) {
         const idx = Int32Array.from({ length: config.batch }, (_, k) => (i * config.batch + k) % data.trainSize);
         const batch = data.trainBatch(idx);
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         net.step(batch, config.batch);
-        if (i >= warmup) times.push(performance.now() - t0);
+        if (i >= warmup) {
+          times.push(performance.now() - t0);
+          const c = process.cpuUsage(c0);
+          cpuMs += (c.user + c.system) / 1000;
+        }
       }
     } finally {
       net.dispose();
     }
     times.sort((a, b) => a - b);
     return {
-      ms_per_update: times[Math.floor(times.length / 2)], min_ms: times[0], max_ms: times[times.length - 1],
+      ms_per_update: times[Math.floor(times.length / 2)], cpu_ms_per_update: cpuMs / updates, min_ms: times[0], max_ms: times[times.length - 1],
       flops: flopsPerUpdate({ batch: config.batch, T: data.T, nIn: model.nIn, N: config.N, nOut: model.nOut, loss: spec.loss }),
       backend, engine: engine.name, T: data.T, updates, cpus: os.availableParallelism?.() ?? os.cpus().length,
     };
