@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import type { SpecContext } from './run';
 import { webviewWith } from './workbench';
-import { box, quickTitle } from './trainingUi';
+import { box, quickTitle, showRunsView } from './trainingUi';
 
 export const timeout = 180_000;
 
@@ -142,9 +142,13 @@ export default async function trajectory(ctx: SpecContext): Promise<void> {
   // ---- A run that is still training (started with the CLI): its trajectory grows as checkpoints appear.
   const liveDir = join(runs, 'traj-live');
   const live = spawn(process.execPath, [CLI, 'train', '--run-dir', liveDir, '--task', 'copy', '--T', '25', '--N', '16', '--init', 'chain:1.02',
-    '--lr', '1e-3', '--updates', '40000', '--eval-every', '500', '--checkpoint-every', '2000', '--val-size', '32', '--train-size', '200', '--quiet'], { stdio: 'ignore' });
+    '--lr', '1e-3', '--updates', '1000000', '--eval-every', '1000', '--checkpoint-every', '20000', '--val-size', '32', '--train-size', '200', '--quiet'], { stdio: 'ignore' });
   try {
     for (let i = 0; i < 200 && !existsSync(join(liveDir, 'checkpoints', 'update-0000010')); i++) await page.waitForTimeout(100);
+    // a run folder made by another process: the Runs view's Refresh reads it now
+    await showRunsView(ctx);
+    await page.locator('.action-label[aria-label="Refresh Training Runs"]:visible').first().click();
+    await page.waitForTimeout(1000);
     await ctx.runCommand('Recurrent Lens: Show Weight Trajectory');
     await quickTitle(page, 'Show the weight trajectory of').waitFor({ timeout: 30_000 });
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'traj-live' }).first().click({ timeout: 30_000 });
