@@ -214,7 +214,7 @@ export async function benchTrainCommand(argv: string[]): Promise<void> {
   const t = await measureUpdateMs(config, { updates, warmup, threads: intOption(args, 'threads', undefined, 1, 64), assetRoot: assetRoot() });
   const round = (v: number) => Math.round(v * 1000) / 1000;
   const out = {
-    ms_per_update: round(t.ms_per_update), gflops: Math.round((t.flops / t.ms_per_update / 1e6) * 100) / 100,
+    ms_per_update: round(t.ms_per_update), cpu_ms_per_update: round(t.cpu_ms_per_update), gflops: Math.round((t.flops / t.ms_per_update / 1e6) * 100) / 100,
     backend: t.backend, engine: t.engine, task: config.task, T: t.T, N: config.N, batch: config.batch, updates,
     min_ms: round(t.min_ms), max_ms: round(t.max_ms), mflop_per_update: Math.round(t.flops / 1e5) / 10, cpus: t.cpus,
   };

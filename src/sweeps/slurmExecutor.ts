@@ -19,7 +19,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from '../core/train/checkpoint';
 import {
-  formatArrayIndices, killWaitOf, maxArraySizeOf, parseSacct, parseSbatchParsable, parseScontrolConfig, parseSqueue,
+  formatArrayIndices, killWaitOf, maxArraySizeOf, parseSbatchParsable, parseScontrolConfig, parseTaskLines,
   splitArray, tasksFromRecords, type SlurmTaskRecord,
 } from './slurmParse';
 import { SweepError } from './spec';
@@ -256,7 +256,7 @@ export class SlurmExecutor implements SweepExecutor {
       const r = await this.run('squeue', ['-h', '-t', 'all', '-j', ids.slice(s, s + 500).join(','), '-o', '%i|%T|%r|%j']);
       if (r.missing) throw new SweepError('squeue not found: the SLURM executor needs the SLURM commands on the PATH (run it on the cluster\'s login node)');
       if (r.code !== 0 && !/invalid job id/i.test(r.stderr)) throw new SweepError(`squeue failed: ${firstLine(r.stderr) || `exit status ${r.code ?? 'killed'}`}`);
-      if (r.code === 0) records.push(...parseSqueue(r.stdout));
+      if (r.code === 0) records.push(...parseTaskLines(r.stdout));
     }
     const seen = new Set(records.map((r) => r.job_id));
     const missing = ids.filter((id) => !seen.has(id));
@@ -264,7 +264,7 @@ export class SlurmExecutor implements SweepExecutor {
       const r = await this.run('sacct', ['-X', '-P', '-n', '-j', missing.join(','), '-o', 'JobID,State,ExitCode,JobName']);
       // no sacct, or "Slurm accounting storage is disabled": squeue is all there is
       this.sacctUsable = !r.missing && r.code === 0;
-      if (this.sacctUsable) records.push(...parseSacct(r.stdout));
+      if (this.sacctUsable) records.push(...parseTaskLines(r.stdout));
     }
     return records;
   }
@@ -294,13 +294,24 @@ export class SlurmExecutor implements SweepExecutor {
     }
   }
 
-  /** Polls every `intervalMs` until no task of the sweep is queued or running; the last poll's states. */
+  /**
+   * Polls every `intervalMs` until no task of the sweep is queued or running; the last poll's states. A busy
+   * slurmctld ("Socket timed out") fails a poll now and then: five failures in a row end the wait with the last error.
+   */
   async waitUntilDone(
     sweepDir: string, sweep: ResolvedSweep,
     opts: { intervalMs?: number; onPoll?: (tasks: Map<number, ExecutorTaskState>) => void | Promise<void> } = {},
   ): Promise<Map<number, ExecutorTaskState>> {
-    for (;;) {
-      const tasks = await this.poll(sweepDir, sweep);
+    for (let failures = 0; ;) {
+      let tasks: Map<number, ExecutorTaskState>;
+      try {
+        tasks = await this.poll(sweepDir, sweep);
+        failures = 0;
+      } catch (e) {
+        if (!(e instanceof SweepError) || ++failures >= 5) throw e;
+        await new Promise((r) => setTimeout(r, opts.intervalMs ?? 10_000));
+        continue;
+      }
       await opts.onPoll?.(tasks);
       if (![...tasks.values()].some((t) => t === 'running' || t === 'queued')) return tasks;
       await new Promise((r) => setTimeout(r, opts.intervalMs ?? 10_000));

@@ -1,6 +1,6 @@
 /**
  * Pure parsers and formatters for the SLURM commands the SLURM executor runs (slurm 22.05 and later):
- * `sbatch --parsable`, `squeue -h -t all -o '%i|%T|%r|%j'`, `sacct -X -P -n -o JobID,State,ExitCode,JobName`,
+ * `sbatch --parsable`, `squeue -h -t all -o '%i|%T|%r|%j'` and `sacct -X -P -n -o JobID,State,ExitCode,JobName`,
  * `scontrol show config`, and the `--array` index expressions. No I/O here: test/unit/slurmParse.test.ts feeds them
  * outputs captured from a real cluster.
  */
@@ -109,28 +109,19 @@ function parseJobId(text: string): { job_id: string; task_ids: number[] } | null
   }
 }
 
-/** `squeue -h -t all -j IDS -o '%i|%T|%r|%j'` → records (lines that do not parse, e.g. job steps, are skipped). */
-export function parseSqueue(stdout: string): SlurmTaskRecord[] {
+/**
+ * `squeue -h -t all -j IDS -o '%i|%T|%r|%j'` or `sacct -X -P -n -j IDS -o JobID,State,ExitCode,JobName` → records: job
+ * id, state (sacct's "CANCELLED by 0" cut to its first word), reason or exit code, job name. Lines that do not parse
+ * (job steps, headers) are skipped.
+ */
+export function parseTaskLines(stdout: string): SlurmTaskRecord[] {
   const out: SlurmTaskRecord[] = [];
   for (const line of stdout.split('\n')) {
     if (!line.trim()) continue;
-    const [id, state, reason, ...name] = line.split('|');
+    const [id, state, detail, ...name] = line.split('|');
     const job = parseJobId(id ?? '');
-    if (!job || !state) continue;
-    out.push({ ...job, slurm_state: state.trim(), detail: (reason ?? '').trim(), job_name: name.join('|').trim() });
-  }
-  return out;
-}
-
-/** `sacct -X -P -n -j IDS -o JobID,State,ExitCode,JobName` → records (same shape as squeue's). */
-export function parseSacct(stdout: string): SlurmTaskRecord[] {
-  const out: SlurmTaskRecord[] = [];
-  for (const line of stdout.split('\n')) {
-    if (!line.trim()) continue;
-    const [id, state, exit, ...name] = line.split('|');
-    const job = parseJobId(id ?? '');
-    if (!job || !state) continue;
-    out.push({ ...job, slurm_state: state.trim().split(/\s+/)[0], detail: (exit ?? '').trim(), job_name: name.join('|').trim() });
+    if (!job || !state?.trim()) continue;
+    out.push({ ...job, slurm_state: state.trim().split(/\s+/)[0], detail: (detail ?? '').trim(), job_name: name.join('|').trim() });
   }
   return out;
 }

@@ -60,7 +60,9 @@ async function announce(runs: RunView[], cancelled: boolean): Promise<void> {
   if (runs.length > 1) {
     const count = (s: string) => runs.filter((r) => r.state === s).length;
     const parts = [`${count('completed')} completed (${runs.filter((r) => r.succeeded).length} succeeded)`];
-    for (const s of ['diverged', 'failed', 'stopped']) if (count(s)) parts.push(`${count(s)} ${s}`);
+    for (const s of ['diverged', 'failed', 'stopped', 'interrupted']) if (count(s)) parts.push(`${count(s)} ${s}`);
+    // Queued runs of a stopped sweep go back to never started.
+    if (count('pending')) parts.push(`${count('pending')} not started`);
     const pick = await vscode.window.showInformationMessage(`Sweep of ${runs.length} runs: ${parts.join(', ')}.`, 'Show Runs');
     if (pick) await vscode.commands.executeCommand('recurrentLens.runs.focus');
     return;

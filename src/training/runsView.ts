@@ -152,7 +152,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     // A SLURM member (its trainer runs elsewhere) or one whose folder is not there yet: the merged member state.
     if (member && sweep && (sweep.executor === 'slurm' || !run)) return memberItem(node, member, run);
     if (!run) return new vscode.TreeItem(node.id);
-    const label = this.label(run);
+    const label = member ? memberLabel(member) : this.label(run);
     const item = new vscode.TreeItem(label, run.checkpoint ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = run.id;
     item.iconPath = stateIcon(run);
@@ -254,9 +254,14 @@ const MEMBER_ICON: Record<MemberState, [string, string?]> = {
   timeout: ['watch', 'list.warningForeground'], cancelled: ['circle-slash'], failed: ['error', 'list.errorForeground'],
 };
 
+/** A member under its sweep: what sets it apart, `chain:1.02 · lr 3e-4 · seed 2`. */
+function memberLabel(m: MemberSummary): string {
+  return `${m.init} · lr ${formatLr(m.lr)} · seed ${m.seed}`;
+}
+
 /** A sweep member shown from its merged state (a SLURM task, or a member without a run folder yet). */
 function memberItem(node: RunsNode & { kind: 'run' }, m: MemberSummary, run: RunView | undefined): vscode.TreeItem {
-  const label = `${m.init} · lr ${formatLr(m.lr)} · seed ${m.seed}`;
+  const label = memberLabel(m);
   const item = new vscode.TreeItem(label, run?.checkpoint ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = node.id;
   const [icon, color] = m.state === 'completed' && m.succeeded ? ['pass-filled', 'testing.iconPassed'] : MEMBER_ICON[m.state];

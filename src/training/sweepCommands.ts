@@ -14,7 +14,7 @@ import { CLUSTER_ADVICE_HOURS, estimateCost, formatHours } from '../sweeps/cost'
 import type { ResolvedSweep, SweepFile } from '../sweeps/types';
 import { countRuns } from '../runs/runNames';
 import { showProgress } from './progress';
-import { executorSetting, measureMsPerUpdate, type ExecutorKind } from './sweepSettings';
+import { executorSetting, measureUpdate, type ExecutorKind } from './sweepSettings';
 import type { SweepTracker, TrackedSweep } from './sweepTracker';
 import type { RunsNode } from './runsView';
 
@@ -133,17 +133,18 @@ export function registerSweepCommands(context: vscode.ExtensionContext, manager:
     const executor = args.executor ?? executorSetting();
 
     // The estimate: one short measured update of the first member in a child process.
-    const ms = await vscode.window.withProgress(
+    const timing = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Estimating the cost of ${name}: timing a few updates…`, cancellable: true },
-      (_p, token) => measureMsPerUpdate(cli, sweep.members[0].config, token),
+      (_p, token) => measureUpdate(cli, sweep.members[0].config, token),
     );
-    const cost = estimateCost(sweep, ms, 1, { concurrency: limit() });
+    const ms = timing.cpuMs ?? timing.ms;
+    const cost = estimateCost(sweep, timing.ms, 1, { concurrency: limit(), cpuMsPerUpdate: timing.cpuMs });
     let chosen: ExecutorKind = executor;
     if (!args.confirmed) {
       const large = cost.local_hours > CLUSTER_ADVICE_HOURS;
       const detail = [
         `${countRuns(cost.runs)} × ${fmtCount(cost.updates / cost.runs)} updates: about ${cpuTime(cost.cpu_hours)} ` +
-          `(${ms.toFixed(1)} ms per update, timed on this machine with one thread; runs that stop early cost less).`,
+          `(${ms.toFixed(1)} ms of CPU per update, measured on this machine with one thread; runs that stop early cost less).`,
         `On this machine, ${countRuns(Math.min(limit(), cost.runs))} at a time (recurrentLens.training.maxConcurrentRuns): about ${formatHours(cost.local_hours)}.` +
           (large ? ' That is long for one machine: submit it to a SLURM cluster instead (open the folder on its login node with Remote-SSH).' : ''),
         executor === 'slurm' ? 'On SLURM: one array job, a task per run (settings recurrentLens.slurm.*).' : '',

@@ -50,10 +50,10 @@ export function nodeChildEnv(): NodeJS.ProcessEnv {
 }
 
 /**
- * Milliseconds per training update of `config` (median of a few updates after a warm-up, one engine thread), measured
- * by `cli.js bench train --json` in a child process. Cancelling kills it.
+ * Milliseconds per training update of `config` — wall time (median of a few updates after a warm-up) and CPU time, one
+ * engine thread — measured by `cli.js bench train --json` in a child process. Cancelling kills it.
  */
-export function measureMsPerUpdate(cli: string, config: TrainConfig, token?: vscode.CancellationToken): Promise<number> {
+export function measureUpdate(cli: string, config: TrainConfig, token?: vscode.CancellationToken): Promise<{ ms: number; cpuMs?: number }> {
   const args = [cli, 'bench', 'train', '--task', config.task, '--N', String(config.N), '--batch', String(config.batch),
     '--init', config.init, '--updates', '8', '--warmup', '2', '--threads', '1', '--json'];
   if (config.task !== 'psmnist') args.push('--T', String(config.T));
@@ -71,8 +71,9 @@ export function measureMsPerUpdate(cli: string, config: TrainConfig, token?: vsc
       sub?.dispose();
       if (token?.isCancellationRequested) return reject(new vscode.CancellationError());
       try {
-        const ms = (JSON.parse(out.trim().split('\n').pop() ?? '') as { ms_per_update?: unknown }).ms_per_update;
-        if (code === 0 && typeof ms === 'number' && ms > 0) return resolve(ms);
+        const r = JSON.parse(out.trim().split('\n').pop() ?? '') as { ms_per_update?: unknown; cpu_ms_per_update?: unknown };
+        const ms = r.ms_per_update, cpu = r.cpu_ms_per_update;
+        if (code === 0 && typeof ms === 'number' && ms > 0) return resolve({ ms, ...(typeof cpu === 'number' && cpu > 0 ? { cpuMs: cpu } : {}) });
       } catch {
         // reported below
       }

@@ -11,7 +11,7 @@ import type { Locator } from 'playwright-core';
 import type { SpecContext } from './run';
 import { waitForWorkbench } from './workbench';
 import { showRunsView } from './trainingUi';
-import { dialog, inlineAction, rowMatching, startSweep, sweepDir, sweepRow } from './sweepUi';
+import { contextMenu, dialog, inlineAction, rowMatching, startSweep, sweepDir, sweepRow } from './sweepUi';
 
 export const timeout = 300_000;
 
@@ -84,21 +84,8 @@ export default async function sweepSlurm(ctx: SpecContext): Promise<void> {
 
 /** Cancel Sweep on SLURM from the row's context menu, confirmed in the modal dialog. */
 async function cancelFromMenu(ctx: SpecContext, row: Locator): Promise<void> {
-  const { page } = ctx;
-  const item = page.locator('.context-view .action-label', { hasText: 'Cancel Sweep on SLURM' });
-  const button = dialog(page).locator('.dialog-buttons .monaco-button', { hasText: 'Cancel Tasks' });
-  // A click can land while the menu is still settling and be dropped (the menu stays open): click until the dialog shows.
-  for (let attempt = 1; ; attempt++) {
-    if (!(await item.isVisible())) await row.click({ button: 'right' });
-    await item.hover();
-    await item.click();
-    try {
-      await button.waitFor({ timeout: 5_000 });
-      break;
-    } catch (e) {
-      if (attempt >= 3) throw e;
-    }
-  }
+  const button = dialog(ctx.page).locator('.dialog-buttons .monaco-button', { hasText: 'Cancel Tasks' });
+  await contextMenu(ctx.page, row, 'Cancel Sweep on SLURM', button);
   await button.click();
-  await dialog(page).waitFor({ state: 'hidden' });
+  await dialog(ctx.page).waitFor({ state: 'hidden' });
 }

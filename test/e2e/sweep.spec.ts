@@ -4,12 +4,12 @@
 // members under it; a long sweep is followed across a window reload, stopped and continued from the group's actions;
 // a bad sweep file gives one line naming it; and the quick:copy preset runs to its success counts.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpecContext } from './run';
 import { waitForWorkbench } from './workbench';
 import { icon, showRunsView } from './trainingUi';
-import { inlineAction, rowMatching, startSweep, sweepDir, sweepRow } from './sweepUi';
+import { contextMenu, dialog, inlineAction, rowMatching, startSweep, sweepDir, sweepRow } from './sweepUi';
 
 // quick:copy is 16 runs × 2000 updates of copy T = 100: 2–6 minutes on two cores when run to the end.
 export const timeout = process.env.RECURRENT_LENS_E2E_QUICK_COPY === 'full' ? 720_000 : 420_000;
@@ -23,7 +23,7 @@ export default async function sweep(ctx: SpecContext): Promise<void> {
   writeFileSync(join(ctx.workspace, 'e2e-small.sweep.json'), JSON.stringify({ ...SMALL, name: 'e2e small sweep', seeds: 2 }, null, 1));
   const { message, detail } = await startSweep(ctx, 'e2e-small.sweep.json', 'Start Here');
   assert.match(message, /Start sweep "e2e small sweep": 4 runs\?/);
-  assert.match(detail, /4 runs × 300 updates: about \d+ CPU-minutes? \([\d.]+ ms per update, timed on this machine with one thread/);
+  assert.match(detail, /4 runs × 300 updates: about \d+ CPU-minutes? \([\d.]+ ms of CPU per update, measured on this machine with one thread/);
   await showRunsView(ctx);
   const small = sweepRow(page, 'e2e small sweep');
   await small.waitFor({ timeout: 20_000 });
@@ -39,6 +39,19 @@ export default async function sweep(ctx: SpecContext): Promise<void> {
   assert.ok(names.some((t) => /seed 2/.test(t)), JSON.stringify(names));
   await ctx.screenshot('small-sweep');
   await small.locator('.monaco-tl-twistie').click();
+
+  // ---- Start Sweep from File in the Explorer's context menu: the same cost dialog; Cancel starts nothing.
+  const sweepsBefore = readdirSync(join(ctx.workspace, '.recurrent-lens', 'sweeps')).length;
+  await ctx.runCommand('View: Show Explorer');
+  const fileRow = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'e2e-small.sweep.json' });
+  await fileRow.waitFor({ timeout: 15_000 });
+  await contextMenu(page, fileRow, 'Start Sweep from File', dialog(page));
+  assert.match(await dialog(page).locator('.dialog-message-text').innerText(), /Start sweep "e2e small sweep": 4 runs\?/);
+  await dialog(page).locator('.dialog-buttons .monaco-button', { hasText: /^Cancel$/ }).click();
+  await dialog(page).waitFor({ state: 'hidden' });
+  await page.waitForTimeout(1000);
+  assert.equal(readdirSync(join(ctx.workspace, '.recurrent-lens', 'sweeps')).length, sweepsBefore, 'cancelled: no sweep folder');
+  await showRunsView(ctx);
 
   // ---- A bad sweep file: one line naming the file and the field, no sweep folder.
   writeFileSync(join(ctx.workspace, 'e2e-bad.sweep.json'), JSON.stringify({ ...SMALL, name: 'e2e bad sweep', lrs: [] }));

@@ -66,3 +66,22 @@ export async function inlineAction(row: Locator, label: string): Promise<void> {
   await row.hover();
   await row.locator(`.action-label[aria-label="${label}"]`).click();
 }
+
+/**
+ * Chooses `label` in `row`'s context menu until `then` shows (a click can land while the menu is still settling and
+ * be dropped: the menu stays open).
+ */
+export async function contextMenu(page: Page, row: Locator, label: string, then: Locator): Promise<void> {
+  const item = page.locator('.context-view .action-label', { hasText: label });
+  for (let attempt = 1; ; attempt++) {
+    if (!(await item.isVisible())) await row.click({ button: 'right' });
+    await item.hover();
+    await item.click();
+    try {
+      await then.waitFor({ timeout: 10_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+}

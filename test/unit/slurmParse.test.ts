@@ -13,8 +13,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES } from './helpers';
 import {
-  formatArrayIndices, killWaitOf, maxArraySizeOf, parseArrayIndices, parseSacct, parseSbatchParsable, parseScontrolConfig,
-  parseSqueue, splitArray, taskStateOf, tasksFromRecords,
+  formatArrayIndices, killWaitOf, maxArraySizeOf, parseArrayIndices, parseSbatchParsable, parseScontrolConfig,
+  parseTaskLines, splitArray, taskStateOf, tasksFromRecords,
 } from '../../src/sweeps/slurmParse';
 import { SlurmExecutor, splitSbatchArgs } from '../../src/sweeps/slurmExecutor';
 import { resolveSweep, SweepError } from '../../src/sweeps/spec';
@@ -24,7 +24,7 @@ const sub = (job_id: string, indices: number[], offset = 0) => ({ job_id, indice
 const obj = (m: Map<number, string>) => Object.fromEntries([...m].sort((a, b) => a[0] - b[0]));
 
 test('squeue of a running array: completed, failed, running and the pending remainder as one record', () => {
-  const recs = parseSqueue(captured('squeue_mixed.txt'));
+  const recs = parseTaskLines(captured('squeue_mixed.txt'));
   assert.deepEqual(recs.map((r) => [r.job_id, r.task_ids, r.slurm_state, r.detail, r.job_name]), [
     ['10', [0], 'COMPLETED', 'None', 'rl-sweep-demo'],
     ['10', [1], 'FAILED', 'NonZeroExitCode', 'rl-sweep-demo'],
@@ -36,14 +36,14 @@ test('squeue of a running array: completed, failed, running and the pending rema
 });
 
 test('squeue after scancel: the running task and the never-started remainder are cancelled', () => {
-  const tasks = tasksFromRecords([sub('10', [0, 1, 2, 3, 4, 5])], parseSqueue(captured('squeue_mixed_cancelled.txt')));
+  const tasks = tasksFromRecords([sub('10', [0, 1, 2, 3, 4, 5])], parseTaskLines(captured('squeue_mixed_cancelled.txt')));
   assert.deepEqual(obj(tasks), { 0: 'completed', 1: 'failed', 2: 'cancelled', 3: 'cancelled', 4: 'cancelled', 5: 'cancelled' });
-  const sparse = tasksFromRecords([sub('14', [1, 3, 5, 6, 7, 9])], parseSqueue(captured('squeue_never_started_cancelled.txt')));
+  const sparse = tasksFromRecords([sub('14', [1, 3, 5, 6, 7, 9])], parseTaskLines(captured('squeue_never_started_cancelled.txt')));
   assert.deepEqual(obj(sparse), { 1: 'cancelled', 3: 'cancelled', 5: 'cancelled', 6: 'cancelled', 7: 'cancelled', 9: 'cancelled' });
 });
 
 test('squeue of a task past its time limit: timeout', () => {
-  const recs = parseSqueue(captured('squeue_timeout.txt'));
+  const recs = parseTaskLines(captured('squeue_timeout.txt'));
   assert.deepEqual(recs, [{ job_id: '9', task_ids: [0], slurm_state: 'TIMEOUT', detail: 'TimeLimit', job_name: 'trapjob.sh' }]);
   // the job name is checked only when we recorded one
   assert.deepEqual(obj(tasksFromRecords([{ job_id: '9', indices: [0], offset: 0 }], recs)), { 0: 'timeout' });
@@ -51,14 +51,14 @@ test('squeue of a task past its time limit: timeout', () => {
 });
 
 test('only the latest submission of an index counts; offsets map array task ids to sweep indices', () => {
-  const recs = parseSqueue('20_0|TIMEOUT|TimeLimit|rl-sweep-demo\n20_1|COMPLETED|None|rl-sweep-demo\n21_[0-1]|PENDING|None|rl-sweep-demo\n');
+  const recs = parseTaskLines('20_0|TIMEOUT|TimeLimit|rl-sweep-demo\n20_1|COMPLETED|None|rl-sweep-demo\n21_[0-1]|PENDING|None|rl-sweep-demo\n');
   const tasks = tasksFromRecords([sub('20', [0, 1]), sub('21', [1000, 1001], 1000), sub('22', [0])], recs);
   // index 0 was resubmitted as job 22, which squeue does not know yet: no stale 'timeout' from job 20
   assert.deepEqual(obj(tasks), { 1: 'completed', 1000: 'queued', 1001: 'queued' });
 });
 
 test('sacct -X -P lines (accounting clusters): "CANCELLED by 0", exit codes, a cancelled pending range', () => {
-  const recs = parseSacct('31_0|COMPLETED|0:0|rl-sweep-demo\n31_1|FAILED|2:0|rl-sweep-demo\n31_2|CANCELLED by 0|0:15|rl-sweep-demo\n' +
+  const recs = parseTaskLines('31_0|COMPLETED|0:0|rl-sweep-demo\n31_1|FAILED|2:0|rl-sweep-demo\n31_2|CANCELLED by 0|0:15|rl-sweep-demo\n' +
     '31_[3-5%2]|CANCELLED by 0|0:0|rl-sweep-demo\n31_6|TIMEOUT|0:0|rl-sweep-demo\n31_7|OUT_OF_MEMORY|0:125|rl-sweep-demo\n');
   assert.deepEqual(obj(tasksFromRecords([sub('31', [0, 1, 2, 3, 4, 5, 6, 7])], recs)), {
     0: 'completed', 1: 'failed', 2: 'cancelled', 3: 'cancelled', 4: 'cancelled', 5: 'cancelled', 6: 'timeout', 7: 'failed',
