@@ -32,14 +32,6 @@ export interface ReportOptions {
   concurrency?: number;
   /** After each run: done of total. */
   onProgress?: (done: number, total: number) => void;
-  /** Checked between runs: true stops with a ReportCancelled. */
-  shouldStop?: () => boolean;
-}
-
-export class ReportCancelled extends Error {
-  constructor() {
-    super('cancelled');
-  }
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -76,7 +68,6 @@ export async function sweepReport(dir: string, opts: ReportOptions = {}): Promis
   let done = 0, computed = 0, next = 0;
   const worker = async () => {
     while (next < chosen.length) {
-      if (opts.shouldStop?.()) throw new ReportCancelled();
       const k = next++;
       const m = chosen[k];
       const runDir = memberRunDir(dir, sweep.members[m.index]);

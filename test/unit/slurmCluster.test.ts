@@ -7,7 +7,8 @@
  *     node --test out/test/unit/slurmCluster.test.js; test/slurm/stop-localhost-slurm.sh
  *
  * Every task is `node dist/cli.js train --sweep DIR --index I` as a compute node would run it. ~2.5 minutes, most of it
- * the time-limit test (SLURM checks time limits every ~30 s and limits are whole minutes).
+ * the time-limit test (SLURM checks time limits every ~30 s and limits are whole minutes). The cluster must run nothing
+ * else meanwhile: the tests count the tasks running at once and wait for CPUs.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
