@@ -139,6 +139,11 @@ export class TrajectoryPanel {
       case 'removeRun':
         if (this.ids.length < 2 || !this.ids.includes(msg.id)) return;
         this.ids = this.ids.filter((id) => id !== msg.id);
+        // Show Weight Trajectory of the run left finds this panel.
+        if (TrajectoryPanel.open.get(msg.id) === this) {
+          TrajectoryPanel.open.delete(msg.id);
+          if (!TrajectoryPanel.open.has(this.ids[0])) TrajectoryPanel.open.set(this.ids[0], this);
+        }
         this.columns.delete(msg.id);
         this.dirty.delete(msg.id);
         this.panel.title = this.title();
