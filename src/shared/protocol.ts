@@ -324,24 +324,16 @@ export interface RunView {
  * A sweep as the Runs view lists it (src/runs/runManager.ts sweeps()): counts from its members' runs. Members
  * without a run folder are pending. Keys of `successes` and `runs_per_init` are the sweep's `groups`.
  */
-export interface SweepView {
+export interface SweepView
+  extends Pick<SweepSummary, 'name' | 'runs' | 'finished' | 'running' | 'pending' | 'unfinished' | 'successes' | 'runs_per_init'> {
   /** The sweep folder's name. */
   id: string;
   /** Absolute path of the sweep folder. */
   dir: string;
-  name: string | null;
   /** The name, else the id. */
   label: string;
   groups: string[];
-  runs: number;
-  finished: number;
-  running: number;
-  /** pending + queued */
-  pending: number;
-  /** stopped, failed, interrupted: starting the sweep again resumes them */
-  unfinished: number;
-  successes: Record<string, number>;
-  runs_per_init: Record<string, number>;
+  /** null when sweep.json could not be read. */
   baseline: number | null;
   /** Ids of the member runs that exist (`<sweep>/<member name>`), in member order. */
   runIds: string[];
@@ -386,7 +378,7 @@ export type TrainingToHost =
 
 // ---- sweep panel (Fig. 3 of the paper for one sweep folder) ----------------------------------------------
 
-import type { MemberSummary, SweepReport } from '../sweeps/types';
+import type { MemberSummary, SweepReport, SweepSummary } from '../sweeps/types';
 export type { MemberSummary };
 
 /** Mean ± s.e.m. of validation-loss curves over a cell's finished seeds; `n` runs at each update. */

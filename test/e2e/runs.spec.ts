@@ -9,18 +9,9 @@ import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import type { SpecContext } from './run';
 import { webviewWith } from './workbench';
-import { box, icon, quickTitle, runStatus, setField, showRunsView } from './trainingUi';
+import { acceptSave, box, icon, quickTitle, runStatus, setField, showRunsView } from './trainingUi';
 
 export const timeout = 240_000;
-
-async function acceptSave(ctx: SpecContext, file: string): Promise<void> {
-  await box(ctx.page).waitFor({ state: 'visible', timeout: 15_000 });
-  await ctx.page.waitForTimeout(300);
-  await box(ctx.page).fill(file);
-  await ctx.page.keyboard.press('Enter');
-  for (let i = 0; i < 100 && !existsSync(file); i++) await ctx.page.waitForTimeout(100);
-  assert.ok(existsSync(file), `${file} written`);
-}
 
 /** The panel's state badge and progress line once they say `state`. */
 async function panelState(panel: FrameLocator, state: string): Promise<string> {
@@ -162,8 +153,8 @@ export default async function runs(ctx: SpecContext): Promise<void> {
   const csv = readFileSync(csvFile, 'utf8').trim().split('\n');
   assert.equal(csv[0], 'run_id,run,series,update,loss');
   const vals = csv.filter((l) => l.includes(',val,'));
-  // 300 updates, validation at 0, 50, …, 300: 7 points per run.
-  assert.equal(vals.length, 14, csv.slice(0, 5).join('\n'));
+  // 300 updates, validation at 0, 50, …, 300 and at the log-spaced checkpoints 10 and 20: 9 points per run.
+  assert.equal(vals.length, 18, csv.slice(0, 5).join('\n'));
   assert.equal(csv.filter((l) => l.includes(',train,')).length, 60, '30 training points per run');
 
   // The single-run panel exports too: its CSV has the run's points.

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 // What the training specs share: the Start Training Run form, the Runs view, run folders on disk.
+import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -57,4 +58,14 @@ export function runStatus(workspace: string, name: string): { id: string; status
     }
   }
   return undefined;
+}
+
+/** Types `file` into VS Code's save dialog (a quick input in the browser), accepts it and waits for the file. */
+export async function acceptSave(ctx: SpecContext, file: string): Promise<void> {
+  await box(ctx.page).waitFor({ state: 'visible', timeout: 15_000 });
+  await ctx.page.waitForTimeout(300);
+  await box(ctx.page).fill(file);
+  await ctx.page.keyboard.press('Enter');
+  for (let i = 0; i < 100 && !existsSync(file); i++) await ctx.page.waitForTimeout(100);
+  assert.ok(existsSync(file), `${file} written`);
 }

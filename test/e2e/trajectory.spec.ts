@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import type { SpecContext } from './run';
 import { webviewWith } from './workbench';
-import { box, quickTitle, showRunsView } from './trainingUi';
+import { acceptSave, box, quickTitle, showRunsView } from './trainingUi';
 
 export const timeout = 180_000;
 
@@ -42,15 +42,6 @@ async function pixels(view: FrameLocator, selector: string): Promise<string> {
 /** The d attribute of the curve's marker (its last dashed path: the vertical line at the scrubbed update). */
 async function marker(view: FrameLocator, chart: string): Promise<string> {
   return view.locator(`#${chart} path.series-line[stroke-dasharray="3 3"]`).last().getAttribute('d') as Promise<string>;
-}
-
-async function acceptSave(ctx: SpecContext, file: string): Promise<void> {
-  await box(ctx.page).waitFor({ state: 'visible', timeout: 15_000 });
-  await ctx.page.waitForTimeout(300);
-  await box(ctx.page).fill(file);
-  await ctx.page.keyboard.press('Enter');
-  for (let i = 0; i < 100 && !existsSync(file); i++) await ctx.page.waitForTimeout(100);
-  assert.ok(existsSync(file), `${file} written`);
 }
 
 export default async function trajectory(ctx: SpecContext): Promise<void> {
