@@ -161,11 +161,11 @@ export default async function runs(ctx: SpecContext): Promise<void> {
   await seed1.click();
   // Alone, an unnamed run is titled by its settings (its id below them).
   const single = await webviewWith(page, '#title:text("copy T30 chain:1.02 lr 3e-4 seed 1")');
-  await single.locator('.chart[data-val-points="7"]').waitFor({ timeout: 15_000 });
+  await single.locator('.chart[data-val-points="9"]').waitFor({ timeout: 15_000 });
   const oneCsv = join(ctx.workspace, 'one.csv');
   await single.locator('#export-csv').click();
   await acceptSave(ctx, oneCsv);
-  assert.equal(readFileSync(oneCsv, 'utf8').trim().split('\n').length, 1 + 7 + 30);
+  assert.equal(readFileSync(oneCsv, 'utf8').trim().split('\n').length, 1 + 9 + 30);
   const oneSvg = join(ctx.workspace, 'one.svg');
   await single.locator('#export-svg').click();
   await acceptSave(ctx, oneSvg);
