@@ -210,7 +210,7 @@ export type CompareToHost =
   /** The summary table as CSV (built by the host from its results). */
   | { type: 'saveTable' };
 
-// ---- training (issue 5: training runs in the background) -------------------------------------------------
+// ---- training: runs train in the background -------------------------------------------------
 
 /**
  * A run's `config.json` in `<workspace>/.recurrent-lens/runs/<id>/` (snake_case: the trainer's file format, see
