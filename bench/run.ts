@@ -4,7 +4,7 @@
  * run with Debian's /usr/bin/python3 (python3-scipy, python3-torch). Prints Markdown tables (the README keeps
  * the latest) and writes JSON lines to bench/results/linalg.jsonl and bench/results/train.jsonl.
  *
- *   npm run bench [-- --only linalg|train] [--n 100 256 512 1024] [--reps 5] [--no-scipy] [--no-torch]
+ *   npm run bench [-- --only linalg|train|sweep-panel] [--n 100 256 512 1024] [--reps 5] [--no-scipy] [--no-torch]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { henrici } from '../src/core/analysis/henrici';
 import { Rng } from '../src/core/init/rng';
 import { writeNpy } from '../src/core/readers/npy';
 import { arg } from './args';
+import { sweepPanelBench } from './sweepPanel';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PYTHON = '/usr/bin/python3';
@@ -196,5 +197,6 @@ function training(): void {
 }
 
 const only = arg('only')?.[0];
-if (only !== 'train') linalg();
-if (only !== 'linalg') training();
+if (!only || only === 'linalg') linalg();
+if (!only || only === 'train') training();
+if (!only || only === 'sweep-panel') void sweepPanelBench(path.join(ROOT, 'bench', 'results'));

@@ -34,6 +34,13 @@ const USAGE = `usage:
                  [--N N] [--init SPEC] [--activation elu|relu|tanh] [--lr LR] [--seed S] [--updates U] [--batch B]
                  [--eval-every K] [--checkpoint-every K] [--val-size V] [--train-size S] [--early-stop L]
                  [--mnist-images IDX --mnist-labels IDX] [--threads N] [--json] [--quiet]
+  recurrent-lens train --sweep DIR --index I [--threads N] [--json] [--quiet]
+  recurrent-lens sweep (--preset paper:copy|paper:addition|paper:psmnist|quick:copy | --config SWEEP.json |
+                 --inits SPEC,… [--task T] [--lrs LR,…] [--seeds K|S,S,…]) [--updates U | --epochs E] [--T T] [--N N]
+                 [other trainer flags] --out DIR [--executor local|slurm] [--concurrency C] [--json] [--quiet]
+                 [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--sbatch-args "ARGS"] [--node-path NODE]
+                 [--cli-path CLI] [--wait]   (SLURM: --concurrency is the array's %M)
+  recurrent-lens sweep-status DIR [--json]
   recurrent-lens trajectory RUN_DIR [--channel C|all] [--measure activity|preactivation] [--json]
   recurrent-lens bench train [--task copy|addition|psmnist] [--T T] [--N N] [--batch B] [--updates U] [--threads N] [--json]
   recurrent-lens --help | --version
@@ -273,6 +280,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'memory': await memory(rest); return 0;
       case 'compare': await compare(rest); return 0;
       case 'train': await trainCommand(rest); return 0;
+      // Loaded only for these commands.
+      case 'sweep': return await (await import('./sweep')).sweepCommand(rest);
+      case 'sweep-status': return await (await import('./sweep')).sweepStatusCommand(rest);
       case 'trajectory': await (await import('./trajectory')).trajectoryCommand(rest); return 0;
       case 'bench':
         if (rest[0] !== 'train') throw new UsageError(`bench needs a subject: bench train (got ${rest[0] === undefined ? 'nothing' : `"${rest[0]}"`})`);

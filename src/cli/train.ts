@@ -14,7 +14,7 @@ import { CheckpointError } from '../core/tensor';
 import { fmtNumber, intOption, parseArgs, UsageError, type Args } from './args';
 
 /** Flag → config field, for flags that set a field of config.json. */
-const CONFIG_FLAGS: Record<string, string> = {
+export const CONFIG_FLAGS: Record<string, string> = {
   task: 'task', T: 'T', N: 'N', init: 'init', activation: 'activation', lr: 'lr', seed: 'seed', updates: 'updates',
   batch: 'batch', 'eval-every': 'eval_every', 'checkpoint-every': 'checkpoint_every', 'log-every': 'log_every',
   'train-size': 'train_size', 'val-size': 'val_size', 'early-stop': 'early_stop', 'clip-norm': 'clip_norm',

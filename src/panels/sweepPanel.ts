@@ -156,7 +156,8 @@ export class SweepPanel {
       case 'openRun': {
         const member = this.data && this.model.member(req.params.name);
         if (!member) throw new RequestError('not-found', `${req.params.name} is not a run of this sweep`);
-        const runId = `${this.model.resolved.id}/${member.name}`;
+        // The Runs view names member runs `<sweep folder name>/<member name>`.
+        const runId = `${path.basename(this.dir)}/${member.name}`;
         // The Runs view may not have read a sweep started a moment ago: read the folders again first.
         await vscode.commands.executeCommand('recurrentLens.refreshRuns');
         const opened = await vscode.commands.executeCommand<string | undefined>('recurrentLens.showTrainingCurves', runId);

@@ -10,12 +10,15 @@
  * shutting down) are followed through their files. The run folder is the truth: a window reload reads it again.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type {
-  HostToTrainer, RunConfig, RunState, RunStatus, RunView, TrainerToHost,
+  HostToTrainer, RunConfig, RunState, RunStatus, RunView, SweepView, TrainerToHost,
 } from '../shared/protocol';
+import { readResolvedSweep, SWEEP_FILES, SWEEPS_FOLDER } from '../sweeps/folder';
+import type { ResolvedSweep } from '../sweeps/types';
 import { runId, type TrainConfig } from '../core/train/config';
 import { writeJsonAtomic } from '../core/train/checkpoint';
 import { RUN_FILES } from '../core/train/trainer';
@@ -69,6 +72,19 @@ interface Run {
   sawEnd?: boolean;
   waiters: ((v: RunView) => void)[];
   stopTimers: NodeJS.Timeout[];
+  /** A sweep member: trained by `train --sweep <dir> --index <index>`. */
+  sweep?: { id: string; dir: string; index: number };
+}
+
+/** A sweep folder the manager knows: found in a workspace folder, or started here from anywhere. */
+interface KnownSweep {
+  id: string;
+  dir: string;
+  sweep: ResolvedSweep | null;
+  /** sweep.json could not be read: its one-line problem. */
+  error: string | null;
+  /** Started here (kept even outside the workspace folders). */
+  explicit: boolean;
 }
 
 const ACTIVE: RunState[] = ['queued', 'running'];
@@ -77,6 +93,7 @@ export const RESUMABLE: RunState[] = ['stopped', 'diverged', 'failed', 'interrup
 
 export class RunManager implements Disposable {
   private readonly runs = new Map<string, Run>();
+  private readonly sweepsById = new Map<string, KnownSweep>();
   private readonly queue: string[] = [];
   private readonly changeRuns = new Emitter<void>();
   private readonly changeRun = new Emitter<RunView>();
@@ -135,31 +152,31 @@ export class RunManager implements Disposable {
   /** Reads the run folders again: new folders appear, removed ones go, runs followed on disk update. */
   async refresh(): Promise<void> {
     const seen = new Set<string>();
+    const sweepsSeen = new Set<string>();
     for (const folder of this.opts.folders()) {
-      const root = path.join(folder, RUNS_FOLDER);
-      let names: string[];
+      await this.scanRuns(path.join(folder, RUNS_FOLDER), seen);
+      const root = path.join(folder, SWEEPS_FOLDER);
+      let names: string[] = [];
       try {
         names = (await fs.readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
       } catch {
-        continue;
+        // no sweeps here
       }
       for (const id of names) {
         const dir = path.join(root, id);
-        const known = this.runs.get(id);
+        if (!existsSync(path.join(dir, SWEEP_FILES.sweep))) continue;
+        const known = this.sweepsById.get(id);
         if (known && known.dir !== dir) continue; // the same id in two folders: the first wins
-        if (known) {
-          seen.add(id);
-          if ((!known.child && !ACTIVE.includes(known.state)) || known.external) await this.reread(known);
-          continue;
-        }
-        const run = await this.load(id, dir);
-        if (this.runs.has(id)) {
-          seen.add(id); // started here while we read it
-        } else if (run) {
-          seen.add(id);
-          this.runs.set(id, run);
-        }
+        if (!known) await this.addSweep(dir, false);
+        sweepsSeen.add(id);
       }
+    }
+    for (const [id, known] of this.sweepsById) {
+      if (!sweepsSeen.has(id) && !(known.explicit && existsSync(path.join(known.dir, SWEEP_FILES.sweep)))) {
+        this.sweepsById.delete(id);
+        continue;
+      }
+      await this.scanRuns(path.join(known.dir, SWEEP_FILES.runs), seen, known);
     }
     let changed = false;
     for (const [id, run] of this.runs) {
@@ -171,12 +188,138 @@ export class RunManager implements Disposable {
     if (changed || seen.size) this.changeRuns.fire();
   }
 
+  /** Reads the run folders under `root` (a sweep's runs/ when `sweep` is given: ids `<sweepId>/<name>`). */
+  private async scanRuns(root: string, seen: Set<string>, sweep?: KnownSweep): Promise<void> {
+    let names: string[];
+    try {
+      names = (await fs.readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch {
+      return;
+    }
+    const members = sweep?.sweep ? new Map(sweep.sweep.members.map((m) => [m.name, m])) : undefined;
+    for (const name of names) {
+      const member = members?.get(name);
+      if (sweep && !member) continue; // not one of the sweep's members
+      const id = sweep ? `${sweep.id}/${name}` : name;
+      const dir = path.join(root, name);
+      const known = this.runs.get(id);
+      if (known && known.dir !== dir) continue; // the same id in two folders: the first wins
+      if (known) {
+        seen.add(id);
+        if ((!known.child && !ACTIVE.includes(known.state)) || known.external) await this.reread(known);
+        continue;
+      }
+      const run = await this.load(id, dir, member && sweep ? { id: sweep.id, dir: sweep.dir, index: member.index, config: member.config as RunConfig } : undefined);
+      if (this.runs.has(id)) {
+        seen.add(id); // started here while we read it
+      } else if (run) {
+        seen.add(id);
+        this.runs.set(id, run);
+      }
+    }
+  }
+
+  /** Registers a sweep folder (reads its sweep.json once: members never change). */
+  private async addSweep(dir: string, explicit: boolean): Promise<KnownSweep> {
+    const id = path.basename(path.resolve(dir));
+    const known = this.sweepsById.get(id);
+    if (known && path.resolve(known.dir) === path.resolve(dir)) {
+      known.explicit ||= explicit;
+      return known;
+    }
+    if (known) throw new TrainingError(`Another sweep is already known as "${id}" (${known.dir}).`);
+    let sweep: ResolvedSweep | null = null, error: string | null = null;
+    try {
+      sweep = await readResolvedSweep(dir);
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    const entry: KnownSweep = { id, dir, sweep, error, explicit };
+    this.sweepsById.set(id, entry);
+    return entry;
+  }
+
+  /** The sweeps in the workspace folders and those started here, with counts from their members' runs. */
+  sweeps(): SweepView[] {
+    const out: SweepView[] = [];
+    for (const known of this.sweepsById.values()) {
+      const members = known.sweep?.members ?? [];
+      const groups = known.sweep?.groups ?? [];
+      const successes: Record<string, number> = Object.fromEntries(groups.map((g) => [g, 0]));
+      const runsPerInit: Record<string, number> = Object.fromEntries(groups.map((g) => [g, 0]));
+      const counts = { finished: 0, running: 0, pending: 0, unfinished: 0 };
+      const runIds: string[] = [];
+      for (const m of members) {
+        runsPerInit[m.group]++;
+        const run = this.runs.get(`${known.id}/${m.name}`);
+        if (run) runIds.push(run.id);
+        const state: RunState = run?.state ?? 'pending';
+        if (state === 'completed' || state === 'diverged') counts.finished++;
+        else if (state === 'running') counts.running++;
+        else if (state === 'pending' || state === 'queued') counts.pending++;
+        else counts.unfinished++;
+        if (state === 'completed' && run?.status?.succeeded) successes[m.group]++;
+      }
+      out.push({
+        id: known.id, dir: known.dir, name: known.sweep?.name ?? null, label: known.sweep?.name ?? known.id, groups,
+        runs: members.length, ...counts, successes, runs_per_init: runsPerInit, baseline: known.sweep?.baseline ?? null,
+        runIds, error: known.error,
+      });
+    }
+    return out.sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Queues members of the sweep in `sweepDir` (default: every member not finished and not already queued or running)
+   * as runs `<sweepId>/<memberName>`, each trained by `train --sweep DIR --index I` — which resumes a member from its
+   * checkpoint and leaves a finished one alone. Returns the run ids queued.
+   */
+  async startSweep(sweepDir: string, indices?: readonly number[]): Promise<string[]> {
+    if (!this.opts.isTrusted()) this.assertCanStart();
+    const known = await this.addSweep(path.resolve(sweepDir), true);
+    if (!known.sweep) throw new TrainingError(known.error ?? `${sweepDir}: not a sweep folder`);
+    const sweep = known.sweep;
+    await this.scanRuns(path.join(known.dir, SWEEP_FILES.runs), new Set(), known);
+    const chosen = indices ?? sweep.members.map((m) => m.index);
+    const ids: string[] = [];
+    for (const index of chosen) {
+      const member = sweep.members[index];
+      if (!member) throw new TrainingError(`${sweepDir}: no member ${index} (the sweep has ${sweep.members.length})`);
+      const id = `${known.id}/${member.name}`;
+      let run = this.runs.get(id);
+      if (run && (ACTIVE.includes(run.state) || run.state === 'completed' || run.state === 'diverged')) continue;
+      const dir = path.join(known.dir, SWEEP_FILES.runs, member.name);
+      if (!run) {
+        run = {
+          id, dir, config: member.config as RunConfig, state: 'queued', external: false,
+          live: { update: 0, trainLoss: null, valLoss: null }, logTail: [], waiters: [], stopTimers: [],
+          sweep: { id: known.id, dir: known.dir, index },
+        };
+        this.runs.set(id, run);
+      } else {
+        run.state = 'queued';
+        run.external = false;
+        run.sawEnd = false;
+        this.changed(run, true);
+      }
+      this.queue.push(id);
+      ids.push(id);
+    }
+    this.changeRuns.fire();
+    this.pump();
+    return ids;
+  }
+
   /**
    * A run folder's config.json or status.json changed on disk: a new run (the CLI's) is read in, a run not followed
    * yet is read again (a resume from the CLI starts following it). Runs followed by IPC or polling ignore it.
    */
   fileChanged(file: string): void {
-    const id = path.basename(path.dirname(file));
+    const dir = path.dirname(file);
+    const sweepDir = path.dirname(path.dirname(dir));
+    const sweep = path.basename(path.dirname(dir)) === SWEEP_FILES.runs
+      ? [...this.sweepsById.values()].find((k) => path.resolve(k.dir) === path.resolve(sweepDir)) : undefined;
+    const id = sweep ? `${sweep.id}/${path.basename(dir)}` : path.basename(dir);
     const run = this.runs.get(id);
     if (!run) {
       clearTimeout(this.refreshTimer);
@@ -186,13 +329,14 @@ export class RunManager implements Disposable {
     }
   }
 
-  private async load(id: string, dir: string): Promise<Run | undefined> {
+  private async load(id: string, dir: string, member?: { id: string; dir: string; index: number; config: RunConfig }): Promise<Run | undefined> {
     const config = await readJson<RunConfig>(path.join(dir, RUN_FILES.config));
     const status = await readJson<RunStatus>(path.join(dir, RUN_FILES.status));
-    if (config === undefined && status === undefined) return undefined;
+    if (config === undefined && status === undefined && !member) return undefined;
     const run: Run = {
-      id, dir, config: config ?? { task: 'copy' }, status: status ?? undefined, state: 'pending', external: false,
+      id, dir, config: config ?? member?.config ?? { task: 'copy' }, status: status ?? undefined, state: 'pending', external: false,
       live: { update: 0, trainLoss: null, valLoss: null }, logTail: [], waiters: [], stopTimers: [],
+      ...(member ? { sweep: { id: member.id, dir: member.dir, index: member.index } } : {}),
     };
     if (config === null) {
       run.state = 'failed';
@@ -362,7 +506,10 @@ export class RunManager implements Disposable {
   }
 
   private launch(run: Run): void {
-    const args = ['train', '--run-dir', run.dir, ...(run.resume ? ['--resume'] : [])];
+    // A sweep member's own command decides: resume from its checkpoint, or nothing when it finished meanwhile.
+    const args = run.sweep
+      ? ['train', '--sweep', run.sweep.dir, '--index', String(run.sweep.index)]
+      : ['train', '--run-dir', run.dir, ...(run.resume ? ['--resume'] : [])];
     // Runs side by side share the cores: one engine thread each when two threads per run would oversubscribe.
     const busy = Math.min(this.queue.length + 1 + [...this.runs.values()].filter((r) => r.child).length, this.limit());
     if (busy * 2 > os.availableParallelism()) args.push('--threads', '1');
@@ -372,6 +519,8 @@ export class RunManager implements Disposable {
     run.sawEnd = false;
     let child: ChildProcess;
     try {
+      // A sweep member's folder is made when it starts (a big sweep's queue makes none).
+      if (run.sweep) mkdirSync(run.dir, { recursive: true });
       child = fork(this.opts.cli, args, {
         cwd: run.dir,
         // The extension host's own flags (inspector ports) must not reach the trainer; under Electron, run as Node.
@@ -535,6 +684,7 @@ export class RunManager implements Disposable {
       startedAt: s?.started_at ?? null,
       endedAt: s?.ended_at ?? null,
       external: run.external,
+      ...(run.sweep ? { sweep: run.sweep.id } : {}),
     };
   }
 

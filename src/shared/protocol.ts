@@ -312,6 +312,37 @@ export interface RunView {
   endedAt: string | null;
   /** Started by another process (the CLI, an earlier window), followed through its files. */
   external: boolean;
+  /** A sweep member: the sweep's id (its folder name); the run id is `<sweep>/<member name>`. */
+  sweep?: string;
+}
+
+/**
+ * A sweep as the Runs view lists it (src/runs/runManager.ts sweeps()): counts from its members' runs. Members
+ * without a run folder are pending. Keys of `successes` and `runs_per_init` are the sweep's `groups`.
+ */
+export interface SweepView {
+  /** The sweep folder's name. */
+  id: string;
+  /** Absolute path of the sweep folder. */
+  dir: string;
+  name: string | null;
+  /** The name, else the id. */
+  label: string;
+  groups: string[];
+  runs: number;
+  finished: number;
+  running: number;
+  /** pending + queued */
+  pending: number;
+  /** stopped, failed, interrupted: starting the sweep again resumes them */
+  unfinished: number;
+  successes: Record<string, number>;
+  runs_per_init: Record<string, number>;
+  baseline: number | null;
+  /** Ids of the member runs that exist (`<sweep>/<member name>`), in member order. */
+  runIds: string[];
+  /** sweep.json could not be read: why (one line). */
+  error: string | null;
 }
 
 /** Loss points in update order; both arrays have the same length. */

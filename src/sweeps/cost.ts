@@ -1,13 +1,16 @@
 /**
  * What a sweep costs before it starts: the updates of the members still to run (validation included) times the
- * measured time of one update (src/core/train/measure.ts, the same as `bench train`), in CPU-hours. Early stopping
- * makes runs that learn shorter, so this is an upper bound.
+ * measured time of one update (src/core/train/measure.ts, the same as `bench train`), plus each trainer's start-up, in
+ * CPU-hours. Early stopping makes runs that learn shorter, so this is an upper bound.
  */
 import * as os from 'node:os';
 import type { ResolvedSweep } from './types';
 
 /** A validation pass over one batch is a forward pass: about a third of an update (forward, backward, optimizer). */
 export const VALIDATION_BATCH_COST = 1 / 3;
+
+/** Starting a trainer process (Node, TensorFlow.js, the data) costs about this much, per run. */
+export const STARTUP_SECONDS = 0.5;
 
 /** Above this many hours of wall time on this machine, the advice is a cluster. */
 export const CLUSTER_ADVICE_HOURS = 2;
@@ -24,7 +27,8 @@ export interface CostEstimate {
 
 /** Hours as words: `40 min`, `3.2 h`, `5.1 days`. */
 export function formatHours(h: number): string {
-  if (h < 1) return `${Math.max(1, Math.round(h * 60))} min`;
+  if (h < 1 / 60) return `${Math.max(1, Math.round(h * 3600))} s`;
+  if (h < 1) return `${Math.round(h * 60)} min`;
   if (h < 48) return `${Number(h.toPrecision(2))} h`;
   return `${Number((h / 24).toPrecision(2))} days`;
 }
@@ -45,10 +49,10 @@ export function estimateCost(
     updates += c.updates;
     work += c.updates + evals * Math.ceil(c.val_size / c.batch) * VALIDATION_BATCH_COST;
   }
-  const cpuHours = (work * msPerUpdate * threadsPerRun) / 3.6e6;
+  const cpuHours = (work * msPerUpdate * threadsPerRun) / 3.6e6 + (members.length * STARTUP_SECONDS) / 3600;
   const cores = Math.max(1, opts.cores ?? (os.availableParallelism?.() ?? os.cpus().length));
   const parallel = Math.max(1, Math.min(opts.concurrency ?? cores, Math.floor(cores / threadsPerRun) || 1, members.length || 1));
-  const localHours = cpuHours / threadsPerRun / parallel;
+  const localHours = (work * msPerUpdate / 3.6e6 + (members.length * STARTUP_SECONDS) / 3600) / parallel;
   const advice = members.length === 0
     ? 'nothing left to run'
     : localHours > CLUSTER_ADVICE_HOURS

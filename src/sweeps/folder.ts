@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { writeJsonAtomic } from '../core/train/checkpoint';
 import { RUN_FILES } from '../core/train/trainer';
 import { trainerLiveness } from '../runs/liveness';
+import { countRuns } from '../runs/runNames';
 import type { RunStatus } from '../shared/protocol';
 import { sameSweep, SweepError } from './spec';
 import type { MemberState, MemberSummary, ResolvedSweep, SweepMember } from './types';
@@ -37,7 +38,7 @@ export async function createOrOpenSweepFolder(dir: string, sweep: ResolvedSweep)
   if (entries.includes(SWEEP_FILES.sweep)) {
     const existing = await readResolvedSweep(dir);
     if (!sameSweep(existing, sweep)) {
-      throw new SweepError(`${dir}: holds another sweep (${existing.name ? `"${existing.name}", ` : ''}${existing.members.length} runs): choose another folder`);
+      throw new SweepError(`${dir}: holds another sweep (${existing.name ? `"${existing.name}", ` : ''}${countRuns(existing.members.length)}): choose another folder`);
     }
     await fs.mkdir(path.join(dir, SWEEP_FILES.runs), { recursive: true });
     return existing;

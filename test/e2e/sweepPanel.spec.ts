@@ -201,6 +201,8 @@ export default async function sweepPanel(ctx: SpecContext): Promise<void> {
   await first.locator('.open-run').click();
   const member = sweep.members.find((m) => m.name === runName)!;
   const training = await webviewWith(page, '#loss-chart', 30_000);
-  await training.locator('#config', { hasText: `seed ${member.seed}` }).waitFor({ timeout: 15_000 });
+  // The training panel names the member run by its id in the Runs view: <sweep id>/<member name>.
+  await training.locator('#config', { hasText: `${SWEEP_ID}/${member.name}` }).waitFor({ timeout: 15_000 });
+  assert.match(await training.locator('#config').innerText(), new RegExp(`lr ${member.lr.toExponential().replace('e+', 'e')} · seed ${member.seed}`));
   await ctx.screenshot('run-opened');
 }

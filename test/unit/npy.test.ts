@@ -93,7 +93,7 @@ test('the name argument is used', () => {
 test('bad/huge_shape.npy fails at once without allocating', () => {
   const t0 = performance.now();
   assertFormatError(() => parseNpy(fixture('bad/huge_shape.npy')), /^shape \[4000000000, 4000000000\] needs .* but the file holds only 0 bytes$/);
-  assert.ok(performance.now() - t0 < 100);
+  assert.ok(performance.now() - t0 < 2000); // a guard against reading or allocating the claimed size, not a speed goal
 });
 
 test('bad/not_numpy.npy is not an npy file', () => {

@@ -132,7 +132,7 @@ test('a declared size absurd for its compressed size is refused before inflating
     dv.setUint32(cd + 24, size, true);
     const t0 = performance.now();
     assertFormatError(() => parseNpz(zip), /^W_rec\.npy: declares .* uncompressed from .*: refusing a possible zip bomb$/);
-    assert.ok(performance.now() - t0 < 100);
+    assert.ok(performance.now() - t0 < 2000); // a guard against reading or allocating the claimed size, not a speed goal
   }
   assert.ok(compressed < 5000);
 });

@@ -141,14 +141,12 @@ test('an aborted signal stops the computation', () => {
   assert.throws(() => pseudospectrum(s, defaultGrid(s, 10), { signal: { aborted: true } }), /abort/i);
 });
 
-test('100×100 grid for N = 100 in well under the 2 s goal', () => {
+// Its speed (goal: 2 s) is measured by `npm run bench` (pseudospectrum_100x100_n100_ms), not here.
+test('100×100 grid for N = 100 is positive and finite everywhere', () => {
   const n = 100;
   const s = realSchur(gaussian(n, 100), n);
   const g = defaultGrid(s, 100);
-  const t0 = performance.now();
   const sig = pseudospectrum(s, g);
-  const ms = performance.now() - t0;
+  assert.equal(sig.length, 100 * 100);
   assert.ok(sig.every((v) => v > 0 && Number.isFinite(v)));
-  // Generous bound for slow CI machines; the goal on a developer machine is 2 s.
-  assert.ok(ms < 10_000, `${ms.toFixed(0)} ms`);
 });

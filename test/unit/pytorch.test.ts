@@ -318,7 +318,7 @@ test('deep nesting, a huge memo and huge integers neither hang nor crash', () =>
 
   const big = new Pickle().proto().raw(0x8b, 0, 0, 0x10, 0).append(new Uint8Array(0x100000).fill(0x7f)).stop().bytes();
   assert.deepEqual(parsePytorch(torchZip(big)).tensors, []);
-  assert.ok(Date.now() - t0 < 5000, 'took too long');
+  assert.ok(Date.now() - t0 < 30_000, 'took too long'); // a hang guard, not a speed goal
 });
 
 test('malformed pickles are one-line FormatErrors', () => {
