@@ -32,7 +32,7 @@ export async function trajectoryCommand(argv: string[]): Promise<void> {
     lines.push('  ' + cells.map((c, i) => pad(c, cols[i][1])).join(' '));
   }
   if (t.checkpoints.some((e) => e.j_tot_finite_horizon !== undefined)) lines.push(`  * ρ(W) ≥ 1: J_tot over the finite horizon N = ${t.n}`);
-  lines.push(`  motif: unit pulse on input channel ${t.motif.channel}, ${t.motif.steps} free steps, units ordered by peak ${t.motif.measure}; ` +
+  lines.push(`  motif: unit pulse on ${t.motif.channel === 'all' ? 'every input channel' : `input channel ${t.motif.channel}`}, ${t.motif.steps} free steps, units ordered by peak ${t.motif.measure}; ` +
     `W₀ from ${t.initial === 'checkpoint' ? 'the update-0 checkpoint' : "the run's initializer (no update-0 checkpoint)"}`);
   const cache = path.join(runDir, TRAJECTORY_CACHE);
   lines.push(t.computed === t.checkpoints.length ? `  analysed all ${t.computed} checkpoints (cached in ${cache})`
