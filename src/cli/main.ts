@@ -41,7 +41,7 @@ const USAGE = `usage:
                  [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--sbatch-args "ARGS"] [--node-path NODE]
                  [--cli-path CLI] [--wait]   (SLURM: --concurrency is the array's %M)
   recurrent-lens sweep-status DIR [--json]
-  recurrent-lens sweep-report DIR [--all] [--json] [--progress]
+  recurrent-lens sweep-report DIR [--all] [--channel C|all] [--measure activity|preactivation] [--json] [--progress]
   recurrent-lens trajectory RUN_DIR [--channel C|all] [--measure activity|preactivation] [--json]
   recurrent-lens bench train [--task copy|addition|psmnist] [--T T] [--N N] [--batch B] [--updates U] [--threads N] [--json]
   recurrent-lens --help | --version

@@ -1,23 +1,25 @@
 /**
- * `recurrent-lens sweep-report SWEEP_DIR [--all] [--json] [--progress]`: the paper's Table 2 and Fig. 5 over a sweep
+ * `recurrent-lens sweep-report SWEEP_DIR [--all] [--channel C|all] [--measure activity|preactivation] [--json] [--progress]`: the paper's Table 2 and Fig. 5 over a sweep
  * (src/sweeps/report.ts computes; this file only formats). `--json` is a contract (docs/cli.md). Progress goes to
  * stderr: a line per few runs for people, or with `--progress` one `progress DONE TOTAL` line per run (the sweep panel
  * reads those beside `--json`).
  */
 import { sweepReport, type SweepReport } from '../sweeps/report';
 import { fmtNumber, parseArgs } from './args';
+import { motifOptionsOf } from './trajectory';
 
 /** Offsets of the motif shown in the text output (the full profiles are in --json). */
 const SHOWN_OFFSETS = [-2, -1, 0, 1, 2, 3, 4];
 
 export async function sweepReportCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'all', 'progress'], options: [] });
+  const args = parseArgs(argv, { flags: ['json', 'all', 'progress'], options: ['channel', 'measure'] });
   const dir = args.positional(0, 'the sweep folder (sweep-report SWEEP_DIR)');
   const json = args.flag('json'), machine = args.flag('progress');
   const started = Date.now();
   let lastLine = 0;
   const r = await sweepReport(dir, {
     rule: args.flag('all') ? 'all' : 'successful',
+    motif: motifOptionsOf(args),
     onProgress: (done, total) => {
       if (machine) process.stderr.write(`progress ${done} ${total}\n`);
       else if (!json && total >= 20 && (Date.now() - lastLine > 2000 || done === total)) {

@@ -5,11 +5,11 @@
 import * as path from 'node:path';
 import { runTrajectory, TRAJECTORY_CACHE } from '../runs/trajectory';
 import type { MotifMeasure } from '../core/analysis/motif';
+import type { Args } from './args';
 import { fmtNumber, parseArgs, UsageError } from './args';
 
-export async function trajectoryCommand(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, { flags: ['json'], options: ['channel', 'measure'] });
-  const runDir = args.positional(0, 'RUN_DIR');
+/** `--channel C|all` and `--measure activity|preactivation`: the motif procedure's choices (trajectory, sweep-report). */
+export function motifOptionsOf(args: Args): { channel: number | 'all'; measure: MotifMeasure } {
   const channelText = args.option('channel') ?? '0';
   const channel = channelText === 'all' ? 'all' : Number(channelText);
   if (channel !== 'all' && !(Number.isInteger(channel) && channel >= 0 && channelText.trim() !== '')) {
@@ -17,7 +17,13 @@ export async function trajectoryCommand(argv: string[]): Promise<void> {
   }
   const measure = args.option('measure') ?? 'activity';
   if (measure !== 'activity' && measure !== 'preactivation') throw new UsageError(`--measure must be activity or preactivation, got "${measure}"`);
-  const t = await runTrajectory(runDir, { motif: { channel, measure: measure as MotifMeasure } });
+  return { channel, measure };
+}
+
+export async function trajectoryCommand(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { flags: ['json'], options: ['channel', 'measure'] });
+  const runDir = args.positional(0, 'RUN_DIR');
+  const t = await runTrajectory(runDir, { motif: motifOptionsOf(args) });
   if (args.flag('json')) {
     process.stdout.write(JSON.stringify(t) + '\n');
     return;

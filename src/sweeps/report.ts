@@ -7,7 +7,7 @@
  * both call sweepReport. docs/sweeps.md describes the output for users.
  */
 import * as path from 'node:path';
-import { DEFAULT_TRAJECTORY_MOTIF } from '../core/analysis/trajectory';
+import { DEFAULT_TRAJECTORY_MOTIF, type TrajectoryMotifOptions } from '../core/analysis/trajectory';
 import { CheckpointError } from '../core/tensor';
 import { runTrajectory, type TrajectoryEntry } from '../runs/trajectory';
 import { memberRunDir, readMemberStates, readResolvedSweep } from './folder';
@@ -32,6 +32,8 @@ export interface ReportOptions {
   concurrency?: number;
   /** After each run: done of total. */
   onProgress?: (done: number, total: number) => void;
+  /** The motif procedure's choices (input channel, activity or pre-activation); defaults as `trajectory`'s. */
+  motif?: Partial<TrajectoryMotifOptions>;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -71,7 +73,7 @@ export async function sweepReport(dir: string, opts: ReportOptions = {}): Promis
       const k = next++;
       const m = chosen[k];
       const runDir = memberRunDir(dir, sweep.members[m.index]);
-      const t = await runTrajectory(runDir, { endsOnly: true });
+      const t = await runTrajectory(runDir, { endsOnly: true, motif: opts.motif });
       computed += t.computed;
       const first = t.checkpoints[0];
       const initial = first.update === 0 ? first : null;
@@ -120,7 +122,7 @@ export async function sweepReport(dir: string, opts: ReportOptions = {}): Promis
       before_mean: before.mean, before_sem: before.sem, after_mean: after.mean, after_sem: after.sem,
     };
   }
-  const m = DEFAULT_TRAJECTORY_MOTIF;
+  const m = { ...DEFAULT_TRAJECTORY_MOTIF, ...opts.motif };
   return {
     sweep_dir: path.resolve(dir), rule, table2, motif,
     motif_options: { channel: m.channel, measure: m.measure, steps: m.steps, tie_seed: m.tieSeed },

@@ -231,6 +231,20 @@ test('sweep-report: Table 2 and the motif profiles of a real sweep equal an inde
     assert.match(text.stdout, /every finished run/);
     assert.match(text.stdout, /chain:1\.02\s+3\s+3\.95 ± 0/);
 
+    // The motif procedure's choices, as for trajectory: they change the motif, never Table 2.
+    const byAll = JSON.parse(cli(['sweep-report', dir, '--all', '--json']).stdout);
+    const pre = cli(['sweep-report', dir, '--all', '--measure', 'preactivation', '--json']);
+    assert.equal(pre.status, 0, pre.stderr);
+    const rpre = JSON.parse(pre.stdout);
+    assert.equal(rpre.motif_options.measure, 'preactivation');
+    assert.equal(byAll.motif_options.measure, 'activity');
+    assert.deepEqual(rpre.table2, byAll.table2);
+    const chainBefore = rpre.motif['chain:1.02'];
+    assert.equal(chainBefore.before_mean[chainBefore.offsets.indexOf(1)], Math.fround(1.02), 'a chain is a chain whatever orders its units');
+    const badMeasure = cli(['sweep-report', dir, '--measure', 'x']);
+    assert.equal(badMeasure.status, 2);
+    assert.match(badMeasure.stderr, /^recurrent-lens: --measure must be activity or preactivation, got "x" \(see recurrent-lens --help\)\n$/);
+
     // Bad input: one line naming the folder, exit 2.
     const notSweep = cli(['sweep-report', root]);
     assert.equal(notSweep.status, 2);
