@@ -6,7 +6,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readCheckpoint, problemOf } from '../core/readers';
-import { CheckpointError } from '../core/tensor';
+import { CheckpointError, FormatError } from '../core/tensor';
+import { ConfigError } from '../core/train/config';
+import { SweepError } from '../sweeps/spec';
+import { TrainingError } from '../runs/runManager';
+import { RunLockError } from '../runs/runLock';
 import { outlineCheckpoint, resolveTensor, squareMatrixOf, summarizeTensors } from '../core/inspect';
 import { analyzeMatrix, memoryCurve, spectralRadius } from '../core/analysis/analyze';
 import { inputVector } from '../core/analysis/memory';
@@ -300,18 +304,50 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof CheckpointError) {
-      process.stderr.write(`recurrent-lens: ${err.file}: ${err.problem}\n`);
-    } else if (err instanceof UsageError) {
-      process.stderr.write(`recurrent-lens: ${err.message} (see recurrent-lens --help)\n`);
-    } else {
-      process.stderr.write(`recurrent-lens: ${problemOf(err)}\n`);
-    }
-    return 2;
+    return reportError(err);
   }
 }
 
+/** Errors about the input (files, flags, sweeps, run folders): exit 2. Anything else is ours: an internal error, exit 1. */
+const INPUT_ERRORS: (new (...args: never[]) => Error)[] = [CheckpointError, UsageError, SweepError, TrainingError, ConfigError, FormatError, RunLockError];
+
+/**
+ * Prints an error as one line on stderr and returns the exit status: `recurrent-lens: <file>: <problem>` (2) for
+ * bad input, `recurrent-lens: internal error: <message>` (1) for a fault of ours — its stack only with
+ * RECURRENT_LENS_DEBUG=1, never V8's text beyond the message's first line.
+ */
+export function reportError(err: unknown): number {
+  if (err instanceof CheckpointError) {
+    process.stderr.write(`recurrent-lens: ${err.file}: ${err.problem}\n`);
+    return 2;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`recurrent-lens: ${err.message} (see recurrent-lens --help)\n`);
+    return 2;
+  }
+  if (INPUT_ERRORS.some((E) => err instanceof E)) {
+    process.stderr.write(`recurrent-lens: ${problemOf(err)}\n`);
+    return 2;
+  }
+  const io = err as NodeJS.ErrnoException;
+  if (io instanceof Error && typeof io.code === 'string' && typeof io.path === 'string') {
+    // The file system refused (missing, permissions, full disk): about a file, not a bug.
+    process.stderr.write(`recurrent-lens: ${io.path}: ${io.syscall ? `cannot ${io.syscall}` : 'failed'} (${io.code})\n`);
+    return 2;
+  }
+  process.stderr.write(`recurrent-lens: internal error: ${problemOf(err)}\n`);
+  if (process.env.RECURRENT_LENS_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+  return 1;
+}
+
 if (require.main === module) {
+  // A fault outside main's own try (an event handler, a stray promise): the same one line, exit 1.
+  const fatal = (err: unknown) => {
+    process.exitCode = reportError(err);
+    process.exit();
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
     // Run by the extension (fork): an open IPC channel would keep the process alive after an error.
