@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readCheckpoint, problemOf } from '../core/readers';
-import { CheckpointError, FormatError } from '../core/tensor';
+import { CheckpointError, FormatError, printableText } from '../core/tensor';
 import { ConfigError } from '../core/train/config';
 import { SweepError } from '../sweeps/spec';
 import { TrainingError } from '../runs/runManager';
@@ -234,14 +234,14 @@ async function inspect(argv: string[]): Promise<void> {
   for (const t of tensors) {
     const r = t.recurrent;
     const tag = r ? `  [recurrent N=${r.n}${r.gates ? ` ${r.cell} gates ${r.gates.join(',')}` : ''}, ${r.convention} convention]` : '';
-    lines.push(`  ${t.name || '(array)'}  [${t.shape.join(', ')}] ${t.dtype}  min ${fmtNumber(t.min)} max ${fmtNumber(t.max)} ` +
+    lines.push(`  ${printableText(t.name) || '(array)'}  [${t.shape.join(', ')}] ${t.dtype}  min ${fmtNumber(t.min)} max ${fmtNumber(t.max)} ` +
       `mean ${fmtNumber(t.mean)} std ${fmtNumber(t.std)}${t.nan ? ` NaN ${t.nan}` : ''}${t.inf ? ` Inf ${t.inf}` : ''}${tag}`);
   }
   const entries = ckpt.metadata?.entries ?? [];
   if (entries.length) lines.push(`metadata${ckpt.metadata!.truncated ? ' (truncated)' : ''}:`);
   for (const e of entries) {
     const text = JSON.stringify(e.value);
-    lines.push(`  ${e.name || '(top level)'} = ${text.length > 160 ? `${text.slice(0, 160)}…` : text}`);
+    lines.push(`  ${printableText(e.name) || '(top level)'} = ${text.length > 160 ? `${text.slice(0, 160)}…` : text}`);
   }
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -317,25 +317,27 @@ const INPUT_ERRORS: (new (...args: never[]) => Error)[] = [CheckpointError, Usag
  * RECURRENT_LENS_DEBUG=1, never V8's text beyond the message's first line.
  */
 export function reportError(err: unknown): number {
+  // File names and names from files may hold control characters: escaped, so the message stays one safe line.
+  const line = (text: string) => process.stderr.write(`recurrent-lens: ${printableText(text, 2000)}\n`);
   if (err instanceof CheckpointError) {
-    process.stderr.write(`recurrent-lens: ${err.file}: ${err.problem}\n`);
+    line(`${err.file}: ${err.problem}`);
     return 2;
   }
   if (err instanceof UsageError) {
-    process.stderr.write(`recurrent-lens: ${err.message} (see recurrent-lens --help)\n`);
+    line(`${err.message} (see recurrent-lens --help)`);
     return 2;
   }
   if (INPUT_ERRORS.some((E) => err instanceof E)) {
-    process.stderr.write(`recurrent-lens: ${problemOf(err)}\n`);
+    line(problemOf(err));
     return 2;
   }
   const io = err as NodeJS.ErrnoException;
   if (io instanceof Error && typeof io.code === 'string' && typeof io.path === 'string') {
     // The file system refused (missing, permissions, full disk): about a file, not a bug.
-    process.stderr.write(`recurrent-lens: ${io.path}: ${io.syscall ? `cannot ${io.syscall}` : 'failed'} (${io.code})\n`);
+    line(`${io.path}: ${io.syscall ? `cannot ${io.syscall}` : 'failed'} (${io.code})`);
     return 2;
   }
-  process.stderr.write(`recurrent-lens: internal error: ${problemOf(err)}\n`);
+  line(`internal error: ${problemOf(err)}`);
   if (process.env.RECURRENT_LENS_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
   return 1;
 }
