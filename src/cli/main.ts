@@ -1,16 +1,14 @@
 /**
  * `recurrent-lens`: the extension's core on the command line, for scripts, CI and clusters.
  * `--json` output is a contract (docs/cli.md): field names stay stable.
- * Every error: exit status 2 and one line on stderr, `recurrent-lens: <file>: <problem>`.
+ * Every error: one line on stderr (src/cli/errors.ts): `recurrent-lens: <file>: <problem>`, exit status 2, for bad
+ * input; `recurrent-lens: internal error: <message>`, exit status 1, for a fault of ours.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readCheckpoint, problemOf } from '../core/readers';
-import { CheckpointError, FormatError, printableText } from '../core/tensor';
-import { ConfigError } from '../core/train/config';
-import { SweepError } from '../sweeps/spec';
-import { TrainingError } from '../runs/runManager';
-import { RunLockError } from '../runs/runLock';
+import { CheckpointError, printableText } from '../core/tensor';
+import { reportError } from './errors';
 import { outlineCheckpoint, resolveTensor, squareMatrixOf, summarizeTensors } from '../core/inspect';
 import { analyzeMatrix, memoryCurve, spectralRadius } from '../core/analysis/analyze';
 import { inputVector } from '../core/analysis/memory';
@@ -306,40 +304,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return reportError(err);
   }
-}
-
-/** Errors about the input (files, flags, sweeps, run folders): exit 2. Anything else is ours: an internal error, exit 1. */
-const INPUT_ERRORS: (new (...args: never[]) => Error)[] = [CheckpointError, UsageError, SweepError, TrainingError, ConfigError, FormatError, RunLockError];
-
-/**
- * Prints an error as one line on stderr and returns the exit status: `recurrent-lens: <file>: <problem>` (2) for
- * bad input, `recurrent-lens: internal error: <message>` (1) for a fault of ours — its stack only with
- * RECURRENT_LENS_DEBUG=1, never V8's text beyond the message's first line.
- */
-export function reportError(err: unknown): number {
-  // File names and names from files may hold control characters: escaped, so the message stays one safe line.
-  const line = (text: string) => process.stderr.write(`recurrent-lens: ${printableText(text, 2000)}\n`);
-  if (err instanceof CheckpointError) {
-    line(`${err.file}: ${err.problem}`);
-    return 2;
-  }
-  if (err instanceof UsageError) {
-    line(`${err.message} (see recurrent-lens --help)`);
-    return 2;
-  }
-  if (INPUT_ERRORS.some((E) => err instanceof E)) {
-    line(problemOf(err));
-    return 2;
-  }
-  const io = err as NodeJS.ErrnoException;
-  if (io instanceof Error && typeof io.code === 'string' && typeof io.path === 'string') {
-    // The file system refused (missing, permissions, full disk): about a file, not a bug.
-    line(`${io.path}: ${io.syscall ? `cannot ${io.syscall}` : 'failed'} (${io.code})`);
-    return 2;
-  }
-  line(`internal error: ${problemOf(err)}`);
-  if (process.env.RECURRENT_LENS_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
-  return 1;
 }
 
 if (require.main === module) {
