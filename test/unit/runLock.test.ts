@@ -13,6 +13,8 @@ import * as path from 'node:path';
 import { RunManager } from '../../src/runs/runManager';
 import { acquireRunLock, readRunLock, RUN_LOCK_FILE, runFolderLiveness, RunLockError } from '../../src/runs/runLock';
 import { reportError } from '../../src/cli/errors';
+import { createOrOpenSweepFolder, memberRunDir, readMemberStates } from '../../src/sweeps/folder';
+import { resolveSweep } from '../../src/sweeps/spec';
 import { CLI } from './helpers';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'rl-lock-'));
@@ -418,5 +420,36 @@ test('an internal error is one line "recurrent-lens: internal error: …", exit 
     process.stderr.write = write;
     if (debug === undefined) delete process.env.RECURRENT_LENS_DEBUG;
     else process.env.RECURRENT_LENS_DEBUG = debug;
+  }
+});
+
+test('sweeps: a member whose folder another trainer holds counts as running, is not trained twice, and SLURM submits leave it out', async () => {
+  const root = tmp();
+  const fake = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'train'], { stdio: 'ignore' });
+  try {
+    const sweepDir = path.join(root, 'sw');
+    const sweep = await createOrOpenSweepFolder(sweepDir, resolveSweep(
+      { task: 'copy', T: 21, N: 16, inits: ['chain:1.02'], seeds: 1, updates: 20, val_size: 16, train_size: 256 }, { id: 'sw' }));
+    const runDir = memberRunDir(sweepDir, sweep.members[0]);
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(path.join(runDir, RUN_LOCK_FILE), lockText({ pid: fake.pid! }));
+    // no status.json yet (a trainer just started): the lock says it runs
+    assert.equal((await readMemberStates(sweepDir, sweep))[0].state, 'running');
+    oneLine(cli(['train', '--sweep', sweepDir, '--index', '0', '--quiet']), 2, new RegExp(`run folder is in use by recurrent-lens train \\(pid ${fake.pid} on host`));
+    assert.deepEqual(readdirSync(runDir), [RUN_LOCK_FILE], 'nothing written');
+    // the SLURM executor submits nothing for it (and so needs no SLURM command here)
+    const { SlurmExecutor } = await import('../../src/sweeps/slurmExecutor');
+    assert.deepEqual(await new SlurmExecutor({}).submit(sweepDir, sweep, [0]), { job_id: null });
+    assert.ok(!existsSync(path.join(sweepDir, 'slurm')));
+    fake.kill('SIGKILL');
+    await new Promise((r) => fake.once('exit', r));
+    // the holder gone: the member trains
+    assert.equal((await readMemberStates(sweepDir, sweep))[0].state, 'pending');
+    const r = cli(['train', '--sweep', sweepDir, '--index', '0', '--quiet', '--threads', '1']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((await readMemberStates(sweepDir, sweep))[0].state, 'completed');
+  } finally {
+    fake.kill('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
   }
 });
