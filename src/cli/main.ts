@@ -32,9 +32,9 @@ const USAGE = `usage:
   recurrent-lens compare --inits SPEC,SPEC,… --n N [--seed S] [--json]
   recurrent-lens memory (FILE [--tensor NAME] [--gate G] | --init SPEC --n N [--seed S]) [--input source|sink|random]
                  [--horizon K] [--json]
-  recurrent-lens train [--config RUN.json] [--out DIR | --run-dir DIR [--resume]] [--task copy|addition|psmnist] [--T T]
-                 [--N N] [--init SPEC] [--activation elu|relu|tanh] [--lr LR] [--seed S] [--updates U] [--batch B]
-                 [--eval-every K] [--checkpoint-every K] [--val-size V] [--train-size S] [--early-stop L]
+  recurrent-lens train [--config RUN.json] [--out DIR | --run-dir DIR] [--resume | --overwrite]
+                 [--task copy|addition|psmnist] [--T T] [--N N] [--init SPEC] [--activation elu|relu|tanh] [--lr LR]
+                 [--seed S] [--updates U] [--batch B] [--eval-every K] [--checkpoint-every K] [--val-size V] [--train-size S] [--early-stop L]
                  [--mnist-images IDX --mnist-labels IDX] [--threads N] [--json] [--quiet]
   recurrent-lens train --sweep DIR --index I [--threads N] [--json] [--quiet]
   recurrent-lens sweep (--preset paper:copy|paper:addition|paper:psmnist|quick:copy | --config SWEEP.json |
