@@ -285,9 +285,16 @@ async function truncateMetrics(file: string, update: number): Promise<void> {
   await writeAtomic(file, kept.map((l) => l + '\n').join(''));
 }
 
-/** Temporary files of writes a killed trainer left half done (`name.<pid>.tmp`, checkpoints' `.update-….<pid>.tmp/`). */
+/**
+ * Temporary files of writes a killed trainer left half done: `<run file>.<pid>.tmp`, `.overwritten.<pid>.tmp/` (train
+ * --overwrite) and checkpoints' `.update-NNNNNNN.<pid>.tmp/`. Nothing else in the folder is touched.
+ */
 async function removeLeftovers(runDir: string): Promise<void> {
-  for (const dir of [runDir, path.join(runDir, RUN_FILES.checkpoints)]) {
+  const ours = [
+    { dir: runDir, re: /^(?:config\.json|status\.json|metrics\.jsonl|\.overwritten)\.(\d+)\.tmp$/ },
+    { dir: path.join(runDir, RUN_FILES.checkpoints), re: /^\.update-\d+\.(\d+)\.tmp$/ },
+  ];
+  for (const { dir, re } of ours) {
     let names: string[] = [];
     try {
       names = await fs.readdir(dir);
@@ -295,7 +302,7 @@ async function removeLeftovers(runDir: string): Promise<void> {
       continue;
     }
     for (const n of names) {
-      const m = /\.(\d+)\.tmp$/.exec(n);
+      const m = re.exec(n);
       if (m && Number(m[1]) !== process.pid) await fs.rm(path.join(dir, n), { recursive: true, force: true });
     }
   }
