@@ -453,3 +453,38 @@ test('sweeps: a member whose folder another trainer holds counts as running, is 
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('SLURM submit: a lock left on another node by a task of this sweep that SLURM no longer runs is removed; other locks elsewhere are respected', async () => {
+  const root = tmp();
+  try {
+    // SLURM's commands as a login node answers them: task 77_0 timed out; sbatch records its arguments
+    const bin = path.join(root, 'bin');
+    mkdirSync(bin);
+    const script = (name: string, body: string) => writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    script('squeue', 'echo "77_0|TIMEOUT|None|rl-sw"; echo "77_1|TIMEOUT|None|rl-sw"');
+    script('sacct', 'exit 1');
+    script('scontrol', 'exit 1');
+    script('sbatch', `echo "$@" >> ${path.join(root, 'sbatch.args')}; echo 78`);
+    const sweepDir = path.join(root, 'sw');
+    const sweep = await createOrOpenSweepFolder(sweepDir, resolveSweep(
+      { task: 'copy', T: 21, N: 16, inits: ['chain:1.02'], seeds: [1, 2], updates: 20, val_size: 16, train_size: 256 }, { id: 'sw' }));
+    mkdirSync(path.join(sweepDir, 'slurm'), { recursive: true });
+    writeFileSync(path.join(sweepDir, 'slurm', 'submissions.json'), JSON.stringify({
+      format: 'recurrent-lens-slurm-submissions', version: 1,
+      submissions: [{ job_id: '77', job_name: 'rl-sw', indices: [0, 1], offset: 0, array: '0-1', batch: '77', submitted_at: new Date().toISOString() }],
+    }));
+    const [ours, other] = sweep.members.map((m) => memberRunDir(sweepDir, m));
+    for (const dir of [ours, other]) mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(ours, RUN_LOCK_FILE), lockText({ pid: 5, host: 'node3.cluster', slurm_job: '77_0' }));
+    // member 1 is held on another machine by a trainer that is no task of ours (started by hand there): respected
+    writeFileSync(path.join(other, RUN_LOCK_FILE), lockText({ pid: 6, host: 'workstation', slurm_job: null }));
+    const { SlurmExecutor } = await import('../../src/sweeps/slurmExecutor');
+    const ex = new SlurmExecutor({ env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    assert.deepEqual(await ex.submit(sweepDir, sweep, [0, 1]), { job_id: '78' });
+    assert.ok(!existsSync(path.join(ours, RUN_LOCK_FILE)), 'the dead task\'s lock is removed');
+    assert.ok(existsSync(path.join(other, RUN_LOCK_FILE)), 'the other lock stays');
+    assert.match(readFileSync(path.join(root, 'sbatch.args'), 'utf8'), /--array=0 /, 'only member 0 is submitted');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
