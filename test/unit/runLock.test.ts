@@ -488,3 +488,26 @@ test('SLURM submit: a lock left on another node by a task of this sweep that SLU
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('RunManager: a queued run whose folder another process took meanwhile is followed, not started', async () => {
+  const ws = tmp();
+  const fake = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'train'], { stdio: 'ignore' });
+  const manager = new RunManager({ cli: CLI, folders: () => [ws], maxConcurrentRuns: () => 1, isTrusted: () => true, pollMs: 100 });
+  try {
+    await manager.ready;
+    const config = { task: 'copy' as const, T: 21, N: 16, updates: 200, val_size: 16, train_size: 256, checkpoint_every: 100 };
+    const [a, b] = await manager.start([{ ...config, seed: 1 }, { ...config, seed: 2 }]);
+    assert.equal(manager.get(b)?.state, 'queued');
+    const dirB = manager.get(b)!.dir;
+    writeFileSync(path.join(dirB, RUN_LOCK_FILE), lockText({ pid: fake.pid! }));
+    assert.equal((await manager.whenSettled(a)).state, 'completed');
+    await until('run b to be followed', () => manager.get(b)?.state === 'running' && manager.get(b)?.external === true, 10_000);
+    assert.deepEqual(readdirSync(dirB).sort(), ['config.json', RUN_LOCK_FILE], 'no trainer of ours wrote there');
+    fake.kill('SIGKILL');
+    await until('run b to be seen idle', () => manager.get(b)?.state === 'pending', 10_000);
+  } finally {
+    manager.dispose();
+    fake.kill('SIGKILL');
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
