@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readCheckpoint, problemOf } from '../core/readers';
-import { CheckpointError } from '../core/tensor';
+import { CheckpointError, printableText } from '../core/tensor';
 import { outlineCheckpoint, resolveTensor, squareMatrixOf, summarizeTensors } from '../core/inspect';
 import { analyzeMatrix, memoryCurve, spectralRadius } from '../core/analysis/analyze';
 import { inputVector } from '../core/analysis/memory';
@@ -230,14 +230,14 @@ async function inspect(argv: string[]): Promise<void> {
   for (const t of tensors) {
     const r = t.recurrent;
     const tag = r ? `  [recurrent N=${r.n}${r.gates ? ` ${r.cell} gates ${r.gates.join(',')}` : ''}, ${r.convention} convention]` : '';
-    lines.push(`  ${t.name || '(array)'}  [${t.shape.join(', ')}] ${t.dtype}  min ${fmtNumber(t.min)} max ${fmtNumber(t.max)} ` +
+    lines.push(`  ${printableText(t.name) || '(array)'}  [${t.shape.join(', ')}] ${t.dtype}  min ${fmtNumber(t.min)} max ${fmtNumber(t.max)} ` +
       `mean ${fmtNumber(t.mean)} std ${fmtNumber(t.std)}${t.nan ? ` NaN ${t.nan}` : ''}${t.inf ? ` Inf ${t.inf}` : ''}${tag}`);
   }
   const entries = ckpt.metadata?.entries ?? [];
   if (entries.length) lines.push(`metadata${ckpt.metadata!.truncated ? ' (truncated)' : ''}:`);
   for (const e of entries) {
     const text = JSON.stringify(e.value);
-    lines.push(`  ${e.name || '(top level)'} = ${text.length > 160 ? `${text.slice(0, 160)}…` : text}`);
+    lines.push(`  ${printableText(e.name) || '(top level)'} = ${text.length > 160 ? `${text.slice(0, 160)}…` : text}`);
   }
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -300,12 +300,13 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
+    // File names and names from files may hold control characters: escaped, so the message stays one safe line.
     if (err instanceof CheckpointError) {
-      process.stderr.write(`recurrent-lens: ${err.file}: ${err.problem}\n`);
+      process.stderr.write(`recurrent-lens: ${printableText(`${err.file}: ${err.problem}`, 2000)}\n`);
     } else if (err instanceof UsageError) {
-      process.stderr.write(`recurrent-lens: ${err.message} (see recurrent-lens --help)\n`);
+      process.stderr.write(`recurrent-lens: ${printableText(err.message, 2000)} (see recurrent-lens --help)\n`);
     } else {
-      process.stderr.write(`recurrent-lens: ${problemOf(err)}\n`);
+      process.stderr.write(`recurrent-lens: ${printableText(problemOf(err), 2000)}\n`);
     }
     return 2;
   }

@@ -103,6 +103,23 @@ export function checkShape(shape: readonly unknown[], bytesPerElement: number, a
   return dims;
 }
 
+/**
+ * Text from a file (a tensor name, a key) as it may appear on a terminal line or in a one-line message: C0/C1
+ * control characters and the Unicode line, paragraph and bidirectional-override marks are escaped (`\n`, `\x1b`,
+ * `\u202e`) so a crafted name can neither break the line nor send escape sequences; longer than `max` is cut.
+ */
+export function printableText(s: string, max = 300): string {
+  const t = s.length > max ? s.slice(0, max) : s;
+  const escaped = t.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return s.length > max ? escaped + '…' : escaped;
+}
+
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n)) return `${n} bytes`;
   if (n < 1024) return `${n} bytes`;

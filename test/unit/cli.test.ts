@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CLI, close, fixture, manifest } from './helpers';
@@ -127,4 +127,38 @@ test('usage errors exit 2 with one line', () => {
   }
   const missing = cli('inspect', '/nonexistent/file.npy');
   assert.match(missing.stderr, /^recurrent-lens: \/nonexistent\/file\.npy: /);
+});
+
+test('names with control characters are printed escaped (no escape sequences reach the terminal); --json keeps them exact', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rl-cli-names-'));
+  try {
+    // A safetensors file built by hand: 8-byte header length, JSON header, data.
+    const names = ['a\x1b[31mred\x1b[0m', 'b\x07bell\nnl\u202etxt'];
+    const header: Record<string, unknown> = {};
+    names.forEach((n, i) => { header[n] = { dtype: 'F32', shape: [2], data_offsets: [8 * i, 8 * i + 8] }; });
+    const json = Buffer.from(JSON.stringify(header));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(json.length));
+    const data = Buffer.from(new Float32Array([1, 2, 3, 4]).buffer);
+    const file = path.join(dir, 'names.safetensors');
+    writeFileSync(file, Buffer.concat([len, json, data]));
+
+    const text = cli('inspect', file);
+    assert.equal(text.status, 0, text.stderr);
+    assert.ok(!/[\x00-\x08\x0b-\x1f\x7f\u202e]/.test(text.stdout), `no raw control characters: ${JSON.stringify(text.stdout)}`);
+    assert.match(text.stdout, /^ {2}a\\x1b\[31mred\\x1b\[0m {2}\[2\] float32/m);
+    assert.match(text.stdout, /^ {2}b\\x07bell\\nnl\\u202etxt {2}\[2\] float32/m);
+    assert.equal(text.stdout.trimEnd().split('\n').length, 3, 'a line per tensor');
+
+    const asJson = cli('inspect', file, '--json');
+    assert.deepEqual(JSON.parse(asJson.stdout).tensors.map((t: { name: string }) => t.name).sort(), [...names].sort());
+
+    const missing = cli('export', file, '--tensor', 'no\x1b[2Jsuch', '--out', path.join(dir, 'x.npy'));
+    assert.equal(missing.status, 2);
+    assert.ok(!/[\x00-\x08\x0b-\x1f\x7f]/.test(missing.stderr.trimEnd()), JSON.stringify(missing.stderr));
+    assert.equal(missing.stderr.trimEnd().split('\n').length, 1, 'one line');
+    assert.match(missing.stderr, /no\\x1b\[2Jsuch/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

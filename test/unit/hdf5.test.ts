@@ -194,6 +194,76 @@ if (process.env.RL_HDF5_FUZZ_RESULT) {
     await rejectsFormat(readKerasHdf5('x.keras', slip), /^not a valid zip archive \(unsafe entry name \.\.\/etadata\.js\)$/);
   });
 
+  /** Paths the process opens (through fs.openSync, which h5wasm's file system uses) while `fn` runs. */
+  async function openedDuring(fn: () => Promise<unknown>): Promise<string[]> {
+    const opened: string[] = [];
+    // The module object itself (what h5wasm's runtime calls through), not this file's namespace import.
+    const nodeFs = require('node:fs') as { openSync: typeof fs.openSync }; // eslint-disable-line @typescript-eslint/no-require-imports
+    const original = nodeFs.openSync;
+    nodeFs.openSync = ((p: fs.PathLike, ...rest: unknown[]) => {
+      opened.push(path.resolve(String(p)));
+      return (original as (...a: unknown[]) => number)(p, ...rest);
+    }) as typeof fs.openSync;
+    try {
+      await fn().catch(() => undefined);
+    } finally {
+      nodeFs.openSync = original;
+    }
+    return opened;
+  }
+
+  const externalMessage = (target: string) => new RegExp(
+    `^dataset "model_weights/rnn/recurrent_kernel:0" keeps its data in another file \\("${target.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}", HDF5 external storage\\), which is never opened: only the checkpoint itself is read$`,
+  );
+
+  test('HDF5 external storage is refused, naming the dataset, and the other file is never opened', async () => {
+    for (const file of [fixture('generated', 'bad_external_absolute.h5'), fixture('adversarial', 'efl_passwd.h5')]) {
+      await rejectsFormat(read(file), externalMessage('/etc/passwd'));
+      const opened = await openedDuring(() => read(file));
+      assert.deepEqual([...new Set(opened)], [path.resolve(file)], 'only the checkpoint is opened');
+    }
+    // The refusal leaves the reader working, with its file system's open restored.
+    checkAgainst(await read(fixture('keras_copy_chain.h5')), manifest['keras_copy_chain.h5'].tensors);
+    checkAgainst(await read(fixture('generated', 'tf_keras_weights.h5')), generated['tf_keras_weights.h5']);
+  });
+
+  test('virtual datasets are refused, naming the dataset and the file they pull from; the source reads on its own', async () => {
+    const file = fixture('generated', 'bad_virtual.h5');
+    await rejectsFormat(read(file), /^dataset "pulled" is a virtual dataset that takes its data from another file \("virtual_source\.h5"\); only the opened file is read$/);
+    const opened = await openedDuring(() => read(file));
+    assert.deepEqual([...new Set(opened)], [path.resolve(file)], 'only the checkpoint is opened');
+    const source = await read(fixture('generated', 'virtual_source.h5'));
+    assert.deepEqual(source.map((t) => [t.name, sum(t.data)]), [['data', 2016]]);
+  });
+
+  test('CLI: a relative external file that is a FIFO or a secret is neither opened nor exported (no hang)', () => {
+    const cli = path.join(__dirname, '../../../dist/cli.js');
+    for (const kind of ['fifo', 'secret'] as const) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-h5-efl-'));
+      try {
+        fs.copyFileSync(fixture('generated', 'bad_external_relative.h5'), path.join(dir, 'model.h5'));
+        const target = path.join(dir, 'external_data.bin');
+        if (kind === 'fifo') {
+          const made = spawnSync('mkfifo', [target]);
+          assert.equal(made.status, 0, 'mkfifo');
+        } else {
+          fs.writeFileSync(target, Buffer.alloc(1024, 0x41));
+        }
+        for (const args of [['inspect', 'model.h5'], ['export', 'model.h5', '--out', 'leak.npy']]) {
+          const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+          assert.equal(r.signal, null, `${kind} ${args[0]}: finished without being killed`);
+          assert.equal(r.status, 2, `${kind} ${args[0]}: ${r.stderr}`);
+          assert.equal(r.stdout, '');
+          assert.match(r.stderr.trimEnd(), new RegExp(`^recurrent-lens: model\\.h5: dataset "model_weights/rnn/recurrent_kernel:0" keeps its data in another file \\(".*external_data\\.bin", HDF5 external storage\\)`));
+          assert.equal(r.stderr.trimEnd().split('\n').length, 1, 'one line');
+        }
+        assert.ok(!fs.existsSync(path.join(dir, 'leak.npy')), 'nothing exported');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
   for (const via of ['pipes', 'files'] as const) {
     test(`corrupted files: only FormatErrors, nothing printed, the module keeps working (stdio to ${via})`, () => {
       const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-h5-result-'));

@@ -395,3 +395,15 @@ test('flipped bytes never give anything but tensors or a FormatError', { timeout
     }
   }
 });
+
+test('cyclic pickles (a dict or list that holds itself, through the memo) read without overflowing the stack', () => {
+  // {'w': tensor, 'self': <this dict>, 'args': [1, <this list>]}: BINPUT 0 / BINGET 0 make the dict refer to itself.
+  const p = new Pickle().proto().dict().raw(0x71, 0)
+    .str('w').tensor('0', 4, 0, [2, 2], [2, 1]).setitem()
+    .str('self').raw(0x68, 0).setitem()
+    .str('args').raw(0x5d, 0x71, 1).int(1).raw(0x61).raw(0x68, 1).raw(0x61).setitem()
+    .stop().bytes();
+  const r = parsePytorch(torchZip(p, { 0: f32([1, 2, 3, 4]) }));
+  assert.deepEqual(r.tensors.map((t) => [t.name, Array.from(t.data)]), [['w', [1, 2, 3, 4]]]);
+  assert.ok(JSON.stringify(r.metadata).length < 10_000, 'metadata stays small');
+});

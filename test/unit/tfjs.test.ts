@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { readTfjs } from '../../src/core/readers/tfjs';
 import { readCheckpoint } from '../../src/core/readers';
@@ -232,5 +233,79 @@ test('weight paths that leave the model folder are refused', async () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  }
+});
+
+test('shards must be regular files inside the folder: symlinks out, devices and FIFOs are refused without reading', async () => {
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-tfjs-outside-'));
+  fs.writeFileSync(path.join(outside, 'secret'), fixtureShard()); // a valid shard, so only the rule can refuse it
+  const cases: [string, (target: string) => void, RegExp][] = [
+    ['link to /etc/passwd', (t) => fs.symlinkSync('/etc/passwd', t), /is a link to a file outside the model's folder$/],
+    ['link to ../secret', (t) => fs.symlinkSync(path.join(outside, 'secret'), t), /is a link to a file outside the model's folder$/],
+    ['relative link out', (t) => fs.symlinkSync(path.relative(path.dirname(t), path.join(outside, 'secret')), t), /is a link to a file outside the model's folder$/],
+    ['link to /dev/zero', (t) => fs.symlinkSync('/dev/zero', t), /is a link to a file outside the model's folder$/],
+    ['FIFO', (t) => assert.equal(spawnSync('mkfifo', [t]).status, 0), /^weight file "group1-shard1of1\.bin" is not a regular file$/],
+    ['directory', (t) => fs.mkdirSync(t), /^weight file "group1-shard1of1\.bin" is not a regular file$/],
+  ];
+  try {
+    for (const [what, make, pattern] of cases) {
+      const dir = scratchModel(fixtureJson());
+      try {
+        make(path.join(dir, SHARD));
+        const started = Date.now();
+        const problem = await checkpointProblem(path.join(dir, 'model.json'));
+        assert.match(problem, pattern, what);
+        assert.ok(Date.now() - started < 10_000, `${what}: refused without waiting`);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    // A FIFO or a device inside the folder, reached through a link that stays inside, is still not a regular file.
+    const dir = scratchModel(fixtureJson());
+    try {
+      assert.equal(spawnSync('mkfifo', [path.join(dir, 'pipe')]).status, 0);
+      fs.symlinkSync('pipe', path.join(dir, SHARD));
+      assert.equal(await checkpointProblem(path.join(dir, 'model.json')), `weight file "${SHARD}" is not a regular file`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    fs.rmSync(outside, { recursive: true, force: true });
+  }
+});
+
+test('a symlink that stays inside the folder is read; a shard listed twice is refused, whatever the spelling', async () => {
+  const dir = scratchModel(fixtureJson(), { 'real.bin': fixtureShard() });
+  try {
+    fs.symlinkSync('real.bin', path.join(dir, SHARD));
+    checkAgainstExpected((await readCheckpoint(path.join(dir, 'model.json'))).tensors);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  // One 4-byte shard listed 600 times (the amplification the rule stops), and the same file under two names.
+  for (const paths of [Array.from({ length: 600 }, () => 'w.bin'), ['w.bin', './w.bin'], ['w.bin', 'alias.bin']]) {
+    const json = { weightsManifest: [{ paths, weights: [{ name: 'w', shape: [paths.length], dtype: 'float32' }] }] };
+    const d = scratchModel(json, { 'w.bin': new Uint8Array(4) });
+    try {
+      fs.symlinkSync('w.bin', path.join(d, 'alias.bin'));
+      assert.equal(await checkpointProblem(path.join(d, 'model.json')), `weight file "${paths[1]}" is listed more than once`);
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  }
+});
+
+test('the weight files together must fit the size limit', async () => {
+  const json = { weightsManifest: [{ paths: ['a.bin', 'b.bin'], weights: [{ name: 'w', shape: [512], dtype: 'float32' }] }] };
+  const dir = scratchModel(json, { 'a.bin': new Uint8Array(1024), 'b.bin': new Uint8Array(1024) });
+  try {
+    await assert.rejects(readCheckpoint(path.join(dir, 'model.json'), { maxFileBytes: 1500 }), (err: unknown) => {
+      assert.ok(err instanceof CheckpointError);
+      assert.equal(err.problem, 'the weight files together are larger than the 1.46 KiB limit');
+      return true;
+    });
+    assert.equal((await readCheckpoint(path.join(dir, 'model.json'), { maxFileBytes: 4096 })).tensors[0].data.length, 512);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

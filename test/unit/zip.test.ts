@@ -186,7 +186,7 @@ test('unsafe and duplicate names are refused', () => {
   for (const name of ['../x', 'a/../../x', '/abs', 'a\\b', 'C:/x', 'c:x', '', 'a/..']) {
     assertFormatError(() => listZip(buildZip([{ name, data }])), new RegExp(`^unsafe entry name ${name.replace(/[\\.]/g, '\\$&')}$`));
   }
-  assertFormatError(() => listZip(buildZip([{ name: 'a\nb\x00', data }])), /^unsafe entry name a\?b\?$/);
+  assertFormatError(() => listZip(buildZip([{ name: 'a\nb\x00', data }])), /^unsafe entry name a\\nb\\x00$/);
   assertFormatError(() => listZip(buildZip([{ name: 'a', data }, { name: 'a', data }])), /^duplicate entry a$/);
   // ".." inside a name is not a path segment, and folders are fine.
   assert.deepEqual(listZip(buildZip([{ name: 'a..b/', data: new Uint8Array(0) }, { name: 'a..b/..c', data }])).map((e) => e.name), ['a..b/', 'a..b/..c']);

@@ -17,7 +17,12 @@
  * - A file without an HDF5 signature never reaches h5wasm, and shapes are checked against the file size before
  *   anything is allocated (also inside the wasm heap). Large datasets are read in blocks so that the wasm
  *   heap, which never shrinks, stays small.
- * - External links are never followed (they could make HDF5 open any file on the host); soft links are skipped.
+ * - A checkpoint reads only itself. External links are never followed and soft links are skipped; datasets
+ *   whose data live in other files are refused, never opened: virtual datasets (seen in their metadata) and
+ *   HDF5 "external storage" (an external file list, which h5wasm does not expose). For the latter, while h5wasm
+ *   works, its file system's `open` admits only the file being read (`withOnlyFileOpenable`): HDF5's attempt to
+ *   open `/etc/passwd`, a FIFO or a relative path fails before the host is touched, and the read that wanted it
+ *   is reported as external storage.
  * - Fuzzing corrupt files found two HDF5 paths that misbehave: reading variable-length strings from a corrupt
  *   global heap loops forever, and converting a big-endian dataset whose datatype message is corrupt writes out
  *   of bounds. Keras writes neither (its name lists are fixed-length strings, its data little-endian), so
@@ -28,7 +33,7 @@ import fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeElements } from '../dtype';
-import { checkShape, DType, elementCount, FormatError, formatBytes, Tensor } from '../tensor';
+import { checkShape, DType, elementCount, FormatError, formatBytes, printableText, Tensor } from '../tensor';
 import { listZip, readZipEntry, ZipEntry } from './zip';
 
 type H5Lib = typeof import('h5wasm/node');
@@ -126,15 +131,15 @@ function readWithH5wasm(M: H5Module, file: string, fileSize: number): Tensor[] {
   }
   const output = { text: '' };
   try {
-    return captureOutput(output, () => {
+    return withOnlyFileOpenable(M, file, (refused) => captureOutput(output, () => {
       const fileId = M.open(file, M.H5F_ACC_RDONLY, false, -1, -1);
       if (fileId < 0n) throw new FormatError(openProblem(output.text));
       try {
-        return new Reader(M, fileId, fileSize, output).readAll();
+        return new Reader(M, fileId, fileSize, output, refused).readAll();
       } finally {
         M.close_file(fileId);
       }
-    });
+    }));
   } catch (err) {
     if (err instanceof FormatError) throw err;
     if (isWasmTrap(err)) {
@@ -142,6 +147,45 @@ function readWithH5wasm(M: H5Module, file: string, fileSize: number): Tensor[] {
       throw new FormatError(`the HDF5 library crashed on this file (${brokenBy})`);
     }
     throw new FormatError(`not a valid HDF5 file (${oneLine(err).toLowerCase() || 'corrupt'})`);
+  }
+}
+
+/** Paths other than the file being read that HDF5 tried to open, in order (never opened). */
+type RefusedOpens = string[];
+
+interface EmscriptenFs {
+  open: (path: string, flags: unknown, mode?: unknown) => unknown;
+  ErrnoError: new (errno: number) => Error;
+}
+
+/** Emscripten's errno for EACCES. */
+const EMSCRIPTEN_EACCES = 2;
+
+/**
+ * Runs `fn` while h5wasm's file system opens nothing but `file` (resolved the way the runtime resolves it): any
+ * other open fails with EACCES and is recorded in the list passed to `fn`. `fn` is synchronous, so nothing else
+ * uses the module meanwhile; the original `open` is restored afterwards.
+ */
+function withOnlyFileOpenable<T>(M: H5Module, file: string, fn: (refused: RefusedOpens) => T): T {
+  const FS = (M as unknown as { FS?: EmscriptenFs }).FS;
+  if (!FS || typeof FS.open !== 'function') {
+    // Without the hook external storage could be read: refuse to read HDF5 at all rather than risk it.
+    throw new FormatError('the HDF5 reader cannot restrict file access in this h5wasm build');
+  }
+  const refused: RefusedOpens = [];
+  const original = FS.open;
+  const allowed = path.resolve(file);
+  FS.open = function (this: unknown, p: string, flags: unknown, mode?: unknown) {
+    if (typeof p !== 'string' || path.resolve(p) !== allowed) {
+      refused.push(String(p));
+      throw new FS.ErrnoError(EMSCRIPTEN_EACCES);
+    }
+    return original.call(this, p, flags, mode);
+  };
+  try {
+    return fn(refused);
+  } finally {
+    FS.open = original;
   }
 }
 
@@ -245,6 +289,7 @@ class Reader {
     private readonly fileId: bigint,
     private readonly fileSize: number,
     private readonly output: { text: string },
+    private readonly refusedOpens: RefusedOpens,
   ) {
     this.plainBudget = 2 * fileSize;
     this.filteredBudget = Math.min(fileSize * MAX_FILTER_EXPANSION, 2 ** 31 - 1);
@@ -368,6 +413,13 @@ class Reader {
   private readDataset(p: string): Tensor | undefined {
     const abs = '/' + p;
     const meta = this.call(() => this.M.get_dataset_metadata(this.fileId, abs), `dataset "${p}" cannot be read`);
+    if (Array.isArray(meta.virtual_sources) && meta.virtual_sources.length) {
+      const first = meta.virtual_sources[0];
+      throw new FormatError(
+        `dataset "${p}" is a virtual dataset that takes its data from another file ("${printableText(String(first.file_name), 200)}"); ` +
+        'only the opened file is read',
+      );
+    }
     const dtype = dtypeOf(meta);
     if (!dtype || !meta.shape) return undefined; // strings, compounds, references, null dataspaces…
     if (!meta.littleEndian && meta.size > 1) {
@@ -422,7 +474,7 @@ class Reader {
               shape.map(() => 1n),
               BigInt(ptr),
             );
-          if (status < 0) throw new FormatError(this.readProblem(p, filters, mark));
+          if (status < 0 || this.refusedOpens.length) throw new FormatError(this.readProblem(p, filters, mark));
           const elems = whole ? count : n * rowElems;
           // h5wasm converts to little-endian in memory; HEAPU8 must be fetched after the call (the heap may grow).
           const at = whole ? 0 : r * rowElems;
@@ -445,6 +497,10 @@ class Reader {
   }
 
   private readProblem(p: string, filters: unknown, mark: number): string {
+    if (this.refusedOpens.length) {
+      return `dataset "${p}" keeps its data in another file ("${printableText(this.refusedOpens[0], 200)}", HDF5 external storage), ` +
+        'which is never opened: only the checkpoint itself is read';
+    }
     const names = Array.isArray(filters)
       ? filters.map((f) => (f && typeof f === 'object' && 'name' in f ? String(f.name) : '?')).filter((n) => n)
       : [];

@@ -1,6 +1,6 @@
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Checkpoint, CheckpointError, CheckpointFormat, FormatError, formatBytes } from '../tensor';
+import { Checkpoint, CheckpointError, CheckpointFormat, FormatError, formatBytes, printableText } from '../tensor';
 import { parseNpy } from './npy';
 import { parseNpz } from './npz';
 import { parseSafetensors } from './safetensors';
@@ -60,8 +60,7 @@ export async function readCheckpoint(file: string, options: ReadOptions = {}): P
     if (stat.size > maxBytes) {
       throw new FormatError(`file is ${formatBytes(stat.size)}, larger than the ${formatBytes(maxBytes)} limit`);
     }
-    const buf = await fs.readFile(file);
-    const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    const bytes = await readRegularFile(file, maxBytes, { label: 'file' });
     if (bytes.length === 0) throw new FormatError('file is empty');
     const format = detectFormat(file, bytes);
     switch (format) {
@@ -81,7 +80,7 @@ export async function readCheckpoint(file: string, options: ReadOptions = {}): P
       case 'tfjs':
         return {
           file, format, layout: 'row',
-          tensors: await readTfjs(bytes, (rel) => readSibling(file, rel, maxBytes)),
+          tensors: await readTfjs(bytes, siblingReader(file, maxBytes)),
         };
     }
   } catch (err) {
@@ -90,21 +89,87 @@ export async function readCheckpoint(file: string, options: ReadOptions = {}): P
   }
 }
 
-/** Reads a file named relative to `file`'s folder, refusing paths that leave it. */
-async function readSibling(file: string, rel: string, maxBytes: number): Promise<Uint8Array> {
-  const dir = path.dirname(path.resolve(file));
-  const target = path.resolve(dir, rel);
-  if (path.relative(dir, target).startsWith('..') || path.isAbsolute(rel)) {
-    throw new FormatError(`weight file "${rel}" lies outside the model's folder`);
-  }
-  let buf: Buffer;
+/**
+ * Reads the weight files a TensorFlow.js model.json names: regular files inside the model's folder (a symlink may
+ * point elsewhere in the folder, never out of it), each at most once, together within `maxBytes`. Devices, FIFOs
+ * and sockets are refused before they are read, so none of them can hang the reader or feed it without end.
+ */
+function siblingReader(file: string, maxBytes: number): (rel: string) => Promise<Uint8Array> {
+  const seen = new Set<string>();
+  let total = 0;
+  let realDir: Promise<string> | undefined;
+  return async (rel) => {
+    const dir = path.dirname(path.resolve(file));
+    const target = path.resolve(dir, rel);
+    const inside = (base: string, p: string) => {
+      const r = path.relative(base, p);
+      return r !== '' && !r.startsWith('..') && !path.isAbsolute(r);
+    };
+    if (path.isAbsolute(rel) || !inside(dir, target)) {
+      throw new FormatError(`weight file "${printableText(rel, 200)}" lies outside the model's folder`);
+    }
+    let real: string;
+    try {
+      realDir ??= fs.realpath(dir);
+      real = await fs.realpath(target);
+    } catch (err) {
+      throw new FormatError(`weight file "${printableText(rel, 200)}" cannot be read (${(err as NodeJS.ErrnoException).code ?? problemOf(err)})`);
+    }
+    if (!inside(await realDir, real)) {
+      throw new FormatError(`weight file "${printableText(rel, 200)}" is a link to a file outside the model's folder`);
+    }
+    if (seen.has(real)) throw new FormatError(`weight file "${printableText(rel, 200)}" is listed more than once`);
+    seen.add(real);
+    const bytes = await readRegularFile(real, maxBytes - total, {
+      label: `weight file "${printableText(rel, 200)}"`,
+      tooLarge: `the weight files together are larger than the ${formatBytes(maxBytes)} limit`,
+      noFollow: true,
+    });
+    total += bytes.length;
+    return bytes;
+  };
+}
+
+interface RegularFileOptions {
+  /** How messages name the file. */
+  label: string;
+  /** The message when the file exceeds `maxBytes` (default: "<label> is larger than the … limit"). */
+  tooLarge?: string;
+  /** Refuse a final symlink (for paths already resolved, so a link swapped in meanwhile is not followed). */
+  noFollow?: boolean;
+}
+
+/**
+ * The bytes of a regular file, at most `maxBytes` of them. Opened without blocking (on a FIFO, open would wait
+ * for a writer), checked to be a regular file on the open descriptor, and read up to the size it had then: a file
+ * that grows meanwhile cannot make the read run on.
+ */
+export async function readRegularFile(file: string, maxBytes: number, options: RegularFileOptions): Promise<Uint8Array> {
+  const { label } = options;
+  let handle: fs.FileHandle;
   try {
-    const stat = await fs.stat(target);
-    if (stat.size > maxBytes) throw new FormatError(`weight file "${rel}" is larger than the ${formatBytes(maxBytes)} limit`);
-    buf = await fs.readFile(target);
+    const noFollow = options.noFollow ? fsConstants.O_NOFOLLOW ?? 0 : 0;
+    handle = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0) | noFollow);
+  } catch (err) {
+    throw new FormatError(`${label} cannot be read (${(err as NodeJS.ErrnoException).code ?? problemOf(err)})`);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new FormatError(`${label} is not a regular file`);
+    if (stat.size > maxBytes) throw new FormatError(options.tooLarge ?? `${label} is larger than the ${formatBytes(maxBytes)} limit`);
+    const out = new Uint8Array(stat.size);
+    let at = 0;
+    while (at < out.length) {
+      const { bytesRead } = await handle.read(out, at, out.length - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    if (at < out.length) throw new FormatError(`${label} shrank while it was read (${at} of ${stat.size} bytes)`);
+    return out;
   } catch (err) {
     if (err instanceof FormatError) throw err;
-    throw new FormatError(`weight file "${rel}" cannot be read (${(err as NodeJS.ErrnoException).code ?? problemOf(err)})`);
+    throw new FormatError(`${label} cannot be read (${(err as NodeJS.ErrnoException).code ?? problemOf(err)})`);
+  } finally {
+    await handle.close();
   }
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }

@@ -20,7 +20,7 @@
  */
 import { decodeElements } from '../dtype';
 import {
-  checkShape, CheckpointMetadata, DType, DTYPE_BYTES, FormatError, formatBytes, MetadataEntry, MetaValue, Tensor,
+  checkShape, CheckpointMetadata, DType, DTYPE_BYTES, FormatError, formatBytes, MetadataEntry, MetaValue, printableText, Tensor,
 } from '../tensor';
 import { listZip, readZipEntry } from './zip';
 
@@ -327,10 +327,7 @@ function describe(v: unknown, depth = 0): string {
   return 'an object';
 }
 
-function printable(s: string): string {
-  const t = s.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
-  return t.length > 300 ? t.slice(0, 300) + '…' : t;
-}
+const printable = (s: string): string => printableText(s, 300);
 
 function latin1(b: Uint8Array): string {
   let s = '';

@@ -10,7 +10,7 @@
  * Every problem is a one-line `FormatError`; entry problems start with the entry's name.
  */
 import { inflateSync } from 'fflate';
-import { FormatError, formatBytes } from '../tensor';
+import { FormatError, formatBytes, printableText } from '../tensor';
 
 /** Largest entry inflated (or returned). */
 export const MAX_ZIP_ENTRY_BYTES = 2 ** 31 - 1;
@@ -221,8 +221,7 @@ function isSafeName(name: string): boolean {
 
 /** A name from the file as it may appear in a one-line message. */
 function shown(name: string): string {
-  const t = name.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
-  return t.length > 200 ? t.slice(0, 200) + '…' : t;
+  return printableText(name, 200);
 }
 
 /** Little-endian reads; 0 outside the buffer (every caller checks its range first). */
