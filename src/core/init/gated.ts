@@ -26,9 +26,8 @@
  * vanilla W and V of ./initializers.ts).
  */
 import { Rng } from './rng';
-import { chain, fbchain, orthogonal, ramp, RAMP_E } from './initializers';
+import { chain, fbchain, orthogonal, ramp, specText, RAMP_E } from './initializers';
 import { transpose } from '../recurrent';
-import { specText } from './exact';
 
 export const GATED_INIT_NAMES = ['plain', 'orthogonal', 'chain', 'fbchain', 'mixed'] as const;
 export type GatedInitName = (typeof GATED_INIT_NAMES)[number];

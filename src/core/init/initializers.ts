@@ -237,6 +237,11 @@ export function makeInputInit(spec: string | InitSpec, n: number, d: number, see
   return INPUT_INIT[s.name] === 'source' ? sourceInput(n, d) : gaussianInput(n, d, new Rng(seed, 1));
 }
 
+/** name:gain for display and ids, with at least one decimal (chain:1.02, orthogonal:1.0). */
+export function specText(name: string, gain: number): string {
+  return `${name}:${Number.isInteger(gain) ? gain.toFixed(1) : String(gain)}`;
+}
+
 function checkN(n: number, what = 'hidden size'): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`${what} must be a positive integer, got ${n}`);
 }

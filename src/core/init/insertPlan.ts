@@ -513,7 +513,8 @@ function applyWrap(t: Text, site: LayerSite, g: GeneratedCode, plan: InsertPlan)
 /** Keras: set (or replace) recurrent_initializer= and kernel_initializer= in the SimpleRNN call. */
 function applyKerasArgs(t: Text, site: LayerSite, g: GeneratedCode, plan: InsertPlan): void {
   const want = g.kerasArgs!;
-  plan.applied = `recurrent_initializer=${want.recurrent_initializer}, kernel_initializer=${want.kernel_initializer}`;
+  const keys = (['recurrent_initializer', 'kernel_initializer'] as const).filter((key) => want[key] !== undefined);
+  plan.applied = keys.map((key) => `${key}=${want[key]}`).join(', ');
   // The top-level arguments: [start, end) offsets, split at depth-0 commas.
   const args: { start: number; end: number }[] = [];
   let depth = 0;
@@ -530,14 +531,14 @@ function applyKerasArgs(t: Text, site: LayerSite, g: GeneratedCode, plan: Insert
   args.push({ start: from, end: site.close });
   const present = args.filter((a) => t.mask.slice(a.start, a.end).trim() !== '');
   const toAdd: string[] = [];
-  for (const key of ['recurrent_initializer', 'kernel_initializer'] as const) {
+  for (const key of keys) {
     const arg = present.find((a) => new RegExp(String.raw`^\s*${key}\s*=`).test(t.mask.slice(a.start, a.end)));
     if (arg) {
       const eq = t.mask.indexOf('=', arg.start) + 1;
       const valueStart = eq + (/^\s*/.exec(t.text.slice(eq, arg.end))![0].length);
       const valueEnd = arg.start + t.mask.slice(arg.start, arg.end).trimEnd().length;
       plan.replaced = true;
-      plan.edits.push({ start: t.pos(valueStart), end: t.pos(valueEnd), text: want[key] });
+      plan.edits.push({ start: t.pos(valueStart), end: t.pos(valueEnd), text: want[key]! });
     } else {
       toAdd.push(`${key}=${want[key]}`);
     }
