@@ -564,18 +564,19 @@ export function detectFramework(languageId: string, text: string): Framework {
 }
 
 /**
- * The framework of a recurrent-layer line, for the code actions: `nn.RNN(` → PyTorch; `SimpleRNN` or
- * `recurrent_initializer` in Python → Keras; `simpleRNN` or `recurrentInitializer` in JS/TS → TF.js.
+ * The framework of a recurrent-layer line, for the code actions: `nn.RNN(`, `nn.LSTM(`, `nn.GRU(` → PyTorch;
+ * `SimpleRNN`, `LSTM(`, `GRU(` or `recurrent_initializer` in Python → Keras; `simpleRNN`, `layers.lstm(`,
+ * `layers.gru(` or `recurrentInitializer` in JS/TS → TF.js.
  */
 export function frameworkOfLine(languageId: string, line: string): Framework | undefined {
   const code = stripComment(languageId, line);
   if (languageId === 'python') {
-    if (/\bnn\.RNN\b/.test(code) || /\btorch\.nn\.RNN\b/.test(code)) return 'pytorch';
-    if (/\bSimpleRNN(Cell)?\b/.test(code) || /\brecurrent_initializer\b/.test(code)) return 'keras';
+    if (/\bnn\s*\.\s*(RNN|LSTM|GRU)\s*\(/.test(code)) return 'pytorch';
+    if (/\bSimpleRNN(Cell)?\b/.test(code) || /(?<![\w.])(?:\w+\s*\.\s*)*(LSTM|GRU)\s*\(/.test(code) || /\brecurrent_initializer\b/.test(code)) return 'keras';
     return undefined;
   }
   if (/^(javascript|typescript)(react)?$/.test(languageId)) {
-    if (/\bsimpleRNN(Cell)?\b/.test(code) || /\brecurrentInitializer\b/.test(code)) return 'tfjs';
+    if (/\bsimpleRNN(Cell)?\b/.test(code) || /\blayers\s*\.\s*(lstm|gru)\s*\(/.test(code) || /\brecurrentInitializer\b/.test(code)) return 'tfjs';
   }
   return undefined;
 }
