@@ -14,7 +14,7 @@ import { makeInit, makeInputInit } from '../init/initializers';
 import { Rng } from '../init/rng';
 import { permutation } from '../tasks';
 import { loadEmbeddedMnist, loadIdxPair } from '../tasks/mnistFiles';
-import { checkpointName, checkpointSchedule, isScheduledCheckpoint, listCheckpoints, readTrainingCheckpoint, writeCheckpoint, writeJsonAtomic, type CheckpointModel, type TrainerProgress } from './checkpoint';
+import { checkpointName, checkpointSchedule, isScheduledCheckpoint, listCheckpoints, readTrainingCheckpoint, writeAtomic, writeCheckpoint, writeJsonAtomic, type CheckpointModel, type TrainerProgress } from './checkpoint';
 import type { TrainConfig } from './config';
 import { makeDataset, type Dataset } from './data';
 import { PARAM_NAMES, zeroParams, type RnnEngine, type RnnParams } from './model';
@@ -83,9 +83,10 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   let state: TrainerProgress = { update: 0, epoch: 0, position: 0, best_val_loss: null, last_val_loss: null, train_ms: 0 };
   let lastCheckpoint: string | null = null;
   const metricsFile = path.join(runDir, RUN_FILES.metrics);
-  if (opts.resume) {
-    const names = await listCheckpoints(ckptDir);
-    if (names.length === 0) throw new Error(`${runDir}: no checkpoint to resume from`);
+  // A resume of a run killed before its first checkpoint (update 0) starts it afresh: nothing was learned yet.
+  const names = opts.resume ? await listCheckpoints(ckptDir) : [];
+  await removeLeftovers(runDir);
+  if (names.length) {
     lastCheckpoint = names[names.length - 1];
     const ck = await readTrainingCheckpoint(path.join(ckptDir, lastCheckpoint), model);
     params = ck.params;
@@ -93,7 +94,7 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     state = ck.state;
     await truncateMetrics(metricsFile, state.update);
   } else {
-    await fs.writeFile(metricsFile, '');
+    await writeAtomic(metricsFile, '');
   }
 
   const status: RunStatus = {
@@ -105,8 +106,16 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   };
   const emit = (e: TrainerToHost) => opts.onEvent?.(e);
   const metrics: string[] = [];
-  const flushMetrics = async () => {
-    if (metrics.length) await fs.appendFile(metricsFile, metrics.splice(0).join(''));
+  /** Appends the pending metric lines; `durable`: and fsyncs them (before a checkpoint, see checkpoint()). */
+  const flushMetrics = async (durable = false) => {
+    if (!metrics.length && !durable) return;
+    const fh = await fs.open(metricsFile, 'a');
+    try {
+      if (metrics.length) await fh.write(metrics.splice(0).join(''));
+      if (durable) await fh.datasync();
+    } finally {
+      await fh.close();
+    }
   };
   const writeStatus = async () => {
     await flushMetrics();
@@ -127,6 +136,11 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   };
   const checkpoint = async () => {
     const name = checkpointName(state.update);
+    // Metrics never fall behind checkpoints: every line up to this update is in metrics.jsonl (fsynced) before the
+    // checkpoint exists, so a resume from it — after a kill at any instant — finds them all (and drops any later ones).
+    await flushMetrics(true);
+    state.train_loss_sum = trainLossSum;
+    state.train_loss_count = trainLossCount;
     await writeCheckpoint(ckptDir, name, model, {
       params, meanSquares: optimizer.meanSquares, state,
       metadata: { task: config.task, T: dataset.T, init: config.init, lr: config.lr, seed: config.seed, val_loss: state.last_val_loss, baseline },
@@ -140,7 +154,9 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   // alone, so a resumed run writes the same checkpoints as an uninterrupted one.
   const schedule = checkpointSchedule(config.updates, config.checkpoint_every);
   let order = epochOrder(config.seed, state.epoch, dataset);
-  let trainLossSum = 0, trainLossCount = 0;
+  // The running mean of the training loss since the last logged one: part of a checkpoint, so that a resume from a
+  // checkpoint between two logged updates logs the same means as an uninterrupted run.
+  let trainLossSum = state.train_loss_sum ?? 0, trainLossCount = state.train_loss_count ?? 0;
   let lastYield = performance.now(), lastStatus = lastYield;
   const t0 = performance.now() - state.train_ms;
   const syncStatus = () => {
@@ -246,7 +262,11 @@ function epochOrder(seed: number, epoch: number, d: Dataset): Int32Array {
   return permutation(new Rng(seed, 100 + epoch), d.trainSize);
 }
 
-/** On resume, drops metric lines logged after the checkpoint (they will be produced again). */
+/**
+ * On resume, drops metric lines logged after the checkpoint (they will be produced again) and any torn line. The
+ * shorter file is written beside metrics.jsonl and renamed over it: a kill at any instant leaves the old file or
+ * the new one, never an empty or half one.
+ */
 async function truncateMetrics(file: string, update: number): Promise<void> {
   let text: string;
   try {
@@ -262,5 +282,28 @@ async function truncateMetrics(file: string, update: number): Promise<void> {
       return false;
     }
   });
-  await fs.writeFile(file, kept.map((l) => l + '\n').join(''));
+  await writeAtomic(file, kept.map((l) => l + '\n').join(''));
+}
+
+/**
+ * Temporary files of writes a killed trainer left half done: `<run file>.<pid>.tmp`, `.overwritten.<pid>.tmp/` (train
+ * --overwrite) and checkpoints' `.update-NNNNNNN.<pid>.tmp/`. Nothing else in the folder is touched.
+ */
+async function removeLeftovers(runDir: string): Promise<void> {
+  const ours = [
+    { dir: runDir, re: /^(?:config\.json|status\.json|metrics\.jsonl|\.overwritten)\.(\d+)\.tmp$/ },
+    { dir: path.join(runDir, RUN_FILES.checkpoints), re: /^\.update-\d+\.(\d+)\.tmp$/ },
+  ];
+  for (const { dir, re } of ours) {
+    let names: string[] = [];
+    try {
+      names = await fs.readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const m = re.exec(n);
+      if (m && Number(m[1]) !== process.pid) await fs.rm(path.join(dir, n), { recursive: true, force: true });
+    }
+  }
 }
