@@ -4,13 +4,17 @@
  */
 import * as os from 'node:os';
 import { JsRnnEngine } from './jsEngine';
-import type { RnnEngine } from './model';
+import type { Cell, RnnEngine } from './model';
 import { WasmThreadedRnnEngine, type ThreadedOptions } from './rnnThreads';
 import { rnnWasmModule, WasmRnnEngine } from './wasmEngine';
 
 export interface EngineOptions extends ThreadedOptions {
   /** 1 or 2 (more are treated as 2); default min(2, available cores). */
   threads?: number;
+  /** the cell to train (default 'rnn'); the WebAssembly kernel runs the vanilla cell, the JS engine every cell */
+  cell?: Cell;
+  /** sequences continue from the last batch's state (language models): engines with finalState() */
+  stateful?: boolean;
 }
 
 export function wasmDisabled(): boolean {
@@ -18,7 +22,7 @@ export function wasmDisabled(): boolean {
 }
 
 export function createRnnEngine(opts: EngineOptions = {}): RnnEngine {
-  if (wasmDisabled() || !rnnWasmModule()) return new JsRnnEngine();
+  if (wasmDisabled() || !rnnWasmModule() || (opts.cell ?? 'rnn') !== 'rnn' || opts.stateful) return new JsRnnEngine();
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const threads = opts.threads ?? Math.min(2, cores);
   if (threads >= 2) {
