@@ -8,7 +8,7 @@ import { ConfigError, resolveConfig, runId, type TrainConfig } from '../core/tra
 import { listCheckpoints, readJson, writeJsonAtomic } from '../core/train/checkpoint';
 import { createRnnEngine } from '../core/train/engines';
 import { charlmStreams } from '../core/tasks/charlm';
-import { loadCorpus } from '../core/tasks/charlmFile';
+import { corpusFile, loadCorpus } from '../core/tasks/charlmFile';
 import { RUN_FILES, train } from '../core/train/trainer';
 import { measureUpdateMs } from '../core/train/measure';
 import type { RunStatus, TrainerToHost } from '../shared/protocol';
@@ -97,7 +97,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     }
   }
   // A text that cannot be trained on is refused before anything is written.
-  if (config.task === 'charlm') charlmStreams(await loadCorpus(config.file!, config.max_chars), config.batch, config.T);
+  if (config.task === 'charlm') charlmStreams(await loadCorpus(corpusFile(config.file, assetRoot()), config.max_chars), config.batch, config.T);
   dir ??= path.join('.recurrent-lens', 'runs', runId(config));
   await fs.mkdir(dir, { recursive: true });
   await writeJsonAtomic(path.join(dir, RUN_FILES.config), config);

@@ -1,5 +1,6 @@
 /** Reading a charlm text file from disk (Node only; charlm.ts holds the pure parts the webview may import). */
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { CHARLM_MAX_BYTES, CorpusError, parseCorpus, type CharCorpus } from './charlm';
 
 const cache = new Map<string, { mtimeMs: number; size: number; maxChars: number; corpus: CharCorpus }>();
@@ -28,3 +29,13 @@ export async function loadCorpus(file: string, maxChars = 0): Promise<CharCorpus
   return corpus;
 }
 
+
+/** The demo text, the de-tagged Brown Corpus (scripts/build-brown.mjs), under the extension's root. */
+export function embeddedBrown(assetRoot: string): string {
+  return path.join(assetRoot, 'dist', 'brown', 'brown.txt');
+}
+
+/** The text a charlm run trains on: its file, or the embedded Brown Corpus. */
+export function corpusFile(file: string | null, assetRoot: string): string {
+  return file ?? embeddedBrown(assetRoot);
+}

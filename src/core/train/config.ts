@@ -12,7 +12,7 @@ export interface TrainConfig {
   task: TaskName;
   /** recurrent cell; default 'rnn' */
   cell: Cell;
-  /** charlm: the text file (required there, null elsewhere) */
+  /** charlm: the text file (null: the embedded Brown Corpus); null for the other tasks */
   file: string | null;
   /** charlm: only the first this many characters of the file (0: all) */
   max_chars: number;
@@ -129,7 +129,7 @@ export function resolveConfig(input: Record<string, unknown>): TrainConfig {
   const optimizer = String(input.optimizer ?? (lm ? CHARLM_DEFAULTS.optimizer : 'rmsprop')) as OptimizerName;
   if (!OPTIMIZERS.includes(optimizer)) throw new ConfigError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got "${optimizer}"`);
   const file = str('file', CONFIG_DEFAULTS.file);
-  if (lm && (file === null || file.trim() === '')) throw new ConfigError('charlm needs a text file: file (--file FILE)');
+  if (lm && file !== null && file.trim() === '') throw new ConfigError('file: an empty path (leave it out for the embedded Brown Corpus)');
   if (!lm && file !== null) throw new ConfigError(`file is the charlm task's text; ${task} takes none`);
   if (gated && task !== 'charlm') throw new ConfigError(`cell ${cell}: gated cells train on the charlm task (the paper's tasks use the vanilla RNN)`);
   const c: TrainConfig = {

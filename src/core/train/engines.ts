@@ -7,6 +7,7 @@ import { JsRnnEngine } from './jsEngine';
 import type { Cell, RnnEngine } from './model';
 import { WasmThreadedRnnEngine, type ThreadedOptions } from './rnnThreads';
 import { rnnWasmModule, WasmRnnEngine } from './wasmEngine';
+import { gatedWasmModule, WasmLstmEngine } from './wasmGated';
 
 export interface EngineOptions extends ThreadedOptions {
   /** 1 or 2 (more are treated as 2); default min(2, available cores). */
@@ -22,6 +23,7 @@ export function wasmDisabled(): boolean {
 }
 
 export function createRnnEngine(opts: EngineOptions = {}): RnnEngine {
+  if (opts.cell === 'lstm' && !wasmDisabled() && gatedWasmModule()) return new WasmLstmEngine();
   if (wasmDisabled() || !rnnWasmModule() || (opts.cell ?? 'rnn') !== 'rnn' || opts.stateful) return new JsRnnEngine();
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const threads = opts.threads ?? Math.min(2, cores);

@@ -8,7 +8,7 @@ import { makeDataset } from './data';
 import { createRnnEngine } from './engines';
 import { flopsPerUpdate, PARAM_NAMES, stateCount, type RnnBatch } from './model';
 import { charlmStreams, streamBatch } from '../tasks/charlm';
-import { loadCorpus } from '../tasks/charlmFile';
+import { corpusFile, loadCorpus } from '../tasks/charlmFile';
 import { getTask } from '../tasks';
 import { loadTf } from './tfjs';
 import { registerRnnOp } from './tfjsOp';
@@ -46,7 +46,7 @@ export async function measureUpdateMs(config: TrainConfig, opts: MeasureOptions)
   const updates = opts.updates ?? 20, warmup = opts.warmup ?? 3;
   const { tf, backend } = loadTf();
   const lm = config.task === 'charlm';
-  const corpus = lm ? await loadCorpus(config.file!, config.max_chars) : null;
+  const corpus = lm ? await loadCorpus(corpusFile(config.file, opts.assetRoot), config.max_chars) : null;
   const text = corpus ? charlmStreams(corpus, config.batch, config.T).train : null;
   const engine = createRnnEngine({ threads: opts.threads, cell: config.cell, stateful: lm });
   try {

@@ -14,7 +14,7 @@ import { makeInit, makeInputInit } from '../init/initializers';
 import { initRecurrentBlocks } from '../init/gated';
 import { Rng } from '../init/rng';
 import { charlmStreams, getTask, permutation, streamBatch, type Streams } from '../tasks';
-import { loadCorpus } from '../tasks/charlmFile';
+import { corpusFile, loadCorpus } from '../tasks/charlmFile';
 import { loadEmbeddedMnist, loadIdxPair } from '../tasks/mnistFiles';
 import { checkpointName, checkpointSchedule, isScheduledCheckpoint, listCheckpoints, readTrainingCheckpoint, writeCheckpoint, writeJsonAtomic, type CheckpointModel, type TrainerProgress } from './checkpoint';
 import type { TrainConfig } from './config';
@@ -98,7 +98,7 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   const id = path.basename(path.resolve(runDir));
   let lm: LanguageModelFeed | null = null;
   if (config.task === 'charlm') {
-    const corpus = await loadCorpus(config.file!, config.max_chars);
+    const corpus = await loadCorpus(corpusFile(config.file, opts.assetRoot), config.max_chars);
     lm = { ...charlmStreams(corpus, config.batch, config.T), vocab: corpus.vocab.length, unigramBpc: corpus.unigramBpc };
     if (!opts.engine.finalState) throw new Error(`the ${opts.engine.name} engine cannot carry the state between batches a language model needs`);
   }
