@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { Rng } from '../../src/core/init/rng';
-import { initGatedRecurrent, parseGatedInit } from '../../src/core/init/gated';
 import { JsRnnEngine } from '../../src/core/train/jsEngine';
 import { WasmLstmEngine } from '../../src/core/train/wasmGated';
 import { Adam } from '../../src/core/train/optimizer';
@@ -97,28 +96,6 @@ export function tfModelLoss(tf: any, cell: 'lstm' | 'gru', dims: RnnDims, v: Rec
   }
   return tf.div(tf.addN(losses), B * T);
 }
-
-test('gated recurrent kernels: Keras layout, one block per gate', () => {
-  const n = 5;
-  const R = initGatedRecurrent('mixed:1.02', 'lstm', n, 1);
-  assert.equal(R.length, n * 4 * n);
-  // the c block (third) is the chain W[i+1][i] = 1.02, stored transposed: R[j][2n + i] = W[i][j]
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    assert.equal(R[j * 4 * n + 2 * n + i], i === j + 1 ? Math.fround(1.02) : 0);
-    assert.equal(R[j * 4 * n + i], Math.fround((0.01 * (j - i)) / (n - 1))); // i gate: the ramp
-  }
-  const G = initGatedRecurrent('orthogonal', 'gru', n, 3);
-  assert.equal(G.length, n * 3 * n);
-  // every block orthogonal (columns of Wᵀ): Σ_j R[j][g n + i] R[j][g n + k] = δ_ik
-  for (let g = 0; g < 3; g++) for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) {
-    let s = 0;
-    for (let j = 0; j < n; j++) s += G[j * 3 * n + g * n + i] * G[j * 3 * n + g * n + k];
-    assert.ok(Math.abs(s - (i === k ? 1 : 0)) < 1e-5);
-  }
-  const P = initGatedRecurrent('plain', 'lstm', 64, 1);
-  assert.ok(P.every((v) => Math.abs(v) <= 1 / 8) && P.some((v) => Math.abs(v) > 0.1));
-  assert.throws(() => parseGatedInit('bogus'), /unknown initializer "bogus" \(expected plain, mixed, chain/);
-});
 
 test('Adam: PyTorch\'s update with global-norm clipping', () => {
   const p = [Float32Array.of(1, -2), Float32Array.of(0.5)];

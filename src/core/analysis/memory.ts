@@ -26,6 +26,9 @@
  */
 import { AbortError, Hessenberg, Signal, applyHessenbergQt, hessenberg, lowerBandwidth, norm2, solveLowerRows, transpose } from '../linalg/dense';
 import { SteinFactor, recursiveFisher, steinFactor } from '../linalg/steinFactor';
+import { NotStableError } from '../linalg/stein';
+import { schurFisher } from '../linalg/steinSchur';
+import { RealSchur, realSchur } from '../linalg/schur';
 import { Rng } from '../init/rng';
 
 export interface FisherMemory {
@@ -46,7 +49,14 @@ export interface FisherMemory {
    * How J was computed: 'factor' = ‖L⁻¹ W^k v‖² with C = L Lᵀ from the factored doubling; 'recursion' = the
    * finite-horizon square-root recursion (used when ‖W^k v‖ grows past 1e3, e.g. for ρ(W) ≥ 1).
    */
-  method: 'factor' | 'recursion';
+  method: 'factor' | 'recursion' | 'schur';
+  /**
+   * Estimated |J_tot − exact J_tot| (rounding and truncation; docs/memory.md "Error estimate"):
+   * 'two-methods' = |difference| of two independent computations (factored doubling and Hammarling's method in
+   * Schur form) plus tailBound; 'rounding-model' = tailBound + a first-order rounding model of the method used.
+   */
+  jTotError: number;
+  errorEstimate: 'two-methods' | 'rounding-model';
 }
 
 export interface MemoryOptions {
@@ -55,6 +65,8 @@ export interface MemoryOptions {
   /** At most this many J(k) (default: the horizon, or 100 000 for the infinite horizon). */
   kMax?: number;
   signal?: Signal;
+  /** W's real Schur form with Z (e.g. the one an analysis computed already); computed when needed otherwise. */
+  schur?: RealSchur;
 }
 
 /** Relative size of the provably neglected tail at which the infinite sum stops. */
@@ -64,6 +76,21 @@ const CHUNK = 64;
 
 /** Transient growth max_k ‖W^k v‖ (‖v‖ = 1) up to which J(k) = ‖L⁻¹ W^k v‖² is used over a finite horizon. */
 const GROWTH_LIMIT = 1e3;
+
+const EPS = 2 ** -53;
+
+/**
+ * Up to this N the infinite horizon is computed both ways (factored doubling, the result; Hammarling in Schur form,
+ * the check) and the error estimate is their difference. Above it Hammarling's method alone gives the result
+ * (about 6× faster at N = 1024) and the estimate is the rounding model, unless its computed spectrum reaches the
+ * unit circle (then the doubling, which does not depend on eigenvalues).
+ */
+const CHECK_MAX_N = 512;
+
+/** First-order rounding model: Σ_k J(k) computed through k ≤ K steps of N-term sums, each relative error ≲ N·ε. */
+function roundingModel(jTot: number, n: number, steps: number, growth = 1): number {
+  return 4 * n * Math.max(1, steps) * EPS * growth * jTot;
+}
 
 /** The factor of C, and J for any number of input vectors (C's factor is computed once). */
 export interface MemoryModel {
@@ -82,7 +109,7 @@ export interface MemoryModel {
   fisher(v: ArrayLike<number>, opts?: { kMax?: number; signal?: Signal }): FisherMemory;
 }
 
-export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number; signal?: Signal } = {}): MemoryModel {
+export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number; signal?: Signal; schur?: RealSchur } = {}): MemoryModel {
   if (!Number.isInteger(n) || n < 1 || W.length < n * n) throw new RangeError(`memory: need an N×N matrix, got ${W.length} values for N = ${n}`);
   for (let i = 0; i < n * n; i++) if (!Number.isFinite(W[i])) throw new Error('matrix has NaN or Inf entries');
   if (opts.horizon !== undefined && (!Number.isInteger(opts.horizon) || opts.horizon < 1)) {
@@ -115,8 +142,17 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
     }
     return cached;
   };
-  // The infinite horizon always needs the factor (and fails early, with NotStableError, when ρ(W) ≥ 1).
-  if (horizon === null) factored();
+  let schur: RealSchur | null = opts.schur ?? null;
+  const schurForm = () => (schur ??= realSchur(W, n, { signal: opts.signal }));
+  const vOrig = new Float64Array(n);
+  /** Hammarling's method in Schur form (NotStableError when a computed |λ| ≥ 1). */
+  const viaSchur = (kMax: number, signal?: Signal) => {
+    const s = schurForm();
+    return schurFisher(s.T, s.Z, n, vOrig, { kMax, tailTol: TAIL_TOL, signal });
+  };
+  // The infinite horizon always needs the factor (and fails early, with NotStableError, when ρ(W) ≥ 1), except for
+  // large N, where Hammarling's method is tried first.
+  if (horizon === null && n <= CHECK_MAX_N) factored();
   /** y = A·x skipping A's structural zeros below the band. */
   const step = (x: Float64Array, y: Float64Array) => {
     for (let i = 0; i < n; i++) {
@@ -144,7 +180,10 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
     for (const x of J) sum += x;
     let tail = 0;
     for (let k = limit; k < zeroFrom && k < horizon!; k++) tail += all[k];
-    return { J, jTot: sum, horizon, truncated: limit < horizon! && tail > 0, tailBound: tail, method: 'recursion' };
+    return {
+      J, jTot: sum, horizon, truncated: limit < horizon! && tail > 0, tailBound: tail, method: 'recursion',
+      jTotError: tail + roundingModel(sum, n, horizon!), errorEstimate: 'rounding-model',
+    };
   };
   const fisher = (vIn: ArrayLike<number>, o: { kMax?: number; signal?: Signal } = {}): FisherMemory => {
     if (vIn.length !== n) throw new RangeError(`input vector has ${vIn.length} entries, expected ${n}`);
@@ -155,13 +194,26 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
     if (!Number.isInteger(kMaxOpt) || kMaxOpt < 1) throw new RangeError(`kMax must be a positive integer, got ${kMaxOpt}`);
     const limit = horizon === null ? kMaxOpt : Math.min(horizon, kMaxOpt);
 
+    for (let i = 0; i < n; i++) vOrig[i] = vIn[i] / nv;
+    if (horizon === null && n > CHECK_MAX_N) {
+      try {
+        const h = viaSchur(limit, signal);
+        const truncated = !h.done && h.tail > TAIL_TOL * h.jTot;
+        return {
+          J: h.J, jTot: h.jTot, horizon, truncated, tailBound: h.tail, method: 'schur',
+          jTotError: h.tail + roundingModel(h.jTot, n, h.J.length), errorEstimate: 'rounding-model',
+        };
+      } catch (err) {
+        if (!(err instanceof NotStableError)) throw err;
+      }
+    }
     let u: Float64Array = Float64Array.from(vIn, (x) => x / nv);
     if (hess) applyHessenbergQt(hess, u);
     if (reversed) u.reverse();
     let next: Float64Array = new Float64Array(n);
+    let growth = 1;
     if (horizon !== null) {
       // Which finite-horizon method: scan the transient ‖W^k v‖, k < n (N² per step, a fraction of either method).
-      let growth = 1;
       let zeroFrom = horizon;
       let x = u.slice(), y = new Float64Array(n);
       for (let k = 1; k < horizon; k++) {
@@ -229,7 +281,19 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
       truncated = horizon === null ? tail > TAIL_TOL * sum : true;
     }
     const tailBound = tail + sum * factor.tailBound;
-    return { J: Float64Array.from(J), jTot: sum, horizon, truncated, tailBound, method: 'factor' };
+    let jTotError = tailBound + roundingModel(sum, n, J.length, growth);
+    let errorEstimate: FisherMemory['errorEstimate'] = 'rounding-model';
+    if (horizon === null && !factor.nilpotent) {
+      // The check: the same sum by Hammarling's method in Schur form, over the same number of terms.
+      try {
+        const h = viaSchur(Math.max(1, J.length), signal);
+        jTotError = Math.abs(h.jTot - sum) + tailBound + h.tail;
+        errorEstimate = 'two-methods';
+      } catch (err) {
+        if (!(err instanceof NotStableError)) throw err;
+      }
+    }
+    return { J: Float64Array.from(J), jTot: sum, horizon, truncated, tailBound, method: 'factor', jTotError, errorEstimate };
   };
   return { n, horizon, factor: () => factored().factor, hessenberg: hess, reversed, fisher };
 }
@@ -239,7 +303,7 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
  * @throws NotStableError (from the Stein solver) for the infinite horizon when ρ(W) ≥ 1: use opts.horizon.
  */
 export function fisherMemory(W: Float64Array, n: number, v: ArrayLike<number>, opts: MemoryOptions = {}): FisherMemory {
-  return memoryModel(W, n, { horizon: opts.horizon, signal: opts.signal }).fisher(v, { kMax: opts.kMax });
+  return memoryModel(W, n, { horizon: opts.horizon, signal: opts.signal, schur: opts.schur }).fisher(v, { kMax: opts.kMax });
 }
 
 export type InputKind = 'source' | 'sink' | 'random' | { column: number };

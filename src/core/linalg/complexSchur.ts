@@ -14,9 +14,9 @@ export interface ComplexTriangular {
 /**
  * Converts the row-major real Schur factor T (quasi-upper-triangular, 2×2 blocks for complex pairs) to a complex
  * upper-triangular U unitarily similar to it. The diagonal of U holds the eigenvalues in T's order, the one with
- * positive imaginary part first in each pair.
+ * positive imaginary part first in each pair. With x (a complex vector, interleaved, length 2n), x ← Qᴴx as well.
  */
-export function complexTriangular(T: Float64Array, n: number): ComplexTriangular {
+export function complexTriangular(T: Float64Array, n: number, x?: Float64Array): ComplexTriangular {
   const a = new Float64Array(2 * n * n);
   for (let i = 0; i < n; i++) for (let j = i > 0 ? i - 1 : 0; j < n; j++) a[2 * (i + j * n)] = T[i * n + j];
   for (let k = 0; k + 1 < n; k++) {
@@ -54,6 +54,13 @@ export function complexTriangular(T: Float64Array, n: number): ComplexTriangular
       a[p + 1] = g11r * ui - g11i * ur + g21r * vi - g21i * vr;
       a[q] = g12r * ur + g12i * ui + g22r * vr + g22i * vi;
       a[q + 1] = g12r * ui - g12i * ur + g22r * vi - g22i * vr;
+    }
+    if (x) {
+      const ur = x[2 * k], ui = x[2 * k + 1], vr = x[2 * k + 2], vi = x[2 * k + 3];
+      x[2 * k] = g11r * ur + g11i * ui + g21r * vr + g21i * vi;
+      x[2 * k + 1] = g11r * ui - g11i * ur + g21r * vi - g21i * vr;
+      x[2 * k + 2] = g12r * ur + g12i * ui + g22r * vr + g22i * vi;
+      x[2 * k + 3] = g12r * ui - g12i * ur + g22r * vi - g22i * vr;
     }
     a[2 * (k + 1 + k * n)] = 0;
     a[2 * (k + 1 + k * n) + 1] = 0;

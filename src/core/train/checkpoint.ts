@@ -30,8 +30,9 @@ export interface TrainerProgress {
   best_val_loss: number | null;
   last_val_loss: number | null;
   train_ms: number;
-  /** language models: the training streams' position of the next batch (0 after a wrap) */
-  stream_position?: number;
+  /** the training losses summed since the last logged mean, and how many (absent in checkpoints of older versions) */
+  train_loss_sum?: number;
+  train_loss_count?: number;
 }
 
 export interface Checkpoint {
@@ -147,7 +148,8 @@ export function modelTopology(m: CheckpointModel): Record<string, unknown> {
   };
 }
 
-async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+/** Writes a file atomically: a temporary file beside it (`<file>.<pid>.tmp`), renamed over it. */
+export async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   await fs.writeFile(tmp, data);
   await fs.rename(tmp, file);

@@ -3,7 +3,7 @@
  * CLI's flags fill in. Field names are snake_case like every JSON file and `--json` output of ours.
  */
 import { INIT_NAMES, parseInitSpec } from '../init/initializers';
-import { GATED_INIT_NAMES, parseGatedInit } from '../init/gated';
+import { GATED_INIT_NAMES, parseGatedSpec } from '../init/gated';
 import { getTask, TASK_NAMES, type TaskName } from '../tasks';
 import { ACTIVATIONS, CELLS, type Activation, type Cell } from './model';
 import { OPTIMIZERS, type OptimizerName } from './optimizer';
@@ -116,13 +116,15 @@ export function resolveConfig(input: Record<string, unknown>): TrainConfig {
   if (!CELLS.includes(cell)) throw new ConfigError(`cell must be one of ${CELLS.join(', ')}, got "${cell}"`);
   const gated = cell !== 'rnn';
   const init = String(input.init ?? (lm ? CHARLM_DEFAULTS.init : CONFIG_DEFAULTS.init));
+  // Language models: a gated cell takes the per-gate-block specs (init/gated.ts); the vanilla cell the paper's, or plain.
+  const plainSpec = /^\s*plain\s*(:|$)/i.test(init);
   try {
-    if (lm) parseGatedInit(init);
+    if (gated || (lm && plainSpec)) parseGatedSpec(init);
     else parseInitSpec(init);
   } catch (e) {
-    throw new ConfigError(`init: ${(e as Error).message} (known: ${(lm ? GATED_INIT_NAMES : INIT_NAMES).join(', ')})`);
+    throw new ConfigError(`init: ${(e as Error).message}${gated ? '' : ` (known: ${(lm ? ['plain', ...INIT_NAMES] : INIT_NAMES).join(', ')})`}`);
   }
-  if (init.trim().toLowerCase().startsWith('mixed') && !gated) throw new ConfigError('init: mixed is for gated cells (--cell lstm or gru)');
+  if (!lm && plainSpec) throw new ConfigError('init: plain is for the charlm task');
   const activation = String(input.activation ?? spec.activation) as Activation;
   if (!ACTIVATIONS.includes(activation)) throw new ConfigError(`activation must be one of ${ACTIVATIONS.join(', ')}, got "${activation}"`);
   if (gated && input.activation !== undefined && activation !== 'tanh') throw new ConfigError(`activation: the ${cell.toUpperCase()} cell's is tanh (sigmoid gates), got "${activation}"`);

@@ -11,12 +11,12 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeInit, makeInputInit } from '../init/initializers';
-import { initRecurrentBlocks } from '../init/gated';
+import { GATE_STREAM, initGatedRecurrent, parseGatedSpec, plain } from '../init/gated';
 import { Rng } from '../init/rng';
 import { charlmStreams, getTask, permutation, streamBatch, type Streams } from '../tasks';
 import { corpusFile, loadCorpus } from '../tasks/charlmFile';
 import { loadEmbeddedMnist, loadIdxPair } from '../tasks/mnistFiles';
-import { checkpointName, checkpointSchedule, isScheduledCheckpoint, listCheckpoints, readTrainingCheckpoint, writeCheckpoint, writeJsonAtomic, type CheckpointModel, type TrainerProgress } from './checkpoint';
+import { checkpointName, checkpointSchedule, isScheduledCheckpoint, listCheckpoints, readTrainingCheckpoint, writeAtomic, writeCheckpoint, writeJsonAtomic, type CheckpointModel, type TrainerProgress } from './checkpoint';
 import type { TrainConfig } from './config';
 import { makeDataset, type Dataset } from './data';
 import { PARAM_NAMES, stateCount, zeroParams, type RnnBatch, type RnnEngine, type RnnParams } from './model';
@@ -69,7 +69,10 @@ export function initialParams(c: TrainConfig, nIn: number, nOut: number): RnnPar
  */
 function languageModelParams(c: TrainConfig, nIn: number, nOut: number): RnnParams {
   const p = zeroParams({ cell: c.cell, nIn, N: c.N, nOut });
-  p.R.set(initRecurrentBlocks(c.init, c.cell, c.N, c.seed));
+  if (c.cell === 'rnn') {
+    const W = /^\s*plain\s*(:|$)/i.test(c.init) ? plain(c.N, parseGatedSpec(c.init).gain, new Rng(c.seed, GATE_STREAM)) : makeInit(c.init, c.N, c.seed);
+    for (let i = 0; i < c.N; i++) for (let j = 0; j < c.N; j++) p.R[j * c.N + i] = W[i * c.N + j];
+  } else p.R.set(initGatedRecurrent(c.init, c.cell, c.N, c.seed));
   const k = 1 / Math.sqrt(c.N);
   const rng = new Rng(c.seed, 6);
   for (const name of ['K', 'b', 'D', 'c'] as const) for (let i = 0; i < p[name].length; i++) p[name][i] = (rng.uniform() * 2 - 1) * k;
@@ -121,9 +124,10 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   let state: TrainerProgress = { update: 0, epoch: 0, position: 0, best_val_loss: null, last_val_loss: null, train_ms: 0 };
   let lastCheckpoint: string | null = null;
   const metricsFile = path.join(runDir, RUN_FILES.metrics);
-  if (opts.resume) {
-    const names = await listCheckpoints(ckptDir);
-    if (names.length === 0) throw new Error(`${runDir}: no checkpoint to resume from`);
+  // A resume of a run killed before its first checkpoint (update 0) starts it afresh: nothing was learned yet.
+  const names = opts.resume ? await listCheckpoints(ckptDir) : [];
+  await removeLeftovers(runDir);
+  if (names.length) {
     lastCheckpoint = names[names.length - 1];
     const ck = await readTrainingCheckpoint(path.join(ckptDir, lastCheckpoint), model, {
       optimizerSlots: optimizer.slots.length / PARAM_NAMES.length, carry: lm ? carry.length : undefined,
@@ -135,7 +139,7 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     optimizer.steps = state.update;
     await truncateMetrics(metricsFile, state.update);
   } else {
-    await fs.writeFile(metricsFile, '');
+    await writeAtomic(metricsFile, '');
   }
 
   const status: RunStatus = {
@@ -148,8 +152,16 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   };
   const emit = (e: TrainerToHost) => opts.onEvent?.(e);
   const metrics: string[] = [];
-  const flushMetrics = async () => {
-    if (metrics.length) await fs.appendFile(metricsFile, metrics.splice(0).join(''));
+  /** Appends the pending metric lines; `durable`: and fsyncs them (before a checkpoint, see checkpoint()). */
+  const flushMetrics = async (durable = false) => {
+    if (!metrics.length && !durable) return;
+    const fh = await fs.open(metricsFile, 'a');
+    try {
+      if (metrics.length) await fh.write(metrics.splice(0).join(''));
+      if (durable) await fh.datasync();
+    } finally {
+      await fh.close();
+    }
   };
   const writeStatus = async () => {
     await flushMetrics();
@@ -171,6 +183,11 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   };
   const checkpoint = async () => {
     const name = checkpointName(state.update);
+    // Metrics never fall behind checkpoints: every line up to this update is in metrics.jsonl (fsynced) before the
+    // checkpoint exists, so a resume from it — after a kill at any instant — finds them all (and drops any later ones).
+    await flushMetrics(true);
+    state.train_loss_sum = trainLossSum;
+    state.train_loss_count = trainLossCount;
     await writeCheckpoint(ckptDir, name, model, {
       params, slots: optimizer.slots, state, carry: lm ? carry : undefined,
       metadata: {
@@ -187,7 +204,9 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   // alone, so a resumed run writes the same checkpoints as an uninterrupted one.
   const schedule = checkpointSchedule(config.updates, config.checkpoint_every);
   let order = epochOrder(config.seed, state.epoch, dataset);
-  let trainLossSum = 0, trainLossCount = 0;
+  // The running mean of the training loss since the last logged one: part of a checkpoint, so that a resume from a
+  // checkpoint between two logged updates logs the same means as an uninterrupted run.
+  let trainLossSum = state.train_loss_sum ?? 0, trainLossCount = state.train_loss_count ?? 0;
   let lastYield = performance.now(), lastStatus = lastYield;
   const t0 = performance.now() - state.train_ms;
   const syncStatus = () => {
@@ -329,7 +348,11 @@ function epochOrder(seed: number, epoch: number, d: Dataset): Int32Array {
   return permutation(new Rng(seed, 100 + epoch), d.trainSize);
 }
 
-/** On resume, drops metric lines logged after the checkpoint (they will be produced again). */
+/**
+ * On resume, drops metric lines logged after the checkpoint (they will be produced again) and any torn line. The
+ * shorter file is written beside metrics.jsonl and renamed over it: a kill at any instant leaves the old file or
+ * the new one, never an empty or half one.
+ */
 async function truncateMetrics(file: string, update: number): Promise<void> {
   let text: string;
   try {
@@ -345,5 +368,28 @@ async function truncateMetrics(file: string, update: number): Promise<void> {
       return false;
     }
   });
-  await fs.writeFile(file, kept.map((l) => l + '\n').join(''));
+  await writeAtomic(file, kept.map((l) => l + '\n').join(''));
+}
+
+/**
+ * Temporary files of writes a killed trainer left half done: `<run file>.<pid>.tmp`, `.overwritten.<pid>.tmp/` (train
+ * --overwrite) and checkpoints' `.update-NNNNNNN.<pid>.tmp/`. Nothing else in the folder is touched.
+ */
+async function removeLeftovers(runDir: string): Promise<void> {
+  const ours = [
+    { dir: runDir, re: /^(?:config\.json|status\.json|metrics\.jsonl|\.overwritten)\.(\d+)\.tmp$/ },
+    { dir: path.join(runDir, RUN_FILES.checkpoints), re: /^\.update-\d+\.(\d+)\.tmp$/ },
+  ];
+  for (const { dir, re } of ours) {
+    let names: string[] = [];
+    try {
+      names = await fs.readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const m = re.exec(n);
+      if (m && Number(m[1]) !== process.pid) await fs.rm(path.join(dir, n), { recursive: true, force: true });
+    }
+  }
 }
