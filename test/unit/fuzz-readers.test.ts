@@ -139,7 +139,7 @@ if (process.env.RL_FUZZ_CHILD) {
   void child();
 } else {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const assert = require('node:assert/strict') as typeof import('node:assert/strict');
+  const assert: typeof import('node:assert/strict') = require('node:assert/strict');
   const { test } = require('node:test') as typeof import('node:test');
   /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -231,7 +231,7 @@ if (process.env.RL_FUZZ_CHILD) {
 
 if (!process.env.RL_FUZZ_CHILD) {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const assert = require('node:assert/strict') as typeof import('node:assert/strict');
+  const assert: typeof import('node:assert/strict') = require('node:assert/strict');
   const { test } = require('node:test') as typeof import('node:test');
   const { readCheckpoint } = require('../../src/core/readers') as typeof import('../../src/core/readers');
   const { writeNpy } = require('../../src/core/readers/npy') as typeof import('../../src/core/readers/npy');
