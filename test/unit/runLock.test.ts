@@ -250,7 +250,7 @@ function sameRun(dir: string, reference: string, what: string): void {
   assert.ok(!existsSync(path.join(dir, RUN_LOCK_FILE)));
 }
 
-test('SIGKILL at seeded random instants, then --resume to the end: the same metrics and weights as an uninterrupted run', async () => {
+test('SIGKILL at seeded random instants, then --resume to the end: the same metrics and weights as an uninterrupted run', async (t) => {
   const root = tmp();
   const random = rng(20261205);
   let kills = 0;
@@ -278,6 +278,7 @@ test('SIGKILL at seeded random instants, then --resume to the end: the same metr
         sameRun(dir, reference, `config ${c}, trial ${trial}`);
       }
     }
+    t.diagnostic(`${kills} SIGKILLs over 9 interrupted runs`);
     assert.ok(kills >= 20, `${kills} kills`);
   } finally {
     rmSync(root, { recursive: true, force: true });
