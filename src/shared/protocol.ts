@@ -226,8 +226,15 @@ export type CompareToHost =
  * src/core/train/config.ts and docs/training.md). The trainer fills in missing fields and writes them all back.
  */
 export interface RunConfig {
-  task: 'copy' | 'addition' | 'psmnist';
-  /** Sequence length (copy, addition; psMNIST's is 784). */
+  task: 'copy' | 'addition' | 'psmnist' | 'charlm';
+  /** Recurrent cell: `rnn` (the paper's vanilla RNN), `lstm` or `gru`. */
+  cell?: 'rnn' | 'lstm' | 'gru';
+  /** charlm: the UTF-8 text file to model. */
+  file?: string | null;
+  /** charlm: use only the first this many characters (0: all). */
+  max_chars?: number;
+  optimizer?: 'rmsprop' | 'adam';
+  /** Sequence length (copy, addition, charlm's truncated backpropagation; psMNIST's is 784). */
   T?: number;
   N?: number;
   /** Initializer spec `name:gain`, e.g. `chain:1.02`. */
@@ -276,6 +283,8 @@ export interface RunStatus {
   error: string | null;
   engine?: string;
   backend?: string;
+  /** Unit of the losses when not the task's own: `bpc` (bits per character) for language models. */
+  loss_unit?: 'bpc';
 }
 
 /** One line of `metrics.jsonl`. */
