@@ -5,26 +5,12 @@
 // 1.02·√19 and J_tot, as a vanilla chain), the gate blocks i, f, o the skew-symmetric ramp (normal: Henrici 0,
 // ρ = σ_max). A GRU adds three columns z, r, h.
 import * as assert from 'node:assert/strict';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator } from 'playwright-core';
 import type { SpecContext } from './run';
 import { webviewWith } from './workbench';
+import { columnsOf, waitForColumns } from './compareUi';
 
 export const timeout = 150_000;
-
-interface ColumnInfo { id: string; init: string | null; title: string; n: number; ready: boolean; running: boolean; error: string | null }
-
-const columnsOf = (view: FrameLocator) =>
-  view.locator('body').evaluate(() => (window as any).recurrentLensCompare.columns()) as Promise<ColumnInfo[]>;
-
-async function waitForColumns(page: Page, view: FrameLocator, check: (cols: ColumnInfo[]) => boolean, what: string, timeoutMs = 60_000): Promise<ColumnInfo[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const cols = await columnsOf(view);
-    if (check(cols)) return cols;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(cols)}`);
-    await page.waitForTimeout(200);
-  }
-}
 
 async function value(view: FrameLocator, init: string, key: string): Promise<{ value: number; method: string | null }> {
   const td = view.locator(`#summary tr[data-init="${init}"] td[data-key="${key}"]`);
