@@ -61,6 +61,9 @@ export default async function compareGated(ctx: SpecContext): Promise<void> {
     assert.ok(hr.value < 1e-12, `${g}: Henrici ${hr.value}`);
     assert.ok(Math.abs(rho.value - sigma.value) < 1e-12 && sigma.value > 0.01 && sigma.value < 0.1, `${g}: ρ ${rho.value}, σ ${sigma.value}`);
   }
+  // The ramp blocks say that α does not shape them; the cell block's α is its chain.
+  assert.match(await view.locator(`.column[data-column="${added[0].id}"] .col-inputs`).innerText(), /mixed α \(ramp here\)/);
+  assert.doesNotMatch(await view.locator(`.column[data-column="${added[2].id}"] .col-inputs`).innerText(), /ramp here/);
   await view.locator(`.column[data-column="${added[2].id}"]`).evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await ctx.screenshot('lstm-gates');
 
