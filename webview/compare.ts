@@ -368,8 +368,11 @@ class ColumnView {
         n: mk('n', 'N', { min: '1', max: String(MAX_N), step: '1' }),
         ...(SEEDED.has(name) ? { seed: mk('seed', 'seed', { min: '0', step: '1' }) } : {}),
       };
+      // A mixed LSTM/GRU gate block other than the candidate is the fixed ramp: α only shapes the candidate's chain.
+      const rampBlock = !!s.cell && name === 'mixed' && s.gate !== (s.cell === 'lstm' ? 'c' : 'h');
+      if (rampBlock) this.inputs.gain!.title = `This ${s.gate} block is the ramp 0.01·(j − i)/(N − 1); α is the chain of the ${s.cell === 'lstm' ? 'c' : 'h'} block.`;
       this.inputsEl.replaceChildren(
-        el('label', { class: 'field' }, el('span', { class: 'control-label' }, `${name} ${GAIN_LABEL[name] ?? 'λ'}`), this.inputs.gain!),
+        el('label', { class: 'field' }, el('span', { class: 'control-label' }, `${name} ${GAIN_LABEL[name] ?? 'λ'}${rampBlock ? ' (ramp here)' : ''}`), this.inputs.gain!),
         el('label', { class: 'field' }, el('span', { class: 'control-label' }, 'N'), this.inputs.n!),
         ...(this.inputs.seed ? [el('label', { class: 'field' }, el('span', { class: 'control-label' }, 'seed'), this.inputs.seed)] : []));
     }

@@ -7,28 +7,14 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator } from 'playwright-core';
 import type { SpecContext } from './run';
 import { webviewWith } from './workbench';
+import { columnsOf, waitForColumns } from './compareUi';
 
 export const timeout = 150_000;
 
 const PAPER = ['chain:1.02', 'fbchain:0.04', 'orthogonal:1.0', 'identity:1.0'];
-
-interface ColumnInfo { id: string; init: string | null; title: string; n: number; ready: boolean; running: boolean; error: string | null }
-
-const columnsOf = (view: FrameLocator) =>
-  view.locator('body').evaluate(() => (window as any).recurrentLensCompare.columns()) as Promise<ColumnInfo[]>;
-
-async function waitForColumns(page: Page, view: FrameLocator, check: (cols: ColumnInfo[]) => boolean, what: string, timeoutMs = 60_000): Promise<ColumnInfo[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const cols = await columnsOf(view);
-    if (check(cols)) return cols;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(cols)}`);
-    await page.waitForTimeout(200);
-  }
-}
 
 async function cell(view: FrameLocator, init: string, key: string): Promise<{ text: string; value: number; method: string | null; exact: string | null }> {
   const td = view.locator(`#summary tr[data-init="${init}"] td[data-key="${key}"]`);

@@ -54,4 +54,15 @@ describe('Compare initializers', () => {
     const replaced = await vscode.commands.executeCommand<string[]>('recurrentLens.compareInitializers', { specs: ['fbchain:0.04'], n: 10 });
     assert.deepEqual(replaced, ['fbchain:0.04 (N = 10)']);
   });
+  it('LSTM / GRU: one column per gate block; bad cells and specs refused', async () => {
+    const titles = await vscode.commands.executeCommand<string[]>('recurrentLens.compareInitializers', { specs: ['mixed:1.02'], n: 12, cell: 'lstm' });
+    assert.deepEqual(titles, ['i', 'f', 'c', 'o'].map((g) => `LSTM mixed:1.02 gate ${g} (N = 12)`));
+    const gru = await vscode.commands.executeCommand<string[]>('recurrentLens.compareInitializers', { specs: ['plain'], n: 12, seed: 4, cell: 'gru' });
+    assert.deepEqual(gru, ['z', 'r', 'h'].map((g) => `GRU plain:1.0 gate ${g} (N = 12, seed 4)`));
+    // A gate named as PyTorch names it (g = the LSTM's c) is the same column.
+    const more = await vscode.commands.executeCommand<string[]>('recurrentLens.addToComparison', { kind: 'init', spec: 'chain', n: 12, seed: 1, cell: 'lstm', gate: 'g' });
+    assert.equal(more.at(-1), 'LSTM chain:1.02 gate c (N = 12)');
+    assert.equal(await vscode.commands.executeCommand('recurrentLens.compareInitializers', { specs: ['identity'], n: 12, cell: 'lstm' }), undefined);
+    assert.equal(await vscode.commands.executeCommand('recurrentLens.compareInitializers', { specs: ['chain'], n: 12, cell: 'rnn2' }), undefined);
+  });
 });

@@ -97,6 +97,10 @@ test('gated code: names, calls, Keras argument, refusals', () => {
   assert.match(ke.body, /keras\.layers\.LSTM\(100, return_sequences=True, recurrent_initializer=LstmChainInit\(alpha=1\.05\)\)/);
   const tj = generateInitializer({ framework: 'tfjs', cell: 'gru', spec: 'fbchain:0.07' });
   assert.equal(applyCall(tj, 'rnn'), 'initGruFbChain(rnn, 0.07)');
+  for (const framework of ['pytorch', 'keras', 'tfjs'] as const) {
+    assert.match(initializerCode({ framework, cell: 'lstm', spec: 'orthogonal', seed: 9 }), /seed 9\.\n(#|\/\/) Seeds are not portable/);
+    assert.doesNotMatch(initializerCode({ framework, cell: 'lstm', spec: 'mixed' }), /Seeds are not portable/, 'no RNG, no seed note');
+  }
   for (const name of ['init_lstm_mixed_', 'init_gru_plain_']) assert.ok(HELPER_NAMES.pytorch.includes(name));
   assert.ok(HELPER_NAMES.tfjs.includes('initLstmMixed'));
   assert.throws(() => generateInitializer({ framework: 'pytorch', cell: 'lstm', spec: 'identity' }), /unknown gated initializer "identity" \(expected plain, orthogonal, chain, fbchain, mixed\)/);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { henrici, schurDeparture2, stronglyConnected } from '../../src/core/analysis/henrici';
 import { realSchur } from '../../src/core/linalg/schur';
-import { chain, fbchain, identity, orthogonal, gaussian, lstmMixed } from '../../src/core/init/initializers';
+import { chain, fbchain, identity, orthogonal, gaussian, ramp } from '../../src/core/init/initializers';
 import { Rng } from '../../src/core/init/rng';
 import { matmul, transpose, frobenius } from '../../src/core/linalg/dense';
 
@@ -38,7 +38,7 @@ test('normal matrices: d ≈ 0 relative to ‖W‖_F (orthogonal, λQ, λI, symm
   const G = gaussian(n, 1, new Rng(2));
   const S = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) S[i * n + j] = G[i * n + j] + G[j * n + i];
-  const K = lstmMixed(n, 1).subarray(0, n * n); // the i-gate ramp: skew-symmetric
+  const K = ramp(n); // the mixed LSTM initializer's gate ramp: skew-symmetric
   const cases: [string, Float64Array][] = [
     ['Q', orthogonal(n, 1, new Rng(1))],
     ['0.9 Q', orthogonal(n, 0.9, new Rng(3))],

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/init/rng';
 import {
-  chain, fbchain, identity, gaussian, orthogonal, sourceInput, gaussianInput, lstmChain, lstmMixed,
+  chain, fbchain, identity, gaussian, orthogonal, sourceInput, gaussianInput, ramp,
   parseInitSpec, makeInit, makeInputInit, INPUT_INIT,
 } from '../../src/core/init/initializers';
 import { matmul, transpose } from '../../src/core/linalg/dense';
@@ -111,22 +111,16 @@ test('gaussian: entries N(0, gain²/N); inputs paired as in the paper', () => {
   assert.deepEqual(INPUT_INIT, { chain: 'source', fbchain: 'source', orthogonal: 'gaussian', identity: 'gaussian', gaussian: 'gaussian' });
 });
 
-test('LSTM variants: 4N×N gate stacks i, f, g, o', () => {
+test('ramp: W[i][j] = e·(j − i)/(n − 1), skew-symmetric, from −e to e (the mixed LSTM initializer\'s gate blocks)', () => {
   const n = 5;
-  const c = lstmChain(n, 1.02);
-  assert.equal(c.length, 4 * n * n);
-  for (let g = 0; g < 4; g++) assert.deepEqual(c.subarray(g * n * n, (g + 1) * n * n), chain(n, 1.02));
-  const m = lstmMixed(n, 1);
-  assert.deepEqual(m.subarray(2 * n * n, 3 * n * n), chain(n, 1), 'g block is the chain');
-  for (const g of [0, 1, 3]) {
-    const B = m.subarray(g * n * n, (g + 1) * n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      assert.ok(Math.abs(B[i * n + j] - (0.01 * (j - i)) / (n - 1)) < 1e-18);
-      assert.equal(B[i * n + j] + B[j * n + i], 0, 'skew-symmetric');
-    }
-    assert.equal(B[n - 1], 0.01, 'W[0][n−1] = e');
+  const B = ramp(n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    assert.ok(Math.abs(B[i * n + j] - (0.01 * (j - i)) / (n - 1)) < 1e-18);
+    assert.equal(B[i * n + j] + B[j * n + i], 0, 'skew-symmetric');
   }
-  assert.equal(lstmMixed(4, 1, 0.5)[3], 0.5);
+  assert.equal(B[n - 1], 0.01, 'W[0][n−1] = e');
+  assert.equal(ramp(4, 0.5)[3], 0.5);
+  assert.deepEqual(Array.from(ramp(1)), [0]);
 });
 
 test('parseInitSpec / makeInit: names, default gains, clear errors', () => {

@@ -119,8 +119,8 @@ function sizes(n: number | undefined, d: number | undefined): string {
 
 function seedLines(comment: string, framework: string, rng: string, seed: number | undefined): string[] {
   return [
-    `${comment} Random blocks are drawn with ${rng}${seed === undefined ? ', unseeded here (give a seed to reproduce them)' : ` with seed ${seed}`}. Seeds are not`,
-    `${comment} portable: one seed gives different matrices in ${framework === 'PyTorch' ? 'Keras, TF.js' : framework === 'Keras' ? 'PyTorch, TF.js' : 'PyTorch, Keras'} and Recurrent Lens's own analysis.`,
+    `${comment} Random blocks are drawn with ${rng}${seed === undefined ? ', unseeded here (give a seed to reproduce them)' : `, seed ${seed}`}.`,
+    `${comment} Seeds are not portable: one seed gives different matrices in ${framework === 'PyTorch' ? 'Keras, TF.js' : framework === 'Keras' ? 'PyTorch, TF.js' : 'PyTorch, Keras'} and Recurrent Lens's own analysis.`,
   ];
 }
 

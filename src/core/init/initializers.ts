@@ -149,37 +149,12 @@ export function gaussianInput(n: number, d: number, rng: Rng, std = 0.9 / Math.s
   return rng.normals(n * d, std);
 }
 
-/**
- * LSTM recurrent weights (PyTorch `weight_hh_l0` layout: 4N×N, gate blocks i, f, g, o stacked by rows).
- * "chain": the chain in every gate block.
- */
-export function lstmChain(n: number, alpha: number): Float64Array {
-  const block = chain(n, alpha);
-  const W = new Float64Array(4 * n * n);
-  for (let g = 0; g < 4; g++) W.set(block, g * n * n);
-  return W;
-}
-
-/**
- * LSTM "mixed" initializer: the chain for the cell-update block g, and for the i, f, o blocks the linear ramp
- * W[i][j] = e·(j − i)/(n − 1) (skew-symmetric, hence normal; e = 0.01 in the paper).
- */
-export function lstmMixed(n: number, alpha: number, e = RAMP_E): Float64Array {
-  const r = ramp(n, e);
-  const W = new Float64Array(4 * n * n);
-  W.set(r, 0); // i
-  W.set(r, n * n); // f
-  W.set(chain(n, alpha), 2 * n * n); // g
-  W.set(r, 3 * n * n); // o
-  return W;
-}
-
 /** The ramp's scale e in the paper's mixed LSTM initializer. */
 export const RAMP_E = 0.01;
 
 /**
  * The linear ramp W[i][j] = e·(j − i)/(n − 1) of the mixed LSTM initializer's gate blocks: skew-symmetric (hence
- * normal), entries from −e to e; all zero for n = 1.
+ * normal), entries from −e to e; all zero for n = 1. The LSTM/GRU stacks of blocks are in ./gated.ts.
  */
 export function ramp(n: number, e = RAMP_E): Float64Array {
   checkN(n);
