@@ -507,10 +507,10 @@ const render: Record<string, (r: AnalysisPayload, c: ChartCard) => void> = {
   'chain-motif'(r, c) {
     const { offsets, profile } = r.motif;
     c.heading.textContent = 'Chain-motif profile';
-    c.caption.textContent = `A pulse through the network (${r.options.activation}, 100 free steps); units ordered by the time of their peak activity; ` +
-      'mean weight along each diagonal i − j of the reordered W. A chain gives a spike at i − j = +1.';
+    c.caption.textContent = `A pulse through the network (${r.options.activation}, 100 free steps); units ordered by the step of their peak activity ` +
+      '(units peaking at the same step share an order); mean W[i][j] over the pairs of responding units whose orders differ by i − j. A chain gives a spike at i − j = +1.';
     c.chart.set({
-      xLabel: 'offset i − j', yLabel: 'mean W[i][j]', xInteger: true, yInclude: [0], aspect: 0.32,
+      xLabel: 'order difference i − j', yLabel: 'mean W[i][j]', xInteger: true, yInclude: [0], aspect: 0.32,
       series: [{ kind: 'stems', x: offsets, y: profile, color: themeColor('orange') }],
       hover: { series: 0, text: (i) => `i − j = ${offsets[i] > 0 ? '+' : ''}${String(offsets[i]).replace('-', '−')}: mean weight ${fmt(profile[i], 5)}` },
       hint: 'Hover a stem to read the mean weight at that offset.',

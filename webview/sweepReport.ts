@@ -94,8 +94,9 @@ export function reportCard(request: Request, color: (i: number) => string, onErr
       const c = color(i);
       for (const [what, mean, sem, dash] of [['before', m.before_mean, m.before_sem, '4 3'], ['after', m.after_mean, m.after_sem, undefined]] as const) {
         if (!mean.length) continue;
-        const y = idx.map((j) => mean[j]);
-        series.push({ kind: 'band', x, lo: idx.map((j) => mean[j] - sem[j]), hi: idx.map((j) => mean[j] + sem[j]), color: c });
+        // null: no run has a pair of units at that order difference (a gap in the curve, not a zero)
+        const y = idx.map((j) => mean[j] ?? NaN);
+        series.push({ kind: 'band', x, lo: idx.map((j) => (mean[j] ?? NaN) - (sem[j] ?? NaN)), hi: idx.map((j) => (mean[j] ?? NaN) + (sem[j] ?? NaN)), color: c });
         lines.push({ kind: 'line', x, y, color: c, width: 2, dash, label: `${k} ${what}` });
       }
       legend.push({ label: `${k} (n ${m.n})`, color: c, mark: 'line' });
@@ -103,7 +104,7 @@ export function reportCard(request: Request, color: (i: number) => string, onErr
     if (lines.length) legend.push({ label: 'before training', color: '#888888', mark: 'dash' }, { label: 'after training', color: '#888888', mark: 'line' });
     chart.element.hidden = false;
     chart.set({
-      xLabel: 'offset i − j (units ordered by peak time after a pulse)', yLabel: 'mean weight along the diagonal', xInteger: true,
+      xLabel: 'order difference i − j (units ordered by peak step after a pulse)', yLabel: 'mean weight along the diagonal', xInteger: true,
       series: [...series, ...lines], legend: { entries: legend }, aspect: 0.5,
       empty: 'No runs to average: nothing succeeded yet (tick “All finished runs”).',
     });

@@ -1,12 +1,14 @@
 /**
  * `recurrent-lens`: the extension's core on the command line, for scripts, CI and clusters.
  * `--json` output is a contract (docs/cli.md): field names stay stable.
- * Every error: exit status 2 and one line on stderr, `recurrent-lens: <file>: <problem>`.
+ * Every error: one line on stderr (src/cli/errors.ts): `recurrent-lens: <file>: <problem>`, exit status 2, for bad
+ * input; `recurrent-lens: internal error: <message>`, exit status 1, for a fault of ours.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readCheckpoint, problemOf } from '../core/readers';
 import { CheckpointError, printableText } from '../core/tensor';
+import { reportError } from './errors';
 import { outlineCheckpoint, resolveTensor, squareMatrixOf, summarizeTensors } from '../core/inspect';
 import { analyzeMatrix, memoryCurve, spectralRadius } from '../core/analysis/analyze';
 import { inputVector } from '../core/analysis/memory';
@@ -30,9 +32,9 @@ const USAGE = `usage:
   recurrent-lens compare --inits SPEC,SPEC,… --n N [--seed S] [--json]
   recurrent-lens memory (FILE [--tensor NAME] [--gate G] | --init SPEC --n N [--seed S]) [--input source|sink|random]
                  [--horizon K] [--json]
-  recurrent-lens train [--config RUN.json] [--out DIR | --run-dir DIR [--resume]] [--task copy|addition|psmnist] [--T T]
-                 [--N N] [--init SPEC] [--activation elu|relu|tanh] [--lr LR] [--seed S] [--updates U] [--batch B]
-                 [--eval-every K] [--checkpoint-every K] [--val-size V] [--train-size S] [--early-stop L]
+  recurrent-lens train [--config RUN.json] [--out DIR | --run-dir DIR] [--resume | --overwrite]
+                 [--task copy|addition|psmnist] [--T T] [--N N] [--init SPEC] [--activation elu|relu|tanh] [--lr LR]
+                 [--seed S] [--updates U] [--batch B] [--eval-every K] [--checkpoint-every K] [--val-size V] [--train-size S] [--early-stop L]
                  [--mnist-images IDX --mnist-labels IDX] [--threads N] [--json] [--quiet]
   recurrent-lens train --sweep DIR --index I [--threads N] [--json] [--quiet]
   recurrent-lens sweep (--preset paper:copy|paper:addition|paper:psmnist|quick:copy | --config SWEEP.json |
@@ -311,19 +313,18 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    // File names and names from files may hold control characters: escaped, so the message stays one safe line.
-    if (err instanceof CheckpointError) {
-      process.stderr.write(`recurrent-lens: ${printableText(`${err.file}: ${err.problem}`, 2000)}\n`);
-    } else if (err instanceof UsageError) {
-      process.stderr.write(`recurrent-lens: ${printableText(err.message, 2000)} (see recurrent-lens --help)\n`);
-    } else {
-      process.stderr.write(`recurrent-lens: ${printableText(problemOf(err), 2000)}\n`);
-    }
-    return 2;
+    return reportError(err);
   }
 }
 
 if (require.main === module) {
+  // A fault outside main's own try (an event handler, a stray promise): the same one line, exit 1.
+  const fatal = (err: unknown) => {
+    process.exitCode = reportError(err);
+    process.exit();
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
     // Run by the extension (fork): an open IPC channel would keep the process alive after an error.

@@ -13,8 +13,8 @@ import { LocalExecutor } from '../sweeps/localExecutor';
 import { readSweepFile, resolveSweep, TRAINER_FIELDS } from '../sweeps/spec';
 import { readSummary, summarizeSweep, summaryLine, writeSummary } from '../sweeps/summary';
 import { FINISHED_STATES, type ResolvedSweep, type SweepExecutor, type SweepFile, type SweepSummary } from '../sweeps/types';
-import { fmtNumber, intOption, parseArgs, UsageError, type Args } from './args';
-import { CONFIG_FLAGS } from './train';
+import { fmtNumber, intOption, numberText, parseArgs, UsageError, type Args } from './args';
+import { CONFIG_FLAGS, INTEGER_FIELDS } from './train';
 
 /** `--executor slurm`'s own options and flags (src/cli/sweepSlurm.ts reads them; listed here so parsing needs no import). */
 const SLURM_OPTIONS = ['partition', 'time', 'cpus-per-task', 'mem', 'sbatch-args', 'node-path', 'cli-path'];
@@ -48,14 +48,10 @@ export async function makeExecutor(kind: string, opts: ExecutorOptions): Promise
   }
 }
 
-function numberList(text: string, flag: string): number[] {
+function numberList(text: string, flag: string, integer: boolean): number[] {
   const items = text.split(',').map((x) => x.trim()).filter(Boolean);
   if (!items.length) throw new UsageError(`--${flag} is empty: the grid has no runs`);
-  return items.map((x) => {
-    const v = Number(x);
-    if (!Number.isFinite(v)) throw new UsageError(`--${flag} must be numbers separated by commas, got "${x}"`);
-    return v;
-  });
+  return items.map((x) => numberText(x, flag, integer));
 }
 
 /** The sweep the flags describe: a preset or a sweep file, with any flag overriding its field. */
@@ -75,10 +71,10 @@ async function sweepFromArgs(args: Args): Promise<{ file: SweepFile; source?: st
     if (!list.length) throw new UsageError('--inits is empty: the grid has no runs');
     file.inits = list;
   }
-  if (args.option('lrs') !== undefined) file.lrs = numberList(args.option('lrs')!, 'lrs');
+  if (args.option('lrs') !== undefined) file.lrs = numberList(args.option('lrs')!, 'lrs', false);
   const seeds = args.option('seeds');
   if (seeds !== undefined) {
-    const list = numberList(seeds, 'seeds');
+    const list = numberList(seeds, 'seeds', true);
     file.seeds = seeds.includes(',') ? list : list[0];
   }
   for (const flag of ['updates', 'epochs'] as const) {
@@ -91,9 +87,7 @@ async function sweepFromArgs(args: Args): Promise<{ file: SweepFile; source?: st
     const text = args.option(flag);
     if (text === undefined) continue;
     if (!NUMERIC.has(field)) { file[field] = text; continue; }
-    const v = Number(text);
-    if (text.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${flag} must be a number, got "${text}"`);
-    file[field] = v;
+    file[field] = numberText(text, flag, INTEGER_FIELDS.has(field));
   }
   return { file, source: config };
 }

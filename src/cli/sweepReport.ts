@@ -53,7 +53,7 @@ export function formatReport(r: SweepReport, ms: number): string {
       `${pm(t.henrici_normalized_init_mean, t.henrici_normalized_init_sem).padEnd(20)}  ${pm(t.henrici_normalized_mean, t.henrici_normalized_sem)}` +
       `${r.rule === 'successful' ? `   (${t.successes} of ${t.finished} finished succeeded)` : ''}`);
   }
-  lines.push('', `Chain motif: mean of W along diagonals i − j, units ordered by peak ${r.motif_options.measure} after a unit pulse on input channel ${r.motif_options.channel}`);
+  lines.push('', `Chain motif: mean W[i][j] by order difference i − j, units ordered by the step of their peak ${r.motif_options.measure} after a unit pulse on input channel ${r.motif_options.channel} (same step, same order)`);
   lines.push(`  ${'init'.padEnd(w)}  ${''.padEnd(6)}  ${SHOWN_OFFSETS.map((o) => (o > 0 ? `+${o}` : String(o)).padStart(10)).join('')}`);
   for (const k of inits) {
     const m = r.motif[k];
@@ -64,7 +64,7 @@ export function formatReport(r: SweepReport, ms: number): string {
     for (const [label, values] of [['before', m.before_mean], ['after', m.after_mean]] as const) {
       const cells = SHOWN_OFFSETS.map((o) => {
         const i = m.offsets.indexOf(o);
-        return (i < 0 || values[i] === undefined ? '—' : fmtNumber(values[i])).padStart(10);
+        return (i < 0 || values[i] === undefined || values[i] === null ? '—' : fmtNumber(values[i])).padStart(10);
       });
       lines.push(`  ${(label === 'before' ? k : '').padEnd(w)}  ${label.padEnd(6)}  ${cells.join('')}`);
     }

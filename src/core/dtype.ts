@@ -84,20 +84,23 @@ export function decodeElements(bytes: Uint8Array, dtype: DType, count: number, l
 
 /** Reorders a Fortran-order (column-major) array of the given shape into C order. */
 export function fortranToC(data: Float64Array, shape: readonly number[]): Float64Array {
-  if (shape.length < 2) return data;
+  // Dimensions of size 1 do not change the order; dropping them keeps the walk short for shapes like (1, …, 1, n).
+  const dims = shape.filter((d) => d !== 1);
+  if (dims.length < 2) return data;
   const out = new Float64Array(data.length);
-  const nd = shape.length;
+  const nd = dims.length;
   const cStrides = new Array<number>(nd);
   let s = 1;
-  for (let d = nd - 1; d >= 0; d--) { cStrides[d] = s; s *= shape[d]; }
+  for (let d = nd - 1; d >= 0; d--) { cStrides[d] = s; s *= dims[d]; }
   const idx = new Array<number>(nd).fill(0);
-  // Walk the Fortran order (first index fastest) and scatter into C positions.
+  // Walk the Fortran order (first index fastest) and scatter into C positions, updating the C offset as the
+  // index advances (amortised O(1) per element).
+  let c = 0;
   for (let f = 0; f < data.length; f++) {
-    let c = 0;
-    for (let d = 0; d < nd; d++) c += idx[d] * cStrides[d];
     out[c] = data[f];
     for (let d = 0; d < nd; d++) {
-      if (++idx[d] < shape[d]) break;
+      if (++idx[d] < dims[d]) { c += cStrides[d]; break; }
+      c -= (dims[d] - 1) * cStrides[d];
       idx[d] = 0;
     }
   }

@@ -82,22 +82,68 @@ export function elementCount(shape: readonly number[]): number {
 }
 
 /**
- * Checks a declared shape before anything is allocated: every dimension a non-negative safe integer and the
- * total byte size no larger than the bytes that can hold it (`available`).
+ * Most dimensions a tensor may have: NumPy 2's own limit (NumPy 1 and HDF5 allow 32). A header declaring
+ * hundreds of thousands of dimensions is an attack on whatever loops over them.
+ */
+export const MAX_DIMS = 64;
+
+/**
+ * Memory a reader may spend on decoded values (float64, 8 bytes each) for one checkpoint. Readers reserve a
+ * tensor's values after its shape is checked and before anything is allocated, so a file whose values would
+ * widen or expand beyond the limit (a 2 GiB uint8 array in a 2 MB compressed member is 16 GiB as float64) fails
+ * with one line instead of exhausting memory.
+ */
+export class DecodeBudget {
+  private used = 0;
+  constructor(readonly limitBytes: number) {}
+
+  /** Throws unless `count` more values fit; reserves nothing. */
+  check(count: number, what: string): void {
+    const need = this.used + count * 8;
+    if (!(need <= this.limitBytes)) {
+      throw new FormatError(
+        `${what} would take ${formatBytes(count * 8)} in memory as float64 values` +
+        `${this.used ? ` (${formatBytes(need)} with the tensors before it)` : ''}, more than the ${formatBytes(this.limitBytes)} limit`,
+      );
+    }
+  }
+
+  /** Reserves `count` values, or throws as `check` does. */
+  reserve(count: number, what: string): void {
+    this.check(count, what);
+    this.used += count * 8;
+  }
+}
+
+/** Default memory for decoded values: twice the default file-size limit (float32 files widen 2×). */
+export const DEFAULT_DECODE_BYTES = 2 * (2 ** 31 - 1);
+
+/** A shape as it may appear in a message: long shapes are shortened. */
+export function shapeText(shape: readonly unknown[]): string {
+  const shown = shape.length > 8 ? [...shape.slice(0, 6).map(String), `… ${shape.length} dimensions`] : shape.map(String);
+  return `[${shown.join(', ')}]`;
+}
+
+/**
+ * Checks a declared shape before anything is allocated: at most MAX_DIMS dimensions, each a non-negative safe
+ * integer, and the total byte size no larger than the bytes that can hold it (`available`).
  */
 export function checkShape(shape: readonly unknown[], bytesPerElement: number, available: number): number[] {
+  if (shape.length > MAX_DIMS) {
+    throw new FormatError(`shape has ${shape.length} dimensions (at most ${MAX_DIMS} are supported)`);
+  }
   const dims: number[] = [];
   let count = 1;
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      throw new FormatError(`invalid shape [${shape.join(', ')}]`);
+      throw new FormatError(`invalid shape ${shapeText(shape)}`);
     }
     dims.push(d);
     count *= d;
   }
   if (!Number.isSafeInteger(count) || count * bytesPerElement > available) {
     throw new FormatError(
-      `shape [${dims.join(', ')}] needs ${formatBytes(count * bytesPerElement)} but the file holds only ${formatBytes(available)}`,
+      `shape ${shapeText(dims)} needs ${formatBytes(count * bytesPerElement)} but the file holds only ${formatBytes(available)}`,
     );
   }
   return dims;

@@ -12,7 +12,10 @@ export function trainerLiveness(status: Pick<RunStatus, 'pid' | 'host'>): 'alive
   return trainerAlive(status.pid) ? 'alive' : 'gone';
 }
 
-/** Whether `pid` is a live trainer process on this host (on Linux, its command line says so; elsewhere, that it exists). */
+/**
+ * Whether `pid` is a live trainer process on this host (on Linux, its command line says so — `… train …`, not `bench
+ * train` — which tells a reused pid apart; elsewhere, that it exists).
+ */
 export function trainerAlive(pid: number | null | undefined): boolean {
   if (!pid || pid <= 0) return false;
   try {
@@ -24,7 +27,7 @@ export function trainerAlive(pid: number | null | undefined): boolean {
   if (existsSync('/proc/self/cmdline')) {
     try {
       const args = readFileSync(cmdline, 'utf8').split('\0');
-      return args.includes('train') && (args.includes('--run-dir') || args.includes('--sweep'));
+      return args.includes('train') && !args.includes('bench');
     } catch {
       return false;
     }

@@ -26,6 +26,7 @@ import { baselineOf, describeConfig, resolved } from './runConfig';
 import { Metrics, MetricsFile } from './metrics';
 import { Emitter, type Disposable } from './emitter';
 import { trainerAlive, trainerLiveness } from './liveness';
+import { describeHolder, runFolderLiveness, runLockHolder } from './runLock';
 
 export { trainerAlive, trainerLiveness };
 
@@ -360,19 +361,33 @@ export class RunManager implements Disposable {
   private settleFromDisk(run: Run): void {
     const s = run.status;
     if (!s) {
-      run.state = 'pending';
+      // A trainer that has not written status.json yet (a sweep member just started elsewhere) holds the lock already.
+      run.state = runLockHolder(run.dir) ? 'running' : 'pending';
+      run.external = run.state === 'running';
       return;
     }
     run.live = { update: s.update ?? 0, trainLoss: s.train_loss ?? null, valLoss: s.val_loss ?? null };
-    if (s.state === 'running') {
-      const alive = trainerLiveness(s) !== 'gone';
-      run.external = alive;
-      run.state = alive ? 'running' : 'interrupted';
+    // The folder's lock says whether a trainer works in it (one started from a terminal, another window, a cluster
+    // node), whatever status.json says meanwhile (a resume that has not written it yet).
+    const alive = runFolderLiveness(run.dir, s) !== 'gone';
+    if (alive) {
+      run.external = true;
+      run.state = 'running';
     } else {
       run.external = false;
-      run.state = s.state;
+      run.state = s.state === 'running' ? 'interrupted' : s.state;
     }
     if (!ACTIVE.includes(run.state)) this.settled(run);
+  }
+
+  /** Refuses (TrainingError) when another process trains in the run's folder; it is then shown as running. */
+  private assertNotLocked(run: Run): void {
+    const holder = runLockHolder(run.dir);
+    if (!holder) return;
+    run.external = true;
+    run.state = 'running';
+    this.changed(run, true);
+    throw new TrainingError(`${this.view(run).label} is being trained by another process: ${describeHolder(holder.info)}.`);
   }
 
   /** Runs followed on disk: status and metrics again; their end, or their process gone. */
@@ -436,7 +451,9 @@ export class RunManager implements Disposable {
     this.assertCanStart();
     const run = this.must(id);
     if (!RESUMABLE.includes(run.state)) throw new TrainingError(`${this.view(run).label} is ${run.state}: only stopped, diverged, failed or interrupted runs can be resumed.`);
-    run.resume = !!run.status?.checkpoint;
+    this.assertNotLocked(run);
+    // `train --resume` continues from the last checkpoint, or starts a run that has none yet.
+    run.resume = true;
     run.state = 'queued';
     run.external = false;
     run.sawEnd = false;
@@ -465,8 +482,13 @@ export class RunManager implements Disposable {
         setTimeout(() => child.kill('SIGTERM'), grace),
         setTimeout(() => child.kill('SIGKILL'), grace * 1.5),
       );
-    } else if (run.status?.pid && trainerLiveness(run.status) === 'alive') {
-      try { process.kill(run.status.pid, 'SIGTERM'); } catch { /* gone meanwhile */ }
+    } else {
+      // A trainer of another process on this host: the lock names it (status.json's pid for trainers without one).
+      const holder = runLockHolder(run.dir);
+      const pid = holder ? (holder.liveness === 'alive' ? holder.info?.pid : undefined) : run.status?.pid && trainerLiveness(run.status) === 'alive' ? run.status.pid : undefined;
+      if (pid) {
+        try { process.kill(pid, 'SIGTERM'); } catch { /* gone meanwhile */ }
+      }
     }
   }
 
@@ -511,6 +533,14 @@ export class RunManager implements Disposable {
   }
 
   private launch(run: Run): void {
+    if (runLockHolder(run.dir)) {
+      // Another process trains in this folder (it took it while the run waited here): follow it instead.
+      run.external = true;
+      run.state = 'running';
+      this.changed(run, true);
+      void this.reread(run).catch(() => {});
+      return;
+    }
     // A sweep member's own command decides: resume from its checkpoint, or nothing when it finished meanwhile.
     const args = run.sweep
       ? ['train', '--sweep', run.sweep.dir, '--index', String(run.sweep.index)]
@@ -612,7 +642,13 @@ export class RunManager implements Disposable {
     run.child = undefined;
     const status = await readJson<RunStatus>(path.join(run.dir, RUN_FILES.status));
     if (status && status.state !== 'running') run.status = status;
-    if (!run.sawEnd && (!status || status.state === 'running')) {
+    if (run.fatal && /run folder is in use by/.test(run.fatal)) {
+      // Refused by the folder's lock: another process trains there. Its files are its own; follow them.
+      run.live = { update: status?.update ?? run.live.update, trainLoss: status?.train_loss ?? null, valLoss: status?.val_loss ?? null };
+      if (status) run.status = status;
+      this.settleFromDisk(run);
+      this.changed(run, true);
+    } else if (!run.sawEnd && (!status || status.state === 'running')) {
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       // The first line says what happened (notifications show it); the end of its output follows.
       const tail = run.logTail.filter((l) => l.trim()).slice(-8);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { readJson, writeJsonAtomic } from '../core/train/checkpoint';
 import { RUN_FILES } from '../core/train/trainer';
 import { trainerLiveness } from '../runs/liveness';
+import { runFolderLiveness } from '../runs/runLock';
 import { countRuns } from '../runs/runNames';
 import type { RunStatus } from '../shared/protocol';
 import { sameSweep, SweepError } from './spec';
@@ -75,16 +76,22 @@ export async function readResolvedSweep(dir: string): Promise<ResolvedSweep> {
 }
 
 
-/** A member's state from its run folder's status.json (host-aware: a trainer on another node counts as running). */
-export function memberFromStatus(member: SweepMember, status: RunStatus | undefined | null): MemberSummary {
+/**
+ * A member's state from its run folder's status.json and lock (host-aware: a trainer on another node counts as
+ * running). `runDir`: the member's folder, whose lock (src/runs/runLock.ts) says whether a trainer works there; without
+ * it, status.json's pid and host decide.
+ */
+export function memberFromStatus(member: SweepMember, status: RunStatus | undefined | null, runDir?: string): MemberSummary {
   const base: MemberSummary = {
     index: member.index, name: member.name, group: member.group, init: member.init, gain: member.gain, lr: member.lr, seed: member.seed,
     state: 'pending', update: 0, updates: member.config.updates, final_val_loss: null, succeeded: false, error: null,
   };
-  if (status === undefined) return base;
+  const live = runDir ? runFolderLiveness(runDir, status) !== 'gone' : status?.state === 'running' && trainerLiveness(status) !== 'gone';
+  if (status === undefined) return live ? { ...base, state: 'running' } : base;
   if (status === null) return { ...base, state: 'failed', error: `${RUN_FILES.status} is not valid JSON` };
   let state: MemberState;
-  if (status.state === 'running') state = trainerLiveness(status) === 'gone' ? 'interrupted' : 'running';
+  if (live) state = 'running';
+  else if (status.state === 'running') state = 'interrupted';
   else state = status.state;
   const finished = state === 'completed' || state === 'diverged';
   const loss = typeof status.val_loss === 'number' && Number.isFinite(status.val_loss) ? status.val_loss : null;
@@ -101,7 +108,7 @@ export async function readMemberStates(dir: string, sweep: ResolvedSweep): Promi
   const CHUNK = 256;
   for (let s = 0; s < sweep.members.length; s += CHUNK) {
     await Promise.all(sweep.members.slice(s, s + CHUNK).map(async (m, k) => {
-      out[s + k] = memberFromStatus(m, await readJson<RunStatus>(path.join(memberRunDir(dir, m), RUN_FILES.status)));
+      out[s + k] = memberFromStatus(m, await readJson<RunStatus>(path.join(memberRunDir(dir, m), RUN_FILES.status)), memberRunDir(dir, m));
     }));
   }
   return out;

@@ -177,7 +177,7 @@ export class SweepPanelModel {
     const BATCH = 64;
     for (let i = 0; i < members.length; i += BATCH) {
       await Promise.all(members.slice(i, i + BATCH).map(async (m) => {
-        this.fromFolder.set(m.index, memberFromStatus(m, await readJsonQuiet<RunStatus>(path.join(this.runDir(m), RUN_FILES.status))));
+        this.fromFolder.set(m.index, memberFromStatus(m, await readJsonQuiet<RunStatus>(path.join(this.runDir(m), RUN_FILES.status)), this.runDir(m)));
       }));
     }
   }

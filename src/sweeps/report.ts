@@ -40,15 +40,18 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const meanOrNull = (xs: number[]) => (xs.length ? mean(xs) : null);
 const semOrNull = (xs: number[]) => (xs.length ? sem(xs) : null);
 
-/** Mean and s.e.m. per position of equally long profiles. */
-function columnStats(rows: number[][]): { mean: number[]; sem: number[] } {
+/**
+ * Mean and s.e.m. per position of equally long profiles, each over the rows with a value there (a motif profile has
+ * no value, null, at order differences no pair of that run has); null where no row has one.
+ */
+function columnStats(rows: (number | null)[][]): { mean: (number | null)[]; sem: (number | null)[] } {
   if (!rows.length) return { mean: [], sem: [] };
   const k = rows[0].length;
-  const m: number[] = [], s: number[] = [];
+  const m: (number | null)[] = [], s: (number | null)[] = [];
   for (let i = 0; i < k; i++) {
-    const col = rows.map((r) => r[i]);
-    m.push(mean(col));
-    s.push(sem(col));
+    const col = rows.map((r) => r[i]).filter((x): x is number => x !== null && Number.isFinite(x));
+    m.push(meanOrNull(col));
+    s.push(semOrNull(col));
   }
   return { mean: m, sem: s };
 }

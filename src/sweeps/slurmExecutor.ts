@@ -18,6 +18,8 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from '../core/train/checkpoint';
+import { breakStaleLock, runLockHolder } from '../runs/runLock';
+import { memberRunDir } from './folder';
 import {
   formatArrayIndices, killWaitOf, maxArraySizeOf, parseSbatchParsable, parseScontrolConfig, parseTaskLines,
   splitArray, tasksFromRecords, type SlurmTaskRecord,
@@ -202,14 +204,19 @@ export class SlurmExecutor implements SweepExecutor {
 
   /**
    * One array job for `indices` (several when they reach MaxArraySize). Indices whose latest task is still queued or
-   * running are left out (never two trainers on one run folder). Resolves with the job id(s), comma-separated.
+   * running are left out, and so are those whose run folder another trainer holds (its lock; never two trainers on
+   * one run folder). Resolves with the job id(s), comma-separated.
    */
   async submit(sweepDir: string, sweep: ResolvedSweep, indices: number[]): Promise<{ job_id: string | null }> {
     const known = new Set(sweep.members.map((m) => m.index));
     const bad = indices.find((i) => !known.has(i));
     if (bad !== undefined) throw new SweepError(`${sweepDir}: the sweep has no run with index ${bad}`);
     const active = await this.poll(sweepDir, sweep);
-    const todo = [...new Set(indices)].filter((i) => active.get(i) !== 'queued' && active.get(i) !== 'running').sort((a, b) => a - b);
+    const submitted = new Set((await SlurmExecutor.readSubmissions(sweepDir)).map((s) => s.job_id));
+    const todo = [...new Set(indices)]
+      .filter((i) => active.get(i) !== 'queued' && active.get(i) !== 'running')
+      .filter((i) => !lockedElsewhere(memberRunDir(sweepDir, sweep.members.find((m) => m.index === i)!), submitted))
+      .sort((a, b) => a - b);
     if (todo.length === 0) return { job_id: null };
 
     const slurmDir = SlurmExecutor.slurmDir(sweepDir);
@@ -317,6 +324,22 @@ export class SlurmExecutor implements SweepExecutor {
       await new Promise((r) => setTimeout(r, opts.intervalMs ?? 10_000));
     }
   }
+}
+
+/**
+ * Whether a trainer outside this submission holds the member's run folder (src/runs/runLock.ts): one on this host, or
+ * elsewhere. A lock left by a task of this sweep's own arrays that SLURM no longer runs (SIGKILLed after the time
+ * limit's grace: its node cannot be asked whether the process lives) is stale and removed; the task is submitted.
+ * Called for members SLURM runs no task of.
+ */
+function lockedElsewhere(runDir: string, submitted: ReadonlySet<string>): boolean {
+  const holder = runLockHolder(runDir);
+  if (!holder) return false;
+  const job = holder.info?.slurm_job?.split('_')[0];
+  if (holder.liveness === 'elsewhere' && job && submitted.has(job)) {
+    return !breakStaleLock(runDir, (h) => h.slurm_job === holder.info!.slurm_job && h.token === holder.info!.token);
+  }
+  return true;
 }
 
 function firstLine(text: string): string {

@@ -182,15 +182,18 @@ export interface Table2Row {
   final_update_mean: number | null;
 }
 
-/** One initializer's chain-motif profiles (Fig. 5): mean and s.e.m. over runs per offset i − j. Empty arrays when n = 0. */
+/**
+ * One initializer's chain-motif profiles (Fig. 5): mean and s.e.m. per order difference i − j over the runs that have
+ * a pair of units there (null where none has). Empty arrays when n = 0.
+ */
 export interface MotifRow {
   n: number;
   /** −(N−1) … N−1. */
   offsets: number[];
-  before_mean: number[];
-  before_sem: number[];
-  after_mean: number[];
-  after_sem: number[];
+  before_mean: (number | null)[];
+  before_sem: (number | null)[];
+  after_mean: (number | null)[];
+  after_sem: (number | null)[];
 }
 
 export interface SweepReport {

@@ -434,7 +434,15 @@ test('frameworkOfLine: the lines that get code actions', () => {
   assert.equal(frameworkOfLine('python', '        self.rnn = nn.RNN(10, 100, batch_first=True)'), 'pytorch');
   assert.equal(frameworkOfLine('python', 'rnn = torch.nn.RNN(input_size=10, hidden_size=100)'), 'pytorch');
   assert.equal(frameworkOfLine('python', 'cell = nn.RNNCell(10, 100)'), undefined);
-  assert.equal(frameworkOfLine('python', 'lstm = nn.LSTM(10, 100)'), undefined);
+  assert.equal(frameworkOfLine('python', 'lstm = nn.LSTM(10, 100)'), 'pytorch');
+  assert.equal(frameworkOfLine('python', 'g = torch.nn.GRU(10, 100)'), 'pytorch');
+  assert.equal(frameworkOfLine('python', 'x = keras.layers.LSTM(100)(x)'), 'keras');
+  assert.equal(frameworkOfLine('python', 'x = GRU(100, return_sequences=True)(x)'), 'keras');
+  assert.equal(frameworkOfLine('python', 'c = nn.LSTMCell(10, 100)'), undefined);
+  assert.equal(frameworkOfLine('python', 'x = ConvLSTM2D(8, 3)(x)'), undefined);
+  assert.equal(frameworkOfLine('javascript', 'const l = tf.layers.lstm({ units: 8 });'), 'tfjs');
+  assert.equal(frameworkOfLine('typescript', 'const g = tf.layers.gru({ units: 8 });'), 'tfjs');
+  assert.equal(frameworkOfLine('javascript', 'const l = lstm(3);'), undefined);
   assert.equal(frameworkOfLine('python', 'x = layers.SimpleRNN(100, activation="elu")(x)'), 'keras');
   assert.equal(frameworkOfLine('python', '    recurrent_initializer=ChainInit(),'), 'keras');
   assert.equal(frameworkOfLine('python', '# nn.RNN(10, 100)'), undefined);

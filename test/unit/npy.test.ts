@@ -137,8 +137,13 @@ test('malformed headers and unsupported dtypes', () => {
   const v9 = makeNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", d);
   v9[6] = 9;
   assertFormatError(() => parseNpy(v9), /^unsupported npy format version 9\.0$/);
-  const deep = '['.repeat(10000) + ']'.repeat(10000);
+  const deep = '['.repeat(4000) + ']'.repeat(4000);
   assertFormatError(() => parseNpy(makeNpy(`{'descr': '<f4', 'fortran_order': False, 'shape': ${deep}}`, d, 2)), /nested too deeply/);
+  // NumPy's own np.load refuses headers over 10 000 bytes (max_header_size); so do we, before parsing them.
+  const huge = `(${'1, '.repeat(5000)})`;
+  assertFormatError(() => parseNpy(makeNpy(`{'descr': '<f4', 'fortran_order': True, 'shape': ${huge}}`, d, 2)), /^npy header of 150\d\d bytes is too large \(at most 10000\)$/);
+  const manyDims = `(${'1, '.repeat(65)})`;
+  assertFormatError(() => parseNpy(makeNpy(`{'descr': '<f4', 'fortran_order': True, 'shape': ${manyDims}}`, d, 2)), /^shape has 65 dimensions \(at most 64 are supported\)$/);
 });
 
 test('header variants: double quotes, no trailing comma, key order, Python 2 longs, versions 2.0 and 3.0', () => {

@@ -85,7 +85,10 @@ test('an orthogonal run trained with the CLI: d = 0 at update 0, > 0 at the end;
     for (let i = 0; i < 32; i++) for (let j = 0; j < 32; j++) W[i * 32 + j] = ck.params.R[j * 32 + i];
     for (let i = 0; i < 32; i++) for (let j = 0; j < 10; j++) V[i * 10 + j] = ck.params.K[j * 32 + i];
     const m = chainMotif(W, 32, config.activation, { pulse: { input: V, d: 10, channel: 0 }, bias: Float64Array.from(ck.params.b), tieSeed: 0 });
-    assert.deepEqual(e.motif, { offsets: Array.from(m.offsets), profile: Array.from(m.profile) }, `motif at ${e.update}`);
+    assert.deepEqual(e.motif, {
+      offsets: Array.from(m.offsets), profile: Array.from(m.profile, (v) => (Number.isFinite(v) ? v : null)), pairs: Array.from(m.pairs),
+      active: m.active, peak_steps: m.peakSteps,
+    }, `motif at ${e.update}`);
     assert.equal(e.motif.offsets.length, 63);
   }
 });

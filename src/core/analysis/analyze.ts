@@ -182,7 +182,7 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, mot
     singularValues: sv,
     memory,
     transient,
-    motif: { offsets: motif.offsets, profile: motif.profile },
+    motif: { offsets: motif.offsets, profile: motif.profile, pairs: motif.pairs, active: motif.active, peakSteps: motif.peakSteps },
     pseudospectrum: pseudo,
     warnings,
     timingsMs: timings,

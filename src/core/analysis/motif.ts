@@ -1,9 +1,8 @@
 /**
  * Chain-motif profile (the paper's Fig. 5, after Rajan, Harvey & Tank 2016; docs/science.md §4):
- * send a pulse into the network, run it freely, order the units by the time of their peak activity, permute W's
- * rows and columns by that order, and average W[i][j] along each diagonal i − j of the permuted matrix.
- * A pure chain gives a spike at i − j = +1 (weights from each unit to the next in the sequence); trained
- * networks show an asymmetric bump at small positive i − j.
+ * send a pulse into the network, run it freely, order the units by the time of their peak activity, and average
+ * W[i][j] over the pairs of units whose order differs by i − j. A pure chain gives a spike at i − j = +1 (weights
+ * from each unit to the next in the sequence); trained networks show an asymmetric bump at small positive i − j.
  *
  * How the pulse enters (our choice; the paper only says "a unit pulse"):
  * - default 'source': the pulse is a unit input to unit 0, h_0 = f(e_1) — the unit that the paper's nonnormal
@@ -14,15 +13,25 @@
  *   (V is N×d, row-major, column convention); without `channel`, a unit pulse on every channel, h_0 = f(V·1 + b).
  *   runMotif (trajectory.ts) drives a run's checkpoints this way, on channel 0 by default.
  * - 'all': every unit gets 1, h_0 = f(1) — input-agnostic, but degenerate for decaying dynamics: if activity only
- *   decays, every unit peaks at step 0 and the order is just the index order.
+ *   decays, every unit peaks at step 0 and no unit has an order before another.
  * - a Float64Array: h_0 = f(that vector).
  * Then h_t = f(W h_{t−1} + b) for t = 1 … steps, without input (b = 0 unless given: the initializers' zero bias;
  * h_0 = f(pulse + b)).
  * What peaks (`measure`): 'activity' (default) h_t, or 'preactivation' a_t = W h_{t−1} + b (a_0 = pulse + b). With a
  * bias the network has activity without any pulse, so the response is measured against that unpulsed run (same
  * steps from h_{−1} = 0 without the pulse): a unit's peak time is the first t maximizing |x_t[i] − x̄_t[i]| (x = h or a);
- * with b = 0 the unpulsed run is 0. Units never active (a response of 0 at every t) go last. Ties (same peak time)
- * keep index order, or with `tieSeed` are broken by a seeded random jitter (the paper's procedure).
+ * with b = 0 the unpulsed run is 0.
+ *
+ * Ties. Time is discrete, and in trained ReLU/ELU networks most units peak within the first few steps (half of them
+ * at the pulse itself), so many units share a peak step. Units that peak at the same step have no order between
+ * them: a unit's order is the rank of its peak step among the distinct peak steps of the responding units (units
+ * peaking at the first such step have order 0, at the next one order 1, …), and the profile at offset k is the mean of
+ * W[i][j] over every pair of responding units with order(i) − order(j) = k (offset 0: pairs peaking at the same step,
+ * the self-weights included). Breaking ties by index or by a random jitter instead puts arbitrary pairs at small
+ * offsets and drowns the motif (docs/science.md). With all peak steps distinct (a chain from its source) this is the
+ * plain procedure: permute W by peak time and average each diagonal. Units that never respond (a response of 0 at
+ * every t) have no peak time: they enter no pair. Offsets without a pair are NaN. `order` lists the units by peak
+ * time (ties in index order, or with `tieSeed` by a seeded random jitter), silent units last, for display.
  */
 import { Rng } from '../init/rng';
 
@@ -31,16 +40,20 @@ export type MotifPulse = 'source' | 'all' | Float64Array | { input: ArrayLike<nu
 export type MotifMeasure = 'activity' | 'preactivation';
 
 export interface ChainMotif {
-  /** −(N−1) … N−1 (i − j of the permuted matrix). */
+  /** −(N−1) … N−1: order differences i − j. */
   offsets: Int32Array;
-  /** Mean of the permuted W along each diagonal i − j = offsets[k] (N − |offset| entries each). */
+  /** Mean of W[i][j] over the pairs of responding units with order(i) − order(j) = offsets[k]; NaN without a pair. */
   profile: Float64Array;
-  /** order[r] = the unit at rank r (by peak time). */
+  /** How many pairs each profile entry averages. */
+  pairs: Int32Array;
+  /** order[r] = the unit at rank r (by peak time; ties by index or `tieSeed`; silent units last). */
   order: Int32Array;
   /** Peak time per unit (index = unit), −1 for units never active. */
   peakTime: Int32Array;
   /** Number of units that were ever active. */
   active: number;
+  /** Number of distinct peak steps among them (the largest order + 1). */
+  peakSteps: number;
 }
 
 export interface MotifOptions {
@@ -51,7 +64,7 @@ export interface MotifOptions {
   bias?: ArrayLike<number>;
   /** What peaks: the units' activity h_t (default) or their pre-activation a_t. */
   measure?: MotifMeasure;
-  /** Break ties in peak time by a jitter drawn from this seed (default: index order). */
+  /** Order tied units in `order` by a jitter drawn from this seed (default: index order); the profile does not depend on it. */
   tieSeed?: number;
 }
 
@@ -138,14 +151,25 @@ export function chainMotif(W: Float64Array, n: number, activation: MotifActivati
   let active = 0;
   for (let i = 0; i < n; i++) if (peakTime[i] >= 0) active++;
 
+  // Tie-aware order: the rank of a unit's peak step among the distinct peak steps (−1: never responded).
+  const distinct = Array.from(new Set(Array.from(peakTime).filter((t) => t >= 0))).sort((x, y) => x - y);
+  const rankOfStep = new Map(distinct.map((t, r) => [t, r]));
+  const group = Int32Array.from(peakTime, (t) => (t < 0 ? -1 : rankOfStep.get(t)!));
   const offsets = new Int32Array(2 * n - 1);
   const sums = new Float64Array(2 * n - 1);
+  const pairs = new Int32Array(2 * n - 1);
   for (let k = 0; k < 2 * n - 1; k++) offsets[k] = k - (n - 1);
-  for (let a = 0; a < n; a++) {
-    const r = order[a] * n;
-    for (let c = 0; c < n; c++) sums[a - c + n - 1] += W[r + order[c]];
+  for (let i = 0; i < n; i++) {
+    if (group[i] < 0) continue;
+    const r = i * n;
+    for (let j = 0; j < n; j++) {
+      if (group[j] < 0) continue;
+      const k = group[i] - group[j] + n - 1;
+      sums[k] += W[r + j];
+      pairs[k]++;
+    }
   }
   const profile = new Float64Array(2 * n - 1);
-  for (let k = 0; k < 2 * n - 1; k++) profile[k] = sums[k] / (n - Math.abs(offsets[k]));
-  return { offsets, profile, order, peakTime, active };
+  for (let k = 0; k < 2 * n - 1; k++) profile[k] = pairs[k] ? sums[k] / pairs[k] : NaN;
+  return { offsets, profile, pairs, order, peakTime, active, peakSteps: distinct.length };
 }

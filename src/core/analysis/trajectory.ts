@@ -11,7 +11,7 @@ import type { TrajectoryAnalysis } from './trajectoryTypes';
 export type { TrajectoryAnalysis };
 
 /** Bump when an entry's content or its computation changes: cached entries of another version are recomputed. */
-export const TRAJECTORY_VERSION = 1;
+export const TRAJECTORY_VERSION = 2;
 
 /** The analyses' options: those of `recurrent-lens analyze` without flags, so an entry equals that command's output. */
 export const TRAJECTORY_ANALYSIS: AnalysisOptions = { order: 'modulus-desc', input: 'source', horizon: null, activation: 'linear', gridPoints: 0 };
@@ -26,7 +26,7 @@ export interface TrajectoryMotifOptions {
   measure: MotifMeasure;
   /** Free steps after the pulse (the paper's 100). */
   steps: number;
-  /** Seed of the jitter that breaks ties in peak time (0). */
+  /** Seed of the jitter that lists tied units in the motif's display order (0); the profile does not depend on it. */
   tieSeed: number;
 }
 
@@ -72,7 +72,10 @@ export function analyzeTrajectoryPoint(p: TrajectoryInput): TrajectoryAnalysis {
     delta_from_init: base > 0 ? Math.sqrt(diff) / Math.sqrt(base) : Math.sqrt(diff),
     max_condition: nullIfNotFinite(x.maxCondition),
     eigenvalues: Array.from(r.eigRe, (re, i): [number, number] => [re, r.eigIm[i]]),
-    motif: { offsets: Array.from(r.motif.offsets), profile: Array.from(r.motif.profile) },
+    motif: {
+      offsets: Array.from(r.motif.offsets), profile: Array.from(r.motif.profile, nullIfNotFinite), pairs: Array.from(r.motif.pairs),
+      active: r.motif.active, peak_steps: r.motif.peakSteps,
+    },
     warnings: r.warnings,
   };
   return out;

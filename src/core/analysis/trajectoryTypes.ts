@@ -22,8 +22,12 @@ export interface TrajectoryAnalysis {
   max_condition: number | null;
   /** [re, im] per eigenvalue, by modulus descending (as `analyze --eigenvalues`). */
   eigenvalues: [number, number][];
-  /** Mean of W (units ordered by peak time after the pulse) along each diagonal i − j = offsets[k]. */
-  motif: { offsets: number[]; profile: number[] };
+  /**
+   * The chain motif (docs/science.md, "Chain-motif profile"): mean of W[i][j] over the pairs of responding units whose
+   * order by peak step differs by offsets[k] (null: no such pair), how many pairs, how many units responded and at how
+   * many distinct steps they peaked.
+   */
+  motif: { offsets: number[]; profile: (number | null)[]; pairs: number[]; active: number; peak_steps: number };
   warnings: string[];
 }
 

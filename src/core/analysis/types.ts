@@ -62,7 +62,7 @@ export interface AnalysisPayload {
   };
   /** ‖W^k v‖, k = 0 … length − 1. */
   transient: Float64Array;
-  motif: { offsets: Int32Array; profile: Float64Array };
+  motif: { offsets: Int32Array; profile: Float64Array; pairs: Int32Array; active: number; peakSteps: number };
   /** σ_min(zI − W) on a grid (row-major over im × re); absent when gridPoints = 0. */
   pseudospectrum: { re: Float64Array; im: Float64Array; sigmaMin: Float64Array } | null;
   /** Trust warnings shown above the numbers, one sentence each. */

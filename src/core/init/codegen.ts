@@ -26,13 +26,23 @@
  */
 import { InitName, InitSpec, parseInitSpec } from './initializers';
 import { FRAMEWORKS, FRAMEWORK_LABEL, type Framework } from './layouts';
+import { checkCell, type GatedSpec } from './gated';
+import { GATED_HELPER_NAMES, generateGated } from './gatedCodegen';
 
 export { FRAMEWORKS, FRAMEWORK_LABEL, type Framework };
 
+/** The recurrent layer the code is for: a vanilla RNN (nn.RNN, SimpleRNN, simpleRNN), an LSTM or a GRU. */
+export type Cell = 'rnn' | 'lstm' | 'gru';
+
 export interface CodegenOptions {
   framework: Framework;
-  /** e.g. "chain:1.02", "fbchain:0.04", "orthogonal:1", "identity", "gaussian:1". */
-  spec: string | InitSpec;
+  /**
+   * e.g. "chain:1.02", "fbchain:0.04", "orthogonal:1", "identity", "gaussian:1"; for an LSTM/GRU the per-gate-block
+   * specs of ./gated.ts: "plain", "orthogonal:1", "chain:1.02", "fbchain:0.04", "mixed:1.02".
+   */
+  spec: string | InitSpec | GatedSpec;
+  /** Default 'rnn'. 'lstm' / 'gru': the per-gate-block initializers of ./gatedCodegen.ts. */
+  cell?: Cell;
   /** Hidden units N, for the header comment and the usage example only (the code reads it from the layer). */
   n?: number;
   /** Inputs per time step d, likewise. */
@@ -51,7 +61,8 @@ export interface Definition {
 
 export interface GeneratedCode {
   framework: Framework;
-  spec: InitSpec;
+  cell: Cell;
+  spec: InitSpec | GatedSpec;
   /** Module-level imports the definitions and the call need (the editor adds the missing ones with the file's imports). */
   imports: string[];
   /** Comment lines on the orientation, put above the definitions. */
@@ -72,8 +83,11 @@ export interface GeneratedCode {
   kernelEntry?: string;
   /** PyTorch / TF.js: the arguments after the layer in the call, e.g. `alpha=1.02`, `1.02`. */
   callArgs: string;
-  /** Keras: the two layer arguments, e.g. { recurrent_initializer: 'ChainInit(alpha=1.02)', kernel_initializer: … }. */
-  kerasArgs?: { recurrent_initializer: string; kernel_initializer: string };
+  /**
+   * Keras: the layer arguments, e.g. { recurrent_initializer: 'ChainInit(alpha=1.02)', kernel_initializer: … }
+   * (LSTM/GRU: the recurrent one only).
+   */
+  kerasArgs?: { recurrent_initializer: string; kernel_initializer?: string };
 }
 
 /** The code as one string (see generateInitializer). */
@@ -89,8 +103,8 @@ export function applyCall(g: GeneratedCode, layer: string): string {
 
 /** Every name a generated PyTorch / TF.js helper can have (to recognise an earlier call of ours). */
 export const HELPER_NAMES: Record<'pytorch' | 'tfjs', string[]> = {
-  pytorch: ['chain', 'fbchain', 'orthogonal', 'identity', 'gaussian'].map((n) => `init_${n}_`),
-  tfjs: ['Chain', 'FbChain', 'Orthogonal', 'Identity', 'Gaussian'].map((n) => `init${n}`),
+  pytorch: [...['chain', 'fbchain', 'orthogonal', 'identity', 'gaussian'].map((n) => `init_${n}_`), ...GATED_HELPER_NAMES.pytorch],
+  tfjs: [...['Chain', 'FbChain', 'Orthogonal', 'Identity', 'Gaussian'].map((n) => `init${n}`), ...GATED_HELPER_NAMES.tfjs],
 };
 
 export const TFJS_IMPORT = "import * as tf from '@tensorflow/tfjs';";
@@ -110,17 +124,27 @@ const TITLE: Record<InitName, string> = {
 };
 
 export function generateInitializer(opts: CodegenOptions): GeneratedCode {
-  const spec = typeof opts.spec === 'string' ? parseInitSpec(opts.spec) : opts.spec;
-  if (!Number.isFinite(spec.gain)) throw new RangeError(`bad gain ${spec.gain}`);
+  const cell = opts.cell ?? 'rnn';
   const n = opts.n === undefined ? undefined : checkDim(opts.n, 'hidden size N');
   const d = opts.inputDim === undefined ? undefined : checkDim(opts.inputDim, 'input dimension');
   const seed = opts.seed;
   if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
+  if (!(FRAMEWORKS as readonly string[]).includes(opts.framework)) {
+    throw new Error(`unknown framework "${String(opts.framework)}" (expected ${FRAMEWORKS.join(', ')})`);
+  }
+  if (cell !== 'rnn') {
+    const part = generateGated({
+      framework: opts.framework, cell: checkCell(cell), spec: opts.spec as string | GatedSpec, n, inputDim: d, seed, ts: opts.typescript === true,
+    });
+    return finish(opts.framework, cell, part.spec, part);
+  }
+  const spec = typeof opts.spec === 'string' ? parseInitSpec(opts.spec) : opts.spec as InitSpec;
+  if (!Number.isFinite(spec.gain)) throw new RangeError(`bad gain ${spec.gain}`);
   const args: Args = { spec, n, d, seed, ts: opts.typescript === true };
   switch (opts.framework) {
-    case 'pytorch': return finish(opts.framework, spec, pytorch(args));
-    case 'keras': return finish(opts.framework, spec, keras(args));
-    case 'tfjs': return finish(opts.framework, spec, tfjs(args));
+    case 'pytorch': return finish(opts.framework, cell, spec, pytorch(args));
+    case 'keras': return finish(opts.framework, cell, spec, keras(args));
+    case 'tfjs': return finish(opts.framework, cell, spec, tfjs(args));
     default: throw new Error(`unknown framework "${String(opts.framework)}" (expected ${FRAMEWORKS.join(', ')})`);
   }
 }
@@ -141,10 +165,10 @@ interface Part {
   entry: string;
   kernelEntry?: string;
   callArgs: string;
-  kerasArgs?: { recurrent_initializer: string; kernel_initializer: string };
+  kerasArgs?: { recurrent_initializer: string; kernel_initializer?: string };
 }
 
-function finish(framework: Framework, spec: InitSpec, part: Part): GeneratedCode {
+function finish(framework: Framework, cell: Cell, spec: InitSpec | GatedSpec, part: Part): GeneratedCode {
   const python = framework !== 'tfjs';
   const gap = python ? '\n\n\n' : '\n\n'; // PEP 8: two blank lines around top-level definitions
   const header = part.header.join('\n');
@@ -153,7 +177,7 @@ function finish(framework: Framework, spec: InitSpec, part: Part): GeneratedCode
   const body = `${header}\n${defs ? `${defs}${gap}` : ''}${usage}\n`;
   const code = part.imports.length ? `${part.imports.join('\n')}\n\n${body}` : body;
   return {
-    framework, spec, imports: part.imports, header, definitions: part.definitions, usage, body, code,
+    framework, cell, spec, imports: part.imports, header, definitions: part.definitions, usage, body, code,
     entry: part.entry, kernelEntry: part.kernelEntry, callArgs: part.callArgs, kerasArgs: part.kerasArgs,
   };
 }
@@ -540,18 +564,19 @@ export function detectFramework(languageId: string, text: string): Framework {
 }
 
 /**
- * The framework of a recurrent-layer line, for the code actions: `nn.RNN(` → PyTorch; `SimpleRNN` or
- * `recurrent_initializer` in Python → Keras; `simpleRNN` or `recurrentInitializer` in JS/TS → TF.js.
+ * The framework of a recurrent-layer line, for the code actions: `nn.RNN(`, `nn.LSTM(`, `nn.GRU(` → PyTorch;
+ * `SimpleRNN`, `LSTM(`, `GRU(` or `recurrent_initializer` in Python → Keras; `simpleRNN`, `layers.lstm(`,
+ * `layers.gru(` or `recurrentInitializer` in JS/TS → TF.js.
  */
 export function frameworkOfLine(languageId: string, line: string): Framework | undefined {
   const code = stripComment(languageId, line);
   if (languageId === 'python') {
-    if (/\bnn\.RNN\b/.test(code) || /\btorch\.nn\.RNN\b/.test(code)) return 'pytorch';
-    if (/\bSimpleRNN(Cell)?\b/.test(code) || /\brecurrent_initializer\b/.test(code)) return 'keras';
+    if (/\bnn\s*\.\s*(RNN|LSTM|GRU)\s*\(/.test(code)) return 'pytorch';
+    if (/\bSimpleRNN(Cell)?\b/.test(code) || /(?<![\w.])(?:\w+\s*\.\s*)*(LSTM|GRU)\s*\(/.test(code) || /\brecurrent_initializer\b/.test(code)) return 'keras';
     return undefined;
   }
   if (/^(javascript|typescript)(react)?$/.test(languageId)) {
-    if (/\bsimpleRNN(Cell)?\b/.test(code) || /\brecurrentInitializer\b/.test(code)) return 'tfjs';
+    if (/\bsimpleRNN(Cell)?\b/.test(code) || /\blayers\s*\.\s*(lstm|gru)\s*\(/.test(code) || /\brecurrentInitializer\b/.test(code)) return 'tfjs';
   }
   return undefined;
 }

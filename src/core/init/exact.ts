@@ -18,7 +18,7 @@
  * and J_tot = 1 for |λ| < 1; when |λ| ≥ 1 the noise covariance diverges and the memory is taken over the finite
  * horizon N (as the analysis does): J_N(k) = λ^{2k}/Σ_{j<N} λ^{2j} (1/N for |λ| = 1), Σ_k J_N(k) = 1.
  */
-import { DEFAULT_GAIN, InitSpec, fbchain, parseInitSpec } from './initializers';
+import { DEFAULT_GAIN, InitSpec, fbchain, parseInitSpec, specText } from './initializers';
 import { chainMemoryClosedForm, fisherMemory, inputVector } from '../analysis/memory';
 // The types live in the protocol (types only), so the webview can use them without bundling the solvers.
 import type { ExactKey, ExactValues, SummaryKey, SummaryValue, ValueMethod } from '../../shared/protocol';
@@ -168,10 +168,7 @@ function fmt(v: number): string {
 /** The paper's four initializers with the official code's default gains, in the order of the paper. */
 export const PAPER_INITS: readonly string[] = (['chain', 'fbchain', 'orthogonal', 'identity'] as const).map((name) => specText(name, DEFAULT_GAIN[name]));
 
-/** name:gain for display and ids, with at least one decimal (chain:1.02, orthogonal:1.0). */
-export function specText(name: string, gain: number): string {
-  return `${name}:${Number.isInteger(gain) ? gain.toFixed(1) : String(gain)}`;
-}
+export { specText };
 
 
 // ---- which value to believe: the closed form, or float64 (and how far) ----------------------------------------

@@ -164,15 +164,27 @@ export function lstmChain(n: number, alpha: number): Float64Array {
  * LSTM "mixed" initializer: the chain for the cell-update block g, and for the i, f, o blocks the linear ramp
  * W[i][j] = e·(j − i)/(n − 1) (skew-symmetric, hence normal; e = 0.01 in the paper).
  */
-export function lstmMixed(n: number, alpha: number, e = 0.01): Float64Array {
-  checkN(n);
-  const ramp = new Float64Array(n * n);
-  if (n > 1) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ramp[i * n + j] = (e * (j - i)) / (n - 1);
+export function lstmMixed(n: number, alpha: number, e = RAMP_E): Float64Array {
+  const r = ramp(n, e);
   const W = new Float64Array(4 * n * n);
-  W.set(ramp, 0); // i
-  W.set(ramp, n * n); // f
+  W.set(r, 0); // i
+  W.set(r, n * n); // f
   W.set(chain(n, alpha), 2 * n * n); // g
-  W.set(ramp, 3 * n * n); // o
+  W.set(r, 3 * n * n); // o
+  return W;
+}
+
+/** The ramp's scale e in the paper's mixed LSTM initializer. */
+export const RAMP_E = 0.01;
+
+/**
+ * The linear ramp W[i][j] = e·(j − i)/(n − 1) of the mixed LSTM initializer's gate blocks: skew-symmetric (hence
+ * normal), entries from −e to e; all zero for n = 1.
+ */
+export function ramp(n: number, e = RAMP_E): Float64Array {
+  checkN(n);
+  const W = new Float64Array(n * n);
+  if (n > 1) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) W[i * n + j] = (e * (j - i)) / (n - 1);
   return W;
 }
 
@@ -223,6 +235,11 @@ export function makeInit(spec: string | InitSpec, n: number, seed = 0): Float64A
 export function makeInputInit(spec: string | InitSpec, n: number, d: number, seed = 0): Float64Array {
   const s = typeof spec === 'string' ? parseInitSpec(spec) : spec;
   return INPUT_INIT[s.name] === 'source' ? sourceInput(n, d) : gaussianInput(n, d, new Rng(seed, 1));
+}
+
+/** name:gain for display and ids, with at least one decimal (chain:1.02, orthogonal:1.0). */
+export function specText(name: string, gain: number): string {
+  return `${name}:${Number.isInteger(gain) ? gain.toFixed(1) : String(gain)}`;
 }
 
 function checkN(n: number, what = 'hidden size'): void {

@@ -3,7 +3,8 @@
  * recurrent layer to initialize (or a cursor line) and the generated code of ./codegen.ts, the list of edits.
  *
  * Applied to a layer (`rnn = nn.RNN(…)`, `self.rnn = nn.RNN(…)`, `x = layers.SimpleRNN(…)(x)`,
- * `const rnn = tf.layers.simpleRNN({…})`):
+ * `const rnn = tf.layers.simpleRNN({…})`, and the LSTM / GRU layers nn.LSTM, nn.GRU, Keras LSTM, GRU,
+ * tf.layers.lstm, gru with the per-gate-block code of ./gatedCodegen.ts):
  *  - the imports the helper needs that the file does not have go after the file's last top-level import (or, in a
  *    file without imports, after its shebang, leading comments and docstring);
  *  - the helper definitions the file does not define yet (top-level `def init_chain_`, `class ChainInit`,
@@ -13,13 +14,16 @@
  *    (however many lines it spans), with its indentation; a layer built inside a larger expression is wrapped,
  *    `init_chain_(nn.RNN(…), alpha=1.02)` (the helpers return the layer). A call of ours already there (the same
  *    or another initializer) is replaced, so running twice never stacks calls;
- *  - Keras: the SimpleRNN call gets `recurrent_initializer=` and `kernel_initializer=` arguments (replacing any it
+ *  - Keras: the SimpleRNN call gets `recurrent_initializer=` and `kernel_initializer=` arguments (LSTM / GRU:
+ *    `recurrent_initializer=` only), replacing any it
  *    has): Keras creates the weights when the layer is built, with these initializers, so this works whether the
  *    layer is built at that line or later by a model.
  * Without a layer (the palette command in a file with no recurrent layer), the missing definitions and a commented
  * usage go at the cursor with the cursor line's indentation, and the missing imports with the file's imports.
  */
-import { HELPER_NAMES, applyCall, importInsertLine, indentCode, tfjsImportFor, type Framework, type GeneratedCode } from './codegen';
+import { HELPER_NAMES, applyCall, importInsertLine, indentCode, tfjsImportFor, type Cell, type Framework, type GeneratedCode } from './codegen';
+
+const CELLS: readonly Cell[] = ['rnn', 'lstm', 'gru'];
 
 export interface Position {
   line: number;
@@ -36,6 +40,8 @@ export interface TextEdit {
 /** A recurrent layer constructed in the file. */
 export interface LayerSite {
   framework: Framework;
+  /** rnn (nn.RNN, SimpleRNN, simpleRNN), lstm or gru. */
+  cell: Cell;
   /** 0-based line of the constructor (`nn.RNN(`). */
   line: number;
   /** The layer's variable (`rnn`, `self.rnn`) when the statement is an assignment of the layer alone. */
@@ -226,13 +232,37 @@ class Text {
   }
 }
 
-const CONSTRUCTOR: Record<Framework, RegExp> = {
-  pytorch: /(?<![\w.])(?:torch\s*\.\s*)?nn\s*\.\s*RNN\s*\(/g,
-  keras: /(?<![\w.])(?:[A-Za-z_]\w*\s*\.\s*)*SimpleRNN\s*\(/g,
-  tfjs: /(?<![\w$.])(?:[A-Za-z_$][\w$]*\s*\.\s*)*simpleRNN\s*\(/g,
+/** The layer constructors each framework's files are searched for, by cell. */
+const CONSTRUCTOR: Record<Framework, Record<Cell, RegExp>> = {
+  pytorch: {
+    rnn: /(?<![\w.])(?:torch\s*\.\s*)?nn\s*\.\s*RNN\s*\(/g,
+    lstm: /(?<![\w.])(?:torch\s*\.\s*)?nn\s*\.\s*LSTM\s*\(/g,
+    gru: /(?<![\w.])(?:torch\s*\.\s*)?nn\s*\.\s*GRU\s*\(/g,
+  },
+  keras: {
+    rnn: /(?<![\w.])(?:[A-Za-z_]\w*\s*\.\s*)*SimpleRNN\s*\(/g,
+    // LSTM( and GRU( with any prefix but PyTorch's nn.
+    lstm: /(?<![\w.])(?!(?:torch\s*\.\s*)?nn\s*\.)(?:[A-Za-z_]\w*\s*\.\s*)*LSTM\s*\(/g,
+    gru: /(?<![\w.])(?!(?:torch\s*\.\s*)?nn\s*\.)(?:[A-Za-z_]\w*\s*\.\s*)*GRU\s*\(/g,
+  },
+  tfjs: {
+    rnn: /(?<![\w$.])(?:[A-Za-z_$][\w$]*\s*\.\s*)*simpleRNN\s*\(/g,
+    lstm: /(?<![\w$.])(?:[A-Za-z_$][\w$]*\s*\.\s*)*layers\s*\.\s*lstm\s*\(/g,
+    gru: /(?<![\w$.])(?:[A-Za-z_$][\w$]*\s*\.\s*)*layers\s*\.\s*gru\s*\(/g,
+  },
 };
 
-/** The recurrent layers constructed in the file (nn.RNN in Python, SimpleRNN in Python, simpleRNN in JS/TS). */
+/** What the constructor of a layer looks like, for messages: `nn.LSTM(`, `SimpleRNN(`, `tf.layers.gru(`. */
+export const CONSTRUCTOR_NAME: Record<Framework, Record<Cell, string>> = {
+  pytorch: { rnn: 'nn.RNN(', lstm: 'nn.LSTM(', gru: 'nn.GRU(' },
+  keras: { rnn: 'SimpleRNN(', lstm: 'LSTM(', gru: 'GRU(' },
+  tfjs: { rnn: 'simpleRNN(', lstm: 'tf.layers.lstm(', gru: 'tf.layers.gru(' },
+};
+
+/**
+ * The recurrent layers constructed in the file: nn.RNN / nn.LSTM / nn.GRU and Keras SimpleRNN / LSTM / GRU in
+ * Python, tf.layers simpleRNN / lstm / gru in JS/TS.
+ */
 export function findLayers(text: string, languageId: string): LayerSite[] {
   return sites(new Text(text, languageId), languageId);
 }
@@ -240,8 +270,8 @@ export function findLayers(text: string, languageId: string): LayerSite[] {
 function sites(t: Text, languageId: string): LayerSite[] {
   const frameworks: Framework[] = JS_LANGUAGE.test(languageId) ? ['tfjs'] : languageId === 'python' ? ['pytorch', 'keras'] : [];
   const out: LayerSite[] = [];
-  for (const framework of frameworks) {
-    const re = new RegExp(CONSTRUCTOR[framework].source, 'g');
+  for (const framework of frameworks) for (const cell of CELLS) {
+    const re = new RegExp(CONSTRUCTOR[framework][cell].source, 'g');
     for (let m = re.exec(t.mask); m; m = re.exec(t.mask)) {
       const open = m.index + m[0].length - 1;
       const close = matching(t.mask, open);
@@ -250,7 +280,7 @@ function sites(t: Text, languageId: string): LayerSite[] {
       const statementStart = t.statementStart(line);
       const statementEnd = t.statementEnd(t.lineOf(close));
       const site: LayerSite = {
-        framework, line, label: t.lines[line].trim(), start: m.index, open, close, statementStart, statementEnd,
+        framework, cell, line, label: t.lines[line].trim(), start: m.index, open, close, statementStart, statementEnd,
       };
       site.target = assignedTarget(t, site);
       out.push(site);
@@ -384,8 +414,9 @@ export function planInsert(req: PlanRequest): InsertPlan {
   let site: LayerSite | undefined;
   if ('layerLine' in req.where) {
     site = siteAt(t, req.languageId, req.where.layerLine);
-    if (!site) throw new Error(`no ${g.framework === 'pytorch' ? 'nn.RNN(' : g.framework === 'keras' ? 'SimpleRNN(' : 'simpleRNN('} call on line ${req.where.layerLine + 1}`);
+    if (!site) throw new Error(`no ${CONSTRUCTOR_NAME[g.framework][g.cell]} call on line ${req.where.layerLine + 1}`);
     if (site.framework !== g.framework) throw new Error(`the layer on line ${site.line + 1} is ${site.framework}, not ${g.framework}`);
+    if (site.cell !== g.cell) throw new Error(`the layer on line ${site.line + 1} is ${CONSTRUCTOR_NAME[site.framework][site.cell]}…), not ${CONSTRUCTOR_NAME[g.framework][g.cell]}…)`);
   }
 
   // Where the imports (and, for a layer, the definitions) go: after the last top-level import above the layer's
@@ -513,7 +544,8 @@ function applyWrap(t: Text, site: LayerSite, g: GeneratedCode, plan: InsertPlan)
 /** Keras: set (or replace) recurrent_initializer= and kernel_initializer= in the SimpleRNN call. */
 function applyKerasArgs(t: Text, site: LayerSite, g: GeneratedCode, plan: InsertPlan): void {
   const want = g.kerasArgs!;
-  plan.applied = `recurrent_initializer=${want.recurrent_initializer}, kernel_initializer=${want.kernel_initializer}`;
+  const keys = (['recurrent_initializer', 'kernel_initializer'] as const).filter((key) => want[key] !== undefined);
+  plan.applied = keys.map((key) => `${key}=${want[key]}`).join(', ');
   // The top-level arguments: [start, end) offsets, split at depth-0 commas.
   const args: { start: number; end: number }[] = [];
   let depth = 0;
@@ -530,14 +562,14 @@ function applyKerasArgs(t: Text, site: LayerSite, g: GeneratedCode, plan: Insert
   args.push({ start: from, end: site.close });
   const present = args.filter((a) => t.mask.slice(a.start, a.end).trim() !== '');
   const toAdd: string[] = [];
-  for (const key of ['recurrent_initializer', 'kernel_initializer'] as const) {
+  for (const key of keys) {
     const arg = present.find((a) => new RegExp(String.raw`^\s*${key}\s*=`).test(t.mask.slice(a.start, a.end)));
     if (arg) {
       const eq = t.mask.indexOf('=', arg.start) + 1;
       const valueStart = eq + (/^\s*/.exec(t.text.slice(eq, arg.end))![0].length);
       const valueEnd = arg.start + t.mask.slice(arg.start, arg.end).trimEnd().length;
       plan.replaced = true;
-      plan.edits.push({ start: t.pos(valueStart), end: t.pos(valueEnd), text: want[key] });
+      plan.edits.push({ start: t.pos(valueStart), end: t.pos(valueEnd), text: want[key]! });
     } else {
       toAdd.push(`${key}=${want[key]}`);
     }

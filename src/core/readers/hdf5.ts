@@ -33,7 +33,7 @@ import fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeElements } from '../dtype';
-import { checkShape, DType, elementCount, FormatError, formatBytes, printableText, Tensor } from '../tensor';
+import { checkShape, DecodeBudget, DEFAULT_DECODE_BYTES, DType, elementCount, FormatError, formatBytes, printableText, Tensor } from '../tensor';
 import { listZip, readZipEntry, ZipEntry } from './zip';
 
 type H5Lib = typeof import('h5wasm/node');
@@ -74,14 +74,16 @@ async function loadH5wasm(): Promise<H5Module> {
  * Reads every numeric dataset of a Keras HDF5 file (or of the `model.weights.h5` inside a Keras 3 `.keras` zip).
  * `file` is read again by h5wasm from the file system; `bytes` are its contents, used for the checks.
  */
-export async function readKerasHdf5(file: string, bytes: Uint8Array): Promise<Tensor[]> {
-  if (startsWith(bytes, 0, ZIP_SIGNATURE)) return readKeras3Zip(bytes);
+export async function readKerasHdf5(
+  file: string, bytes: Uint8Array, budget = new DecodeBudget(DEFAULT_DECODE_BYTES),
+): Promise<Tensor[]> {
+  if (startsWith(bytes, 0, ZIP_SIGNATURE)) return readKeras3Zip(bytes, budget);
   checkSignature(bytes);
   const module = await loadH5wasm();
-  return readWithH5wasm(module, path.resolve(file), bytes.length);
+  return readWithH5wasm(module, path.resolve(file), bytes.length, budget);
 }
 
-async function readKeras3Zip(bytes: Uint8Array): Promise<Tensor[]> {
+async function readKeras3Zip(bytes: Uint8Array, budget: DecodeBudget): Promise<Tensor[]> {
   let entries: ZipEntry[];
   try {
     entries = listZip(bytes);
@@ -104,7 +106,7 @@ async function readKeras3Zip(bytes: Uint8Array): Promise<Tensor[]> {
   const tmp = path.join(dir, 'model.weights.h5');
   try {
     await fs.promises.writeFile(tmp, inner, { mode: 0o600 });
-    return readWithH5wasm(module, tmp, inner.length);
+    return readWithH5wasm(module, tmp, inner.length, budget);
   } finally {
     // Best effort: a failure to clean up (e.g. a file still locked on Windows) must not hide the result.
     await fs.promises.rm(dir, { recursive: true, force: true }).catch(() => undefined);
@@ -125,7 +127,7 @@ function startsWith(bytes: Uint8Array, offset: number, magic: number[]): boolean
   return bytes.length >= offset + magic.length && magic.every((b, i) => bytes[offset + i] === b);
 }
 
-function readWithH5wasm(M: H5Module, file: string, fileSize: number): Tensor[] {
+function readWithH5wasm(M: H5Module, file: string, fileSize: number, budget: DecodeBudget): Tensor[] {
   if (brokenBy) {
     throw new FormatError(`the HDF5 reader stopped working after an earlier file (${brokenBy}); restart to read HDF5 files`);
   }
@@ -135,7 +137,7 @@ function readWithH5wasm(M: H5Module, file: string, fileSize: number): Tensor[] {
       const fileId = M.open(file, M.H5F_ACC_RDONLY, false, -1, -1);
       if (fileId < 0n) throw new FormatError(openProblem(output.text));
       try {
-        return new Reader(M, fileId, fileSize, output, refused).readAll();
+        return new Reader(M, fileId, fileSize, output, refused, budget).readAll();
       } finally {
         M.close_file(fileId);
       }
@@ -290,6 +292,7 @@ class Reader {
     private readonly fileSize: number,
     private readonly output: { text: string },
     private readonly refusedOpens: RefusedOpens,
+    private readonly budget: DecodeBudget,
   ) {
     this.plainBudget = 2 * fileSize;
     this.filteredBudget = Math.min(fileSize * MAX_FILTER_EXPANSION, 2 ** 31 - 1);
@@ -447,6 +450,7 @@ class Reader {
       }
       this.plainBudget -= nbytes;
     }
+    this.budget.reserve(count, `dataset "${p}"`);
     const data = new Float64Array(count);
     if (count > 0) {
       const rowElems = shape.length ? count / shape[0] : count;

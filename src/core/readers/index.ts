@@ -1,6 +1,6 @@
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Checkpoint, CheckpointError, CheckpointFormat, FormatError, formatBytes, printableText } from '../tensor';
+import { Checkpoint, CheckpointError, CheckpointFormat, DecodeBudget, FormatError, formatBytes, printableText } from '../tensor';
 import { parseNpy } from './npy';
 import { parseNpz } from './npz';
 import { parseSafetensors } from './safetensors';
@@ -61,26 +61,28 @@ export async function readCheckpoint(file: string, options: ReadOptions = {}): P
       throw new FormatError(`file is ${formatBytes(stat.size)}, larger than the ${formatBytes(maxBytes)} limit`);
     }
     const bytes = await readRegularFile(file, maxBytes, { label: 'file' });
+    // Decoded values (float64) may take twice the file-size setting: a float32 file at the limit still reads.
+    const budget = new DecodeBudget(2 * maxBytes);
     if (bytes.length === 0) throw new FormatError('file is empty');
     const format = detectFormat(file, bytes);
     switch (format) {
       case 'npy':
-        return { file, format, layout: 'column', tensors: [parseNpy(bytes)] };
+        return { file, format, layout: 'column', tensors: [parseNpy(bytes, '', budget)] };
       case 'npz':
-        return { file, format, layout: 'column', tensors: parseNpz(bytes) };
+        return { file, format, layout: 'column', tensors: parseNpz(bytes, budget, maxBytes) };
       case 'safetensors':
-        return { file, format, layout: 'column', tensors: parseSafetensors(bytes) };
+        return { file, format, layout: 'column', tensors: parseSafetensors(bytes, budget) };
       case 'pytorch-zip':
       case 'pytorch-legacy': {
-        const r = parsePytorch(bytes);
+        const r = parsePytorch(bytes, { budget });
         return { file, format: r.format, layout: 'column', tensors: r.tensors, metadata: r.metadata };
       }
       case 'keras-hdf5':
-        return { file, format, layout: 'row', tensors: await readKerasHdf5(file, bytes) };
+        return { file, format, layout: 'row', tensors: await readKerasHdf5(file, bytes, budget) };
       case 'tfjs':
         return {
           file, format, layout: 'row',
-          tensors: await readTfjs(bytes, siblingReader(file, maxBytes)),
+          tensors: await readTfjs(bytes, siblingReader(file, maxBytes), budget),
         };
     }
   } catch (err) {
@@ -97,7 +99,7 @@ export async function readCheckpoint(file: string, options: ReadOptions = {}): P
 function siblingReader(file: string, maxBytes: number): (rel: string) => Promise<Uint8Array> {
   const seen = new Set<string>();
   let total = 0;
-  let realDir: Promise<string> | undefined;
+  let realDir: string | undefined;
   return async (rel) => {
     const dir = path.dirname(path.resolve(file));
     const target = path.resolve(dir, rel);
@@ -110,12 +112,12 @@ function siblingReader(file: string, maxBytes: number): (rel: string) => Promise
     }
     let real: string;
     try {
-      realDir ??= fs.realpath(dir);
+      realDir ??= await fs.realpath(dir);
       real = await fs.realpath(target);
     } catch (err) {
       throw new FormatError(`weight file "${printableText(rel, 200)}" cannot be read (${(err as NodeJS.ErrnoException).code ?? problemOf(err)})`);
     }
-    if (!inside(await realDir, real)) {
+    if (!inside(realDir, real)) {
       throw new FormatError(`weight file "${printableText(rel, 200)}" is a link to a file outside the model's folder`);
     }
     if (seen.has(real)) throw new FormatError(`weight file "${printableText(rel, 200)}" is listed more than once`);

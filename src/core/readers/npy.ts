@@ -5,10 +5,11 @@
  * It is read with a tiny literal parser (strings, integers, True/False/None, tuples, lists, dicts), never eval.
  */
 import { decodeElements, fortranToC } from '../dtype';
-import { checkShape, DType, DTYPE_BYTES, elementCount, FormatError, Tensor } from '../tensor';
+import { checkShape, DecodeBudget, DEFAULT_DECODE_BYTES, DType, DTYPE_BYTES, elementCount, FormatError, MAX_DIMS, Tensor } from '../tensor';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
-const MAX_HEADER_BYTES = 1 << 20;
+/** NumPy's own default limit for `np.load` (`max_header_size`): real headers are a few hundred bytes. */
+export const MAX_NPY_HEADER_BYTES = 10_000;
 
 /** numpy type codes (without the byte-order character) that we decode. */
 const TYPE_CODES: Record<string, DType> = {
@@ -27,7 +28,7 @@ export interface NpyHeader {
 }
 
 /** Reads one `.npy` array. Values come back in C order as float64. */
-export function parseNpy(bytes: Uint8Array, name = ''): Tensor {
+export function parseNpy(bytes: Uint8Array, name = '', budget = new DecodeBudget(DEFAULT_DECODE_BYTES)): Tensor {
   const h = parseNpyHeader(bytes);
   const size = DTYPE_BYTES[h.dtype];
   const available = bytes.length - h.dataOffset;
@@ -36,7 +37,7 @@ export function parseNpy(bytes: Uint8Array, name = ''): Tensor {
     // Validates the declared shape against the bytes present before anything is allocated.
     shape = checkShape(h.shape, size, available);
   } catch (err) {
-    const dimsOk = h.shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0);
+    const dimsOk = h.shape.length <= MAX_DIMS && h.shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0);
     // A plausible shape with too few bytes behind it is a truncated file; absurd shapes keep checkShape's wording.
     if (err instanceof FormatError && dimsOk && Number.isSafeInteger(elementCount(h.shape) * size)) {
       throw new FormatError(`truncated data: ${err.message}`);
@@ -44,6 +45,7 @@ export function parseNpy(bytes: Uint8Array, name = ''): Tensor {
     throw err;
   }
   const count = elementCount(shape);
+  budget.reserve(count, name ? `array ${name}` : 'the array');
   let raw = bytes.subarray(h.dataOffset, h.dataOffset + count * size);
   // decodeElements has a fast path for aligned little-endian float32/float64; copying an unaligned slice
   // (npz members, pooled Node buffers) to a fresh buffer is much cheaper than the per-element DataView path.
@@ -75,12 +77,13 @@ export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
   } else {
     throw new FormatError(`unsupported npy format version ${major}.${minor}`);
   }
+  // numpy headers are a few hundred bytes; a huge one can only be an attack on the parser. Checked first, so the
+  // verdict is the same whether the whole file or only its first MAX_NPY_HEADER_BYTES + 12 bytes are at hand.
+  if (headerLen > MAX_NPY_HEADER_BYTES) throw new FormatError(`npy header of ${headerLen} bytes is too large (at most ${MAX_NPY_HEADER_BYTES})`);
   const dataOffset = headerStart + headerLen;
   if (dataOffset > bytes.length) {
     throw new FormatError(`truncated header: declares ${headerLen} bytes but only ${bytes.length - headerStart} follow`);
   }
-  // numpy headers are a few hundred bytes; a huge one can only be an attack on the parser.
-  if (headerLen > MAX_HEADER_BYTES) throw new FormatError(`npy header of ${headerLen} bytes is too large`);
   // Version 1 and 2 headers are latin-1, version 3 is UTF-8.
   const headerBytes = bytes.subarray(headerStart, dataOffset);
   let text = '';

@@ -20,7 +20,7 @@
  */
 import { decodeElements } from '../dtype';
 import {
-  checkShape, CheckpointMetadata, DType, DTYPE_BYTES, FormatError, formatBytes, MetadataEntry, MetaValue, printableText, Tensor,
+  checkShape, CheckpointMetadata, DType, DTYPE_BYTES, FormatError, formatBytes, MetadataEntry, MetaValue, printableText, Tensor, DecodeBudget, DEFAULT_DECODE_BYTES,
 } from '../tensor';
 import { listZip, readZipEntry } from './zip';
 
@@ -34,6 +34,8 @@ export interface PytorchResult {
 export interface PytorchOptions {
   /** Filled in while reading (used by tests: a storage shared by several tensors is decoded once). */
   stats?: { storagesDecoded: number };
+  /** Memory for decoded values (default DEFAULT_DECODE_BYTES). */
+  budget?: DecodeBudget;
 }
 
 /** Containers nested deeper than this are refused (real checkpoints nest a few dozen levels at most). */
@@ -48,6 +50,23 @@ const TOTAL_SLACK = 1024 ** 2;
 const PER_TENSOR_BUDGET = 64;
 /** Longest name component kept; longer dict keys are shortened. */
 const MAX_NAME_PART = 200;
+/**
+ * Longest tensor name kept: the start and the end of longer ones (where names differ) are kept. Besides keeping
+ * output readable this matters for speed: V8 hashes strings longer than 16 383 characters by length only, so
+ * thousands of long names sharing a length make every Map lookup compare whole strings (found by a crafted file).
+ */
+const MAX_NAME_LENGTH = 1000;
+const NAME_HEAD = 300;
+/** Tensors named in one checkpoint (real ones have thousands at most). */
+const MAX_NAMED_TENSORS = 200_000;
+/**
+ * Work an unpickler may do per byte of pickle: every opcode costs 1, and every element an allowed call copies
+ * (`list(x)`, `tuple(x)`, `dict(x)`, an object's arguments) or an APPENDS/SETITEMS adds costs 1 more. Real pickles
+ * stay near 1 per byte; a pickle that calls `list` on one memoized 100 000-item list 40 000 times would need
+ * 4·10⁹ and is refused as soon as it passes the budget.
+ */
+const WORK_PER_BYTE = 64;
+const WORK_SLACK = 4_000_000;
 
 const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e];
 const LEGACY_PROTOCOL_VERSION = 1001;
@@ -586,6 +605,21 @@ function unpickle(
   let stack: unknown[] = [];
   const metastack: unknown[][] = [];
   const memo = new Map<number, unknown>();
+  let work = 0;
+  const workLimit = WORK_PER_BYTE * (len - start) + WORK_SLACK;
+  const charge = (n: number): void => {
+    work += n;
+    if (work > workLimit) {
+      throw new FormatError(`pickle does more work than its ${formatBytes(len - start)} can need (over ${workLimit} steps): refusing an amplification`);
+    }
+  };
+  /** Elements an allowed call may copy out of its arguments. */
+  const weight = (args: unknown): number => {
+    if (!Array.isArray(args)) return 1;
+    let n = args.length;
+    for (const a of args) n += Array.isArray(a) ? a.length : a instanceof Map ? a.size : 0;
+    return n;
+  };
 
   const malformed = (what: string): FormatError => new FormatError(`malformed pickle (${what} at byte ${pos - start})`);
   const need = (n: number): number => {
@@ -643,6 +677,7 @@ function unpickle(
   };
   const setItems = (target: unknown, items: unknown[]): void => {
     if (items.length % 2) throw malformed('odd number of dict items');
+    charge(items.length);
     let map: Map<unknown, unknown>;
     if (target instanceof Map) map = target;
     else if (target instanceof PyObject) map = target.items ??= new Map();
@@ -650,6 +685,7 @@ function unpickle(
     for (let i = 0; i < items.length; i += 2) map.set(items[i], items[i + 1]);
   };
   const appendItems = (target: unknown, items: unknown[]): void => {
+    charge(items.length);
     let list: unknown[];
     if (Array.isArray(target)) list = target;
     else if (target instanceof PyObject) list = target.list ??= [];
@@ -668,6 +704,7 @@ function unpickle(
 
   while (pos < len) {
     const op = bytes[pos++];
+    charge(1);
     switch (op) {
       case Op.PROTO: {
         const v = u8();
@@ -763,14 +800,16 @@ function unpickle(
         if (!(fn instanceof PyGlobal)) throw malformed(`REDUCE on ${describe(fn)}`);
         if (!fn.call) throw refused(fn.module, fn.name);
         if (!Array.isArray(args)) throw malformed('REDUCE arguments are not a tuple');
+        charge(weight(args));
         stack.push(fn.call(args));
         break;
       }
-      case Op.NEWOBJ: { const args = pop(); const cls = pop(); stack.push(instantiate(cls, args)); break; }
-      case Op.NEWOBJ_EX: { pop(); const args = pop(); const cls = pop(); stack.push(instantiate(cls, args)); break; }
+      case Op.NEWOBJ: { const args = pop(); const cls = pop(); charge(weight(args)); stack.push(instantiate(cls, args)); break; }
+      case Op.NEWOBJ_EX: { pop(); const args = pop(); const cls = pop(); charge(weight(args)); stack.push(instantiate(cls, args)); break; }
       case Op.OBJ: {
         const items = popMark();
         if (items.length === 0) throw malformed('OBJ without a class');
+        charge(weight(items));
         stack.push(instantiate(items[0], items.slice(1)));
         break;
       }
@@ -778,6 +817,7 @@ function unpickle(
         const module = line();
         const name = line();
         const args = popMark();
+        charge(weight(args));
         stack.push(instantiate(resolve(module, name), args));
         break;
       }
@@ -812,7 +852,8 @@ interface Found {
 
 function joinName(prefix: string, part: string): string {
   const p = part.length > MAX_NAME_PART ? part.slice(0, MAX_NAME_PART) + '…' : part;
-  return prefix === '' ? p : `${prefix}.${p}`;
+  const name = prefix === '' ? p : `${prefix}.${p}`;
+  return name.length > MAX_NAME_LENGTH ? `${name.slice(0, NAME_HEAD)}…${name.slice(name.length - (MAX_NAME_LENGTH - NAME_HEAD - 1))}` : name;
 }
 
 const MODULE_TABLES = new Set(['_parameters', '_buffers', '_modules']);
@@ -851,6 +892,7 @@ function findTensors(root: unknown): Found[] {
     if (v instanceof TensorRef) {
       if (named.has(v) && !alias) return;
       if (!named.has(v)) named.set(v, name);
+      if (found.length >= MAX_NAMED_TENSORS) throw new FormatError(`more than ${MAX_NAMED_TENSORS} named tensors`);
       found.push({ name, ref: v });
       return;
     }
@@ -1019,6 +1061,7 @@ function buildTensors(root: unknown, fileBytes: number, littleEndian: boolean, o
 
   // Check every shape, stride and offset, and the total, before anything is decoded or allocated.
   const budget = MAX_TOTAL_FACTOR * fileBytes + TOTAL_SLACK;
+  const memory = options.budget ?? new DecodeBudget(DEFAULT_DECODE_BYTES);
   let total = 0;
   const counts: number[] = [];
   const byStorage = new Map<StorageRef, { lo: number; hi: number; dtype: DType; users: number }>();
@@ -1053,6 +1096,7 @@ function buildTensors(root: unknown, fileBytes: number, littleEndian: boolean, o
       throw err instanceof FormatError ? new FormatError(`${label}: ${err.message}`) : err;
     }
     counts.push(n);
+    memory.reserve(n, label);
     total += n * es + PER_TENSOR_BUDGET;
     if (total > budget) {
       throw new FormatError(

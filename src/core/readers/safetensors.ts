@@ -6,7 +6,7 @@
  * offsets are relative to the first byte after the header.
  */
 import { decodeElements } from '../dtype';
-import { checkShape, DType, DTYPE_BYTES, elementCount, FormatError, formatBytes, Tensor } from '../tensor';
+import { checkShape, DecodeBudget, DEFAULT_DECODE_BYTES, DType, DTYPE_BYTES, elementCount, FormatError, formatBytes, Tensor } from '../tensor';
 
 /** The reference implementation refuses headers above 100 MB; so do we. */
 const MAX_HEADER_BYTES = 100 * 1024 ** 2;
@@ -24,7 +24,7 @@ const DTYPES: Record<string, DType> = {
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Reads every tensor of a safetensors file, in header order. */
-export function parseSafetensors(bytes: Uint8Array): Tensor[] {
+export function parseSafetensors(bytes: Uint8Array, budget = new DecodeBudget(DEFAULT_DECODE_BYTES)): Tensor[] {
   if (bytes.length === 0) throw new FormatError('file is empty');
   if (bytes.length < 8) throw new FormatError('truncated header: file is shorter than the 8-byte header length');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -94,6 +94,7 @@ export function parseSafetensors(bytes: Uint8Array): Tensor[] {
     }
     const need = elementCount(shape) * size;
     if (need !== span) throw spanError(need);
+    budget.reserve(elementCount(shape), `tensor ${shown}`);
     specs.push({ name, dtype, shape, begin, end });
   }
 

@@ -10,7 +10,7 @@
  * tfjs-core's `decodeWeights`. String and complex64 weights are skipped (not matrices of reals).
  */
 import { decodeElements } from '../dtype';
-import { checkShape, DType, elementCount, FormatError, formatBytes, Tensor } from '../tensor';
+import { checkShape, DecodeBudget, DEFAULT_DECODE_BYTES, DType, elementCount, FormatError, formatBytes, Tensor } from '../tensor';
 
 type Quantization = { dtype: 'uint8' | 'uint16' | 'float16'; scale?: number; min?: number };
 
@@ -28,6 +28,7 @@ const QUANT_BYTES: Record<Quantization['dtype'], number> = { uint8: 1, uint16: 2
 export async function readTfjs(
   modelJson: Uint8Array,
   readSibling: (relPath: string) => Promise<Uint8Array>,
+  budget = new DecodeBudget(DEFAULT_DECODE_BYTES),
 ): Promise<Tensor[]> {
   const manifest = parseManifest(modelJson);
   const tensors: Tensor[] = [];
@@ -38,7 +39,7 @@ export async function readTfjs(
     const data = concat(shards);
     let offset = 0;
     for (const w of weights) {
-      const r = decodeWeight(w, data, offset, paths);
+      const r = decodeWeight(w, data, offset, paths, budget);
       offset = r.end;
       if (r.tensor) tensors.push(r.tensor);
     }
@@ -116,7 +117,7 @@ function checkSpec(w: unknown, where: string): WeightSpec {
 }
 
 function decodeWeight(
-  w: WeightSpec, data: Uint8Array, offset: number, paths: string[],
+  w: WeightSpec, data: Uint8Array, offset: number, paths: string[], budget: DecodeBudget,
 ): { tensor?: Tensor; end: number } {
   const available = data.length - offset;
   const short = (need: number) => new FormatError(
@@ -147,6 +148,7 @@ function decodeWeight(
   const nbytes = count * elementBytes;
   const end = offset + nbytes;
   if (w.dtype === 'complex64') return { end };
+  budget.reserve(count, `weight "${w.name}"`);
   const bytes = data.subarray(offset, end);
   let values: Float64Array;
   const q = w.quantization;

@@ -9,7 +9,7 @@
  * `readZipEntry` then inflates one entry into a buffer of exactly its declared size and verifies its CRC-32.
  * Every problem is a one-line `FormatError`; entry problems start with the entry's name.
  */
-import { inflateSync } from 'fflate';
+import { Inflate, inflateSync } from 'fflate';
 import { FormatError, formatBytes, printableText } from '../tensor';
 
 /** Largest entry inflated (or returned). */
@@ -118,6 +118,38 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
   }
   if (crc32(data) !== entry.crc) throw new FormatError(`${name}: CRC-32 mismatch (corrupt archive)`);
   return data;
+}
+
+/**
+ * The first `n` bytes of an entry (all of it if shorter), inflating no more than needed: fed 1 KiB of compressed
+ * data at a time, so even a member of zeros produces at most about a megabyte before we stop. For reading a
+ * header (an `.npy` member's shape and dtype) before deciding whether the whole entry may be inflated.
+ */
+export function readZipEntryPrefix(bytes: Uint8Array, entry: ZipEntry, n: number): Uint8Array {
+  const name = shown(entry.name);
+  if (entry.flags & 1) throw new FormatError(`${name}: encrypted entries are not supported`);
+  n = Math.min(n, entry.size);
+  const raw = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
+  if (entry.method === STORED) return raw.subarray(0, Math.min(n, raw.length));
+  if (entry.method !== DEFLATED) throw new FormatError(`${name}: unsupported compression method ${entry.method}`);
+  const parts: Uint8Array[] = [];
+  let got = 0;
+  const inflater = new Inflate((chunk) => { parts.push(chunk); got += chunk.length; });
+  const STEP = 1024;
+  try {
+    for (let at = 0; at < raw.length && got < n; at += STEP) inflater.push(raw.subarray(at, at + STEP), at + STEP >= raw.length);
+  } catch (err) {
+    throw new FormatError(`${name}: corrupt deflate data (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const out = new Uint8Array(Math.min(n, got));
+  let at = 0;
+  for (const p of parts) {
+    if (at >= out.length) break;
+    const take = p.subarray(0, out.length - at);
+    out.set(take, at);
+    at += take.length;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
