@@ -17,6 +17,11 @@
  * already upper Hessenberg or triangular (chain, feedback chain, their transposes) is used as it is, and a lower
  * Hessenberg or triangular one with its units in reverse order (an exact permutation): their sparsity is kept.
  *
+ * Infinite horizon: two independent computations, the factored doubling above and Hammarling's square-root solver
+ * in Schur form (../linalg/steinSchur); up to N = 512 the first is the result and the second the check, above it
+ * the second alone (faster). Their difference is the error estimate `jTotError`; when they disagree by more than
+ * 1e-6 relative (N ≤ 128) the sum is recomputed by the square-root recursion (docs/memory.md "Error estimate").
+ *
  * Where the infinite sum stops (a proven bound, not a heuristic): with M = Σ_k (W^k)ᵀ C⁻¹ W^k, which is positive
  * semidefinite with trace exactly N (identity 3),
  *   Σ_{k≥K} J(k) = (W^K v)ᵀ M (W^K v) ≤ ‖M‖₂ ‖W^K v‖² ≤ N ‖W^K v‖².
