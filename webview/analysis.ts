@@ -329,6 +329,11 @@ const NUMBER_ROWS: { key: keyof AnalysisNumbers; label: string; tip: string; dig
   { key: 'schurOrthogonality', label: '‖ZᵀZ − I‖', tip: 'Loss of orthogonality of the Schur vectors Z; about 1e-14 when computed well.', digits: 2 },
 ];
 
+/** " ± 3.1e-7": the estimated error of J_tot (docs/memory.md); nothing when it is not available (null over JSON). */
+function errorSuffix(err: number | null | undefined): string {
+  return typeof err === 'number' && Number.isFinite(err) ? ` ± ${err.toExponential(1)}` : '';
+}
+
 function renderNumbers(r: AnalysisPayload): void {
   const nums = r.numbers;
   const rows = NUMBER_ROWS.map((row) => {
@@ -339,7 +344,8 @@ function renderNumbers(r: AnalysisPayload): void {
     const suspect = (row.key === 'maxCondition' && v > 1e8) || ((row.key === 'schurResidual' || row.key === 'schurOrthogonality') && v > 1e-8);
     return el('tr', { title: row.tip, 'aria-description': row.tip },
       el('th', { scope: 'row' }, el('span', { class: 'has-tip' }, label)),
-      el('td', { class: `num${suspect ? ' suspect' : ''}`, 'data-key': row.key, 'data-value': String(v) }, fmt(v, row.digits ?? 5)));
+      el('td', { class: `num${suspect ? ' suspect' : ''}`, 'data-key': row.key, 'data-value': String(v), ...(row.key === 'jTot' ? { 'data-error': String(r.memory.jTotError) } : {}) },
+        fmt(v, row.digits ?? 5) + (row.key === 'jTot' ? errorSuffix(r.memory.jTotError) : '')));
   });
   numbersTable.replaceChildren(el('tbody', {}, ...rows));
   const input = INPUTS.find((i) => i.value === r.options.input)?.long ?? r.options.input;
@@ -465,7 +471,7 @@ const render: Record<string, (r: AnalysisPayload, c: ChartCard) => void> = {
   'memory-curve'(r, c) {
     const J = r.memory.J;
     const horizon = r.memory.horizon !== null ? ` (horizon ${r.memory.horizon})` : '';
-    c.heading.textContent = `Memory curve J(k) · J_tot = ${fmtK(r.memory.jTot)}${horizon}`;
+    c.heading.textContent = `Memory curve J(k) · J_tot = ${fmtK(r.memory.jTot)}${errorSuffix(r.memory.jTotError)}${horizon}`;
     c.caption.textContent = `Fisher memory of a signal k steps back, input ${INPUTS.find((i) => i.value === r.options.input)?.long ?? r.options.input}. ` +
       'J(k) ≤ 1, J_tot ≤ N; a normal W has J_tot = 1.' + (r.memory.note ? ` ${r.memory.note}` : '');
     c.chart.set({

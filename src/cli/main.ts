@@ -106,7 +106,8 @@ async function analyze(argv: string[]): Promise<void> {
     n: x.n, spectral_radius: x.spectralRadius, sigma_max: x.sigmaMax, henrici: x.henrici, henrici_normalized: x.henriciNormalized,
     schur_residual: x.schurResidual, schur_orthogonality: x.schurOrthogonality, j_tot: x.jTot, timings_ms: timings,
     source: m.source, sigma_min: x.sigmaMin, frobenius: x.frobenius, max_condition: Number.isFinite(x.maxCondition) ? x.maxCondition : null,
-    memory_horizon: r.memory.horizon, schur_order: options.order, warnings: r.warnings,
+    memory_horizon: r.memory.horizon, j_tot_error: Number.isFinite(r.memory.jTotError) ? r.memory.jTotError : null,
+    schur_order: options.order, warnings: r.warnings,
   };
   if (args.flag('eigenvalues')) out.eigenvalues = Array.from(r.eigRe, (re, i) => [re, r.eigIm[i]]);
   if (args.flag('json')) {
@@ -118,7 +119,7 @@ async function analyze(argv: string[]): Promise<void> {
     `  spectral radius ρ       ${fmtNumber(x.spectralRadius)}`,
     `  σ_max / σ_min           ${fmtNumber(x.sigmaMax)} / ${fmtNumber(x.sigmaMin)}`,
     `  Henrici d(W)            ${fmtNumber(x.henrici)}   (d/‖W‖_F = ${fmtNumber(x.henriciNormalized)})`,
-    `  J_tot                   ${fmtNumber(x.jTot)}${r.memory.horizon !== null ? `   (horizon ${r.memory.horizon})` : ''}`,
+    `  J_tot                   ${fmtNumber(x.jTot)}${errorSuffix(r.memory.jTotError)}${r.memory.horizon !== null ? `   (horizon ${r.memory.horizon})` : ''}`,
     `  Schur residual          ${x.schurResidual.toExponential(2)}   orthogonality ${x.schurOrthogonality.toExponential(2)}`,
     `  max eigenvalue κ        ${Number.isFinite(x.maxCondition) ? x.maxCondition.toExponential(2) : '∞'}`,
     ...r.warnings.map((w) => `  warning: ${w}`),
@@ -181,6 +182,11 @@ async function compare(argv: string[]): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
+/** " ± 2.1e-9" (the estimated error of J_tot), or nothing when it is not available. */
+function errorSuffix(err: number): string {
+  return Number.isFinite(err) ? ` ± ${err.toExponential(1)}` : '';
+}
+
 async function memory(argv: string[]): Promise<void> {
   const args = parseArgs(argv, { flags: ['json'], options: [...MATRIX_OPTIONS, 'input', 'horizon'] });
   const input = choice<MemoryInput>(args, 'input', ['source', 'sink', 'random'], 'source');
@@ -189,17 +195,22 @@ async function memory(argv: string[]): Promise<void> {
   let result;
   try {
     // Without --horizon, ρ(W) ≥ 1 means the finite horizon N (as `analyze` does): ρ from the eigenvalues.
-    const rho = horizon === undefined ? spectralRadius(realSchur(m.W, m.n, { wantZ: false })) : 0;
-    result = memoryCurve(m.W, m.n, inputVector(input, m.n, { seed: m.seed }), horizon ?? null, rho);
+    // The Schur form (with Z) also serves the infinite horizon's Hammarling solve.
+    const schur = horizon === undefined ? realSchur(m.W, m.n) : undefined;
+    const rho = schur ? spectralRadius(schur) : 0;
+    result = memoryCurve(m.W, m.n, inputVector(input, m.n, { seed: m.seed }), horizon ?? null, rho, undefined, schur);
   } catch (err) {
     throw new CheckpointError(m.label, problemOf(err));
   }
   const warnings = result.note ? [`Memory: ${result.note}.`] : [];
   if (args.flag('json')) {
-    process.stdout.write(JSON.stringify({ J: Array.from(result.J), j_tot: result.jTot, horizon: result.horizon, input, source: m.source, warnings }) + '\n');
+    process.stdout.write(JSON.stringify({
+      J: Array.from(result.J), j_tot: result.jTot, j_tot_error: Number.isFinite(result.jTotError) ? result.jTotError : null,
+      horizon: result.horizon, input, source: m.source, warnings,
+    }) + '\n');
     return;
   }
-  const lines = [`${m.source}: J_tot = ${fmtNumber(result.jTot)}${result.horizon !== null ? ` (horizon ${result.horizon})` : ''}, input ${input}`, ...warnings.map((w) => `  ${w}`)];
+  const lines = [`${m.source}: J_tot = ${fmtNumber(result.jTot)}${errorSuffix(result.jTotError)}${result.horizon !== null ? ` (horizon ${result.horizon})` : ''}, input ${input}`, ...warnings.map((w) => `  ${w}`)];
   result.J.forEach((j, k) => { if (k < 20 || k === result.J.length - 1) lines.push(`  J(${k}) = ${j}`); else if (k === 20) lines.push('  …'); });
   process.stdout.write(lines.join('\n') + '\n');
 }

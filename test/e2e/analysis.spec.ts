@@ -63,7 +63,11 @@ export default async function analysis(ctx: SpecContext): Promise<void> {
   assert.ok(sweepExpected.warnings.includes(`Memory: ${note}.`), JSON.stringify(sweepExpected.warnings));
   assert.match(await trained.locator('#memory-note').innerText(), new RegExp(note.replace(/[()=.]/g, '\\$&')));
   assert.match(await trained.locator('#warnings').innerText(), /ρ\(W\) = 1\.32 ≥ 1/);
-  assert.match(await trained.locator('#card-memory-curve h2').innerText(), /J_tot = 6\.651 \(horizon 100\)/);
+  // J_tot ± its estimated error (the CLI's j_tot_error), as the CLI prints it.
+  assert.ok(sweepExpected.j_tot_error > 0 && sweepExpected.j_tot_error < 1e-8 * sweepExpected.j_tot, `j_tot_error ${sweepExpected.j_tot_error}`);
+  const shownError = Number(await trained.locator('#numbers [data-key="jTot"]').getAttribute('data-error'));
+  assert.ok(Math.abs(shownError - sweepExpected.j_tot_error) <= 1e-9 * sweepExpected.j_tot_error, `error: panel ${shownError}, CLI ${sweepExpected.j_tot_error}`);
+  assert.match(await trained.locator('#card-memory-curve h2').innerText(), /J_tot = 6\.651 ± \d\.\de-\d+ \(horizon 100\)/);
   const curve = await trained.locator('#chart-memory-curve path.series-line').getAttribute('d');
   assert.ok(curve && (curve.match(/L/g) ?? []).length === 99, 'the memory curve has 100 points');
   // The transient grows without decay (ρ > 1) to ~1e11: a log axis by default, and a caption that says so.
@@ -123,7 +127,7 @@ export default async function analysis(ctx: SpecContext): Promise<void> {
   const chain = await webviewWith(ctx.page, '#title:text("chain:1.02")');
   await chain.locator('#numbers [data-key="henrici"]').waitFor({ timeout: 60_000 });
   assert.equal((await chain.locator('#numbers [data-key="henrici"]').innerText()).trim(), '10.149');
-  assert.equal((await chain.locator('#numbers [data-key="jTot"]').innerText()).trim(), '7.606');
+  assert.match((await chain.locator('#numbers [data-key="jTot"]').innerText()).trim(), /^7\.606 ± \d\.\de-\d+$/);
   assert.ok(Math.abs((await number(chain, 'henrici')) - 1.02 * Math.sqrt(99)) < 1e-9);
   // A nilpotent chain: its eigenvalues are defective and the panel says not to trust them.
   await chain.locator('#warnings:not([hidden])').waitFor();

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { CLI, fixture } from './helpers';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CLI, ROOT, fixture } from './helpers';
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -128,4 +130,19 @@ test('compare keeps the user\'s spelling of each spec and rejects unknown initia
   const r = cli('compare', '--inits', 'chain:1,bogus:2', '--n', '10');
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown initializer "bogus"/);
+});
+
+test('memory and analyze --json: j_tot_error for the strongly non-normal fbchain:0.2 (ρ ≈ 0.89), every field documented', () => {
+  const ref = 15.48167220439640662; // test/fixtures/memory/memory_stable_reference.json (mpmath)
+  const mem = json('memory', '--init', 'fbchain:0.2', '--n', '100', '--json');
+  assert.equal(mem.horizon, null);
+  assert.ok(Math.abs(mem.j_tot - ref) <= mem.j_tot_error, `j_tot ${mem.j_tot} ± ${mem.j_tot_error}`);
+  assert.ok(mem.j_tot_error < 1e-6 * ref, `j_tot_error ${mem.j_tot_error}`);
+  const an = json('analyze', '--init', 'fbchain:0.2', '--n', '100', '--json');
+  assert.equal(an.j_tot, mem.j_tot);
+  assert.equal(an.j_tot_error, mem.j_tot_error);
+  const text = cli('memory', '--init', 'fbchain:0.2', '--n', '100');
+  assert.match(text.stdout.split('\n')[0], /^fbchain:0\.2: J_tot = 15\.48 ± \d\.\de-\d+, input source$/);
+  const doc = readFileSync(path.join(ROOT, 'docs', 'cli.md'), 'utf8');
+  for (const key of [...Object.keys(an), ...Object.keys(mem)]) assert.ok(doc.includes(`\`${key}\``) || doc.includes(`"${key}"`), `docs/cli.md documents ${key}`);
 });

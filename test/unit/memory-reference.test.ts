@@ -51,3 +51,38 @@ for (const c of REF.cases) {
     }
   });
 }
+
+/**
+ * Strongly non-normal stable W over the infinite horizon against an independent mpmath reference
+ * (test/fixtures/memory/make_stable_reference.py: closed-form eigenstructure for the feedback chain, an explicit
+ * entry recursion for the chain with a diagonal). Every J_tot must lie within its own error estimate, and the
+ * estimate must be small where the method is accurate.
+ */
+interface StableCase { name: string; n: number; J: number[]; j_tot: number; init?: string; alpha?: number; diagonal?: number; beta?: number }
+const STABLE: { cases: StableCase[] } = JSON.parse(readFileSync(path.join(FIXTURES, 'memory', 'memory_stable_reference.json'), 'utf8'));
+
+function stableMatrix(c: StableCase): Float64Array {
+  if (c.init) return makeInit(c.init, c.n);
+  const n = c.n, W = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    W[i * n + i] = c.diagonal!;
+    if (i > 0) W[i * n + i - 1] = c.alpha!;
+  }
+  return W;
+}
+
+for (const c of STABLE.cases) {
+  test(`memory of ${c.name} (N = ${c.n}, infinite horizon): J_tot within its error estimate of the mpmath reference`, () => {
+    const m = fisherMemory(stableMatrix(c), c.n, inputVector('source', c.n));
+    assert.equal(m.horizon, null);
+    const err = Math.abs(m.jTot - c.j_tot);
+    assert.ok(Number.isFinite(m.jTotError) && m.jTotError >= 0, `${c.name}: j_tot_error ${m.jTotError}`);
+    assert.ok(err <= m.jTotError, `${c.name}: |J_tot − ref| = ${err.toExponential(2)} > estimate ${m.jTotError.toExponential(2)}`);
+    assert.ok(err <= 1e-6 * c.j_tot, `${c.name}: J_tot ${m.jTot} vs ${c.j_tot} (relative ${(err / c.j_tot).toExponential(2)})`);
+    // Where float64 is accurate the estimate says so (both methods agree to ~1e-12 or better for β ≤ 0.16).
+    if ((c.beta ?? 1) <= 0.16 || (c.alpha ?? 2) <= 1) assert.ok(m.jTotError <= 1e-8 * c.j_tot, `${c.name}: estimate ${m.jTotError}`);
+    for (let k = 0; k < Math.min(c.J.length, m.J.length); k++) {
+      assert.ok(Math.abs(m.J[k] - c.J[k]) <= 1e-6 * Math.max(c.J[k], 1e-3), `${c.name}: J(${k}) = ${m.J[k]} vs ${c.J[k]}`);
+    }
+  });
+}

@@ -280,3 +280,26 @@ test('inputVector: source, sink, seeded random, columns of V; errors', () => {
   const a = fisherMemory(identity(3, 0.5), 3, [0, 5, 0]);
   assert.ok(Math.abs(a.jTot - 1) < 1e-14);
 });
+
+test('large N: Hammarling in Schur form gives the infinite horizon (normal λQ: J_tot = 1), with an error estimate', () => {
+  const n = 520; // above the size where both methods run
+  const Q = orthogonal(n, 0.9, new Rng(21));
+  const m = fisherMemory(Q, n, inputVector('random', n, { seed: 3 }));
+  assert.equal(m.method, 'schur');
+  assert.equal(m.errorEstimate, 'rounding-model');
+  assert.ok(Math.abs(m.jTot - 1) < 1e-12, `J_tot ${m.jTot}`);
+  assert.ok(m.jTotError >= Math.abs(m.jTot - 1) && m.jTotError < 1e-8, `estimate ${m.jTotError}`);
+  for (let k = 0; k < 20; k++) assert.ok(Math.abs(m.J[k] - (1 - 0.81) * 0.81 ** k) < 1e-13, `J(${k}) ${m.J[k]}`);
+});
+
+test('every J_tot carries an error estimate: both methods agree for a stable non-normal W; finite horizons use the rounding model', () => {
+  const n = 50;
+  const W = chain(n, 1.02);
+  for (let i = 0; i < n; i++) W[i * n + i] = 0.3; // a chain with a diagonal: stable, strongly non-normal
+  const m = fisherMemory(W, n, inputVector('source', n));
+  assert.equal(m.errorEstimate, 'two-methods');
+  assert.ok(m.jTotError > 0 && m.jTotError < 1e-9 * m.jTot, `estimate ${m.jTotError}`);
+  const f = fisherMemory(orthogonal(n, 1, new Rng(5)), n, inputVector('source', n), { horizon: 30 });
+  assert.equal(f.errorEstimate, 'rounding-model');
+  assert.ok(f.jTotError >= Math.abs(f.jTot - 1) && f.jTotError < 1e-9, `finite-horizon estimate ${f.jTotError}`);
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { solveStein, noiseCovariance, NotStableError } from '../../src/core/linalg/stein';
-import { AbortError, matmul, transpose, identity as eye, frobenius, hessenberg, applyHessenbergQ, lowerBandwidth, logAbsDet } from '../../src/core/linalg/dense';
+import { AbortError, matmul, transpose, identity as eye, frobenius, hessenberg, applyHessenbergQ, lowerBandwidth, logAbsDet, cholesky, solveLowerRows } from '../../src/core/linalg/dense';
 import { chain, fbchain, identity, orthogonal, gaussian } from '../../src/core/init/initializers';
 import { Rng } from '../../src/core/init/rng';
 import { sigmaMax } from '../../src/core/linalg/svd';
@@ -174,4 +174,72 @@ test('dense helpers used by the solver: Hessenberg reduction, bandwidth, log|det
   assert.ok(Math.abs(logAbsDet(identity(5, 2), 5) - 5 * Math.log(2)) < 1e-14);
   assert.equal(logAbsDet(chain(5, 1), 5), -Infinity);
   assert.ok(Math.abs(logAbsDet(orthogonal(30, 1, new Rng(1)), 30)) < 1e-12);
+});
+
+// Hammarling's square-root solver in Schur form (../../src/core/linalg/steinSchur).
+import { realSchur } from '../../src/core/linalg/schur';
+import { complexTriangular } from '../../src/core/linalg/complexSchur';
+import { hammarlingFactor, schurFisher } from '../../src/core/linalg/steinSchur';
+
+test('Hammarling: X Xᴴ solves C_U = U C_U Uᴴ + I for a complex triangular U (real and complex eigenvalues)', () => {
+  const n = 40;
+  const W = scaledTo(gaussian(n, 1, new Rng(11)), n, 1.4); // non-normal, complex pairs, ρ < 1
+  const s = realSchur(W, n);
+  assert.ok(s.wi.some((x) => x !== 0), 'complex pairs (2×2 blocks) are exercised');
+  let rho = 0;
+  for (let i = 0; i < n; i++) rho = Math.max(rho, Math.hypot(s.wr[i], s.wi[i]));
+  assert.ok(rho < 1, `ρ ${rho}`);
+  const U = complexTriangular(s.T, n);
+  const X = hammarlingFactor(U);
+  // C = X Xᴴ (complex, column-major interleaved): C(i, j) = Σ_k X(i, k) conj(X(j, k))
+  const at = (A: Float64Array, i: number, j: number): [number, number] => [A[2 * (i + j * n)], A[2 * (i + j * n) + 1]];
+  const mul = (A: Float64Array, B: Float64Array, conjB: boolean, transB: boolean) => {
+    const out = new Float64Array(2 * n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      let re = 0, im = 0;
+      for (let k = 0; k < n; k++) {
+        const [ar, ai] = at(A, i, k);
+        let [br, bi] = transB ? at(B, j, k) : at(B, k, j);
+        if (conjB) bi = -bi;
+        re += ar * br - ai * bi; im += ar * bi + ai * br;
+      }
+      out[2 * (i + j * n)] = re; out[2 * (i + j * n) + 1] = im;
+    }
+    return out;
+  };
+  const C = mul(X, X, true, true);
+  const UCUh = mul(mul(U.a, C, false, false), U.a, true, true);
+  let r = 0, c = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    const p = 2 * (i + j * n);
+    r += (C[p] - UCUh[p] - (i === j ? 1 : 0)) ** 2 + (C[p + 1] - UCUh[p + 1]) ** 2;
+    c += C[p] ** 2 + C[p + 1] ** 2;
+    if (i > j) assert.equal(Math.hypot(...at(X, i, j)), 0, 'X is upper triangular');
+  }
+  assert.ok(Math.sqrt(r / c) < 1e-13, `residual ${Math.sqrt(r / c)}`);
+  for (let i = 0; i < n; i++) assert.ok(at(X, i, i)[0] >= 1 && at(X, i, i)[1] === 0, 'real diagonal ≥ 1 (C ⪰ I)');
+});
+
+test('Hammarling: the memory from the Schur form matches the factored doubling; |λ| ≥ 1 is refused', () => {
+  const n = 60;
+  const W = scaledTo(gaussian(n, 1, new Rng(12)), n, 1.3);
+  const s = realSchur(W, n);
+  const v = new Float64Array(n); v[0] = 1;
+  const h = schurFisher(s.T, s.Z, n, v, { kMax: 100_000, tailTol: 1e-15 });
+  assert.ok(h.done);
+  // Cross-check: C from the doubling (well conditioned here), its Cholesky factor, and J(k) = ‖L⁻¹W^k v‖².
+  const L = cholesky(solveStein(W, n).C, n);
+  let ref = 0;
+  let u: Float64Array = v.slice();
+  for (let k = 0; k < h.J.length; k++) {
+    const y = u.slice();
+    solveLowerRows(L, n, y, 1);
+    let j = 0;
+    for (const x of y) j += x * x;
+    assert.ok(Math.abs(j - h.J[k]) <= 1e-12 * Math.max(j, 1e-3), `J(${k}) ${h.J[k]} vs ${j}`);
+    ref += j;
+    u = matmul(W, u, n, n, 1);
+  }
+  assert.ok(Math.abs(h.jTot - ref) < 1e-11 * ref, `${h.jTot} vs ${ref}`);
+  assert.throws(() => hammarlingFactor(complexTriangular(realSchur(identity(5, 1), 5).T, 5)), NotStableError);
 });

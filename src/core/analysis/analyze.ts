@@ -72,17 +72,19 @@ export function finiteHorizonNote(rho: number, n: number, proof?: string): strin
 }
 
 /** J(k) for the options' horizon; the infinite horizon becomes the finite horizon N when ρ(W) ≥ 1 makes C diverge. */
-export function memoryCurve(W: Float64Array, n: number, v: Float64Array, horizon: number | null, rho: number, signal?: Signal): MemoryPart {
+export function memoryCurve(
+  W: Float64Array, n: number, v: Float64Array, horizon: number | null, rho: number, signal?: Signal, schur?: RealSchur,
+): MemoryPart {
   const finite = (h: number, note: string | null): MemoryPart => {
     const m = fisherMemory(W, n, v, { horizon: h, signal });
-    return { J: m.J, jTot: m.jTot, horizon: h, note };
+    return { J: m.J, jTot: m.jTot, jTotError: m.jTotError, horizon: h, note };
   };
   if (horizon !== null) return finite(horizon, null);
   // Try the infinite sum even when the computed ρ is ≥ 1: eigenvalues of non-normal W can be far off (a feedback
   // chain with exact ρ = 0.994 computes as ρ > 1), while the doubling's own certificates of divergence are rigorous.
   try {
-    const m = fisherMemory(W, n, v, { signal });
-    return { J: m.J, jTot: m.jTot, horizon: null, note: m.truncated ? `the infinite sum was cut after ${m.J.length} terms (tail ≤ ${m.tailBound.toExponential(1)})` : null };
+    const m = fisherMemory(W, n, v, { signal, schur });
+    return { J: m.J, jTot: m.jTot, jTotError: m.jTotError, horizon: null, note: m.truncated ? `the infinite sum was cut after ${m.J.length} terms (tail ≤ ${m.tailBound.toExponential(1)})` : null };
   } catch (err) {
     if (!(err instanceof NotStableError)) throw err;
     if (rho >= 1) return finite(n, finiteHorizonNote(rho, n));
@@ -132,11 +134,11 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, mot
   const v = inputVector(options.input, n, { seed });
   const memory = step('memory', () => {
     try {
-      return memoryCurve(W, n, v, options.horizon, rho, signal);
+      return memoryCurve(W, n, v, options.horizon, rho, signal, schur);
     } catch (err) {
       // Left: a horizon so long that C_n leaves float64's range (ρ^n ≳ 1e289), or C overflowing for ρ < 1.
       if (!(err instanceof NotStableError)) throw err;
-      return { J: new Float64Array(0), jTot: NaN, horizon: options.horizon, note: `J is not available: ${err.message}` };
+      return { J: new Float64Array(0), jTot: NaN, jTotError: NaN, horizon: options.horizon, note: `J is not available: ${err.message}` };
     }
   });
   const transient = step('transient', () => transientNorms(W, n, v, Math.max(2 * n, memory.J.length)));

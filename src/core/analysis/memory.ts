@@ -17,6 +17,11 @@
  * already upper Hessenberg or triangular (chain, feedback chain, their transposes) is used as it is, and a lower
  * Hessenberg or triangular one with its units in reverse order (an exact permutation): their sparsity is kept.
  *
+ * Infinite horizon: two independent computations, the factored doubling above and Hammarling's square-root solver
+ * in Schur form (../linalg/steinSchur); up to N = 512 the first is the result and the second the check, above it
+ * the second alone (faster). Their difference is the error estimate `jTotError`; when they disagree by more than
+ * 1e-6 relative (N ≤ 128) the sum is recomputed by the square-root recursion (docs/memory.md "Error estimate").
+ *
  * Where the infinite sum stops (a proven bound, not a heuristic): with M = Σ_k (W^k)ᵀ C⁻¹ W^k, which is positive
  * semidefinite with trace exactly N (identity 3),
  *   Σ_{k≥K} J(k) = (W^K v)ᵀ M (W^K v) ≤ ‖M‖₂ ‖W^K v‖² ≤ N ‖W^K v‖².
@@ -53,10 +58,12 @@ export interface FisherMemory {
   /**
    * Estimated |J_tot − exact J_tot| (rounding and truncation; docs/memory.md "Error estimate"):
    * 'two-methods' = |difference| of two independent computations (factored doubling and Hammarling's method in
-   * Schur form) plus tailBound; 'rounding-model' = tailBound + a first-order rounding model of the method used.
+   * Schur form) plus tailBound; 'rounding-model' = tailBound + a first-order rounding model of the method used;
+   * 'recursion-check' = the infinite sum recomputed by the square-root recursion (when the two float64 methods
+   * disagreed by more than 1e-6 relative, N ≤ 128): its distance to the float64 results, an upper estimate.
    */
   jTotError: number;
-  errorEstimate: 'two-methods' | 'rounding-model';
+  errorEstimate: 'two-methods' | 'rounding-model' | 'recursion-check';
 }
 
 export interface MemoryOptions {
@@ -86,6 +93,15 @@ const EPS = 2 ** -53;
  * unit circle (then the doubling, which does not depend on eigenvalues).
  */
 const CHECK_MAX_N = 512;
+
+/** Relative accuracy of J_tot aimed at: a larger error estimate triggers the fallback below. */
+const TARGET_REL = 1e-6;
+/**
+ * The fallback (finite-horizon square-root recursion over the terms the infinite sum needs) costs
+ * O(K N³ + K² N²): it runs for N ≤ 128 and at most 2000 terms (about 10 s at N = 100, K = 900).
+ */
+const FALLBACK_MAX_N = 128;
+const FALLBACK_MAX_TERMS = 2000;
 
 /** First-order rounding model: Σ_k J(k) computed through k ≤ K steps of N-term sums, each relative error ≲ N·ε. */
 function roundingModel(jTot: number, n: number, steps: number, growth = 1): number {
@@ -210,6 +226,7 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
     let u: Float64Array = Float64Array.from(vIn, (x) => x / nv);
     if (hess) applyHessenbergQt(hess, u);
     if (reversed) u.reverse();
+    const u0 = u.slice();
     let next: Float64Array = new Float64Array(n);
     let growth = 1;
     if (horizon !== null) {
@@ -283,15 +300,38 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
     const tailBound = tail + sum * factor.tailBound;
     let jTotError = tailBound + roundingModel(sum, n, J.length, growth);
     let errorEstimate: FisherMemory['errorEstimate'] = 'rounding-model';
-    if (horizon === null && !factor.nilpotent) {
-      // The check: the same sum by Hammarling's method in Schur form, over the same number of terms.
+    let checkJ: number | null = null;
+    if (horizon === null && !factor.nilpotent && !truncated) {
+      // The check: the same sum by Hammarling's method in Schur form, with its own stopping rule (the computed
+      // Schur form is that of a nearby W + E, whose powers can decay more slowly while its J(k) agree).
       try {
-        const h = viaSchur(Math.max(1, J.length), signal);
-        jTotError = Math.abs(h.jTot - sum) + tailBound + h.tail;
-        errorEstimate = 'two-methods';
+        const h = viaSchur(DEFAULT_KMAX, signal);
+        if (h.done) {
+          checkJ = h.jTot;
+          // Not the Stein truncation bound (sum·factor.tailBound ≤ ε‖C‖·J_tot, rigorous but far too pessimistic
+          // when ‖C‖ is large): Hammarling's method does not truncate C, so the comparison measures it.
+          jTotError = Math.abs(h.jTot - sum) + tail + h.tail + roundingModel(sum, n, J.length);
+          errorEstimate = 'two-methods';
+        }
       } catch (err) {
         if (!(err instanceof NotStableError)) throw err;
       }
+    }
+    if (horizon === null && !factor.nilpotent && !truncated && n <= FALLBACK_MAX_N && J.length <= FALLBACK_MAX_TERMS &&
+      !(errorEstimate === 'two-methods' && jTotError <= TARGET_REL * sum)) {
+      // Fallback: the square-root recursion (never forms W^k v; row-wise stable QR) over the horizon K the infinite
+      // sum needed: J_K(k) = J(k) up to C_∞ − C_K = W^K C_∞ W^Kᵀ, negligible where ‖W^K v‖ is.
+      const K = J.length + 1;
+      const all = recursiveFisher(A, n, u0, K, signal);
+      let rec = 0;
+      for (let k = 0; k < J.length; k++) rec += all[k];
+      // Its estimate: the disagreement with the closer of the two float64 results (conservative: the recursion
+      // is usually far more accurate than either), plus the tail and the rounding model.
+      const spread = Math.min(Math.abs(rec - sum), checkJ === null ? Infinity : Math.abs(rec - checkJ));
+      return {
+        J: all.slice(0, J.length), jTot: rec, horizon, truncated, tailBound, method: 'recursion',
+        jTotError: spread + tail + roundingModel(rec, n, K), errorEstimate: 'recursion-check',
+      };
     }
     return { J: Float64Array.from(J), jTot: sum, horizon, truncated, tailBound, method: 'factor', jTotError, errorEstimate };
   };

@@ -53,6 +53,8 @@ export interface AnalysisPayload {
     /** J(k), k = 0 … J.length − 1. */
     J: Float64Array;
     jTot: number;
+    /** Estimated |J_tot − exact| (see FisherMemory.jTotError); NaN when J_tot is not available. */
+    jTotError: number;
     /** null = infinite horizon. */
     horizon: number | null;
     /** Why a finite horizon was used, when the user did not ask for one (e.g. ρ(W) ≥ 1). */
