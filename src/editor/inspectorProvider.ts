@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
+import * as fs from 'node:fs';
 import { checkpointDisplayName } from '../core/train/checkpoint';
-import { WorkerClient } from '../host/workerClient';
+import { readTimeoutSeconds, WorkerClient, WorkerTimeoutError } from '../host/workerClient';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
 import { AnalysisPanel } from '../panels/analysisPanel';
 import type {
@@ -85,8 +86,17 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
     /** The summary and the first picture: read while the webview boots, so both are ready when it says `ready`. */
     const prepare = (): Promise<Prepared> => {
       const work = (async (): Promise<Prepared> => {
-        const maxMB = vscode.workspace.getConfiguration('recurrentLens').get<number>('maxFileSizeMB', 2048);
-        const summary = await this.worker.request<CheckpointSummary>({ op: 'open', file, maxFileBytes: maxMB * 2 ** 20 });
+        const config = vscode.workspace.getConfiguration('recurrentLens');
+        const maxMB = config.get<number>('maxFileSizeMB', 2048);
+        const size = await fs.promises.stat(file).then((st) => st.size, () => 0);
+        const timeoutSeconds = readTimeoutSeconds(size, config.get<number>('readTimeoutSeconds', 10));
+        const summary = await this.worker.request<CheckpointSummary>({ op: 'open', file, maxFileBytes: maxMB * 2 ** 20 }, undefined, { timeoutSeconds })
+          .catch((err: unknown) => {
+            if (err instanceof WorkerTimeoutError) {
+              throw new Error(`${label}: reading ${err.message} (a file of this size should take far less; recurrentLens.readTimeoutSeconds sets the limit)`);
+            }
+            throw err;
+          });
         const restore = this.context.workspaceState.get<InspectorViewState>(stateKey);
         const key = firstKey(summary, restore);
         const first = key && await this.worker.request<MatrixPayload>({ op: 'matrix', file, key, maxSide: OVERVIEW_SIDE }).catch(() => undefined);

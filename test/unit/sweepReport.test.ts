@@ -4,13 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CLI } from './helpers';
 import { resolveSweep } from '../../src/sweeps/spec';
 import { createOrOpenSweepFolder } from '../../src/sweeps/folder';
 import type { SweepReport } from '../../src/sweeps/report';
+import { runTrajectory } from '../../src/runs/trajectory';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -247,6 +248,47 @@ test('sweep-report: Table 2 and the motif profiles of a real sweep equal an inde
     const usage = cli(['sweep-report']);
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /missing the sweep folder/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('the chain motif of copy-trained orthogonal networks (Fig. 5): flat before training, a spike at +1 after it in every run', async () => {
+  // Copy, T 30, N 64, orthogonal:1.0, lr 1e-3, seeds 1–4, 3 000 updates (~25 s on two busy cores). The motif as
+  // docs/science.md describes it; listing tied units one by one instead gives +1 below +2 here (measured), which the
+  // last assertion would catch.
+  const root = mkdtempSync(path.join(tmpdir(), 'rl-motif-copy-'));
+  try {
+    const dir = path.join(root, 'sw');
+    const trained = cli(['sweep', '--inits', 'orthogonal:1.0', '--task', 'copy', '--T', '30', '--N', '64', '--lrs', '1e-3', '--seeds', '4',
+      '--updates', '3000', '--concurrency', '2', '--out', dir, '--quiet', '--json'], 300_000);
+    assert.equal(trained.status, 0, trained.stderr);
+    const summary = JSON.parse(trained.stdout);
+    assert.equal(summary.finished, 4, 'every member finished');
+
+    const r = cli(['sweep-report', dir, '--all', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const m = (JSON.parse(r.stdout) as SweepReport).motif['orthogonal:1.0'];
+    assert.equal(m.n, 4);
+    const at = (xs: (number | null)[], k: number) => xs[m.offsets.indexOf(k)]!;
+    const diffs: { before: number; after: number }[] = [];
+    for (const name of readdirSync(path.join(dir, 'runs'))) {
+      const t = await runTrajectory(path.join(dir, 'runs', name), { endsOnly: true });
+      const [first, last] = [t.checkpoints[0], t.checkpoints[t.checkpoints.length - 1]];
+      assert.equal(first.update, 0);
+      assert.equal(last.update, 3000);
+      const p = (e: typeof first, k: number) => e.motif.profile[e.motif.offsets.indexOf(k)]!;
+      assert.ok(p(last, 1) > p(last, -1), `${name}: after training +1 ${p(last, 1)} > −1 ${p(last, -1)}`);
+      diffs.push({ before: p(first, 1) - p(first, -1), after: p(last, 1) - p(last, -1) });
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const before = mean(diffs.map((d) => d.before)), after = mean(diffs.map((d) => d.after));
+    assert.ok(Math.abs(before) < 0.01, `before training (+1) − (−1) ≈ 0: ${before}`);
+    assert.ok(after > 0.01, `after training (+1) − (−1) > 0.01: ${after}`);
+    assert.ok(Math.abs(at(m.before_mean, 1)) < 0.01, `flat at +1 before training: ${at(m.before_mean, 1)}`);
+    for (const k of [-3, -2, -1, 0, 2]) {
+      assert.ok(at(m.after_mean, 1) > at(m.after_mean, k), `after training +1 (${at(m.after_mean, 1)}) above ${k} (${at(m.after_mean, k)})`);
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

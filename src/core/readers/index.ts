@@ -99,7 +99,7 @@ export async function readCheckpoint(file: string, options: ReadOptions = {}): P
 function siblingReader(file: string, maxBytes: number): (rel: string) => Promise<Uint8Array> {
   const seen = new Set<string>();
   let total = 0;
-  let realDir: Promise<string> | undefined;
+  let realDir: string | undefined;
   return async (rel) => {
     const dir = path.dirname(path.resolve(file));
     const target = path.resolve(dir, rel);
@@ -112,12 +112,12 @@ function siblingReader(file: string, maxBytes: number): (rel: string) => Promise
     }
     let real: string;
     try {
-      realDir ??= fs.realpath(dir);
+      realDir ??= await fs.realpath(dir);
       real = await fs.realpath(target);
     } catch (err) {
       throw new FormatError(`weight file "${printableText(rel, 200)}" cannot be read (${(err as NodeJS.ErrnoException).code ?? problemOf(err)})`);
     }
-    if (!inside(await realDir, real)) {
+    if (!inside(realDir, real)) {
       throw new FormatError(`weight file "${printableText(rel, 200)}" is a link to a file outside the model's folder`);
     }
     if (seen.has(real)) throw new FormatError(`weight file "${printableText(rel, 200)}" is listed more than once`);
