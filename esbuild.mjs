@@ -62,6 +62,8 @@ const builds = [
   { ...node, entryPoints: ['src/worker.ts'], outfile: 'dist/worker.js' },
   // second thread of the RNN training engine (src/core/train/rnnThreads.ts finds it next to or above the caller)
   { ...node, entryPoints: ['src/core/train/rnnThread.ts'], outfile: 'dist/rnn-thread.js' },
+  // second thread of the LSTM engine (src/core/train/lstmThreads.ts)
+  { ...node, entryPoints: ['src/core/train/lstmThread.ts'], outfile: 'dist/lstm-thread.js' },
   {
     ...node,
     entryPoints: ['src/cli/main.ts'],

@@ -196,8 +196,16 @@ export function backward(): void {
     const t1 = min(t0 + S, T);
     for (let t = t1 - 1; t >= t0; t--) {
       const a = A + <usize>t * stepA;
-      // dh_t = dy_t Dᵀ + da_{t+1} Rᵀ (the activations of step t+1 already hold their gradients)
-      gemm(B, Np >> 2, Y + <usize>t * <usize>B * yb, yb, 4, DT, rb, nOut, a + stepA, ab, 4, RT, rb, t == T - 1 ? 0 : GP, zero, 0, DH, rb);
+      // dh_t = dy_t Dᵀ + da_{t+1} Rᵀ (the activations of step t+1 already hold their gradients), one gate block
+      // of Rᵀ (Np rows) at a time so that the block of Rᵀ under a column tile stays in L1 as in the forward pass
+      const next = t < T - 1;
+      gemm(B, Np >> 2, Y + <usize>t * <usize>B * yb, yb, 4, DT, rb, nOut, a + stepA, ab, 4, RT, rb, next ? N : 0, zero, 0, DH, rb);
+      if (next) {
+        for (let q = 1; q < 4; q++) {
+          const off = <usize>q * rb;
+          gemm(B, Np >> 2, a + stepA + off, ab, 4, RT + off * <usize>Np, rb, N, 0, 0, 0, 0, 0, 0, DH, rb, DH, rb);
+        }
+      }
       cellBackward(a, DH, DC, C + <usize>(t + 1) * stepH, C + <usize>t * stepH, B, Np);
     }
     const rows = (t1 - t0) * B;

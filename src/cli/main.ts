@@ -36,6 +36,8 @@ const USAGE = `usage:
                  [--task copy|addition|psmnist] [--T T] [--N N] [--init SPEC] [--activation elu|relu|tanh] [--lr LR]
                  [--seed S] [--updates U] [--batch B] [--eval-every K] [--checkpoint-every K] [--val-size V] [--train-size S] [--early-stop L]
                  [--mnist-images IDX --mnist-labels IDX] [--threads N] [--json] [--quiet]
+  recurrent-lens train --task charlm [--file TEXT] [--cell lstm|gru|rnn] [--init SPEC] [--N N] [--T T] [--batch B]
+                 [--optimizer adam|rmsprop] [--lr LR] [--clip-norm C] [--updates U] [--max-chars C] [--seed S] [other trainer flags]
   recurrent-lens train --sweep DIR --index I [--threads N] [--json] [--quiet]
   recurrent-lens sweep (--preset paper:copy|paper:addition|paper:psmnist|quick:copy | --config SWEEP.json |
                  --inits SPEC,… [--task T] [--lrs LR,…] [--seeds K|S,S,…]) [--updates U | --epochs E] [--T T] [--N N]
@@ -46,6 +48,7 @@ const USAGE = `usage:
   recurrent-lens sweep-report DIR [--all] [--channel C|all] [--measure activity|preactivation] [--json] [--progress]
   recurrent-lens trajectory RUN_DIR [--channel C|all] [--measure activity|preactivation] [--json]
   recurrent-lens bench train [--task copy|addition|psmnist] [--T T] [--N N] [--batch B] [--updates U] [--threads N] [--json]
+  recurrent-lens bench train --task charlm [--file TEXT] [--cell lstm|gru|rnn] [--N N] [--T T] [--batch B] [--max-chars C] [--threads N] [--json]
   recurrent-lens --help | --version
 
 Formats: .npy .npz .safetensors .h5/.hdf5/.keras (Keras) .pt/.pth (PyTorch) model.json (TF.js).

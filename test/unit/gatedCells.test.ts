@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { Rng } from '../../src/core/init/rng';
 import { JsRnnEngine } from '../../src/core/train/jsEngine';
 import { WasmLstmEngine } from '../../src/core/train/wasmGated';
+import { createRnnEngine } from '../../src/core/train/engines';
 import { Adam } from '../../src/core/train/optimizer';
 import { PARAM_NAMES, stateCount, zeroParams, type Cell, type RnnBatch, type RnnDims, type RnnParams } from '../../src/core/train/model';
 import { assertClose, checkAgainstFiniteDifferences, run } from './rnnProblems';
@@ -134,4 +135,22 @@ for (const [what, sizes] of [['odd sizes', { batch: 3, T: 9, V: 7, N: 5 }], ['la
 test('wasm-simd LSTM kernel: gradients equal finite differences (float32 tolerance)', () => {
   const { dims, params, batch } = gatedProblem('lstm', { batch: 2, T: 5, V: 4, N: 6 }, 9);
   checkAgainstFiniteDifferences(new WasmLstmEngine(), dims, params, batch, 2 ** -8, 2e-3);
+});
+
+test('wasm-simd×2 LSTM (batch split over two threads) equals the JS engine, final state joined in order', () => {
+  const engine = createRnnEngine({ cell: 'lstm', threads: 2 });
+  try {
+    assert.equal(engine.name, 'wasm-simd×2');
+    const js = new JsRnnEngine();
+    for (const batchSize of [7, 2]) {
+      const { dims, params, batch } = gatedProblem('lstm', { batch: batchSize, T: 13, V: 9, N: 10 }, 11);
+      for (let rep = 0; rep < 2; rep++) {
+        assertClose(run(engine, dims, params, batch), run(js, dims, params, batch), 2e-5, `×2 vs js, batch ${batchSize}`);
+        const a = engine.finalState!(), b = js.finalState();
+        for (let i = 0; i < b.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `final state ${i}`);
+      }
+    }
+  } finally {
+    engine.dispose();
+  }
 });

@@ -118,11 +118,13 @@ export function resolveConfig(input: Record<string, unknown>): TrainConfig {
   const init = String(input.init ?? (lm ? CHARLM_DEFAULTS.init : CONFIG_DEFAULTS.init));
   // Language models: a gated cell takes the per-gate-block specs (init/gated.ts); the vanilla cell the paper's, or plain.
   const plainSpec = /^\s*plain\s*(:|$)/i.test(init);
+  if (lm && !gated && /^\s*mixed\s*(:|$)/i.test(init)) throw new ConfigError('init: mixed is for gated cells (cell lstm or gru)');
   try {
     if (gated || (lm && plainSpec)) parseGatedSpec(init);
     else parseInitSpec(init);
   } catch (e) {
-    throw new ConfigError(`init: ${(e as Error).message}${gated ? '' : ` (known: ${(lm ? ['plain', ...INIT_NAMES] : INIT_NAMES).join(', ')})`}`);
+    const known = gated ? '' : lm ? ` (known: plain, ${INIT_NAMES.join(', ')})` : ` (known: ${INIT_NAMES.join(', ')})`;
+    throw new ConfigError(`init: ${(e as Error).message.replace(lm && !gated ? / \(expected [^)]*\)/ : /$^/, '')}${known}`);
   }
   if (!lm && plainSpec) throw new ConfigError('init: plain is for the charlm task');
   const activation = String(input.activation ?? spec.activation) as Activation;

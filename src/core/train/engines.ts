@@ -8,6 +8,7 @@ import type { Cell, RnnEngine } from './model';
 import { WasmThreadedRnnEngine, type ThreadedOptions } from './rnnThreads';
 import { rnnWasmModule, WasmRnnEngine } from './wasmEngine';
 import { gatedWasmModule, WasmLstmEngine } from './wasmGated';
+import { LSTM_WORKER_FILE, WasmThreadedLstmEngine } from './lstmThreads';
 
 export interface EngineOptions extends ThreadedOptions {
   /** 1 or 2 (more are treated as 2); default min(2, available cores). */
@@ -23,10 +24,19 @@ export function wasmDisabled(): boolean {
 }
 
 export function createRnnEngine(opts: EngineOptions = {}): RnnEngine {
-  if (opts.cell === 'lstm' && !wasmDisabled() && gatedWasmModule()) return new WasmLstmEngine();
-  if (wasmDisabled() || !rnnWasmModule() || (opts.cell ?? 'rnn') !== 'rnn' || opts.stateful) return new JsRnnEngine();
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const threads = opts.threads ?? Math.min(2, cores);
+  if (opts.cell === 'lstm' && !wasmDisabled() && gatedWasmModule()) {
+    if (threads >= 2) {
+      try {
+        return new WasmThreadedLstmEngine(opts.workerPath && opts.workerPath.endsWith(LSTM_WORKER_FILE) ? opts.workerPath : undefined);
+      } catch (e) {
+        process.emitWarning(`recurrent-lens: ${e instanceof Error ? e.message : String(e)}; training on one thread`);
+      }
+    }
+    return new WasmLstmEngine();
+  }
+  if (wasmDisabled() || !rnnWasmModule() || (opts.cell ?? 'rnn') !== 'rnn' || opts.stateful) return new JsRnnEngine();
   if (threads >= 2) {
     try {
       return new WasmThreadedRnnEngine(opts);

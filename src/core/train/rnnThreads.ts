@@ -20,10 +20,10 @@ export const WORKER_FILE = 'rnn-thread.js';
  * dist/rnn-thread.js as seen from the bundle running this code: bundles live in dist/ (cli.js, extension.js),
  * out/test/unit/ and out/bench/, so look next to __dirname and in a dist/ beside it or above it.
  */
-export function findRnnThreadScript(from = __dirname): string | undefined {
+export function findRnnThreadScript(from = __dirname, file = WORKER_FILE): string | undefined {
   let dir = from;
   for (let up = 0; up < 4; up++) {
-    for (const p of [path.join(dir, WORKER_FILE), path.join(dir, 'dist', WORKER_FILE)]) if (existsSync(p)) return p;
+    for (const p of [path.join(dir, file), path.join(dir, 'dist', file)]) if (existsSync(p)) return p;
     const parent = path.dirname(dir);
     if (parent === dir) break;
     dir = parent;

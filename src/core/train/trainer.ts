@@ -65,7 +65,8 @@ export function initialParams(c: TrainConfig, nIn: number, nOut: number): RnnPar
 
 /**
  * A language model's tensors at initialization: the recurrent kernel from the run's spec (init/gated.ts), every
- * other weight and bias PyTorch's default U(−1/√N, 1/√N), as the PyTorch char-LM reference starts.
+ * other weight and bias PyTorch's default U(−1/√N, 1/√N) (the recurrent bias the sum of two such, as PyTorch's
+ * b_ih + b_hh), as the PyTorch char-LM reference starts.
  */
 function languageModelParams(c: TrainConfig, nIn: number, nOut: number): RnnParams {
   const p = zeroParams({ cell: c.cell, nIn, N: c.N, nOut });
@@ -75,7 +76,10 @@ function languageModelParams(c: TrainConfig, nIn: number, nOut: number): RnnPara
   } else p.R.set(initGatedRecurrent(c.init, c.cell, c.N, c.seed));
   const k = 1 / Math.sqrt(c.N);
   const rng = new Rng(c.seed, 6);
-  for (const name of ['K', 'b', 'D', 'c'] as const) for (let i = 0; i < p[name].length; i++) p[name][i] = (rng.uniform() * 2 - 1) * k;
+  const u = () => (rng.uniform() * 2 - 1) * k;
+  for (const name of ['K', 'D', 'c'] as const) for (let i = 0; i < p[name].length; i++) p[name][i] = u();
+  // PyTorch's recurrent layers add two biases (b_ih + b_hh), each U(−k, k): the one bias here is their sum
+  for (let i = 0; i < p.b.length; i++) p.b[i] = u() + u();
   return p;
 }
 
