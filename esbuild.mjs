@@ -15,9 +15,9 @@ const importMetaUrl = {
 };
 
 // WebAssembly SIMD modules, asm/<name>.ts (AssemblyScript) → out/wasm/<name>.wasm, embedded in every bundle that
-// imports 'recurrent-lens-wasm:<name>': kernels (Schur decomposition, src/core/linalg/wasm/kernels.ts) and rnn
-// (fused RNN training kernel, src/core/train/wasmEngine.ts).
-const WASM_MODULES = ['kernels', 'rnn'];
+// imports 'recurrent-lens-wasm:<name>': kernels (Schur decomposition, src/core/linalg/wasm/kernels.ts), rnn
+// (fused RNN training kernel, src/core/train/wasmEngine.ts) and gated (fused LSTM kernel, src/core/train/wasmGated.ts).
+const WASM_MODULES = ['kernels', 'rnn', 'gated'];
 const wasmOut = (name) => `out/wasm/${name}.wasm`;
 async function compileWasm() {
   mkdirSync('out/wasm', { recursive: true });
@@ -99,6 +99,7 @@ rmSync('dist', { recursive: true, force: true });
 if (!production) rmSync('out', { recursive: true, force: true });
 await compileWasm();
 await (await import('./scripts/build-mnist.mjs')).buildMnistAsset(); // psMNIST's embedded digits → dist/mnist/
+await (await import('./scripts/build-brown.mjs')).buildBrownAsset(); // charlm's demo text → dist/brown/
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {

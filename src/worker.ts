@@ -12,6 +12,7 @@ import { overview } from './core/pyramid';
 import { analyzeMatrix, CancelledError } from './core/analysis/analyze';
 import { AbortError } from './core/linalg/schur';
 import { makeInit } from './core/init/initializers';
+import { gatedBlock, gateIndex } from './core/init/gated';
 import type { AnalysisPayload } from './core/analysis/types';
 import { runTrajectory, trajectoryMatrices, TrajectoryCancelled } from './runs/trajectory';
 import type { CheckpointSummary, TrajectoryPayload, MatrixPayload, MatrixSource, WorkerRequest, WorkerResponse } from './shared/protocol';
@@ -71,6 +72,9 @@ async function matrix(file: string, req: Extract<WorkerRequest, { op: 'matrix' }
 
 /** The square matrix a source names, in column convention. */
 async function sourceMatrix(source: MatrixSource): Promise<{ W: Float64Array; n: number }> {
+  if (source.kind === 'init' && source.cell) {
+    return { W: gatedBlock(source.spec, source.cell, source.n, source.seed, gateIndex(source.cell, source.gate)), n: source.n };
+  }
   if (source.kind === 'init') return { W: makeInit(source.spec, source.n, source.seed), n: source.n };
   const { ckpt } = cache.get(source.file) ?? (await open(source.file, Infinity));
   return squareMatrixOf(ckpt, source.key.name, source.key.gate);

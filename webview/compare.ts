@@ -29,8 +29,8 @@ type Figure = { text: string; width: number; height: number };
 type ThemeName = Parameters<typeof themeColor>[0];
 
 const PALETTE: ThemeName[] = ['blue', 'red', 'green', 'orange', 'purple', 'yellow'];
-const GAIN_LABEL: Record<string, string> = { chain: 'α', fbchain: 'β', orthogonal: 'λ', identity: 'λ', gaussian: 'λ' };
-const SEEDED = new Set(['orthogonal', 'gaussian']);
+const GAIN_LABEL: Record<string, string> = { chain: 'α', fbchain: 'β', orthogonal: 'λ', identity: 'λ', gaussian: 'λ', mixed: 'α', plain: 'λ' };
+const SEEDED = new Set(['orthogonal', 'gaussian', 'plain']);
 const MAX_N = 4096;
 const EDIT_DEBOUNCE_MS = 350;
 const EPS = 2 ** -52;
@@ -93,18 +93,32 @@ const statusEl = el('div', { id: 'run-status', class: 'run-status', role: 'statu
 const bannerEl = el('div', { id: 'banner', class: 'banner error', role: 'alert', hidden: '' });
 const addSpec = el('input', { id: 'add-spec', class: 'text-input', type: 'text', placeholder: 'chain:1.05', 'aria-label': 'Initializer to add, name:gain', spellcheck: 'false' });
 const addN = el('input', { id: 'add-n', class: 'num-input', type: 'number', min: '1', max: String(MAX_N), step: '1', value: '100', 'aria-label': 'N of the initializer to add' });
-const SPEC_RE = /^\s*(chain|fbchain|orthogonal|identity|gaussian)\s*(:\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*)?$/i;
+/** The cell of the initializer to add: a vanilla RNN matrix, or one column per LSTM / GRU gate block. */
+const addCell = el('select', { id: 'add-cell', class: 'select-input', 'aria-label': 'Cell of the initializer to add: RNN, or one column per LSTM or GRU gate block' },
+  el('option', { value: 'rnn' }, 'RNN'),
+  el('option', { value: 'lstm' }, 'LSTM gates i f c o'),
+  el('option', { value: 'gru' }, 'GRU gates z r h')) as HTMLSelectElement;
+const GAIN = '(:\\s*[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?\\s*)?$';
+const SPEC_RE = new RegExp(`^\\s*(chain|fbchain|orthogonal|identity|gaussian)\\s*${GAIN}`, 'i');
+const GATED_SPEC_RE = new RegExp(`^\\s*(plain|orthogonal|chain|fbchain|mixed)\\s*${GAIN}`, 'i');
 function addColumn(): void {
   const n = Number(addN.value);
-  const okSpec = SPEC_RE.test(addSpec.value), okN = Number.isInteger(n) && n >= 1 && n <= MAX_N;
+  const cell = addCell.value === 'lstm' || addCell.value === 'gru' ? addCell.value : undefined;
+  const okSpec = (cell ? GATED_SPEC_RE : SPEC_RE).test(addSpec.value), okN = Number.isInteger(n) && n >= 1 && n <= MAX_N;
   addSpec.classList.toggle('invalid', !okSpec);
   addN.classList.toggle('invalid', !okN);
   if (!okSpec || !okN) return;
-  vscode.post({ type: 'add', spec: addSpec.value.trim(), n, seed: 1 });
+  vscode.post({ type: 'add', spec: addSpec.value.trim(), n, seed: 1, ...(cell ? { cell } : {}) });
   addSpec.value = '';
 }
 addSpec.addEventListener('keydown', (e) => { if (e.key === 'Enter') addColumn(); });
 addN.addEventListener('keydown', (e) => { if (e.key === 'Enter') addColumn(); });
+addCell.addEventListener('change', () => {
+  addSpec.placeholder = addCell.value === 'rnn' ? 'chain:1.05' : 'mixed:1.02';
+  addSpec.setAttribute('aria-label', addCell.value === 'rnn'
+    ? 'Initializer to add, name:gain'
+    : 'Per-gate-block initializer to add, name:gain (plain, orthogonal, chain, fbchain, mixed)');
+});
 
 const summaryTable = el('table', { id: 'summary', class: 'summary' });
 const overlay = new Chart('Memory curves of every matrix', 'chart-overlay');
@@ -119,7 +133,7 @@ app.replaceChildren(
     bannerEl,
     el('div', { class: 'toolbar-row' },
       el('div', { class: 'control add-form', role: 'group', 'aria-label': 'Add an initializer' },
-        el('span', { class: 'control-label' }, 'Add'), addSpec, el('span', { class: 'control-label' }, 'N'), addN,
+        el('span', { class: 'control-label' }, 'Add'), addCell, addSpec, el('span', { class: 'control-label' }, 'N'), addN,
         button('Add column', addColumn, { secondary: true, id: 'add', title: 'Add this initializer as a new column' })),
       el('div', { class: 'control' },
         checkbox('J(k) log y', !!state.logJ, (v) => { state.logJ = v; saveState(); renderAllCharts(); }, { id: 'log-memory' }),

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { ConfigError, resolveConfig, runId, type TrainConfig } from '../core/train/config';
 import { listCheckpoints, readJson, writeJsonAtomic } from '../core/train/checkpoint';
 import { createRnnEngine } from '../core/train/engines';
+import { charlmStreams } from '../core/tasks/charlm';
+import { corpusFile, loadCorpus } from '../core/tasks/charlmFile';
 import { RUN_FILES, train } from '../core/train/trainer';
 import { measureUpdateMs } from '../core/train/measure';
 import type { RunStatus, TrainerToHost } from '../shared/protocol';
@@ -20,10 +22,11 @@ export const CONFIG_FLAGS: Record<string, string> = {
   batch: 'batch', 'eval-every': 'eval_every', 'checkpoint-every': 'checkpoint_every', 'log-every': 'log_every',
   'train-size': 'train_size', 'val-size': 'val_size', 'early-stop': 'early_stop', 'clip-norm': 'clip_norm',
   'mnist-images': 'mnist_images', 'mnist-labels': 'mnist_labels', name: 'name',
+  cell: 'cell', file: 'file', 'max-chars': 'max_chars', optimizer: 'optimizer',
 };
-const STRING_FIELDS = new Set(['task', 'init', 'activation', 'mnist_images', 'mnist_labels', 'name']);
+const STRING_FIELDS = new Set(['task', 'init', 'activation', 'mnist_images', 'mnist_labels', 'name', 'cell', 'file', 'optimizer']);
 /** Config fields that are whole numbers: their flags take decimal digits only (docs/cli.md, "Numbers"). */
-export const INTEGER_FIELDS = new Set(['T', 'N', 'seed', 'updates', 'batch', 'eval_every', 'checkpoint_every', 'log_every', 'train_size', 'val_size']);
+export const INTEGER_FIELDS = new Set(['T', 'N', 'seed', 'updates', 'batch', 'eval_every', 'checkpoint_every', 'log_every', 'train_size', 'val_size', 'max_chars']);
 
 function flagValues(args: Args): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -120,6 +123,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     }
     dir = given ?? path.join('.recurrent-lens', 'runs', runId(config));
   }
+  // A text that cannot be trained on is refused before anything is written.
+  if (config.task === 'charlm') charlmStreams(await loadCorpus(corpusFile(config.file, assetRoot()), config.max_chars), config.batch, config.T);
 
   // The folder, then its lock, before anything is written: a second trainer stops here, having touched nothing.
   const existed = existsSync(dir);
@@ -238,7 +243,7 @@ async function runTraining(
     else if (e.type === 'checkpoint') log(`checkpoint ${e.path}`);
     else if (e.type === 'end') log(`${e.status.state}${e.status.error ? `: ${e.status.error}` : ''} after ${e.status.update} updates, validation loss ${fmtNumber(e.status.val_loss)}, ${e.status.succeeded ? 'succeeded' : 'did not succeed'} (baseline/2 = ${fmtNumber(e.status.baseline === null ? null : e.status.baseline / 2)}), ${fmtNumber(e.status.ms_per_update)} ms/update`);
   };
-  const engine = createRnnEngine({ threads });
+  const engine = createRnnEngine({ threads, cell: config.cell, stateful: config.task === 'charlm' });
   try {
     return await train(dir, config, { resume, engine, assetRoot: assetRoot(), onEvent: emit, shouldStop: () => stopRequested });
   } catch (e) {
@@ -256,7 +261,7 @@ async function runTraining(
 /** The `train --json` line. */
 function endLine(status: RunStatus, dir: string): Record<string, unknown> {
   return {
-    final_val_loss: status.val_loss, baseline: status.baseline, succeeded: status.succeeded, diverged: status.diverged,
+    final_val_loss: status.val_loss, ...(status.loss_unit === 'bpc' ? { final_val_bpc: status.val_loss } : {}), baseline: status.baseline, succeeded: status.succeeded, diverged: status.diverged,
     updates: status.update, ms_per_update: status.ms_per_update, state: status.state, run_dir: dir,
     checkpoint: status.checkpoint ? path.join(dir, status.checkpoint) : null, engine: status.engine, backend: status.backend,
   };
@@ -305,13 +310,18 @@ async function refreshSweepSummary(sweepDir: string): Promise<void> {
 
 /** `bench train`: the median time of one full update (forward, backward, optimizer), as the trainer runs it. */
 export async function benchTrainCommand(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, { flags: ['json'], options: ['task', 'T', 'N', 'batch', 'updates', 'warmup', 'threads', 'init'] });
+  const args = parseArgs(argv, { flags: ['json'], options: ['task', 'T', 'N', 'batch', 'updates', 'warmup', 'threads', 'init', 'cell', 'file', 'max-chars', 'optimizer'] });
   const num = (name: string, fallback: number) => intOption(args, name, fallback, 1, 1_000_000)!;
   let config: TrainConfig;
+  const lm = args.option('task') === 'charlm';
   try {
     config = resolveConfig({
-      task: args.option('task') ?? 'copy', ...(args.option('T') ? { T: num('T', 500) } : {}), N: num('N', 100), batch: num('batch', 16),
-      init: args.option('init') ?? 'chain:1.02', val_size: 1, train_size: 1000,
+      task: args.option('task') ?? 'copy', ...(args.option('T') ? { T: num('T', 500) } : {}),
+      ...(args.option('N') || !lm ? { N: num('N', 100) } : {}), ...(args.option('batch') || !lm ? { batch: num('batch', 16) } : {}),
+      ...(args.option('init') || !lm ? { init: args.option('init') ?? 'chain:1.02' } : {}), val_size: 1, train_size: 1000,
+      ...(args.option('cell') ? { cell: args.option('cell') } : {}), ...(args.option('file') ? { file: args.option('file') } : {}),
+      ...(args.option('optimizer') ? { optimizer: args.option('optimizer') } : {}),
+      ...(args.option('max-chars') ? { max_chars: intOption(args, 'max-chars', 0, 0, 1e9) } : {}),
     });
   } catch (e) {
     throw new UsageError((e as Error).message);
@@ -321,7 +331,7 @@ export async function benchTrainCommand(argv: string[]): Promise<void> {
   const round = (v: number) => Math.round(v * 1000) / 1000;
   const out = {
     ms_per_update: round(t.ms_per_update), cpu_ms_per_update: round(t.cpu_ms_per_update), gflops: Math.round((t.flops / t.ms_per_update / 1e6) * 100) / 100,
-    backend: t.backend, engine: t.engine, task: config.task, T: t.T, N: config.N, batch: config.batch, updates,
+    backend: t.backend, engine: t.engine, task: config.task, ...(lm ? { cell: config.cell } : {}), T: t.T, N: config.N, batch: config.batch, updates,
     min_ms: round(t.min_ms), max_ms: round(t.max_ms), mflop_per_update: Math.round(t.flops / 1e5) / 10, cpus: t.cpus,
   };
   if (args.flag('json')) process.stdout.write(JSON.stringify(out) + '\n');

@@ -1,6 +1,8 @@
 /**
  * "Recurrent Lens: Insert Initializer Code…" (recurrentLens.insertInitializer) and the code actions that offer it
- * on recurrent-layer lines (`nn.RNN(`, `SimpleRNN`, `simpleRNN`, `recurrent_initializer`, `recurrentInitializer`).
+ * on recurrent-layer lines (`nn.RNN(`, `nn.LSTM(`, `nn.GRU(`, `SimpleRNN`, `LSTM(`, `GRU(`, `simpleRNN`,
+ * `layers.lstm(`, `layers.gru(`, `recurrent_initializer`, `recurrentInitializer`). LSTM and GRU layers get the
+ * per-gate-block initializers (../core/init/gatedCodegen.ts).
  *
  * It initializes a layer of the file: the helper of ../core/init/codegen.ts goes in once (with the imports it
  * needs that the file lacks), and the layer on the chosen line gets it: `init_chain_(self.rnn, alpha=1.02)` after
@@ -14,15 +16,17 @@
  * Every prompt is skipped when its value is passed as an argument:
  *   executeCommand('recurrentLens.insertInitializer', { layerLine: 8, spec: 'chain:1.02' })
  *   executeCommand('recurrentLens.insertInitializer', { atCursor: true, framework: 'pytorch', spec: 'chain:1.02', n: 4, inputDim: 2 })
+ *   executeCommand('recurrentLens.insertInitializer', { atCursor: true, framework: 'keras', cell: 'lstm', spec: 'mixed:1.02', n: 4, inputDim: 2 })
  * The command resolves to what it did (InsertResult), or undefined when cancelled or refused.
  */
 import * as vscode from 'vscode';
 import {
   DEFAULT_INPUT_DIM, DEFAULT_N, DEFAULT_SPEC, FRAMEWORKS, FRAMEWORK_LABEL, detectFramework, frameworkOfLine,
-  generateInitializer, type Framework,
+  generateInitializer, type Cell, type Framework,
 } from '../core/init/codegen';
-import { findLayers, layerAt, planInsert, type InsertPlan, type LayerSite } from '../core/init/insertPlan';
+import { CONSTRUCTOR_NAME, findLayers, layerAt, planInsert, type InsertPlan, type LayerSite } from '../core/init/insertPlan';
 import { parseInitSpec } from '../core/init/initializers';
+import { parseGatedSpec } from '../core/init/gated';
 
 export const INSERT_INITIALIZER_COMMAND = 'recurrentLens.insertInitializer';
 
@@ -33,6 +37,11 @@ const LANGUAGES = ['python', ...JS_LANGUAGES];
 export interface InsertArgs {
   /** The framework of code inserted at the cursor (a layer has its own). Omitted: asked for. */
   framework?: Framework;
+  /**
+   * The cell of code inserted at the cursor: rnn, lstm or gru (a layer has its own). Omitted: 'rnn' when `spec` is
+   * given, else asked for.
+   */
+  cell?: Cell;
   /** e.g. "chain:1.02". Omitted: asked for. */
   spec?: string;
   /** Sizes for the usage example of code inserted at the cursor. Omitted: asked for. */
@@ -51,6 +60,7 @@ export interface InsertArgs {
 export interface InsertResult {
   uri: string;
   framework: Framework;
+  cell: Cell;
   spec: string;
   /** `layer`: a layer was initialized; `cursor`: the helper went in at the cursor. */
   mode: 'layer' | 'cursor';
@@ -97,7 +107,7 @@ async function insertInitializer(args: InsertArgs): Promise<InsertResult | undef
   if (args.layerLine !== undefined) {
     site = layerAt(doc.getText(), doc.languageId, Math.floor(args.layerLine));
     if (!site) {
-      void vscode.window.showErrorMessage(`Recurrent Lens: ${name}: no nn.RNN / SimpleRNN / simpleRNN layer on line ${Math.floor(args.layerLine) + 1}.`);
+      void vscode.window.showErrorMessage(`Recurrent Lens: ${name}: no recurrent layer (nn.RNN / nn.LSTM / nn.GRU, SimpleRNN / LSTM / GRU, tf.layers.simpleRNN / lstm / gru) on line ${Math.floor(args.layerLine) + 1}.`);
       return undefined;
     }
   } else if (!args.atCursor) {
@@ -114,12 +124,22 @@ async function insertInitializer(args: InsertArgs): Promise<InsertResult | undef
   }
 
   let framework: Framework;
+  let cell: Cell;
   if (site) {
     framework = site.framework;
+    cell = site.cell;
   } else {
     const chosen = args.framework ?? (await pickFramework(detectFramework(doc.languageId, doc.getText())));
     if (!chosen) return undefined;
     framework = chosen;
+    // A spec passed without a cell is for a vanilla RNN (the command's arguments before LSTM/GRU existed).
+    const chosenCell = args.cell ?? (args.spec !== undefined ? 'rnn' : await pickCell(framework));
+    if (!chosenCell) return undefined;
+    cell = chosenCell;
+  }
+  if (!['rnn', 'lstm', 'gru'].includes(cell)) {
+    void vscode.window.showErrorMessage(`Recurrent Lens: unknown cell "${String(cell)}" (expected rnn, lstm or gru).`);
+    return undefined;
   }
   if (!(FRAMEWORKS as readonly string[]).includes(framework)) {
     void vscode.window.showErrorMessage(`Recurrent Lens: unknown framework "${framework}" (expected ${FRAMEWORKS.join(', ')}).`);
@@ -128,13 +148,17 @@ async function insertInitializer(args: InsertArgs): Promise<InsertResult | undef
   const label = FRAMEWORK_LABEL[framework];
   const what = site ? `${site.target ?? 'the layer'} on line ${site.line + 1}` : 'at the cursor';
   const steps = site ? 1 : 3;
+  const gated = cell !== 'rnn';
   const spec = args.spec ?? (await vscode.window.showInputBox({
     title: `Insert Initializer Code (${label}, ${what}) — 1/${steps}`,
-    prompt: 'Initializer as name:gain — chain:1.02, fbchain:0.04, orthogonal:1.0, identity:1.0, gaussian:1.0',
-    value: DEFAULT_SPEC,
+    prompt: gated
+      ? `Initializer per gate block as name:gain — mixed:1.02 (chain for the ${cell === 'lstm' ? 'cell' : 'candidate'} block, ramp for the gates), chain:1.02, fbchain:0.04, orthogonal:1.0, plain`
+      : 'Initializer as name:gain — chain:1.02, fbchain:0.04, orthogonal:1.0, identity:1.0, gaussian:1.0',
+    value: gated ? 'mixed:1.02' : DEFAULT_SPEC,
     validateInput: (v) => {
       try {
-        parseInitSpec(v);
+        if (gated) parseGatedSpec(v);
+        else parseInitSpec(v);
         return undefined;
       } catch (e) {
         return (e as Error).message;
@@ -155,7 +179,7 @@ async function insertInitializer(args: InsertArgs): Promise<InsertResult | undef
   let plan: InsertPlan;
   let specText: string;
   try {
-    const generated = generateInitializer({ framework, spec, n, inputDim, seed: args.seed, typescript: /^typescript/.test(doc.languageId) });
+    const generated = generateInitializer({ framework, cell, spec, n, inputDim, seed: args.seed, typescript: /^typescript/.test(doc.languageId) });
     specText = generated.spec.spec;
     plan = planInsert({
       text: doc.getText(),
@@ -184,14 +208,15 @@ async function insertInitializer(args: InsertArgs): Promise<InsertResult | undef
   editor.selection = new vscode.Selection(pos, pos);
   editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   if (noLayer) {
-    const generatedEntry = framework === 'keras' ? 'pass the initializers to your SimpleRNN' : 'call the helper on your layer';
+    const generatedEntry = framework === 'keras' ? `pass the initializer to your ${CONSTRUCTOR_NAME.keras[cell].slice(0, -1)}` : 'call the helper on your layer';
     void vscode.window.showInformationMessage(
-      `Recurrent Lens: no nn.RNN / SimpleRNN / simpleRNN layer found in ${name}: the ${label} helper went in at the cursor; ${generatedEntry} (see the usage comment).`,
+      `Recurrent Lens: no ${CONSTRUCTOR_NAME[framework][cell].slice(0, -1)} layer found in ${name}: the ${label} helper went in at the cursor; ${generatedEntry} (see the usage comment).`,
     );
   }
   return {
     uri: doc.uri.toString(),
     framework,
+    cell,
     spec: specText,
     mode: site ? 'layer' : 'cursor',
     target: site?.target,
@@ -254,6 +279,19 @@ async function pickFramework(detected: Framework): Promise<Framework | undefined
   return picked?.framework;
 }
 
+async function pickCell(framework: Framework): Promise<Cell | undefined> {
+  const items: (vscode.QuickPickItem & { cell: Cell })[] = (['rnn', 'lstm', 'gru'] as const).map((cell) => ({
+    label: CONSTRUCTOR_NAME[framework][cell].slice(0, -1),
+    description: cell === 'rnn' ? 'vanilla RNN' : `${cell.toUpperCase()}: an initializer per gate block`,
+    cell,
+  }));
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Insert Initializer Code — layer',
+    placeHolder: 'The kind of recurrent layer the code is for',
+  });
+  return picked?.cell;
+}
+
 async function askDim(title: string, prompt: string, value: number): Promise<number | undefined> {
   const text = await vscode.window.showInputBox({
     title,
@@ -280,12 +318,19 @@ export class InitializerCodeActions implements vscode.CodeActionProvider {
     if (!site || site.framework !== framework) return [];
     const base: InsertArgs = { uri: document.uri.toString(), layerLine: site.line };
     const label = FRAMEWORK_LABEL[framework];
-    const layer = site.target ?? (framework === 'pytorch' ? 'this nn.RNN' : framework === 'keras' ? 'this SimpleRNN' : 'this simpleRNN');
+    const layer = site.target ?? `this ${CONSTRUCTOR_NAME[framework][site.cell].slice(0, -1)}`;
     const action = (title: string, args: InsertArgs): vscode.CodeAction => {
       const a = new vscode.CodeAction(title, vscode.CodeActionKind.RefactorRewrite);
       a.command = { command: INSERT_INITIALIZER_COMMAND, title, arguments: [args] };
       return a;
     };
+    if (site.cell !== 'rnn') {
+      return [
+        action(`Initialize ${layer} per gate block: mixed, chain + ramp (${label})`, { ...base, spec: 'mixed:1.02' }),
+        action(`Initialize ${layer} per gate block: the chain (${label})`, { ...base, spec: 'chain:1.02' }),
+        action(`Initialize ${layer} per gate block: another initializer (${label})…`, base),
+      ];
+    }
     return [
       action(`Initialize ${layer} with the chain (${label})`, { ...base, spec: 'chain:1.02' }),
       action(`Initialize ${layer} with the feedback chain (${label})`, { ...base, spec: 'fbchain:0.04' }),

@@ -25,7 +25,10 @@ function sourceKey(source: MatrixSource): string {
 }
 
 export function sourceTitle(source: MatrixSource): string {
-  if (source.kind === 'init') return `${source.spec} (N = ${source.n}${/^(orthogonal|gaussian)/.test(source.spec) ? `, seed ${source.seed}` : ''})`;
+  if (source.kind === 'init') {
+    const what = source.cell ? `${source.cell.toUpperCase()} ${source.spec} gate ${source.gate}` : source.spec;
+    return `${what} (N = ${source.n}${/^(orthogonal|gaussian|plain)/.test(source.spec) ? `, seed ${source.seed}` : ''})`;
+  }
   const name = source.key.name || '(array)';
   return `${name}${source.key.gate ? ` gate ${source.key.gate}` : ''} — ${checkpointDisplayName(source.file)}`;
 }

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import { WorkerClient } from '../host/workerClient';
 import { AnalysisPanel } from './analysisPanel';
-import { ComparePanel, MAX_N, normalizeSource } from './comparePanel';
+import { ComparePanel, MAX_N, gatedSources, normalizeSource } from './comparePanel';
 import type { InspectorProvider } from '../editor/inspectorProvider';
 import { DEFAULT_GAIN, INIT_NAMES, InitName, parseInitSpec } from '../core/init/initializers';
 import { specText } from '../core/init/exact';
+import { checkCell, parseGatedSpec, type GatedCell } from '../core/init/gated';
 import type { MatrixSource } from '../shared/protocol';
 
 const PAPER: readonly InitName[] = ['chain', 'fbchain', 'orthogonal', 'identity'];
@@ -22,13 +23,16 @@ export interface CompareArgs {
   specs?: string[];
   n?: number;
   seed?: number;
+  /** 'lstm' / 'gru': the specs are per-gate-block initializers (plain, orthogonal, chain, fbchain, mixed), one column per gate block. */
+  cell?: 'rnn' | GatedCell;
 }
 
-/** Parses "chain:1.02, fbchain:0.04" into canonical specs; throws with a readable message. */
-export function parseSpecList(text: string): string[] {
+/** Parses "chain:1.02, fbchain:0.04" into canonical specs (LSTM/GRU: "mixed:1.02, plain"); throws with a readable message. */
+export function parseSpecList(text: string, gated = false): string[] {
   const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
-  if (parts.length === 0) throw new Error('give at least one initializer, e.g. chain:1.02');
+  if (parts.length === 0) throw new Error(`give at least one initializer, e.g. ${gated ? 'mixed:1.02' : 'chain:1.02'}`);
   return parts.map((p) => {
+    if (gated) return parseGatedSpec(p).spec;
     const s = parseInitSpec(p);
     return specText(s.name, s.gain);
   });
@@ -42,8 +46,25 @@ export function parseSpecList(text: string): string[] {
 export function registerCompareCommands(context: vscode.ExtensionContext, analyst: WorkerClient, inspector?: InspectorProvider): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('recurrentLens.compareInitializers', async (args?: CompareArgs) => {
+      let cell: 'rnn' | GatedCell;
+      try {
+        cell = args?.cell === undefined || args.cell === 'rnn' ? 'rnn' : checkCell(args.cell);
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Compare Initializers: ${(err as Error).message}`);
+        return undefined;
+      }
       let specs = args?.specs;
-      if (!specs) {
+      if (!specs && cell !== 'rnn') {
+        const text = await vscode.window.showInputBox({
+          title: `Compare Initializers — ${cell.toUpperCase()} gate blocks (1/2)`,
+          prompt: 'Per-gate-block initializers as name:gain, comma-separated: mixed:1.02, chain:1.02, fbchain:0.04, orthogonal:1.0, plain',
+          value: 'mixed:1.02, plain',
+          ignoreFocusOut: true,
+          validateInput: (v) => { try { parseSpecList(v, true); return undefined; } catch (e) { return (e as Error).message; } },
+        });
+        if (!text) return undefined;
+        specs = parseSpecList(text, true);
+      } else if (!specs) {
         const items = INIT_NAMES.map((name) => ({
           label: name, name, description: `gain ${DEFAULT_GAIN[name]}`, detail: DESCRIPTIONS[name], picked: PAPER.includes(name),
         }));
@@ -64,12 +85,17 @@ export function registerCompareCommands(context: vscode.ExtensionContext, analys
         if (!text) return undefined;
         specs = parseSpecList(text);
       } else {
-        specs = specs.flatMap((s) => parseSpecList(s));
+        try {
+          specs = specs.flatMap((s) => parseSpecList(s, cell !== 'rnn'));
+        } catch (err) {
+          void vscode.window.showErrorMessage(`Compare Initializers: ${(err as Error).message}`);
+          return undefined;
+        }
       }
       let n = args?.n;
       if (n === undefined) {
         const nText = await vscode.window.showInputBox({
-          title: 'Compare Initializers (3/3)',
+          title: cell === 'rnn' ? 'Compare Initializers (3/3)' : `Compare Initializers — ${cell.toUpperCase()} gate blocks (2/2)`,
           prompt: 'Number of hidden units N (every column)',
           value: '100',
           ignoreFocusOut: true,
@@ -81,7 +107,9 @@ export function registerCompareCommands(context: vscode.ExtensionContext, analys
       const seed = args?.seed ?? 1;
       let sources: MatrixSource[];
       try {
-        sources = specs.map((spec) => normalizeSource({ kind: 'init', spec, n: n!, seed }));
+        sources = cell === 'rnn'
+          ? specs.map((spec) => normalizeSource({ kind: 'init', spec, n: n!, seed }))
+          : specs.flatMap((spec) => gatedSources(spec, cell as GatedCell, n!, seed));
       } catch (err) {
         void vscode.window.showErrorMessage(`Compare Initializers: ${(err as Error).message}`);
         return undefined;

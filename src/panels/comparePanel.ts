@@ -6,6 +6,7 @@ import { csvField } from '../core/csv';
 import { sourceTitle } from './analysisPanel';
 import { parseInitSpec } from '../core/init/initializers';
 import { SUMMARY_KEYS, exactValues, specText, summaryValues } from '../core/init/exact';
+import { KERAS_GATES, blockInit, checkCell, gateIndex, parseGatedSpec, type GatedCell } from '../core/init/gated';
 import type {
   AnalysisOptions, AnalysisPayload, CompareColumn, CompareToHost, ExactValues, HostToCompare, MatrixSource,
   SummaryKey, SummaryValue,
@@ -30,15 +31,31 @@ interface Column extends CompareColumn {
 
 /** Same key as the analysis panel: one column per matrix. */
 function sourceKey(s: MatrixSource): string {
-  return s.kind === 'tensor' ? `tensor:${s.file}#${s.key.name}#${s.key.gate ?? ''}` : `init:${s.spec}:${s.n}:${s.seed}`;
+  if (s.kind === 'tensor') return `tensor:${s.file}#${s.key.name}#${s.key.gate ?? ''}`;
+  return `init:${s.spec}:${s.n}:${s.seed}${s.cell ? `:${s.cell}.${s.gate}` : ''}`;
+}
+
+/** One initializer source per gate block of an LSTM / GRU per-gate-block spec (i, f, c, o or z, r, h). */
+export function gatedSources(spec: string, cell: GatedCell, n: number, seed: number): MatrixSource[] {
+  return KERAS_GATES[checkCell(cell)].map((gate) => normalizeSource({ kind: 'init', spec, n, seed, cell, gate }));
+}
+
+/** The canonical spec of a column for ids and the table: `chain:1.02`, or `mixed:1.02/lstm.c` for a gate block. */
+export function initId(s: Extract<MatrixSource, { kind: 'init' }>): string {
+  return s.cell ? `${s.spec}/${s.cell}.${s.gate}` : s.spec;
 }
 
 /** An initializer source with its spec in canonical form (chain:1.02, orthogonal:1.0). */
 export function normalizeSource(s: MatrixSource): MatrixSource {
   if (s.kind !== 'init') return s;
-  const p = parseInitSpec(s.spec);
   if (!Number.isInteger(s.n) || s.n < 1 || s.n > MAX_N) throw new Error(`N must be a whole number from 1 to ${MAX_N}, got ${s.n}`);
   const seed = Number.isInteger(s.seed) ? s.seed : 1;
+  if (s.cell !== undefined) {
+    const cell = checkCell(s.cell);
+    const p = parseGatedSpec(s.spec);
+    return { kind: 'init', spec: p.spec, n: s.n, seed, cell, gate: KERAS_GATES[cell][gateIndex(cell, s.gate)] };
+  }
+  const p = parseInitSpec(s.spec);
   return { kind: 'init', spec: specText(p.name, p.gain), n: s.n, seed };
 }
 
@@ -111,6 +128,13 @@ export class ComparePanel {
   private describe(source: MatrixSource): Pick<Column, 'source' | 'title' | 'init' | 'exact'> {
     const s = normalizeSource(source);
     if (s.kind !== 'init') return { source: s, title: sourceTitle(s), init: undefined, exact: null };
+    if (s.cell) {
+      // A gate block: the closed forms of its own single-matrix initializer (none for the ramp and plain blocks).
+      const b = blockInit(parseGatedSpec(s.spec), s.cell, gateIndex(s.cell, s.gate));
+      const exact = b.kind === 'chain' || b.kind === 'fbchain' || b.kind === 'orthogonal'
+        ? exactValues(specText(b.kind, b.gain), s.n, { stein: false }) : null;
+      return { source: s, title: sourceTitle(s), init: initId(s), exact };
+    }
     // Closed forms are O(N); the feedback chain's memory comes from the analysis (the same Stein solve).
     return { source: s, title: sourceTitle(s), init: s.spec, exact: exactValues(s.spec, s.n, { stein: false }) };
   }
@@ -147,7 +171,7 @@ export class ComparePanel {
     if (!c || c.source.kind !== 'init') return;
     let d: ReturnType<ComparePanel['describe']>;
     try {
-      d = this.describe({ kind: 'init', spec, n, seed });
+      d = this.describe({ ...c.source, spec, n, seed });
     } catch (err) {
       this.post({ type: 'error', id, message: (err as Error).message, exact: c.exact, summary: summaryValues(c.result?.numbers, c.exact) });
       return;
@@ -170,7 +194,7 @@ export class ComparePanel {
       c.result = result;
       c.error = undefined;
       // The feedback chain's memory: the analysis' Stein solve is exactValues' own (same solver, v = e₁).
-      if (c.exact && c.exact.jTot === undefined && /^fbchain:/.test(c.init ?? '') && result.memory.horizon === null) {
+      if (c.exact && c.exact.jTot === undefined && /^fbchain:/.test(c.exact.spec) && result.memory.horizon === null) {
         c.exact = { ...c.exact, J: result.memory.J, jTot: result.memory.jTot, horizon: null, memoryMethod: 'stein' };
       }
       this.postResult(c);
@@ -204,7 +228,8 @@ export class ComparePanel {
       case 'edit': this.edit(msg.id, msg.spec, msg.n, msg.seed); break;
       case 'add':
         try {
-          this.add({ kind: 'init', spec: msg.spec, n: msg.n, seed: msg.seed });
+          if (msg.cell) for (const s of gatedSources(msg.spec, msg.cell, msg.n, msg.seed)) this.add(s);
+          else this.add({ kind: 'init', spec: msg.spec, n: msg.n, seed: msg.seed });
         } catch (err) {
           void vscode.window.showErrorMessage(`Compare: ${(err as Error).message}`);
         }

@@ -18,7 +18,7 @@ export function checkConfig(raw: unknown, base?: string): RunConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('a run is a JSON object such as {"task": "copy", "T": 100}');
   const obj = { ...(raw as Record<string, unknown>) };
   // Paths in a run file are relative to the file; the trainer runs elsewhere.
-  for (const key of ['mnist_images', 'mnist_labels']) {
+  for (const key of ['mnist_images', 'mnist_labels', 'file']) {
     if (typeof obj[key] === 'string' && base && !path.isAbsolute(obj[key] as string)) obj[key] = path.resolve(base, obj[key] as string);
   }
   return resolveConfig(obj) as RunConfig;

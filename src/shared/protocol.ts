@@ -86,7 +86,15 @@ export type InspectorToHost =
 /** The matrix an analysis is about: a tensor of a checkpoint, or an initializer. */
 export type MatrixSource =
   | { kind: 'tensor'; file: string; key: MatrixKey }
-  | { kind: 'init'; spec: string; n: number; seed: number };
+  | {
+    kind: 'init'; spec: string; n: number; seed: number;
+    /**
+     * An LSTM / GRU gate block (src/core/init/gated.ts): `spec` is then a per-gate-block spec (plain, orthogonal,
+     * chain, fbchain, mixed) and `gate` the block in the Keras order (LSTM i, f, c, o; GRU z, r, h).
+     */
+    cell?: 'lstm' | 'gru';
+    gate?: string;
+  };
 
 // ---- extension host ↔ worker thread: request/response by id
 export type WorkerRequest =
@@ -203,7 +211,8 @@ export type CompareToHost =
   | { type: 'ready' }
   /** New gain / N / seed for an initializer column: re-runs it; a newer edit cancels the older run. */
   | { type: 'edit'; id: string; spec: string; n: number; seed: number }
-  | { type: 'add'; spec: string; n: number; seed: number }
+  /** With `cell`: one column per gate block of that LSTM / GRU initializer. */
+  | { type: 'add'; spec: string; n: number; seed: number; cell?: 'lstm' | 'gru' }
   | { type: 'remove'; id: string }
   /** A figure to save: SVG text, or a PNG as a data: URL. */
   | { type: 'saveFigure'; name: string; format: 'svg' | 'png'; data: string }
@@ -217,8 +226,15 @@ export type CompareToHost =
  * src/core/train/config.ts and docs/training.md). The trainer fills in missing fields and writes them all back.
  */
 export interface RunConfig {
-  task: 'copy' | 'addition' | 'psmnist';
-  /** Sequence length (copy, addition; psMNIST's is 784). */
+  task: 'copy' | 'addition' | 'psmnist' | 'charlm';
+  /** Recurrent cell: `rnn` (the paper's vanilla RNN), `lstm` or `gru`. */
+  cell?: 'rnn' | 'lstm' | 'gru';
+  /** charlm: the UTF-8 text file to model. */
+  file?: string | null;
+  /** charlm: use only the first this many characters (0: all). */
+  max_chars?: number;
+  optimizer?: 'rmsprop' | 'adam';
+  /** Sequence length (copy, addition, charlm's truncated backpropagation; psMNIST's is 784). */
   T?: number;
   N?: number;
   /** Initializer spec `name:gain`, e.g. `chain:1.02`. */
@@ -267,6 +283,8 @@ export interface RunStatus {
   error: string | null;
   engine?: string;
   backend?: string;
+  /** Unit of the losses when not the task's own: `bpc` (bits per character) for language models. */
+  loss_unit?: 'bpc';
 }
 
 /** One line of `metrics.jsonl`. */

@@ -25,12 +25,13 @@ export interface FormValues {
 export const FORM_DEFAULTS: FormValues = { task: 'copy', T: 100, N: 100, init: 'chain:1.02', lr: DEFAULT_LR, seed: 1, updates: 6000 };
 
 /** The demo length for copy and addition (the paper's: 500 and 750 take far longer to learn). */
-const DEMO_T: Record<TaskName, number> = { copy: 100, addition: 100, psmnist: TASKS.psmnist.defaultT };
+const DEMO_T: Record<TaskName, number> = { copy: 100, addition: 100, psmnist: TASKS.psmnist.defaultT, charlm: TASKS.charlm.defaultT };
 
 const TASK_HELP: Record<TaskName, string> = {
   copy: 'recall 10 digits after a delay of T steps',
   addition: 'add the two marked numbers of a sequence of length T',
   psmnist: 'classify MNIST digits read one pixel at a time in a fixed random order (784 steps)',
+  charlm: 'predict the next character of a text file (a run file or the CLI names the file)',
 };
 
 export function toConfig(v: FormValues): RunConfig {
@@ -116,7 +117,8 @@ async function editField(v: FormValues, field: Exclude<Field, 'start'>): Promise
   switch (field) {
     case 'task': {
       const pick = await vscode.window.showQuickPick(
-        TASK_NAMES.map((t) => ({ label: t, description: TASKS[t].title, detail: TASK_HELP[t], picked: t === v.task })),
+        // charlm needs a text file and a cell: a run file or the CLI starts it
+        TASK_NAMES.filter((t) => t !== 'charlm').map((t) => ({ label: t, description: TASKS[t].title, detail: TASK_HELP[t], picked: t === v.task })),
         { title: 'Task', placeHolder: `Current: ${v.task}` },
       );
       if (pick && pick.label !== v.task) {

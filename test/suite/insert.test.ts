@@ -236,4 +236,28 @@ describe('Insert Initializer Code', () => {
     assert.ok(lines.includes('        def init_identity_(rnn, gain=0.5, input_std=None, seed=None, zero_bias=True):'));
     assert.equal(lines[lines.length - 2], '        return 1');
   });
+  it('LSTM / GRU: code actions offer the per-gate-block initializers; mixed goes in after nn.LSTM, one undo restores', async () => {
+    const src = 'import torch\nfrom torch import nn\n\nlstm = nn.LSTM(2, 8, batch_first=True)\ngru = nn.GRU(2, 8)\n';
+    const editor = await untitled('python', src);
+    const doc = editor.document;
+    const line = lineOf(doc, 'nn.LSTM(');
+    const actions = await codeActions(doc, line, 10);
+    assert.deepEqual(actions.map((a) => a.title), [
+      'Initialize lstm per gate block: mixed, chain + ramp (PyTorch)',
+      'Initialize lstm per gate block: the chain (PyTorch)',
+      'Initialize lstm per gate block: another initializer (PyTorch)…',
+    ]);
+    const r = await run(actions[0]);
+    assert.equal(r.cell, 'lstm');
+    assert.equal(r.spec, 'mixed:1.02');
+    assert.equal(r.applied, 'init_lstm_mixed_(lstm, alpha=1.02)');
+    assert.match(doc.getText(), /^lstm = nn\.LSTM\(2, 8, batch_first=True\)\ninit_lstm_mixed_\(lstm, alpha=1\.02\)\n/m);
+    assert.match(doc.getText(), /^def init_lstm_mixed_\(rnn, alpha=1\.02, e=0\.01\):/m);
+    const g = await vscode.commands.executeCommand<InsertResult>(COMMAND, { uri: doc.uri.toString(), layerLine: lineOf(doc, 'nn.GRU('), spec: 'orthogonal:1.0', seed: 3 });
+    assert.equal(g.cell, 'gru');
+    assert.match(doc.getText(), /^init_gru_orthogonal_\(gru, gain=1\.0, seed=3\)$/m);
+    await vscode.commands.executeCommand('undo');
+    await vscode.commands.executeCommand('undo');
+    assert.equal(doc.getText(), src);
+  });
 });

@@ -118,10 +118,10 @@ if (process.env.RL_RNN_CHILD === 'undisposed') {
             const p = problem(loss, act, { batch: 4, T: 6, nIn: 3, N: 10, nOut: 3 }, 5);
             const clean = run(e, p.dims, p.params, p.batch);
             assert.ok(Number.isFinite(clean.loss));
-            p.batch.x[p.batch.x.length - 1] = NaN; // the last batch element: the worker's share
+            p.batch.x![p.batch.x!.length - 1] = NaN; // the last batch element: the worker's share
             const bad = run(e, p.dims, p.params, p.batch);
             assert.ok(Number.isNaN(bad.loss), `${name} ${act} ${loss}: loss ${bad.loss}`);
-            p.batch.x[p.batch.x.length - 1] = 0.5;
+            p.batch.x![p.batch.x!.length - 1] = 0.5;
             assert.ok(Number.isFinite(run(e, p.dims, p.params, p.batch).loss), `${name} recovers`);
           }
         }

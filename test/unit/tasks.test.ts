@@ -240,7 +240,7 @@ test('IDX reader: corrupt files give clear errors', () => {
 });
 
 test('registry: the paper\'s task settings and success criterion', () => {
-  assert.deepEqual(TASK_NAMES, ['copy', 'addition', 'psmnist']);
+  assert.deepEqual(TASK_NAMES, ['copy', 'addition', 'psmnist', 'charlm']);
   const { copy, addition, psmnist } = TASKS;
   assert.deepEqual([copy.inputSize, copy.outputSize, copy.loss, copy.defaultT, copy.activation], [10, 9, 'softmax-xent-every-step', 500, 'elu']);
   assert.deepEqual([addition.inputSize, addition.outputSize, addition.loss, addition.defaultT, addition.activation], [2, 1, 'mse-last-step', 750, 'relu']);

@@ -37,7 +37,7 @@ function autodiffLoss(tf: Tf, dims: RnnDims, x: Tensor, yv: Tensor, v: Record<st
 }
 
 function tensors(tf: Tf, dims: RnnDims, params: RnnParams, batch: RnnBatch) {
-  const x = tf.tensor3d(batch.x, [dims.batch, dims.T, dims.nIn]);
+  const x = tf.tensor3d(batch.x!, [dims.batch, dims.T, dims.nIn]);
   const y = dims.loss === 'mse-last-step'
     ? tf.tensor2d(batch.targets!, [dims.batch, dims.nOut])
     : tf.tensor(batch.labels!, dims.loss === 'softmax-xent-every-step' ? [dims.batch, dims.T] : [dims.batch], 'int32');

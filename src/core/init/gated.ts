@@ -153,3 +153,15 @@ export function plain(n: number, gain: number, rng: Rng): Float64Array {
   for (let i = 0; i < W.length; i++) W[i] = a * (2 * rng.uniform() - 1);
   return W;
 }
+
+/** The index (Keras order) of a gate named as Keras (i, f, c, o / z, r, h) or PyTorch (g for c, n for h) names it. */
+export function gateIndex(cell: GatedCell, gate: string | undefined): number {
+  const g = String(gate ?? '').trim().toLowerCase();
+  let b = KERAS_GATES[checkCell(cell)].indexOf(g);
+  if (b < 0) {
+    const t = TORCH_GATES[cell].indexOf(g);
+    if (t >= 0) b = TORCH_TO_KERAS[cell][t];
+  }
+  if (b < 0) throw new Error(`${cell.toUpperCase()} has no gate "${gate ?? ''}" (expected ${KERAS_GATES[cell].join(', ')})`);
+  return b;
+}

@@ -6,12 +6,14 @@
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { PARAM_NAMES, paramShapes, type Activation, type RnnParams } from './model';
+import { PARAM_NAMES, paramShapes, type Activation, type Cell, type RnnParams } from './model';
 import type { LossKind } from '../tasks';
 
 declare const __VERSION__: string | undefined;
 
 export interface CheckpointModel {
+  /** default 'rnn' */
+  cell?: Cell;
   nIn: number;
   N: number;
   nOut: number;
@@ -35,18 +37,21 @@ export interface TrainerProgress {
 
 export interface Checkpoint {
   params: RnnParams;
-  meanSquares: Float32Array[];
+  /** the optimizer's state, a whole number of parameter-sized slots (RMSprop 1, Adam 2) */
+  slots: Float32Array[];
+  /** the state carried into the next batch (language models), stateCount × batch × N; saved as carry.bin */
+  carry?: Float32Array;
   state: TrainerProgress;
   metadata: Record<string, unknown>;
 }
 
-const WEIGHT_NAMES: Record<(typeof PARAM_NAMES)[number], string> = {
-  K: 'simple_rnn/kernel',
-  R: 'simple_rnn/recurrent_kernel',
-  b: 'simple_rnn/bias',
-  D: 'readout/kernel',
-  c: 'readout/bias',
-};
+/** The recurrent layer's Keras class and name per cell. */
+const LAYER = { rnn: ['SimpleRNN', 'simple_rnn'], lstm: ['LSTM', 'lstm'], gru: ['GRU', 'gru'] } as const;
+
+function weightNames(cell: Cell = 'rnn'): Record<(typeof PARAM_NAMES)[number], string> {
+  const layer = LAYER[cell][1];
+  return { K: `${layer}/kernel`, R: `${layer}/recurrent_kernel`, b: `${layer}/bias`, D: 'readout/kernel', c: 'readout/bias' };
+}
 
 export const CHECKPOINT_PREFIX = 'update-';
 
@@ -109,11 +114,16 @@ export function scheduledCheckpoints(s: CheckpointSchedule): number[] {
 export function modelTopology(m: CheckpointModel): Record<string, unknown> {
   const every = m.loss === 'softmax-xent-every-step';
   const zeros = { class_name: 'Zeros', config: {} };
+  const [className, layerName] = LAYER[m.cell ?? 'rnn'];
+  const gated = m.cell === 'lstm' || m.cell === 'gru';
   const rnn = {
-    class_name: 'SimpleRNN',
+    class_name: className,
     config: {
-      name: 'simple_rnn', trainable: true, batch_input_shape: [null, null, m.nIn], dtype: 'float32', units: m.N,
-      activation: m.activation, use_bias: true, kernel_initializer: zeros, recurrent_initializer: zeros, bias_initializer: zeros,
+      name: layerName, trainable: true, batch_input_shape: [null, null, m.nIn], dtype: 'float32', units: m.N,
+      activation: gated ? 'tanh' : m.activation, use_bias: true, kernel_initializer: zeros, recurrent_initializer: zeros, bias_initializer: zeros,
+      ...(gated ? { recurrent_activation: 'sigmoid', implementation: 2 } : {}),
+      ...(m.cell === 'lstm' ? { unit_forget_bias: false } : {}),
+      ...(m.cell === 'gru' ? { reset_after: false } : {}),
       kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: null, activity_regularizer: null,
       kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, dropout: 0, recurrent_dropout: 0,
       return_sequences: every, return_state: false, go_backwards: false, stateful: false, unroll: false,
@@ -187,12 +197,13 @@ export async function writeCheckpoint(dir: string, name: string, m: CheckpointMo
     modelTopology: modelTopology(m),
     weightsManifest: [{
       paths: ['weights.bin'],
-      weights: PARAM_NAMES.map((p) => ({ name: WEIGHT_NAMES[p], shape: shapes[p], dtype: 'float32' })),
+      weights: PARAM_NAMES.map((p) => ({ name: weightNames(m.cell)[p], shape: shapes[p], dtype: 'float32' })),
     }],
     userDefinedMetadata: { recurrentLens: { ...ckpt.metadata, update: ckpt.state.update, loss: m.loss } },
   };
   await fs.writeFile(path.join(tmp, 'weights.bin'), concat(PARAM_NAMES.map((p) => ckpt.params[p])));
-  await fs.writeFile(path.join(tmp, 'optimizer.bin'), concat(ckpt.meanSquares));
+  await fs.writeFile(path.join(tmp, 'optimizer.bin'), concat(ckpt.slots));
+  if (ckpt.carry) await fs.writeFile(path.join(tmp, 'carry.bin'), concat([ckpt.carry]));
   await fs.writeFile(path.join(tmp, 'trainer.json'), JSON.stringify(ckpt.state, null, 1) + '\n');
   await fs.writeFile(path.join(tmp, 'model.json'), JSON.stringify(modelJson));
   await fs.rm(final, { recursive: true, force: true });
@@ -201,25 +212,33 @@ export async function writeCheckpoint(dir: string, name: string, m: CheckpointMo
 }
 
 /** Reads a checkpoint folder written by writeCheckpoint, checking it against the model's shapes. */
-export async function readTrainingCheckpoint(dir: string, m: CheckpointModel): Promise<Checkpoint> {
+export async function readTrainingCheckpoint(dir: string, m: CheckpointModel, opts: { optimizerSlots?: number; carry?: number } = {}): Promise<Checkpoint> {
   const shapes = paramShapes(m);
   const sizes = PARAM_NAMES.map((p) => shapes[p].reduce((a, b) => a * b, 1));
   const total = sizes.reduce((a, b) => a + b, 0);
-  const floats = async (file: string) => {
+  const floats = async (file: string, copies = 1) => {
     const buf = await fs.readFile(path.join(dir, file));
-    if (buf.byteLength !== total * 4) throw new Error(`${path.join(dir, file)}: expected ${total * 4} bytes for this model, found ${buf.byteLength}`);
+    if (buf.byteLength !== copies * total * 4) throw new Error(`${path.join(dir, file)}: expected ${copies * total * 4} bytes for this model, found ${buf.byteLength}`);
     return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   };
   const split = (all: Float32Array) => {
     let o = 0;
-    return sizes.map((n) => { const a = all.slice(o, o + n); o += n; return a; });
+    const out: Float32Array[] = [];
+    while (o < all.length) for (const n of sizes) { out.push(all.slice(o, o + n)); o += n; }
+    return out;
   };
   const w = split(await floats('weights.bin'));
-  const meanSquares = split(await floats('optimizer.bin'));
+  const slots = split(await floats('optimizer.bin', opts.optimizerSlots ?? 1));
+  let carry: Float32Array | undefined;
+  if (opts.carry !== undefined) {
+    const buf = await fs.readFile(path.join(dir, 'carry.bin'));
+    if (buf.byteLength !== opts.carry * 4) throw new Error(`${path.join(dir, 'carry.bin')}: expected ${opts.carry * 4} bytes for this model, found ${buf.byteLength}`);
+    carry = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  }
   const state = JSON.parse(await fs.readFile(path.join(dir, 'trainer.json'), 'utf8')) as TrainerProgress;
   const modelJson = JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8'));
   const params = Object.fromEntries(PARAM_NAMES.map((p, i) => [p, w[i]])) as unknown as RnnParams;
-  return { params, meanSquares, state, metadata: modelJson.userDefinedMetadata?.recurrentLens ?? {} };
+  return { params, slots, carry, state, metadata: modelJson.userDefinedMetadata?.recurrentLens ?? {} };
 }
 
 /** Checkpoint folders in `dir`, oldest first. */

@@ -3,11 +3,21 @@
  * CLI's flags fill in. Field names are snake_case like every JSON file and `--json` output of ours.
  */
 import { INIT_NAMES, parseInitSpec } from '../init/initializers';
+import { GATED_INIT_NAMES, parseGatedSpec } from '../init/gated';
 import { getTask, TASK_NAMES, type TaskName } from '../tasks';
-import { ACTIVATIONS, type Activation } from './model';
+import { ACTIVATIONS, CELLS, type Activation, type Cell } from './model';
+import { OPTIMIZERS, type OptimizerName } from './optimizer';
 
 export interface TrainConfig {
   task: TaskName;
+  /** recurrent cell; default 'rnn' */
+  cell: Cell;
+  /** charlm: the text file (null: the embedded Brown Corpus); null for the other tasks */
+  file: string | null;
+  /** charlm: only the first this many characters of the file (0: all) */
+  max_chars: number;
+  /** default: Adam for language models, RMSprop (the paper's) for the toy tasks */
+  optimizer: OptimizerName;
   /** sequence length (psMNIST: always 784) */
   T: number;
   /** hidden units */
@@ -58,15 +68,22 @@ export const CONFIG_DEFAULTS = {
   val_size: 500,
   early_stop: 0.0025,
   clip_norm: 10,
+  cell: 'rnn',
+  file: null,
+  max_chars: 0,
   mnist_images: null,
   mnist_labels: null,
   name: null,
 } as const;
 
+/** charlm's defaults where they differ: the PyTorch char-LM's (Adam, lr 2e-3, clipping at 1, N 256, batch 32, plain init). */
+export const CHARLM_DEFAULTS = { N: 256, batch: 32, lr: 2e-3, clip_norm: 1, optimizer: 'adam', init: 'plain', eval_every: 250 } as const;
+
 export class ConfigError extends Error {}
 
 const KEYS = new Set<string>(['task', 'T', 'N', 'init', 'activation', 'lr', 'seed', 'updates', 'batch', 'eval_every',
-  'checkpoint_every', 'log_every', 'train_size', 'val_size', 'early_stop', 'clip_norm', 'mnist_images', 'mnist_labels', 'name']);
+  'checkpoint_every', 'log_every', 'train_size', 'val_size', 'early_stop', 'clip_norm', 'mnist_images', 'mnist_labels', 'name',
+  'cell', 'file', 'max_chars', 'optimizer']);
 
 /** Fills defaults and checks every field; errors say which field and why. */
 export function resolveConfig(input: Record<string, unknown>): TrainConfig {
@@ -92,33 +109,52 @@ export function resolveConfig(input: Record<string, unknown>): TrainConfig {
     if (v !== null && typeof v !== 'string') throw new ConfigError(`${k} must be a string, got ${JSON.stringify(v)}`);
     return v as string | null;
   };
-  const T = spec.variableT ? int('T', spec.defaultT, task === 'copy' ? 21 : 2, 100_000) : spec.defaultT;
+  const T = spec.variableT ? int('T', spec.defaultT, task === 'copy' ? 21 : task === 'charlm' ? 1 : 2, 100_000) : spec.defaultT;
   if (!spec.variableT && input.T !== undefined && input.T !== spec.defaultT) throw new ConfigError(`${task} has a fixed length of ${spec.defaultT} steps, got T = ${JSON.stringify(input.T)}`);
-  const init = String(input.init ?? CONFIG_DEFAULTS.init);
+  const lm = task === 'charlm';
+  const cell = String(input.cell ?? CONFIG_DEFAULTS.cell) as Cell;
+  if (!CELLS.includes(cell)) throw new ConfigError(`cell must be one of ${CELLS.join(', ')}, got "${cell}"`);
+  const gated = cell !== 'rnn';
+  const init = String(input.init ?? (lm ? CHARLM_DEFAULTS.init : CONFIG_DEFAULTS.init));
+  // Language models: a gated cell takes the per-gate-block specs (init/gated.ts); the vanilla cell the paper's, or plain.
+  const plainSpec = /^\s*plain\s*(:|$)/i.test(init);
   try {
-    parseInitSpec(init);
+    if (gated || (lm && plainSpec)) parseGatedSpec(init);
+    else parseInitSpec(init);
   } catch (e) {
-    throw new ConfigError(`init: ${(e as Error).message} (known: ${INIT_NAMES.join(', ')})`);
+    throw new ConfigError(`init: ${(e as Error).message}${gated ? '' : ` (known: ${(lm ? ['plain', ...INIT_NAMES] : INIT_NAMES).join(', ')})`}`);
   }
+  if (!lm && plainSpec) throw new ConfigError('init: plain is for the charlm task');
   const activation = String(input.activation ?? spec.activation) as Activation;
   if (!ACTIVATIONS.includes(activation)) throw new ConfigError(`activation must be one of ${ACTIVATIONS.join(', ')}, got "${activation}"`);
+  if (gated && input.activation !== undefined && activation !== 'tanh') throw new ConfigError(`activation: the ${cell.toUpperCase()} cell's is tanh (sigmoid gates), got "${activation}"`);
+  const optimizer = String(input.optimizer ?? (lm ? CHARLM_DEFAULTS.optimizer : 'rmsprop')) as OptimizerName;
+  if (!OPTIMIZERS.includes(optimizer)) throw new ConfigError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got "${optimizer}"`);
+  const file = str('file', CONFIG_DEFAULTS.file);
+  if (lm && file !== null && file.trim() === '') throw new ConfigError('file: an empty path (leave it out for the embedded Brown Corpus)');
+  if (!lm && file !== null) throw new ConfigError(`file is the charlm task's text; ${task} takes none`);
+  if (gated && task !== 'charlm') throw new ConfigError(`cell ${cell}: gated cells train on the charlm task (the paper's tasks use the vanilla RNN)`);
   const c: TrainConfig = {
     task: task as TaskName,
+    cell,
+    file,
+    max_chars: int('max_chars', CONFIG_DEFAULTS.max_chars, 0, 1e9),
+    optimizer,
     T,
-    N: int('N', CONFIG_DEFAULTS.N, 1, 4096),
+    N: int('N', lm ? CHARLM_DEFAULTS.N : CONFIG_DEFAULTS.N, 1, 4096),
     init,
-    activation,
-    lr: num('lr', CONFIG_DEFAULTS.lr, (v) => v > 0 && v < 10, 'a positive learning rate below 10'),
+    activation: gated ? 'tanh' : activation,
+    lr: num('lr', lm ? CHARLM_DEFAULTS.lr : CONFIG_DEFAULTS.lr, (v) => v > 0 && v < 10, 'a positive learning rate below 10'),
     seed: int('seed', CONFIG_DEFAULTS.seed, 0, 2 ** 32 - 1),
     updates: int('updates', CONFIG_DEFAULTS.updates, 1, 1e9),
-    batch: int('batch', CONFIG_DEFAULTS.batch, 1, 4096),
-    eval_every: int('eval_every', CONFIG_DEFAULTS.eval_every, 1, 1e9),
+    batch: int('batch', lm ? CHARLM_DEFAULTS.batch : CONFIG_DEFAULTS.batch, 1, 4096),
+    eval_every: int('eval_every', lm ? CHARLM_DEFAULTS.eval_every : CONFIG_DEFAULTS.eval_every, 1, 1e9),
     checkpoint_every: int('checkpoint_every', CONFIG_DEFAULTS.checkpoint_every, 1, 1e9),
     log_every: int('log_every', CONFIG_DEFAULTS.log_every, 1, 1e6),
     train_size: int('train_size', CONFIG_DEFAULTS.train_size, 1, 1e8),
     val_size: int('val_size', CONFIG_DEFAULTS.val_size, 1, 1e6),
     early_stop: num('early_stop', CONFIG_DEFAULTS.early_stop, (v) => v >= 0, 'a non-negative number'),
-    clip_norm: num('clip_norm', CONFIG_DEFAULTS.clip_norm, (v) => v > 0, 'a positive number'),
+    clip_norm: num('clip_norm', lm ? CHARLM_DEFAULTS.clip_norm : CONFIG_DEFAULTS.clip_norm, (v) => v > 0, 'a positive number'),
     mnist_images: str('mnist_images', CONFIG_DEFAULTS.mnist_images),
     mnist_labels: str('mnist_labels', CONFIG_DEFAULTS.mnist_labels),
     name: str('name', CONFIG_DEFAULTS.name),
@@ -131,5 +167,6 @@ export function resolveConfig(input: Record<string, unknown>): TrainConfig {
 export function runId(c: TrainConfig, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const init = c.init.replace(/[^A-Za-z0-9.]+/g, '-');
-  return `${stamp}-${c.task}${c.task === 'psmnist' ? '' : c.T}-${init}-lr${c.lr}-s${c.seed}`;
+  const cell = c.cell && c.cell !== 'rnn' ? `${c.cell}-` : '';
+  return `${stamp}-${c.task}${c.task === 'psmnist' ? '' : c.T}-${cell}${init}-lr${c.lr}-s${c.seed}`;
 }

@@ -4,13 +4,18 @@
  */
 import * as os from 'node:os';
 import { JsRnnEngine } from './jsEngine';
-import type { RnnEngine } from './model';
+import type { Cell, RnnEngine } from './model';
 import { WasmThreadedRnnEngine, type ThreadedOptions } from './rnnThreads';
 import { rnnWasmModule, WasmRnnEngine } from './wasmEngine';
+import { gatedWasmModule, WasmLstmEngine } from './wasmGated';
 
 export interface EngineOptions extends ThreadedOptions {
   /** 1 or 2 (more are treated as 2); default min(2, available cores). */
   threads?: number;
+  /** the cell to train (default 'rnn'); the WebAssembly kernel runs the vanilla cell, the JS engine every cell */
+  cell?: Cell;
+  /** sequences continue from the last batch's state (language models): engines with finalState() */
+  stateful?: boolean;
 }
 
 export function wasmDisabled(): boolean {
@@ -18,7 +23,8 @@ export function wasmDisabled(): boolean {
 }
 
 export function createRnnEngine(opts: EngineOptions = {}): RnnEngine {
-  if (wasmDisabled() || !rnnWasmModule()) return new JsRnnEngine();
+  if (opts.cell === 'lstm' && !wasmDisabled() && gatedWasmModule()) return new WasmLstmEngine();
+  if (wasmDisabled() || !rnnWasmModule() || (opts.cell ?? 'rnn') !== 'rnn' || opts.stateful) return new JsRnnEngine();
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const threads = opts.threads ?? Math.min(2, cores);
   if (threads >= 2) {

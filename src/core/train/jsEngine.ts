@@ -3,6 +3,7 @@
  * reference every faster engine is tested against, and the fallback where WebAssembly SIMD is missing.
  */
 import { checkBatch, lossDenominator, type Activation, type RnnBatch, type RnnDims, type RnnEngine, type RnnParams } from './model';
+import { gatedBackward, gatedForward, readoutLoss, type GatedTape } from './jsGated';
 
 export function activate(a: number, act: Activation): number {
   if (act === 'elu') return a > 0 ? a : Math.expm1(a);
@@ -30,20 +31,31 @@ interface Tape {
 export class JsRnnEngine implements RnnEngine {
   readonly name = 'js';
   private tape: Tape | undefined;
+  private gated: GatedTape | undefined;
 
   forward(dims: RnnDims, params: RnnParams, batch: RnnBatch): number {
     checkBatch(dims, params, batch);
+    if (dims.cell === 'lstm' || dims.cell === 'gru') {
+      this.tape = undefined;
+      this.gated = gatedForward(dims, params, batch);
+      return this.gated.loss;
+    }
+    this.gated = undefined;
     const { batch: B, T, nIn, N, nOut, activation } = dims;
     const { K, R, b, D, c } = params;
     const H = new Float64Array((T + 1) * B * N);
+    if (batch.state0) H.set(batch.state0);
     const a = new Float64Array(N);
     for (let t = 0; t < T; t++) {
       for (let s = 0; s < B; s++) {
         const prev = (t * B + s) * N;
         const x = (s * T + t) * nIn;
         for (let j = 0; j < N; j++) a[j] = b[j];
-        for (let i = 0; i < nIn; i++) {
-          const xi = batch.x[x + i];
+        if (batch.tokens) {
+          const row = batch.tokens[s * T + t] * N;
+          for (let j = 0; j < N; j++) a[j] += K[row + j];
+        } else for (let i = 0; i < nIn; i++) {
+          const xi = batch.x![x + i];
           if (xi !== 0) for (let j = 0; j < N; j++) a[j] += xi * K[i * N + j];
         }
         for (let k = 0; k < N; k++) {
@@ -54,42 +66,24 @@ export class JsRnnEngine implements RnnEngine {
         for (let j = 0; j < N; j++) H[out + j] = activate(a[j], activation);
       }
     }
-    const every = dims.loss === 'softmax-xent-every-step';
-    const positions = every ? B * T : B;
-    const dY = new Float64Array(positions * nOut);
-    const denom = lossDenominator(dims);
-    const y = new Float64Array(nOut);
-    let loss = 0;
-    for (let p = 0; p < positions; p++) {
-      const s = every ? Math.floor(p / T) : p;
-      const t = every ? p % T : T - 1;
-      const h = ((t + 1) * B + s) * N;
-      for (let o = 0; o < nOut; o++) {
-        let v = c[o];
-        for (let k = 0; k < N; k++) v += H[h + k] * D[k * nOut + o];
-        y[o] = v;
-      }
-      if (dims.loss === 'mse-last-step') {
-        for (let o = 0; o < nOut; o++) {
-          const e = y[o] - batch.targets![s * nOut + o];
-          loss += e * e;
-          dY[p * nOut + o] = (2 * e) / denom;
-        }
-      } else {
-        let m = -Infinity;
-        for (let o = 0; o < nOut; o++) m = Math.max(m, y[o]);
-        let z = 0;
-        for (let o = 0; o < nOut; o++) z += Math.exp(y[o] - m);
-        const label = batch.labels![p];
-        loss += m + Math.log(z) - y[label];
-        for (let o = 0; o < nOut; o++) dY[p * nOut + o] = (Math.exp(y[o] - m) / z - (o === label ? 1 : 0)) / denom;
-      }
-    }
+    const { loss, dY } = readoutLoss(dims, params, batch, (t, s) => ((t + 1) * B + s) * N, H);
     this.tape = { dims, params, batch, H, dY };
-    return loss / denom;
+    return loss;
+  }
+
+  finalState(): Float32Array {
+    if (this.gated) return Float32Array.from(this.gated.final);
+    const tape = this.tape;
+    if (!tape) throw new Error('finalState() needs a forward() first');
+    const { batch: B, T, N } = tape.dims;
+    return Float32Array.from(tape.H.subarray(T * B * N, (T + 1) * B * N));
   }
 
   backward(grads: RnnParams): void {
+    if (this.gated) {
+      gatedBackward(this.gated, grads);
+      return;
+    }
     const tape = this.tape;
     if (!tape) throw new Error('backward() needs a forward() first');
     const { dims, params, batch, H, dY } = tape;
@@ -133,7 +127,8 @@ export class JsRnnEngine implements RnnEngine {
         for (let j = 0; j < N; j++) {
           const g = dA[s * N + j];
           gb[j] += g;
-          for (let i = 0; i < nIn; i++) gK[i * N + j] += batch.x[x + i] * g;
+          if (batch.tokens) gK[batch.tokens[s * T + t] * N + j] += g;
+          else for (let i = 0; i < nIn; i++) gK[i * N + j] += batch.x![x + i] * g;
           for (let k = 0; k < N; k++) gR[k * N + j] += H[prev + k] * g;
         }
       }
@@ -147,5 +142,6 @@ export class JsRnnEngine implements RnnEngine {
 
   dispose(): void {
     this.tape = undefined;
+    this.gated = undefined;
   }
 }

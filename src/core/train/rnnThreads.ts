@@ -7,8 +7,8 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { checkBatch, lossDenominator, type RnnBatch, type RnnDims, type RnnEngine, type RnnParams } from './model';
-import { paramCount, readGrads, RnnKernel, rnnWasmModule, writeParams } from './wasmEngine';
+import { checkBatch, denseInputs, lossDenominator, type RnnBatch, type RnnDims, type RnnEngine, type RnnParams } from './model';
+import { checkVanilla, paramCount, readGrads, RnnKernel, rnnWasmModule, writeParams } from './wasmEngine';
 import {
   C_CMD, C_DONE, C_GEN, C_READY, C_SEQ, C_STATUS, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CTRL_INTS, ERR_CHARS, STATUS_OK,
   dataLayout, readError, writeDims,
@@ -78,6 +78,7 @@ export class WasmThreadedRnnEngine implements RnnEngine {
 
   forward(dims: RnnDims, params: RnnParams, batch: RnnBatch): number {
     checkBatch(dims, params, batch);
+    checkVanilla(dims, batch);
     this.last = { dims, params, batch };
     const denom = lossDenominator(dims);
     if (this.outstanding) this.await(this.outstanding); // may abandon the worker
@@ -150,7 +151,7 @@ export class WasmThreadedRnnEngine implements RnnEngine {
     new Float64Array(buf, 0, 2)[0] = denom;
     writeParams(new Float32Array(buf, L.params * 4, paramCount(d)), params);
     const { T, nIn, nOut, batch: B } = d;
-    new Float32Array(buf, L.x * 4, B * T * nIn).set(batch.x.subarray(from * T * nIn, (from + B) * T * nIn));
+    new Float32Array(buf, L.x * 4, B * T * nIn).set(denseInputs(d, batch).subarray(from * T * nIn, (from + B) * T * nIn));
     if (d.loss === 'mse-last-step') new Float32Array(buf, L.y * 4, B * nOut).set(batch.targets!.subarray(from * nOut, (from + B) * nOut));
     else {
       const per = d.loss === 'softmax-xent-every-step' ? T : 1;

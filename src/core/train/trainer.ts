@@ -11,14 +11,16 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeInit, makeInputInit } from '../init/initializers';
+import { GATE_STREAM, initGatedRecurrent, parseGatedSpec, plain } from '../init/gated';
 import { Rng } from '../init/rng';
-import { permutation } from '../tasks';
+import { charlmStreams, getTask, permutation, streamBatch, type Streams } from '../tasks';
+import { corpusFile, loadCorpus } from '../tasks/charlmFile';
 import { loadEmbeddedMnist, loadIdxPair } from '../tasks/mnistFiles';
 import { checkpointName, checkpointSchedule, isScheduledCheckpoint, listCheckpoints, readTrainingCheckpoint, writeAtomic, writeCheckpoint, writeJsonAtomic, type CheckpointModel, type TrainerProgress } from './checkpoint';
 import type { TrainConfig } from './config';
 import { makeDataset, type Dataset } from './data';
-import { PARAM_NAMES, zeroParams, type RnnEngine, type RnnParams } from './model';
-import { Rmsprop } from './optimizer';
+import { PARAM_NAMES, stateCount, zeroParams, type RnnBatch, type RnnEngine, type RnnParams } from './model';
+import { Adam, Rmsprop, type Optimizer } from './optimizer';
 import { loadTf, type Tf } from './tfjs';
 import { registerRnnOp } from './tfjsOp';
 import { TfjsRnnModel } from './tfjsModel';
@@ -48,6 +50,7 @@ export const RUN_FILES = {
 
 /** The model's tensors at initialization: the paper's recurrent and input initializers, Glorot-uniform readout. */
 export function initialParams(c: TrainConfig, nIn: number, nOut: number): RnnParams {
+  if (c.task === 'charlm') return languageModelParams(c, nIn, nOut);
   const p = zeroParams({ nIn, N: c.N, nOut });
   // makeInit/makeInputInit are in the column convention (W from unit j to unit i at W[i][j]); Keras's R = Wᵀ, K = Vᵀ.
   const W = makeInit(c.init, c.N, c.seed);
@@ -60,6 +63,34 @@ export function initialParams(c: TrainConfig, nIn: number, nOut: number): RnnPar
   return p;
 }
 
+/**
+ * A language model's tensors at initialization: the recurrent kernel from the run's spec (init/gated.ts), every
+ * other weight and bias PyTorch's default U(−1/√N, 1/√N), as the PyTorch char-LM reference starts.
+ */
+function languageModelParams(c: TrainConfig, nIn: number, nOut: number): RnnParams {
+  const p = zeroParams({ cell: c.cell, nIn, N: c.N, nOut });
+  if (c.cell === 'rnn') {
+    const W = /^\s*plain\s*(:|$)/i.test(c.init) ? plain(c.N, parseGatedSpec(c.init).gain, new Rng(c.seed, GATE_STREAM)) : makeInit(c.init, c.N, c.seed);
+    for (let i = 0; i < c.N; i++) for (let j = 0; j < c.N; j++) p.R[j * c.N + i] = W[i * c.N + j];
+  } else p.R.set(initGatedRecurrent(c.init, c.cell, c.N, c.seed));
+  const k = 1 / Math.sqrt(c.N);
+  const rng = new Rng(c.seed, 6);
+  for (const name of ['K', 'b', 'D', 'c'] as const) for (let i = 0; i < p[name].length; i++) p[name][i] = (rng.uniform() * 2 - 1) * k;
+  return p;
+}
+
+export function makeOptimizer(c: TrainConfig, sizes: number[]): Optimizer {
+  return c.optimizer === 'adam' ? new Adam(sizes, { lr: c.lr, clipNorm: c.clip_norm }) : new Rmsprop(sizes, { lr: c.lr, clipNorm: c.clip_norm });
+}
+
+/** A language model's data: B training streams walked T characters per update, the validation streams. */
+interface LanguageModelFeed {
+  train: Streams;
+  valid: Streams;
+  vocab: number;
+  unigramBpc: number;
+}
+
 class Stopped extends Error {}
 
 export async function train(runDir: string, config: TrainConfig, opts: TrainOptions): Promise<RunStatus> {
@@ -68,18 +99,28 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   const ckptDir = path.join(runDir, RUN_FILES.checkpoints);
   await fs.mkdir(ckptDir, { recursive: true });
   const id = path.basename(path.resolve(runDir));
-  const dataset = makeDataset({
+  let lm: LanguageModelFeed | null = null;
+  if (config.task === 'charlm') {
+    const corpus = await loadCorpus(corpusFile(config.file, opts.assetRoot), config.max_chars);
+    lm = { ...charlmStreams(corpus, config.batch, config.T), vocab: corpus.vocab.length, unigramBpc: corpus.unigramBpc };
+    if (!opts.engine.finalState) throw new Error(`the ${opts.engine.name} engine cannot carry the state between batches a language model needs`);
+  }
+  const dataset: Dataset = lm ? languageModelDataset(config) : makeDataset({
     task: config.task, T: config.T, seed: config.seed, trainSize: config.train_size, valSize: config.val_size,
     mnist: config.task === 'psmnist'
       ? config.mnist_images ? loadIdxPair(config.mnist_images, config.mnist_labels!) : loadEmbeddedMnist(opts.assetRoot)
       : undefined,
   });
   const spec = dataset.spec;
-  const model: CheckpointModel = { nIn: spec.inputSize, N: config.N, nOut: spec.outputSize, activation: config.activation, loss: spec.loss };
-  const baseline = spec.baseline(dataset.T);
+  const model: CheckpointModel = {
+    cell: config.cell, nIn: lm ? lm.vocab : spec.inputSize, N: config.N, nOut: lm ? lm.vocab : spec.outputSize, activation: config.activation, loss: spec.loss,
+  };
+  const baseline = lm ? lm.unigramBpc : spec.baseline(dataset.T);
+  // language models: the state carried into the next batch (zero at the start and after a wrap of the streams)
+  const carry = new Float32Array(lm ? stateCount(config.cell) * config.batch * config.N : 0);
 
   let params = initialParams(config, model.nIn, model.nOut);
-  const optimizer = new Rmsprop(PARAM_NAMES.map((n) => params[n].length), { lr: config.lr, clipNorm: config.clip_norm });
+  const optimizer = makeOptimizer(config, PARAM_NAMES.map((n) => params[n].length));
   let state: TrainerProgress = { update: 0, epoch: 0, position: 0, best_val_loss: null, last_val_loss: null, train_ms: 0 };
   let lastCheckpoint: string | null = null;
   const metricsFile = path.join(runDir, RUN_FILES.metrics);
@@ -88,10 +129,14 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   await removeLeftovers(runDir);
   if (names.length) {
     lastCheckpoint = names[names.length - 1];
-    const ck = await readTrainingCheckpoint(path.join(ckptDir, lastCheckpoint), model);
+    const ck = await readTrainingCheckpoint(path.join(ckptDir, lastCheckpoint), model, {
+      optimizerSlots: optimizer.slots.length / PARAM_NAMES.length, carry: lm ? carry.length : undefined,
+    });
     params = ck.params;
-    ck.meanSquares.forEach((a, i) => optimizer.meanSquares[i].set(a));
+    ck.slots.forEach((a, i) => optimizer.slots[i].set(a));
+    if (ck.carry) carry.set(ck.carry);
     state = ck.state;
+    optimizer.steps = state.update;
     await truncateMetrics(metricsFile, state.update);
   } else {
     await writeAtomic(metricsFile, '');
@@ -103,6 +148,7 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     checkpoint: lastCheckpoint ? `${RUN_FILES.checkpoints}/${lastCheckpoint}` : null,
     ms_per_update: state.update > 0 ? state.train_ms / state.update : null, pid: process.pid, host: os.hostname(),
     started_at: new Date().toISOString(), ended_at: null, error: null, engine: opts.engine.name, backend,
+    ...(lm ? { loss_unit: 'bpc' as const } : {}),
   };
   const emit = (e: TrainerToHost) => opts.onEvent?.(e);
   const metrics: string[] = [];
@@ -126,6 +172,7 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
 
   const net = new TfjsRnnModel(tf, { ...model, T: dataset.T }, params, optimizer);
   const validate = (): number => {
+    if (lm) return validateLanguageModel(net, lm, config.T, carry.length);
     const chunk = Math.max(1, Math.min(dataset.valSize, Math.floor(4_000_000 / (dataset.T * config.N)) || 1));
     let total = 0;
     for (let s = 0; s < dataset.valSize; s += chunk) {
@@ -142,8 +189,11 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     state.train_loss_sum = trainLossSum;
     state.train_loss_count = trainLossCount;
     await writeCheckpoint(ckptDir, name, model, {
-      params, meanSquares: optimizer.meanSquares, state,
-      metadata: { task: config.task, T: dataset.T, init: config.init, lr: config.lr, seed: config.seed, val_loss: state.last_val_loss, baseline },
+      params, slots: optimizer.slots, state, carry: lm ? carry : undefined,
+      metadata: {
+        task: config.task, T: dataset.T, init: config.init, lr: config.lr, seed: config.seed, val_loss: state.last_val_loss, baseline,
+        ...(lm ? { cell: config.cell, optimizer: config.optimizer, loss_unit: 'bits per character' } : {}),
+      },
     });
     lastCheckpoint = name;
     status.checkpoint = `${RUN_FILES.checkpoints}/${name}`;
@@ -168,7 +218,7 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   const finish = async (s: TrainerState, error: string | null = null) => {
     status.state = s;
     syncStatus();
-    status.succeeded = s === 'completed' && state.last_val_loss !== null && spec.succeeded(state.last_val_loss, dataset.T);
+    status.succeeded = s === 'completed' && state.last_val_loss !== null && spec.succeeded(state.last_val_loss, dataset.T, baseline);
     status.diverged = s === 'diverged';
     status.ended_at = new Date().toISOString();
     status.error = error;
@@ -190,23 +240,37 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     if (state.update === 0 && lastCheckpoint === null) await checkpoint(); // the initial W
     while (state.update < config.updates) {
       if (opts.shouldStop?.()) throw new Stopped();
-      if (state.position + config.batch > dataset.trainSize) {
-        state.epoch++;
-        state.position = 0;
-        order = epochOrder(config.seed, state.epoch, dataset);
+      let batch: RnnBatch, count: number, loss: number, norm: number;
+      if (lm) {
+        // the streams' next T characters from where the last batch ended, from the state it ended in
+        if (state.position + config.T + 1 > lm.train.steps) {
+          state.epoch++;
+          state.position = 0;
+          carry.fill(0);
+        }
+        batch = { ...streamBatch(lm.train, state.position, config.T), state0: carry.slice() };
+        count = config.batch;
+      } else {
+        if (state.position + config.batch > dataset.trainSize) {
+          state.epoch++;
+          state.position = 0;
+          order = epochOrder(config.seed, state.epoch, dataset);
+        }
+        const indices = order.subarray(state.position, state.position + Math.min(config.batch, dataset.trainSize));
+        batch = dataset.trainBatch(indices);
+        count = indices.length;
       }
-      const indices = order.subarray(state.position, state.position + Math.min(config.batch, dataset.trainSize));
-      const batch = dataset.trainBatch(indices);
       const ts = performance.now();
-      const { loss, norm } = net.step(batch, indices.length);
+      ({ loss, norm } = net.step(batch, count, lm ? carry : undefined));
       state.train_ms += performance.now() - ts;
+      if (lm) loss /= Math.LN2; // bits per character
       if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
         status.train_loss = loss;
         const what = !Number.isFinite(loss) ? `the training loss became ${loss}` : `the gradient norm became ${norm}`;
         return await finish('diverged', `${what} at update ${state.update + 1}; the last finite checkpoint is ${lastCheckpoint ?? 'none (no checkpoint was written yet)'}`);
       }
       state.update++;
-      state.position += indices.length;
+      state.position += lm ? config.T : count;
       trainLossSum += loss;
       trainLossCount++;
       if (state.update % config.log_every === 0 || state.update === config.updates) {
@@ -255,6 +319,28 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     await finish('failed', (err as Error).message ?? String(err)).catch(() => undefined);
     throw err;
   }
+}
+
+/** Stands in for the toy tasks' Dataset in a language model's run (its batches come from the streams). */
+function languageModelDataset(c: TrainConfig): Dataset {
+  const none = () => { throw new Error('a language model reads its batches from the text streams'); };
+  return { spec: getTask(c.task), T: c.T, trainSize: 0, valSize: 0, trainBatch: none, valBatch: none };
+}
+
+/**
+ * Validation loss of a language model in bits per character: the whole validation part, T characters of every
+ * stream at a time (the last chunk shorter) from a zero state carried through, weighted by the chunks' lengths.
+ */
+function validateLanguageModel(net: TfjsRnnModel, lm: LanguageModelFeed, T: number, stateLength: number): number {
+  const carry = new Float32Array(stateLength);
+  let total = 0, count = 0;
+  for (let s = 0; s < lm.valid.steps - 1; s += T) {
+    const n = Math.min(T, lm.valid.steps - 1 - s);
+    const batch = { ...streamBatch(lm.valid, s, n), state0: carry.slice() };
+    total += net.loss(batch, lm.valid.B, n, carry) * n;
+    count += n;
+  }
+  return total / count / Math.LN2;
 }
 
 /** The training set's order in an epoch: a fixed shuffle per (seed, epoch). */

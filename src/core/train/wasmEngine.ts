@@ -5,7 +5,7 @@
  * parameters and inputs; WasmRnnEngine is the single-thread RnnEngine on top of it.
  */
 import bytes from 'recurrent-lens-wasm:rnn';
-import { checkBatch, lossDenominator, type RnnBatch, type RnnDims, type RnnEngine, type RnnParams } from './model';
+import { checkBatch, denseInputs, lossDenominator, type RnnBatch, type RnnDims, type RnnEngine, type RnnParams } from './model';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -157,7 +157,7 @@ export class RnnKernel {
     const d = this.need();
     writeParams(this.params(), params);
     const { T, nIn, nOut, batch: B } = d;
-    this.inputs().set(batch.x.subarray(from * T * nIn, (from + B) * T * nIn));
+    this.inputs().set(denseInputs(d, batch).subarray(from * T * nIn, (from + B) * T * nIn));
     if (d.loss === 'mse-last-step') this.targets().set(batch.targets!.subarray(from * nOut, (from + B) * nOut));
     else {
       const per = d.loss === 'softmax-xent-every-step' ? T : 1;
@@ -169,6 +169,12 @@ export class RnnKernel {
     if (!this.dims) throw new Error('rnn kernel: setup() first');
     return this.dims;
   }
+}
+
+/** The vanilla kernel's limits: no gated cells, and every sequence starts from h = 0. */
+export function checkVanilla(d: RnnDims, batch: RnnBatch): void {
+  if (d.cell !== undefined && d.cell !== 'rnn') throw new Error(`the vanilla RNN kernel cannot run a${d.cell === 'lstm' ? 'n' : ''} ${d.cell.toUpperCase()}`);
+  if (batch.state0) throw new Error('the vanilla RNN kernel starts every sequence from h = 0 (no carried state)');
 }
 
 export function writeParams(flat: Float32Array, p: RnnParams): void {
@@ -192,6 +198,7 @@ export class WasmRnnEngine implements RnnEngine {
 
   forward(dims: RnnDims, params: RnnParams, batch: RnnBatch): number {
     checkBatch(dims, params, batch);
+    checkVanilla(dims, batch);
     this.kernel.setup(dims, lossDenominator(dims));
     this.kernel.load(params, batch, 0);
     return this.kernel.forward();

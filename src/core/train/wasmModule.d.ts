@@ -3,3 +3,9 @@ declare module 'recurrent-lens-wasm:rnn' {
   const bytes: Uint8Array<ArrayBuffer>;
   export default bytes;
 }
+
+/** The fused LSTM training kernel compiled from asm/gated.ts. */
+declare module 'recurrent-lens-wasm:gated' {
+  const bytes: Uint8Array<ArrayBuffer>;
+  export default bytes;
+}

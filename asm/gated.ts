@@ -1,0 +1,225 @@
+// AssemblyScript source of the fused LSTM training kernel for language models (forward + backward through time,
+// one-hot inputs by row gather, Dense readout and softmax cross-entropy at every step), WebAssembly SIMD f32x4;
+// esbuild.mjs compiles it to out/wasm/gated.wasm and src/core/train/wasmGated.ts drives it.
+//
+// As rnn.ts: the JavaScript side writes a header of dimensions and byte offsets (H_* below, mirrored in
+// wasmGated.ts) above heapBase(), the unpadded parameters [K|R|b|D|c] in Keras's layout (gate blocks i, f, c, o side
+// by side) at P_IN, the tokens and labels batch-major, the initial state [h|c] (B × N each) at S0; forward() returns
+// the mean loss, keeps the states and writes the final state [h|c] at FINAL; backward() writes the unpadded
+// gradients [K|R|b|D|c] at G_OUT.
+//
+// Internally units are padded to Np (a multiple of 4) per gate block, so a row of gate pre-activations is
+// [i | f | c | o], 4·Np floats; padded units stay 0 (their weights are 0, and c = 0.5·0 + 0.5·tanh 0 = 0, h = 0).
+// States are time-major, H[t][b][Np] with H[0] the initial state. The gate activations of every step are kept
+// (A[t][b][4Np]) and overwritten in place by their gradients in the backward pass, so the weight gradients are
+// GEMMs over chunks of S steps as in rnn.ts.
+import { colSums, expCore, gemm, softmaxRows } from './tiles';
+
+// ---------- header (i32 slots at heapBase) ----------
+const H_B = 0, H_T = 1, H_V = 2, H_N = 3, H_NP = 4, H_NOUT = 5, H_NOUTP = 6, H_S = 7;
+const H_INVDENOM = 8; // f32
+const H_P_IN = 10, H_KP = 11, H_RP = 12, H_RT = 13, H_BP = 14, H_DP = 15, H_DT = 16, H_CP = 17;
+const H_TOK = 18, H_LAB = 19, H_S0 = 20, H_FINAL = 21, H_H = 22, H_C = 23, H_A = 24, H_Y = 25;
+const H_DH = 26, H_DC = 27, H_GR = 28, H_GK = 29, H_GB = 30, H_GD = 31, H_GC = 32, H_G_OUT = 33, H_ZERO = 34;
+
+export function heapBase(): i32 {
+  return <i32>__heap_base;
+}
+
+// @ts-ignore: decorator
+@inline function hdr(i: i32): i32 {
+  return load<i32>(__heap_base + (<usize>i << 2));
+}
+// @ts-ignore: decorator
+@inline function ptr(i: i32): usize {
+  return <usize>load<i32>(__heap_base + (<usize>i << 2));
+}
+
+// ---------- gate nonlinearities ----------
+
+/** 1/(1 + e^−x): from e = e^−|x| ≤ 1, p = 1/(1 + e) is σ(|x|); σ(x) = p for x ≥ 0, 1 − p below. */
+// @ts-ignore: decorator
+@inline function sigmoid(x: v128): v128 {
+  const sign = i32x4.splat(0x80000000);
+  const e = expCore(v128.or(x, sign), false); // e^−|x|
+  const p = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), e));
+  return v128.bitselect(p, f32x4.sub(f32x4.splat(1.0), p), f32x4.ge(x, f32x4.splat(0)));
+}
+
+/** tanh x = sign(x)·(−e/(e + 2)) with e = e^−2|x| − 1, as rnn.ts's activation. */
+// @ts-ignore: decorator
+@inline function tanh(a: v128): v128 {
+  const sign = i32x4.splat(0x80000000);
+  const e = expCore(f32x4.mul(v128.andnot(a, sign), f32x4.splat(-2.0)), true);
+  const th = f32x4.div(f32x4.neg(e), f32x4.add(e, f32x4.splat(2.0)));
+  return v128.or(th, v128.and(a, sign));
+}
+
+// ---------- passes ----------
+
+/** Pads (per gate block) and transposes the parameters from [K|R|b|D|c] at P_IN. */
+function prepare(): void {
+  const V = hdr(H_V), N = hdr(H_N), Np = hdr(H_NP), nOut = hdr(H_NOUT), nOutP = hdr(H_NOUTP);
+  const G = 4 * N, GP = 4 * Np;
+  const P = ptr(H_P_IN);
+  const K = P, R = K + (<usize>(V * G) << 2), bb = R + (<usize>(N * G) << 2), D = bb + (<usize>G << 2), cc = D + (<usize>(N * nOut) << 2);
+  const Kp = ptr(H_KP), Rp = ptr(H_RP), RT = ptr(H_RT), bp = ptr(H_BP), Dp = ptr(H_DP), DT = ptr(H_DT), cp = ptr(H_CP);
+  memory.fill(Kp, 0, <usize>(V * GP) << 2);
+  memory.fill(Rp, 0, <usize>(Np * GP) << 2);
+  memory.fill(RT, 0, <usize>(GP * Np) << 2);
+  memory.fill(bp, 0, <usize>GP << 2);
+  memory.fill(Dp, 0, <usize>(Np * nOutP) << 2);
+  memory.fill(DT, 0, <usize>(nOut * Np) << 2);
+  memory.fill(cp, 0, <usize>nOutP << 2);
+  const nb = <usize>N << 2;
+  for (let g = 0; g < 4; g++) {
+    for (let v = 0; v < V; v++) memory.copy(Kp + (<usize>(v * GP + g * Np) << 2), K + (<usize>(v * G + g * N) << 2), nb);
+    for (let k = 0; k < N; k++) {
+      memory.copy(Rp + (<usize>(k * GP + g * Np) << 2), R + (<usize>(k * G + g * N) << 2), nb);
+      for (let j = 0; j < N; j++) store<f32>(RT + (<usize>((g * Np + j) * Np + k) << 2), load<f32>(R + (<usize>(k * G + g * N + j) << 2)));
+    }
+    memory.copy(bp + (<usize>(g * Np) << 2), bb + (<usize>(g * N) << 2), nb);
+  }
+  for (let k = 0; k < N; k++) {
+    memory.copy(Dp + (<usize>(k * nOutP) << 2), D + (<usize>(k * nOut) << 2), <usize>nOut << 2);
+    for (let o = 0; o < nOut; o++) store<f32>(DT + (<usize>(o * Np + k) << 2), load<f32>(D + (<usize>(k * nOut + o) << 2)));
+  }
+  memory.copy(cp, cc, <usize>nOut << 2);
+}
+
+/** dst[0..n) = a[0..n) + b[0..n), n a multiple of 4 (dst may be a or b). */
+function addRow(dst: usize, a: usize, b: usize, n: i32): void {
+  const end = <usize>n << 2;
+  for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
+}
+
+/** One step of B rows: gate pre-activations a (in place → activations i, f, tanh(a_c), o), c and h. */
+function cellForward(a: usize, cin: usize, cout: usize, hout: usize, B: i32, Np: i32): void {
+  const rb = <usize>Np << 2;
+  for (let s = 0; s < B; s++) {
+    const ar = a + <usize>s * (rb << 2), off = <usize>s * rb;
+    for (let o: usize = 0; o < rb; o += 16) {
+      const i = sigmoid(v128.load(ar + o)), f = sigmoid(v128.load(ar + rb + o));
+      const u = tanh(v128.load(ar + 2 * rb + o)), q = sigmoid(v128.load(ar + 3 * rb + o));
+      v128.store(ar + o, i); v128.store(ar + rb + o, f); v128.store(ar + 2 * rb + o, u); v128.store(ar + 3 * rb + o, q);
+      const c = f32x4.add(f32x4.mul(f, v128.load(cin + off + o)), f32x4.mul(i, u));
+      v128.store(cout + off + o, c);
+      v128.store(hout + off + o, f32x4.mul(q, tanh(c)));
+    }
+  }
+}
+
+/**
+ * Back through one step's cell: from dh (B × Np) and the carried dc, the gate pre-activation gradients replace the
+ * activations in a; dc becomes d loss / d c of the step before.
+ */
+function cellBackward(a: usize, dh: usize, dc: usize, ccur: usize, cprev: usize, B: i32, Np: i32): void {
+  const rb = <usize>Np << 2;
+  const one = f32x4.splat(1.0);
+  for (let s = 0; s < B; s++) {
+    const ar = a + <usize>s * (rb << 2), off = <usize>s * rb;
+    for (let o: usize = 0; o < rb; o += 16) {
+      const i = v128.load(ar + o), f = v128.load(ar + rb + o), u = v128.load(ar + 2 * rb + o), q = v128.load(ar + 3 * rb + o);
+      const tc = tanh(v128.load(ccur + off + o));
+      const g = v128.load(dh + off + o);
+      const d = f32x4.add(v128.load(dc + off + o), f32x4.mul(f32x4.mul(g, q), f32x4.sub(one, f32x4.mul(tc, tc))));
+      v128.store(ar + o, f32x4.mul(f32x4.mul(d, u), f32x4.mul(i, f32x4.sub(one, i))));
+      v128.store(ar + rb + o, f32x4.mul(f32x4.mul(d, v128.load(cprev + off + o)), f32x4.mul(f, f32x4.sub(one, f))));
+      v128.store(ar + 2 * rb + o, f32x4.mul(f32x4.mul(d, i), f32x4.sub(one, f32x4.mul(u, u))));
+      v128.store(ar + 3 * rb + o, f32x4.mul(f32x4.mul(g, tc), f32x4.mul(q, f32x4.sub(one, q))));
+      v128.store(dc + off + o, f32x4.mul(d, f));
+    }
+  }
+}
+
+/** Unpadded B × N rows ↔ padded B × Np rows. */
+function padRows(dst: usize, src: usize, B: i32, N: i32, Np: i32): void {
+  memory.fill(dst, 0, <usize>(B * Np) << 2);
+  for (let s = 0; s < B; s++) memory.copy(dst + (<usize>(s * Np) << 2), src + (<usize>(s * N) << 2), <usize>N << 2);
+}
+function unpadRows(dst: usize, src: usize, B: i32, N: i32, Np: i32): void {
+  for (let s = 0; s < B; s++) memory.copy(dst + (<usize>(s * N) << 2), src + (<usize>(s * Np) << 2), <usize>N << 2);
+}
+
+export function forward(): f64 {
+  prepare();
+  const B = hdr(H_B), T = hdr(H_T), N = hdr(H_N), Np = hdr(H_NP), nOut = hdr(H_NOUT), nOutP = hdr(H_NOUTP), S = hdr(H_S);
+  const invDenom = load<f32>(__heap_base + (<usize>H_INVDENOM << 2));
+  const GP = 4 * Np;
+  const H = ptr(H_H), C = ptr(H_C), A = ptr(H_A), Y = ptr(H_Y), Kp = ptr(H_KP), Rp = ptr(H_RP), bp = ptr(H_BP);
+  const tok = ptr(H_TOK), lab = ptr(H_LAB), s0 = ptr(H_S0);
+  const rb = <usize>Np << 2, ab = <usize>GP << 2, yb = <usize>nOutP << 2;
+  const stepH = <usize>B * rb, stepA = <usize>B * ab;
+  padRows(H, s0, B, N, Np);
+  padRows(C, s0 + (<usize>(B * N) << 2), B, N, Np);
+  let loss: f64 = 0;
+  for (let t0 = 0; t0 < T; t0 += S) {
+    const t1 = min(t0 + S, T);
+    for (let t = t0; t < t1; t++) {
+      const a = A + <usize>t * stepA, hin = H + <usize>t * stepH;
+      // input term: row `token` of K (one-hot input as a gather), plus the bias
+      for (let s = 0; s < B; s++) {
+        const id = load<i32>(tok + (<usize>(s * T + t) << 2));
+        addRow(a + <usize>s * ab, bp, Kp + <usize>id * ab, GP);
+      }
+      gemm(B, GP >> 2, hin, rb, 4, Rp, ab, N, 0, 0, 0, 0, 0, 0, a, ab, a, ab);
+      cellForward(a, C + <usize>t * stepH, C + <usize>(t + 1) * stepH, hin + stepH, B, Np);
+    }
+    const rows = (t1 - t0) * B;
+    const y = Y + <usize>t0 * <usize>B * yb;
+    gemm(rows, nOutP >> 2, H + <usize>(t0 + 1) * stepH, rb, 4, ptr(H_DP), yb, N, 0, 0, 0, 0, 0, 0, ptr(H_CP), 0, y, yb);
+    loss += softmaxRows(y, rows, nOut, nOutP, lab, t0, B, T, true, invDenom);
+  }
+  const fin = ptr(H_FINAL);
+  unpadRows(fin, H + <usize>T * stepH, B, N, Np);
+  unpadRows(fin + (<usize>(B * N) << 2), C + <usize>T * stepH, B, N, Np);
+  return loss * <f64>invDenom;
+}
+
+export function backward(): void {
+  const B = hdr(H_B), T = hdr(H_T), V = hdr(H_V), N = hdr(H_N), Np = hdr(H_NP), nOut = hdr(H_NOUT), nOutP = hdr(H_NOUTP), S = hdr(H_S);
+  const GP = 4 * Np;
+  const H = ptr(H_H), C = ptr(H_C), A = ptr(H_A), Y = ptr(H_Y), RT = ptr(H_RT), DT = ptr(H_DT), zero = ptr(H_ZERO);
+  const DH = ptr(H_DH), DC = ptr(H_DC), tok = ptr(H_TOK);
+  const gR = ptr(H_GR), gK = ptr(H_GK), gb = ptr(H_GB), gD = ptr(H_GD), gc = ptr(H_GC);
+  const rb = <usize>Np << 2, ab = <usize>GP << 2, yb = <usize>nOutP << 2;
+  const stepH = <usize>B * rb, stepA = <usize>B * ab;
+  memory.fill(gR, 0, <usize>(Np * GP) << 2);
+  memory.fill(gK, 0, <usize>(V * GP) << 2);
+  memory.fill(gb, 0, ab);
+  memory.fill(gD, 0, <usize>(Np * nOutP) << 2);
+  memory.fill(gc, 0, yb);
+  memory.fill(zero, 0, rb);
+  memory.fill(DC, 0, stepH);
+  const lastChunk = (T - 1) / S * S;
+  for (let t0 = lastChunk; t0 >= 0; t0 -= S) {
+    const t1 = min(t0 + S, T);
+    for (let t = t1 - 1; t >= t0; t--) {
+      const a = A + <usize>t * stepA;
+      // dh_t = dy_t Dᵀ + da_{t+1} Rᵀ (the activations of step t+1 already hold their gradients)
+      gemm(B, Np >> 2, Y + <usize>t * <usize>B * yb, yb, 4, DT, rb, nOut, a + stepA, ab, 4, RT, rb, t == T - 1 ? 0 : GP, zero, 0, DH, rb);
+      cellBackward(a, DH, DC, C + <usize>(t + 1) * stepH, C + <usize>t * stepH, B, Np);
+    }
+    const rows = (t1 - t0) * B;
+    const a0 = A + <usize>t0 * stepA;
+    gemm(N, GP >> 2, H + <usize>t0 * stepH, 4, rb, a0, ab, rows, 0, 0, 0, 0, 0, 0, gR, ab, gR, ab);
+    for (let t = t0; t < t1; t++) {
+      for (let s = 0; s < B; s++) {
+        const row = gK + <usize>load<i32>(tok + (<usize>(s * T + t) << 2)) * ab;
+        addRow(row, row, A + <usize>t * stepA + <usize>s * ab, GP);
+      }
+    }
+    colSums(a0, rows, GP >> 2, gb);
+    const y = Y + <usize>t0 * <usize>B * yb;
+    gemm(N, nOutP >> 2, H + <usize>(t0 + 1) * stepH, 4, rb, y, yb, rows, 0, 0, 0, 0, 0, 0, gD, yb, gD, yb);
+    colSums(y, rows, nOutP >> 2, gc);
+  }
+  // unpadded [K|R|b|D|c]
+  let g = ptr(H_G_OUT);
+  const nb = <usize>N << 2;
+  for (let v = 0; v < V; v++) for (let q = 0; q < 4; q++) { memory.copy(g, gK + <usize>v * ab + <usize>q * rb, nb); g += nb; }
+  for (let k = 0; k < N; k++) for (let q = 0; q < 4; q++) { memory.copy(g, gR + <usize>k * ab + <usize>q * rb, nb); g += nb; }
+  for (let q = 0; q < 4; q++) { memory.copy(g, gb + <usize>q * rb, nb); g += nb; }
+  for (let k = 0; k < N; k++) { memory.copy(g, gD + <usize>k * yb, <usize>nOut << 2); g += <usize>nOut << 2; }
+  memory.copy(g, gc, <usize>nOut << 2);
+}

@@ -1,0 +1,41 @@
+/** Reading a charlm text file from disk (Node only; charlm.ts holds the pure parts the webview may import). */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { CHARLM_MAX_BYTES, CorpusError, parseCorpus, type CharCorpus } from './charlm';
+
+const cache = new Map<string, { mtimeMs: number; size: number; maxChars: number; corpus: CharCorpus }>();
+
+/** Reads and checks a text file (cached by path, size and modification time); throws CorpusError. */
+export async function loadCorpus(file: string, maxChars = 0): Promise<CharCorpus> {
+  let stat;
+  try {
+    stat = await fs.stat(file);
+  } catch (e) {
+    throw new CorpusError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (!stat.isFile()) throw new CorpusError(file, 'not a file');
+  if (stat.size > CHARLM_MAX_BYTES) throw new CorpusError(file, `the file is too large (${(stat.size / 2 ** 20).toFixed(0)} MiB; at most ${CHARLM_MAX_BYTES / 2 ** 20} MiB of text)`);
+  const hit = cache.get(file);
+  if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size && hit.maxChars === maxChars) return hit.corpus;
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (e) {
+    throw new CorpusError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const corpus = parseCorpus(file, bytes, maxChars);
+  cache.clear();
+  cache.set(file, { mtimeMs: stat.mtimeMs, size: stat.size, maxChars, corpus });
+  return corpus;
+}
+
+
+/** The demo text, the de-tagged Brown Corpus (scripts/build-brown.mjs), under the extension's root. */
+export function embeddedBrown(assetRoot: string): string {
+  return path.join(assetRoot, 'dist', 'brown', 'brown.txt');
+}
+
+/** The text a charlm run trains on: its file, or the embedded Brown Corpus. */
+export function corpusFile(file: string | null, assetRoot: string): string {
+  return file ?? embeddedBrown(assetRoot);
+}
