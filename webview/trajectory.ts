@@ -67,8 +67,11 @@ document.addEventListener('keydown', (e) => {
   setIndex(k);
 });
 
+/** The runs on show (as the host has them: some may be still analysed) and the scrubbed update, for a reload. */
+let runIds: string[] = state.runIds ?? [];
+
 function savePage(): void {
-  vscode.setState({ runIds: columns.map((c) => c.id), update: updates[index] });
+  vscode.setState({ runIds, update: updates[index] ?? state.update });
 }
 
 async function saveFigure(name: string, format: 'svg' | 'png', make: () => Figure | undefined): Promise<void> {
@@ -383,8 +386,12 @@ function onMessage(msg: HostToTrajectory): void {
   switch (msg.type) {
     case 'columns': {
       const before = updates[index];
-      const atEnd = index === updates.length - 1;
+      // At the end of the same runs (one that grows): stay at the end. A run added (or restored after a reload) keeps
+      // the update on show.
+      const sameRuns = columns.map((c) => c.id).join('\n') === msg.columns.map((c) => c.id).join('\n');
+      const atEnd = sameRuns && index === updates.length - 1;
       columns = msg.columns;
+      runIds = msg.runIds;
       titleEl.textContent = columns.length ? `Weight trajectory: ${columns.map((c) => c.label).join(' vs ')}` : 'Weight trajectory';
       updates = [...new Set(columns.flatMap((c) => c.trajectory.checkpoints.map((e) => e.update)))].sort((a, b) => a - b);
       slider.max = String(Math.max(0, updates.length - 1));
@@ -410,6 +417,7 @@ function onMessage(msg: HostToTrajectory): void {
       const wanted = before ?? state.update;
       const i = atEnd && before !== undefined ? updates.length - 1 : wanted !== undefined ? updates.findIndex((u) => u >= wanted) : updates.length - 1;
       setIndex(i < 0 ? updates.length - 1 : i, before !== undefined);
+      savePage(); // also with no checkpoint analysed yet (setIndex saves only with one)
       break;
     }
     case 'progress':

@@ -120,7 +120,7 @@ export class TrajectoryPanel {
     switch (msg.type) {
       case 'ready':
         this.ready = true;
-        if (this.columns.size) await this.send();
+        await this.send();
         void this.compute();
         break;
       case 'addRun': {
@@ -133,6 +133,7 @@ export class TrajectoryPanel {
         this.ids.push(id);
         this.dirty.add(id);
         this.panel.title = this.title();
+        await this.send(); // a reload while it is analysed brings it back
         void this.compute();
         break;
       }
@@ -225,7 +226,7 @@ export class TrajectoryPanel {
     if (!this.ready) return;
     const columns = this.ids.map((id) => this.columns.get(id)).filter((c): c is TrajectoryColumn => !!c);
     // Copies: postMessage may transfer or detach the typed arrays, and the host keeps them for the CSV.
-    await this.post({ type: 'columns', columns: columns.map((c) => ({ ...c })) });
+    await this.post({ type: 'columns', columns: columns.map((c) => ({ ...c })), runIds: [...this.ids] });
   }
 }
 

@@ -531,8 +531,11 @@ export interface TrajectoryColumn {
 
 // ---- extension host → trajectory webview
 export type HostToTrajectory =
-  /** Every column, each time one changes (matrices are typed arrays). */
-  | { type: 'columns'; columns: TrajectoryColumn[] }
+  /**
+   * Every column, each time one changes (matrices are typed arrays). `runIds`: the runs on show, in order, those still
+   * being analysed included: what the webview keeps in its state for a window reload.
+   */
+  | { type: 'columns'; columns: TrajectoryColumn[]; runIds: string[] }
   /** Computing (text for the status line), or null when done. */
   | { type: 'progress'; text: string | null }
   | { type: 'error'; message: string };

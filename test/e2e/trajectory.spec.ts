@@ -4,30 +4,16 @@
 // --json` of a copy of the run; the scrubber (keyboard) changes the heatmap's pixels and moves the marker on the
 // curves; the table exports as CSV; "Add run to compare" puts the orthogonal run beside it on the same colour scale.
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import type { SpecContext } from './run';
 import { webviewWith } from './workbench';
-import { acceptSave, box, quickTitle, showRunsView } from './trainingUi';
+import { acceptSave, quickTitle, showRunsView } from './trainingUi';
+import { CLI, assertTableIs, trainSmall, trajectoryJson } from './trajectoryUi';
 
 export const timeout = 180_000;
-
-const REPO = join(__dirname, '..', '..', '..');
-const CLI = join(REPO, 'dist', 'cli.js');
-
-function cli(...args: string[]): string {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  assert.equal(r.status, 0, `recurrent-lens ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function train(dir: string, init: string): void {
-  cli('train', '--run-dir', dir, '--task', 'copy', '--T', '25', '--N', '16', '--init', init, '--lr', '1e-3', '--updates', '300',
-    '--eval-every', '20', '--checkpoint-every', '300', '--val-size', '32', '--train-size', '200', '--seed', '1', '--quiet');
-}
 
 /** A hash of the canvas's pixels (the heatmap as drawn). */
 async function pixels(view: FrameLocator, selector: string): Promise<string> {
@@ -48,12 +34,10 @@ export default async function trajectory(ctx: SpecContext): Promise<void> {
   const { page } = ctx;
   const runs = join(ctx.workspace, '.recurrent-lens', 'runs');
   const chainDir = join(runs, 'traj-chain'), orthDir = join(runs, 'traj-orth');
-  train(chainDir, 'chain:1.02');
-  train(orthDir, 'orthogonal:1.0');
+  trainSmall(chainDir, 'chain:1.02');
+  trainSmall(orthDir, 'orthogonal:1.0');
   // The CLI's numbers, from a copy (its cache must not feed the panel, nor the panel's the CLI).
-  const copy = join(mkdtempSync(join(tmpdir(), 'rl-e2e-traj-')), 'run');
-  cpSync(chainDir, copy, { recursive: true });
-  const json = JSON.parse(cli('trajectory', copy, '--json')) as { checkpoints: Record<string, number | null | undefined>[] };
+  const json = trajectoryJson(chainDir);
   const K = json.checkpoints.length;
   assert.ok(K >= 5, `${K} checkpoints`);
   ctx.log('checkpoints', json.checkpoints.map((e) => e.update).join(' '));
@@ -63,21 +47,9 @@ export default async function trajectory(ctx: SpecContext): Promise<void> {
   await quickTitle(page, 'Show the weight trajectory of').waitFor({ timeout: 30_000 });
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'traj-chain' }).first().click();
   const view = await webviewWith(page, '#scrubber');
-  const rows = view.locator('#column-0 .traj-table tbody tr');
-  for (const deadline = Date.now() + 60_000; (await rows.count()) < K && Date.now() < deadline;) await page.waitForTimeout(200);
-  assert.equal(await rows.count(), K, 'a row per checkpoint');
+  await assertTableIs(page, view, 0, json, 'traj-chain');
   assert.ok(existsSync(join(chainDir, 'analysis', 'trajectory')), 'the panel cached its analyses in the run folder');
 
-  // ---- The table's values are the CLI's.
-  const keys = ['update', 'val_loss', 'henrici', 'henrici_normalized', 'spectral_radius', 'sigma_max', 'j_tot', 'delta_from_init'];
-  const table = await rows.evaluateAll((trs) => trs.map((tr) => Object.fromEntries(
-    Array.from(tr.querySelectorAll('td')).map((td) => [td.dataset.key!, td.dataset.value!]))));
-  json.checkpoints.forEach((e, k) => {
-    for (const key of keys) {
-      const want = e[key];
-      assert.equal(table[k][key], want === null || want === undefined ? '' : String(want), `${key} at update ${e.update}`);
-    }
-  });
   // the finite-horizon flag: marked in the table where the JSON has it
   const flagged = json.checkpoints.filter((e) => e.j_tot_finite_horizon !== undefined).length;
   assert.equal(await view.locator('#column-0 td[data-key="j_tot"][title]').count(), flagged);
