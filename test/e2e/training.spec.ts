@@ -67,7 +67,11 @@ export default async function training(ctx: SpecContext): Promise<void> {
   await setField(page, 'Updates', '200000');
   await choose(page, 'Start training');
   const second = page.locator('.pane-body .monaco-list-row', { hasText: 'e2e stop' });
-  await second.locator(icon('sync')).waitFor({ timeout: 20_000 });
+  // Running within a minute (the trainer's start-up is slow on a loaded machine); if not, say what the row shows.
+  await second.locator(icon('sync')).waitFor({ timeout: 60_000 }).catch(async (e: Error) => {
+    const shown = await second.getAttribute('aria-label', { timeout: 1_000 }).catch(() => 'no row');
+    throw new Error(`"e2e stop" is not running after 60 s; its row: ${shown}; the run's status: ${JSON.stringify(runStatus(ctx.workspace, 'e2e stop')?.status)}\n${e.message}`);
+  });
   await second.hover();
   await second.locator('.action-label[aria-label="Stop Training Run"]').click();
   await second.locator(icon('debug-stop')).waitFor({ timeout: 30_000 });

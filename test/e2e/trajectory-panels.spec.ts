@@ -32,7 +32,8 @@ export default async function trajectoryPanels(ctx: SpecContext): Promise<void> 
   await showRunsView(ctx);
   await page.locator('.action-label[aria-label="Refresh Training Runs"]:visible').first().click();
   // The view labels runs by what tells them apart (here the initializer); the training panel names the folder.
-  const row = page.locator('.pane-body .monaco-list-row', { hasText: 'orthogonal:1.0' });
+  // Earlier specs leave sweeps in the view whose success counts name 'orthogonal:1.0' too: the row is a run's.
+  const row = page.locator('.pane-body').getByRole('treeitem', { name: /^(?!Sweep ).*orthogonal:1\.0/ });
   await row.waitFor({ timeout: 30_000 });
   // A click can land before the extension has registered the item's command ("command not found"): click again.
   let training: FrameLocator | undefined;
