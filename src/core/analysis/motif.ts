@@ -128,6 +128,14 @@ export function chainMotif(W: Float64Array, n: number, activation: MotifActivati
   };
   const pulsed = simulate(p)[measure === 'activity' ? 'h' : 'a'];
   const rest = b ? simulate(null)[measure === 'activity' ? 'h' : 'a'] : null;
+  return motifProfile(W, n, peakTimes(pulsed, rest, n, steps), opts.tieSeed);
+}
+
+/**
+ * Each unit's peak time: the first t (0 … steps) maximizing |pulsed_t[i] − rest_t[i]| (rest = null: 0), −1 for a
+ * unit that never responds. `pulsed` and `rest` are time-major, (steps + 1) × n.
+ */
+export function peakTimes(pulsed: ArrayLike<number>, rest: ArrayLike<number> | null, n: number, steps: number): Int32Array {
   const best = new Float64Array(n);
   const peakTime = new Int32Array(n).fill(-1);
   for (let t = 0; t <= steps; t++) {
@@ -139,11 +147,21 @@ export function chainMotif(W: Float64Array, n: number, activation: MotifActivati
       }
     }
   }
+  return peakTime;
+}
+
+/**
+ * The profile of an n×n matrix W (column convention) under an ordering given by peak times (−1: silent unit): the
+ * tie-aware order and the mean of W[i][j] by order difference, as described above. The gated cells' per-block
+ * profiles (gatedMotif.ts) use one ordering for several matrices.
+ */
+export function motifProfile(W: ArrayLike<number>, n: number, peakTime: Int32Array, tieSeed?: number): ChainMotif {
+  if (peakTime.length !== n || W.length < n * n) throw new RangeError(`motifProfile: need an N×N matrix and N peak times (N = ${n})`);
   const units = Array.from({ length: n }, (_, i) => i);
   const key = (i: number) => (peakTime[i] < 0 ? Infinity : peakTime[i]);
   const jitter = new Float64Array(n);
-  if (opts.tieSeed !== undefined) {
-    const rng = new Rng(opts.tieSeed, 7);
+  if (tieSeed !== undefined) {
+    const rng = new Rng(tieSeed, 7);
     for (let i = 0; i < n; i++) jitter[i] = rng.uniform();
   }
   units.sort((x, y) => key(x) - key(y) || jitter[x] - jitter[y] || x - y);
