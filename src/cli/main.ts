@@ -47,6 +47,7 @@ const USAGE = `usage:
   recurrent-lens sweep-status DIR [--json]
   recurrent-lens sweep-report DIR [--all] [--channel C|all] [--measure activity|preactivation] [--json] [--progress]
   recurrent-lens trajectory RUN_DIR [--channel C|all] [--measure activity|preactivation] [--json]
+  recurrent-lens gate-motif FILE [--tensor NAME] [--channel C|all] [--steps K] [--json]   (LSTM / GRU checkpoints)
   recurrent-lens bench train [--task copy|addition|psmnist] [--T T] [--N N] [--batch B] [--updates U] [--threads N] [--json]
   recurrent-lens bench train --task charlm [--file TEXT] [--cell lstm|gru|rnn] [--N N] [--T T] [--batch B] [--max-chars C] [--threads N] [--json]
   recurrent-lens --help | --version
@@ -302,6 +303,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'sweep-status': return await (await import('./sweep')).sweepStatusCommand(rest);
       case 'sweep-report': return await (await import('./sweepReport')).sweepReportCommand(rest);
       case 'trajectory': await (await import('./trajectory')).trajectoryCommand(rest); return 0;
+      case 'gate-motif': await (await import('./gateMotif')).gateMotifCommand(rest); return 0;
       case 'bench':
         if (rest[0] !== 'train') throw new UsageError(`bench needs a subject: bench train (got ${rest[0] === undefined ? 'nothing' : `"${rest[0]}"`})`);
         await benchTrainCommand(rest.slice(1));

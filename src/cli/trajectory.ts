@@ -37,6 +37,11 @@ export async function trajectoryCommand(argv: string[]): Promise<void> {
       fmtNumber(e.sigma_max), fmtNumber(e.j_tot) + (e.j_tot_finite_horizon !== undefined ? '*' : ''), fmtNumber(e.delta_from_init), fmtNumber(plus1 ?? null)];
     lines.push('  ' + cells.map((c, i) => pad(c, cols[i][1])).join(' '));
   }
+  const last = t.checkpoints[t.checkpoints.length - 1].gate_motifs;
+  if (t.cell && last) {
+    lines.push(`  ${t.cell.toUpperCase()}: the numbers are those of the candidate block ${t.block}; motif(+1) per gate block at update ${t.checkpoints[t.checkpoints.length - 1].update}: ` +
+      last.gates.map((g) => `${g} ${fmtNumber(last.blocks[g].profile[last.offsets.indexOf(1)] ?? null)}`).join(', ') + ' (every offset in --json: gate_motifs)');
+  }
   if (t.checkpoints.some((e) => e.j_tot_finite_horizon !== undefined)) lines.push(`  * ρ(W) ≥ 1: J_tot over the finite horizon N = ${t.n}`);
   lines.push(`  motif: unit pulse on ${t.motif.channel === 'all' ? 'every input channel' : `input channel ${t.motif.channel}`}, ${t.motif.steps} free steps, units ordered by peak ${t.motif.measure}; ` +
     `W₀ from ${t.initial === 'checkpoint' ? 'the update-0 checkpoint' : "the run's initializer (no update-0 checkpoint)"}`);

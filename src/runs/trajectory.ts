@@ -21,6 +21,9 @@ import { CHECKPOINT_PREFIX, checkpointName, listCheckpoints, writeJsonAtomic } f
 import { ConfigError, resolveConfig, type TrainConfig } from '../core/train/config';
 import { RUN_FILES } from '../core/train/trainer';
 import { getTask } from '../core/tasks';
+import { gateBlock, gatedNetworkOf, type GatedNetwork } from '../core/analysis/gatedMotif';
+import { blockCount, blockOfKerasKernel, CANDIDATE_BLOCK, initGatedRecurrent, KERAS_GATES } from '../core/init/gated';
+import type { Cell } from '../core/train/model';
 
 /** Where the cache lives, relative to the run folder. */
 export const TRAJECTORY_CACHE = path.join('analysis', 'trajectory');
@@ -45,12 +48,22 @@ interface Network {
   input: Float64Array;
   d: number;
   bias: Float64Array;
+  /** LSTM / GRU: the cell's weights; W is then its candidate block. */
+  gated?: GatedNetwork;
 }
 
-/** A run checkpoint's recurrent matrix (as `recurrent-lens analyze model.json` reads it), input matrix and bias. */
-async function readNetwork(modelJson: string): Promise<Network> {
+/**
+ * A run checkpoint's recurrent matrix (as `recurrent-lens analyze model.json` reads it), input matrix and bias; of an
+ * LSTM / GRU run the cell (gatedNetworkOf) and its candidate block as W.
+ */
+async function readNetwork(modelJson: string, cell: Cell = 'rnn'): Promise<Network> {
   const ckpt = await readCheckpoint(modelJson);
   try {
+    if (cell !== 'rnn') {
+      const gated = gatedNetworkOf(ckpt);
+      if (gated.cell !== cell) throw new Error(`holds an ${gated.cell.toUpperCase()}, the run's config says ${cell}`);
+      return { W: gateBlock(gated, CANDIDATE_BLOCK[cell]), n: gated.N, input: new Float64Array(0), d: gated.nIn, bias: new Float64Array(0), gated };
+    }
     const { W, n } = squareMatrixOf(ckpt);
     const V = matrixOf(ckpt, 'simple_rnn/kernel');
     if (V.rows !== n) throw new Error(`simple_rnn/kernel feeds ${V.rows} units, the recurrent matrix has ${n}`);
@@ -106,10 +119,13 @@ async function validationLosses(runDir: string): Promise<Map<number, number | nu
   return out;
 }
 
-/** The run's initial W, column convention, as the checkpoints store it (float32). */
+/** The run's initial W (of a gated run: the candidate block), column convention, as the checkpoints store it (float32). */
 async function initialW(runDir: string, config: TrainConfig, initial: 'checkpoint' | 'config'): Promise<Float64Array> {
-  if (initial === 'checkpoint') return (await readNetwork(path.join(runDir, RUN_FILES.checkpoints, checkpointName(0), 'model.json'))).W;
+  if (initial === 'checkpoint') return (await readNetwork(path.join(runDir, RUN_FILES.checkpoints, checkpointName(0), 'model.json'), config.cell)).W;
   // Runs written before update 0 was checkpointed: the initializer again (initialParams stores it as float32).
+  if (config.cell !== 'rnn') {
+    return blockOfKerasKernel(initGatedRecurrent(config.init, config.cell, config.N, config.seed), blockCount(config.cell), config.N, CANDIDATE_BLOCK[config.cell]);
+  }
   return makeInit(config.init, config.N, config.seed).map(Math.fround);
 }
 
@@ -133,13 +149,17 @@ export async function runTrajectory(runDir: string, opts: TrajectoryOptions = {}
   const config = await readRunConfig(runDir);
   const motif: TrajectoryMotifOptions = { ...DEFAULT_TRAJECTORY_MOTIF, ...opts.motif };
   const d = getTask(config.task).inputSize;
-  if (motif.channel !== 'all' && (!Number.isInteger(motif.channel) || motif.channel < 0 || motif.channel >= d)) {
+  // (tasks whose input size depends on the data, the language models: the checkpoint's input matrix is checked instead)
+  if (motif.channel !== 'all' && (!Number.isInteger(motif.channel) || motif.channel < 0 || (d > 0 && motif.channel >= d))) {
     throw new CheckpointError(path.join(runDir, RUN_FILES.config), `input channel ${motif.channel} does not exist: ${config.task} has ${d} input channel${d === 1 ? '' : 's'} (0 … ${d - 1})`);
   }
   const listed = await listCheckpoints(path.join(runDir, RUN_FILES.checkpoints));
   const names = opts.endsOnly && listed.length > 2 ? [listed[0], listed[listed.length - 1]] : listed;
   if (names.length === 0) throw new CheckpointError(runDir, `no checkpoints in ${RUN_FILES.checkpoints}/ yet`);
   const vals = await validationLosses(runDir);
+  if (config.cell !== 'rnn' && motif.measure !== 'activity') {
+    throw new CheckpointError(path.join(runDir, RUN_FILES.config), `an ${config.cell.toUpperCase()} run's motif orders its units by the hidden state h: --measure ${motif.measure} is for vanilla RNNs`);
+  }
   const cacheDir = path.join(runDir, TRAJECTORY_CACHE);
   const initial = names.includes(checkpointName(0)) ? 'checkpoint' : 'config';
   let W0: Float64Array | undefined;
@@ -167,7 +187,7 @@ export async function runTrajectory(runDir: string, opts: TrajectoryOptions = {}
     }
     if (!analysis) {
       W0 ??= await initialW(runDir, config, initial);
-      const net = await readNetwork(modelJson);
+      const net = await readNetwork(modelJson, config.cell);
       try {
         analysis = analyzeTrajectoryPoint({ ...net, W0, activation: config.activation, motif });
       } catch (err) {
@@ -185,6 +205,7 @@ export async function runTrajectory(runDir: string, opts: TrajectoryOptions = {}
     run: runDir,
     n: checkpoints[0].n,
     initial,
+    ...(config.cell !== 'rnn' ? { cell: config.cell, block: KERAS_GATES[config.cell][CANDIDATE_BLOCK[config.cell]] } : {}),
     motif: { channel: motif.channel, measure: motif.measure, steps: motif.steps, tie_seed: motif.tieSeed },
     checkpoints,
     computed,
@@ -205,7 +226,7 @@ export async function trajectoryMatrices(
   for (const [k, e] of t.checkpoints.entries()) {
     if (opts.signal?.aborted) throw new TrajectoryCancelled();
     const modelJson = path.join(t.run, e.checkpoint, 'model.json');
-    const net = await readNetwork(modelJson);
+    const net = await readNetwork(modelJson, config.cell);
     if (net.n !== n) throw new CheckpointError(modelJson, `the recurrent matrix is ${net.n}×${net.n}, the run's first checkpoint ${n}×${n}`);
     W.set(net.W, k * nn);
     let stat;

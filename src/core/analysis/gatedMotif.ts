@@ -20,6 +20,8 @@ import { motifProfile, peakTimes, type ChainMotif } from './motif';
 import { findTensor } from '../inspect';
 import { recurrentInfo, transpose, type RecurrentInfo } from '../recurrent';
 import type { Checkpoint } from '../tensor';
+import type { GateMotifsJson } from './trajectoryTypes';
+export type { GateMotifsJson };
 
 export interface GatedNetwork {
   cell: GatedCell;
@@ -135,4 +137,14 @@ export function gatedNetworkOf(ckpt: Checkpoint, name?: string): GatedNetwork & 
     for (let j = 0; j < GN; j++) b[j] += t.data[j];
   }
   return { name: info.name, cell, N, nIn, K: transpose(Wih.data, GN, nIn), R: transpose(Rt.data, GN, N), b };
+}
+
+/** Per-gate profiles as JSON (docs/cli.md, `gate-motif --json`; the trajectories' `gate_motifs`): NaN → null. */
+export function gateMotifsJson(m: GatedMotif): GateMotifsJson {
+  const blocks: GateMotifsJson['blocks'] = {};
+  for (const [g, b] of m.blocks.entries()) {
+    blocks[m.gates[g]] = { profile: Array.from(b.profile, (x) => (Number.isFinite(x) ? x : null)), pairs: Array.from(b.pairs) };
+  }
+  const b0 = m.blocks[0];
+  return { cell: m.cell, gates: m.gates, candidate: m.gates[m.candidate], offsets: Array.from(b0.offsets), blocks, active: b0.active, peak_steps: b0.peakSteps };
 }

@@ -5,6 +5,7 @@
  * validation losses are src/runs/trajectory.ts.
  */
 import { analyzeMatrix } from './analyze';
+import { gatedMotif, gateMotifsJson, type GatedNetwork } from './gatedMotif';
 import type { MotifActivation, MotifMeasure } from './motif';
 import type { AnalysisOptions } from './types';
 import type { TrajectoryAnalysis } from './trajectoryTypes';
@@ -44,6 +45,11 @@ export interface TrajectoryInput {
   bias: Float64Array;
   activation: MotifActivation;
   motif?: TrajectoryMotifOptions;
+  /**
+   * An LSTM / GRU: W is then its candidate block (column convention) and `input`, `d`, `bias` are unused; the motif
+   * is the per-gate procedure (gatedMotif.ts), `motif` the candidate block's profile under its ordering.
+   */
+  gated?: GatedNetwork;
 }
 
 const nullIfNotFinite = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -54,7 +60,8 @@ export function analyzeTrajectoryPoint(p: TrajectoryInput): TrajectoryAnalysis {
   const m = p.motif ?? DEFAULT_TRAJECTORY_MOTIF;
   const r = analyzeMatrix({
     W, n, options: TRAJECTORY_ANALYSIS, seed: TRAJECTORY_SEED,
-    motif: {
+    // (gated: analyzeMatrix's own motif of the block is replaced below)
+    motif: p.gated ? undefined : {
       activation: p.activation, bias: p.bias, measure: m.measure, steps: m.steps, tieSeed: m.tieSeed,
       pulse: { input: p.input, d: p.d, channel: m.channel === 'all' ? undefined : m.channel },
     },
@@ -65,6 +72,14 @@ export function analyzeTrajectoryPoint(p: TrajectoryInput): TrajectoryAnalysis {
     base += W0[i] ** 2;
   }
   const x = r.numbers;
+  let motif = { offsets: Array.from(r.motif.offsets), profile: Array.from(r.motif.profile, nullIfNotFinite), pairs: Array.from(r.motif.pairs), active: r.motif.active, peak_steps: r.motif.peakSteps };
+  let gates;
+  if (p.gated) {
+    if (m.measure !== 'activity') throw new Error(`the motif of an ${p.gated.cell.toUpperCase()} orders its units by the hidden state h: measure "${m.measure}" is for vanilla RNNs`);
+    gates = gateMotifsJson(gatedMotif(p.gated, { steps: m.steps, channel: m.channel, tieSeed: m.tieSeed }));
+    const c = gates.blocks[gates.candidate];
+    motif = { offsets: gates.offsets, profile: c.profile, pairs: c.pairs, active: gates.active, peak_steps: gates.peak_steps };
+  }
   const out: TrajectoryAnalysis = {
     n, henrici: x.henrici, henrici_normalized: x.henriciNormalized, spectral_radius: x.spectralRadius, sigma_max: x.sigmaMax,
     sigma_min: x.sigmaMin, frobenius: x.frobenius, j_tot: nullIfNotFinite(x.jTot),
@@ -72,10 +87,8 @@ export function analyzeTrajectoryPoint(p: TrajectoryInput): TrajectoryAnalysis {
     delta_from_init: base > 0 ? Math.sqrt(diff) / Math.sqrt(base) : Math.sqrt(diff),
     max_condition: nullIfNotFinite(x.maxCondition),
     eigenvalues: Array.from(r.eigRe, (re, i): [number, number] => [re, r.eigIm[i]]),
-    motif: {
-      offsets: Array.from(r.motif.offsets), profile: Array.from(r.motif.profile, nullIfNotFinite), pairs: Array.from(r.motif.pairs),
-      active: r.motif.active, peak_steps: r.motif.peakSteps,
-    },
+    motif,
+    ...(gates ? { gate_motifs: gates } : {}),
     warnings: r.warnings,
   };
   return out;

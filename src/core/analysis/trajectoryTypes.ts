@@ -28,7 +28,29 @@ export interface TrajectoryAnalysis {
    * many distinct steps they peaked.
    */
   motif: { offsets: number[]; profile: (number | null)[]; pairs: number[]; active: number; peak_steps: number };
+  /**
+   * LSTM / GRU runs: the profile of every recurrent gate block under the one ordering from the cell's dynamics
+   * (docs/science.md, "Per-gate profiles"). The numbers above are then those of the candidate block (LSTM c, GRU h),
+   * `motif` included.
+   */
+  gate_motifs?: GateMotifsJson;
   warnings: string[];
+}
+
+/** Per-gate chain-motif profiles of an LSTM / GRU (`gate-motif --json`, trajectories' `gate_motifs`; docs/cli.md). */
+export interface GateMotifsJson {
+  cell: 'lstm' | 'gru';
+  /** Gate names in the Keras order (LSTM i, f, c, o; GRU z, r, h; PyTorch's g is c). */
+  gates: string[];
+  /** The candidate block's gate name (LSTM c, GRU h). */
+  candidate: string;
+  /** Order differences i − j, −(N−1) … N−1. */
+  offsets: number[];
+  /** Per gate: mean of the block's W[i][j] by order difference (null: no pair) and the number of pairs. */
+  blocks: Record<string, { profile: (number | null)[]; pairs: number[] }>;
+  /** How many hidden units responded to the pulse, at how many distinct steps. */
+  active: number;
+  peak_steps: number;
 }
 
 export interface TrajectoryEntry extends TrajectoryAnalysis {
@@ -45,6 +67,9 @@ export interface Trajectory {
   n: number;
   /** Where W₀ comes from: the update-0 checkpoint, or (runs from before it was written) the run's initializer. */
   initial: 'checkpoint' | 'config';
+  /** LSTM / GRU runs: the cell, and the gate block whose matrix the numbers and pictures are of (the candidate). */
+  cell?: 'lstm' | 'gru';
+  block?: string;
   motif: { channel: number | 'all'; measure: string; steps: number; tie_seed: number };
   checkpoints: TrajectoryEntry[];
   /** How many checkpoints were analysed by this call (the others came from the cache). */
