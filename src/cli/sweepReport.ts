@@ -68,7 +68,16 @@ export function formatReport(r: SweepReport, ms: number): string {
       });
       lines.push(`  ${(label === 'before' ? k : '').padEnd(w)}  ${label.padEnd(6)}  ${cells.join('')}`);
     }
+    // LSTM / GRU: the rows above are the candidate block's; every gate block after training below.
+    for (const [g, b] of Object.entries(m.gates ?? {})) {
+      const cells = SHOWN_OFFSETS.map((o) => {
+        const i = m.offsets.indexOf(o);
+        return (i < 0 || b.after_mean[i] === undefined || b.after_mean[i] === null ? '—' : fmtNumber(b.after_mean[i])).padStart(10);
+      });
+      lines.push(`  ${''.padEnd(w)}  ${`${g} aft`.padEnd(6)}  ${cells.join('')}`);
+    }
   }
+  if (inits.some((k) => r.motif[k].gates)) lines.push('  (gated cells: before/after are the candidate block\'s, "g aft" each gate block g after training)');
   lines.push('', `${r.analysed_runs} runs, ${r.computed_checkpoints} checkpoints analysed now (the rest cached in each run's analysis/trajectory/), ${(ms / 1000).toFixed(1)} s`);
   return lines.join('\n');
 }

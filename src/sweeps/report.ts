@@ -124,6 +124,17 @@ export async function sweepReport(dir: string, opts: ReportOptions = {}): Promis
       offsets: fin[0]?.motif.offsets ?? [],
       before_mean: before.mean, before_sem: before.sem, after_mean: after.mean, after_sem: after.sem,
     };
+    // Gated cells: every gate block likewise (each run's blocks under its own ordering).
+    const gates = fin.find((e) => e.gate_motifs)?.gate_motifs?.gates;
+    if (gates) {
+      const per: NonNullable<MotifRow['gates']> = {};
+      for (const g of gates) {
+        const profiles = (es: TrajectoryEntry[]) => es.filter((e) => e.gate_motifs?.blocks[g]).map((e) => e.gate_motifs!.blocks[g].profile);
+        const a = columnStats(profiles(fin)), b = columnStats(profiles(ini));
+        per[g] = { before_mean: b.mean, before_sem: b.sem, after_mean: a.mean, after_sem: a.sem };
+      }
+      motif[init].gates = per;
+    }
   }
   const m = { ...DEFAULT_TRAJECTORY_MOTIF, ...opts.motif };
   return {

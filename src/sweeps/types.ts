@@ -194,6 +194,12 @@ export interface MotifRow {
   before_sem: (number | null)[];
   after_mean: (number | null)[];
   after_sem: (number | null)[];
+  /**
+   * LSTM / GRU sweeps: the same per recurrent gate block (Keras order: LSTM i, f, c, o; GRU z, r, h), each run's
+   * blocks ordered by its cell's dynamics (docs/science.md, "Per-gate profiles"). The fields above are then the
+   * candidate block's (LSTM c, GRU h).
+   */
+  gates?: Record<string, { before_mean: (number | null)[]; before_sem: (number | null)[]; after_mean: (number | null)[]; after_sem: (number | null)[] }>;
 }
 
 export interface SweepReport {
