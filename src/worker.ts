@@ -12,7 +12,8 @@ import { overview } from './core/pyramid';
 import { analyzeMatrix, CancelledError } from './core/analysis/analyze';
 import { AbortError } from './core/linalg/schur';
 import { makeInit } from './core/init/initializers';
-import { gatedBlock, gateIndex } from './core/init/gated';
+import { gatedBlock, gateIndex, KERAS_GATES } from './core/init/gated';
+import { gatedMotif, gatedNetworkOf, gateMotifsJson } from './core/analysis/gatedMotif';
 import type { AnalysisPayload } from './core/analysis/types';
 import { runTrajectory, trajectoryMatrices, TrajectoryCancelled } from './runs/trajectory';
 import type { CheckpointSummary, TrajectoryPayload, MatrixPayload, MatrixSource, WorkerRequest, WorkerResponse } from './shared/protocol';
@@ -80,12 +81,30 @@ async function sourceMatrix(source: MatrixSource): Promise<{ W: Float64Array; n:
   return squareMatrixOf(ckpt, source.key.name, source.key.gate);
 }
 
+/**
+ * The per-gate motif profiles of the LSTM / GRU a gate block belongs to (the cell run with its checkpoint's input
+ * kernel and bias); a note instead when the checkpoint holds no runnable cell.
+ */
+async function gateMotifsOf(file: string, name: string, gate: string): Promise<NonNullable<AnalysisPayload['gateMotifs']>> {
+  const { ckpt } = cache.get(file) ?? (await open(file, Infinity));
+  let net;
+  try {
+    net = gatedNetworkOf(ckpt, name);
+  } catch (err) {
+    return { gate, result: null, note: `Per-gate profiles need the whole cell: ${problemOf(err)}.` };
+  }
+  const keras = KERAS_GATES[net.cell][gateIndex(net.cell, gate)];
+  return { gate: keras, result: gateMotifsJson(gatedMotif(net)), note: null };
+}
+
 async function analyze(req: Extract<WorkerRequest, { op: 'analyze' }>): Promise<AnalysisPayload> {
   const flag = req.cancel ? new Int32Array(req.cancel) : undefined;
   const signal = { get aborted() { return flag !== undefined && Atomics.load(flag, 0) === 1; } };
   const { W, n } = await sourceMatrix(req.source);
   try {
-    return analyzeMatrix({ W, n, options: req.options, signal, seed: req.source.kind === 'init' ? req.source.seed : 0 });
+    const r: AnalysisPayload = analyzeMatrix({ W, n, options: req.options, signal, seed: req.source.kind === 'init' ? req.source.seed : 0 });
+    if (req.source.kind === 'tensor' && req.source.key.gate !== undefined) r.gateMotifs = await gateMotifsOf(req.source.file, req.source.key.name, req.source.key.gate);
+    return r;
   } catch (err) {
     if (err instanceof AbortError) throw new CancelledError();
     throw err;

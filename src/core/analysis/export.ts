@@ -28,6 +28,9 @@ export function analysisToCsv(r: AnalysisPayload): string {
     add('eigenvalue_condition', k, r.eigCondition[k]);
   });
   r.motif.offsets.forEach((o, k) => add('motif_profile', o, r.motif.profile[k]));
+  // Gate blocks: every block's profile under the cell's ordering, e.g. gate_motif_f (index = offset i − j).
+  const g = r.gateMotifs?.result;
+  if (g) for (const gate of g.gates) g.offsets.forEach((o, k) => add(`gate_motif_${gate}`, o, g.blocks[gate].profile[k] ?? NaN));
   return `# ${csvField(r.title)}\n` + rows.join('\n') + '\n';
 }
 

@@ -34,6 +34,8 @@ export interface AnalysisNumbers {
 }
 
 /** One analysis of one matrix, as the panel draws it. Arrays are typed arrays (never JSON number lists). */
+import type { GateMotifsJson } from './trajectoryTypes';
+
 export interface AnalysisPayload {
   /** Display title, e.g. `rnn.weight_hh_l0 — model.pt` or `chain:1.02 (N = 100)`. */
   title: string;
@@ -63,6 +65,11 @@ export interface AnalysisPayload {
   /** ‖W^k v‖, k = 0 … length − 1. */
   transient: Float64Array;
   motif: { offsets: Int32Array; profile: Float64Array; pairs: Int32Array; active: number; peakSteps: number };
+  /**
+   * A gate block of an LSTM / GRU checkpoint: the per-gate chain-motif profiles of its cell (gatedMotif.ts), `gate`
+   * the opened block in the Keras naming; `result` null with a `note` when the cell cannot be run.
+   */
+  gateMotifs?: { gate: string; result: GateMotifsJson | null; note: string | null };
   /** σ_min(zI − W) on a grid (row-major over im × re); absent when gridPoints = 0. */
   pseudospectrum: { re: Float64Array; im: Float64Array; sigmaMin: Float64Array } | null;
   /** Trust warnings shown above the numbers, one sentence each. */
