@@ -155,7 +155,9 @@ const svCard = new ChartCard('singular-values', 'Singular values', 'sv');
 const memoryCard = new ChartCard('memory-curve', 'Memory curve', 'memory');
 const transientCard = new ChartCard('transient', 'Transient amplification', 'transient', false, (r) => needsLogAxis(r.transient));
 const motifCard = new ChartCard('chain-motif', 'Chain-motif profile');
-const chartCards = [spectrumCard, svCard, memoryCard, transientCard, motifCard];
+/** A gate block of an LSTM / GRU checkpoint: one motif-profile chart per gate block of its cell (hidden otherwise). */
+const gateCards = [0, 1, 2, 3].map((b) => new ChartCard(`gate-motif-${b}`, `Gate block ${b + 1} motif profile`));
+const chartCards = [spectrumCard, svCard, memoryCard, transientCard, motifCard, ...gateCards];
 
 const numbersTable = el('table', { id: 'numbers' });
 const memoryNote = el('p', { id: 'memory-note', class: 'note', hidden: '' });
@@ -163,7 +165,7 @@ const numbersCard = card('card-numbers', el('h2', {}, 'Numbers'), [], numbersTab
 
 cardsEl.append(
   numbersCard, spectrumCard.element, svCard.element, heatW.element, heatT.element,
-  memoryCard.element, transientCard.element, motifCard.element,
+  memoryCard.element, transientCard.element, motifCard.element, ...gateCards.map((c) => c.element),
 );
 app.replaceChildren(
   el('header', { class: 'panel-header' },
@@ -379,6 +381,10 @@ function showResult(r: AnalysisPayload): void {
   heatW.show(r.matrix, n, 'W (column convention)', 'W[i][j] is the weight from unit j to unit i. Zero-centred colours; scroll to zoom, drag to pan, double-click to fit.');
   heatT.show(r.schurT, n, `Schur form T (${order})`,
     'W = Z T Zᵀ. The diagonal (and 2×2 blocks) hold the eigenvalues; the strictly upper part = hidden feedforward coupling between Schur modes (zero exactly when W is normal).');
+  gateCards.forEach((c, b) => {
+    const g = r.gateMotifs;
+    c.element.hidden = !g || (g.result ? b >= g.result.gates.length : b > 0);
+  });
   for (const c of chartCards) c.update();
 }
 
@@ -517,7 +523,39 @@ const render: Record<string, (r: AnalysisPayload, c: ChartCard) => void> = {
       empty: 'No motif profile.',
     });
   },
+  ...Object.fromEntries([0, 1, 2, 3].map((b) => [`gate-motif-${b}`, (r: AnalysisPayload, c: ChartCard) => renderGateMotif(r, c, b)])),
 };
+
+/** Block colours, in the Keras order of the cell's blocks (LSTM i, f, c, o; GRU z, r, h). */
+const GATE_COLORS = ['blue', 'green', 'orange', 'purple'] as const;
+const GATE_LONG: Record<string, string> = { i: 'input gate i', f: 'forget gate f', c: 'cell update c', o: 'output gate o', z: 'update gate z', r: 'reset gate r', h: 'candidate h' };
+
+function renderGateMotif(r: AnalysisPayload, c: ChartCard, b: number): void {
+  const gm = r.gateMotifs;
+  if (!gm) return;
+  const g = gm.result;
+  if (!g) {
+    c.heading.textContent = 'Per-gate motif profiles';
+    c.caption.textContent = gm.note ?? '';
+    c.chart.set({ xLabel: 'order difference i − j', yLabel: 'mean W[i][j]', series: [], empty: 'Not available for this checkpoint.', aspect: 0.32 });
+    return;
+  }
+  if (b >= g.gates.length) return;
+  const gate = g.gates[b];
+  const { profile } = g.blocks[gate];
+  const y = Float64Array.from(profile, (v) => (v === null ? NaN : v));
+  c.heading.textContent = `Gate block ${gate} (${GATE_LONG[gate] ?? gate}) motif profile${gate === gm.gate ? ' · the opened block' : ''}`;
+  c.caption.textContent = `The ${g.cell.toUpperCase()} run with its own weights and biases: a unit pulse on input channel 0, 100 free steps; hidden units ordered ` +
+    `by the step of the peak of h (${g.active} responded, at ${g.peak_steps} distinct steps; same step, same order). One ordering for every block: ` +
+    `mean W_${gate}[i][j] by i − j. The paper finds i, f, o roughly monotonic in i − j and the cell update with a bump at small positive i − j.`;
+  c.chart.set({
+    xLabel: 'order difference i − j', yLabel: `mean W_${gate}[i][j]`, xInteger: true, yInclude: [0], aspect: 0.32,
+    series: [{ kind: 'stems', x: g.offsets, y, color: themeColor(GATE_COLORS[b]) }],
+    hover: { series: 0, text: (i) => `${gate}: i − j = ${g.offsets[i] > 0 ? '+' : ''}${String(g.offsets[i]).replace('-', '−')}: mean weight ${fmt(y[i], 5)}` },
+    hint: 'Hover a stem to read the mean weight of this block at that offset.',
+    empty: 'No pair of responding units.',
+  });
+}
 
 function supK(k: number): string {
   return pow10Label(k).slice(2);
