@@ -115,6 +115,38 @@ export default async function analysis(ctx: SpecContext): Promise<void> {
   assert.ok(points >= 32, `eigenvalue points drawn: ${points}`);
   await ctx.screenshot('from-inspector');
 
+  // A gate block of a PyTorch LSTM: one motif-profile chart per gate block of the cell, the opened one marked, each
+  // stem the CLI's `gate-motif` value (the same core), and each chart exportable.
+  await ctx.quickOpen('torch_lstm_motif.pt');
+  const lstm = await webviewWith(ctx.page, '#tensor-table tr.selected[data-name="weight_hh_l0"]');
+  await lstm.locator('#gate').click();
+  await lstm.locator('#gate vscode-option', { hasText: 'Gate f' }).click();
+  await lstm.locator('#analyze:not([disabled])').click();
+  const gated = await webviewWith(ctx.page, '#card-gate-motif-0:not([hidden])');
+  await gated.locator('#card-gate-motif-3 h2', { hasText: 'output gate o' }).waitFor({ timeout: 60_000 });
+  const headings = await Promise.all([0, 1, 2, 3].map((b) => gated.locator(`#card-gate-motif-${b} h2`).innerText()));
+  assert.deepEqual(headings.map((h) => /^Gate block (\w)/.exec(h)?.[1]), ['i', 'f', 'c', 'o']);
+  assert.deepEqual(headings.map((h) => h.includes('the opened block')), [false, true, false, false]);
+  const gm = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'gate-motif', join(ctx.workspace, 'generated', 'torch_lstm_motif.pt'), '--json'], { encoding: 'utf8' });
+  assert.equal(gm.status, 0, gm.stderr);
+  const want = JSON.parse(gm.stdout);
+  for (const [b, g] of ['i', 'f', 'c', 'o'].entries()) {
+    const shown = await gated.locator('body').evaluate((_, name) => {
+      type ChartLike = { spec?: { series: { y: ArrayLike<number> }[] } };
+      const chart = (window as unknown as { recurrentLensAnalysis: { charts: Record<string, ChartLike> } }).recurrentLensAnalysis.charts[name];
+      return chart.spec ? Array.from(chart.spec.series[0].y) : null;
+    }, `gate-motif-${b}`);
+    assert.ok(shown, `gate ${g}: a chart`);
+    assert.deepEqual(shown.map((v) => (Number.isFinite(v) ? v : null)), want.blocks[g].profile, `gate ${g}`);
+    const fig = await gated.locator('body').evaluate((_, name) => {
+      type Api = { exportFigure(name: string): { text: string } | undefined };
+      return (window as unknown as { recurrentLensAnalysis: Api }).recurrentLensAnalysis.exportFigure(name)?.text ?? '';
+    }, `gate-motif-${b}`);
+    assert.ok(fig.includes('<svg') && fig.includes(`Gate block ${g}`), `gate ${g}: the exported figure`);
+  }
+  assert.equal(await gated.locator('#card-chain-motif').isVisible(), true);
+  await ctx.screenshot('lstm-gates');
+
   // From the palette: the paper's chain, typed into the input boxes.
   await ctx.runCommand('Recurrent Lens: Analyze Initializer…');
   const box = ctx.page.locator('.quick-input-widget .quick-input-box input');
