@@ -18,14 +18,14 @@ import { CLI } from './helpers';
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'rl-gtraj-'));
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
 /** Trains with the CLI, as a user would (the engine the CLI picks for a language model). */
-function trainLm(dir: string, cell: 'lstm' | 'gru', init: string, seed = 1): void {
+function trainLm(dir: string, cell: 'lstm' | 'gru' | 'rnn', init: string, seed = 1): void {
   const c = lm(cell, init, seed);
   const r = cli('train', '--run-dir', dir, '--task', 'charlm', '--cell', cell, '--init', init, '--N', String(c.N), '--T', String(c.T), '--batch', String(c.batch),
     '--updates', String(c.updates), '--eval-every', String(c.eval_every), '--checkpoint-every', String(c.checkpoint_every), '--max-chars', String(c.max_chars),
     '--seed', String(seed), '--threads', '1', '--quiet');
   assert.equal(r.status, 0, r.stderr);
 }
-const lm = (cell: 'lstm' | 'gru', init: string, seed = 1): TrainConfig => resolveConfig({
+const lm = (cell: 'lstm' | 'gru' | 'rnn', init: string, seed = 1): TrainConfig => resolveConfig({
   task: 'charlm', cell, init, N: 12, T: 12, batch: 4, updates: 30, eval_every: 10, checkpoint_every: 15, max_chars: 20000, seed,
 });
 
@@ -128,5 +128,17 @@ test('sweep-report over LSTM runs: per-block profiles, each the mean over the ru
   const text = cli('sweep-report', dir, '--all');
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /i aft/);
+  rmSync(dir, { recursive: true });
+});
+
+test('a vanilla language-model run (input size from the data): trajectory reads the channel from the checkpoint', async () => {
+  const dir = tmp();
+  trainLm(dir, 'rnn', 'plain');
+  const t = await runTrajectory(dir);
+  assert.equal(t.cell, undefined);
+  assert.ok(t.checkpoints.every((e) => e.gate_motifs === undefined && e.motif.active > 0));
+  const bad = cli('trajectory', dir, '--channel', '999');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /model\.json: input channel must be 0 … \d+, got 999/);
   rmSync(dir, { recursive: true });
 });
