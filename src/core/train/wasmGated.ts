@@ -4,6 +4,8 @@
  * state carried in and out. What the kernel does not cover (dense inputs, the GRU) runs on the JS reference.
  */
 import bytes from 'recurrent-lens-wasm:gated';
+import relaxedBytes from 'recurrent-lens-wasm:gated-relaxed';
+import { compileSimdKernel, type SimdKernel } from './wasmSimd';
 import { JsRnnEngine } from './jsEngine';
 import { checkBatch, lossDenominator, type RnnBatch, type RnnDims, type RnnEngine, type RnnParams } from './model';
 import { readGrads, writeParams } from './wasmEngine';
@@ -20,23 +22,34 @@ const H_B = 0, H_T = 1, H_V = 2, H_N = 3, H_NP = 4, H_NOUT = 5, H_NOUTP = 6, H_S
 const H_P_IN = 10, H_KP = 11, H_RP = 12, H_RT = 13, H_BP = 14, H_DP = 15, H_DT = 16, H_CP = 17;
 const H_TOK = 18, H_LAB = 19, H_S0 = 20, H_FINAL = 21, H_H = 22, H_C = 23, H_A = 24, H_Y = 25;
 const H_DH = 26, H_DC = 27, H_GR = 28, H_GK = 29, H_GB = 30, H_GD = 31, H_GC = 32, H_G_OUT = 33, H_ZERO = 34;
+const H_GS = 35, H_RS = 36;
 const HEADER_BYTES = 256;
 
-let module: WebAssembly.Module | null | undefined;
+let kernel: SimdKernel | null | undefined;
 
 /** The compiled module, or null where WebAssembly SIMD is unavailable. */
 export function gatedWasmModule(): WebAssembly.Module | null {
-  if (module === undefined) {
-    try {
-      module = typeof WebAssembly !== 'undefined' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      module = null;
-    }
-  }
-  return module;
+  return gatedWasmKernel()?.module ?? null;
+}
+
+/** The compiled module and which build it is (relaxed or plain SIMD), or null. */
+export function gatedWasmKernel(): SimdKernel | null {
+  if (kernel === undefined) kernel = compileSimdKernel(relaxedBytes, bytes);
+  return kernel;
 }
 
 const up4 = (n: number) => (n + 3) & ~3;
+
+/**
+ * A row stride (floats) of at least n that is an odd number of 64-byte cache lines once it spans more than one:
+ * a GEMM reads its B operand one row per step down a column strip, and rows a power of two apart (4 KiB at N = 256)
+ * all map to one L1 set, so the strip would stream from L2 (N = 256 ran at half speed).
+ */
+export function oddLineStride(n: number): number {
+  if (n <= 16) return n;
+  const lines = Math.ceil(n / 16);
+  return 16 * (lines % 2 ? lines : lines + 1);
+}
 
 /** The kernel's case: an LSTM with every-step cross-entropy on token inputs. */
 export function lstmKernelCovers(d: RnnDims, batch: RnnBatch): boolean {
@@ -61,6 +74,7 @@ export class WasmLstmEngine implements RnnEngine {
   private setup(d: RnnDims): void {
     const { batch: B, T, nIn: V, N, nOut } = d;
     const Np = up4(N), nOutP = up4(nOut), GP = 4 * Np, S = Math.max(1, Math.ceil(128 / B));
+    const GS = oddLineStride(GP), RS = oddLineStride(Np);
     let off = (this.ex.heapBase() + 63) & ~63;
     const hdrAt = off;
     off += HEADER_BYTES;
@@ -68,9 +82,9 @@ export class WasmLstmEngine implements RnnEngine {
     const o: number[] = [];
     const params = V * 4 * N + N * 4 * N + 4 * N + N * nOut + nOut;
     o[H_P_IN] = take(params);
-    o[H_KP] = take(V * GP);
-    o[H_RP] = take(Np * GP);
-    o[H_RT] = take(GP * Np);
+    o[H_KP] = take(V * GS);
+    o[H_RP] = take(Np * GS);
+    o[H_RT] = take(GP * RS);
     o[H_BP] = take(GP);
     o[H_DP] = take(Np * nOutP);
     o[H_DT] = take(nOut * Np);
@@ -81,12 +95,12 @@ export class WasmLstmEngine implements RnnEngine {
     o[H_FINAL] = take(2 * B * N);
     o[H_H] = take((T + 1) * B * Np);
     o[H_C] = take((T + 1) * B * Np);
-    o[H_A] = take(T * B * GP);
+    o[H_A] = take(T * B * GS);
     o[H_Y] = take(T * B * nOutP);
     o[H_DH] = take(B * Np);
     o[H_DC] = take(B * Np);
-    o[H_GR] = take(Np * GP);
-    o[H_GK] = take(V * GP);
+    o[H_GR] = take(Np * GS);
+    o[H_GK] = take(V * GS);
     o[H_GB] = take(GP);
     o[H_GD] = take(Np * nOutP);
     o[H_GC] = take(nOutP);
@@ -99,6 +113,8 @@ export class WasmLstmEngine implements RnnEngine {
     hdr.set([B, T, V, N, Np, nOut, nOutP, S]);
     new Float32Array(mem.buffer, hdrAt, HEADER_BYTES / 4)[H_INVDENOM] = 1 / lossDenominator(d);
     for (let i = H_P_IN; i <= H_ZERO; i++) hdr[i] = o[i];
+    hdr[H_GS] = GS;
+    hdr[H_RS] = RS;
     this.offsets = Int32Array.from(o);
     this.dims = { ...d };
   }
