@@ -77,6 +77,25 @@ test('a PyTorch LSTM checkpoint: peak steps and the four block profiles equal to
   assert.ok(Number.isFinite(at(m.blocks[2], 1)));
 });
 
+test('Keras checkpoints: the cell found from its recurrent kernel\'s name (Keras 2 `:0`, Keras 3 `vars/1`), layout as stored', () => {
+  const net = mixedNet('lstm', 5);
+  const t = (name: string, shape: number[], data: ArrayLike<number>) => ({ name, shape, dtype: 'float32' as const, data: Float64Array.from(data) });
+  const want = gatedMotif(net);
+  for (const [r, k, b] of [
+    ['model_weights/lstm/lstm/lstm_cell/recurrent_kernel:0', 'model_weights/lstm/lstm/lstm_cell/kernel:0', 'model_weights/lstm/lstm/lstm_cell/bias:0'],
+    ['layers/lstm/cell/vars/1', 'layers/lstm/cell/vars/0', 'layers/lstm/cell/vars/2'],
+  ]) {
+    const ckpt = { file: 'x.h5', format: 'keras-hdf5' as const, layout: 'row' as const, tensors: [t(k, [2, 20], net.K), t(r, [5, 20], net.R), t(b, [20], net.b)] };
+    const got = gatedNetworkOf(ckpt);
+    assert.equal(got.name, r);
+    assert.deepEqual(gatedMotif(got).blocks.map((x) => Array.from(x.profile)), want.blocks.map((x) => Array.from(x.profile)), r);
+  }
+  // A Keras GRU with reset_after = true (bias 2 × 3N): refused, saying why.
+  const gru = mixedNet('gru', 4);
+  const ckpt = { file: 'g.h5', format: 'keras-hdf5' as const, layout: 'row' as const, tensors: [t('gru/kernel', [2, 12], gru.K), t('gru/recurrent_kernel', [4, 12], gru.R), t('gru/bias', [2, 12], new Float64Array(24))] };
+  assert.throws(() => gatedNetworkOf(ckpt), /gru\/bias has 24 values, expected 12 \(a GRU with reset_after = true/);
+});
+
 test('bad input: one clear message', () => {
   const net = mixedNet('lstm', 4);
   assert.throws(() => gatedMotif({ ...net, b: new Float32Array(3) }), /bias has 3 values, expected 16/);

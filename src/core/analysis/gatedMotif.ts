@@ -112,13 +112,16 @@ export function gatedNetworkOf(ckpt: Checkpoint, name?: string): GatedNetwork & 
   const cell = info.cell as GatedCell, N = info.n, G = gateCount(cell), GN = G * N;
   const Rt = findTensor(ckpt, info.name);
   if (ckpt.layout === 'row') {
-    const base = info.name.replace(/recurrent_kernel(?=[^/]*$)/, '');
-    const kernelName = info.name.replace(/recurrent_kernel(?=[^/]*$)/, 'kernel');
+    // Keras 2 / TF.js: …recurrent_kernel[:0] beside …kernel[:0] and …bias[:0]; Keras 3: …cell/vars/1 beside vars/0, vars/2.
+    const vars = /\/vars\/1$/.test(info.name);
+    const sibling = (what: 'kernel' | 'bias') => vars ? info.name.replace(/\/vars\/1$/, what === 'kernel' ? '/vars/0' : '/vars/2')
+      : info.name.replace(/recurrent_kernel(?=[^/]*$)/, what);
+    const kernelName = sibling('kernel'), biasName = sibling('bias');
     if (kernelName === info.name) throw new Error(`${info.name}: cannot find its input kernel (expected a name ending in recurrent_kernel)`);
-    const K = findTensor(ckpt, kernelName), b = findTensor(ckpt, `${base}bias`);
+    const K = findTensor(ckpt, kernelName), b = findTensor(ckpt, biasName);
     if (K.shape.length !== 2 || K.shape[1] !== GN) throw new Error(`${kernelName} is ${K.shape.join('×')}, expected d×${GN}`);
     if (b.data.length !== GN) {
-      throw new Error(`${base}bias has ${b.data.length} values, expected ${GN}` + (cell === 'gru' && b.data.length === 2 * GN ? ' (a GRU with reset_after = true: its dynamics are not the engine\'s)' : ''));
+      throw new Error(`${biasName} has ${b.data.length} values, expected ${GN}` + (cell === 'gru' && b.data.length === 2 * GN ? ' (a GRU with reset_after = true: its dynamics are not the engine\'s)' : ''));
     }
     return { name: info.name, cell, N, nIn: K.shape[0], K: K.data, R: Rt.data, b: b.data };
   }
