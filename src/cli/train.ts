@@ -336,7 +336,7 @@ export async function benchTrainCommand(argv: string[]): Promise<void> {
     backend: t.backend, engine: t.engine, task: config.task, ...(lm ? { cell: config.cell } : {}), T: t.T, N: config.N, batch: config.batch, updates,
     min_ms: round(t.min_ms), max_ms: round(t.max_ms), mflop_per_update: Math.round(t.flops / 1e5) / 10, cpus: t.cpus,
     // which WebAssembly build the engine runs: 'relaxed-simd' (fused multiply-adds) or 'simd'; null on the JS engine
-    simd: t.engine.startsWith('wasm') ? ((config.cell === 'lstm' ? gatedWasmKernel() : rnnWasmKernel())?.features ?? null) : null,
+    simd: t.engine.startsWith('wasm') ? ((config.cell === 'lstm' || config.cell === 'gru' ? gatedWasmKernel() : rnnWasmKernel())?.features ?? null) : null,
   };
   if (args.flag('json')) process.stdout.write(JSON.stringify(out) + '\n');
   else process.stdout.write(`${config.task} T=${t.T} N=${config.N} batch ${config.batch}: ${out.ms_per_update} ms/update (${out.gflops} GFLOP/s), engine ${out.engine}, tfjs backend ${t.backend}\n`);

@@ -7,7 +7,7 @@ import plainGated from 'recurrent-lens-wasm:gated';
 import plainRnn from 'recurrent-lens-wasm:rnn';
 import { JsRnnEngine } from '../../src/core/train/jsEngine';
 import { rnnWasmKernel, WasmRnnEngine } from '../../src/core/train/wasmEngine';
-import { gatedWasmKernel, oddLineStride, WasmLstmEngine } from '../../src/core/train/wasmGated';
+import { gatedWasmKernel, oddLineStride, WasmGatedEngine } from '../../src/core/train/wasmGated';
 import { PARAM_NAMES, zeroParams, type RnnBatch, type RnnDims } from '../../src/core/train/model';
 import { Rng } from '../../src/core/init/rng';
 import { CLI } from './helpers';
@@ -43,8 +43,8 @@ test('the relaxed and plain builds of the LSTM kernel agree at N = 256 (rows pad
     labels: Int32Array.from({ length: 24 }, () => Math.floor(rng.uniform() * 11)),
     state0: Float32Array.from({ length: 2 * 4 * 256 }, () => rng.uniform() - 0.5),
   };
-  const relaxed = run(new WasmLstmEngine(), dims, params, batch);
-  const plain = run(new WasmLstmEngine(new WebAssembly.Module(plainGated)), dims, params, batch);
+  const relaxed = run(new WasmGatedEngine(), dims, params, batch);
+  const plain = run(new WasmGatedEngine(new WebAssembly.Module(plainGated)), dims, params, batch);
   assertClose(relaxed, plain, 2e-5, 'relaxed vs plain');
   assertClose(relaxed, run(new JsRnnEngine(), dims, params, batch), 2e-5, 'relaxed vs js');
 });
