@@ -246,6 +246,8 @@ export interface RunConfig {
   batch?: number;
   eval_every?: number;
   checkpoint_every?: number;
+  /** Retention: the last this many checkpoints besides update 0, the log-spaced and the best one (0: all). */
+  keep_checkpoints?: number;
   log_every?: number;
   train_size?: number;
   val_size?: number;
