@@ -336,6 +336,8 @@ export interface RunView {
   endedAt: string | null;
   /** Started by another process (the CLI, an earlier window), followed through its files. */
   external: boolean;
+  /** Bytes the run folder takes on disk (null until measured). */
+  diskBytes?: number | null;
   /** A sweep member: the sweep's id (its folder name); the run id is `<sweep>/<member name>`. */
   sweep?: string;
 }
