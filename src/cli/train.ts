@@ -271,6 +271,12 @@ async function runTraining(
       if (trainerStarted && !ended) append(`${new Date().toISOString()} failed: ${e.message}\n`);
       throw new CheckpointError(dir, e.message);
     }
+    if (isWriteRefused(e)) {
+      // A refused write no step named: said as one line all the same.
+      const message = new RunWriteError(e.code, e.path ? path.relative(dir, e.path) || e.path : 'the run folder').message;
+      append(`${new Date().toISOString()} failed: ${message}\n`);
+      throw new CheckpointError(dir, message);
+    }
     append(`${new Date().toISOString()} failed: ${(e as Error).stack ?? e}\n`);
     const io = e as NodeJS.ErrnoException;
     // A missing or unreadable input (e.g. an IDX file) is named itself, not the run folder.

@@ -175,3 +175,106 @@ test('retention in a run: a stopped, resumed run keeps update 0, the log-spaced,
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/**
+ * A preload for the trainer process that makes one file's writes fail with ENOSPC after `RL_FAIL_AFTER` successful
+ * ones — as a full disk fails them: the file (a `.tmp` beside it) is created empty, then the write is refused.
+ */
+const INJECT = `
+const fs = require('node:fs');
+const re = new RegExp(process.env.RL_FAIL_FILE);
+let left = Number(process.env.RL_FAIL_AFTER);
+const full = (file) => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write', path: String(file) });
+const hit = (file) => re.test(String(file)) && left-- <= 0;
+const writeFile = fs.promises.writeFile, open = fs.promises.open;
+fs.promises.writeFile = async (file, ...rest) => {
+  if (hit(file)) { await writeFile(file, ''); throw full(file); }
+  return writeFile(file, ...rest);
+};
+fs.promises.open = async (file, flags, ...rest) => {
+  if (flags === 'a' && hit(file)) throw full(file);
+  return open(file, flags, ...rest);
+};
+`;
+
+function cliFailing(args: string[], file: RegExp, after: number) {
+  const preload = path.join(mkdtempSync(path.join(os.tmpdir(), 'rl-inject-')), 'inject.js');
+  writeFileSync(preload, INJECT);
+  try {
+    return spawnSync(process.execPath, ['--require', preload, CLI, ...args], {
+      encoding: 'utf8', timeout: 120_000, env: { ...process.env, RL_FAIL_FILE: file.source, RL_FAIL_AFTER: String(after) },
+    });
+  } finally {
+    rmSync(path.dirname(preload), { recursive: true, force: true });
+  }
+}
+
+const SMALL = ['--task', 'copy', '--T', '21', '--N', '16', '--updates', '200', '--checkpoint-every', '10', '--eval-every', '10', '--val-size', '16', '--train-size', '128', '--threads', '1', '--keep-checkpoints', '3'];
+
+/** The run in `dir` resumed to its end equals `reference` (metrics, checkpoints kept, final weights). */
+function resumesToReference(dir: string, reference: string): void {
+  const r = cli(['train', '--resume', '--run-dir', dir, '--quiet', '--threads', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(metricLines(dir), metricLines(reference), 'metrics.jsonl (elapsed_ms aside)');
+  assert.deepEqual(checkpoints(dir), checkpoints(reference));
+  const last = checkpoints(reference).pop()!;
+  assert.ok(readFileSync(path.join(dir, 'checkpoints', last, 'weights.bin')).equals(readFileSync(path.join(reference, 'checkpoints', last, 'weights.bin'))), 'final weights');
+  assert.equal(status(dir).state, 'completed');
+}
+
+test('disk full while appending metrics: failed in one line, the last complete checkpoint named; the resume ends equal to an uninterrupted run', () => {
+  const root2 = tmp();
+  try {
+    const dir = path.join(root2, 'run'), reference = path.join(root2, 'reference');
+    assert.equal(cli(['train', ...SMALL, '--out', reference, '--quiet']).status, 0);
+    const r = cliFailing(['train', ...SMALL, '--out', dir, '--quiet'], /metrics\.jsonl$/, 6);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /disk full while writing metrics\.jsonl \(ENOSPC\)$/m);
+    const s = status(dir);
+    assert.equal(s.state, 'failed');
+    assert.equal(s.error, 'disk full while writing metrics.jsonl (ENOSPC)');
+    assert.ok(s.update < 200);
+    assert.equal(s.checkpoint, `checkpoints/${checkpoints(dir).pop()}`);
+    assert.deepEqual(leftovers(dir), []);
+    resumesToReference(dir, reference);
+  } finally {
+    rmSync(root2, { recursive: true, force: true });
+  }
+});
+
+test('disk full for status.json itself: no temporary file stays, the run store shows the run interrupted at its last complete checkpoint, and it resumes', async () => {
+  const ws = tmp();
+  const manager = new RunManager({ cli: CLI, folders: () => [ws], maxConcurrentRuns: () => 1, isTrusted: () => true, pollMs: 100 });
+  try {
+    const dir = path.join(ws, '.recurrent-lens', 'runs', 'full'), reference = path.join(ws, 'reference');
+    mkdirSync(path.dirname(dir), { recursive: true });
+    assert.equal(cli(['train', ...SMALL, '--out', reference, '--quiet']).status, 0);
+    const r = cliFailing(['train', ...SMALL, '--out', dir, '--quiet'], /status\.json\.\d+\.tmp$/, 6);
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /: disk full while writing status\.json \(ENOSPC\)$/m);
+    assert.equal(status(dir).state, 'running', 'status.json could not say more');
+    assert.deepEqual(leftovers(dir), []);
+    assert.ok(!existsSync(path.join(dir, 'train.lock')));
+    await manager.ready;
+    await manager.refresh();
+    const view = manager.get('full')!;
+    assert.equal(view.state, 'interrupted');
+    assert.equal(view.checkpoint, `checkpoints/${checkpoints(dir).pop()}`);
+    assert.ok(checkpoints(dir).length >= 5);
+    await until(() => typeof manager.get('full')!.diskBytes === 'number');
+    assert.ok(manager.get('full')!.diskBytes! > 10_000);
+    resumesToReference(dir, reference);
+  } finally {
+    manager.dispose();
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+async function until(ok: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

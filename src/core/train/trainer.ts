@@ -190,7 +190,7 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     const name = checkpointName(state.update);
     // Metrics never fall behind checkpoints: every line up to this update is in metrics.jsonl (fsynced) before the
     // checkpoint exists, so a resume from it — after a kill at any instant — finds them all (and drops any later ones).
-    await flushMetrics(true);
+    await writing(RUN_FILES.metrics, () => flushMetrics(true));
     state.train_loss_sum = trainLossSum;
     state.train_loss_count = trainLossCount;
     await writing(`checkpoint ${name}`, () => writeCheckpoint(ckptDir, name, model, {
