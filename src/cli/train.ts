@@ -5,7 +5,7 @@
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, resolveConfig, runId, type TrainConfig } from '../core/train/config';
-import { listCheckpoints, readJson, writeJsonAtomic } from '../core/train/checkpoint';
+import { isWriteRefused, listCheckpoints, readJson, RunWriteError, writeJsonAtomic, writing } from '../core/train/checkpoint';
 import { createRnnEngine } from '../core/train/engines';
 import { charlmStreams } from '../core/tasks/charlm';
 import { corpusFile, loadCorpus } from '../core/tasks/charlmFile';
@@ -24,11 +24,11 @@ export const CONFIG_FLAGS: Record<string, string> = {
   batch: 'batch', 'eval-every': 'eval_every', 'checkpoint-every': 'checkpoint_every', 'log-every': 'log_every',
   'train-size': 'train_size', 'val-size': 'val_size', 'early-stop': 'early_stop', 'clip-norm': 'clip_norm',
   'mnist-images': 'mnist_images', 'mnist-labels': 'mnist_labels', name: 'name',
-  cell: 'cell', file: 'file', 'max-chars': 'max_chars', optimizer: 'optimizer',
+  cell: 'cell', file: 'file', 'max-chars': 'max_chars', optimizer: 'optimizer', 'keep-checkpoints': 'keep_checkpoints',
 };
 const STRING_FIELDS = new Set(['task', 'init', 'activation', 'mnist_images', 'mnist_labels', 'name', 'cell', 'file', 'optimizer']);
 /** Config fields that are whole numbers: their flags take decimal digits only (docs/cli.md, "Numbers"). */
-export const INTEGER_FIELDS = new Set(['T', 'N', 'seed', 'updates', 'batch', 'eval_every', 'checkpoint_every', 'log_every', 'train_size', 'val_size', 'max_chars']);
+export const INTEGER_FIELDS = new Set(['T', 'N', 'seed', 'updates', 'batch', 'eval_every', 'checkpoint_every', 'log_every', 'train_size', 'val_size', 'max_chars', 'keep_checkpoints']);
 
 function flagValues(args: Args): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -144,6 +144,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     // Held by another trainer: the folder is theirs (even one made here a moment ago), nothing is touched.
     if (e instanceof RunLockError) throw new CheckpointError(dir, e.message);
     if (created) await removeEmptyFolders(dir, created);
+    if (isWriteRefused(e)) throw new CheckpointError(dir, new RunWriteError(e.code, 'train.lock').message);
     throw e;
   }
   const logWrites: Promise<unknown>[] = [];
@@ -170,7 +171,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       await removeRun(dir);
     }
     if (overwrite) for (const f of RUN_ENTRIES) before.delete(f); // the new run's files are this command's
-    await writeJsonAtomic(path.join(dir, RUN_FILES.config), config);
+    await writeConfig(path.join(dir, RUN_FILES.config), config);
     const status = await runTraining(args, dir, config!, resume, threads, logWrites, () => { started = true; });
     lock.release(); // before the summary, which counts this member as running while its folder is held
     if (sweepDir) await refreshSweepSummary(sweepDir);
@@ -187,6 +188,21 @@ export async function trainCommand(argv: string[]): Promise<void> {
     throw e;
   } finally {
     lock.release();
+  }
+}
+
+/**
+ * config.json, unless it holds this configuration already (a resume): a resume on a full disk then changes nothing
+ * before its first write fails.
+ */
+async function writeConfig(file: string, config: TrainConfig): Promise<void> {
+  const old = await readJson<unknown>(file);
+  if (old && JSON.stringify(old) === JSON.stringify(config)) return;
+  try {
+    await writing(RUN_FILES.config, () => writeJsonAtomic(file, config));
+  } catch (e) {
+    if (e instanceof RunWriteError) throw new CheckpointError(path.dirname(file), e.message);
+    throw e;
   }
 }
 
@@ -236,8 +252,11 @@ async function runTraining(
     process.on('message', (m: { type?: string }) => { if (m && m.type === 'stop') requestStop(); });
     process.on('disconnect', requestStop); // the editor went away: keep what was learned
   }
+  let trainerStarted = false, ended = false;
   const emit = (e: TrainerToHost) => {
     if (e.type === 'val' || e.type === 'checkpoint') onStarted();
+    if (e.type === 'started') trainerStarted = true;
+    if (e.type === 'end') ended = true;
     if (ipc && process.connected) process.send!(e);
     if (e.type === 'started') log(`run ${e.id}: ${config.task} T=${config.T} N=${config.N} ${config.init} lr=${config.lr} seed=${config.seed}, from update ${e.update} to ${e.updates} (baseline ${fmtNumber(e.baseline ?? null)})`);
     else if (e.type === 'val') log(`update ${e.update}: validation loss ${fmtNumber(e.val_loss)}`);
@@ -249,6 +268,17 @@ async function runTraining(
   try {
     return await train(dir, config, { resume, engine, assetRoot: assetRoot(), onEvent: emit, shouldStop: () => stopRequested });
   } catch (e) {
+    if (e instanceof RunWriteError) {
+      // One line, in log.txt when the run had begun there (its 'end' line says it already when status.json was written).
+      if (trainerStarted && !ended) append(`${new Date().toISOString()} failed: ${e.message}\n`);
+      throw new CheckpointError(dir, e.message);
+    }
+    if (isWriteRefused(e)) {
+      // A refused write no step named: said as one line all the same.
+      const message = new RunWriteError(e.code, e.path ? path.relative(dir, e.path) || e.path : 'the run folder').message;
+      append(`${new Date().toISOString()} failed: ${message}\n`);
+      throw new CheckpointError(dir, message);
+    }
     append(`${new Date().toISOString()} failed: ${(e as Error).stack ?? e}\n`);
     const io = e as NodeJS.ErrnoException;
     // A missing or unreadable input (e.g. an IDX file) is named itself, not the run folder.

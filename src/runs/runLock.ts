@@ -145,9 +145,13 @@ function createExclusive(file: string, text: string): boolean {
   }
   try {
     writeSync(fd, text);
-  } finally {
+  } catch (e) {
+    // A full or read-only disk: no empty lock file is left behind.
     closeSync(fd);
+    try { unlinkSync(file); } catch { /* already gone */ }
+    throw e;
   }
+  closeSync(fd);
   return true;
 }
 

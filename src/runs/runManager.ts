@@ -27,6 +27,7 @@ import { Metrics, MetricsFile } from './metrics';
 import { Emitter, type Disposable } from './emitter';
 import { trainerAlive, trainerLiveness } from './liveness';
 import { describeHolder, runFolderLiveness, runLockHolder } from './runLock';
+import { folderBytes, lastCompleteCheckpoint, leftoverTempFiles } from './diskUse';
 
 export { trainerAlive, trainerLiveness };
 
@@ -75,6 +76,9 @@ interface Run {
   stopTimers: NodeJS.Timeout[];
   /** A sweep member: trained by `train --sweep <dir> --index <index>`. */
   sweep?: { id: string; dir: string; index: number };
+  /** Bytes the run folder takes on disk (measured when the run settles and after checkpoints), and whether measuring. */
+  diskBytes?: number;
+  measuring?: boolean;
 }
 
 /** A sweep folder the manager knows: found in a workspace folder, or started here from anywhere. */
@@ -376,8 +380,28 @@ export class RunManager implements Disposable {
     } else {
       run.external = false;
       run.state = s.state === 'running' ? 'interrupted' : s.state;
+      if (run.state === 'interrupted') {
+        // A trainer that died without writing its end (killed, or a disk too full for status.json): its status.json may
+        // lag behind; the newest complete checkpoint is what a resume continues from.
+        s.checkpoint = lastCompleteCheckpoint(run.dir) ?? s.checkpoint;
+        const left = leftoverTempFiles(run.dir);
+        if (left.length && !s.error) s.error = `the trainer ended without finishing, leaving ${left.length === 1 ? 'a half-written file' : `${left.length} half-written files`} (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''}): a full disk? Resume continues from ${s.checkpoint ?? 'the start'}`;
+      }
     }
     if (!ACTIVE.includes(run.state)) this.settled(run);
+    this.measureDisk(run);
+  }
+
+  /** Measures the run folder's disk use in the background; the view updates when it is known. */
+  private measureDisk(run: Run): void {
+    if (run.measuring || this.disposed) return;
+    run.measuring = true;
+    void folderBytes(run.dir).then((bytes) => {
+      run.measuring = false;
+      if (bytes === run.diskBytes) return;
+      run.diskBytes = bytes;
+      if (this.runs.get(run.id) === run) this.changed(run, false);
+    }, () => { run.measuring = false; });
   }
 
   /** Refuses (TrainingError) when another process trains in the run's folder; it is then shown as running. */
@@ -618,6 +642,7 @@ export class RunManager implements Disposable {
         break;
       case 'checkpoint':
         if (run.status) run.status.checkpoint = m.path;
+        this.measureDisk(run);
         break;
       case 'end':
         run.sawEnd = true;
@@ -663,6 +688,7 @@ export class RunManager implements Disposable {
       this.settled(run);
       this.changed(run, true);
     }
+    this.measureDisk(run);
     this.pump();
   }
 
@@ -725,6 +751,7 @@ export class RunManager implements Disposable {
       startedAt: s?.started_at ?? null,
       endedAt: s?.ended_at ?? null,
       external: run.external,
+      diskBytes: run.diskBytes ?? null,
       ...(run.sweep ? { sweep: run.sweep.id } : {}),
     };
   }

@@ -246,6 +246,8 @@ export interface RunConfig {
   batch?: number;
   eval_every?: number;
   checkpoint_every?: number;
+  /** Retention: the last this many checkpoints besides update 0, the log-spaced and the best one (0: all). */
+  keep_checkpoints?: number;
   log_every?: number;
   train_size?: number;
   val_size?: number;
@@ -334,6 +336,8 @@ export interface RunView {
   endedAt: string | null;
   /** Started by another process (the CLI, an earlier window), followed through its files. */
   external: boolean;
+  /** Bytes the run folder takes on disk (null until measured). */
+  diskBytes?: number | null;
   /** A sweep member: the sweep's id (its folder name); the run id is `<sweep>/<member name>`. */
   sweep?: string;
 }

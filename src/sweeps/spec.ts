@@ -211,7 +211,7 @@ function checkConfigOf(raw: Record<string, unknown>, source?: string): TrainConf
 
 /** Trainer fields a sweep file may set for every member (docs/sweeps.md). */
 export const TRAINER_FIELDS = ['task', 'T', 'N', 'activation', 'batch', 'eval_every', 'checkpoint_every', 'log_every', 'train_size', 'val_size',
-  'early_stop', 'clip_norm', 'mnist_images', 'mnist_labels'] as const;
+  'early_stop', 'clip_norm', 'mnist_images', 'mnist_labels', 'keep_checkpoints'] as const;
 
 /** Whether two resolved sweeps run the same members (the same names and configs): a folder holding `a` continues `b`. */
 export function sameSweep(a: ResolvedSweep, b: ResolvedSweep): boolean {

@@ -18,7 +18,7 @@ export type SweepInitEntry = string | { name: string; gains: number[] };
 /**
  * A `*.sweep.json` file as the user writes it (or a preset). Besides these fields, any trainer field
  * (batch, eval_every, checkpoint_every, log_every, train_size, val_size, early_stop, clip_norm, mnist_images,
- * mnist_labels) applies to every member.
+ * mnist_labels, keep_checkpoints) applies to every member.
  */
 export interface SweepFile {
   /** Start from a preset (`paper:copy`, `paper:addition`, `paper:psmnist`, `quick:copy`); other fields override it. */

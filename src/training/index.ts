@@ -15,6 +15,7 @@ import { WorkerClient } from '../host/workerClient';
 import { TrainingComparePanel, TrainingPanel, TRAINING_COMPARE_VIEW_TYPE, TRAINING_VIEW_TYPE } from '../panels/trainingPanel';
 import { SweepTracker } from './sweepTracker';
 import { registerSweepCommands } from './sweepCommands';
+import { withRetentionSetting } from './sweepSettings';
 
 const LAST_FORM_KEY = 'recurrentLens.training.lastForm';
 const SWEEP_CONFIRM = 4;
@@ -108,7 +109,7 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
       folder = f.uri.fsPath;
     }
     const base = folder ?? folders[0]?.uri.fsPath;
-    const ids = await manager.start(configs.map((c) => withMnistSetting(c, base)), folder);
+    const ids = await manager.start(configs.map((c) => withRetentionSetting(withMnistSetting(c, base))), folder);
     showProgress(manager, ids, title, maxConcurrentRuns);
     return ids;
   };

@@ -9,6 +9,7 @@ import { RUN_FILES } from '../core/train/trainer';
 import { runLabels } from '../runs/runNames';
 import type { MemberSummary, MemberState } from '../sweeps/types';
 import type { SweepTracker, TrackedSweep } from './sweepTracker';
+import { formatBytes } from '../core/tensor';
 
 
 export const RUNS_VIEW_ID = 'recurrentLens.runs';
@@ -72,6 +73,7 @@ function tooltip(run: RunView, label: string): vscode.MarkdownString {
   ];
   if (run.baseline !== null) rows.push(['success', `validation below ${fmtLoss(run.baseline / 2)} (baseline ${fmtLoss(run.baseline)} / 2)`]);
   if (run.checkpoint) rows.push(['checkpoint', run.checkpoint]);
+  if (typeof run.diskBytes === 'number') rows.push(['disk', `${formatBytes(run.diskBytes)} (keep_checkpoints ${c.keep_checkpoints})`]);
   md.appendMarkdown('| | |\n|:--|:--|\n' + rows.map(([k, v]) => `| ${k} | ${escapeMd(v)} |`).join('\n') + '\n');
   if (run.error) md.appendMarkdown(`\n\n${run.state === 'failed' ? '$(error)' : '$(info)'} ${escapeMd(run.error.split('\n')[0])}`);
   if (run.state === 'interrupted') md.appendMarkdown('\n\nIts trainer process ended without finishing (the window closed?). Resume continues from the last checkpoint.');
@@ -159,6 +161,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     item.description = run.state === 'running' || run.state === 'queued' || run.update === 0
       ? `${STATE_WORD[run.state]} · ${progressLine(run)}`
       : `${stateLine(run).split(',')[0]} · ${progressLine(run)}`;
+    if (typeof run.diskBytes === 'number') item.description += ` · ${formatBytes(run.diskBytes)}`;
     const tip = tooltip(run, label);
     if (run.config.name) tip.appendMarkdown(`\n\n${escapeMd(describeConfig(run.config))}`);
     item.tooltip = tip;
@@ -211,13 +214,17 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const line = this.sweeps!.progressLine(s);
     const where = s.executor === 'slurm' ? `SLURM${s.jobId ? ` job ${s.jobId}` : ''}` : 'local';
     const success = this.sweeps!.successLine(s);
-    item.description = `${line}${success ? ` · ${success}` : ''} · ${where}`;
+    // The members' run folders together: what the sweep takes on disk (those measured so far).
+    const sizes = s.sweep.members.map((m) => this.manager.get(`${s.sweep.id}/${m.name}`)?.diskBytes).filter((b): b is number => typeof b === 'number');
+    const disk = sizes.length ? formatBytes(sizes.reduce((a, b) => a + b, 0)) : null;
+    item.description = `${line}${success ? ` · ${success}` : ''} · ${where}${disk ? ` · ${disk}` : ''}`;
     item.iconPath = sweepIcon(s);
     item.contextValue = sweepContextValue(s);
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${escapeMd(s.label)}** — sweep of ${s.summary.runs} runs (${escapeMd(where)})\n\n${escapeMd(line)}\n\n`);
     const groups = Object.keys(s.summary.runs_per_init);
     md.appendMarkdown('| initializer | succeeded | runs |\n|:--|--:|--:|\n' + groups.map((g) => `| ${escapeMd(g)} | ${s.summary.successes[g] ?? 0} | ${s.summary.runs_per_init[g]} |`).join('\n') + '\n');
+    if (disk) md.appendMarkdown(`\ndisk: ${disk} in the run folders of ${sizes.length} of ${s.sweep.members.length} runs\n`);
     md.appendMarkdown(`\nsuccess: final validation loss below ${fmtLoss(s.summary.baseline / 2)} (baseline ${fmtLoss(s.summary.baseline)} / 2)\n\n${escapeMd(s.dir)}`);
     if (s.pollError) md.appendMarkdown(`\n\n$(warning) ${escapeMd(s.pollError)}`);
     item.tooltip = md;

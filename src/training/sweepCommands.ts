@@ -14,7 +14,7 @@ import { CLUSTER_ADVICE_HOURS, estimateCost, formatHours } from '../sweeps/cost'
 import type { ResolvedSweep, SweepFile } from '../sweeps/types';
 import { countRuns } from '../runs/runNames';
 import { showProgress } from './progress';
-import { executorSetting, measureUpdate, type ExecutorKind } from './sweepSettings';
+import { executorSetting, measureUpdate, withRetentionSetting, type ExecutorKind } from './sweepSettings';
 import type { SweepTracker, TrackedSweep } from './sweepTracker';
 import type { RunsNode } from './runsView';
 
@@ -124,7 +124,7 @@ export function registerSweepCommands(context: vscode.ExtensionContext, manager:
     folder ??= folders[0].uri.fsPath;
 
     const isPreset = args.source in PRESETS;
-    const file: SweepFile = isPreset ? { preset: args.source } : await readSweepFile(args.source);
+    const file: SweepFile = withRetentionSetting(isPreset ? { preset: args.source } : await readSweepFile(args.source));
     const label = isPreset ? args.source : path.basename(args.source);
     const now = new Date();
     const id = sweepFolderId(typeof file.name === 'string' && file.name ? file.name : isPreset ? args.source : label, now);

@@ -82,3 +82,18 @@ export function measureUpdate(cli: string, config: TrainConfig, token?: vscode.C
     });
   });
 }
+
+/**
+ * The `recurrentLens.training.keepCheckpoints` setting for runs and sweeps that leave `keep_checkpoints` out
+ * (undefined when unset or invalid: the trainer's default applies).
+ */
+export function keepCheckpointsSetting(): number | undefined {
+  const v = vscode.workspace.getConfiguration('recurrentLens.training').get<number | null>('keepCheckpoints');
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
+}
+
+/** A run (or a sweep file) with the retention setting filled in where it sets no `keep_checkpoints` of its own. */
+export function withRetentionSetting<C extends object>(config: C): C {
+  const keep = keepCheckpointsSetting();
+  return (config as { keep_checkpoints?: unknown }).keep_checkpoints === undefined && keep !== undefined ? { ...config, keep_checkpoints: keep } : config;
+}

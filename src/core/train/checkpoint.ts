@@ -148,11 +148,51 @@ export function modelTopology(m: CheckpointModel): Record<string, unknown> {
   };
 }
 
-/** Writes a file atomically: a temporary file beside it (`<file>.<pid>.tmp`), renamed over it. */
+/**
+ * Writes a file atomically: a temporary file beside it (`<file>.<pid>.tmp`), renamed over it. When the write fails
+ * (a full disk, a read-only folder) the temporary file is removed and `file` is as it was.
+ */
 export async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, data);
-  await fs.rename(tmp, file);
+  try {
+    await fs.writeFile(tmp, data);
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Error codes of a write the file system refused for lack of room or permission, and how a person says them. */
+const WRITE_ERRORS: Record<string, string> = {
+  ENOSPC: 'disk full', EDQUOT: 'disk quota exceeded', EACCES: 'permission denied', EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+};
+
+/**
+ * A run folder write that the file system refused (ENOSPC, EDQUOT, EACCES, EPERM, EROFS): its one-line message says
+ * what and where, `disk full while writing checkpoint update-0000190 (ENOSPC)`.
+ */
+export class RunWriteError extends Error {
+  constructor(readonly code: string, readonly what: string, readonly file?: string) {
+    super(`${WRITE_ERRORS[code] ?? code} while writing ${what} (${code})`);
+  }
+}
+
+/** Whether `e` is a refused write (the codes of WRITE_ERRORS). */
+export function isWriteRefused(e: unknown): e is NodeJS.ErrnoException & { code: string } {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && code in WRITE_ERRORS;
+}
+
+/** Runs `write`, turning a refused write into a RunWriteError naming `what` (other errors pass unchanged). */
+export async function writing<T>(what: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (e instanceof RunWriteError || !isWriteRefused(e)) throw e;
+    throw new RunWriteError(e.code, what, (e as NodeJS.ErrnoException).path);
+  }
 }
 
 /** Parsed JSON; undefined when the file is missing, null when it is not valid JSON. */
@@ -187,6 +227,19 @@ function concat(arrays: Float32Array[]): Uint8Array {
 export async function writeCheckpoint(dir: string, name: string, m: CheckpointModel, ckpt: Checkpoint): Promise<string> {
   const final = path.join(dir, name);
   const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
+  try {
+    await writeCheckpointFolder(tmp, m, ckpt);
+    await fs.rm(final, { recursive: true, force: true });
+    await fs.rename(tmp, final);
+  } catch (e) {
+    // A full disk or a read-only folder: the half-written folder goes, the checkpoints before it stay.
+    await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    throw e;
+  }
+  return final;
+}
+
+async function writeCheckpointFolder(tmp: string, m: CheckpointModel, ckpt: Checkpoint): Promise<void> {
   await fs.rm(tmp, { recursive: true, force: true });
   await fs.mkdir(tmp, { recursive: true });
   const shapes = paramShapes(m);
@@ -206,9 +259,6 @@ export async function writeCheckpoint(dir: string, name: string, m: CheckpointMo
   if (ckpt.carry) await fs.writeFile(path.join(tmp, 'carry.bin'), concat([ckpt.carry]));
   await fs.writeFile(path.join(tmp, 'trainer.json'), JSON.stringify(ckpt.state, null, 1) + '\n');
   await fs.writeFile(path.join(tmp, 'model.json'), JSON.stringify(modelJson));
-  await fs.rm(final, { recursive: true, force: true });
-  await fs.rename(tmp, final);
-  return final;
 }
 
 /** Reads a checkpoint folder written by writeCheckpoint, checking it against the model's shapes. */
@@ -277,4 +327,48 @@ export function checkpointDisplayName(file: string): string {
     // no config.json (a copied checkpoint folder): the id says enough
   }
   return `${run} · update ${Number(update)}`;
+}
+
+/**
+ * The retention policy (`keep_checkpoints`, docs/run-files.md): of a run's checkpoints, keep update 0, the log-spaced
+ * ones (the trajectory's early steps), the one with the best validation loss, the last `keep` and any `pinned` (what
+ * status.json or a resume points at); the rest may go. `keep` 0 keeps every checkpoint.
+ */
+export interface Retention {
+  keep: number;
+  logSpaced: ReadonlySet<number>;
+  /** the update of the checkpoint with the lowest validation loss, or null */
+  best: number | null;
+  pinned?: readonly number[];
+}
+
+/** The updates of `updates` (the checkpoints a run folder holds) that the policy lets go, oldest first. */
+export function checkpointsToPrune(updates: readonly number[], r: Retention): number[] {
+  if (r.keep <= 0) return [];
+  const sorted = [...new Set(updates)].sort((a, b) => a - b);
+  const kept = new Set<number>([0, ...r.logSpaced, ...(r.best === null ? [] : [r.best]), ...(r.pinned ?? []), ...sorted.slice(-r.keep)]);
+  return sorted.filter((u) => !kept.has(u));
+}
+
+/** The update a checkpoint folder name stands for (`update-0000190` → 190), or NaN. */
+export function checkpointUpdate(name: string): number {
+  return name.startsWith(CHECKPOINT_PREFIX) ? Number(name.slice(CHECKPOINT_PREFIX.length)) : NaN;
+}
+
+/**
+ * Removes checkpoint folders of `dir`, each atomically: renamed first to the hidden temporary name a half-written
+ * checkpoint has (`.update-NNNNNNN.<pid>.tmp`, which readers skip and a later trainer clears away), then deleted.
+ */
+export async function removeCheckpoints(dir: string, updates: readonly number[]): Promise<void> {
+  for (const u of updates) {
+    const name = checkpointName(u);
+    const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
+    try {
+      await fs.rename(path.join(dir, name), tmp);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw e;
+    }
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
 }

@@ -34,6 +34,8 @@ export interface TrainConfig {
   /** validation every this many updates */
   eval_every: number;
   checkpoint_every: number;
+  /** retention: keep the last this many checkpoints besides update 0, the log-spaced and the best one (0: keep all) */
+  keep_checkpoints: number;
   /** training loss is logged as the mean over this many updates */
   log_every: number;
   train_size: number;
@@ -63,6 +65,7 @@ export const CONFIG_DEFAULTS = {
   batch: 16,
   eval_every: 100,
   checkpoint_every: 500,
+  keep_checkpoints: 5,
   log_every: 10,
   train_size: 60000,
   val_size: 500,
@@ -83,7 +86,7 @@ export class ConfigError extends Error {}
 
 const KEYS = new Set<string>(['task', 'T', 'N', 'init', 'activation', 'lr', 'seed', 'updates', 'batch', 'eval_every',
   'checkpoint_every', 'log_every', 'train_size', 'val_size', 'early_stop', 'clip_norm', 'mnist_images', 'mnist_labels', 'name',
-  'cell', 'file', 'max_chars', 'optimizer']);
+  'cell', 'file', 'max_chars', 'optimizer', 'keep_checkpoints']);
 
 /** Fills defaults and checks every field; errors say which field and why. */
 export function resolveConfig(input: Record<string, unknown>): TrainConfig {
@@ -152,6 +155,7 @@ export function resolveConfig(input: Record<string, unknown>): TrainConfig {
     batch: int('batch', lm ? CHARLM_DEFAULTS.batch : CONFIG_DEFAULTS.batch, 1, 4096),
     eval_every: int('eval_every', lm ? CHARLM_DEFAULTS.eval_every : CONFIG_DEFAULTS.eval_every, 1, 1e9),
     checkpoint_every: int('checkpoint_every', CONFIG_DEFAULTS.checkpoint_every, 1, 1e9),
+    keep_checkpoints: int('keep_checkpoints', CONFIG_DEFAULTS.keep_checkpoints, 0, 1e6),
     log_every: int('log_every', CONFIG_DEFAULTS.log_every, 1, 1e6),
     train_size: int('train_size', CONFIG_DEFAULTS.train_size, 1, 1e8),
     val_size: int('val_size', CONFIG_DEFAULTS.val_size, 1, 1e6),

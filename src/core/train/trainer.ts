@@ -16,7 +16,7 @@ import { Rng } from '../init/rng';
 import { charlmStreams, getTask, permutation, streamBatch, type Streams } from '../tasks';
 import { corpusFile, loadCorpus } from '../tasks/charlmFile';
 import { loadEmbeddedMnist, loadIdxPair } from '../tasks/mnistFiles';
-import { checkpointName, checkpointSchedule, isScheduledCheckpoint, listCheckpoints, readTrainingCheckpoint, writeAtomic, writeCheckpoint, writeJsonAtomic, type CheckpointModel, type TrainerProgress } from './checkpoint';
+import { checkpointName, checkpointSchedule, checkpointsToPrune, checkpointUpdate, isScheduledCheckpoint, listCheckpoints, readJson, readTrainingCheckpoint, removeCheckpoints, writeAtomic, writeCheckpoint, writeJsonAtomic, writing, type CheckpointModel, type TrainerProgress } from './checkpoint';
 import type { TrainConfig } from './config';
 import { makeDataset, type Dataset } from './data';
 import { PARAM_NAMES, stateCount, zeroParams, type RnnBatch, type RnnEngine, type RnnParams } from './model';
@@ -141,9 +141,6 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     if (ck.carry) carry.set(ck.carry);
     state = ck.state;
     optimizer.steps = state.update;
-    await truncateMetrics(metricsFile, state.update);
-  } else {
-    await writeAtomic(metricsFile, '');
   }
 
   const status: RunStatus = {
@@ -167,10 +164,14 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
       await fh.close();
     }
   };
-  const writeStatus = async () => {
-    await flushMetrics();
-    await writeJsonAtomic(path.join(runDir, RUN_FILES.status), status);
+  /** status.json (after the pending metrics; `lenient`: even when those cannot be written, as a failed run ends). */
+  const writeStatus = async (lenient = false) => {
+    const metricsWritten = writing(RUN_FILES.metrics, () => flushMetrics());
+    if (lenient) await metricsWritten.catch(() => undefined);
+    else await metricsWritten;
+    await writing(RUN_FILES.status, () => writeJsonAtomic(path.join(runDir, RUN_FILES.status), status));
   };
+  // The first write: a resume that cannot make it (a full disk) ends here, having changed none of the run's files.
   await writeStatus();
   emit({ type: 'started', id, pid: process.pid, update: state.update, updates: config.updates, baseline });
 
@@ -189,19 +190,47 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     const name = checkpointName(state.update);
     // Metrics never fall behind checkpoints: every line up to this update is in metrics.jsonl (fsynced) before the
     // checkpoint exists, so a resume from it — after a kill at any instant — finds them all (and drops any later ones).
-    await flushMetrics(true);
+    await writing(RUN_FILES.metrics, () => flushMetrics(true));
     state.train_loss_sum = trainLossSum;
     state.train_loss_count = trainLossCount;
-    await writeCheckpoint(ckptDir, name, model, {
+    await writing(`checkpoint ${name}`, () => writeCheckpoint(ckptDir, name, model, {
       params, slots: optimizer.slots, state, carry: lm ? carry : undefined,
       metadata: {
         task: config.task, T: dataset.T, init: config.init, lr: config.lr, seed: config.seed, val_loss: state.last_val_loss, baseline,
         ...(lm ? { cell: config.cell, optimizer: config.optimizer, loss_unit: 'bits per character' } : {}),
       },
-    });
+    }));
     lastCheckpoint = name;
+    checkpointVals.set(state.update, state.last_val_loss);
     status.checkpoint = `${RUN_FILES.checkpoints}/${name}`;
     emit({ type: 'checkpoint', update: state.update, path: status.checkpoint });
+    if (config.keep_checkpoints > 0) {
+      // status.json names the new checkpoint before any older one goes: it never points at a pruned one.
+      syncStatus();
+      await writeStatus();
+      await prune();
+    }
+  };
+  /** The validation loss at each checkpoint (the retention policy keeps the best); read from disk for earlier ones. */
+  const checkpointVals = new Map<number, number | null>();
+  const prune = async () => {
+    if (config.keep_checkpoints <= 0) return;
+    const updates = (await listCheckpoints(ckptDir)).map(checkpointUpdate).filter((u) => Number.isInteger(u));
+    for (const u of updates) {
+      if (checkpointVals.has(u)) continue;
+      const meta = await readJson<{ userDefinedMetadata?: { recurrentLens?: { val_loss?: unknown } } }>(path.join(ckptDir, checkpointName(u), 'model.json'));
+      const v = meta?.userDefinedMetadata?.recurrentLens?.val_loss;
+      checkpointVals.set(u, typeof v === 'number' ? v : null);
+    }
+    let best: number | null = null;
+    for (const u of updates) {
+      const v = checkpointVals.get(u);
+      if (typeof v === 'number' && Number.isFinite(v) && (best === null || v < checkpointVals.get(best)!)) best = u;
+    }
+    const pinned = lastCheckpoint ? [checkpointUpdate(lastCheckpoint)] : [];
+    const drop = checkpointsToPrune(updates, { keep: config.keep_checkpoints, logSpaced: schedule.logSpaced, best, pinned });
+    await writing('checkpoints (pruning)', () => removeCheckpoints(ckptDir, drop));
+    for (const u of drop) checkpointVals.delete(u);
   };
 
   // Update 0, log-spaced updates and every checkpoint_every (docs/training.md): a function of the configuration
@@ -219,6 +248,7 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     status.best_val_loss = state.best_val_loss;
     status.ms_per_update = state.update > 0 ? state.train_ms / state.update : null;
   };
+  let disposed = false;
   const finish = async (s: TrainerState, error: string | null = null) => {
     status.state = s;
     syncStatus();
@@ -226,8 +256,12 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     status.diverged = s === 'diverged';
     status.ended_at = new Date().toISOString();
     status.error = error;
-    await writeStatus();
-    net.dispose();
+    try {
+      await writeStatus(s === 'failed');
+    } finally {
+      if (!disposed) net.dispose();
+      disposed = true;
+    }
     emit({ type: 'end', status });
     return status;
   };
@@ -240,6 +274,11 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   };
 
   try {
+    // metrics.jsonl: started empty, or on resume cut back to the checkpoint (after status.json, the first write).
+    if (lastCheckpoint) await writing(RUN_FILES.metrics, () => truncateMetrics(metricsFile, state.update));
+    else await writing(RUN_FILES.metrics, () => writeAtomic(metricsFile, ''));
+    // A resume prunes what a trainer stopped between a checkpoint and its pruning left.
+    if (lastCheckpoint) await prune();
     if (state.update === 0 && state.last_val_loss === null) recordVal(validate());
     if (state.update === 0 && lastCheckpoint === null) await checkpoint(); // the initial W
     while (state.update < config.updates) {
@@ -315,11 +354,18 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     }
     if (state.last_val_loss === null) recordVal(validate());
     return await finish('completed');
-  } catch (err) {
+  } catch (thrown) {
+    let err = thrown;
     if (err instanceof Stopped) {
-      if (lastCheckpoint !== checkpointName(state.update)) await checkpoint();
-      return await finish('stopped');
+      try {
+        if (lastCheckpoint !== checkpointName(state.update)) await checkpoint();
+        return await finish('stopped');
+      } catch (e) {
+        err = e; // the stop's checkpoint or status could not be written: the run failed
+      }
     }
+    // One line (`disk full while writing checkpoint update-0000190 (ENOSPC)`); status.checkpoint names the last
+    // complete checkpoint. When even status.json cannot be written, the run store sees the trainer gone (interrupted).
     await finish('failed', (err as Error).message ?? String(err)).catch(() => undefined);
     throw err;
   }
