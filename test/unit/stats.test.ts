@@ -48,3 +48,18 @@ test('mean and std agree with Welford’s one-pass update on a large offset tens
   assert.ok(Math.abs(s.mean! - mean) < 1e-9 * 1e6, `${s.mean} vs ${mean}`);
   assert.ok(Math.abs(s.std! - Math.sqrt(m2 / n)) < 1e-9, `${s.std} vs ${Math.sqrt(m2 / n)}`);
 });
+
+test('an outlier first value (the one-pass shift far from the mean) still gives the exact spread', () => {
+  const data = new Float64Array(100_001).fill(1);
+  data[0] = 1e12;
+  for (let i = 1; i < data.length; i += 2) data[i] = 3;
+  let mean = 0;
+  for (const v of data) mean += v / data.length;
+  let m2 = 0;
+  for (const v of data) m2 += (v - mean) ** 2;
+  const s = tensorStats(data);
+  assert.ok(Math.abs(s.mean! - mean) <= 1e-9 * mean);
+  assert.ok(Math.abs(s.std! - Math.sqrt(m2 / data.length)) <= 1e-9 * Math.sqrt(m2 / data.length));
+  // and a constant tensor: std exactly 0
+  assert.equal(tensorStats(new Float64Array(1000).fill(0.1)).std, 0);
+});
