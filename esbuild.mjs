@@ -1,7 +1,7 @@
 // Builds the extension host, worker, CLI, webview and test bundles. `--watch` rebuilds on change,
 // `--production` minifies and drops source maps (used for the .vsix).
 import * as esbuild from 'esbuild';
-import { readdirSync, existsSync, rmSync, readFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, existsSync, rmSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import asc from 'assemblyscript/asc';
 
@@ -47,6 +47,15 @@ const wasmKernels = {
   },
 };
 
+// In the CLI bundles, src/core/readers/hdf5.ts's lazy import('h5wasm/node') loads dist/h5wasm.js (built below) instead
+// of carrying h5wasm inline: parsing it would cost every command, .h5 or not.
+const h5wasmApart = {
+  name: 'h5wasm-apart',
+  setup(build) {
+    build.onResolve({ filter: /^h5wasm\/node$/ }, () => ({ path: './h5wasm.js', external: true }));
+  },
+};
+
 const node = {
   loader: { '.wasm': 'binary' },
   plugins: [wasmKernels],
@@ -63,6 +72,12 @@ const node = {
   define: { ...importMetaUrl.define, __VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 };
 
+/** The CLI's command bundles (see COMMAND_BUNDLES in src/cli/main.ts). */
+const CLI_BUNDLES = {
+  'cli-inspect': 'src/cli/inspect.ts', 'cli-analyze': 'src/cli/analyze.ts', 'cli-train': 'src/cli/train.ts',
+  'cli-sweep': 'src/cli/sweep.ts', 'cli-report': 'src/cli/sweepReport.ts',
+};
+
 const testFiles = (dir) =>
   existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)) : [];
 
@@ -73,12 +88,13 @@ const builds = [
   { ...node, entryPoints: ['src/core/train/rnnThread.ts'], outfile: 'dist/rnn-thread.js' },
   // second thread of the LSTM engine (src/core/train/lstmThreads.ts)
   { ...node, entryPoints: ['src/core/train/lstmThread.ts'], outfile: 'dist/lstm-thread.js' },
-  {
-    ...node,
-    entryPoints: ['src/cli/main.ts'],
-    outfile: 'dist/cli.js',
-    banner: { js: '#!/usr/bin/env node\n' + importMetaUrl.banner.js },
-  },
+  // The CLI: dist/cli.js only dispatches; each command's code is in a bundle of its own, dist/cli-<name>.js, loaded
+  // on dispatch (src/cli/main.ts COMMAND_BUNDLES), so `inspect` does not load the analyses and neither loads training.
+  // All sit flat in dist/: they find dist/cli.js, the thread workers and dist/mnist by __dirname.
+  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + importMetaUrl.banner.js } },
+  { ...node, entryPoints: CLI_BUNDLES, outdir: 'dist', metafile: true, name: 'cli', plugins: [...node.plugins, h5wasmApart] },
+  // HDF5 (h5wasm, ~6 MB of JavaScript): its own file, loaded by the CLI bundles on the first .h5 only.
+  { ...node, entryPoints: { h5wasm: 'h5wasm/node' }, outdir: 'dist' },
   {
     bundle: true,
     platform: 'browser',
@@ -112,7 +128,9 @@ await compileWasm();
 await (await import('./scripts/build-mnist.mjs')).buildMnistAsset(); // psMNIST's embedded digits → dist/mnist/
 await (await import('./scripts/build-brown.mjs')).buildBrownAsset(); // charlm's demo text → dist/brown/
 if (watch) {
-  for (const b of builds) await (await esbuild.context(b)).watch();
+  for (const { name, ...b } of builds) await (await esbuild.context(b)).watch();
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  const results = await Promise.all(builds.map(({ name, ...b }) => esbuild.build(b)));
+  // What each CLI bundle holds (its inputs), for test/unit/cli-bundles.test.ts; not part of the .vsix.
+  if (!production) writeFileSync('out/cli-meta.json', JSON.stringify(results[builds.findIndex((b) => b.name === 'cli')].metafile));
 }

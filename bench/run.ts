@@ -3,9 +3,10 @@
  * same matrices, and one training update side by side with PyTorch (bench/reference/torch_rnn_train.py; the LSTM
  * language model: bench/reference/torch_charlm.py), both
  * run with Debian's /usr/bin/python3 (python3-scipy, python3-torch). Prints Markdown tables (the README keeps
- * the latest) and writes JSON lines to bench/results/linalg.jsonl and bench/results/train.jsonl.
+ * the latest) and writes JSON lines to bench/results/linalg.jsonl and bench/results/train.jsonl. `startup`: the CLI's
+ * `inspect` beside bare node (process start included) → bench/results/startup.jsonl.
  *
- *   npm run bench [-- --only linalg|train|sweep-panel] [--n 100 256 512 1024] [--reps 5] [--no-scipy] [--no-torch]
+ *   npm run bench [-- --only linalg|train|sweep-panel|startup] [--n 100 256 512 1024] [--reps 5] [--no-scipy] [--no-torch]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -227,7 +228,65 @@ function charLm(rows: TrainRow[], withTorch: boolean): void {
   }
 }
 
+/** Wall time of one process run (spawned, waited for), in ms; throws when it fails. */
+function runMs(args: string[]): number {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  const ms = performance.now() - t;
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${r.stderr}`);
+  return ms;
+}
+
+/**
+ * Start-up: `recurrent-lens inspect` (dist/cli.js, process start included) beside bare node doing the least the same
+ * job needs — `node -e 0` for a tiny file, `node -e "fs.readFileSync(F)"` for a 64 MiB .npy. Runs interleave (the
+ * machine's load drifts); the median of --reps (default 9) runs.
+ */
+function startup(): void {
+  const reps = Number(arg('reps')?.[0] ?? 9);
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  const dir = mkdtempSync(path.join(tmpdir(), 'rl-bench-startup-'));
+  try {
+    const tiny = path.join(dir, 'tiny.npy');
+    writeFileSync(tiny, writeNpy([3, 3], new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]), 'float32'));
+    const big = (dtype: 'float32' | 'float64') => {
+      const file = path.join(dir, `${dtype}.npy`);
+      const count = (64 << 20) / (dtype === 'float32' ? 4 : 8);
+      const rng = new Rng(1);
+      const data = new Float64Array(count);
+      for (let i = 0; i < count; i++) data[i] = rng.normal();
+      writeFileSync(file, writeNpy([count / 4096, 4096], data, dtype));
+      return file;
+    };
+    const cases = [
+      { name: 'inspect tiny .npy', ours: [cli, 'inspect', tiny], bare: ['-e', '0'], bareName: 'node -e 0' },
+      ...(['float32', 'float64'] as const).map((dtype) => {
+        const file = big(dtype);
+        return { name: `inspect 64 MiB ${dtype} .npy`, ours: [cli, 'inspect', file], bare: ['-e', `require('fs').readFileSync(${JSON.stringify(file)})`], bareName: 'node -e "fs.readFileSync(F)"' };
+      }),
+    ];
+    const rows = [];
+    console.log(`\n| case | recurrent-lens (ms) | bare node | bare (ms) | ratio |\n|---|---|---|---|---|`);
+    for (const c of cases) {
+      runMs(c.ours); runMs(c.bare); // warm the file cache
+      const ours: number[] = [], bare: number[] = [];
+      for (let r = 0; r < reps; r++) {
+        ours.push(runMs(c.ours));
+        bare.push(runMs(c.bare));
+      }
+      const row = { case: c.name, ours_ms: Math.round(median(ours)), bare: c.bareName, bare_ms: Math.round(median(bare)), ratio: Math.round((median(ours) / median(bare)) * 100) / 100, reps, node: process.version, date: new Date().toISOString() };
+      rows.push(row);
+      console.log(`| ${row.case} | ${row.ours_ms} | \`${row.bare}\` | ${row.bare_ms} | ${row.ratio} |`);
+    }
+    mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(path.join(ROOT, 'bench', 'results', 'startup.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n', { flag: 'a' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const only = arg('only')?.[0];
 if (!only || only === 'linalg') linalg();
 if (!only || only === 'train') training();
+if (!only || only === 'startup') startup();
 if (!only || only === 'sweep-panel') void sweepPanelBench(path.join(ROOT, 'bench', 'results'));

@@ -10,11 +10,18 @@ import { countRuns } from '../runs/runNames';
 import { estimateCost, formatHours } from '../sweeps/cost';
 import { createOrOpenSweepFolder, readMemberStates, readResolvedSweep } from '../sweeps/folder';
 import { LocalExecutor } from '../sweeps/localExecutor';
-import { readSweepFile, resolveSweep, TRAINER_FIELDS } from '../sweeps/spec';
+import { readSweepFile, resolveSweep, SweepError, TRAINER_FIELDS } from '../sweeps/spec';
 import { readSummary, summarizeSweep, summaryLine, writeSummary } from '../sweeps/summary';
 import { FINISHED_STATES, type ResolvedSweep, type SweepExecutor, type SweepFile, type SweepSummary } from '../sweeps/types';
 import { fmtNumber, intOption, numberText, parseArgs, UsageError, type Args } from './args';
 import { CONFIG_FLAGS, INTEGER_FIELDS } from './train';
+import { commandBundle } from './errors';
+import { ConfigError } from '../core/train/config';
+import { RunLockError } from '../runs/runLock';
+import { TrainingError } from '../runs/runManager';
+
+/** The CLI's entry (dist/cli.js) the members run: beside this bundle (dist/cli-sweep.js). */
+const CLI_ENTRY = path.join(__dirname, 'cli.js');
 
 /** `--executor slurm`'s own options and flags (src/cli/sweepSlurm.ts reads them; listed here so parsing needs no import). */
 const SLURM_OPTIONS = ['partition', 'time', 'cpus-per-task', 'mem', 'sbatch-args', 'node-path', 'cli-path'];
@@ -137,7 +144,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   let summary: SweepSummary;
   let status = 0;
   if (kind === 'local') {
-    const local = new LocalExecutor({ cli: __filename, concurrency });
+    const local = new LocalExecutor({ cli: CLI_ENTRY, concurrency });
     let interrupted = false;
     const onSignal = () => {
       if (interrupted) process.exit(130);
@@ -173,7 +180,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     if (interrupted) status = 130;
     else if (summary.finished < summary.runs) status = 1;
   } else {
-    summary = await slurm!.runSlurmSweep(out, sweep, { ...slurmOptions, cliPath: slurmOptions?.cliPath ?? __filename }, { wait: args.flag('wait'), progress: (line) => log(args, line) });
+    summary = await slurm!.runSlurmSweep(out, sweep, { ...slurmOptions, cliPath: slurmOptions?.cliPath ?? CLI_ENTRY }, { wait: args.flag('wait'), progress: (line) => log(args, line) });
     if (!args.flag('wait')) log(args, `follow it with: recurrent-lens sweep-status ${out}`);
     else if (summary.finished < summary.runs) status = 1;
   }
@@ -229,3 +236,5 @@ function printSummary(args: Args, s: SweepSummary): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
+
+export const bundle = commandBundle({ sweep: sweepCommand, 'sweep-status': sweepStatusCommand }, [SweepError, ConfigError, RunLockError, TrainingError]);

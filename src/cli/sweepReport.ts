@@ -6,7 +6,11 @@
  */
 import { sweepReport, type SweepReport } from '../sweeps/report';
 import { fmtNumber, parseArgs } from './args';
-import { motifOptionsOf } from './trajectory';
+import { motifOptionsOf, trajectoryCommand } from './trajectory';
+import { gateMotifCommand } from './gateMotif';
+import { commandBundle } from './errors';
+import { SweepError } from '../sweeps/spec';
+import { ConfigError } from '../core/train/config';
 
 /** Offsets of the motif shown in the text output (the full profiles are in --json). */
 const SHOWN_OFFSETS = [-2, -1, 0, 1, 2, 3, 4];
@@ -81,3 +85,6 @@ export function formatReport(r: SweepReport, ms: number): string {
   lines.push('', `${r.analysed_runs} runs, ${r.computed_checkpoints} checkpoints analysed now (the rest cached in each run's analysis/trajectory/), ${(ms / 1000).toFixed(1)} s`);
   return lines.join('\n');
 }
+
+/** dist/cli-report.js: `sweep-report` and `trajectory` (loaded by main.ts for these commands only). */
+export const bundle = commandBundle({ 'sweep-report': sweepReportCommand, trajectory: trajectoryCommand, 'gate-motif': gateMotifCommand }, [SweepError, ConfigError]);

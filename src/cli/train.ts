@@ -1,6 +1,7 @@
 /**
  * `recurrent-lens train` and `recurrent-lens bench train`. The VS Code extension runs the same `train` in a
- * child process with an IPC channel: events go to the parent as messages, {type: 'stop'} ends the run.
+ * child process with an IPC channel: events go to the parent as messages, {type: 'stop'} ends the run. The bundle
+ * dist/cli-train.js (loaded by main.ts for these commands only).
  */
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -17,6 +18,8 @@ import type { RunStatus, TrainerToHost } from '../shared/protocol';
 import { CheckpointError } from '../core/tensor';
 import { acquireRunLock, RunLockError, type RunLock } from '../runs/runLock';
 import { fmtNumber, intOption, numberText, parseArgs, UsageError, type Args } from './args';
+import { commandBundle } from './errors';
+import { SweepError } from '../sweeps/spec';
 
 /** Flag → config field, for flags that set a field of config.json. */
 export const CONFIG_FLAGS: Record<string, string> = {
@@ -371,3 +374,11 @@ export async function benchTrainCommand(argv: string[]): Promise<void> {
   if (args.flag('json')) process.stdout.write(JSON.stringify(out) + '\n');
   else process.stdout.write(`${config.task} T=${t.T} N=${config.N} batch ${config.batch}: ${out.ms_per_update} ms/update (${out.gflops} GFLOP/s), engine ${out.engine}, tfjs backend ${t.backend}\n`);
 }
+
+/** `bench SUBJECT …`: only `bench train` so far. */
+async function benchCommand(argv: string[]): Promise<void> {
+  if (argv[0] !== 'train') throw new UsageError(`bench needs a subject: bench train (got ${argv[0] === undefined ? 'nothing' : `"${argv[0]}"`})`);
+  await benchTrainCommand(argv.slice(1));
+}
+
+export const bundle = commandBundle({ train: trainCommand, bench: benchCommand }, [ConfigError, RunLockError, SweepError]);

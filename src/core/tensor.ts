@@ -175,3 +175,9 @@ export function formatBytes(n: number): string {
   while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
   return `${v.toPrecision(3)} ${units[u]}`;
 }
+
+/** One line, whatever was thrown. */
+export function problemOf(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0].trim() || 'unreadable file';
+}

@@ -12,7 +12,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunManager } from '../../src/runs/runManager';
 import { acquireRunLock, readRunLock, RUN_LOCK_FILE, runFolderLiveness, RunLockError } from '../../src/runs/runLock';
-import { reportError } from '../../src/cli/errors';
+import { bundle as trainBundle } from '../../src/cli/train';
+
+/** How `train` (dist/cli-train.js) reports what escapes it. */
+const reportError = (err: unknown) => trainBundle.reportError(err);
 import { createOrOpenSweepFolder, memberRunDir, readMemberStates } from '../../src/sweeps/folder';
 import { resolveSweep } from '../../src/sweeps/spec';
 import { CLI } from './helpers';

@@ -8,7 +8,7 @@
 import { gemmNN, gemmTN } from './gemm';
 import { larfg } from './hessenberg';
 import { AbortError, Cancel, lahqr, lanv2, SAFMIN, ULP } from './hqr';
-import { trexc, trexcOk } from './reorder';
+import { trexc } from './reorder';
 import { alloc, K, mark, release, wasmIndex } from './wasm/kernels';
 
 const NTINY = 15;
@@ -398,7 +398,7 @@ function laqr3Window(
         } else {
           sorted = false;
           const r = trexc(t, jw, v, i, k);
-          i = trexcOk ? r : k;
+          i = r.ok ? r.row : k;
         }
         k = i === kend || T(i + 1, i) === 0 ? i + 1 : i + 2;
       }

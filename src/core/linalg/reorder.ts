@@ -243,24 +243,27 @@ export function laexc(t: Float64Array, n: number, q: Float64Array | null, j1: nu
   return true;
 }
 
-/** Whether the last trexc call completed (no swap rejected). */
-export let trexcOk = true;
+/** What trexc did: the block's final row, and whether every swap was accepted. */
+export interface TrexcResult {
+  /** The final row of the block: ilst as adjusted, or where the block stopped when a swap was rejected. */
+  row: number;
+  /** False when a swap was rejected (the block stops at `row`). */
+  ok: boolean;
+}
 
 /**
  * dtrexc: moves the diagonal block starting at row ifst to row ilst by adjacent swaps (0-based). Returns the
- * final row of the block (ilst as adjusted); trexcOk is false afterwards if a swap was rejected (then the block
- * stops there).
+ * final row of the block and whether it got there (a rejected swap stops it).
  */
-export function trexc(t: Float64Array, n: number, q: Float64Array | null, ifst: number, ilst: number): number {
-  trexcOk = true;
-  if (n <= 1) return ilst;
+export function trexc(t: Float64Array, n: number, q: Float64Array | null, ifst: number, ilst: number): TrexcResult {
+  if (n <= 1) return { row: ilst, ok: true };
   if (ifst > 0 && t[ifst + (ifst - 1) * n] !== 0) ifst--;
   let nbf = 1;
   if (ifst < n - 1 && t[ifst + 1 + (ifst) * n] !== 0) nbf = 2;
   if (ilst > 0 && t[ilst + (ilst - 1) * n] !== 0) ilst--;
   let nbl = 1;
   if (ilst < n - 1 && t[ilst + 1 + (ilst) * n] !== 0) nbl = 2;
-  if (ifst === ilst) return ilst;
+  if (ifst === ilst) return { row: ilst, ok: true };
   let here: number;
   if (ifst < ilst) {
     if (nbf === 2 && nbl === 1) ilst--;
@@ -270,21 +273,21 @@ export function trexc(t: Float64Array, n: number, q: Float64Array | null, ifst: 
       if (nbf === 1 || nbf === 2) {
         let nbnext = 1;
         if (here + nbf + 1 <= n - 1 && t[here + nbf + 1 + (here + nbf) * n] !== 0) nbnext = 2;
-        if (!laexc(t, n, q, here, nbf, nbnext)) { trexcOk = false; return here; }
+        if (!laexc(t, n, q, here, nbf, nbnext)) return { row: here, ok: false };
         here += nbnext;
         if (nbf === 2 && t[here + 1 + (here) * n] === 0) nbf = 3;
       } else {
         // Two 1×1 blocks (a 2×2 block that split), each swapped individually.
         let nbnext = 1;
         if (here + 3 <= n - 1 && t[here + 3 + (here + 2) * n] !== 0) nbnext = 2;
-        if (!laexc(t, n, q, here + 1, 1, nbnext)) { trexcOk = false; return here; }
+        if (!laexc(t, n, q, here + 1, 1, nbnext)) return { row: here, ok: false };
         if (nbnext === 1) {
           laexc(t, n, q, here, 1, nbnext);
           here++;
         } else {
           if (t[here + 2 + (here + 1) * n] === 0) nbnext = 1;
           if (nbnext === 2) {
-            if (!laexc(t, n, q, here, 1, nbnext)) { trexcOk = false; return here; }
+            if (!laexc(t, n, q, here, 1, nbnext)) return { row: here, ok: false };
             here += 2;
           } else {
             laexc(t, n, q, here, 1, 1);
@@ -300,20 +303,20 @@ export function trexc(t: Float64Array, n: number, q: Float64Array | null, ifst: 
       if (nbf === 1 || nbf === 2) {
         let nbnext = 1;
         if (here >= 2 && t[here - 1 + (here - 2) * n] !== 0) nbnext = 2;
-        if (!laexc(t, n, q, here - nbnext, nbnext, nbf)) { trexcOk = false; return here; }
+        if (!laexc(t, n, q, here - nbnext, nbnext, nbf)) return { row: here, ok: false };
         here -= nbnext;
         if (nbf === 2 && t[here + 1 + (here) * n] === 0) nbf = 3;
       } else {
         let nbnext = 1;
         if (here >= 2 && t[here - 1 + (here - 2) * n] !== 0) nbnext = 2;
-        if (!laexc(t, n, q, here - nbnext, nbnext, 1)) { trexcOk = false; return here; }
+        if (!laexc(t, n, q, here - nbnext, nbnext, 1)) return { row: here, ok: false };
         if (nbnext === 1) {
           laexc(t, n, q, here, nbnext, 1);
           here--;
         } else {
           if (t[here + (here - 1) * n] === 0) nbnext = 1;
           if (nbnext === 2) {
-            if (!laexc(t, n, q, here - 1, 2, 1)) { trexcOk = false; return here; }
+            if (!laexc(t, n, q, here - 1, 2, 1)) return { row: here, ok: false };
             here -= 2;
           } else {
             laexc(t, n, q, here, 1, 1);
@@ -324,5 +327,5 @@ export function trexc(t: Float64Array, n: number, q: Float64Array | null, ifst: 
       }
     } while (here > ilst);
   }
-  return here;
+  return { row: here, ok: true };
 }

@@ -1,6 +1,6 @@
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Checkpoint, CheckpointError, CheckpointFormat, DecodeBudget, FormatError, formatBytes, printableText } from '../tensor';
+import { Checkpoint, CheckpointError, CheckpointFormat, DecodeBudget, FormatError, formatBytes, printableText, problemOf } from '../tensor';
 import { parseNpy } from './npy';
 import { parseNpz } from './npz';
 import { parseSafetensors } from './safetensors';
@@ -43,11 +43,8 @@ export function detectFormat(file: string, bytes: Uint8Array): CheckpointFormat 
   throw new FormatError(`unrecognised checkpoint format (expected .npy, .npz, .safetensors, .h5, .pt or model.json)`);
 }
 
-/** One line, whatever was thrown. */
-export function problemOf(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0].trim() || 'unreadable file';
-}
+/** One line, whatever was thrown (kept here for the readers' callers). */
+export { problemOf };
 
 /**
  * Reads every tensor of a checkpoint. Any failure becomes a `CheckpointError` naming the file and the problem.
