@@ -46,6 +46,8 @@ const USAGE = `usage:
                  [--cli-path CLI] [--wait]   (SLURM: --concurrency is the array's %M)
   recurrent-lens sweep-status DIR [--json]
   recurrent-lens sweep-report DIR [--all] [--channel C|all] [--measure activity|preactivation] [--json] [--progress]
+  recurrent-lens sample RUN_DIR|CHECKPOINT [--prompt TEXT] [--length N] [--temperature T] [--seed S] [--json]
+                 (text from a charlm model; temperature 0: greedy)
   recurrent-lens trajectory RUN_DIR [--channel C|all] [--measure activity|preactivation] [--json]
   recurrent-lens bench train [--task copy|addition|psmnist] [--T T] [--N N] [--batch B] [--updates U] [--threads N] [--json]
   recurrent-lens bench train --task charlm [--file TEXT] [--cell lstm|gru|rnn] [--N N] [--T T] [--batch B] [--max-chars C] [--threads N] [--json]
@@ -302,6 +304,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'sweep-status': return await (await import('./sweep')).sweepStatusCommand(rest);
       case 'sweep-report': return await (await import('./sweepReport')).sweepReportCommand(rest);
       case 'trajectory': await (await import('./trajectory')).trajectoryCommand(rest); return 0;
+      case 'sample': await (await import('./sample')).sampleCommand(rest); return 0;
       case 'bench':
         if (rest[0] !== 'train') throw new UsageError(`bench needs a subject: bench train (got ${rest[0] === undefined ? 'nothing' : `"${rest[0]}"`})`);
         await benchTrainCommand(rest.slice(1));
