@@ -7,8 +7,7 @@ import * as path from 'node:path';
 import { ConfigError, resolveConfig, runId, type TrainConfig } from '../core/train/config';
 import { listCheckpoints, readJson, writeJsonAtomic } from '../core/train/checkpoint';
 import { createRnnEngine } from '../core/train/engines';
-import { charlmStreams } from '../core/tasks/charlm';
-import { corpusFile, loadCorpus } from '../core/tasks/charlmFile';
+import { checkTrainingText, corpusFile } from '../core/tasks/charlmFile';
 import { RUN_FILES, train } from '../core/train/trainer';
 import { measureUpdateMs } from '../core/train/measure';
 import type { RunStatus, TrainerToHost } from '../shared/protocol';
@@ -124,7 +123,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     dir = given ?? path.join('.recurrent-lens', 'runs', runId(config));
   }
   // A text that cannot be trained on is refused before anything is written.
-  if (config.task === 'charlm') charlmStreams(await loadCorpus(corpusFile(config.file, assetRoot()), config.max_chars), config.batch, config.T);
+  if (config.task === 'charlm') await checkTrainingText(corpusFile(config.file, assetRoot()), config);
 
   // The folder, then its lock, before anything is written: a second trainer stops here, having touched nothing.
   const existed = existsSync(dir);
