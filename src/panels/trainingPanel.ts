@@ -125,8 +125,7 @@ export class TrainingPanel {
     if (!run) return;
     this.sampling?.cancel();
     const target = folder ? path.join(run.dir, folder) : run.dir;
-    TrainingPanel.sampler ??= new WorkerClient(this.context.extensionPath);
-    const job = TrainingPanel.sampler.cancellable<SampleDone>({ op: 'sample', target, options }, (text) => void this.post({ type: 'sample', event: 'chunk', text }));
+    const job = TrainingPanel.languageModelWorker(this.context).cancellable<SampleDone>({ op: 'sample', target, options }, (text) => void this.post({ type: 'sample', event: 'chunk', text }));
     this.sampling = job;
     const started = Date.now();
     const update = folder ? Number(/update-(\d+)/.exec(folder)?.[1]) : null;
@@ -139,6 +138,15 @@ export class TrainingPanel {
     } finally {
       if (this.sampling === job) this.sampling = undefined;
     }
+  }
+
+  /** The worker thread of language-model work (sampling, checking a text), started on first use. */
+  static languageModelWorker(context: vscode.ExtensionContext): WorkerClient {
+    if (!TrainingPanel.sampler) {
+      TrainingPanel.sampler = new WorkerClient(context.extensionPath);
+      context.subscriptions.push({ dispose: () => TrainingPanel.disposeSampler() });
+    }
+    return TrainingPanel.sampler;
   }
 
   /** Stops sampling threads (the extension's deactivation). */
