@@ -17,15 +17,24 @@ const importMetaUrl = {
 // WebAssembly SIMD modules, asm/<name>.ts (AssemblyScript) → out/wasm/<name>.wasm, embedded in every bundle that
 // imports 'recurrent-lens-wasm:<name>': kernels (Schur decomposition, src/core/linalg/wasm/kernels.ts), rnn
 // (fused RNN training kernel, src/core/train/wasmEngine.ts) and gated (fused LSTM kernel, src/core/train/wasmGated.ts).
-const WASM_MODULES = ['kernels', 'rnn', 'gated'];
+// The training kernels also build with relaxed SIMD (<name>-relaxed.wasm: fused multiply-adds in the GEMM tiles);
+// src/core/train/wasmSimd.ts picks that one where the engine accepts it and falls back to the plain one.
+const WASM_BUILDS = [
+  { name: 'kernels', source: 'kernels', features: ['simd'] },
+  { name: 'rnn', source: 'rnn', features: ['simd'] },
+  { name: 'rnn-relaxed', source: 'rnn', features: ['simd', 'relaxed-simd'] },
+  { name: 'gated', source: 'gated', features: ['simd'] },
+  { name: 'gated-relaxed', source: 'gated', features: ['simd', 'relaxed-simd'] },
+];
+const WASM_MODULES = WASM_BUILDS.map((b) => b.name);
 const wasmOut = (name) => `out/wasm/${name}.wasm`;
 async function compileWasm() {
   mkdirSync('out/wasm', { recursive: true });
-  for (const name of WASM_MODULES) {
+  for (const { name, source, features } of WASM_BUILDS) {
     const { error, stderr } = await asc.main([
-      `asm/${name}.ts`, '--enable', 'simd', '-O3', '--runtime', 'stub', '--noAssert', '--outFile', wasmOut(name),
+      `asm/${source}.ts`, ...features.flatMap((f) => ['--enable', f]), '-O3', '--runtime', 'stub', '--noAssert', '--outFile', wasmOut(name),
     ]);
-    if (error) throw new Error(`AssemblyScript build of asm/${name}.ts failed: ${error.message}\n${stderr.toString()}`);
+    if (error) throw new Error(`AssemblyScript build of asm/${source}.ts (${name}) failed: ${error.message}\n${stderr.toString()}`);
   }
 }
 const wasmKernels = {

@@ -21,6 +21,12 @@ const H_INVDENOM = 8; // f32
 const H_P_IN = 10, H_KP = 11, H_RP = 12, H_RT = 13, H_BP = 14, H_DP = 15, H_DT = 16, H_CP = 17;
 const H_TOK = 18, H_LAB = 19, H_S0 = 20, H_FINAL = 21, H_H = 22, H_C = 23, H_A = 24, H_Y = 25;
 const H_DH = 26, H_DC = 27, H_GR = 28, H_GK = 29, H_GB = 30, H_GD = 31, H_GC = 32, H_G_OUT = 33, H_ZERO = 34;
+// Row strides in floats: GS of the gate rows (A, Kp, Rp, gR, gK; ≥ 4·Np) and RS of Rᵀ's rows (≥ Np). A GEMM walks
+// its B operand down a column strip, one row per k; with rows 4 KiB apart (N = 256) every row of the strip falls in
+// the same L1 set and the strip is read from L2. wasmGated.ts pads both strides to an odd number of cache lines.
+const H_GS = 35, H_RS = 36;
+// gate blocks (4: LSTM i, f, c, o; 3: GRU z, r, h) and, for the GRU, a B × Np buffer for d loss / d (r⊙h₋)
+const H_G = 37, H_DRH = 38;
 
 export function heapBase(): i32 {
   return <i32>__heap_base;
@@ -60,23 +66,23 @@ export function heapBase(): i32 {
 /** Pads (per gate block) and transposes the parameters from [K|R|b|D|c] at P_IN. */
 function prepare(): void {
   const V = hdr(H_V), N = hdr(H_N), Np = hdr(H_NP), nOut = hdr(H_NOUT), nOutP = hdr(H_NOUTP);
-  const G = 4 * N, GP = 4 * Np;
+  const NG = hdr(H_G), G = NG * N, GP = NG * Np, GS = hdr(H_GS), RS = hdr(H_RS);
   const P = ptr(H_P_IN);
   const K = P, R = K + (<usize>(V * G) << 2), bb = R + (<usize>(N * G) << 2), D = bb + (<usize>G << 2), cc = D + (<usize>(N * nOut) << 2);
   const Kp = ptr(H_KP), Rp = ptr(H_RP), RT = ptr(H_RT), bp = ptr(H_BP), Dp = ptr(H_DP), DT = ptr(H_DT), cp = ptr(H_CP);
-  memory.fill(Kp, 0, <usize>(V * GP) << 2);
-  memory.fill(Rp, 0, <usize>(Np * GP) << 2);
-  memory.fill(RT, 0, <usize>(GP * Np) << 2);
+  memory.fill(Kp, 0, <usize>(V * GS) << 2);
+  memory.fill(Rp, 0, <usize>(Np * GS) << 2);
+  memory.fill(RT, 0, <usize>(GP * RS) << 2);
   memory.fill(bp, 0, <usize>GP << 2);
   memory.fill(Dp, 0, <usize>(Np * nOutP) << 2);
   memory.fill(DT, 0, <usize>(nOut * Np) << 2);
   memory.fill(cp, 0, <usize>nOutP << 2);
   const nb = <usize>N << 2;
-  for (let g = 0; g < 4; g++) {
-    for (let v = 0; v < V; v++) memory.copy(Kp + (<usize>(v * GP + g * Np) << 2), K + (<usize>(v * G + g * N) << 2), nb);
+  for (let g = 0; g < NG; g++) {
+    for (let v = 0; v < V; v++) memory.copy(Kp + (<usize>(v * GS + g * Np) << 2), K + (<usize>(v * G + g * N) << 2), nb);
     for (let k = 0; k < N; k++) {
-      memory.copy(Rp + (<usize>(k * GP + g * Np) << 2), R + (<usize>(k * G + g * N) << 2), nb);
-      for (let j = 0; j < N; j++) store<f32>(RT + (<usize>((g * Np + j) * Np + k) << 2), load<f32>(R + (<usize>(k * G + g * N + j) << 2)));
+      memory.copy(Rp + (<usize>(k * GS + g * Np) << 2), R + (<usize>(k * G + g * N) << 2), nb);
+      for (let j = 0; j < N; j++) store<f32>(RT + (<usize>((g * Np + j) * RS + k) << 2), load<f32>(R + (<usize>(k * G + g * N + j) << 2)));
     }
     memory.copy(bp + (<usize>(g * Np) << 2), bb + (<usize>(g * N) << 2), nb);
   }
@@ -94,10 +100,10 @@ function addRow(dst: usize, a: usize, b: usize, n: i32): void {
 }
 
 /** One step of B rows: gate pre-activations a (in place → activations i, f, tanh(a_c), o), c and h. */
-function cellForward(a: usize, cin: usize, cout: usize, hout: usize, B: i32, Np: i32): void {
+function cellForward(a: usize, ab: usize, cin: usize, cout: usize, hout: usize, B: i32, Np: i32): void {
   const rb = <usize>Np << 2;
   for (let s = 0; s < B; s++) {
-    const ar = a + <usize>s * (rb << 2), off = <usize>s * rb;
+    const ar = a + <usize>s * ab, off = <usize>s * rb;
     for (let o: usize = 0; o < rb; o += 16) {
       const i = sigmoid(v128.load(ar + o)), f = sigmoid(v128.load(ar + rb + o));
       const u = tanh(v128.load(ar + 2 * rb + o)), q = sigmoid(v128.load(ar + 3 * rb + o));
@@ -113,11 +119,11 @@ function cellForward(a: usize, cin: usize, cout: usize, hout: usize, B: i32, Np:
  * Back through one step's cell: from dh (B × Np) and the carried dc, the gate pre-activation gradients replace the
  * activations in a; dc becomes d loss / d c of the step before.
  */
-function cellBackward(a: usize, dh: usize, dc: usize, ccur: usize, cprev: usize, B: i32, Np: i32): void {
+function cellBackward(a: usize, ab: usize, dh: usize, dc: usize, ccur: usize, cprev: usize, B: i32, Np: i32): void {
   const rb = <usize>Np << 2;
   const one = f32x4.splat(1.0);
   for (let s = 0; s < B; s++) {
-    const ar = a + <usize>s * (rb << 2), off = <usize>s * rb;
+    const ar = a + <usize>s * ab, off = <usize>s * rb;
     for (let o: usize = 0; o < rb; o += 16) {
       const i = v128.load(ar + o), f = v128.load(ar + rb + o), u = v128.load(ar + 2 * rb + o), q = v128.load(ar + 3 * rb + o);
       const tc = tanh(v128.load(ccur + off + o));
@@ -148,7 +154,7 @@ export function forward(): f64 {
   const GP = 4 * Np;
   const H = ptr(H_H), C = ptr(H_C), A = ptr(H_A), Y = ptr(H_Y), Kp = ptr(H_KP), Rp = ptr(H_RP), bp = ptr(H_BP);
   const tok = ptr(H_TOK), lab = ptr(H_LAB), s0 = ptr(H_S0);
-  const rb = <usize>Np << 2, ab = <usize>GP << 2, yb = <usize>nOutP << 2;
+  const rb = <usize>Np << 2, ab = <usize>hdr(H_GS) << 2, yb = <usize>nOutP << 2;
   const stepH = <usize>B * rb, stepA = <usize>B * ab;
   padRows(H, s0, B, N, Np);
   padRows(C, s0 + (<usize>(B * N) << 2), B, N, Np);
@@ -163,7 +169,7 @@ export function forward(): f64 {
         addRow(a + <usize>s * ab, bp, Kp + <usize>id * ab, GP);
       }
       gemm(B, GP >> 2, hin, rb, 4, Rp, ab, N, 0, 0, 0, 0, 0, 0, a, ab, a, ab);
-      cellForward(a, C + <usize>t * stepH, C + <usize>(t + 1) * stepH, hin + stepH, B, Np);
+      cellForward(a, ab, C + <usize>t * stepH, C + <usize>(t + 1) * stepH, hin + stepH, B, Np);
     }
     const rows = (t1 - t0) * B;
     const y = Y + <usize>t0 * <usize>B * yb;
@@ -182,11 +188,12 @@ export function backward(): void {
   const H = ptr(H_H), C = ptr(H_C), A = ptr(H_A), Y = ptr(H_Y), RT = ptr(H_RT), DT = ptr(H_DT), zero = ptr(H_ZERO);
   const DH = ptr(H_DH), DC = ptr(H_DC), tok = ptr(H_TOK);
   const gR = ptr(H_GR), gK = ptr(H_GK), gb = ptr(H_GB), gD = ptr(H_GD), gc = ptr(H_GC);
-  const rb = <usize>Np << 2, ab = <usize>GP << 2, yb = <usize>nOutP << 2;
+  const rb = <usize>Np << 2, ab = <usize>hdr(H_GS) << 2, yb = <usize>nOutP << 2;
+  const rtb = <usize>hdr(H_RS) << 2;
   const stepH = <usize>B * rb, stepA = <usize>B * ab;
-  memory.fill(gR, 0, <usize>(Np * GP) << 2);
-  memory.fill(gK, 0, <usize>(V * GP) << 2);
-  memory.fill(gb, 0, ab);
+  memory.fill(gR, 0, <usize>Np * ab);
+  memory.fill(gK, 0, <usize>V * ab);
+  memory.fill(gb, 0, <usize>GP << 2);
   memory.fill(gD, 0, <usize>(Np * nOutP) << 2);
   memory.fill(gc, 0, yb);
   memory.fill(zero, 0, rb);
@@ -199,14 +206,14 @@ export function backward(): void {
       // dh_t = dy_t Dᵀ + da_{t+1} Rᵀ (the activations of step t+1 already hold their gradients), one gate block
       // of Rᵀ (Np rows) at a time so that the block of Rᵀ under a column tile stays in L1 as in the forward pass
       const next = t < T - 1;
-      gemm(B, Np >> 2, Y + <usize>t * <usize>B * yb, yb, 4, DT, rb, nOut, a + stepA, ab, 4, RT, rb, next ? N : 0, zero, 0, DH, rb);
+      gemm(B, Np >> 2, Y + <usize>t * <usize>B * yb, yb, 4, DT, rb, nOut, a + stepA, ab, 4, RT, rtb, next ? N : 0, zero, 0, DH, rb);
       if (next) {
         for (let q = 1; q < 4; q++) {
           const off = <usize>q * rb;
-          gemm(B, Np >> 2, a + stepA + off, ab, 4, RT + off * <usize>Np, rb, N, 0, 0, 0, 0, 0, 0, DH, rb, DH, rb);
+          gemm(B, Np >> 2, a + stepA + off, ab, 4, RT + <usize>(q * Np) * rtb, rtb, N, 0, 0, 0, 0, 0, 0, DH, rb, DH, rb);
         }
       }
-      cellBackward(a, DH, DC, C + <usize>(t + 1) * stepH, C + <usize>t * stepH, B, Np);
+      cellBackward(a, ab, DH, DC, C + <usize>(t + 1) * stepH, C + <usize>t * stepH, B, Np);
     }
     const rows = (t1 - t0) * B;
     const a0 = A + <usize>t0 * stepA;
@@ -217,17 +224,165 @@ export function backward(): void {
         addRow(row, row, A + <usize>t * stepA + <usize>s * ab, GP);
       }
     }
-    colSums(a0, rows, GP >> 2, gb);
+    colSums(a0, rows, GP >> 2, gb, ab);
     const y = Y + <usize>t0 * <usize>B * yb;
     gemm(N, nOutP >> 2, H + <usize>(t0 + 1) * stepH, 4, rb, y, yb, rows, 0, 0, 0, 0, 0, 0, gD, yb, gD, yb);
-    colSums(y, rows, nOutP >> 2, gc);
+    colSums(y, rows, nOutP >> 2, gc, yb);
   }
-  // unpadded [K|R|b|D|c]
+  writeGrads();
+}
+
+/** The gradients, unpadded, as [K|R|b|D|c] at G_OUT. */
+function writeGrads(): void {
+  const V = hdr(H_V), N = hdr(H_N), Np = hdr(H_NP), nOut = hdr(H_NOUT), nOutP = hdr(H_NOUTP), NG = hdr(H_G);
+  const gR = ptr(H_GR), gK = ptr(H_GK), gb = ptr(H_GB), gD = ptr(H_GD), gc = ptr(H_GC);
+  const rb = <usize>Np << 2, ab = <usize>hdr(H_GS) << 2, yb = <usize>nOutP << 2;
   let g = ptr(H_G_OUT);
   const nb = <usize>N << 2;
-  for (let v = 0; v < V; v++) for (let q = 0; q < 4; q++) { memory.copy(g, gK + <usize>v * ab + <usize>q * rb, nb); g += nb; }
-  for (let k = 0; k < N; k++) for (let q = 0; q < 4; q++) { memory.copy(g, gR + <usize>k * ab + <usize>q * rb, nb); g += nb; }
-  for (let q = 0; q < 4; q++) { memory.copy(g, gb + <usize>q * rb, nb); g += nb; }
+  for (let v = 0; v < V; v++) for (let q = 0; q < NG; q++) { memory.copy(g, gK + <usize>v * ab + <usize>q * rb, nb); g += nb; }
+  for (let k = 0; k < N; k++) for (let q = 0; q < NG; q++) { memory.copy(g, gR + <usize>k * ab + <usize>q * rb, nb); g += nb; }
+  for (let q = 0; q < NG; q++) { memory.copy(g, gb + <usize>q * rb, nb); g += nb; }
   for (let k = 0; k < N; k++) { memory.copy(g, gD + <usize>k * yb, <usize>nOut << 2); g += <usize>nOut << 2; }
   memory.copy(g, gc, <usize>nOut << 2);
+}
+
+// ---------- the GRU (Keras's reset_after = false, TF.js's only GRU) ----------
+// z = σ(x K_z + h₋ R_z + b_z), r = σ(x K_r + h₋ R_r + b_r), h̃ = tanh(x K_h + (r⊙h₋) R_h + b_h), h = z⊙h₋ + (1 − z)⊙h̃.
+// A row of A is [z | r | h̃] (3·Np); C holds r⊙h₋ of every step (the h block's weight gradient needs it).
+
+/** After the z, r product: the gates in place, and rh = r⊙h₋. */
+function gruGates(a: usize, ab: usize, hprev: usize, rh: usize, B: i32, Np: i32): void {
+  const rb = <usize>Np << 2;
+  for (let s = 0; s < B; s++) {
+    const ar = a + <usize>s * ab, off = <usize>s * rb;
+    for (let o: usize = 0; o < rb; o += 16) {
+      const z = sigmoid(v128.load(ar + o)), r = sigmoid(v128.load(ar + rb + o));
+      v128.store(ar + o, z); v128.store(ar + rb + o, r);
+      v128.store(rh + off + o, f32x4.mul(r, v128.load(hprev + off + o)));
+    }
+  }
+}
+
+/** After the h̃ product: h̃ in place and the new state. */
+function gruState(a: usize, ab: usize, hprev: usize, hout: usize, B: i32, Np: i32): void {
+  const rb = <usize>Np << 2;
+  const one = f32x4.splat(1.0);
+  for (let s = 0; s < B; s++) {
+    const ar = a + <usize>s * ab, off = <usize>s * rb;
+    for (let o: usize = 0; o < rb; o += 16) {
+      const z = v128.load(ar + o), hh = tanh(v128.load(ar + 2 * rb + o));
+      v128.store(ar + 2 * rb + o, hh);
+      v128.store(hout + off + o, f32x4.add(f32x4.mul(z, v128.load(hprev + off + o)), f32x4.mul(f32x4.sub(one, z), hh)));
+    }
+  }
+}
+
+export function forwardGru(): f64 {
+  prepare();
+  const B = hdr(H_B), T = hdr(H_T), N = hdr(H_N), Np = hdr(H_NP), nOutP = hdr(H_NOUTP), nOut = hdr(H_NOUT), S = hdr(H_S);
+  const invDenom = load<f32>(__heap_base + (<usize>H_INVDENOM << 2));
+  const GP = 3 * Np;
+  const H = ptr(H_H), C = ptr(H_C), A = ptr(H_A), Y = ptr(H_Y), Kp = ptr(H_KP), Rp = ptr(H_RP), bp = ptr(H_BP);
+  const tok = ptr(H_TOK), lab = ptr(H_LAB), s0 = ptr(H_S0);
+  const rb = <usize>Np << 2, ab = <usize>hdr(H_GS) << 2, yb = <usize>nOutP << 2;
+  const stepH = <usize>B * rb, stepA = <usize>B * ab;
+  padRows(H, s0, B, N, Np);
+  let loss: f64 = 0;
+  for (let t0 = 0; t0 < T; t0 += S) {
+    const t1 = min(t0 + S, T);
+    for (let t = t0; t < t1; t++) {
+      const a = A + <usize>t * stepA, hin = H + <usize>t * stepH, rh = C + <usize>t * stepH;
+      for (let s = 0; s < B; s++) {
+        const id = load<i32>(tok + (<usize>(s * T + t) << 2));
+        addRow(a + <usize>s * ab, bp, Kp + <usize>id * ab, GP);
+      }
+      gemm(B, (2 * Np) >> 2, hin, rb, 4, Rp, ab, N, 0, 0, 0, 0, 0, 0, a, ab, a, ab);
+      gruGates(a, ab, hin, rh, B, Np);
+      gemm(B, Np >> 2, rh, rb, 4, Rp + 2 * rb, ab, N, 0, 0, 0, 0, 0, 0, a + 2 * rb, ab, a + 2 * rb, ab);
+      gruState(a, ab, hin, hin + stepH, B, Np);
+    }
+    const rows = (t1 - t0) * B;
+    const y = Y + <usize>t0 * <usize>B * yb;
+    gemm(rows, nOutP >> 2, H + <usize>(t0 + 1) * stepH, rb, 4, ptr(H_DP), yb, N, 0, 0, 0, 0, 0, 0, ptr(H_CP), 0, y, yb);
+    loss += softmaxRows(y, rows, nOut, nOutP, lab, t0, B, T, true, invDenom);
+  }
+  unpadRows(ptr(H_FINAL), H + <usize>T * stepH, B, N, Np);
+  return loss * <f64>invDenom;
+}
+
+/** From dh: d z, d h̃ (pre-activation) in place of z and h̃; the carry becomes dh⊙z. */
+function gruBackState(a: usize, ab: usize, dh: usize, carry: usize, hprev: usize, B: i32, Np: i32): void {
+  const rb = <usize>Np << 2;
+  const one = f32x4.splat(1.0);
+  for (let s = 0; s < B; s++) {
+    const ar = a + <usize>s * ab, off = <usize>s * rb;
+    for (let o: usize = 0; o < rb; o += 16) {
+      const g = v128.load(dh + off + o), z = v128.load(ar + o), hh = v128.load(ar + 2 * rb + o);
+      v128.store(ar + o, f32x4.mul(f32x4.mul(g, f32x4.sub(v128.load(hprev + off + o), hh)), f32x4.mul(z, f32x4.sub(one, z))));
+      v128.store(ar + 2 * rb + o, f32x4.mul(f32x4.mul(g, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(hh, hh))));
+      v128.store(carry + off + o, f32x4.mul(g, z));
+    }
+  }
+}
+
+/** From drh = d loss / d (r⊙h₋): d r (pre-activation) in place of r; the carry gains drh⊙r. */
+function gruBackReset(a: usize, ab: usize, drh: usize, carry: usize, hprev: usize, B: i32, Np: i32): void {
+  const rb = <usize>Np << 2;
+  const one = f32x4.splat(1.0);
+  for (let s = 0; s < B; s++) {
+    const ar = a + <usize>s * ab, off = <usize>s * rb;
+    for (let o: usize = 0; o < rb; o += 16) {
+      const d = v128.load(drh + off + o), r = v128.load(ar + rb + o);
+      v128.store(ar + rb + o, f32x4.mul(f32x4.mul(d, v128.load(hprev + off + o)), f32x4.mul(r, f32x4.sub(one, r))));
+      v128.store(carry + off + o, f32x4.add(v128.load(carry + off + o), f32x4.mul(d, r)));
+    }
+  }
+}
+
+export function backwardGru(): void {
+  const B = hdr(H_B), T = hdr(H_T), V = hdr(H_V), N = hdr(H_N), Np = hdr(H_NP), nOut = hdr(H_NOUT), nOutP = hdr(H_NOUTP), S = hdr(H_S);
+  const GP = 3 * Np;
+  const H = ptr(H_H), C = ptr(H_C), A = ptr(H_A), Y = ptr(H_Y), RT = ptr(H_RT), DT = ptr(H_DT), zero = ptr(H_ZERO);
+  const DH = ptr(H_DH), carry = ptr(H_DC), DRH = ptr(H_DRH), tok = ptr(H_TOK);
+  const gR = ptr(H_GR), gK = ptr(H_GK), gb = ptr(H_GB), gD = ptr(H_GD), gc = ptr(H_GC);
+  const rb = <usize>Np << 2, ab = <usize>hdr(H_GS) << 2, yb = <usize>nOutP << 2;
+  const rtb = <usize>hdr(H_RS) << 2;
+  const stepH = <usize>B * rb, stepA = <usize>B * ab;
+  memory.fill(gR, 0, <usize>Np * ab);
+  memory.fill(gK, 0, <usize>V * ab);
+  memory.fill(gb, 0, <usize>GP << 2);
+  memory.fill(gD, 0, <usize>(Np * nOutP) << 2);
+  memory.fill(gc, 0, yb);
+  memory.fill(zero, 0, rb);
+  memory.fill(carry, 0, stepH);
+  const lastChunk = (T - 1) / S * S;
+  for (let t0 = lastChunk; t0 >= 0; t0 -= S) {
+    const t1 = min(t0 + S, T);
+    for (let t = t1 - 1; t >= t0; t--) {
+      const a = A + <usize>t * stepA, hprev = H + <usize>t * stepH;
+      // dh_t = dy_t Dᵀ + what step t+1 carried back (dh⊙z + drh⊙r + [dz|dr] R_zrᵀ)
+      gemm(B, Np >> 2, Y + <usize>t * <usize>B * yb, yb, 4, DT, rb, nOut, 0, 0, 0, 0, 0, 0, carry, rb, DH, rb);
+      gruBackState(a, ab, DH, carry, hprev, B, Np);
+      // drh = dh̃ R_hᵀ
+      gemm(B, Np >> 2, a + 2 * rb, ab, 4, RT + <usize>(2 * Np) * rtb, rtb, N, 0, 0, 0, 0, 0, 0, zero, 0, DRH, rb);
+      gruBackReset(a, ab, DRH, carry, hprev, B, Np);
+      // carry += dz R_zᵀ + dr R_rᵀ
+      gemm(B, Np >> 2, a, ab, 4, RT, rtb, N, a + rb, ab, 4, RT + <usize>Np * rtb, rtb, N, carry, rb, carry, rb);
+    }
+    const rows = (t1 - t0) * B;
+    const a0 = A + <usize>t0 * stepA;
+    gemm(N, (2 * Np) >> 2, H + <usize>t0 * stepH, 4, rb, a0, ab, rows, 0, 0, 0, 0, 0, 0, gR, ab, gR, ab);
+    gemm(N, Np >> 2, C + <usize>t0 * stepH, 4, rb, a0 + 2 * rb, ab, rows, 0, 0, 0, 0, 0, 0, gR + 2 * rb, ab, gR + 2 * rb, ab);
+    for (let t = t0; t < t1; t++) {
+      for (let s = 0; s < B; s++) {
+        const row = gK + <usize>load<i32>(tok + (<usize>(s * T + t) << 2)) * ab;
+        addRow(row, row, A + <usize>t * stepA + <usize>s * ab, GP);
+      }
+    }
+    colSums(a0, rows, GP >> 2, gb, ab);
+    const y = Y + <usize>t0 * <usize>B * yb;
+    gemm(N, nOutP >> 2, H + <usize>(t0 + 1) * stepH, 4, rb, y, yb, rows, 0, 0, 0, 0, 0, 0, gD, yb, gD, yb);
+    colSums(y, rows, nOutP >> 2, gc, yb);
+  }
+  writeGrads();
 }

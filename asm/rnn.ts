@@ -193,7 +193,7 @@ export function backward(): void {
   if (!every) {
     // readout at the last step only
     gemm(N, nOutP >> 2, H + <usize>T * stepH, 4, rb, Y, yb, B, 0, 0, 0, 0, 0, 0, gD, yb, gD, yb);
-    colSums(Y, B, nOutP >> 2, gc);
+    colSums(Y, B, nOutP >> 2, gc, <usize>nOutP << 2);
   }
   // dA of step t lives in ring slot t mod 2S: a chunk of S steps is contiguous, and the step after it survives
   const ring = 2 * S;
@@ -213,11 +213,11 @@ export function backward(): void {
     // weight gradients of the chunk: Σ over its rows of (input row)ᵀ·(dA row)
     gemm(N, W, H + <usize>t0 * stepH, 4, rb, dA0, rb, rows, 0, 0, 0, 0, 0, 0, gR, rb, gR, rb);
     gemm(nIn, W, X + <usize>t0 * <usize>B * xb, 4, xb, dA0, rb, rows, 0, 0, 0, 0, 0, 0, gK, rb, gK, rb);
-    colSums(dA0, rows, W, gb);
+    colSums(dA0, rows, W, gb, <usize>W << 4);
     if (every) {
       const y = Y + <usize>t0 * <usize>B * yb;
       gemm(N, nOutP >> 2, H + <usize>(t0 + 1) * stepH, 4, rb, y, yb, rows, 0, 0, 0, 0, 0, 0, gD, yb, gD, yb);
-      colSums(y, rows, nOutP >> 2, gc);
+      colSums(y, rows, nOutP >> 2, gc, <usize>nOutP << 2);
     }
   }
   // unpadded [K|R|b|D|c]

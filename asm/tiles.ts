@@ -10,6 +10,15 @@
 // 2×4, 2×3 and 4×2 keep 6–8 accumulators, enough independent adds to hide their latency within V8's 16 xmm
 // registers; 4×3 and 3×3 ran at half speed or worse (spills), and so did unrolling the k loops.
 
+// a·b + c: in the relaxed-SIMD builds (out/wasm/*-relaxed.wasm) one fused multiply-add where the CPU has FMA (the
+// last bit may differ from a product and a sum; training does not notice), else a product and a sum. With FMA the
+// tiles below issue half the floating-point instructions, which is what limits them once their operands sit in L1.
+// @ts-ignore: decorator
+@inline function fmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // @ts-ignore: decorator
 @inline function rowOff(r: usize, nr: i32, stride: usize): usize {
   return <usize>min<i32>(<i32>r, nr - 1) * stride;
@@ -27,22 +36,22 @@
   for (let k = 0; k < n1; k++) {
     const w0 = v128.load(w), w1 = v128.load(w, 16), w2 = v128.load(w, 32), w3 = v128.load(w, 48);
     let s = v128.load32_splat(p);
-    c00 = f32x4.add(c00, f32x4.mul(s, w0)); c01 = f32x4.add(c01, f32x4.mul(s, w1));
-    c02 = f32x4.add(c02, f32x4.mul(s, w2)); c03 = f32x4.add(c03, f32x4.mul(s, w3));
+    c00 = fmadd(s, w0, c00); c01 = fmadd(s, w1, c01);
+    c02 = fmadd(s, w2, c02); c03 = fmadd(s, w3, c03);
     s = v128.load32_splat(q);
-    c10 = f32x4.add(c10, f32x4.mul(s, w0)); c11 = f32x4.add(c11, f32x4.mul(s, w1));
-    c12 = f32x4.add(c12, f32x4.mul(s, w2)); c13 = f32x4.add(c13, f32x4.mul(s, w3));
+    c10 = fmadd(s, w0, c10); c11 = fmadd(s, w1, c11);
+    c12 = fmadd(s, w2, c12); c13 = fmadd(s, w3, c13);
     p += ak1; q += ak1; w += bk1;
   }
   p = a2; q = p + rowOff(1, nr, ai2); w = b2;
   for (let k = 0; k < n2; k++) {
     const w0 = v128.load(w), w1 = v128.load(w, 16), w2 = v128.load(w, 32), w3 = v128.load(w, 48);
     let s = v128.load32_splat(p);
-    c00 = f32x4.add(c00, f32x4.mul(s, w0)); c01 = f32x4.add(c01, f32x4.mul(s, w1));
-    c02 = f32x4.add(c02, f32x4.mul(s, w2)); c03 = f32x4.add(c03, f32x4.mul(s, w3));
+    c00 = fmadd(s, w0, c00); c01 = fmadd(s, w1, c01);
+    c02 = fmadd(s, w2, c02); c03 = fmadd(s, w3, c03);
     s = v128.load32_splat(q);
-    c10 = f32x4.add(c10, f32x4.mul(s, w0)); c11 = f32x4.add(c11, f32x4.mul(s, w1));
-    c12 = f32x4.add(c12, f32x4.mul(s, w2)); c13 = f32x4.add(c13, f32x4.mul(s, w3));
+    c10 = fmadd(s, w0, c10); c11 = fmadd(s, w1, c11);
+    c12 = fmadd(s, w2, c12); c13 = fmadd(s, w3, c13);
     p += ak2; q += ak2; w += bk2;
   }
   const o1 = c + rowOff(1, nr, ci);
@@ -65,13 +74,13 @@
   for (let k = 0; k < n1; k++) {
     const w0 = v128.load(w), w1 = v128.load(w, 16);
     let s = v128.load32_splat(p);
-    c00 = f32x4.add(c00, f32x4.mul(s, w0)); c01 = f32x4.add(c01, f32x4.mul(s, w1));
+    c00 = fmadd(s, w0, c00); c01 = fmadd(s, w1, c01);
     s = v128.load32_splat(p + r1);
-    c10 = f32x4.add(c10, f32x4.mul(s, w0)); c11 = f32x4.add(c11, f32x4.mul(s, w1));
+    c10 = fmadd(s, w0, c10); c11 = fmadd(s, w1, c11);
     s = v128.load32_splat(p + r2);
-    c20 = f32x4.add(c20, f32x4.mul(s, w0)); c21 = f32x4.add(c21, f32x4.mul(s, w1));
+    c20 = fmadd(s, w0, c20); c21 = fmadd(s, w1, c21);
     s = v128.load32_splat(p + r3);
-    c30 = f32x4.add(c30, f32x4.mul(s, w0)); c31 = f32x4.add(c31, f32x4.mul(s, w1));
+    c30 = fmadd(s, w0, c30); c31 = fmadd(s, w1, c31);
     p += ak1; w += bk1;
   }
   r1 = rowOff(1, nr, ai2); r2 = rowOff(2, nr, ai2); r3 = rowOff(3, nr, ai2);
@@ -79,13 +88,13 @@
   for (let k = 0; k < n2; k++) {
     const w0 = v128.load(w), w1 = v128.load(w, 16);
     let s = v128.load32_splat(p);
-    c00 = f32x4.add(c00, f32x4.mul(s, w0)); c01 = f32x4.add(c01, f32x4.mul(s, w1));
+    c00 = fmadd(s, w0, c00); c01 = fmadd(s, w1, c01);
     s = v128.load32_splat(p + r1);
-    c10 = f32x4.add(c10, f32x4.mul(s, w0)); c11 = f32x4.add(c11, f32x4.mul(s, w1));
+    c10 = fmadd(s, w0, c10); c11 = fmadd(s, w1, c11);
     s = v128.load32_splat(p + r2);
-    c20 = f32x4.add(c20, f32x4.mul(s, w0)); c21 = f32x4.add(c21, f32x4.mul(s, w1));
+    c20 = fmadd(s, w0, c20); c21 = fmadd(s, w1, c21);
     s = v128.load32_splat(p + r3);
-    c30 = f32x4.add(c30, f32x4.mul(s, w0)); c31 = f32x4.add(c31, f32x4.mul(s, w1));
+    c30 = fmadd(s, w0, c30); c31 = fmadd(s, w1, c31);
     p += ak2; w += bk2;
   }
   const o1 = c + rowOff(1, nr, ci), o2 = c + rowOff(2, nr, ci), o3 = c + rowOff(3, nr, ci);
@@ -106,20 +115,20 @@
   let p = a1, w = b1;
   for (let k = 0; k < n1; k++) {
     const w0 = v128.load(w);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(p), w0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(p + r1), w0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(p + r2), w0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(p + r3), w0));
+    c0 = fmadd(v128.load32_splat(p), w0, c0);
+    c1 = fmadd(v128.load32_splat(p + r1), w0, c1);
+    c2 = fmadd(v128.load32_splat(p + r2), w0, c2);
+    c3 = fmadd(v128.load32_splat(p + r3), w0, c3);
     p += ak1; w += bk1;
   }
   r1 = rowOff(1, nr, ai2); r2 = rowOff(2, nr, ai2); r3 = rowOff(3, nr, ai2);
   p = a2; w = b2;
   for (let k = 0; k < n2; k++) {
     const w0 = v128.load(w);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(p), w0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(p + r1), w0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(p + r2), w0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(p + r3), w0));
+    c0 = fmadd(v128.load32_splat(p), w0, c0);
+    c1 = fmadd(v128.load32_splat(p + r1), w0, c1);
+    c2 = fmadd(v128.load32_splat(p + r2), w0, c2);
+    c3 = fmadd(v128.load32_splat(p + r3), w0, c3);
     p += ak2; w += bk2;
   }
   v128.store(c, c0);
@@ -140,18 +149,18 @@
   for (let k = 0; k < n1; k++) {
     const w0 = v128.load(w), w1 = v128.load(w, 16), w2 = v128.load(w, 32);
     let s = v128.load32_splat(p);
-    c00 = f32x4.add(c00, f32x4.mul(s, w0)); c01 = f32x4.add(c01, f32x4.mul(s, w1)); c02 = f32x4.add(c02, f32x4.mul(s, w2));
+    c00 = fmadd(s, w0, c00); c01 = fmadd(s, w1, c01); c02 = fmadd(s, w2, c02);
     s = v128.load32_splat(q);
-    c10 = f32x4.add(c10, f32x4.mul(s, w0)); c11 = f32x4.add(c11, f32x4.mul(s, w1)); c12 = f32x4.add(c12, f32x4.mul(s, w2));
+    c10 = fmadd(s, w0, c10); c11 = fmadd(s, w1, c11); c12 = fmadd(s, w2, c12);
     p += ak1; q += ak1; w += bk1;
   }
   p = a2; q = p + rowOff(1, nr, ai2); w = b2;
   for (let k = 0; k < n2; k++) {
     const w0 = v128.load(w), w1 = v128.load(w, 16), w2 = v128.load(w, 32);
     let s = v128.load32_splat(p);
-    c00 = f32x4.add(c00, f32x4.mul(s, w0)); c01 = f32x4.add(c01, f32x4.mul(s, w1)); c02 = f32x4.add(c02, f32x4.mul(s, w2));
+    c00 = fmadd(s, w0, c00); c01 = fmadd(s, w1, c01); c02 = fmadd(s, w2, c02);
     s = v128.load32_splat(q);
-    c10 = f32x4.add(c10, f32x4.mul(s, w0)); c11 = f32x4.add(c11, f32x4.mul(s, w1)); c12 = f32x4.add(c12, f32x4.mul(s, w2));
+    c10 = fmadd(s, w0, c10); c11 = fmadd(s, w1, c11); c12 = fmadd(s, w2, c12);
     p += ak2; q += ak2; w += bk2;
   }
   const o1 = c + rowOff(1, nr, ci);
@@ -254,7 +263,7 @@ const LN2_LO: f32 = -2.12194440e-4;
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  const q = f32x4.add(r, f32x4.mul(f32x4.mul(r, r), p)); // e^r − 1
+  const q = fmadd(f32x4.mul(r, r), p, r); // e^r − 1
   const s = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23); // 2^n: t's low mantissa bits hold n
   return f32x4.add(f32x4.mul(s, q), minusOne ? f32x4.sub(s, f32x4.splat(1.0)) : s);
 }
@@ -303,9 +312,8 @@ export function softmaxRows(y: usize, rows: i32, nOut: i32, nOutP: i32, lab: usi
   return loss;
 }
 
-/** c[j] += Σ_r a[r][j] over rows of W vectors. */
-export function colSums(a: usize, rows: i32, W: i32, c: usize): void {
-  const rb = <usize>W << 4;
+/** c[j] += Σ_r a[r][j] over rows of W vectors, rb bytes apart. */
+export function colSums(a: usize, rows: i32, W: i32, c: usize, rb: usize): void {
   for (let v = 0; v < W; v++) {
     let s = v128.load(c + (<usize>v << 4));
     let p = a + (<usize>v << 4);

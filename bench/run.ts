@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: our linear algebra side by side with SciPy/LAPACK (bench/reference/scipy_linalg.py) on the
- * same matrices, and one training update side by side with PyTorch (bench/reference/torch_rnn_train.py), both
+ * same matrices, and one training update side by side with PyTorch (bench/reference/torch_rnn_train.py; the LSTM
+ * language model: bench/reference/torch_charlm.py), both
  * run with Debian's /usr/bin/python3 (python3-scipy, python3-torch). Prints Markdown tables (the README keeps
  * the latest) and writes JSON lines to bench/results/linalg.jsonl and bench/results/train.jsonl.
  *
@@ -185,15 +186,45 @@ function training(): void {
       console.error(`  pytorch, ${threads} thread(s): ${t.ms_per_update} ms/update`);
     }
   }
+  charLm(rows, withTorch);
   const out = path.join(ROOT, 'bench', 'results');
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'train.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  const lines = ['| task | engine | threads | ms / update | GFLOP/s | ratio to PyTorch (1 thread) |', '|---|---|---|---|---|---|'];
+  const lines = ['| task | engine | threads | ms / update | GFLOP/s | ratio to PyTorch (1 thread) | ratio to PyTorch (same threads) |', '|---|---|---|---|---|---|---|'];
+  const ratio = (r: TrainRow, threads: number | string) => {
+    const ref = rows.find((x) => x.task === r.task && x.engine.startsWith('pytorch') && x.threads === threads);
+    return ref && !r.engine.startsWith('pytorch') ? `${(r.ms_per_update / ref.ms_per_update).toFixed(2)}×` : '';
+  };
   for (const r of rows) {
-    const ref = rows.find((x) => x.task === r.task && x.engine.startsWith('pytorch') && x.threads === 1);
-    lines.push(`| ${r.task} T=${r.T} | ${r.engine} | ${r.threads} | ${fmt(r.ms_per_update)} | ${fmt(r.gflops, 3)} | ${ref ? `${(r.ms_per_update / ref.ms_per_update).toFixed(2)}×` : ''} |`);
+    lines.push(`| ${r.task} T=${r.T} | ${r.engine} | ${r.threads} | ${fmt(r.ms_per_update)} | ${fmt(r.gflops, 3)} | ${ratio(r, 1)} | ${ratio(r, r.threads)} |`);
   }
   console.log(lines.join('\n'));
+}
+
+/**
+ * One update of a character-level LSTM language model (N 256, T 100, batch 32) on the Brown text that the build
+ * puts in dist/brown: `bench train --task charlm` against bench/reference/torch_charlm.py --bench, 1 and 2 threads.
+ */
+function charLm(rows: TrainRow[], withTorch: boolean): void {
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  const text = path.join(ROOT, 'dist', 'brown', 'brown.txt');
+  const dims = ['--N', '256', '--T', '100', '--batch', '32'];
+  for (const threads of [1, 2]) {
+    const ours = spawnSync(process.execPath, [cli, 'bench', 'train', '--task', 'charlm', '--file', text, '--cell', 'lstm', ...dims, '--updates', '20', '--threads', String(threads), '--json'], { encoding: 'utf8' });
+    if (ours.status !== 0) throw new Error(`bench train --task charlm failed: ${ours.stderr}`);
+    const j = JSON.parse(ours.stdout.trim().split('\n').pop()!);
+    rows.push({ engine: `recurrent-lens (${j.engine})`, task: 'charlm lstm', T: 100, threads, ms_per_update: j.ms_per_update, gflops: j.gflops });
+    console.error(`charlm lstm N=256 T=100 B=32: ${j.ms_per_update} ms/update (${j.engine})`);
+    if (!withTorch) continue;
+    const r = spawnSync(PYTHON, [path.join(ROOT, 'bench', 'reference', 'torch_charlm.py'), '--text', text, '--cell', 'lstm', ...dims, '--threads', String(threads), '--bench', '--updates', '20'], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      console.error(`torch charlm reference failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+      continue;
+    }
+    const t = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    rows.push({ engine: `pytorch ${t.torch}`, task: 'charlm lstm', T: 100, threads, ms_per_update: t.ms_per_update, gflops: t.gflops });
+    console.error(`  pytorch, ${threads} thread(s): ${t.ms_per_update} ms/update`);
+  }
 }
 
 const only = arg('only')?.[0];

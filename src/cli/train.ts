@@ -10,6 +10,8 @@ import { createRnnEngine } from '../core/train/engines';
 import { checkTrainingText, corpusFile } from '../core/tasks/charlmFile';
 import { RUN_FILES, train } from '../core/train/trainer';
 import { measureUpdateMs } from '../core/train/measure';
+import { rnnWasmKernel } from '../core/train/wasmEngine';
+import { gatedWasmKernel } from '../core/train/wasmGated';
 import type { RunStatus, TrainerToHost } from '../shared/protocol';
 import { CheckpointError } from '../core/tensor';
 import { acquireRunLock, RunLockError, type RunLock } from '../runs/runLock';
@@ -332,6 +334,8 @@ export async function benchTrainCommand(argv: string[]): Promise<void> {
     ms_per_update: round(t.ms_per_update), cpu_ms_per_update: round(t.cpu_ms_per_update), gflops: Math.round((t.flops / t.ms_per_update / 1e6) * 100) / 100,
     backend: t.backend, engine: t.engine, task: config.task, ...(lm ? { cell: config.cell } : {}), T: t.T, N: config.N, batch: config.batch, updates,
     min_ms: round(t.min_ms), max_ms: round(t.max_ms), mflop_per_update: Math.round(t.flops / 1e5) / 10, cpus: t.cpus,
+    // which WebAssembly build the engine runs: 'relaxed-simd' (fused multiply-adds) or 'simd'; null on the JS engine
+    simd: t.engine.startsWith('wasm') ? ((config.cell === 'lstm' || config.cell === 'gru' ? gatedWasmKernel() : rnnWasmKernel())?.features ?? null) : null,
   };
   if (args.flag('json')) process.stdout.write(JSON.stringify(out) + '\n');
   else process.stdout.write(`${config.task} T=${t.T} N=${config.N} batch ${config.batch}: ${out.ms_per_update} ms/update (${out.gflops} GFLOP/s), engine ${out.engine}, tfjs backend ${t.backend}\n`);

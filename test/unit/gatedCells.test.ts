@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { Rng } from '../../src/core/init/rng';
 import { JsRnnEngine } from '../../src/core/train/jsEngine';
-import { WasmLstmEngine } from '../../src/core/train/wasmGated';
+import { WasmGatedEngine } from '../../src/core/train/wasmGated';
 import { createRnnEngine } from '../../src/core/train/engines';
 import { Adam } from '../../src/core/train/optimizer';
 import { PARAM_NAMES, stateCount, zeroParams, type Cell, type RnnBatch, type RnnDims, type RnnParams } from '../../src/core/train/model';
@@ -115,10 +115,13 @@ test('Adam: PyTorch\'s update with global-norm clipping', () => {
   assert.equal(adam.slots.length, 4);
 });
 
-for (const [what, sizes] of [['odd sizes', { batch: 3, T: 9, V: 7, N: 5 }], ['larger', { batch: 8, T: 60, V: 40, N: 66 }]] as const) {
-  test(`wasm-simd LSTM kernel equals the JS engine (${what}: loss, gradients, final state)`, () => {
-    const { dims, params, batch } = gatedProblem('lstm', sizes, 7);
-    const wasm = new WasmLstmEngine(), js = new JsRnnEngine();
+for (const [cell, what, sizes] of [
+  ['lstm', 'odd sizes', { batch: 3, T: 9, V: 7, N: 5 }], ['lstm', 'larger', { batch: 8, T: 60, V: 40, N: 66 }],
+  ['gru', 'odd sizes', { batch: 3, T: 9, V: 7, N: 5 }], ['gru', 'larger', { batch: 8, T: 60, V: 40, N: 66 }],
+] as const) {
+  test(`wasm-simd ${cell} kernel equals the JS engine (${what}: loss, gradients, final state)`, () => {
+    const { dims, params, batch } = gatedProblem(cell, sizes, 7);
+    const wasm = new WasmGatedEngine(), js = new JsRnnEngine();
     const a = run(wasm, dims, params, batch), b = run(js, dims, params, batch);
     assertClose(a, b, 2e-5, `wasm vs js (${what})`);
     const fa = wasm.finalState(), fb = js.finalState();
@@ -126,28 +129,34 @@ for (const [what, sizes] of [['odd sizes', { batch: 3, T: 9, V: 7, N: 5 }], ['la
     // no carried state: zeros, as the JS engine
     const c = run(wasm, dims, params, { ...batch, state0: undefined }), d = run(js, dims, params, { ...batch, state0: undefined });
     assertClose(c, d, 2e-5, `wasm vs js, zero state (${what})`);
-    // what the kernel does not cover goes to the JS engine: the GRU, dense inputs
-    const g = gatedProblem('gru', { batch: 2, T: 4, V: 3, N: 4 }, 8);
-    assertClose(run(wasm, g.dims, g.params, g.batch), run(js, g.dims, g.params, g.batch), 0, 'gru through the wasm engine');
+    // what the kernel does not cover goes to the JS engine: dense inputs
+    const g = gatedProblem(cell, { batch: 2, T: 4, V: 3, N: 4, dense: true }, 8);
+    assertClose(run(wasm, g.dims, g.params, g.batch), run(js, g.dims, g.params, g.batch), 0, `dense ${cell} through the wasm engine`);
   });
 }
 
-test('wasm-simd LSTM kernel: gradients equal finite differences (float32 tolerance)', () => {
-  const { dims, params, batch } = gatedProblem('lstm', { batch: 2, T: 5, V: 4, N: 6 }, 9);
-  checkAgainstFiniteDifferences(new WasmLstmEngine(), dims, params, batch, 2 ** -8, 2e-3);
-});
+for (const cell of ['lstm', 'gru'] as const) {
+  test(`wasm-simd ${cell} kernel: gradients equal finite differences (float32 tolerance)`, () => {
+    const { dims, params, batch } = gatedProblem(cell, { batch: 2, T: 5, V: 4, N: 6 }, 9);
+    checkAgainstFiniteDifferences(new WasmGatedEngine(), dims, params, batch, 2 ** -8, 2e-3);
+  });
+}
 
-test('wasm-simd×2 LSTM (batch split over two threads) equals the JS engine, final state joined in order', () => {
+test('wasm-simd×2 LSTM and GRU (batch split over two threads) equal the JS engine, final state joined in order', () => {
+  // one engine for both cells, in turn: the worker follows the cell of each job
   const engine = createRnnEngine({ cell: 'lstm', threads: 2 });
   try {
     assert.equal(engine.name, 'wasm-simd×2');
     const js = new JsRnnEngine();
-    for (const batchSize of [7, 2]) {
-      const { dims, params, batch } = gatedProblem('lstm', { batch: batchSize, T: 13, V: 9, N: 10 }, 11);
-      for (let rep = 0; rep < 2; rep++) {
-        assertClose(run(engine, dims, params, batch), run(js, dims, params, batch), 2e-5, `×2 vs js, batch ${batchSize}`);
-        const a = engine.finalState!(), b = js.finalState();
-        for (let i = 0; i < b.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `final state ${i}`);
+    for (const cell of ['lstm', 'gru', 'lstm'] as const) {
+      for (const batchSize of [7, 2]) {
+        const { dims, params, batch } = gatedProblem(cell, { batch: batchSize, T: 13, V: 9, N: 10 }, 11);
+        for (let rep = 0; rep < 2; rep++) {
+          assertClose(run(engine, dims, params, batch), run(js, dims, params, batch), 2e-5, `${cell} ×2 vs js, batch ${batchSize}`);
+          const a = engine.finalState!(), b = js.finalState();
+          assert.equal(a.length, b.length, `${cell}: final state length`);
+          for (let i = 0; i < b.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `${cell}: final state ${i}`);
+        }
       }
     }
   } finally {

@@ -7,13 +7,13 @@ import { JsRnnEngine } from './jsEngine';
 import type { Cell, RnnEngine } from './model';
 import { WasmThreadedRnnEngine, type ThreadedOptions } from './rnnThreads';
 import { rnnWasmModule, WasmRnnEngine } from './wasmEngine';
-import { gatedWasmModule, WasmLstmEngine } from './wasmGated';
-import { LSTM_WORKER_FILE, WasmThreadedLstmEngine } from './lstmThreads';
+import { gatedWasmModule, WasmGatedEngine } from './wasmGated';
+import { LSTM_WORKER_FILE, WasmThreadedGatedEngine } from './lstmThreads';
 
 export interface EngineOptions extends ThreadedOptions {
   /** 1 or 2 (more are treated as 2); default min(2, available cores). */
   threads?: number;
-  /** the cell to train (default 'rnn'); the WebAssembly kernel runs the vanilla cell, the JS engine every cell */
+  /** the cell to train (default 'rnn'); WebAssembly kernels run every cell (asm/rnn.ts the vanilla one, asm/gated.ts the LSTM and GRU on token inputs), the JS engine every case */
   cell?: Cell;
   /** sequences continue from the last batch's state (language models): engines with finalState() */
   stateful?: boolean;
@@ -26,15 +26,15 @@ export function wasmDisabled(): boolean {
 export function createRnnEngine(opts: EngineOptions = {}): RnnEngine {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const threads = opts.threads ?? Math.min(2, cores);
-  if (opts.cell === 'lstm' && !wasmDisabled() && gatedWasmModule()) {
+  if ((opts.cell === 'lstm' || opts.cell === 'gru') && !wasmDisabled() && gatedWasmModule()) {
     if (threads >= 2) {
       try {
-        return new WasmThreadedLstmEngine(opts.workerPath && opts.workerPath.endsWith(LSTM_WORKER_FILE) ? opts.workerPath : undefined);
+        return new WasmThreadedGatedEngine(opts.workerPath && opts.workerPath.endsWith(LSTM_WORKER_FILE) ? opts.workerPath : undefined);
       } catch (e) {
         process.emitWarning(`recurrent-lens: ${e instanceof Error ? e.message : String(e)}; training on one thread`);
       }
     }
-    return new WasmLstmEngine();
+    return new WasmGatedEngine();
   }
   if (wasmDisabled() || !rnnWasmModule() || (opts.cell ?? 'rnn') !== 'rnn' || opts.stateful) return new JsRnnEngine();
   if (threads >= 2) {

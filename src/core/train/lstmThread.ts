@@ -1,15 +1,15 @@
 /**
- * Worker entry (bundled to dist/lstm-thread.js): the second thread of WasmThreadedLstmEngine (lstmThreads.ts). It
- * blocks on the control block's SEQ and runs each job on its own LSTM kernel instance.
+ * Worker entry (bundled to dist/lstm-thread.js): the second thread of WasmThreadedGatedEngine (lstmThreads.ts). It
+ * blocks on the control block's SEQ and runs each job on its own LSTM/GRU kernel instance.
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { zeroParams } from './model';
-import { WasmLstmEngine } from './wasmGated';
+import { WasmGatedEngine } from './wasmGated';
 import { CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, L_CMD, L_DONE, L_GEN, L_READY, L_SEQ, L_STATUS, lstmJob, readJobDims, STATUS_ERROR, STATUS_OK, writeJobError } from './lstmThreads';
 
 const { ctrlBuf, port, module } = workerData as { ctrlBuf: SharedArrayBuffer; port: MessagePort; module: WebAssembly.Module };
 const ctrl = new Int32Array(ctrlBuf);
-const engine = new WasmLstmEngine(module);
+const engine = new WasmGatedEngine(module);
 let data: SharedArrayBuffer | undefined;
 let gen = 0;
 

@@ -1,17 +1,19 @@
 /**
- * "wasm-simd×2" for the LSTM: the loss and the gradients are means over the batch, so the calling thread runs the
+ * "wasm-simd×2" for the LSTM and the GRU: the loss and the gradients are means over the batch, so the calling thread runs the
  * first half of the batch and a worker thread (dist/lstm-thread.js, its own LSTM kernel) the second, synchronously
  * through Atomics as rnnThreads.ts does for the vanilla cell; the halves' means are weighted by their sizes and the
  * final states joined. If the worker fails, the engine warns once and runs the whole batch on the calling thread.
  */
 import { existsSync } from 'node:fs';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { PARAM_NAMES, zeroParams, type RnnBatch, type RnnDims, type RnnEngine, type RnnParams } from './model';
+import { PARAM_NAMES, stateCount, zeroParams, type RnnBatch, type RnnDims, type RnnEngine, type RnnParams } from './model';
 import { findRnnThreadScript } from './rnnThreads';
-import { gatedWasmModule, lstmKernelCovers, WasmLstmEngine } from './wasmGated';
+import { gatedWasmModule, gatedKernelCovers, WasmGatedEngine } from './wasmGated';
 
 export const LSTM_WORKER_FILE = 'lstm-thread.js';
 export const L_SEQ = 0, L_DONE = 1, L_STATUS = 2, L_CMD = 3, L_GEN = 4, L_READY = 5, L_B = 6, L_T = 7, L_V = 8, L_N = 9, L_NOUT = 10, L_ERR = 11;
+/** the job's cell: 0 LSTM, 1 GRU */
+export const L_CELL = 12;
 const CTRL_INTS = 16, ERR_CHARS = 1024;
 export const CMD_FORWARD = 1, CMD_BACKWARD = 2, CMD_EXIT = 3;
 export const STATUS_OK = 0, STATUS_ERROR = 1;
@@ -19,7 +21,7 @@ export const STATUS_OK = 0, STATUS_ERROR = 1;
 const JOB_TIMEOUT_MS = 60_000;
 
 export function readJobDims(ctrl: Int32Array): RnnDims {
-  return { cell: 'lstm', batch: ctrl[L_B], T: ctrl[L_T], nIn: ctrl[L_V], N: ctrl[L_N], nOut: ctrl[L_NOUT], activation: 'tanh', loss: 'softmax-xent-every-step' };
+  return { cell: ctrl[L_CELL] === 1 ? 'gru' : 'lstm', batch: ctrl[L_B], T: ctrl[L_T], nIn: ctrl[L_V], N: ctrl[L_N], nOut: ctrl[L_NOUT], activation: 'tanh', loss: 'softmax-xent-every-step' };
 }
 
 export function writeJobError(ctrlBuf: SharedArrayBuffer, message: string): void {
@@ -38,7 +40,7 @@ export function lstmJob(buf: SharedArrayBuffer, d: RnnDims) {
   const shapes = zeroParams(d);
   const sizes = PARAM_NAMES.map((n) => shapes[n].length);
   const P = sizes.reduce((a, b) => a + b, 0);
-  const BT = d.batch * d.T, S = 2 * d.batch * d.N;
+  const BT = d.batch * d.T, S = stateCount(d.cell) * d.batch * d.N;
   let at = 8;
   const take = (n: number) => { const o = at; at += n * 4; return o; };
   const p = take(P), tok = take(BT), lab = take(BT), s0 = take(S), fin = take(S), g = take(P);
@@ -60,13 +62,13 @@ export function lstmJob(buf: SharedArrayBuffer, d: RnnDims) {
 
 function jobBytes(d: RnnDims): number {
   const P = PARAM_NAMES.reduce((a, n) => a + zeroParams(d)[n].length, 0);
-  return 8 + 4 * (2 * P + 2 * d.batch * d.T + 4 * d.batch * d.N);
+  return 8 + 4 * (2 * P + 2 * d.batch * d.T + 2 * stateCount(d.cell) * d.batch * d.N);
 }
 
-/** Rows [from, from + n) of each of the stateCount blocks of B rows × N. */
-function stateRows(s: Float32Array, B: number, N: number, from: number, n: number): Float32Array {
-  const out = new Float32Array(2 * n * N);
-  for (let k = 0; k < 2; k++) out.set(s.subarray((k * B + from) * N, (k * B + from + n) * N), k * n * N);
+/** Rows [from, from + n) of each of the `blocks` (the cell's stateCount) blocks of B rows × N. */
+function stateRows(s: Float32Array, blocks: number, B: number, N: number, from: number, n: number): Float32Array {
+  const out = new Float32Array(blocks * n * N);
+  for (let k = 0; k < blocks; k++) out.set(s.subarray((k * B + from) * N, (k * B + from + n) * N), k * n * N);
   return out;
 }
 
@@ -75,8 +77,8 @@ function seqs(a: Int32Array, T: number, from: number, n: number): Int32Array {
   return a.slice(from * T, (from + n) * T);
 }
 
-export class WasmThreadedLstmEngine implements RnnEngine {
-  private readonly own = new WasmLstmEngine();
+export class WasmThreadedGatedEngine implements RnnEngine {
+  private readonly own = new WasmGatedEngine();
   private readonly ctrlBuf = new SharedArrayBuffer(CTRL_INTS * 4 + ERR_CHARS * 2);
   private readonly ctrl = new Int32Array(this.ctrlBuf);
   private readonly port: MessagePort;
@@ -141,8 +143,8 @@ export class WasmThreadedLstmEngine implements RnnEngine {
 
   forward(dims: RnnDims, params: RnnParams, batch: RnnBatch): number {
     this.split = undefined;
-    if (dims.batch < 2 || !lstmKernelCovers(dims, batch) || !this.ready()) return this.own.forward(dims, params, batch);
-    const B = dims.batch, B2 = Math.floor(B / 2), B1 = B - B2, { T, N } = dims;
+    if (dims.batch < 2 || !gatedKernelCovers(dims, batch) || !this.ready()) return this.own.forward(dims, params, batch);
+    const B = dims.batch, B2 = Math.floor(B / 2), B1 = B - B2, { T, N } = dims, blocks = stateCount(dims.cell);
     const d2: RnnDims = { ...dims, batch: B2 };
     const bytes = jobBytes(d2);
     if (!this.data || this.data.byteLength < bytes) {
@@ -155,16 +157,17 @@ export class WasmThreadedLstmEngine implements RnnEngine {
     for (const n of PARAM_NAMES) p[n].set(params[n]);
     job.tokens.set(seqs(batch.tokens!, T, B1, B2));
     job.labels.set(seqs(batch.labels!, T, B1, B2));
-    if (batch.state0) job.state0.set(stateRows(batch.state0, B, N, B1, B2));
+    if (batch.state0) job.state0.set(stateRows(batch.state0, blocks, B, N, B1, B2));
     else job.state0.fill(0);
     this.ctrl.set([B2, T, dims.nIn, N, dims.nOut], L_B);
+    this.ctrl[L_CELL] = dims.cell === 'gru' ? 1 : 0;
     const seq = this.post(CMD_FORWARD);
-    const first: RnnBatch = { tokens: seqs(batch.tokens!, T, 0, B1), labels: seqs(batch.labels!, T, 0, B1), state0: batch.state0 ? stateRows(batch.state0, B, N, 0, B1) : undefined };
+    const first: RnnBatch = { tokens: seqs(batch.tokens!, T, 0, B1), labels: seqs(batch.labels!, T, 0, B1), state0: batch.state0 ? stateRows(batch.state0, blocks, B, N, 0, B1) : undefined };
     const l1 = this.own.forward({ ...dims, batch: B1 }, params, first);
     if (!this.await(seq)) return this.own.forward(dims, params, batch);
     const f1 = this.own.finalState(), f2 = job.final;
-    const fin = new Float32Array(2 * B * N);
-    for (let k = 0; k < 2; k++) {
+    const fin = new Float32Array(blocks * B * N);
+    for (let k = 0; k < blocks; k++) {
       fin.set(f1.subarray(k * B1 * N, (k + 1) * B1 * N), k * B * N);
       fin.set(f2.subarray(k * B2 * N, (k + 1) * B2 * N), (k * B + B1) * N);
     }
@@ -178,7 +181,7 @@ export class WasmThreadedLstmEngine implements RnnEngine {
     if (!s) return this.own.backward(grads);
     const seq = this.post(CMD_BACKWARD);
     this.own.backward(grads);
-    if (!this.await(seq)) throw new Error('lstm engine: the second thread failed during the backward pass; run the update again');
+    if (!this.await(seq)) throw new Error('gated engine: the second thread failed during the backward pass; run the update again');
     const g2 = lstmJob(this.data!, s.dims).grads();
     const w1 = s.B1 / s.B, w2 = s.B2 / s.B;
     for (const n of PARAM_NAMES) {

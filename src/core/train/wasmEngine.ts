@@ -5,6 +5,8 @@
  * parameters and inputs; WasmRnnEngine is the single-thread RnnEngine on top of it.
  */
 import bytes from 'recurrent-lens-wasm:rnn';
+import relaxedBytes from 'recurrent-lens-wasm:rnn-relaxed';
+import { compileSimdKernel, type SimdKernel } from './wasmSimd';
 import { checkBatch, denseInputs, lossDenominator, type RnnBatch, type RnnDims, type RnnEngine, type RnnParams } from './model';
 
 interface Exports {
@@ -25,18 +27,17 @@ const HEADER_BYTES = 256;
 const ACT_CODE = { elu: 0, relu: 1, tanh: 2 } as const;
 const LOSS_CODE = { 'softmax-xent-every-step': 0, 'softmax-xent-last-step': 1, 'mse-last-step': 2 } as const;
 
-let module: WebAssembly.Module | null | undefined;
+let kernel: SimdKernel | null | undefined;
 
 /** The compiled module, or null where WebAssembly SIMD is unavailable. */
 export function rnnWasmModule(): WebAssembly.Module | null {
-  if (module === undefined) {
-    try {
-      module = typeof WebAssembly !== 'undefined' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      module = null;
-    }
-  }
-  return module;
+  return rnnWasmKernel()?.module ?? null;
+}
+
+/** The compiled module and which build it is (relaxed or plain SIMD), or null. */
+export function rnnWasmKernel(): SimdKernel | null {
+  if (kernel === undefined) kernel = compileSimdKernel(relaxedBytes, bytes);
+  return kernel;
 }
 
 /** Number of parameters, the length of the flat [K|R|b|D|c] blocks the kernel reads and writes. */
@@ -194,7 +195,11 @@ export function readGrads(flat: Float32Array, grads: RnnParams, add = false): vo
 
 export class WasmRnnEngine implements RnnEngine {
   readonly name = 'wasm-simd';
-  private readonly kernel = new RnnKernel();
+  private readonly kernel: RnnKernel;
+
+  constructor(module: WebAssembly.Module | null = rnnWasmModule()) {
+    this.kernel = new RnnKernel(module);
+  }
 
   forward(dims: RnnDims, params: RnnParams, batch: RnnBatch): number {
     checkBatch(dims, params, batch);

@@ -9,3 +9,13 @@ declare module 'recurrent-lens-wasm:gated' {
   const bytes: Uint8Array<ArrayBuffer>;
   export default bytes;
 }
+
+/** The same kernels built with relaxed SIMD (fused multiply-adds), chosen by wasmSimd.ts where accepted. */
+declare module 'recurrent-lens-wasm:rnn-relaxed' {
+  const bytes: Uint8Array<ArrayBuffer>;
+  export default bytes;
+}
+declare module 'recurrent-lens-wasm:gated-relaxed' {
+  const bytes: Uint8Array<ArrayBuffer>;
+  export default bytes;
+}
