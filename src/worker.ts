@@ -16,7 +16,9 @@ import { gatedBlock, gateIndex, KERAS_GATES } from './core/init/gated';
 import { gatedMotif, gatedNetworkOf, gateMotifsJson } from './core/analysis/gatedMotif';
 import type { AnalysisPayload } from './core/analysis/types';
 import { runTrajectory, trajectoryMatrices, TrajectoryCancelled } from './runs/trajectory';
-import type { CheckpointSummary, TrajectoryPayload, MatrixPayload, MatrixSource, WorkerRequest, WorkerResponse } from './shared/protocol';
+import { loadLanguageModel, sampleText } from './core/train/sample';
+import { checkTrainingText } from './core/tasks/charlmFile';
+import type { SampleDone, CheckpointSummary, TrajectoryPayload, MatrixPayload, MatrixSource, WorkerRequest, WorkerResponse } from './shared/protocol';
 
 interface Opened {
   ckpt: Checkpoint;
@@ -130,6 +132,29 @@ async function trajectory(req: Extract<WorkerRequest, { op: 'trajectory' }>): Pr
   }
 }
 
+/** Text from a language model, each chunk to the host as it comes (a `progress` message); the shared flag stops it. */
+async function sample(req: Extract<WorkerRequest, { op: 'sample' }>): Promise<SampleDone> {
+  const flag = req.cancel ? new Int32Array(req.cancel) : undefined;
+  const model = await loadLanguageModel(req.target);
+  let last = performance.now(), pending = '';
+  const r = sampleText(model, {
+    ...req.options,
+    chunk: 16,
+    signal: { get aborted() { return flag !== undefined && Atomics.load(flag, 0) === 1; } },
+    // at most every 30 ms a message: a fast model does not flood the host
+    onChunk: (text) => {
+      pending += text;
+      const now = performance.now();
+      if (now - last < 30) return;
+      last = now;
+      parentPort!.postMessage({ id: req.id, progress: pending } satisfies WorkerResponse);
+      pending = '';
+    },
+  });
+  if (pending) parentPort!.postMessage({ id: req.id, progress: pending } satisfies WorkerResponse);
+  return { ...r, update: model.update, checkpoint: model.file };
+}
+
 /** Typed arrays of a result, so they move to the host instead of being copied. */
 function buffersOf(result: AnalysisPayload): ArrayBuffer[] {
   const arrays = [result.schurT, result.matrix, result.eigRe, result.eigIm, result.eigCondition, result.singularValues,
@@ -158,6 +183,8 @@ parentPort?.on('message', async (req: WorkerRequest) => {
         result = r;
         break;
       }
+      case 'sample': result = await sample(req); break;
+      case 'checkText': result = await checkTrainingText(req.file, req.settings, { bytes: req.maxBytes, name: 'the setting recurrentLens.maxFileSizeMB' }); break;
       case 'trajectory': {
         const r = await trajectory(req);
         transfer.push(r.matrices.W0.buffer as ArrayBuffer, r.matrices.W.buffer as ArrayBuffer, r.matrices.T.buffer as ArrayBuffer);

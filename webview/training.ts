@@ -6,7 +6,7 @@
  */
 import './panel.css';
 import './training.css';
-import type { HostToTraining, LossSeries, RunCurves, RunView, TrainingAction, TrainingToHost } from '../src/shared/protocol';
+import type { CheckpointRef, HostToTraining, LossSeries, RunCurves, RunView, SampleRequest, TrainingAction, TrainingToHost } from '../src/shared/protocol';
 import { connect } from './vscodeApi';
 import { el, fmt } from './format';
 import { button, checkbox } from './toolkit';
@@ -19,6 +19,8 @@ interface State {
   runIds?: string[];
   logY?: boolean;
   showTrain?: boolean;
+  /** The sampler's settings (language models). */
+  sample?: SampleRequest;
 }
 
 /** More points than this are averaged in buckets for drawing (a line of 1e5 points is not more readable). */
@@ -101,6 +103,7 @@ const bar = el('div', { id: 'progress', class: 'bar', role: 'progressbar', 'aria
 const progressText = el('span', { id: 'progress-text', class: 'meta' });
 const errorEl = el('pre', { id: 'error', class: 'error', role: 'alert', hidden: '' });
 const numbersEl = el('dl', { id: 'numbers', class: 'numbers' });
+const chartTitle = el('h2', { id: 'chart-title' }, 'Loss');
 const chart = new Chart('Training and validation loss against the update', 'loss-chart');
 const logToggle = checkbox('Log scale', logY, (v) => {
   logY = v;
@@ -132,9 +135,123 @@ app.replaceChildren(
   numbersEl,
   runsTable,
   el('section', { class: 'card', 'aria-labelledby': 'chart-title' },
-    el('div', { class: 'card-head' }, el('h2', { id: 'chart-title' }, 'Loss'), el('div', { class: 'card-tools', role: 'toolbar', 'aria-label': 'Chart options and export' }, trainToggle, logToggle, ...exportTools)),
+    el('div', { class: 'card-head' }, chartTitle, el('div', { class: 'card-tools', role: 'toolbar', 'aria-label': 'Chart options and export' }, trainToggle, logToggle, ...exportTools)),
     chart.element),
 );
+
+// ---- language models: text sampled from a checkpoint, streamed as it is generated (the card is added below)
+
+let sampleSettings: SampleRequest = { prompt: '', length: 500, temperature: 1, seed: 1, ...state.sample };
+let checkpoints: CheckpointRef[] = [];
+const sampleEls = {
+  card: el('section', { id: 'sample-card', class: 'card sample-card', 'aria-labelledby': 'sample-title', hidden: '' }),
+  checkpoint: el('select', { id: 'sample-checkpoint', class: 'select-input', 'aria-label': 'Checkpoint to sample from' }),
+  prompt: el('input', { id: 'sample-prompt', class: 'text-input', type: 'text', spellcheck: 'false', placeholder: '(none)', 'aria-label': 'Prompt: the text the sample continues' }),
+  length: el('input', { id: 'sample-length', class: 'num-input', type: 'number', min: '1', max: '100000', step: '1', 'aria-label': 'Characters to generate' }),
+  temperature: el('input', { id: 'sample-temperature', class: 'num-input', type: 'number', min: '0', max: '100', step: '0.1', 'aria-label': 'Temperature (0: greedy)' }),
+  seed: el('input', { id: 'sample-seed', class: 'num-input', type: 'number', min: '0', step: '1', 'aria-label': 'Seed' }),
+  text: el('pre', { id: 'sample-text', class: 'sample-text', role: 'log', 'aria-live': 'polite', 'aria-label': 'Sampled text', tabindex: '0' }),
+  status: el('p', { id: 'sample-status', class: 'meta', role: 'status' }),
+  sampleButton: button('Sample', () => startSample(), { id: 'sample-start', title: 'Generate text from the chosen checkpoint (Enter in a field)' }),
+  stopButton: button('Stop', () => vscode.post({ type: 'cancelSample' }), { id: 'sample-stop', secondary: true, title: 'Stop generating (the text so far stays)' }),
+};
+
+function sampleCard(): HTMLElement {
+  const e = sampleEls;
+  e.prompt.value = sampleSettings.prompt;
+  e.length.value = String(sampleSettings.length);
+  e.temperature.value = String(sampleSettings.temperature);
+  e.seed.value = String(sampleSettings.seed);
+  e.stopButton.hidden = true;
+  const field = (label: string, input: HTMLElement) => el('label', { class: 'control' }, el('span', { class: 'control-label' }, label), input);
+  for (const input of [e.prompt, e.length, e.temperature, e.seed]) {
+    input.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') startSample(); });
+  }
+  e.card.append(
+    el('div', { class: 'card-head' }, el('h2', { id: 'sample-title' }, 'What the model learned: sample text')),
+    el('div', { class: 'sample-controls', role: 'group', 'aria-label': 'Sampling settings' },
+      field('Checkpoint', e.checkpoint), field('Prompt', e.prompt), field('Length', e.length),
+      field('Temperature', e.temperature), field('Seed', e.seed), e.sampleButton, e.stopButton),
+    el('p', { class: 'meta hint' }, 'Temperature 0 takes the most probable character each step (greedy); higher is more varied. The same seed gives the same text.'),
+    e.status,
+    e.text,
+  );
+  return e.card;
+}
+
+/** The settings in the fields, or a message naming the first bad one. */
+function readSampleSettings(): SampleRequest | string {
+  const e = sampleEls;
+  const length = Number(e.length.value), temperature = Number(e.temperature.value), seed = Number(e.seed.value);
+  if (!Number.isInteger(length) || length < 1 || length > 100000) return 'Length must be a whole number from 1 to 100000.';
+  if (e.temperature.value.trim() === '' || !Number.isFinite(temperature) || temperature < 0 || temperature > 100) return 'Temperature must be a number from 0 (greedy) to 100.';
+  if (!Number.isSafeInteger(seed) || seed < 0) return 'Seed must be a whole number ≥ 0.';
+  return { prompt: e.prompt.value, length, temperature, seed };
+}
+
+function startSample(): void {
+  const s = readSampleSettings();
+  if (typeof s === 'string') {
+    sampleEls.status.textContent = s;
+    sampleEls.status.dataset.state = 'error';
+    return;
+  }
+  sampleSettings = s;
+  saveState();
+  vscode.post({ type: 'sample', folder: sampleEls.checkpoint.value || undefined, options: s });
+}
+
+function setCheckpoints(list: CheckpointRef[]): void {
+  const chosen = sampleEls.checkpoint.value;
+  const latest = chosen === '' || !checkpoints.some((c) => c.folder === chosen);
+  checkpoints = list;
+  sampleEls.checkpoint.replaceChildren(
+    el('option', { value: '' }, list.length ? `latest (update ${list[list.length - 1].update})` : 'latest'),
+    ...[...list].reverse().map((c) => el('option', { value: c.folder }, `update ${c.update}`)),
+  );
+  sampleEls.checkpoint.value = latest ? '' : chosen;
+  renderSampleState();
+}
+
+let sampleRunning = false;
+function onSample(msg: Extract<HostToTraining, { type: 'sample' }>): void {
+  const e = sampleEls;
+  switch (msg.event) {
+    case 'start':
+      sampleRunning = true;
+      e.text.textContent = sampleSettings.prompt;
+      e.text.dataset.prompt = String(Array.from(sampleSettings.prompt).length);
+      e.status.textContent = 'Generating…';
+      e.status.dataset.state = 'running';
+      break;
+    case 'chunk':
+      e.text.append(msg.text);
+      break;
+    case 'end':
+      sampleRunning = false;
+      e.status.textContent = `${msg.length} characters in ${(msg.ms / 1000).toFixed(1)} s${msg.stopped ? ' (stopped)' : ''}, temperature ${sampleSettings.temperature}, seed ${sampleSettings.seed}.`;
+      e.status.dataset.state = msg.stopped ? 'stopped' : 'done';
+      break;
+    case 'error':
+      sampleRunning = false;
+      e.status.textContent = msg.message;
+      e.status.dataset.state = 'error';
+      break;
+  }
+  renderSampleState();
+}
+
+app.append(sampleCard());
+
+function renderSampleState(): void {
+  const e = sampleEls;
+  e.card.hidden = !run || run.config.task !== 'charlm' || !!compared;
+  e.stopButton.hidden = !sampleRunning;
+  const none = !checkpoints.length;
+  e.sampleButton.toggleAttribute('disabled', none);
+  if (none && !sampleRunning && e.status.dataset.state !== 'error') e.status.textContent = 'No checkpoint yet: the first is written at update 0.';
+  else if (!none && e.status.textContent?.startsWith('No checkpoint yet')) e.status.textContent = '';
+}
 
 /** The chart as a standalone figure, titled by the run (or the comparison) and its settings. */
 async function saveFigure(format: 'svg' | 'png'): Promise<void> {
@@ -149,7 +266,7 @@ function act(action: TrainingAction): void {
 }
 
 function saveState(): void {
-  vscode.setState({ runId: run?.id ?? state.runId, runIds: compared?.runs.map((r) => r.run.id) ?? state.runIds, logY, showTrain });
+  vscode.setState({ runId: run?.id ?? state.runId, runIds: compared?.runs.map((r) => r.run.id) ?? state.runIds, logY, showTrain, sample: sampleSettings });
 }
 
 function onMessage(msg: HostToTraining): void {
@@ -171,6 +288,12 @@ function onMessage(msg: HostToTraining): void {
       compared = { runs: msg.runs, differing: msg.differing };
       saveState();
       break;
+    case 'checkpoints':
+      setCheckpoints(msg.checkpoints);
+      return;
+    case 'sample':
+      onSample(msg);
+      return;
   }
   scheduleRender();
 }
@@ -231,16 +354,19 @@ function render(): void {
   errorEl.hidden = !r.error;
   errorEl.textContent = r.error ?? '';
 
+  // Language models: losses in bits per character; success is beating the characters' frequencies alone.
+  const lm = c.task === 'charlm';
   const numbers: [string, string, number | null][] = [
-    ['train', 'Training loss', r.trainLoss],
-    ['val', 'Validation loss', r.valLoss],
+    ['train', lm ? 'Training bpc' : 'Training loss', r.trainLoss],
+    ['val', lm ? 'Validation bpc' : 'Validation loss', r.valLoss],
     ['best', 'Best validation', r.bestValLoss],
-    ['baseline', 'Baseline', r.baseline],
-    ['success', 'Success below', r.baseline !== null ? r.baseline / 2 : null],
+    ['baseline', lm ? 'Unigram entropy' : 'Baseline', r.baseline],
+    ['success', 'Success below', r.baseline !== null ? (lm ? r.baseline : r.baseline / 2) : null],
   ];
   numbersEl.replaceChildren(...numbers.map(([key, label, v]) => el('div', { class: 'number', 'data-key': key, 'data-value': String(v ?? '') },
     el('dt', {}, label), el('dd', {}, fmt(v, 4)))));
   renderChart(r);
+  renderSampleState();
 }
 
 function renderChart(r: RunView): void {
@@ -255,17 +381,30 @@ function renderChart(r: RunView): void {
     { label: 'training', color: themeColor('blue'), mark: 'line' },
     { label: 'validation', color: themeColor('orange'), mark: 'line' },
   ];
-  const base = baselineLines(r.baseline !== null && Number.isFinite(r.baseline) ? [r.baseline] : [], xMax);
+  const lm = r.config.task === 'charlm';
+  const known = r.baseline !== null && Number.isFinite(r.baseline);
+  // Language models: one line, the text's unigram entropy, which a model succeeds by beating.
+  const base = lm
+    ? known
+      ? {
+        series: [{ kind: 'line', x: [0, xMax], y: [r.baseline!, r.baseline!], color: themeColor('foreground'), width: 1, dash: '6 4', label: 'unigram entropy' }] as Series[],
+        legend: [{ label: `unigram entropy ${fmt(r.baseline, 3)} bpc (success below)`, color: themeColor('foreground'), mark: 'dash' }] as LegendEntry[],
+        yInclude: [r.baseline!],
+      }
+      : { series: [], legend: [], yInclude: [] }
+    : baselineLines(known ? [r.baseline!] : [], xMax);
   series.push(...base.series);
   legend.push(...base.legend);
+  const unit = lm ? 'bits per character' : 'loss';
+  chartTitle.textContent = lm ? 'Bits per character' : 'Loss';
   const spec: ChartSpec = {
-    ...lossAxes(xMax, base.yInclude),
+    ...lossAxes(xMax, base.yInclude, unit),
     series,
     legend: { entries: legend },
     aspect: 0.5,
     hint: train.length ? 'Hover or use the arrow keys for the values.' : '',
     hover: train.length
-      ? { series: 0, text: (i) => `update ${Math.round(t.x[i])} · training loss ${fmt(t.y[i], 4)}${nearestVal(t.x[i], v)}` }
+      ? { series: 0, text: (i) => `update ${Math.round(t.x[i])} · training ${lm ? 'bpc' : 'loss'} ${fmt(t.y[i], 4)}${nearestVal(t.x[i], v)}` }
       : undefined,
     empty: r.state === 'queued' ? 'Waiting for a free slot…' : 'No losses yet: the first points appear after the first update.',
   };
@@ -275,11 +414,12 @@ function renderChart(r: RunView): void {
   if (cursor !== undefined && Number(cursor) < t.x.length) chart.setCursor(Number(cursor));
   chart.element.dataset.trainPoints = String(train.length);
   chart.element.dataset.valPoints = String(val.length);
+  chart.element.dataset.unit = lm ? 'bpc' : 'loss';
 }
 
-/** Loss against update, from 0 to the last update planned, log or linear as the checkbox says. */
-function lossAxes(xMax: number, yInclude: number[]): Pick<ChartSpec, 'xLabel' | 'yLabel' | 'yLog' | 'xInteger' | 'xInclude' | 'yInclude'> {
-  return { xLabel: 'update', yLabel: 'loss', yLog: logY, xInteger: true, xInclude: [0, xMax], yInclude };
+/** Loss (or `yLabel`) against update, from 0 to the last update planned, log or linear as the checkbox says. */
+function lossAxes(xMax: number, yInclude: number[], yLabel = 'loss'): Pick<ChartSpec, 'xLabel' | 'yLabel' | 'yLog' | 'xInteger' | 'xInclude' | 'yInclude'> {
+  return { xLabel: 'update', yLabel, yLog: logY, xInteger: true, xInclude: [0, xMax], yInclude };
 }
 
 const FIELD_WORDS: Record<string, string> = { T: 'T', N: 'N', lr: 'learning rate', init: 'initializer', clip_norm: 'clip norm', train_size: 'training set', val_size: 'validation set', early_stop: 'early stop' };

@@ -32,6 +32,8 @@ const USAGE = `usage:
                  [--cli-path CLI] [--wait]   (SLURM: --concurrency is the array's %M)
   recurrent-lens sweep-status DIR [--json]
   recurrent-lens sweep-report DIR [--all] [--channel C|all] [--measure activity|preactivation] [--json] [--progress]
+  recurrent-lens sample RUN_DIR|CHECKPOINT [--prompt TEXT] [--length N] [--temperature T] [--seed S] [--json]
+                 (text from a charlm model; temperature 0: greedy)
   recurrent-lens trajectory RUN_DIR [--channel C|all] [--measure activity|preactivation] [--json]
   recurrent-lens gate-motif FILE [--tensor NAME] [--channel C|all] [--steps K] [--json]   (LSTM / GRU checkpoints)
   recurrent-lens bench train [--task copy|addition|psmnist] [--T T] [--N N] [--batch B] [--updates U] [--threads N] [--json]
@@ -49,7 +51,7 @@ SPEC is name:gain as in the paper's code: chain:1.02, fbchain:0.04, orthogonal:1
 export const COMMAND_BUNDLES: Record<string, string> = {
   inspect: 'inspect', export: 'inspect',
   analyze: 'analyze', memory: 'analyze', compare: 'analyze',
-  train: 'train', bench: 'train',
+  train: 'train', bench: 'train', sample: 'train',
   sweep: 'sweep', 'sweep-status': 'sweep',
   'sweep-report': 'report', trajectory: 'report', 'gate-motif': 'report',
 };

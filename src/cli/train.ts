@@ -8,8 +8,7 @@ import * as path from 'node:path';
 import { ConfigError, resolveConfig, runId, type TrainConfig } from '../core/train/config';
 import { isWriteRefused, listCheckpoints, readJson, RunWriteError, writeJsonAtomic, writing } from '../core/train/checkpoint';
 import { createRnnEngine } from '../core/train/engines';
-import { charlmStreams } from '../core/tasks/charlm';
-import { corpusFile, loadCorpus } from '../core/tasks/charlmFile';
+import { checkTrainingText, corpusFile } from '../core/tasks/charlmFile';
 import { RUN_FILES, train } from '../core/train/trainer';
 import { measureUpdateMs } from '../core/train/measure';
 import { rnnWasmKernel } from '../core/train/wasmEngine';
@@ -17,6 +16,7 @@ import { gatedWasmKernel } from '../core/train/wasmGated';
 import type { RunStatus, TrainerToHost } from '../shared/protocol';
 import { CheckpointError } from '../core/tensor';
 import { acquireRunLock, RunLockError, type RunLock } from '../runs/runLock';
+import { sampleCommand } from './sample';
 import { fmtNumber, intOption, numberText, parseArgs, UsageError, type Args } from './args';
 import { commandBundle } from './errors';
 import { SweepError } from '../sweeps/spec';
@@ -129,7 +129,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     dir = given ?? path.join('.recurrent-lens', 'runs', runId(config));
   }
   // A text that cannot be trained on is refused before anything is written.
-  if (config.task === 'charlm') charlmStreams(await loadCorpus(corpusFile(config.file, assetRoot()), config.max_chars), config.batch, config.T);
+  if (config.task === 'charlm') await checkTrainingText(corpusFile(config.file, assetRoot()), config);
 
   // The folder, then its lock, before anything is written: a second trainer stops here, having touched nothing.
   const existed = existsSync(dir);
@@ -381,4 +381,4 @@ async function benchCommand(argv: string[]): Promise<void> {
   await benchTrainCommand(argv.slice(1));
 }
 
-export const bundle = commandBundle({ train: trainCommand, bench: benchCommand }, [ConfigError, RunLockError, SweepError]);
+export const bundle = commandBundle({ train: trainCommand, bench: benchCommand, sample: sampleCommand }, [ConfigError, RunLockError, SweepError]);

@@ -77,7 +77,7 @@ export class WorkerClient {
    * A request the caller can cancel: the worker polls a shared flag between steps, so cancelling works while
    * it computes (a plain message would wait behind the running computation).
    */
-  cancellable<T>(req: Request & { op: 'analyze' | 'trajectory' }, progress?: (text: string) => void): { result: Promise<T>; cancel(): void } {
+  cancellable<T>(req: Request & { op: 'analyze' | 'trajectory' | 'sample' }, progress?: (text: string) => void): { result: Promise<T>; cancel(): void } {
     const cancel = new SharedArrayBuffer(4);
     const flag = new Int32Array(cancel);
     return { result: this.request<T>({ ...req, cancel }, progress), cancel: () => Atomics.store(flag, 0, 1) };

@@ -1,10 +1,13 @@
 import * as vscode from 'vscode';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
-import type { HostToTraining, RunCurves, RunView, TrainingAction, TrainingToHost } from '../shared/protocol';
+import type { HostToTraining, RunCurves, RunView, SampleDone, SampleRequest, TrainingAction, TrainingToHost } from '../shared/protocol';
 import type { RunManager } from '../runs/runManager';
 import { differingFields, runLabels } from '../runs/runNames';
 import { curvesCsv } from '../runs/curvesCsv';
 import { saveExport } from '../host/saveExport';
+import { WorkerClient } from '../host/workerClient';
+import { runCheckpoints } from '../training/runsView';
+import * as path from 'node:path';
 
 export const TRAINING_VIEW_TYPE = 'recurrentLens.training';
 export const TRAINING_COMPARE_VIEW_TYPE = 'recurrentLens.trainingCompare';
@@ -28,6 +31,12 @@ export class TrainingPanel {
   private ready = false;
   private sent = { train: 0, val: 0, rewinds: -1 };
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** The checkpoint the webview's list was last sent for (language models). */
+  private sentCheckpoint: string | null | undefined;
+  /** The sample being generated, if any. */
+  private sampling: { cancel(): void } | undefined;
+  /** Sampling's own worker thread (started on first use, shared by the panels): it never waits behind an analysis. */
+  private static sampler: WorkerClient | undefined;
 
   static show(context: vscode.ExtensionContext, manager: RunManager, id: string): TrainingPanel {
     const existing = TrainingPanel.open.get(id);
@@ -51,7 +60,7 @@ export class TrainingPanel {
   }
 
   private constructor(
-    context: vscode.ExtensionContext,
+    private readonly context: vscode.ExtensionContext,
     private readonly manager: RunManager,
     readonly id: string,
     readonly panel: vscode.WebviewPanel,
@@ -68,6 +77,7 @@ export class TrainingPanel {
     );
     panel.onDidDispose(() => {
       this.disposed = true;
+      this.sampling?.cancel();
       TrainingPanel.open.delete(id);
       for (const s of this.subscriptions) s.dispose();
     });
@@ -85,10 +95,17 @@ export class TrainingPanel {
       case 'ready':
         this.ready = true;
         this.sent.rewinds = -1; // a new page: everything again
+        this.sentCheckpoint = undefined;
         void this.update();
         break;
       case 'action':
         void vscode.commands.executeCommand(ACTION_COMMANDS[msg.action], this.id);
+        break;
+      case 'sample':
+        void this.sample(msg.options, msg.folder);
+        break;
+      case 'cancelSample':
+        this.sampling?.cancel();
         break;
       case 'saveFigure':
         void saveExport(`${this.manager.get(this.id)?.label ?? this.id}-loss`, msg.format, msg.data);
@@ -97,6 +114,45 @@ export class TrainingPanel {
         void this.saveData();
         break;
     }
+  }
+
+  /**
+   * Text from the run's checkpoint (`folder`, else the latest), generated in the sampler's worker thread and streamed
+   * to the webview as it comes; a new sample stops the one before.
+   */
+  private async sample(options: SampleRequest, folder?: string): Promise<void> {
+    const run = this.manager.get(this.id);
+    if (!run) return;
+    this.sampling?.cancel();
+    const target = folder ? path.join(run.dir, folder) : run.dir;
+    const job = TrainingPanel.languageModelWorker(this.context).cancellable<SampleDone>({ op: 'sample', target, options }, (text) => void this.post({ type: 'sample', event: 'chunk', text }));
+    this.sampling = job;
+    const started = Date.now();
+    const update = folder ? Number(/update-(\d+)/.exec(folder)?.[1]) : null;
+    await this.post({ type: 'sample', event: 'start', update: Number.isFinite(update) ? update : null });
+    try {
+      const done = await job.result;
+      await this.post({ type: 'sample', event: 'end', length: done.length, stopped: done.stopped, ms: Date.now() - started });
+    } catch (e) {
+      await this.post({ type: 'sample', event: 'error', message: (e as Error).message });
+    } finally {
+      if (this.sampling === job) this.sampling = undefined;
+    }
+  }
+
+  /** The worker thread of language-model work (sampling, checking a text), started on first use. */
+  static languageModelWorker(context: vscode.ExtensionContext): WorkerClient {
+    if (!TrainingPanel.sampler) {
+      TrainingPanel.sampler = new WorkerClient(context.extensionPath);
+      context.subscriptions.push({ dispose: () => TrainingPanel.disposeSampler() });
+    }
+    return TrainingPanel.sampler;
+  }
+
+  /** Stops sampling threads (the extension's deactivation). */
+  static disposeSampler(): void {
+    TrainingPanel.sampler?.dispose();
+    TrainingPanel.sampler = undefined;
   }
 
   private async saveData(): Promise<void> {
@@ -132,6 +188,11 @@ export class TrainingPanel {
       await this.post({ type: 'points', train, val });
     }
     await this.post({ type: 'status', run: this.manager.get(this.id) ?? now });
+    const latest = this.manager.get(this.id) ?? now;
+    if (latest.config.task === 'charlm' && latest.checkpoint !== this.sentCheckpoint) {
+      this.sentCheckpoint = latest.checkpoint;
+      await this.post({ type: 'checkpoints', checkpoints: await runCheckpoints(latest.dir) });
+    }
   }
 }
 

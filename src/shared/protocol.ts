@@ -104,7 +104,37 @@ export type WorkerRequest =
   /** `cancel` is a SharedArrayBuffer holding one Int32: the host sets it to 1 to stop the analysis. */
   | { id: number; op: 'analyze'; source: MatrixSource; options: AnalysisOptions; cancel?: SharedArrayBuffer }
   /** A run folder's trajectory (cached per checkpoint in the run folder) and its matrices; result: TrajectoryPayload. */
-  | { id: number; op: 'trajectory'; dir: string; cancel?: SharedArrayBuffer };
+  | { id: number; op: 'trajectory'; dir: string; cancel?: SharedArrayBuffer }
+  /**
+   * Text from a language model checkpoint (a run folder, a checkpoint folder or its model.json): the text streams as
+   * `progress` messages (each the next chunk); the result is a SampleDone.
+   */
+  | { id: number; op: 'sample'; target: string; options: SampleRequest; cancel?: SharedArrayBuffer }
+  /** Whether a text file can train a language model with these settings; result: TextCheck, or the one-line problem. */
+  | { id: number; op: 'checkText'; file: string; settings: { max_chars: number; batch: number; T: number }; maxBytes: number };
+
+/** Sampling settings (src/core/train/sample.ts); temperature 0 is greedy. */
+export interface SampleRequest {
+  prompt: string;
+  length: number;
+  temperature: number;
+  seed: number;
+}
+
+/** How a sample ended: the whole text, how many characters, whether it was stopped, the checkpoint's update. */
+export interface SampleDone {
+  text: string;
+  length: number;
+  stopped: boolean;
+  update: number | null;
+  checkpoint: string;
+}
+
+export interface TextCheck {
+  chars: number;
+  vocab: number;
+  unigramBpc: number;
+}
 
 export type WorkerResponse =
   | { id: number; ok: true; result: unknown }
@@ -377,7 +407,14 @@ export type HostToTraining =
   | { type: 'points'; train: LossSeries; val: LossSeries }
   | { type: 'status'; run: RunView }
   /** Several runs overlaid (Compare Training Curves): every run each time, named by what differs between them. */
-  | { type: 'compare'; runs: RunCurves[]; differing: string[] };
+  | { type: 'compare'; runs: RunCurves[]; differing: string[] }
+  /** A language model run's checkpoints, oldest first (what the sampler can read). */
+  | { type: 'checkpoints'; checkpoints: CheckpointRef[] }
+  /** Sampling: `start` (clears the text), `chunk` (appends), `end`, or `error` (one line). */
+  | { type: 'sample'; event: 'start'; update: number | null }
+  | { type: 'sample'; event: 'chunk'; text: string }
+  | { type: 'sample'; event: 'end'; length: number; stopped: boolean; ms: number }
+  | { type: 'sample'; event: 'error'; message: string };
 
 /** One run of a comparison: its state, the name its legend shows, its curves. */
 export interface RunCurves {
@@ -389,9 +426,18 @@ export interface RunCurves {
 
 export type TrainingAction = 'stop' | 'resume' | 'openCheckpoint' | 'showLog' | 'openFolder' | 'trajectory';
 
+/** A checkpoint of a run: its folder relative to the run folder (`checkpoints/update-0000500`) and update. */
+export interface CheckpointRef {
+  folder: string;
+  update: number;
+}
+
 // ---- training webview → extension host
 export type TrainingToHost =
   | { type: 'ready' }
+  /** Language models: text from a checkpoint (`folder`, or the latest when absent), streamed back as `sample` messages. */
+  | { type: 'sample'; folder?: string; options: SampleRequest }
+  | { type: 'cancelSample' }
   | { type: 'action'; action: TrainingAction }
   /** The chart as a standalone file (SVG text, or a PNG data URL), saved by the host. */
   | { type: 'saveFigure'; name: string; format: 'svg' | 'png'; data: string }

@@ -2,10 +2,10 @@
 import * as vscode from 'vscode';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RunConfig, RunView } from '../shared/protocol';
+import type { RunConfig, RunView, TextCheck } from '../shared/protocol';
 import { RunManager, TrainingError, RESUMABLE } from '../runs/runManager';
 import { RUNS_VIEW_ID, RunsTreeProvider, progressLine, stateIcon, stateLine, type RunsNode } from './runsView';
-import { FORM_DEFAULTS, startForm, toConfig, type FormValues } from './startForm';
+import { FORM_DEFAULTS, languageModelDefaults, startForm, toConfig, type FormValues } from './startForm';
 import { checkConfig, describeConfig, parseRunFile } from '../runs/runConfig';
 import { countRuns } from '../runs/runNames';
 import { showProgress } from './progress';
@@ -18,6 +18,8 @@ import { registerSweepCommands } from './sweepCommands';
 import { withRetentionSetting } from './sweepSettings';
 
 const LAST_FORM_KEY = 'recurrentLens.training.lastForm';
+/** The language-model form's last settings (cell, initializer, …; the file is always the one asked for). */
+const LAST_LM_FORM_KEY = 'recurrentLens.training.lastLanguageModelForm';
 const SWEEP_CONFIRM = 4;
 
 /** A run as commands receive it: its id, a Runs view node, a panel's run, or nothing (then we ask). */
@@ -207,6 +209,37 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
       const config = toConfig(values);
       const ids = await startRuns([config], `Training ${values.name ?? describeConfig(config)}`);
       // One run started by hand: show its curves as they come.
+      if (ids.length === 1) TrainingPanel.show(context, manager, ids[0]);
+      return ids;
+    }),
+
+    // A language model on a text file: the Explorer's or the editor's file, or the active editor's. `overrides`: settings
+    // to start with at once, without the form (tests, keybindings).
+    command('recurrentLens.trainLanguageModel', async (uri?: vscode.Uri, overrides?: Partial<FormValues>) => {
+      manager.assertCanStart();
+      const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+      if (!target) throw new TrainingError('Train Language Model on This File: open a text file first (or right-click one in the Explorer).');
+      if (target.scheme !== 'file') throw new TrainingError(`${target.toString()}: not a file on disk (save it first)`);
+      const file = target.fsPath;
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
+      if (doc?.isDirty) await doc.save();
+      const last = context.workspaceState.get<Partial<FormValues>>(LAST_LM_FORM_KEY);
+      const initial: FormValues = { ...languageModelDefaults(file), ...last, ...overrides, task: 'charlm', file, name: undefined };
+      const values = overrides ? initial : await startForm(initial);
+      if (!values) return [];
+      if (!overrides) await context.workspaceState.update(LAST_LM_FORM_KEY, { ...values, file: undefined });
+      const config = checkConfig(toConfig({ ...values, ...(overrides?.name ? { name: overrides.name } : {}) }));
+      // Every check the trainer makes before it writes anything, here and off this thread: bad text is one line, no run.
+      const maxMB = vscode.workspace.getConfiguration('recurrentLens').get<number>('maxFileSizeMB', 2048);
+      const textFile = config.file ?? path.join(context.extensionPath, 'dist', 'brown', 'brown.txt');
+      try {
+        await TrainingPanel.languageModelWorker(context).request<TextCheck>({
+          op: 'checkText', file: textFile, settings: { max_chars: config.max_chars ?? 0, batch: config.batch!, T: config.T! }, maxBytes: maxMB * 2 ** 20,
+        });
+      } catch (e) {
+        throw new TrainingError((e as Error).message);
+      }
+      const ids = await startRuns([config], `Training ${config.cell} on ${path.basename(textFile)}`);
       if (ids.length === 1) TrainingPanel.show(context, manager, ids[0]);
       return ids;
     }),

@@ -286,7 +286,7 @@ function memberItem(node: RunsNode & { kind: 'run' }, m: MemberSummary, run: Run
 }
 
 /** A run's checkpoint folders (`checkpoints/update-NNNNNNN`, relative to the run folder), oldest first. */
-async function runCheckpoints(dir: string): Promise<{ folder: string; update: number }[]> {
+export async function runCheckpoints(dir: string): Promise<{ folder: string; update: number }[]> {
   const names = await listCheckpoints(path.join(dir, RUN_FILES.checkpoints));
   return names.map((name) => ({ folder: `${RUN_FILES.checkpoints}/${name}`, update: Number(name.slice(CHECKPOINT_PREFIX.length)) }));
 }

@@ -11,7 +11,7 @@ import { ROOT } from './helpers';
  */
 export async function trainRun(dir: string, config: TrainConfig, opts: { stopAt?: number; resume?: boolean } = {}) {
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
-  const engine = createRnnEngine();
+  const engine = createRnnEngine({ cell: config.cell, stateful: config.task === 'charlm' }); // as the CLI makes it
   let update = 0;
   try {
     return await train(dir, config, {

@@ -1,12 +1,15 @@
 /** Reading a charlm text file from disk (Node only; charlm.ts holds the pure parts the webview may import). */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CHARLM_MAX_BYTES, CorpusError, parseCorpus, type CharCorpus } from './charlm';
+import { CHARLM_MAX_BYTES, charlmStreams, CorpusError, parseCorpus, type CharCorpus } from './charlm';
 
 const cache = new Map<string, { mtimeMs: number; size: number; maxChars: number; corpus: CharCorpus }>();
 
-/** Reads and checks a text file (cached by path, size and modification time); throws CorpusError. */
-export async function loadCorpus(file: string, maxChars = 0): Promise<CharCorpus> {
+/**
+ * Reads and checks a text file (cached by path, size and modification time); throws CorpusError. `limit`: a smaller
+ * size limit than the trainer's (the extension's recurrentLens.maxFileSizeMB), named in the error.
+ */
+export async function loadCorpus(file: string, maxChars = 0, limit?: { bytes: number; name: string }): Promise<CharCorpus> {
   let stat;
   try {
     stat = await fs.stat(file);
@@ -14,6 +17,9 @@ export async function loadCorpus(file: string, maxChars = 0): Promise<CharCorpus
     throw new CorpusError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   if (!stat.isFile()) throw new CorpusError(file, 'not a file');
+  if (limit && stat.size > limit.bytes && limit.bytes < CHARLM_MAX_BYTES) {
+    throw new CorpusError(file, `the file is too large (${mib(stat.size)} MiB; ${limit.name} allows ${mib(limit.bytes)} MiB)`);
+  }
   if (stat.size > CHARLM_MAX_BYTES) throw new CorpusError(file, `the file is too large (${(stat.size / 2 ** 20).toFixed(0)} MiB; at most ${CHARLM_MAX_BYTES / 2 ** 20} MiB of text)`);
   const hit = cache.get(file);
   if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size && hit.maxChars === maxChars) return hit.corpus;
@@ -29,6 +35,17 @@ export async function loadCorpus(file: string, maxChars = 0): Promise<CharCorpus
   return corpus;
 }
 
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 2 : 0);
+
+/**
+ * Whether a language model can train on `file` with this batch and length (every check the trainer makes before it
+ * writes anything): the text's size, characters and vocabulary, or a CorpusError naming the file and the problem.
+ */
+export async function checkTrainingText(file: string, c: { max_chars: number; batch: number; T: number }, limit?: { bytes: number; name: string }): Promise<{ chars: number; vocab: number; unigramBpc: number }> {
+  const corpus = await loadCorpus(file, c.max_chars, limit);
+  charlmStreams(corpus, c.batch, c.T);
+  return { chars: corpus.ids.length, vocab: corpus.vocab.length, unigramBpc: corpus.unigramBpc };
+}
 
 /** The demo text, the de-tagged Brown Corpus (scripts/build-brown.mjs), under the extension's root. */
 export function embeddedBrown(assetRoot: string): string {

@@ -24,6 +24,16 @@ export interface GatedTape {
 
 const sigmoid = (a: number) => 1 / (1 + Math.exp(-a));
 
+/** The dense readout y = h D + c of the state H[h .. h + N) into y (nOut = y.length). */
+export function readout(y: Float64Array, H: ArrayLike<number>, h: number, N: number, D: Float32Array, c: Float32Array): void {
+  const nOut = y.length;
+  for (let o = 0; o < nOut; o++) y[o] = c[o];
+  for (let k = 0; k < N; k++) {
+    const hk = H[h + k];
+    if (hk !== 0) for (let o = 0; o < nOut; o++) y[o] += hk * D[k * nOut + o];
+  }
+}
+
 /**
  * Dense readout y = h D + c at the loss's positions, and the mean loss with d loss / d y. `hAt(t, s)` is where
  * step t's state of sequence s starts in H.
@@ -40,12 +50,7 @@ export function readoutLoss(dims: RnnDims, params: RnnParams, batch: RnnBatch, h
   for (let p = 0; p < positions; p++) {
     const s = every ? Math.floor(p / T) : p;
     const t = every ? p % T : T - 1;
-    const h = hAt(t, s);
-    for (let o = 0; o < nOut; o++) y[o] = c[o];
-    for (let k = 0; k < N; k++) {
-      const hk = H[h + k];
-      if (hk !== 0) for (let o = 0; o < nOut; o++) y[o] += hk * D[k * nOut + o];
-    }
+    readout(y, H, hAt(t, s), N, D, c);
     if (dims.loss === 'mse-last-step') {
       for (let o = 0; o < nOut; o++) {
         const e = y[o] - batch.targets![s * nOut + o];

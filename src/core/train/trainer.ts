@@ -92,6 +92,8 @@ interface LanguageModelFeed {
   train: Streams;
   valid: Streams;
   vocab: number;
+  /** the characters of the inputs and outputs, in index order (stored in every checkpoint: sampling needs them) */
+  chars: string[];
   unigramBpc: number;
 }
 
@@ -106,7 +108,7 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
   let lm: LanguageModelFeed | null = null;
   if (config.task === 'charlm') {
     const corpus = await loadCorpus(corpusFile(config.file, opts.assetRoot), config.max_chars);
-    lm = { ...charlmStreams(corpus, config.batch, config.T), vocab: corpus.vocab.length, unigramBpc: corpus.unigramBpc };
+    lm = { ...charlmStreams(corpus, config.batch, config.T), vocab: corpus.vocab.length, chars: corpus.vocab, unigramBpc: corpus.unigramBpc };
     if (!opts.engine.finalState) throw new Error(`the ${opts.engine.name} engine cannot carry the state between batches a language model needs`);
   }
   const dataset: Dataset = lm ? languageModelDataset(config) : makeDataset({
@@ -197,7 +199,7 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
       params, slots: optimizer.slots, state, carry: lm ? carry : undefined,
       metadata: {
         task: config.task, T: dataset.T, init: config.init, lr: config.lr, seed: config.seed, val_loss: state.last_val_loss, baseline,
-        ...(lm ? { cell: config.cell, optimizer: config.optimizer, loss_unit: 'bits per character' } : {}),
+        ...(lm ? { cell: config.cell, optimizer: config.optimizer, loss_unit: 'bits per character', vocab: lm.chars } : {}),
       },
     }));
     lastCheckpoint = name;
