@@ -48,7 +48,8 @@ test('schedule: the budget widens the regular interval to a multiple of checkpoi
 });
 
 test('a run writes the schedule\'s checkpoints with their validation losses; stopped and resumed, every checkpoint is bit-identical', async () => {
-  const config = resolveConfig({ task: 'copy', T: 25, N: 16, lr: 1e-3, updates: 130, eval_every: 40, checkpoint_every: 60, log_every: 10, val_size: 32, train_size: 400 });
+  const config = resolveConfig({ task: 'copy', T: 25, N: 16, lr: 1e-3, updates: 130, eval_every: 40, checkpoint_every: 60, log_every: 10, val_size: 32, train_size: 400, keep_checkpoints: 0 });
+  // keep_checkpoints 0: every checkpoint stays (retention, tested in diskFull.test.ts, would prune the stop checkpoint at 30)
   const straight = mkdtempSync(path.join(os.tmpdir(), 'rl-sched-'));
   const resumed = mkdtempSync(path.join(os.tmpdir(), 'rl-sched-'));
   assert.equal((await trainRun(straight, config)).state, 'completed');
