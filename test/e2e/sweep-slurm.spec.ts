@@ -67,9 +67,9 @@ export default async function sweepSlurm(ctx: SpecContext): Promise<void> {
     await rowMatching(long, /2 running · SLURM job \d+$/, 90_000);
     await cancelFromMenu(ctx, long);
     await rowMatching(long, /0\/2 finished · 2 (stopped|cancelled) · SLURM job \d+$/, 60_000);
-    const firstJob = /SLURM job (\d+)$/.exec((await long.innerText()).replace(/\s+/g, ' '))![1];
+    const firstJob = /SLURM job (\d+)$/.exec((await long.innerText()).replace(/\s+/g, ' ').replace(/ · [\d.]+ (B|KiB|MiB|GiB|TiB)$/, ''))![1];
     await inlineAction(long, 'Continue Sweep');
-    const resumed = await rowMatching(long, /2 (running|pending) · SLURM job (\d+)$/, 60_000);
+    const resumed = await rowMatching(long, /2 (running|pending) · SLURM job (\d+)$/, 240_000);
     assert.notEqual(/SLURM job (\d+)$/.exec(resumed)![1], firstJob, 'continued as a new array job');
     await ctx.screenshot('slurm-continued');
     await cancelFromMenu(ctx, long);

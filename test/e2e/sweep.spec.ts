@@ -93,7 +93,8 @@ export default async function sweep(ctx: SpecContext): Promise<void> {
   const stoppedAt = status(0).update;
   assert.ok(status(0).checkpoint, 'a stopped member checkpointed');
   await inlineAction(long, 'Continue Sweep');
-  await rowMatching(long, /2 running/, 60_000);
+  // KNOWN SLOW: continued trainers have taken ~2.5 min to start on CI since the retention/disk-use changes (under study)
+  await rowMatching(long, /2 running/, 240_000);
   await ctx.screenshot('long-running');
   await inlineAction(long, 'Stop Sweep');
   await rowMatching(long, /0\/2 finished · 2 stopped/, 60_000);
