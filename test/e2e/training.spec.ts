@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FrameLocator } from 'playwright-core';
 import type { SpecContext } from './run';
 import { waitForWorkbench, webviewWith } from './workbench';
 import { choose, icon, runStatus, setField, showRunsView } from './trainingUi';
@@ -94,8 +95,15 @@ export default async function training(ctx: SpecContext): Promise<void> {
   const demo = page.locator('.pane-body .monaco-list-row', { hasText: 'e2e demo' });
   await demo.locator(icon(final.status.succeeded ? 'pass-filled' : 'pass')).waitFor({ timeout: 30_000 });
   await page.locator('.pane-body .monaco-list-row', { hasText: 'e2e stop' }).locator(icon('debug-stop')).waitFor();
-  await demo.click();
-  const reopened = await webviewWith(page, '#title:text("e2e demo")');
+  // A click can land before the reloaded extension has registered the item's command ("command not found"): again.
+  let reopened: FrameLocator | undefined;
+  for (let attempt = 1; !reopened; attempt++) {
+    await demo.click();
+    reopened = await webviewWith(page, '#title:text("e2e demo")', 20_000).catch((e) => {
+      if (attempt >= 3) throw e;
+      return undefined;
+    });
+  }
   await reopened.locator('#state[data-state="succeeded"], #state[data-state="completed"]').waitFor();
   const points = reopened.locator('.chart[data-train-points]');
   assert.equal(await points.getAttribute('data-train-points'), String(Number(final.status.update) / 10), 'every logged training loss, read from metrics.jsonl');
