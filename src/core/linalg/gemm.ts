@@ -117,3 +117,48 @@ export function gemmNN(
     gemmTN(mb, n, k, P, 0, k, B, bOff, ldb, C, cOff + i0, ldc, accumulate);
   }
 }
+
+/**
+ * y[yo + i] += alpha · Σ_l A(i, l) · x[xo + l·incx] for i < m, l < k (A(i, l) = A[aOff + i + l·lda]); the SIMD
+ * kernel when A, x and y are views of ws.
+ */
+export function gemvN(
+  m: number, k: number, A: Float64Array, aOff: number, lda: number, x: Float64Array, xo: number, incx: number,
+  y: Float64Array, yo: number, alpha: number, ws: Workspace | null = null,
+): void {
+  if (m <= 0 || k <= 0) return;
+  if (ws !== null) {
+    const ia = ws.index(A), ix = ws.index(x), iy = ws.index(y);
+    if (ia >= 0 && ix >= 0 && iy >= 0) {
+      ws.k.gemvN(m, k, ia + aOff, lda, ix + xo, incx, iy + yo, alpha);
+      return;
+    }
+  }
+  for (let l = 0; l < k; l++) {
+    const f = alpha * x[xo + l * incx];
+    if (f === 0) continue;
+    const al = aOff + l * lda;
+    for (let i = 0; i < m; i++) y[yo + i] += A[al + i] * f;
+  }
+}
+
+/** y[yo + l·incy] = alpha · Σ_i A(i, l) · x[xo + i] for l < k, i < m (overwrites); the SIMD kernel when resident in ws. */
+export function gemvT(
+  m: number, k: number, A: Float64Array, aOff: number, lda: number, x: Float64Array, xo: number,
+  y: Float64Array, yo: number, incy: number, alpha: number, ws: Workspace | null = null,
+): void {
+  if (k <= 0) return;
+  if (ws !== null) {
+    const ia = ws.index(A), ix = ws.index(x), iy = ws.index(y);
+    if (ia >= 0 && ix >= 0 && iy >= 0) {
+      ws.k.gemvT(m, k, ia + aOff, lda, ix + xo, iy + yo, incy, alpha);
+      return;
+    }
+  }
+  for (let l = 0; l < k; l++) {
+    const al = aOff + l * lda;
+    let s = 0;
+    for (let i = 0; i < m; i++) s += A[al + i] * x[xo + i];
+    y[yo + l * incy] = alpha * s;
+  }
+}
