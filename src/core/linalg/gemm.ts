@@ -5,7 +5,7 @@
  * matrices are views of the workspace ws (wasm/kernels.ts) the f64x2 SIMD kernels of asm/kernels.ts run instead;
  * the TypeScript loops are the tests' oracle.
  */
-import type { Workspace } from './wasm/kernels';
+import { paddedLd, Workspace } from './wasm/kernels';
 
 /**
  * C(i, j) (+)= Σ_l A(l, i) · B(l, j) for i < m, j < n, l < k — C = AᵀB, where A(l, i) = A[aOff + l + i·lda],
@@ -24,7 +24,7 @@ export function gemmTN(
     const ia = ws.index(A), ib = ws.index(B), ic = ws.index(C);
     if (ia >= 0 && ib >= 0 && ic >= 0) {
       const mk = ws.mark();
-      const pack = ws.alloc(Math.max(m * k, 1), false);
+      const pack = ws.alloc(Math.max(paddedLd(m) * k, 1), false);
       const ip = ws.index(pack);
       if (ip >= 0) {
         ws.k.gemmTN(m, n, k, ia + aOff, lda, ib + bOff, ldb, ic + cOff, ldc, accumulate ? 1 : 0, ip);
