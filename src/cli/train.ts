@@ -5,7 +5,7 @@
  */
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, resolveConfig, runId, type TrainConfig } from '../core/train/config';
+import { ConfigError, resolveConfig, runId, storedConfig, type TrainConfig } from '../core/train/config';
 import { isWriteRefused, listCheckpoints, readJson, RunWriteError, writeJsonAtomic, writing } from '../core/train/checkpoint';
 import { createRnnEngine } from '../core/train/engines';
 import { checkTrainingText, corpusFile } from '../core/tasks/charlmFile';
@@ -120,8 +120,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
     }
     // --overwrite starts over: the old run's config.json is not a base then.
     const base = configFile && !(overwrite && !args.option('config')) ? readJsonFile(configFile) : {};
+    // A run made before checkpoint retention keeps every checkpoint when it is continued.
+    const stored = resume ? storedConfig(base) : base;
     try {
-      config = resolveConfig({ ...base, ...flags });
+      config = resolveConfig({ ...stored, ...flags });
     } catch (e) {
       if (e instanceof ConfigError) throw configFile && !(overwrite && !args.option('config')) ? new CheckpointError(configFile, e.message) : new UsageError(e.message);
       throw e;
@@ -319,7 +321,8 @@ async function sweepMember(args: Args, flags: Record<string, unknown>): Promise<
   const sweep = await readResolvedSweep(sweepDir);
   const member = sweep.members[index];
   if (!member) throw new UsageError(`--index ${index} is out of range: the sweep in ${sweepDir} has ${sweep.members.length} runs (0 to ${sweep.members.length - 1})`);
-  return { sweepDir, dir: memberRunDir(sweepDir, member), config: member.config };
+  // A sweep made before checkpoint retention keeps every checkpoint of its members.
+  return { sweepDir, dir: memberRunDir(sweepDir, member), config: storedConfig(member.config as unknown as Record<string, unknown>) as unknown as TrainConfig };
 }
 
 /** A sweep member's folder: finished (completed, diverged: left as it is), or to resume (it has a checkpoint), or to start. */
