@@ -92,9 +92,11 @@ export default async function sweep(ctx: SpecContext): Promise<void> {
   };
   const stoppedAt = status(0).update;
   assert.ok(status(0).checkpoint, 'a stopped member checkpointed');
+  ctx.log('continue clicked at', new Date().toISOString());
   await inlineAction(long, 'Continue Sweep');
   // KNOWN SLOW: continued trainers have taken ~2.5 min to start on CI since the retention/disk-use changes (under study)
   await rowMatching(long, /2 running/, 240_000);
+  ctx.log('running again at', new Date().toISOString());
   await ctx.screenshot('long-running');
   await inlineAction(long, 'Stop Sweep');
   await rowMatching(long, /0\/2 finished · 2 stopped/, 60_000);
