@@ -29,7 +29,8 @@ export const CONFIG_FLAGS: Record<string, string> = {
   'mnist-images': 'mnist_images', 'mnist-labels': 'mnist_labels', name: 'name',
   cell: 'cell', file: 'file', 'max-chars': 'max_chars', optimizer: 'optimizer', 'keep-checkpoints': 'keep_checkpoints',
 };
-const STRING_FIELDS = new Set(['task', 'init', 'activation', 'mnist_images', 'mnist_labels', 'name', 'cell', 'file', 'optimizer']);
+/** Config fields whose flags take text; the others take numbers. */
+export const STRING_FIELDS = new Set(['task', 'init', 'activation', 'mnist_images', 'mnist_labels', 'name', 'cell', 'file', 'optimizer']);
 /** Config fields that are whole numbers: their flags take decimal digits only (docs/cli.md, "Numbers"). */
 export const INTEGER_FIELDS = new Set(['T', 'N', 'seed', 'updates', 'batch', 'eval_every', 'checkpoint_every', 'log_every', 'train_size', 'val_size', 'max_chars', 'keep_checkpoints']);
 
