@@ -171,7 +171,7 @@ function render(): void {
   titleEl.textContent = d.name ?? d.id;
   configEl.textContent = [
     d.task ? d.task + (d.task !== 'psmnist' && d.T !== null ? `, T = ${d.T}` : '') : '', d.N !== null ? `N = ${d.N}` : '',
-    `baseline ${fmt(d.baseline, 3)}`, `success: final validation loss < ${fmt(d.baseline / 2, 3)}`,
+    ...(d.baseline !== null ? [`baseline ${fmt(d.baseline, 3)}`, `success: final validation loss < ${fmt(d.baseline / 2, 3)}`] : ['success: final validation bpc < the text’s unigram entropy']),
   ].filter(Boolean).join(' · ');
   progressEl.textContent = progress(d);
   progressEl.dataset.finished = String(d.finished);
@@ -231,7 +231,7 @@ function renderCurves(): void {
     legend.push({ label: `${g.group} · gain ${fmt(best.gain, 4)} · lr ${lrText(best.lr)} (${best.finished} ${best.finished === 1 ? 'seed' : 'seeds'})`, color, mark: 'line' });
   }
   for (const { g, i } of withCurve) series.push({ kind: 'line', x: g.curve!.update, y: g.curve!.mean, color: groupColor(i), width: 2, label: g.group });
-  const base = baselineLines(withCurve.length ? [d.baseline] : [], xMax);
+  const base = baselineLines(withCurve.length && d.baseline !== null ? [d.baseline] : [], xMax);
   series.push(...base.series);
   legend.push(...base.legend);
   const first = withCurve[0];

@@ -29,7 +29,7 @@ const SLURM_FLAGS = ['wait'];
 
 /** Trainer flags a sweep accepts (every member gets them): the `train` flags of the trainer fields. */
 const TRAINER_FLAGS = Object.entries(CONFIG_FLAGS).filter(([, field]) => (TRAINER_FIELDS as readonly string[]).includes(field));
-const NUMERIC = new Set(['T', 'N', 'batch', 'eval_every', 'checkpoint_every', 'log_every', 'train_size', 'val_size', 'early_stop', 'clip_norm']);
+const NUMERIC = new Set(['T', 'N', 'batch', 'eval_every', 'checkpoint_every', 'log_every', 'train_size', 'val_size', 'early_stop', 'clip_norm', 'max_chars', 'keep_checkpoints']);
 
 export interface ExecutorOptions {
   /** The CLI bundle the members run (`dist/cli.js`). */
@@ -156,9 +156,16 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     process.on('SIGTERM', onSignal);
     let done = finished;
     let writing: Promise<void> = Promise.resolve();
+    // A run's end can be told more than once (its status file, then its process): each end is logged and counted once.
+    const told = new Map<string, string>();
     const sub = local.manager.onDidChangeRun((run) => {
       // Members taken off the queue (a stop before they started) go back to pending: nothing to tell.
-      if (run.state === 'queued' || run.state === 'running' || run.state === 'pending' || !run.sweep) return;
+      if (run.state === 'queued' || run.state === 'running' || run.state === 'pending' || !run.sweep) {
+        told.delete(run.id);
+        return;
+      }
+      if (told.get(run.id) === run.state) return;
+      told.set(run.id, run.state);
       if (run.state === 'completed' || run.state === 'diverged') done++;
       log(args, `[${done}/${sweep.members.length}] ${run.id.slice(run.id.indexOf('/') + 1)}: ${run.state}` +
         `${run.valLoss !== null ? `, validation loss ${fmtNumber(run.valLoss)}` : ''}${run.succeeded ? ' (succeeded)' : ''}${run.error ? ` — ${run.error.split('\n')[0]}` : ''}`);
@@ -232,7 +239,8 @@ function printSummary(args: Args, s: SweepSummary): void {
     const best = b ? `best gain ${b.gain}, lr ${formatLr(b.lr)}: validation loss ${fmtNumber(b.mean_final_val_loss)} ± ${fmtNumber(b.sem)} (${b.runs} runs, ${b.successes} succeeded)` : 'nothing finished yet';
     lines.push(`  ${g.padEnd(width)}  ${String(s.successes[g]).padStart(4)} of ${s.runs_per_init[g]} succeeded   ${best}`);
   }
-  lines.push(`success: final validation loss below half the baseline (${fmtNumber(s.baseline)} / 2 = ${fmtNumber(s.baseline / 2)})`);
+  lines.push(s.baseline === null ? 'success: final validation bpc below the text\'s unigram entropy'
+    : `success: final validation loss below half the baseline (${fmtNumber(s.baseline)} / 2 = ${fmtNumber(s.baseline / 2)})`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
