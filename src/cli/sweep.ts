@@ -10,7 +10,7 @@ import { countRuns } from '../runs/runNames';
 import { estimateCost, formatHours } from '../sweeps/cost';
 import { createOrOpenSweepFolder, readMemberStates, readResolvedSweep } from '../sweeps/folder';
 import { LocalExecutor } from '../sweeps/localExecutor';
-import { readSweepFile, resolveSweep, SweepError, TRAINER_FIELDS } from '../sweeps/spec';
+import { checkSweepText, readSweepFile, resolveSweep, SweepError, TRAINER_FIELDS } from '../sweeps/spec';
 import { readSummary, summarizeSweep, summaryLine, writeSummary } from '../sweeps/summary';
 import { FINISHED_STATES, type ResolvedSweep, type SweepExecutor, type SweepFile, type SweepSummary } from '../sweeps/types';
 import { fmtNumber, intOption, numberText, parseArgs, UsageError, type Args } from './args';
@@ -29,6 +29,7 @@ const SLURM_FLAGS = ['wait'];
 
 /** Trainer flags a sweep accepts (every member gets them): the `train` flags of the trainer fields. */
 const TRAINER_FLAGS = Object.entries(CONFIG_FLAGS).filter(([, field]) => (TRAINER_FIELDS as readonly string[]).includes(field));
+const PATH_FIELDS = new Set(['file', 'mnist_images', 'mnist_labels']);
 const NUMERIC = new Set(['T', 'N', 'batch', 'eval_every', 'checkpoint_every', 'log_every', 'train_size', 'val_size', 'early_stop', 'clip_norm', 'max_chars', 'keep_checkpoints']);
 
 export interface ExecutorOptions {
@@ -93,6 +94,8 @@ async function sweepFromArgs(args: Args): Promise<{ file: SweepFile; source?: st
   for (const [flag, field] of TRAINER_FLAGS) {
     const text = args.option(flag);
     if (text === undefined) continue;
+    // A path on the command line is relative to the working directory (a sweep file's to the file).
+    if (PATH_FIELDS.has(field)) { file[field] = path.resolve(text); continue; }
     if (!NUMERIC.has(field)) { file[field] = text; continue; }
     file[field] = numberText(text, flag, INTEGER_FIELDS.has(field));
   }
@@ -123,6 +126,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const slurmOptions = slurm?.slurmOptionsFromArgs(args);
   const { file, source } = await sweepFromArgs(args);
   const resolved = resolveSweep(file, { id: path.basename(path.resolve(out)), source });
+  await checkSweepText(resolved, path.resolve(__dirname, '..'), source);
   const sweep = await createOrOpenSweepFolder(out, resolved);
 
   const states = await readMemberStates(out, sweep);

@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import type { TrainConfig } from '../core/train/config';
 import { parseInitSpec } from '../core/init/initializers';
 import { parseGatedSpec } from '../core/init/gated';
+import { CorpusError } from '../core/tasks/charlm';
+import { checkTrainingText, corpusFile } from '../core/tasks/charlmFile';
 import type { RunConfig } from '../shared/protocol';
 import { baselineOf, checkConfig, formatLr, LR_GRID } from '../runs/runConfig';
 import type { ResolvedSweep, SweepFile, SweepInitEntry, SweepMember } from './types';
@@ -117,7 +119,8 @@ function expandInit(entry: unknown, i: number, kind: SpecKind): { group: string;
   const where = `"inits"[${i}]`;
   const parse = (spec: string) => {
     try {
-      if (kind === 'gated' || (kind === 'lm' && /^\s*plain\s*(:|$)/i.test(spec))) return parseGatedSpec(spec);
+      // A vanilla language model takes `plain` too; `mixed` parses here so that the trainer's check says it is for gated cells.
+      if (kind === 'gated' || (kind === 'lm' && /^\s*(plain|mixed)\s*(:|$)/i.test(spec))) return parseGatedSpec(spec);
       return parseInitSpec(spec);
     } catch (e) {
       throw new SweepError(`${where}: ${(e as Error).message}`);
@@ -229,6 +232,22 @@ function checkConfigOf(raw: Record<string, unknown>, source?: string): TrainConf
 /** Trainer fields a sweep file may set for every member (docs/sweeps.md). */
 export const TRAINER_FIELDS = ['task', 'T', 'N', 'activation', 'batch', 'eval_every', 'checkpoint_every', 'log_every', 'train_size', 'val_size',
   'early_stop', 'clip_norm', 'mnist_images', 'mnist_labels', 'keep_checkpoints', 'cell', 'file', 'max_chars', 'optimizer'] as const;
+
+/**
+ * A language-model sweep's text, checked as the trainer checks it before a run (readable, UTF-8, long enough for the
+ * batch and T) before anything is made: one line naming the sweep file (or preset) and the field. `assetRoot`: where
+ * the embedded Brown Corpus is (the extension's root).
+ */
+export async function checkSweepText(sweep: ResolvedSweep, assetRoot: string, source?: string): Promise<void> {
+  const c = sweep.members[0]?.config;
+  if (c?.task !== 'charlm') return;
+  try {
+    await checkTrainingText(corpusFile(c.file, assetRoot), c);
+  } catch (e) {
+    if (!(e instanceof CorpusError)) throw e;
+    throw new SweepError(`${source ? `${source}: ` : ''}file: ${e.message}`);
+  }
+}
 
 /** Whether two resolved sweeps run the same members (the same names and configs): a folder holding `a` continues `b`. */
 export function sameSweep(a: ResolvedSweep, b: ResolvedSweep): boolean {
