@@ -14,7 +14,7 @@ import { checkSweepText, readSweepFile, resolveSweep, SweepError, TRAINER_FIELDS
 import { readSummary, summarizeSweep, summaryLine, writeSummary } from '../sweeps/summary';
 import { FINISHED_STATES, type ResolvedSweep, type SweepExecutor, type SweepFile, type SweepSummary } from '../sweeps/types';
 import { fmtNumber, intOption, numberText, parseArgs, UsageError, type Args } from './args';
-import { CONFIG_FLAGS, INTEGER_FIELDS } from './train';
+import { CONFIG_FLAGS, INTEGER_FIELDS, STRING_FIELDS } from './train';
 import { commandBundle } from './errors';
 import { ConfigError } from '../core/train/config';
 import { RunLockError } from '../runs/runLock';
@@ -29,8 +29,8 @@ const SLURM_FLAGS = ['wait'];
 
 /** Trainer flags a sweep accepts (every member gets them): the `train` flags of the trainer fields. */
 const TRAINER_FLAGS = Object.entries(CONFIG_FLAGS).filter(([, field]) => (TRAINER_FIELDS as readonly string[]).includes(field));
+/** Flags naming files: relative to the working directory (a sweep file's own paths are relative to the file). */
 const PATH_FIELDS = new Set(['file', 'mnist_images', 'mnist_labels']);
-const NUMERIC = new Set(['T', 'N', 'batch', 'eval_every', 'checkpoint_every', 'log_every', 'train_size', 'val_size', 'early_stop', 'clip_norm', 'max_chars', 'keep_checkpoints']);
 
 export interface ExecutorOptions {
   /** The CLI bundle the members run (`dist/cli.js`). */
@@ -94,9 +94,8 @@ async function sweepFromArgs(args: Args): Promise<{ file: SweepFile; source?: st
   for (const [flag, field] of TRAINER_FLAGS) {
     const text = args.option(flag);
     if (text === undefined) continue;
-    // A path on the command line is relative to the working directory (a sweep file's to the file).
     if (PATH_FIELDS.has(field)) { file[field] = path.resolve(text); continue; }
-    if (!NUMERIC.has(field)) { file[field] = text; continue; }
+    if (STRING_FIELDS.has(field)) { file[field] = text; continue; }
     file[field] = numberText(text, flag, INTEGER_FIELDS.has(field));
   }
   return { file, source: config };
