@@ -29,7 +29,6 @@ const SLURM_FLAGS = ['wait'];
 
 /** Trainer flags a sweep accepts (every member gets them): the `train` flags of the trainer fields. */
 const TRAINER_FLAGS = Object.entries(CONFIG_FLAGS).filter(([, field]) => (TRAINER_FIELDS as readonly string[]).includes(field));
-/** Flags naming files: relative to the working directory (a sweep file's own paths are relative to the file). */
 const PATH_FIELDS = new Set(['file', 'mnist_images', 'mnist_labels']);
 
 export interface ExecutorOptions {
@@ -94,6 +93,7 @@ async function sweepFromArgs(args: Args): Promise<{ file: SweepFile; source?: st
   for (const [flag, field] of TRAINER_FLAGS) {
     const text = args.option(flag);
     if (text === undefined) continue;
+    // A path on the command line is relative to the working directory (a sweep file's to the file).
     if (PATH_FIELDS.has(field)) { file[field] = path.resolve(text); continue; }
     if (STRING_FIELDS.has(field)) { file[field] = text; continue; }
     file[field] = numberText(text, flag, INTEGER_FIELDS.has(field));

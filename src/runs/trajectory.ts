@@ -16,7 +16,7 @@ import { makeInit } from '../core/init/initializers';
 import { realSchur, reorderSchur } from '../core/linalg/schur';
 import { findTensor, matrixOf, squareMatrixOf } from '../core/inspect';
 import { problemOf, readCheckpoint } from '../core/readers';
-import { CheckpointError } from '../core/tensor';
+import { asFloat64, CheckpointError } from '../core/tensor';
 import { CHECKPOINT_PREFIX, checkpointName, listCheckpoints, writeJsonAtomic } from '../core/train/checkpoint';
 import { ConfigError, resolveConfig, type TrainConfig } from '../core/train/config';
 import { RUN_FILES } from '../core/train/trainer';
@@ -67,7 +67,7 @@ async function readNetwork(modelJson: string, cell: Cell = 'rnn'): Promise<Netwo
     const { W, n } = squareMatrixOf(ckpt);
     const V = matrixOf(ckpt, 'simple_rnn/kernel');
     if (V.rows !== n) throw new Error(`simple_rnn/kernel feeds ${V.rows} units, the recurrent matrix has ${n}`);
-    const bias = findTensor(ckpt, 'simple_rnn/bias').data;
+    const bias = asFloat64(findTensor(ckpt, 'simple_rnn/bias').data);
     if (bias.length !== n) throw new Error(`simple_rnn/bias has ${bias.length} entries, expected ${n}`);
     return { W, n, input: V.data, d: V.cols, bias };
   } catch (err) {
