@@ -99,14 +99,20 @@ function addRow(dst: usize, a: usize, b: usize, n: i32): void {
   for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
 }
 
-/** One step of B rows: gate pre-activations a (in place → activations i, f, tanh(a_c), o), c and h. */
-function cellForward(a: usize, ab: usize, cin: usize, cout: usize, hout: usize, B: i32, Np: i32): void {
+/**
+ * One step of B rows: gate pre-activations a (the recurrent product plus the bias) gain the input term, row `token`
+ * of Kp (the one-hot input as a gather), and become the activations i, f, tanh(a_c), o in place; then c and h.
+ */
+function cellForward(a: usize, ab: usize, Kp: usize, tok: usize, T: i32, cin: usize, cout: usize, hout: usize, B: i32, Np: i32): void {
   const rb = <usize>Np << 2;
   for (let s = 0; s < B; s++) {
     const ar = a + <usize>s * ab, off = <usize>s * rb;
+    const kr = Kp + <usize>load<i32>(tok + (<usize>(s * T) << 2)) * ab;
     for (let o: usize = 0; o < rb; o += 16) {
-      const i = sigmoid(v128.load(ar + o)), f = sigmoid(v128.load(ar + rb + o));
-      const u = tanh(v128.load(ar + 2 * rb + o)), q = sigmoid(v128.load(ar + 3 * rb + o));
+      const i = sigmoid(f32x4.add(v128.load(ar + o), v128.load(kr + o)));
+      const f = sigmoid(f32x4.add(v128.load(ar + rb + o), v128.load(kr + rb + o)));
+      const u = tanh(f32x4.add(v128.load(ar + 2 * rb + o), v128.load(kr + 2 * rb + o)));
+      const q = sigmoid(f32x4.add(v128.load(ar + 3 * rb + o), v128.load(kr + 3 * rb + o)));
       v128.store(ar + o, i); v128.store(ar + rb + o, f); v128.store(ar + 2 * rb + o, u); v128.store(ar + 3 * rb + o, q);
       const c = f32x4.add(f32x4.mul(f, v128.load(cin + off + o)), f32x4.mul(i, u));
       v128.store(cout + off + o, c);
@@ -163,13 +169,9 @@ export function forward(): f64 {
     const t1 = min(t0 + S, T);
     for (let t = t0; t < t1; t++) {
       const a = A + <usize>t * stepA, hin = H + <usize>t * stepH;
-      // input term: row `token` of K (one-hot input as a gather), plus the bias
-      for (let s = 0; s < B; s++) {
-        const id = load<i32>(tok + (<usize>(s * T + t) << 2));
-        addRow(a + <usize>s * ab, bp, Kp + <usize>id * ab, GP);
-      }
-      gemm(B, GP >> 2, hin, rb, 4, Rp, ab, N, 0, 0, 0, 0, 0, 0, a, ab, a, ab);
-      cellForward(a, ab, C + <usize>t * stepH, C + <usize>(t + 1) * stepH, hin + stepH, B, Np);
+      // the recurrent term from the bias (one row for all); the cell adds the input term
+      gemm(B, GP >> 2, hin, rb, 4, Rp, ab, N, 0, 0, 0, 0, 0, 0, bp, 0, a, ab);
+      cellForward(a, ab, Kp, tok + (<usize>t << 2), T, C + <usize>t * stepH, C + <usize>(t + 1) * stepH, hin + stepH, B, Np);
     }
     const rows = (t1 - t0) * B;
     const y = Y + <usize>t0 * <usize>B * yb;
@@ -224,11 +226,12 @@ export function backward(): void {
         addRow(row, row, A + <usize>t * stepA + <usize>s * ab, GP);
       }
     }
-    colSums(a0, rows, GP >> 2, gb, ab);
     const y = Y + <usize>t0 * <usize>B * yb;
     gemm(N, nOutP >> 2, H + <usize>(t0 + 1) * stepH, 4, rb, y, yb, rows, 0, 0, 0, 0, 0, 0, gD, yb, gD, yb);
     colSums(y, rows, nOutP >> 2, gc, yb);
   }
+  // every row of dA went into one row of gK: the bias gradient is the sum of gK's V rows
+  colSums(gK, V, GP >> 2, gb, ab);
   writeGrads();
 }
 
