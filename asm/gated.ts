@@ -31,6 +31,9 @@ const H_G = 37, H_DRH = 38;
 // rows 64 bytes apart: Rp's Np rows (RPK, packed once per update) and the S·B rows of a chunk's gate gradients (DAP).
 // Row-major, a column strip spans one 4 KiB page per row and the strips outrun the L1 TLB (the GEMMs ran at ~80 %).
 const H_RPK = 39, H_DAP = 40;
+// and Rᵀ's gate blocks (Np × Np each) as panels (RTK), the B operand of dh = da Rᵀ; a gate block's last Np/4 mod 4
+// vectors (Np not a multiple of 16) stay on the row-major Rᵀ
+const H_RTK = 41;
 
 export function heapBase(): i32 {
   return <i32>__heap_base;
@@ -226,6 +229,8 @@ export function backward(): void {
   memory.fill(gc, 0, yb);
   memory.fill(zero, 0, rb);
   memory.fill(DC, 0, stepH);
+  const RTK = ptr(H_RTK), P = Np >> 4, pb = <usize>Np << 6, rest = (Np >> 2) & 3, roff = <usize>P << 6;
+  for (let q = 0; q < 4; q++) packPanels(RTK + <usize>(q * P) * pb, pb, RT + <usize>(q * Np) * rtb, rtb, Np, P);
   const lastChunk = (T - 1) / S * S;
   for (let t0 = lastChunk; t0 >= 0; t0 -= S) {
     const t1 = min(t0 + S, T);
@@ -234,11 +239,20 @@ export function backward(): void {
       // dh_t = dy_t Dᵀ + da_{t+1} Rᵀ (the activations of step t+1 already hold their gradients), one gate block
       // of Rᵀ (Np rows) at a time so that the block of Rᵀ under a column tile stays in L1 as in the forward pass
       const next = t < T - 1;
-      gemm(B, Np >> 2, Y + <usize>t * <usize>B * yb, yb, 4, DT, rb, nOut, a + stepA, ab, 4, RT, rtb, next ? N : 0, zero, 0, DH, rb);
+      const yt = Y + <usize>t * <usize>B * yb, n2 = next ? N : 0;
+      for (let p = 0; p < P; p++) {
+        const off = <usize>p << 6;
+        gemm(B, 4, yt, yb, 4, DT + off, rb, nOut, a + stepA, ab, 4, RTK + <usize>p * pb, 64, n2, zero + off, 0, DH + off, rb);
+      }
+      if (rest) gemm(B, rest, yt, yb, 4, DT + roff, rb, nOut, a + stepA, ab, 4, RT + roff, rtb, n2, zero + roff, 0, DH + roff, rb);
       if (next) {
         for (let q = 1; q < 4; q++) {
-          const off = <usize>q * rb;
-          gemm(B, Np >> 2, a + stepA + off, ab, 4, RT + <usize>(q * Np) * rtb, rtb, N, 0, 0, 0, 0, 0, 0, DH, rb, DH, rb);
+          const aq = a + stepA + <usize>q * rb;
+          for (let p = 0; p < P; p++) {
+            const off = <usize>p << 6;
+            gemm(B, 4, aq, ab, 4, RTK + <usize>(q * P + p) * pb, 64, N, 0, 0, 0, 0, 0, 0, DH + off, rb, DH + off, rb);
+          }
+          if (rest) gemm(B, rest, aq, ab, 4, RT + <usize>(q * Np) * rtb + roff, rtb, N, 0, 0, 0, 0, 0, 0, DH + roff, rb, DH + roff, rb);
         }
       }
       cellBackward(a, ab, DH, DC, C + <usize>(t + 1) * stepH, C + <usize>t * stepH, B, Np);
