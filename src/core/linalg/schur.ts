@@ -10,13 +10,13 @@
  * TypeScript loops remain the fallback (RECURRENT_LENS_NO_WASM=1, or no WebAssembly SIMD).
  */
 import { hessenbergQ, hessenbergReduce } from './hessenberg';
-import { AbortError, Cancel, lahqr, lanv2, SAFMIN, ULP } from './hqr';
+import { lahqr, lanv2, SAFMIN, ULP } from './hqr';
+import { CancelledError, type Signal } from '../cancel';
 import { trexc } from './reorder';
 import { laqr0 } from './laqr';
 import { complexTriangular, triangularConditions } from './complexSchur';
 import { alloc, beginArena, endArena, wasmIndex } from './wasm/kernels';
 
-export { AbortError } from './hqr';
 
 export type SchurOrder = 'none' | 'modulus-desc' | 'modulus-asc' | 'real-desc';
 
@@ -60,13 +60,13 @@ function toRowMajor(A: Float64Array, n: number): Float64Array {
 
 /**
  * Real Schur form of the row-major n×n matrix A (not modified).
- * @throws Error('matrix has NaN or Inf entries'), NotConvergedError, AbortError when signal.aborted is set.
+ * @throws Error('matrix has NaN or Inf entries'), NotConvergedError, CancelledError when signal.aborted is set.
  */
-export function realSchur(A: Float64Array, n: number, opts?: { wantZ?: boolean; signal?: { aborted: boolean } }): RealSchur {
+export function realSchur(A: Float64Array, n: number, opts?: { wantZ?: boolean; signal?: Signal }): RealSchur {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`realSchur: bad order ${n}`);
   if (A.length < n * n) throw new RangeError(`realSchur: ${A.length} entries for a ${n}×${n} matrix`);
   const wantZ = opts?.wantZ ?? true;
-  const signal: Cancel | undefined = opts?.signal;
+  const signal: Signal | undefined = opts?.signal;
   let anrm = 0;
   for (let k = 0; k < n * n; k++) {
     const v = A[k];
@@ -88,7 +88,7 @@ export function realSchur(A: Float64Array, n: number, opts?: { wantZ?: boolean; 
 }
 
 function schurInPlace(
-  A: Float64Array, n: number, anrm: number, wantZ: boolean, wr: Float64Array, wi: Float64Array, signal: Cancel | undefined,
+  A: Float64Array, n: number, anrm: number, wantZ: boolean, wr: Float64Array, wi: Float64Array, signal: Signal | undefined,
 ): RealSchur {
   const h = alloc(n * n, false);
   for (let i = 0; i < n; i++) {
@@ -102,7 +102,7 @@ function schurInPlace(
   else if (anrm > bignum) scale = Math.pow(2, -Math.ceil(Math.log2(anrm / bignum)));
   if (scale !== 1) for (let k = 0; k < n * n; k++) h[k] *= scale;
 
-  if (signal?.aborted) throw new AbortError();
+  if (signal?.aborted) throw new CancelledError();
   const tau = alloc(Math.max(n - 1, 1));
   hessenbergReduce(h, n, tau);
   let z: Float64Array | null = null;
@@ -112,7 +112,7 @@ function schurInPlace(
   }
   // Clear the reflectors below the sub-diagonal.
   for (let j = 0; j < n; j++) for (let i = j + 2; i < n; i++) h[i + j * n] = 0;
-  if (signal?.aborted) throw new AbortError();
+  if (signal?.aborted) throw new CancelledError();
   const info = hseqr(wantZ, n, h, wr, wi, z, signal);
   if (info !== 0) {
     throw new NotConvergedError(`real Schur form: the QR iteration did not converge (${info} of ${n} eigenvalues left)`);
@@ -129,7 +129,7 @@ function schurInPlace(
 const lv = new Float64Array(10);
 
 /** dhseqr: double-shift QR (dlahqr) for small matrices, multishift QR with aggressive early deflation above. */
-function hseqr(wantZ: boolean, n: number, h: Float64Array, wr: Float64Array, wi: Float64Array, z: Float64Array | null, signal?: Cancel): number {
+function hseqr(wantZ: boolean, n: number, h: Float64Array, wr: Float64Array, wi: Float64Array, z: Float64Array | null, signal?: Signal): number {
   if (n > (wasmIndex(h) >= 0 ? HSEQR_NMIN_WASM : HSEQR_NMIN)) return laqr0(true, wantZ, n, 0, n - 1, h, n, wr, wi, 0, n - 1, z, n, signal);
   const info = lahqr(true, wantZ, n, 0, n - 1, h, n, wr, wi, 0, n - 1, z, n, signal);
   // A rare dlahqr failure: the multishift code sometimes succeeds where it fails (as dhseqr does).
