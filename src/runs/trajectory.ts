@@ -17,7 +17,7 @@ import { realSchur, reorderSchur } from '../core/linalg/schur';
 import { findTensor, matrixOf, squareMatrixOf } from '../core/inspect';
 import { problemOf, readCheckpoint, type ReadOptions } from '../core/readers';
 import { CancelledError, type Signal } from '../core/cancel';
-import { CheckpointError } from '../core/tensor';
+import { asFloat64, CheckpointError } from '../core/tensor';
 import { CHECKPOINT_PREFIX, checkpointName, listCheckpoints, writeJsonAtomic } from '../core/train/checkpoint';
 import { ConfigError, resolveConfig, type TrainConfig } from '../core/train/config';
 import { RUN_FILES } from '../core/train/trainer';
@@ -68,7 +68,7 @@ async function readNetwork(modelJson: string, cell: Cell = 'rnn', read: ReadOpti
     const { W, n } = squareMatrixOf(ckpt);
     const V = matrixOf(ckpt, 'simple_rnn/kernel');
     if (V.rows !== n) throw new Error(`simple_rnn/kernel feeds ${V.rows} units, the recurrent matrix has ${n}`);
-    const bias = findTensor(ckpt, 'simple_rnn/bias').data;
+    const bias = asFloat64(findTensor(ckpt, 'simple_rnn/bias').data);
     if (bias.length !== n) throw new Error(`simple_rnn/bias has ${bias.length} entries, expected ${n}`);
     return { W, n, input: V.data, d: V.cols, bias };
   } catch (err) {
@@ -198,6 +198,12 @@ export async function runTrajectory(runDir: string, opts: TrajectoryOptions = {}
     checkpoints.push({ update, checkpoint: `${RUN_FILES.checkpoints}/${name}`, val_loss: vals.get(update) ?? null, ...analysis });
   }
   checkpoints.sort((a, b) => a.update - b.update);
+  // Analyses of checkpoints the retention policy pruned are dropped with them.
+  if (!opts.endsOnly) {
+    const kept = new Set(names.map((n) => `${n}.json`));
+    const cached = await fs.readdir(cacheDir).catch(() => [] as string[]);
+    await Promise.all(cached.filter((f) => f.startsWith(CHECKPOINT_PREFIX) && f.endsWith('.json') && !kept.has(f)).map((f) => fs.rm(path.join(cacheDir, f), { force: true }).catch(() => undefined)));
+  }
   return {
     run: runDir,
     n: checkpoints[0].n,

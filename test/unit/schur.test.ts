@@ -7,6 +7,7 @@ import {
 } from '../../src/core/linalg/schur';
 import { pseudospectrum } from '../../src/core/linalg/pseudospectrum';
 import { parseNpy } from '../../src/core/readers/npy';
+import { asFloat64 } from '../../src/core/tensor';
 import { hessenbergQ, hessenbergReduce } from '../../src/core/linalg/hessenberg';
 import { laqr0 } from '../../src/core/linalg/laqr';
 import { CancelledError } from '../../src/core/cancel';
@@ -316,8 +317,9 @@ test('feedback chain (β = 0.04, N=100): κ huge, true spectral radius inside th
 test('trained 32×32 checkpoint matrix (matrix_f32.npy)', () => {
   const t = parseNpy(new Uint8Array(readFileSync(path.join(FIXTURES, 'matrix_f32.npy'))));
   assert.deepEqual(t.shape, [32, 32]);
-  const s = realSchur(t.data, 32);
-  checkSchur(t.data, 32, s, 'trained');
+  const W = asFloat64(t.data);
+  const s = realSchur(W, 32);
+  checkSchur(W, 32, s, 'trained');
 });
 
 test('wantZ: false gives the same T without Z', () => {
@@ -393,7 +395,7 @@ for (const m of reference.matrices) {
       // The fixture stores it too; it must be exactly the float32 checkpoint widened.
       const t = parseNpy(new Uint8Array(readFileSync(path.join(FIXTURES, 'matrix_f32.npy'))));
       assert.deepEqual(Array.from(t.data), Array.from(A));
-      A = t.data;
+      A = asFloat64(t.data);
     }
     const s = realSchur(A, n);
     checkSchur(A, n, s, m.name);
