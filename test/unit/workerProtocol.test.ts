@@ -12,7 +12,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { WorkerClient } from '../../src/host/workerClient';
 import { startAnalysis } from '../../src/host/analysisJob';
-import { KindedError } from '../../src/core/errors';
+import { KindedError, lensErrorOf } from '../../src/core/errors';
+import { CancelledError } from '../../src/core/cancel';
+import { CheckpointError, FormatError } from '../../src/core/tensor';
+import { NotStableError } from '../../src/core/linalg/stein';
+import { NotConvergedError } from '../../src/core/linalg/schur';
 import { resolveConfig } from '../../src/core/train/config';
 import type { AnalysisOptions, AnalysisPayload, ErrorKind, TrajectoryPayload } from '../../src/shared/protocol';
 import { fixture, ROOT } from './helpers';
@@ -211,4 +215,18 @@ test('trajectory: typed result with progress; a run folder that is not one is a 
     w.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('lensErrorOf: each error class maps to its kind, one line, the file apart', () => {
+  assert.deepEqual(lensErrorOf(new CancelledError()), { kind: 'cancelled', message: 'cancelled' });
+  assert.deepEqual(lensErrorOf(new CheckpointError('/a.npy', 'truncated data')), { kind: 'format', message: '/a.npy: truncated data', file: '/a.npy' });
+  assert.deepEqual(lensErrorOf(new CheckpointError('/a.npy', 'too big', 'too-large')), { kind: 'too-large', message: '/a.npy: too big', file: '/a.npy' });
+  assert.deepEqual(lensErrorOf(new FormatError('cannot read (EACCES)', 'io')), { kind: 'io', message: 'cannot read (EACCES)' });
+  assert.equal(lensErrorOf(new NotStableError('ρ(W) ≥ 1: use a finite horizon')).kind, 'unstable');
+  assert.equal(lensErrorOf(new NotConvergedError('no convergence')).kind, 'not-converged');
+  const enoent = Object.assign(new Error('ENOENT: no such file or directory, open \'/x\''), { code: 'ENOENT', syscall: 'open', path: '/x' });
+  assert.deepEqual(lensErrorOf(enoent), { kind: 'io', message: enoent.message, file: '/x' });
+  assert.deepEqual(lensErrorOf(new Error('first line\nsecond')), { kind: 'internal', message: 'first line' });
+  const crossed = lensErrorOf(new KindedError({ kind: 'too-large', message: '/b: big', file: '/b' }));
+  assert.deepEqual(crossed, { kind: 'too-large', message: '/b: big', file: '/b' });
 });
