@@ -14,20 +14,20 @@ export async function loadCorpus(file: string, maxChars = 0, limit?: { bytes: nu
   try {
     stat = await fs.stat(file);
   } catch (e) {
-    throw new CorpusError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new CorpusError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'io');
   }
-  if (!stat.isFile()) throw new CorpusError(file, 'not a file');
+  if (!stat.isFile()) throw new CorpusError(file, 'not a file', 'io');
   if (limit && stat.size > limit.bytes && limit.bytes < CHARLM_MAX_BYTES) {
-    throw new CorpusError(file, `the file is too large (${mib(stat.size)} MiB; ${limit.name} allows ${mib(limit.bytes)} MiB)`);
+    throw new CorpusError(file, `the file is too large (${mib(stat.size)} MiB; ${limit.name} allows ${mib(limit.bytes)} MiB)`, 'too-large');
   }
-  if (stat.size > CHARLM_MAX_BYTES) throw new CorpusError(file, `the file is too large (${(stat.size / 2 ** 20).toFixed(0)} MiB; at most ${CHARLM_MAX_BYTES / 2 ** 20} MiB of text)`);
+  if (stat.size > CHARLM_MAX_BYTES) throw new CorpusError(file, `the file is too large (${(stat.size / 2 ** 20).toFixed(0)} MiB; at most ${CHARLM_MAX_BYTES / 2 ** 20} MiB of text)`, 'too-large');
   const hit = cache.get(file);
   if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size && hit.maxChars === maxChars) return hit.corpus;
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(file);
   } catch (e) {
-    throw new CorpusError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new CorpusError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'io');
   }
   const corpus = parseCorpus(file, bytes, maxChars);
   cache.clear();
