@@ -12,10 +12,6 @@ import { openWorkspace, paddedLd } from './wasm/kernels';
 
 export { transpose };
 
-/** Thrown when a long computation sees `signal.aborted` (the same class the Schur module throws). */
-export { AbortError } from './schur';
-
-export interface Signal { aborted: boolean }
 
 export function identity(n: number, scale = 1): Float64Array {
   const I = new Float64Array(n * n);
