@@ -173,6 +173,8 @@ export interface TextCheck {
   chars: number;
   vocab: number;
   unigramBpc: number;
+  /** Batches of one validation pass (T characters of every stream at a time). */
+  validBatches: number;
 }
 
 export type WorkerResponse =
