@@ -638,6 +638,8 @@ export interface TrajectoryColumn {
   trajectory: Trajectory;
   matrices: TrajectoryMatrices;
   val: LossSeries;
+  /** Language models' losses are bits per character. */
+  lossUnit?: 'bpc';
 }
 
 // ---- extension host → trajectory webview
