@@ -39,12 +39,13 @@ const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 2 : 0
 
 /**
  * Whether a language model can train on `file` with this batch and length (every check the trainer makes before it
- * writes anything): the text's size, characters and vocabulary, or a CorpusError naming the file and the problem.
+ * writes anything): the text's size, characters and vocabulary, and the batches of one validation pass (the whole
+ * validation part, T characters of every stream at a time), or a CorpusError naming the file and the problem.
  */
-export async function checkTrainingText(file: string, c: { max_chars: number; batch: number; T: number }, limit?: { bytes: number; name: string }): Promise<{ chars: number; vocab: number; unigramBpc: number }> {
+export async function checkTrainingText(file: string, c: { max_chars: number; batch: number; T: number }, limit?: { bytes: number; name: string }): Promise<{ chars: number; vocab: number; unigramBpc: number; validBatches: number }> {
   const corpus = await loadCorpus(file, c.max_chars, limit);
-  charlmStreams(corpus, c.batch, c.T);
-  return { chars: corpus.ids.length, vocab: corpus.vocab.length, unigramBpc: corpus.unigramBpc };
+  const { valid } = charlmStreams(corpus, c.batch, c.T);
+  return { chars: corpus.ids.length, vocab: corpus.vocab.length, unigramBpc: corpus.unigramBpc, validBatches: Math.ceil((valid.steps - 1) / c.T) };
 }
 
 /** The demo text, the de-tagged Brown Corpus (scripts/build-brown.mjs), under the extension's root. */
