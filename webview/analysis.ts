@@ -6,12 +6,12 @@
 import './panel.css';
 import './analysis.css';
 import type {
-  Activation, AnalysisNumbers, AnalysisOptions, AnalysisPayload, AnalysisToHost, HostToAnalysis, MemoryInput, SchurOrderName,
+  Activation, AnalysisNumbers, LensError, AnalysisOptions, AnalysisPayload, AnalysisToHost, HostToAnalysis, MemoryInput, SchurOrderName,
 } from '../src/shared/protocol';
 import { connect } from './vscodeApi';
 import { colormapStops } from './colormaps';
 import { card, exportButtons as sharedExportButtons, HeatmapCard, type Figure } from './heatmapCard';
-import { el, fmt } from './format';
+import { el, fmt, GATE_LONG } from './format';
 import { button, checkbox, dropdown, spinner } from './toolkit';
 import { Chart, ChartSpec, LegendEntry, pow10Label, Series, themeColor } from './charts';
 import { figureData, standaloneSvg } from './export';
@@ -261,7 +261,7 @@ function onMessage(msg: HostToAnalysis): void {
     case 'error':
       running = false;
       renderStatus();
-      showError(msg.message);
+      showError(msg.error);
       cancelRequested = false;
       break;
   }
@@ -291,8 +291,9 @@ function renderStatus(): void {
   }
 }
 
-function showError(message: string): void {
-  const cancelled = cancelRequested;
+function showError(error: LensError): void {
+  const cancelled = error.kind === 'cancelled';
+  const { message } = error;
   if (result) {
     // Keep the last good result on screen, with its own options in the controls.
     showBanner(cancelled ? 'Cancelled; showing the previous result.' : `The analysis failed: ${message} Showing the previous result.`, cancelled ? 'info' : 'error');
@@ -304,7 +305,7 @@ function showError(message: string): void {
   placeholder.replaceChildren(
     el('div', { class: 'error-view', role: 'alert' },
       el('h2', {}, cancelled ? 'Analysis cancelled' : 'Cannot analyse this matrix'),
-      ...(cancelled && /cancel/i.test(message) ? [] : [el('p', { class: cancelled ? 'message' : 'message error-message' }, message)]),
+      ...(cancelled ? [] : [el('p', { class: 'message error-message', 'data-kind': error.kind }, message)]),
       button(cancelled ? 'Run again' : 'Try again', () => run(options), { secondary: true, id: 'retry' })),
   );
 }
@@ -528,7 +529,6 @@ const render: Record<string, (r: AnalysisPayload, c: ChartCard) => void> = {
 
 /** Block colours, in the Keras order of the cell's blocks (LSTM i, f, c, o; GRU z, r, h). */
 const GATE_COLORS = ['blue', 'green', 'orange', 'purple'] as const;
-const GATE_LONG: Record<string, string> = { i: 'input gate i', f: 'forget gate f', c: 'cell update c', o: 'output gate o', z: 'update gate z', r: 'reset gate r', h: 'candidate h' };
 
 function renderGateMotif(r: AnalysisPayload, c: ChartCard, b: number): void {
   const gm = r.gateMotifs;

@@ -1,4 +1,4 @@
-import { DType, DTYPE_BYTES, FormatError } from './tensor';
+import { arrayTypeOf, DType, DTYPE_BYTES, FormatError, newDataLike, TensorData } from './tensor';
 
 /** IEEE half precision to double. */
 export function halfToNumber(h: number): number {
@@ -45,24 +45,29 @@ export function numberToHalf(x: number): number {
   return sign | half;
 }
 
+/** Types whose array (`arrayTypeOf`) is not the stored bytes themselves: always decoded value by value. */
+const CONVERTED = new Set<DType>(['float16', 'bfloat16', 'int64', 'uint64']);
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
- * Decodes `count` elements of `dtype` starting at `bytes[0]` into float64, in storage order.
- * The caller has already checked that `bytes` is long enough (see `checkShape`).
+ * Decodes `count` elements of `dtype` starting at `bytes[0]`, in storage order, into the array type of `dtype`
+ * (`arrayTypeOf`). Little-endian data of a type the host reads as is comes back as a view of `bytes` (no copy);
+ * when `bytes` is not aligned for that type it is copied once. Other data (big-endian, float16, bfloat16, 64-bit
+ * integers) is decoded into a new array. The caller has already checked that `bytes` is long enough (see `checkShape`).
  */
-export function decodeElements(bytes: Uint8Array, dtype: DType, count: number, littleEndian = true): Float64Array {
+export function decodeElements(bytes: Uint8Array, dtype: DType, count: number, littleEndian = true): TensorData {
   const size = DTYPE_BYTES[dtype];
   if (bytes.byteLength < count * size) {
     throw new FormatError(`data truncated: ${count} ${dtype} values need ${count * size} bytes, found ${bytes.byteLength}`);
   }
-  const out = new Float64Array(count);
-  // Fast path: aligned little-endian float32/float64 views (the common case for real checkpoints).
-  if (littleEndian && (dtype === 'float32' || dtype === 'float64') && bytes.byteOffset % size === 0) {
-    const view = dtype === 'float32'
-      ? new Float32Array(bytes.buffer, bytes.byteOffset, count)
-      : new Float64Array(bytes.buffer, bytes.byteOffset, count);
-    out.set(view);
-    return out;
+  const Type = arrayTypeOf(dtype);
+  if ((littleEndian === HOST_LITTLE_ENDIAN || size === 1) && !CONVERTED.has(dtype)) {
+    // The stored bytes are the values: a view, after one copy when they are not aligned for the type.
+    let raw = bytes.subarray(0, count * size);
+    if (raw.byteOffset % size !== 0) raw = new Uint8Array(raw); // a copy (a Buffer's slice() would be a view)
+    return new Type(raw.buffer as ArrayBuffer, raw.byteOffset, count);
   }
+  const out = new Type(count);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, count * size);
   const le = littleEndian;
   switch (dtype) {
@@ -70,24 +75,23 @@ export function decodeElements(bytes: Uint8Array, dtype: DType, count: number, l
     case 'bfloat16': for (let i = 0; i < count; i++) out[i] = bfloat16ToNumber(dv.getUint16(2 * i, le)); break;
     case 'float32': for (let i = 0; i < count; i++) out[i] = dv.getFloat32(4 * i, le); break;
     case 'float64': for (let i = 0; i < count; i++) out[i] = dv.getFloat64(8 * i, le); break;
-    case 'int8': for (let i = 0; i < count; i++) out[i] = dv.getInt8(i); break;
-    case 'uint8': case 'bool': for (let i = 0; i < count; i++) out[i] = dv.getUint8(i); break;
     case 'int16': for (let i = 0; i < count; i++) out[i] = dv.getInt16(2 * i, le); break;
     case 'uint16': for (let i = 0; i < count; i++) out[i] = dv.getUint16(2 * i, le); break;
     case 'int32': for (let i = 0; i < count; i++) out[i] = dv.getInt32(4 * i, le); break;
     case 'uint32': for (let i = 0; i < count; i++) out[i] = dv.getUint32(4 * i, le); break;
     case 'int64': for (let i = 0; i < count; i++) out[i] = Number(dv.getBigInt64(8 * i, le)); break;
     case 'uint64': for (let i = 0; i < count; i++) out[i] = Number(dv.getBigUint64(8 * i, le)); break;
+    default: throw new Error(`decodeElements: unhandled ${dtype}`); // 1-byte types are views above
   }
   return out;
 }
 
 /** Reorders a Fortran-order (column-major) array of the given shape into C order. */
-export function fortranToC(data: Float64Array, shape: readonly number[]): Float64Array {
+export function fortranToC(data: TensorData, shape: readonly number[]): TensorData {
   // Dimensions of size 1 do not change the order; dropping them keeps the walk short for shapes like (1, …, 1, n).
   const dims = shape.filter((d) => d !== 1);
   if (dims.length < 2) return data;
-  const out = new Float64Array(data.length);
+  const out = newDataLike(data, data.length);
   const nd = dims.length;
   const cStrides = new Array<number>(nd);
   let s = 1;

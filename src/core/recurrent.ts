@@ -2,7 +2,7 @@
  * Finds recurrent matrices in a checkpoint and presents every matrix in the paper's column convention
  * (`W[i][j]` = weight from unit j to unit i; docs/science.md §1).
  */
-import { Checkpoint, Tensor } from './tensor';
+import { asFloat64, Checkpoint, Tensor, TensorData } from './tensor';
 
 export type Layout = Checkpoint['layout'];
 
@@ -72,40 +72,45 @@ export function findRecurrent(ckpt: Checkpoint): RecurrentInfo[] {
  */
 export function matrixView(tensor: Tensor, layout: Layout, gate?: string): MatrixView {
   const shape = tensor.shape;
-  let rows: number, cols: number, data: Float64Array;
+  let rows: number, cols: number;
+  // The tensor's own values until the end: only the matrix (or gate block) shown is widened to float64.
+  let data: TensorData = tensor.data;
+  let transposed = false;
   const notes: string[] = [];
   if (shape.length === 2 && layout === 'row') {
     [rows, cols] = [shape[1], shape[0]];
-    data = transpose(tensor.data, shape[0], shape[1]);
+    transposed = true;
     notes.push('transposed: stored in Keras/TF.js row convention (h = h R), shown as W = Rᵀ');
   } else if (shape.length === 2) {
     [rows, cols] = shape;
-    data = tensor.data;
     notes.push('as stored (column convention, h = W h)');
   } else if (shape.length <= 1) {
     rows = 1;
     cols = shape.length === 0 ? 1 : shape[0];
-    data = tensor.data;
     notes.push(shape.length === 0 ? 'scalar' : 'vector shown as one row');
   } else {
     cols = shape[shape.length - 1];
     rows = cols === 0 ? 0 : tensor.data.length / cols;
-    data = tensor.data;
     notes.push(`${shape.length}-D tensor flattened to ${rows}×${cols}`);
   }
+  let out: Float64Array | undefined;
+  if (transposed) out = transpose(data, shape[0], shape[1]);
   if (gate !== undefined) {
     const info = recurrentInfo(tensor, layout);
     const index = info?.gates?.indexOf(gate) ?? -1;
     if (!info || index < 0) throw new Error(`${tensor.name || 'tensor'} has no gate "${gate}"`);
     const n = info.n;
-    data = data.slice(index * n * cols, (index + 1) * n * cols);
+    if (out) out = out.slice(index * n * cols, (index + 1) * n * cols);
+    else data = data.subarray(index * n * cols, (index + 1) * n * cols);
     rows = n;
     notes.push(`gate ${gate} (rows ${index * n}–${(index + 1) * n - 1} of the stacked ${info.gates!.join(',')} blocks)`);
+    // A float64 block is copied, as before: callers may own what they get.
+    if (!out && data instanceof Float64Array) out = data.slice();
   }
-  return { rows, cols, data, transform: notes.join('; ') };
+  return { rows, cols, data: out ?? asFloat64(data), transform: notes.join('; ') };
 }
 
-export function transpose(data: Float64Array, rows: number, cols: number): Float64Array {
+export function transpose(data: TensorData | Float64Array, rows: number, cols: number): Float64Array {
   const out = new Float64Array(data.length);
   // Blocked so both reads and writes stay in cache for large matrices.
   const B = 64;

@@ -1,9 +1,11 @@
 /**
  * Tensors as every reader returns them. Pure TypeScript: no `vscode`, no DOM.
  *
- * Values are always decoded to float64 in C (row-major) order, whatever the stored dtype and layout,
- * so analyses and the heatmap never need to know where a tensor came from. `dtype` keeps the stored type
- * for display. Integer types wider than 2^53 lose precision in this view; their statistics are approximate.
+ * Values come in C (row-major) order, whatever the stored layout, in a typed array of the stored type's own
+ * width (`TensorData`): a float32 tensor is a Float32Array, a uint8 one a Uint8Array, usually a view straight into
+ * the file's bytes, so reading a tensor costs its own size once. float16 and bfloat16 come as float32 (exact),
+ * int64 and uint64 as float64 (values beyond 2^53 lose precision; their statistics are approximate). Analyses
+ * that need float64 widen only the matrix they work on (`asFloat64`, `matrixView`).
  */
 
 export type DType =
@@ -23,8 +25,42 @@ export interface Tensor {
   shape: number[];
   /** The dtype as stored in the file. */
   dtype: DType;
-  /** Values in C order, widened to float64. */
-  data: Float64Array;
+  /** Values in C order, in the array type that holds the stored dtype exactly (`arrayTypeOf`). */
+  data: TensorData;
+}
+
+/** The typed arrays tensors come in (see `arrayTypeOf`). */
+export type TensorData =
+  | Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+
+type TensorArrayConstructor =
+  | Float64ArrayConstructor | Float32ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor
+  | Int16ArrayConstructor | Uint16ArrayConstructor | Int8ArrayConstructor | Uint8ArrayConstructor;
+
+const ARRAY_TYPES: Record<DType, TensorArrayConstructor> = {
+  float16: Float32Array, bfloat16: Float32Array, float32: Float32Array, float64: Float64Array,
+  int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array,
+  int64: Float64Array, uint64: Float64Array, bool: Uint8Array,
+};
+
+/** The typed array a tensor of `dtype` comes in: the stored type itself, float16/bfloat16 as float32, 64-bit integers as float64. */
+export function arrayTypeOf(dtype: DType): TensorArrayConstructor {
+  return ARRAY_TYPES[dtype];
+}
+
+/** A new zero-filled array of `count` values for a tensor of `dtype`. */
+export function newTensorData(dtype: DType, count: number): TensorData {
+  return new (ARRAY_TYPES[dtype])(count);
+}
+
+/** A new zero-filled array of `count` values of the same type as `like`. */
+export function newDataLike(like: TensorData, count: number): TensorData {
+  return new (like.constructor as TensorArrayConstructor)(count);
+}
+
+/** The values as float64: `data` itself when it already is, else a widened copy (of this matrix only). */
+export function asFloat64(data: TensorData): Float64Array {
+  return data instanceof Float64Array ? data : new Float64Array(data);
 }
 
 export type CheckpointFormat =
@@ -59,9 +95,15 @@ export interface CheckpointMetadata {
   truncated: boolean;
 }
 
+/**
+ * What is wrong with an input file: `format` its content, `too-large` it exceeds a size limit, `io` it cannot be
+ * read at all (missing, no permission, not a regular file).
+ */
+export type InputProblem = 'format' | 'too-large' | 'io';
+
 /** A problem with the input, reported as one line: `<file>: <problem>`. Never a crash. */
 export class CheckpointError extends Error {
-  constructor(readonly file: string, readonly problem: string) {
+  constructor(readonly file: string, readonly problem: string, readonly kind: InputProblem = 'format') {
     super(`${file}: ${problem}`);
     this.name = 'CheckpointError';
   }
@@ -69,10 +111,16 @@ export class CheckpointError extends Error {
 
 /** Thrown by readers with only the problem; `readCheckpoint` adds the file name. */
 export class FormatError extends Error {
-  constructor(problem: string) {
+  constructor(problem: string, readonly kind: InputProblem = 'format') {
     super(problem);
     this.name = 'FormatError';
   }
+}
+
+/** The kind of input problem an error thrown while reading a file stands for. */
+export function inputProblemOf(err: unknown): InputProblem {
+  if (err instanceof FormatError || err instanceof CheckpointError) return err.kind;
+  return typeof (err as { code?: unknown } | null)?.code === 'string' ? 'io' : 'format';
 }
 
 export function elementCount(shape: readonly number[]): number {
@@ -104,6 +152,7 @@ export class DecodeBudget {
       throw new FormatError(
         `${what} would take ${formatBytes(count * 8)} in memory as float64 values` +
         `${this.used ? ` (${formatBytes(need)} with the tensors before it)` : ''}, more than the ${formatBytes(this.limitBytes)} limit`,
+        'too-large',
       );
     }
   }

@@ -71,7 +71,10 @@ function tooltip(run: RunView, label: string): vscode.MarkdownString {
     ['progress', `update ${run.update} of ${run.updates}${run.msPerUpdate ? `, ${run.msPerUpdate.toFixed(1)} ms/update` : ''}`],
     ['loss', `train ${fmtLoss(run.trainLoss)}, validation ${fmtLoss(run.valLoss)}, best ${fmtLoss(run.bestValLoss)}`],
   ];
-  if (run.baseline !== null) rows.push(['success', `validation below ${fmtLoss(run.baseline / 2)} (baseline ${fmtLoss(run.baseline)} / 2)`]);
+  if (run.baseline !== null) {
+    rows.push(['success', c.task === 'charlm' ? `validation below ${fmtLoss(run.baseline)} bpc (the text's unigram entropy)`
+      : `validation below ${fmtLoss(run.baseline / 2)} (baseline ${fmtLoss(run.baseline)} / 2)`]);
+  }
   if (run.checkpoint) rows.push(['checkpoint', run.checkpoint]);
   if (typeof run.diskBytes === 'number') rows.push(['disk', `${formatBytes(run.diskBytes)} (keep_checkpoints ${c.keep_checkpoints})`]);
   md.appendMarkdown('| | |\n|:--|:--|\n' + rows.map(([k, v]) => `| ${k} | ${escapeMd(v)} |`).join('\n') + '\n');
@@ -225,7 +228,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const groups = Object.keys(s.summary.runs_per_init);
     md.appendMarkdown('| initializer | succeeded | runs |\n|:--|--:|--:|\n' + groups.map((g) => `| ${escapeMd(g)} | ${s.summary.successes[g] ?? 0} | ${s.summary.runs_per_init[g]} |`).join('\n') + '\n');
     if (disk) md.appendMarkdown(`\ndisk: ${disk} in the run folders of ${sizes.length} of ${s.sweep.members.length} runs\n`);
-    md.appendMarkdown(`\nsuccess: final validation loss below ${fmtLoss(s.summary.baseline / 2)} (baseline ${fmtLoss(s.summary.baseline)} / 2)\n\n${escapeMd(s.dir)}`);
+    const rule = s.summary.baseline === null ? 'final validation bpc below the text\'s unigram entropy'
+      : `final validation loss below ${fmtLoss(s.summary.baseline / 2)} (baseline ${fmtLoss(s.summary.baseline)} / 2)`;
+    md.appendMarkdown(`\nsuccess: ${rule}\n\n${escapeMd(s.dir)}`);
     if (s.pollError) md.appendMarkdown(`\n\n$(warning) ${escapeMd(s.pollError)}`);
     item.tooltip = md;
     item.accessibilityInformation = { label: `Sweep ${s.label}, ${line}, ${where}` };

@@ -97,7 +97,7 @@ test('export of an LSTM gate and of a lone .npy matrix without --tensor', () => 
     r = cli('export', fixture('matrix_f64_fortran.npy'), '--out', single);
     assert.equal(r.status, 0, r.stderr);
     const m = parseNpy(new Uint8Array(readFileSync(single)));
-    assert.ok(close(m.data.reduce((a, b) => a + b, 0), M['matrix_f64_fortran.npy'].tensors[''].sum));
+    assert.ok(close(Array.from(m.data).reduce((a, b) => a + b, 0), M['matrix_f64_fortran.npy'].tensors[''].sum));
     assert.equal(m.dtype, 'float64');
   } finally {
     rmSync(dir, { recursive: true, force: true });

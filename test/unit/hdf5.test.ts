@@ -27,9 +27,9 @@ function close(actual: number, expected: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} vs ${expected}`);
 }
 
-function sum(data: Float64Array): number {
+function sum(data: ArrayLike<number>): number {
   let s = 0;
-  for (const v of data) s += v;
+  for (let i = 0; i < data.length; i++) s += data[i];
   return s;
 }
 

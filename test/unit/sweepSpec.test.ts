@@ -35,7 +35,7 @@ test('paper:copy is the paper grid: 462 chain, 462 fbchain, 594 orthogonal, 594 
   assert.equal(c.batch, 16);
   assert.equal(c.updates, 100 * 3750, '100 epochs of floor(60000 / 16) updates');
   assert.equal(c.activation, 'elu');
-  assert.ok(Math.abs(s.baseline - (10 * Math.log(8)) / 500) < 1e-12);
+  assert.ok(Math.abs(s.baseline! - (10 * Math.log(8)) / 500) < 1e-12);
   assert.equal(s.members[7].name, '0007-chain-0.99-lr5e-4-s2');
   assert.equal(s.members[2111].name, '2111-identity-1.05-lr3e-6-s6');
   assert.equal(new Set(s.members.map((m) => m.name)).size, 2112, 'names are unique');
@@ -52,7 +52,7 @@ test('paper:addition and paper:psmnist: same grid, their task setup', () => {
   assert.equal(p.members.length, 2112);
   assert.equal(p.members[0].config.N, 25);
   assert.equal(p.members[0].config.T, 784);
-  assert.ok(Math.abs(p.baseline - Math.log(10)) < 1e-12);
+  assert.ok(Math.abs(p.baseline! - Math.log(10)) < 1e-12);
 });
 
 test('quick:copy: 16 runs, T 100, 2000 updates, lr 2e-4, other fields at the run-file defaults', () => {
@@ -65,7 +65,7 @@ test('quick:copy: 16 runs, T 100, 2000 updates, lr 2e-4, other fields at the run
   }
   assert.equal(s.members[9].name, '0009-orthogonal-1.0-lr2e-4-s2');
   assert.equal(s.members[9].gain, 1);
-  assert.ok(Math.abs(taskBaseline(s.members[0].config) - (10 * Math.log(8)) / 100) < 1e-12);
+  assert.ok(Math.abs(taskBaseline(s.members[0].config)! - (10 * Math.log(8)) / 100) < 1e-12);
 });
 
 test('a file overrides its preset; updates replaces the preset epochs; trainer fields pass through to every member', () => {
@@ -139,4 +139,22 @@ test('sweep.schema.json: every sweep field and trainer field, the presets; *.swe
   }
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   assert.ok(pkg.contributes.jsonValidation.some((v: { fileMatch: string[]; url: string }) => v.fileMatch.includes('*.sweep.json') && v.url === './media/sweep.schema.json'));
+});
+
+test('LSTM / GRU language-model sweeps: cell, file (relative to the sweep file), per-gate-block inits and families, the trainer\'s LM defaults', () => {
+  const s = resolve({ task: 'charlm', cell: 'gru', file: 'texts/a.txt', max_chars: 5000, inits: [{ name: 'mixed', gains: [1, 1.02] }, 'plain', 'orthogonal:1.0'], seeds: 2 },
+    path.join('/data', 'grids', 'gru.sweep.json'));
+  assert.deepEqual(s.groups, ['mixed', 'plain', 'orthogonal:1.0']);
+  assert.deepEqual(s.members.map((m) => [m.init, m.gain]), [['mixed:1', 1], ['mixed:1', 1], ['mixed:1.02', 1.02], ['mixed:1.02', 1.02], ['plain', 1], ['plain', 1], ['orthogonal:1.0', 1], ['orthogonal:1.0', 1]]);
+  assert.equal(s.baseline, null);
+  for (const m of s.members) {
+    assert.deepEqual(m.config, resolveConfig({ task: 'charlm', cell: 'gru', file: '/data/grids/texts/a.txt', max_chars: 5000, init: m.init, seed: m.seed }));
+  }
+  assert.equal(s.members[0].config.optimizer, 'adam');
+  assert.equal(s.members[0].config.lr, 2e-3);
+  assert.equal(s.members[0].config.N, 256);
+  // a vanilla language model takes the paper's inits and plain
+  const v = resolve({ task: 'charlm', inits: ['chain:1.02', 'plain'], updates: 10 });
+  assert.deepEqual(v.members.map((m) => m.config.init), ['chain:1.02', 'plain']);
+  assert.ok(TRAINER_FIELDS.includes('cell') && TRAINER_FIELDS.includes('file') && TRAINER_FIELDS.includes('max_chars') && TRAINER_FIELDS.includes('optimizer'));
 });

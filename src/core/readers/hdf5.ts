@@ -33,7 +33,7 @@ import fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeElements } from '../dtype';
-import { checkShape, DecodeBudget, DEFAULT_DECODE_BYTES, DType, elementCount, FormatError, formatBytes, printableText, Tensor } from '../tensor';
+import { checkShape, DecodeBudget, DEFAULT_DECODE_BYTES, DType, elementCount, FormatError, formatBytes, newTensorData, printableText, Tensor } from '../tensor';
 import { listZip, readZipEntry, ZipEntry } from './zip';
 
 type H5Lib = typeof import('h5wasm/node');
@@ -451,7 +451,7 @@ class Reader {
       this.plainBudget -= nbytes;
     }
     this.budget.reserve(count, `dataset "${p}"`);
-    const data = new Float64Array(count);
+    const data = newTensorData(dtype, count);
     if (count > 0) {
       const rowElems = shape.length ? count / shape[0] : count;
       const rowBytes = rowElems * size;
@@ -483,15 +483,8 @@ class Reader {
           // h5wasm converts to little-endian in memory; HEAPU8 must be fetched after the call (the heap may grow).
           const at = whole ? 0 : r * rowElems;
           const heap = this.M.HEAPU8;
-          if (dtype === 'float32' || dtype === 'float64') {
-            // malloc'd memory is 8-byte aligned: widen straight from a view of the heap.
-            const start = heap.byteOffset + ptr;
-            data.set(dtype === 'float32'
-              ? new Float32Array(heap.buffer, start, elems)
-              : new Float64Array(heap.buffer, start, elems), at);
-          } else {
-            data.set(decodeElements(heap.subarray(ptr, ptr + elems * size), dtype, elems), at);
-          }
+          // A view of the heap where the values are readable as they are (malloc'd memory is 8-byte aligned), copied once.
+          data.set(decodeElements(heap.subarray(ptr, ptr + elems * size), dtype, elems), at);
         }
       } finally {
         this.M._free(ptr);

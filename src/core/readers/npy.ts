@@ -27,7 +27,7 @@ export interface NpyHeader {
   dataOffset: number;
 }
 
-/** Reads one `.npy` array. Values come back in C order as float64. */
+/** Reads one `.npy` array. Values come back in C order, in the stored type's array (often a view of `bytes`). */
 export function parseNpy(bytes: Uint8Array, name = '', budget = new DecodeBudget(DEFAULT_DECODE_BYTES)): Tensor {
   const h = parseNpyHeader(bytes);
   const size = DTYPE_BYTES[h.dtype];
@@ -46,13 +46,8 @@ export function parseNpy(bytes: Uint8Array, name = '', budget = new DecodeBudget
   }
   const count = elementCount(shape);
   budget.reserve(count, name ? `array ${name}` : 'the array');
-  let raw = bytes.subarray(h.dataOffset, h.dataOffset + count * size);
-  // decodeElements has a fast path for aligned little-endian float32/float64; copying an unaligned slice
-  // (npz members, pooled Node buffers) to a fresh buffer is much cheaper than the per-element DataView path.
-  if (h.littleEndian && (h.dtype === 'float32' || h.dtype === 'float64') && raw.byteOffset % size !== 0) {
-    raw = raw.slice();
-  }
-  let data = decodeElements(raw, h.dtype, count, h.littleEndian);
+  // A view of `bytes` when the values can be read as they are (see decodeElements).
+  let data = decodeElements(bytes.subarray(h.dataOffset, h.dataOffset + count * size), h.dtype, count, h.littleEndian);
   if (h.fortranOrder && shape.length > 1) data = fortranToC(data, shape);
   return { name, shape, dtype: h.dtype, data };
 }

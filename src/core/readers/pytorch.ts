@@ -21,6 +21,7 @@
 import { decodeElements } from '../dtype';
 import {
   checkShape, CheckpointMetadata, DType, DTYPE_BYTES, FormatError, formatBytes, MetadataEntry, MetaValue, printableText, Tensor, DecodeBudget, DEFAULT_DECODE_BYTES,
+  newDataLike, newTensorData, TensorData,
 } from '../tensor';
 import { listZip, readZipEntry } from './zip';
 
@@ -1106,13 +1107,12 @@ function buildTensors(root: unknown, fileBytes: number, littleEndian: boolean, o
   }
 
   // Each storage is decoded once, only over the range its tensors use.
-  const decoded = new Map<StorageRef, { values: Float64Array; lo: number }>();
+  const decoded = new Map<StorageRef, { values: TensorData; lo: number }>();
   for (const [storage, span] of byStorage) {
     if (span.hi <= span.lo) continue;
     const es = DTYPE_BYTES[span.dtype];
-    let sub = storage.load().subarray(span.lo * es, span.hi * es);
-    // Unaligned data (legacy files, small pooled buffers) is copied so the typed-array fast path applies.
-    if (sub.byteOffset % es !== 0 && (span.dtype === 'float32' || span.dtype === 'float64')) sub = sub.slice();
+    // A view of the storage's bytes where the values can be read as they are (unaligned ones are copied once).
+    const sub = storage.load().subarray(span.lo * es, span.hi * es);
     decoded.set(storage, { values: decodeElements(sub, span.dtype, span.hi - span.lo, littleEndian), lo: span.lo });
     if (options.stats) options.stats.storagesDecoded++;
   }
@@ -1121,10 +1121,10 @@ function buildTensors(root: unknown, fileBytes: number, littleEndian: boolean, o
   const usedNames = new Map<string, number>();
   found.forEach(({ name, ref }, i) => {
     const n = counts[i];
-    let data: Float64Array;
+    let data: TensorData;
     const src = decoded.get(ref.storage);
     if (n === 0 || !src) {
-      data = new Float64Array(n);
+      data = newTensorData(ref.dtype, n);
     } else if (isContiguous(ref.shape, ref.stride)) {
       const start = ref.offset - src.lo;
       const whole = byStorage.get(ref.storage)!.users === 1 && start === 0 && n === src.values.length;
@@ -1157,8 +1157,8 @@ function isContiguous(shape: number[], stride: number[]): boolean {
 }
 
 /** Copies a strided view into C order. The caller has checked that every index lies inside `src`. */
-function gather(src: Float64Array, offset: number, shape: number[], stride: number[], n: number): Float64Array {
-  const out = new Float64Array(n);
+function gather(src: TensorData, offset: number, shape: number[], stride: number[], n: number): TensorData {
+  const out = newDataLike(src, n);
   const nd = shape.length;
   const innerSize = shape[nd - 1];
   const innerStride = stride[nd - 1];

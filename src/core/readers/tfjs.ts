@@ -10,7 +10,7 @@
  * tfjs-core's `decodeWeights`. String and complex64 weights are skipped (not matrices of reals).
  */
 import { decodeElements } from '../dtype';
-import { checkShape, DecodeBudget, DEFAULT_DECODE_BYTES, DType, elementCount, FormatError, formatBytes, Tensor } from '../tensor';
+import { checkShape, DecodeBudget, DEFAULT_DECODE_BYTES, DType, elementCount, FormatError, formatBytes, newTensorData, Tensor, TensorData } from '../tensor';
 
 type Quantization = { dtype: 'uint8' | 'uint16' | 'float16'; scale?: number; min?: number };
 
@@ -150,7 +150,7 @@ function decodeWeight(
   if (w.dtype === 'complex64') return { end };
   budget.reserve(count, `weight "${w.name}"`);
   const bytes = data.subarray(offset, end);
-  let values: Float64Array;
+  let values: TensorData;
   const q = w.quantization;
   if (!q) {
     values = decodeElements(bytes, w.dtype as DType, count);
@@ -160,10 +160,10 @@ function decodeWeight(
     const raw = decodeElements(bytes, q.dtype, count);
     const scale = q.scale as number;
     const min = q.min as number;
-    values = raw;
     // As tfjs-core: float32 results are stored in a Float32Array, int32 results are rounded.
+    values = newTensorData(w.dtype as DType, count);
     if (w.dtype === 'int32') for (let i = 0; i < count; i++) values[i] = Math.round(raw[i] * scale + min);
-    else for (let i = 0; i < count; i++) values[i] = Math.fround(raw[i] * scale + min);
+    else for (let i = 0; i < count; i++) values[i] = raw[i] * scale + min;
   }
   return { tensor: { name: w.name, shape, dtype: w.dtype as DType, data: values }, end };
 }
