@@ -19,7 +19,7 @@ function time(f: () => void, reps: number): number {
 const what = process.argv[2];
 for (const n of process.argv.slice(3).map(Number)) {
   const W = randn(n, n);
-  const reps = n >= 1024 ? 3 : 5;
+  const reps = n >= 1024 ? 3 : n <= 128 ? 40 : 5;
   if (what === 'svd') console.log(n, 'svd', time(() => singularValues(W, n, n), reps).toFixed(1));
   if (what === 'schur') console.log(n, 'schur', time(() => realSchur(W, n), reps).toFixed(1));
   if (what === 'stein') {

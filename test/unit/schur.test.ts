@@ -176,9 +176,9 @@ test('dlaqr5 with accumulated reflections and matrix-matrix updates (LAPACK kacc
   const A = gaussian(n, 99);
   const h = transpose(A, n); // column-major copy of A
   const tau = new Float64Array(n);
-  hessenbergReduce(h, n, tau);
+  hessenbergReduce(h, n, n, tau);
   const z = new Float64Array(n * n);
-  hessenbergQ(h, n, tau, z);
+  hessenbergQ(h, n, n, tau, z);
   for (let j = 0; j < n; j++) for (let i = j + 2; i < n; i++) h[i + j * n] = 0;
   const wr = new Float64Array(n), wi = new Float64Array(n);
   assert.equal(laqr0(true, true, n, 0, n - 1, h, n, wr, wi, 0, n - 1, z, n, undefined, false, 0), 0);

@@ -175,8 +175,8 @@ test('dlaqr5 with accumulated reflections (kacc22 = 1) on matrices in the WebAss
     const h = ws.alloc(n * n), z = ws.alloc(n * n), tau = ws.alloc(n);
     assert.ok(ws.index(h) >= 0 && ws.index(z) >= 0);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) h[i + j * n] = A[i * n + j];
-    hessenbergReduce(h, n, tau, ws);
-    hessenbergQ(h, n, tau, z, ws);
+    hessenbergReduce(h, n, n, tau, ws);
+    hessenbergQ(h, n, n, tau, z, ws);
     for (let j = 0; j < n; j++) for (let i = j + 2; i < n; i++) h[i + j * n] = 0;
     const wr = new Float64Array(n), wi = new Float64Array(n);
     assert.equal(laqr0(true, true, n, 0, n - 1, h, n, wr, wi, 0, n - 1, z, n, undefined, false, 0, ws), 0);

@@ -131,13 +131,13 @@ const NX = 128; // no blocking for the last NX columns (ilaenv crossover)
  * upper triangle and first sub-diagonal; the reflectors' vectors are below the sub-diagonal (reflector i:
  * v = [1; a[i+2..n−1, i]] on rows i+1..n−1) and their scalars τ in tau[0..n−2].
  */
-export function hessenbergReduce(a: Float64Array, n: number, tau: Float64Array, ws: Workspace | null = null): void {
+export function hessenbergReduce(a: Float64Array, n: number, lda: number, tau: Float64Array, ws: Workspace | null = null): void {
   let i = 0;
   const mk = ws?.mark() ?? 0;
   if (n - 1 - NX > NB) {
     const nb = NB;
     // Scratch in the workspace's memory when there is one, so the kernels can run on it.
-    const Y = wsAlloc(ws, n * nb);
+    const Y = wsAlloc(ws, lda * nb);
     const T = wsAlloc(ws, nb * nb);
     const Vd = wsAlloc(ws, n * nb);
     const Pt = wsAlloc(ws, Math.max(n, 1) * nb);
@@ -148,33 +148,33 @@ export function hessenbergReduce(a: Float64Array, n: number, tau: Float64Array, 
       const ib = Math.min(nb, n - 1 - i);
       const p = i;
       const ldv = n - p - 1; // Vd holds rows p+1..n−1 of V (explicit unit diagonal and zeros)
-      lahr2(n, p, ib, a, tau, T, nb, Y, w, Vd, ldv, ws);
+      lahr2(n, lda, p, ib, a, tau, T, nb, Y, w, Vd, ldv, ws);
       // Right update of columns p+ib..n−1: A −= Y · V(p+ib.., :)ᵀ. Pack −Yᵀ and V(p+ib..)ᵀ for the TN kernel.
       const m = n - p - ib;
       if (m > 0) {
         for (let l = 0; l < ib; l++) {
-          const yl = l * n;
+          const yl = l * lda;
           for (let r = 0; r < n; r++) Pt[l + r * ib] = -Y[yl + r];
           const vl = l * ldv + (ib - 1);
           for (let r = 0; r < m; r++) Vt[l + r * ib] = Vd[vl + r];
         }
-        gemmTN(n, m, ib, Pt, 0, ib, Vt, 0, ib, a, (p + ib) * n, n, true, ws);
+        gemmTN(n, m, ib, Pt, 0, ib, Vt, 0, ib, a, (p + ib) * lda, lda, true, ws);
       }
       // Rows 0..p of the panel columns p+1..p+ib−1: A −= Y(0..p, :) · V1ᵀ (V1 unit lower triangular).
       for (let jj = 0; jj < ib - 1; jj++) {
-        const col = (p + 1 + jj) * n;
+        const col = (p + 1 + jj) * lda;
         for (let l = 0; l <= jj; l++) {
           const f = l === jj ? 1 : Vd[jj + l * ldv];
           if (f === 0) continue;
-          const yl = l * n;
+          const yl = l * lda;
           for (let r = 0; r <= p; r++) a[col + r] -= Y[yl + r] * f;
         }
       }
       // Left update of A(p+1..n−1, p+ib..n−1) by (I − V T Vᵀ)ᵀ = I − V Tᵀ Vᵀ.
-      if (m > 0) applyBlockLeft(a, n, p + 1, p + ib, m, Vd, ldv, ib, T, nb, true, W, Vt, ws);
+      if (m > 0) applyBlockLeft(a, lda, p + 1, p + ib, m, Vd, ldv, ib, T, nb, true, W, Vt, ws);
     }
   }
-  unblockedHessenberg(a, n, i, tau, ws);
+  unblockedHessenberg(a, n, lda, i, tau, ws);
   if (n >= 2) tau[n - 2] = 0;
   ws?.release(mk);
 }
@@ -225,7 +225,7 @@ function applyBlockLeft(
  * Columns right of the panel are not modified.
  */
 function lahr2(
-  n: number, p: number, nb: number, a: Float64Array, tau: Float64Array, T: Float64Array, ldt: number,
+  n: number, lda: number, p: number, nb: number, a: Float64Array, tau: Float64Array, T: Float64Array, ldt: number,
   Y: Float64Array, w: Float64Array, Vd: Float64Array, ldv: number, ws: Workspace | null,
 ): void {
   const out = new Float64Array(1);
@@ -236,10 +236,10 @@ function lahr2(
   // V(r, l) for r ≥ p+1: 0 above p+l+1, 1 at p+l+1, a[r + (p+l)n] below (Vd is filled as reflectors appear).
   for (let j = 0; j < nb; j++) {
     const c = p + j;
-    const cc = c * n;
+    const cc = c * lda;
     if (j > 0 && wasm && k) {
       // The same three steps as below with the SIMD matrix-vector kernels.
-      k.gemvN(m1, j, iy + p + 1, n, iv + (c - p - 1), ldv, ia + cc + p + 1, -1);
+      k.gemvN(m1, j, iy + p + 1, lda, iv + (c - p - 1), ldv, ia + cc + p + 1, -1);
       k.gemvT(m1, j, iv, ldv, ia + cc + p + 1, iw, 1, 1);
       for (let l = j - 1; l >= 0; l--) {
         let s = 0;
@@ -253,7 +253,7 @@ function lahr2(
       for (let l = 0; l < j; l++) {
         const f = Vd[(c - p - 1) + l * ldv];
         if (f === 0) continue;
-        const yl = l * n;
+        const yl = l * lda;
         for (let r = p + 1; r < n; r++) a[cc + r] -= Y[yl + r] * f;
       }
       // Left: b ← (I − V Tᵀ Vᵀ) b over rows p+1..n−1.
@@ -286,24 +286,24 @@ function lahr2(
     Vd[vj + c + 1] = 1;
     for (let r = c + 2; r < n; r++) Vd[vj + r] = a[cc + r];
     // Y(p+1.., j) = A(p+1.., c+1..n−1) v_j, four columns at a time.
-    const yj = j * n;
+    const yj = j * lda;
     const tj = j * ldt;
     for (let r = p + 1; r < n; r++) Y[yj + r] = 0;
     if (wasm && k) {
-      k.gemvN(m1, n - c - 1, ia + (c + 1) * n + p + 1, n, iv + vj + c + 1, 1, iy + yj + p + 1, 1);
+      k.gemvN(m1, n - c - 1, ia + (c + 1) * lda + p + 1, lda, iv + vj + c + 1, 1, iy + yj + p + 1, 1);
       k.gemvT(n - c - 1, j, iv + c - p, ldv, iv + vj + c + 1, it + tj, 1, 1);
-      k.gemvN(m1, j, iy + p + 1, n, it + tj, 1, iy + yj + p + 1, -1);
+      k.gemvN(m1, j, iy + p + 1, lda, it + tj, 1, iy + yj + p + 1, -1);
     } else {
       let q = c + 1;
       for (; q + 3 < n; q += 4) {
         const f0 = Vd[vj + q], f1 = Vd[vj + q + 1], f2 = Vd[vj + q + 2], f3 = Vd[vj + q + 3];
-        const a0 = q * n, a1 = a0 + n, a2 = a1 + n, a3 = a2 + n;
+        const a0 = q * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
         for (let r = p + 1; r < n; r++) Y[yj + r] += a[a0 + r] * f0 + a[a1 + r] * f1 + a[a2 + r] * f2 + a[a3 + r] * f3;
       }
       for (; q < n; q++) {
         const f = Vd[vj + q];
         if (f === 0) continue;
-        const a0 = q * n;
+        const a0 = q * lda;
         for (let r = p + 1; r < n; r++) Y[yj + r] += a[a0 + r] * f;
       }
       // tv = V_{j−1}ᵀ v_j (into T(0..j−1, j)), then Y(·, j) −= Y(·, 0..j−1) tv.
@@ -316,7 +316,7 @@ function lahr2(
       for (let l = 0; l < j; l++) {
         const f = T[tj + l];
         if (f === 0) continue;
-        const yl = l * n;
+        const yl = l * lda;
         for (let r = p + 1; r < n; r++) Y[yj + r] -= Y[yl + r] * f;
       }
     }
@@ -333,19 +333,19 @@ function lahr2(
     for (let l = j + 1; l < nb; l++) T[tj + l] = 0;
   }
   // Y(0..p, :) = A(0..p, p+1..n−1) · V · T.
-  gemmNN(p + 1, nb, ldv, a, (p + 1) * n, n, Vd, 0, ldv, Y, 0, n, false, ws);
+  gemmNN(p + 1, nb, ldv, a, (p + 1) * lda, lda, Vd, 0, ldv, Y, 0, lda, false, ws);
   for (let r = 0; r <= p; r++) {
     for (let j = nb - 1; j >= 0; j--) {
       let s = 0;
       const tj = j * ldt;
-      for (let q = 0; q <= j; q++) s += Y[r + q * n] * T[tj + q];
-      Y[r + j * n] = s;
+      for (let q = 0; q <= j; q++) s += Y[r + q * lda] * T[tj + q];
+      Y[r + j * lda] = s;
     }
   }
 }
 
 /** dgehd2 from column i0 on (the columns before are already reduced). */
-function unblockedHessenberg(a: Float64Array, n: number, i0: number, tau: Float64Array, ws: Workspace | null): void {
+function unblockedHessenberg(a: Float64Array, n: number, lda: number, i0: number, tau: Float64Array, ws: Workspace | null): void {
   const w = wsAlloc(ws, n);
   const out = new Float64Array(1);
   const k = ws?.k;
@@ -353,14 +353,14 @@ function unblockedHessenberg(a: Float64Array, n: number, i0: number, tau: Float6
   const wasm = k !== undefined && ia >= 0 && iw >= 0;
   for (let i = i0; i + 2 < n; i++) {
     // Reflector annihilating a[i+2.., i]; vector v = [1; a[i+2..n-1, i]] on rows i+1..n-1.
-    const ci = i * n;
+    const ci = i * lda;
     const t = larfg(n - i - 1, a[i + 1 + ci], a, i + 2 + ci, 1, out);
     tau[i] = t;
     const beta = out[0];
     if (t !== 0 && wasm && k) {
       a[i + 1 + ci] = 1;
-      k.larfRight(n, n - i - 1, ia + i + 1 + ci, ia + (i + 1) * n, n, t, iw);
-      k.larfLeft(n - i - 1, n - i - 1, ia + i + 1 + ci, ia + (i + 1) * n + i + 1, n, t);
+      k.larfRight(n, n - i - 1, ia + i + 1 + ci, ia + (i + 1) * lda, lda, t, iw);
+      k.larfLeft(n - i - 1, n - i - 1, ia + i + 1 + ci, ia + (i + 1) * lda + i + 1, lda, t);
     } else if (t !== 0) {
       a[i + 1 + ci] = 1;
       // Right: A(0:n-1, i+1:n-1) -= τ (A v) vᵀ.
@@ -368,18 +368,18 @@ function unblockedHessenberg(a: Float64Array, n: number, i0: number, tau: Float6
       for (let k = i + 1; k < n; k++) {
         const vk = a[k + ci];
         if (vk === 0) continue;
-        const ck = k * n;
+        const ck = k * lda;
         for (let r = 0; r < n; r++) w[r] += a[r + ck] * vk;
       }
       for (let k = i + 1; k < n; k++) {
         const f = t * a[k + ci];
         if (f === 0) continue;
-        const ck = k * n;
+        const ck = k * lda;
         for (let r = 0; r < n; r++) a[r + ck] -= w[r] * f;
       }
       // Left: A(i+1:n-1, i+1:n-1) -= τ v (vᵀ A).
       for (let j = i + 1; j < n; j++) {
-        const cj = j * n;
+        const cj = j * lda;
         let s = 0;
         for (let r = i + 1; r < n; r++) s += a[r + ci] * a[r + cj];
         s *= t;
@@ -396,9 +396,9 @@ function unblockedHessenberg(a: Float64Array, n: number, i0: number, tau: Float6
  * panels of reflectors applied in reverse order as block reflectors I − V T Vᵀ (dlarft + dlarfb).
  * Reads the reflectors from a (below the sub-diagonal) and tau.
  */
-export function hessenbergQ(a: Float64Array, n: number, tau: Float64Array, q: Float64Array, ws: Workspace | null = null): void {
+export function hessenbergQ(a: Float64Array, n: number, lda: number, tau: Float64Array, q: Float64Array, ws: Workspace | null = null): void {
   q.fill(0);
-  for (let i = 0; i < n; i++) q[i + i * n] = 1;
+  for (let i = 0; i < n; i++) q[i + i * lda] = 1;
   const nrefl = n - 2; // reflectors 0..n−3
   if (nrefl <= 0) return;
   const nb = NB;
@@ -418,7 +418,7 @@ export function hessenbergQ(a: Float64Array, n: number, tau: Float64Array, q: Fl
       const vj = j * ldv - (p + 1);
       for (let r = p + 1; r <= c; r++) Vd[vj + r] = 0;
       Vd[vj + c + 1] = 1;
-      for (let r = c + 2; r < n; r++) Vd[vj + r] = a[r + c * n];
+      for (let r = c + 2; r < n; r++) Vd[vj + r] = a[r + c * lda];
       const t = tau[c];
       const tj = j * nb;
       for (let l = 0; l < j; l++) {
@@ -435,7 +435,7 @@ export function hessenbergQ(a: Float64Array, n: number, tau: Float64Array, q: Fl
       T[tj + j] = t;
     }
     // Q(p+1.., p+1..) ← (I − V T Vᵀ) Q(p+1.., p+1..)
-    applyBlockLeft(q, n, p + 1, p + 1, n - p - 1, Vd, ldv, ib, T, nb, false, W, Vt, ws);
+    applyBlockLeft(q, lda, p + 1, p + 1, n - p - 1, Vd, ldv, ib, T, nb, false, W, Vt, ws);
   }
   ws?.release(mk);
 }

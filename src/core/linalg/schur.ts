@@ -15,7 +15,7 @@ import { CancelledError, type Signal } from '../cancel';
 import { trexc } from './reorder';
 import { ACCUMULATE_FROM, laqr0 } from './laqr';
 import { complexTriangular, triangularConditions } from './complexSchur';
-import { openWorkspace, Workspace, wsAlloc } from './wasm/kernels';
+import { openWorkspace, paddedLd, Workspace, wsAlloc } from './wasm/kernels';
 
 
 export type SchurOrder = 'none' | 'modulus-desc' | 'modulus-asc' | 'real-desc';
@@ -53,6 +53,16 @@ function toColMajor(A: Float64Array, n: number): Float64Array {
   return out;
 }
 
+/** Column-major n×n with leading dimension ld → row-major copy. */
+function toRowMajorLd(A: Float64Array, n: number, ld: number): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    const c = j * ld;
+    for (let i = 0; i < n; i++) out[i * n + j] = A[c + i];
+  }
+  return out;
+}
+
 /** Column-major n×n → row-major copy. */
 function toRowMajor(A: Float64Array, n: number): Float64Array {
   return toColMajor(A, n); // a transpose either way
@@ -83,7 +93,7 @@ export function realSchur(
   // With the WebAssembly kernels the working matrices live in the module's memory (copied in here, out at the
   // end): room for H, Z, the AED windows (≤ 2·(n/3)² with nesting) and the panels' scratch.
   if (opts?.workspace !== undefined) return schurInPlace(A, n, anrm, wantZ, wr, wi, signal, opts.workspace);
-  const ws = openWorkspace(2 * n * n + Math.ceil((n * n) / 3) + 1024 * n + (1 << 17));
+  const ws = openWorkspace(2 * paddedLd(n) * n + Math.ceil((n * n) / 3) + 1024 * n + (1 << 17));
   try {
     return schurInPlace(A, n, anrm, wantZ, wr, wi, signal, ws);
   } finally {
@@ -95,53 +105,55 @@ function schurInPlace(
   A: Float64Array, n: number, anrm: number, wantZ: boolean, wr: Float64Array, wi: Float64Array, signal: Signal | undefined,
   ws: Workspace | null,
 ): RealSchur {
-  const h = wsAlloc(ws, n * n, false);
+  // Column-major with a padded leading dimension (columns an odd number of cache lines apart; see paddedLd).
+  const ld = paddedLd(n);
+  const h = wsAlloc(ws, ld * n);
   for (let i = 0; i < n; i++) {
     const r = i * n;
-    for (let j = 0; j < n; j++) h[i + j * n] = A[r + j];
+    for (let j = 0; j < n; j++) h[i + j * ld] = A[r + j];
   }
   // Scale by a power of two (exactly undone afterwards) if the entries are outside [smlnum, bignum] (as dgees).
   const smlnum = Math.sqrt(SAFMIN) / ULP, bignum = 1 / smlnum;
   let scale = 1;
   if (anrm > 0 && anrm < smlnum) scale = Math.pow(2, Math.ceil(Math.log2(smlnum / anrm)));
   else if (anrm > bignum) scale = Math.pow(2, -Math.ceil(Math.log2(anrm / bignum)));
-  if (scale !== 1) for (let k = 0; k < n * n; k++) h[k] *= scale;
+  if (scale !== 1) for (let k = 0; k < ld * n; k++) h[k] *= scale;
 
   if (signal?.aborted) throw new CancelledError();
   const tau = wsAlloc(ws, Math.max(n - 1, 1));
-  hessenbergReduce(h, n, tau, ws);
+  hessenbergReduce(h, n, ld, tau, ws);
   let z: Float64Array | null = null;
   if (wantZ) {
-    z = wsAlloc(ws, n * n);
-    hessenbergQ(h, n, tau, z, ws);
+    z = wsAlloc(ws, ld * n);
+    hessenbergQ(h, n, ld, tau, z, ws);
   }
   // Clear the reflectors below the sub-diagonal.
-  for (let j = 0; j < n; j++) for (let i = j + 2; i < n; i++) h[i + j * n] = 0;
+  for (let j = 0; j < n; j++) for (let i = j + 2; i < n; i++) h[i + j * ld] = 0;
   if (signal?.aborted) throw new CancelledError();
-  const info = hseqr(wantZ, n, h, wr, wi, z, signal, ws);
+  const info = hseqr(wantZ, n, ld, h, wr, wi, z, signal, ws);
   if (info !== 0) {
     throw new NotConvergedError(`real Schur form: the QR iteration did not converge (${info} of ${n} eigenvalues left)`);
   }
-  for (let j = 0; j < n; j++) for (let i = j + 2; i < n; i++) h[i + j * n] = 0;
+  for (let j = 0; j < n; j++) for (let i = j + 2; i < n; i++) h[i + j * ld] = 0;
   if (scale !== 1) {
     const inv = 1 / scale;
-    for (let k = 0; k < n * n; k++) h[k] *= inv;
+    for (let k = 0; k < ld * n; k++) h[k] *= inv;
     for (let k = 0; k < n; k++) { wr[k] *= inv; wi[k] *= inv; }
   }
-  return { n, T: toRowMajor(h, n), Z: z ? toRowMajor(z, n) : new Float64Array(0), wr, wi, order: 'none' };
+  return { n, T: toRowMajorLd(h, n, ld), Z: z ? toRowMajorLd(z, n, ld) : new Float64Array(0), wr, wi, order: 'none' };
 }
 
 const lv = new Float64Array(10);
 
 /** dhseqr: double-shift QR (dlahqr) for small matrices, multishift QR with aggressive early deflation above. */
 function hseqr(
-  wantZ: boolean, n: number, h: Float64Array, wr: Float64Array, wi: Float64Array, z: Float64Array | null, signal: Signal | undefined,
+  wantZ: boolean, n: number, ld: number, h: Float64Array, wr: Float64Array, wi: Float64Array, z: Float64Array | null, signal: Signal | undefined,
   ws: Workspace | null,
 ): number {
-  if (n > (ws && ws.index(h) >= 0 ? HSEQR_NMIN_WASM : HSEQR_NMIN)) return laqr0(true, wantZ, n, 0, n - 1, h, n, wr, wi, 0, n - 1, z, n, signal, false, ACCUMULATE_FROM, ws);
-  const info = lahqr(true, wantZ, n, 0, n - 1, h, n, wr, wi, 0, n - 1, z, n, signal, ws);
+  if (n > (ws && ws.index(h) >= 0 ? HSEQR_NMIN_WASM : HSEQR_NMIN)) return laqr0(true, wantZ, n, 0, n - 1, h, ld, wr, wi, 0, n - 1, z, ld, signal, false, ACCUMULATE_FROM, ws);
+  const info = lahqr(true, wantZ, n, 0, n - 1, h, ld, wr, wi, 0, n - 1, z, ld, signal, ws);
   // A rare dlahqr failure: the multishift code sometimes succeeds where it fails (as dhseqr does).
-  if (info > 0 && n > 15) return laqr0(true, wantZ, n, 0, info - 1, h, n, wr, wi, 0, n - 1, z, n, signal, false, ACCUMULATE_FROM, ws);
+  if (info > 0 && n > 15) return laqr0(true, wantZ, n, 0, info - 1, h, ld, wr, wi, 0, n - 1, z, ld, signal, false, ACCUMULATE_FROM, ws);
   return info;
 }
 /**
