@@ -66,7 +66,7 @@ export async function readCheckpoint(file: string, options: ReadOptions = {}): P
       case 'npy':
         return { file, format, layout: 'column', tensors: [parseNpy(bytes, '', budget)] };
       case 'npz':
-        return { file, format, layout: 'column', tensors: parseNpz(bytes, budget, maxBytes) };
+        return { file, format, layout: 'column', tensors: parseNpz(bytes, budget, maxBytes, true) };
       case 'safetensors':
         return { file, format, layout: 'column', tensors: parseSafetensors(bytes, budget) };
       case 'pytorch-zip':
