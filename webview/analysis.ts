@@ -11,7 +11,7 @@ import type {
 import { connect } from './vscodeApi';
 import { colormapStops } from './colormaps';
 import { card, exportButtons as sharedExportButtons, HeatmapCard, type Figure } from './heatmapCard';
-import { el, fmt } from './format';
+import { el, fmt, GATE_LONG } from './format';
 import { button, checkbox, dropdown, spinner } from './toolkit';
 import { Chart, ChartSpec, LegendEntry, pow10Label, Series, themeColor } from './charts';
 import { figureData, standaloneSvg } from './export';
@@ -528,7 +528,6 @@ const render: Record<string, (r: AnalysisPayload, c: ChartCard) => void> = {
 
 /** Block colours, in the Keras order of the cell's blocks (LSTM i, f, c, o; GRU z, r, h). */
 const GATE_COLORS = ['blue', 'green', 'orange', 'purple'] as const;
-const GATE_LONG: Record<string, string> = { i: 'input gate i', f: 'forget gate f', c: 'cell update c', o: 'output gate o', z: 'update gate z', r: 'reset gate r', h: 'candidate h' };
 
 function renderGateMotif(r: AnalysisPayload, c: ChartCard, b: number): void {
   const gm = r.gateMotifs;

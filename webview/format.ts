@@ -9,6 +9,9 @@ export function fmt(v: number | null | undefined, digits = 4): string {
   return Number(v.toPrecision(digits)).toString().replace('-', '−');
 }
 
+/** LSTM / GRU recurrent gate blocks by their Keras names (src/core/init/gated.ts), as the panels call them. */
+export const GATE_LONG: Record<string, string> = { i: 'input gate i', f: 'forget gate f', c: 'cell update c', o: 'output gate o', z: 'update gate z', r: 'reset gate r', h: 'candidate h' };
+
 export function fmtCount(n: number): string {
   return n.toLocaleString('en-US');
 }

@@ -11,7 +11,7 @@ import './sweep.css';
 import type { HostToSweep, SweepMethod, SweepPanelData, SweepPanelGroup, SweepRequests, SweepToHost } from '../src/shared/protocol';
 import type { MemberSummary } from '../src/sweeps/types';
 import { connect } from './vscodeApi';
-import { el, fmt } from './format';
+import { el, fmt, GATE_LONG } from './format';
 import { button, checkbox } from './toolkit';
 import { Chart, baselineLines, runColor, svgEl, type LegendEntry, type Series } from './charts';
 import { figureData, standaloneSvg } from './export';
@@ -52,8 +52,6 @@ function showError(message: string): void {
 // ---- layout
 
 /** Table 2 and Fig. 5, computed on request (webview/sweepReport.ts). */
-const report = reportCard(request, (i) => groupColor(i), (message) => showError(message));
-
 const titleEl = el('h1', { id: 'title' }, 'Sweep');
 const configEl = el('p', { id: 'config', class: 'meta' });
 const progressEl = el('p', { id: 'progress-text', class: 'meta', role: 'status', 'aria-live': 'polite' });
@@ -64,6 +62,8 @@ const exportButtons = (what: string, figure: () => SVGSVGElement | undefined, cs
   button('PNG', () => void saveFigure(what, figure(), 'png'), { secondary: true, id: `${what}-png`, title: 'Save the figure as PNG' }),
   ...(csv ? [button('CSV', () => void saveCsv(csv), { secondary: true, id: `${what}-csv`, title: csv === 'runs' ? 'Save every run (state, final loss, success) as CSV' : 'Save the mean ± s.e.m. curves as CSV' })] : []),
 ];
+
+const report = reportCard(request, (i) => groupColor(i), (message) => showError(message), (what, figure) => exportButtons(what, figure));
 
 const barsSvg = svgEl('svg', { id: 'bars', class: 'bars-svg', role: 'img', 'aria-label': 'Successful runs per initializer' });
 const chart = new Chart('Validation loss of the best cell of each initializer, mean ± s.e.m. over seeds', 'curves-chart');
@@ -101,14 +101,16 @@ function saveState(): void {
 
 async function saveFigure(what: string, svg: SVGSVGElement | undefined, format: 'svg' | 'png'): Promise<void> {
   if (!data || !svg) return;
-  const fig = standaloneSvg(svg, { title: `${data.name ?? data.id} — ${FIGURE_TITLES[what] ?? what}`, subtitle: configEl.textContent ?? '' });
+  const gate = /^motif-gate-(\w+)$/.exec(what)?.[1];
+  const title = gate ? `chain-motif profile, gate block ${GATE_LONG[gate] ?? gate}` : FIGURE_TITLES[what] ?? what;
+  const fig = standaloneSvg(svg, { title: `${data.name ?? data.id} — ${title}`, subtitle: configEl.textContent ?? '' });
   try {
     await request('saveFigure', { name: what, format, data: await figureData(fig, format) });
   } catch (e) {
     showError((e as Error).message);
   }
 }
-const FIGURE_TITLES: Record<string, string> = { successes: 'successful runs', curves: 'validation loss of the best cells', grid: 'success rate' };
+const FIGURE_TITLES: Record<string, string> = { successes: 'successful runs', curves: 'validation loss of the best cells', grid: 'success rate', motif: 'chain-motif profile' };
 
 async function saveCsv(what: 'runs' | 'curves'): Promise<void> {
   try {
@@ -171,7 +173,7 @@ function render(): void {
   titleEl.textContent = d.name ?? d.id;
   configEl.textContent = [
     d.task ? d.task + (d.task !== 'psmnist' && d.T !== null ? `, T = ${d.T}` : '') : '', d.N !== null ? `N = ${d.N}` : '',
-    `baseline ${fmt(d.baseline, 3)}`, `success: final validation loss < ${fmt(d.baseline / 2, 3)}`,
+    ...(d.baseline !== null ? [`baseline ${fmt(d.baseline, 3)}`, `success: final validation loss < ${fmt(d.baseline / 2, 3)}`] : ['success: final validation bpc < the text’s unigram entropy']),
   ].filter(Boolean).join(' · ');
   progressEl.textContent = progress(d);
   progressEl.dataset.finished = String(d.finished);
@@ -231,7 +233,7 @@ function renderCurves(): void {
     legend.push({ label: `${g.group} · gain ${fmt(best.gain, 4)} · lr ${lrText(best.lr)} (${best.finished} ${best.finished === 1 ? 'seed' : 'seeds'})`, color, mark: 'line' });
   }
   for (const { g, i } of withCurve) series.push({ kind: 'line', x: g.curve!.update, y: g.curve!.mean, color: groupColor(i), width: 2, label: g.group });
-  const base = baselineLines(withCurve.length ? [d.baseline] : [], xMax);
+  const base = baselineLines(withCurve.length && d.baseline !== null ? [d.baseline] : [], xMax);
   series.push(...base.series);
   legend.push(...base.legend);
   const first = withCurve[0];

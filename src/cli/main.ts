@@ -27,8 +27,8 @@ const USAGE = `usage:
   recurrent-lens train --sweep DIR --index I [--threads N] [--json] [--quiet]
   recurrent-lens sweep (--preset paper:copy|paper:addition|paper:psmnist|quick:copy | --config SWEEP.json |
                  --inits SPEC,… [--task T] [--lrs LR,…] [--seeds K|S,S,…]) [--updates U | --epochs E] [--T T] [--N N]
-                 [other trainer flags] --out DIR [--executor local|slurm] [--concurrency C] [--json] [--quiet]
-                 [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--sbatch-args "ARGS"] [--node-path NODE]
+                 [--cell lstm|gru --file TEXT …] [other trainer flags] --out DIR [--executor local|slurm] [--concurrency C]
+                 [--json] [--quiet] [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--sbatch-args "ARGS"] [--node-path NODE]
                  [--cli-path CLI] [--wait]   (SLURM: --concurrency is the array's %M)
   recurrent-lens sweep-status DIR [--json]
   recurrent-lens sweep-report DIR [--all] [--channel C|all] [--measure activity|preactivation] [--json] [--progress]

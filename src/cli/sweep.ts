@@ -10,11 +10,11 @@ import { countRuns } from '../runs/runNames';
 import { estimateCost, formatHours } from '../sweeps/cost';
 import { createOrOpenSweepFolder, readMemberStates, readResolvedSweep } from '../sweeps/folder';
 import { LocalExecutor } from '../sweeps/localExecutor';
-import { readSweepFile, resolveSweep, SweepError, TRAINER_FIELDS } from '../sweeps/spec';
+import { checkSweepText, readSweepFile, resolveSweep, SweepError, TRAINER_FIELDS } from '../sweeps/spec';
 import { readSummary, summarizeSweep, summaryLine, writeSummary } from '../sweeps/summary';
 import { FINISHED_STATES, type ResolvedSweep, type SweepExecutor, type SweepFile, type SweepSummary } from '../sweeps/types';
 import { fmtNumber, intOption, numberText, parseArgs, UsageError, type Args } from './args';
-import { CONFIG_FLAGS, INTEGER_FIELDS } from './train';
+import { CONFIG_FLAGS, INTEGER_FIELDS, STRING_FIELDS } from './train';
 import { commandBundle } from './errors';
 import { ConfigError } from '../core/train/config';
 import { RunLockError } from '../runs/runLock';
@@ -29,7 +29,7 @@ const SLURM_FLAGS = ['wait'];
 
 /** Trainer flags a sweep accepts (every member gets them): the `train` flags of the trainer fields. */
 const TRAINER_FLAGS = Object.entries(CONFIG_FLAGS).filter(([, field]) => (TRAINER_FIELDS as readonly string[]).includes(field));
-const NUMERIC = new Set(['T', 'N', 'batch', 'eval_every', 'checkpoint_every', 'log_every', 'train_size', 'val_size', 'early_stop', 'clip_norm']);
+const PATH_FIELDS = new Set(['file', 'mnist_images', 'mnist_labels']);
 
 export interface ExecutorOptions {
   /** The CLI bundle the members run (`dist/cli.js`). */
@@ -93,7 +93,9 @@ async function sweepFromArgs(args: Args): Promise<{ file: SweepFile; source?: st
   for (const [flag, field] of TRAINER_FLAGS) {
     const text = args.option(flag);
     if (text === undefined) continue;
-    if (!NUMERIC.has(field)) { file[field] = text; continue; }
+    // A path on the command line is relative to the working directory (a sweep file's to the file).
+    if (PATH_FIELDS.has(field)) { file[field] = path.resolve(text); continue; }
+    if (STRING_FIELDS.has(field)) { file[field] = text; continue; }
     file[field] = numberText(text, flag, INTEGER_FIELDS.has(field));
   }
   return { file, source: config };
@@ -123,6 +125,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const slurmOptions = slurm?.slurmOptionsFromArgs(args);
   const { file, source } = await sweepFromArgs(args);
   const resolved = resolveSweep(file, { id: path.basename(path.resolve(out)), source });
+  await checkSweepText(resolved, path.resolve(__dirname, '..'), source);
   const sweep = await createOrOpenSweepFolder(out, resolved);
 
   const states = await readMemberStates(out, sweep);
@@ -156,9 +159,16 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     process.on('SIGTERM', onSignal);
     let done = finished;
     let writing: Promise<void> = Promise.resolve();
+    // A run's end can be told more than once (its status file, then its process): each end is logged and counted once.
+    const told = new Map<string, string>();
     const sub = local.manager.onDidChangeRun((run) => {
       // Members taken off the queue (a stop before they started) go back to pending: nothing to tell.
-      if (run.state === 'queued' || run.state === 'running' || run.state === 'pending' || !run.sweep) return;
+      if (run.state === 'queued' || run.state === 'running' || run.state === 'pending' || !run.sweep) {
+        told.delete(run.id);
+        return;
+      }
+      if (told.get(run.id) === run.state) return;
+      told.set(run.id, run.state);
       if (run.state === 'completed' || run.state === 'diverged') done++;
       log(args, `[${done}/${sweep.members.length}] ${run.id.slice(run.id.indexOf('/') + 1)}: ${run.state}` +
         `${run.valLoss !== null ? `, validation loss ${fmtNumber(run.valLoss)}` : ''}${run.succeeded ? ' (succeeded)' : ''}${run.error ? ` — ${run.error.split('\n')[0]}` : ''}`);
@@ -232,7 +242,8 @@ function printSummary(args: Args, s: SweepSummary): void {
     const best = b ? `best gain ${b.gain}, lr ${formatLr(b.lr)}: validation loss ${fmtNumber(b.mean_final_val_loss)} ± ${fmtNumber(b.sem)} (${b.runs} runs, ${b.successes} succeeded)` : 'nothing finished yet';
     lines.push(`  ${g.padEnd(width)}  ${String(s.successes[g]).padStart(4)} of ${s.runs_per_init[g]} succeeded   ${best}`);
   }
-  lines.push(`success: final validation loss below half the baseline (${fmtNumber(s.baseline)} / 2 = ${fmtNumber(s.baseline / 2)})`);
+  lines.push(s.baseline === null ? 'success: final validation bpc below the text\'s unigram entropy'
+    : `success: final validation loss below half the baseline (${fmtNumber(s.baseline)} / 2 = ${fmtNumber(s.baseline / 2)})`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 

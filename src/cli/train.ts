@@ -5,7 +5,7 @@
  */
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, resolveConfig, runId, type TrainConfig } from '../core/train/config';
+import { ConfigError, resolveConfig, runId, storedConfig, type TrainConfig } from '../core/train/config';
 import { isWriteRefused, listCheckpoints, readJson, RunWriteError, writeJsonAtomic, writing } from '../core/train/checkpoint';
 import { createRnnEngine } from '../core/train/engines';
 import { checkTrainingText, corpusFile } from '../core/tasks/charlmFile';
@@ -29,7 +29,8 @@ export const CONFIG_FLAGS: Record<string, string> = {
   'mnist-images': 'mnist_images', 'mnist-labels': 'mnist_labels', name: 'name',
   cell: 'cell', file: 'file', 'max-chars': 'max_chars', optimizer: 'optimizer', 'keep-checkpoints': 'keep_checkpoints',
 };
-const STRING_FIELDS = new Set(['task', 'init', 'activation', 'mnist_images', 'mnist_labels', 'name', 'cell', 'file', 'optimizer']);
+/** Config fields whose flags take text; the others take numbers. */
+export const STRING_FIELDS = new Set(['task', 'init', 'activation', 'mnist_images', 'mnist_labels', 'name', 'cell', 'file', 'optimizer']);
 /** Config fields that are whole numbers: their flags take decimal digits only (docs/cli.md, "Numbers"). */
 export const INTEGER_FIELDS = new Set(['T', 'N', 'seed', 'updates', 'batch', 'eval_every', 'checkpoint_every', 'log_every', 'train_size', 'val_size', 'max_chars', 'keep_checkpoints']);
 
@@ -120,8 +121,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
     }
     // --overwrite starts over: the old run's config.json is not a base then.
     const base = configFile && !(overwrite && !args.option('config')) ? readJsonFile(configFile) : {};
+    // A run made before checkpoint retention keeps every checkpoint when it is continued.
+    const stored = resume ? storedConfig(base) : base;
     try {
-      config = resolveConfig({ ...base, ...flags });
+      config = resolveConfig({ ...stored, ...flags });
     } catch (e) {
       if (e instanceof ConfigError) throw configFile && !(overwrite && !args.option('config')) ? new CheckpointError(configFile, e.message) : new UsageError(e.message);
       throw e;
@@ -319,7 +322,8 @@ async function sweepMember(args: Args, flags: Record<string, unknown>): Promise<
   const sweep = await readResolvedSweep(sweepDir);
   const member = sweep.members[index];
   if (!member) throw new UsageError(`--index ${index} is out of range: the sweep in ${sweepDir} has ${sweep.members.length} runs (0 to ${sweep.members.length - 1})`);
-  return { sweepDir, dir: memberRunDir(sweepDir, member), config: member.config };
+  // A sweep made before checkpoint retention keeps every checkpoint of its members.
+  return { sweepDir, dir: memberRunDir(sweepDir, member), config: storedConfig(member.config as unknown as Record<string, unknown>) as unknown as TrainConfig };
 }
 
 /** A sweep member's folder: finished (completed, diverged: left as it is), or to resume (it has a checkpoint), or to start. */

@@ -201,6 +201,12 @@ export async function runTrajectory(runDir: string, opts: TrajectoryOptions = {}
     checkpoints.push({ update, checkpoint: `${RUN_FILES.checkpoints}/${name}`, val_loss: vals.get(update) ?? null, ...analysis });
   }
   checkpoints.sort((a, b) => a.update - b.update);
+  // Analyses of checkpoints the retention policy pruned are dropped with them.
+  if (!opts.endsOnly) {
+    const kept = new Set(names.map((n) => `${n}.json`));
+    const cached = await fs.readdir(cacheDir).catch(() => [] as string[]);
+    await Promise.all(cached.filter((f) => f.startsWith(CHECKPOINT_PREFIX) && f.endsWith('.json') && !kept.has(f)).map((f) => fs.rm(path.join(cacheDir, f), { force: true }).catch(() => undefined)));
+  }
   return {
     run: runDir,
     n: checkpoints[0].n,

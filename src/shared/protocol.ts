@@ -498,7 +498,8 @@ export interface SweepPanelData {
   task: string | null;
   T: number | null;
   N: number | null;
-  baseline: number;
+  /** The task's baseline; null for charlm (success below the text's unigram entropy). */
+  baseline: number | null;
   runs: number;
   finished: number;
   running: number;

@@ -35,7 +35,7 @@ async function readJsonQuiet<T>(file: string): Promise<T | undefined> {
 function checkMembers(dir: string, s: ResolvedSweep): ResolvedSweep {
   const file = path.join(dir, SWEEP_FILES.sweep);
   if (!Array.isArray(s.groups)) throw new SweepError(`${file}: "groups" must be a list`);
-  if (typeof s.baseline !== 'number') throw new SweepError(`${file}: "baseline" must be a number`);
+  if (typeof s.baseline !== 'number' && s.baseline !== null) throw new SweepError(`${file}: "baseline" must be a number (or null for a language model)`);
   for (const [i, m] of s.members.entries()) {
     if (typeof m?.name !== 'string' || typeof m.group !== 'string' || typeof m.gain !== 'number' || typeof m.lr !== 'number' || typeof m.seed !== 'number') {
       throw new SweepError(`${file}: members[${i}] needs name, group, gain, lr and seed`);

@@ -7,6 +7,9 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { TrainConfig } from '../core/train/config';
 import { parseInitSpec } from '../core/init/initializers';
+import { parseGatedSpec } from '../core/init/gated';
+import { CorpusError } from '../core/tasks/charlm';
+import { checkTrainingText, corpusFile } from '../core/tasks/charlmFile';
 import type { RunConfig } from '../shared/protocol';
 import { baselineOf, checkConfig, formatLr, LR_GRID } from '../runs/runConfig';
 import type { ResolvedSweep, SweepFile, SweepInitEntry, SweepMember } from './types';
@@ -82,9 +85,12 @@ export function expandPreset(file: SweepFile): SweepFile {
   return { ...base, ...file };
 }
 
-/** The task's memoryless baseline loss (success: final validation loss below half of it). */
-export function taskBaseline(config: TrainConfig | RunConfig): number {
-  return baselineOf(config as RunConfig);
+/**
+ * The task's memoryless baseline loss (success: final validation loss below half of it). Null for charlm: there the
+ * baseline is the text's unigram entropy, which each run's status.json records, and a run succeeds below it.
+ */
+export function taskBaseline(config: TrainConfig | RunConfig): number | null {
+  return config.task === 'charlm' ? null : baselineOf(config as RunConfig);
 }
 
 function listOf<T>(value: unknown, field: string, check: (v: unknown) => v is T, what: string): T[] {
@@ -96,11 +102,25 @@ function listOf<T>(value: unknown, field: string, check: (v: unknown) => v is T,
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+/**
+ * Which initializer specs a sweep's members take: the paper's single-matrix ones (copy, addition, psMNIST, a vanilla
+ * language model), the per-gate-block ones (an LSTM or GRU language model), or either (a vanilla language model also
+ * takes `plain`) — the trainer's own rule (core/train/config.ts).
+ */
+type SpecKind = 'vanilla' | 'gated' | 'lm';
+
+function specKind(src: SweepFile): SpecKind {
+  if (src.cell !== undefined && src.cell !== 'rnn') return 'gated';
+  return src.task === 'charlm' ? 'lm' : 'vanilla';
+}
+
 /** One init entry → its group name and its (spec, gain) pairs. */
-function expandInit(entry: unknown, i: number): { group: string; inits: { spec: string; gain: number }[] } {
+function expandInit(entry: unknown, i: number, kind: SpecKind): { group: string; inits: { spec: string; gain: number }[] } {
   const where = `"inits"[${i}]`;
   const parse = (spec: string) => {
     try {
+      // A vanilla language model takes `plain` too; `mixed` parses here so that the trainer's check says it is for gated cells.
+      if (kind === 'gated' || (kind === 'lm' && /^\s*(plain|mixed)\s*(:|$)/i.test(spec))) return parseGatedSpec(spec);
       return parseInitSpec(spec);
     } catch (e) {
       throw new SweepError(`${where}: ${(e as Error).message}`);
@@ -146,7 +166,7 @@ function resolveUnlabelled(file: SweepFile, opts: { id: string; now?: Date; sour
   }
   if (src.name !== undefined && src.name !== null && typeof src.name !== 'string') throw new SweepError(`"name" must be a string, got ${JSON.stringify(src.name)}`);
   if (src.inits === undefined) throw new SweepError('"inits" is missing: list the initializers, e.g. ["chain:1.02", "orthogonal:1.0"]');
-  const inits = listOf(src.inits, 'inits', (v): v is unknown => true, 'initializers').map(expandInit);
+  const inits = listOf(src.inits, 'inits', (v): v is unknown => true, 'initializers').map((e, i) => expandInit(e, i, specKind(src)));
   const lrs = src.lrs === undefined ? [undefined] : listOf(src.lrs, 'lrs', isNumber, 'numbers');
   let seeds: number[];
   if (src.seeds === undefined) seeds = [1];
@@ -211,7 +231,23 @@ function checkConfigOf(raw: Record<string, unknown>, source?: string): TrainConf
 
 /** Trainer fields a sweep file may set for every member (docs/sweeps.md). */
 export const TRAINER_FIELDS = ['task', 'T', 'N', 'activation', 'batch', 'eval_every', 'checkpoint_every', 'log_every', 'train_size', 'val_size',
-  'early_stop', 'clip_norm', 'mnist_images', 'mnist_labels', 'keep_checkpoints'] as const;
+  'early_stop', 'clip_norm', 'mnist_images', 'mnist_labels', 'keep_checkpoints', 'cell', 'file', 'max_chars', 'optimizer'] as const;
+
+/**
+ * A language-model sweep's text, checked as the trainer checks it before a run (readable, UTF-8, long enough for the
+ * batch and T) before anything is made: one line naming the sweep file (or preset) and the field. `assetRoot`: where
+ * the embedded Brown Corpus is (the extension's root).
+ */
+export async function checkSweepText(sweep: ResolvedSweep, assetRoot: string, source?: string): Promise<void> {
+  const c = sweep.members[0]?.config;
+  if (c?.task !== 'charlm') return;
+  try {
+    await checkTrainingText(corpusFile(c.file, assetRoot), c);
+  } catch (e) {
+    if (!(e instanceof CorpusError)) throw e;
+    throw new SweepError(`${source ? `${source}: ` : ''}file: ${e.message}`);
+  }
+}
 
 /** Whether two resolved sweeps run the same members (the same names and configs): a folder holding `a` continues `b`. */
 export function sameSweep(a: ResolvedSweep, b: ResolvedSweep): boolean {

@@ -65,8 +65,11 @@ export interface ResolvedSweep {
   source: SweepFile;
   /** `inits` groups in file order. */
   groups: string[];
-  /** The task's memoryless baseline loss (success: final validation loss below half of it). */
-  baseline: number;
+  /**
+   * The task's memoryless baseline loss (success: final validation loss below half of it). Null for charlm: a language
+   * model succeeds below its text's unigram entropy, which each run's status.json records (docs/sweeps.md).
+   */
+  baseline: number | null;
   members: SweepMember[];
 }
 
@@ -126,7 +129,8 @@ export interface SweepSummary {
   successes: Record<string, number>;
   runs_per_init: Record<string, number>;
   best: Record<string, BestCell | null>;
-  baseline: number;
+  /** As the sweep's (null for charlm: success below the text's unigram entropy). */
+  baseline: number | null;
   executor: 'local' | 'slurm' | null;
   /** SLURM array job id of the latest submission. */
   job_id: string | null;

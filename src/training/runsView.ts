@@ -225,7 +225,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const groups = Object.keys(s.summary.runs_per_init);
     md.appendMarkdown('| initializer | succeeded | runs |\n|:--|--:|--:|\n' + groups.map((g) => `| ${escapeMd(g)} | ${s.summary.successes[g] ?? 0} | ${s.summary.runs_per_init[g]} |`).join('\n') + '\n');
     if (disk) md.appendMarkdown(`\ndisk: ${disk} in the run folders of ${sizes.length} of ${s.sweep.members.length} runs\n`);
-    md.appendMarkdown(`\nsuccess: final validation loss below ${fmtLoss(s.summary.baseline / 2)} (baseline ${fmtLoss(s.summary.baseline)} / 2)\n\n${escapeMd(s.dir)}`);
+    const rule = s.summary.baseline === null ? 'final validation bpc below the text\'s unigram entropy'
+      : `final validation loss below ${fmtLoss(s.summary.baseline / 2)} (baseline ${fmtLoss(s.summary.baseline)} / 2)`;
+    md.appendMarkdown(`\nsuccess: ${rule}\n\n${escapeMd(s.dir)}`);
     if (s.pollError) md.appendMarkdown(`\n\n$(warning) ${escapeMd(s.pollError)}`);
     item.tooltip = md;
     item.accessibilityInformation = { label: `Sweep ${s.label}, ${line}, ${where}` };

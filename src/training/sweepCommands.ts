@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { RunManager } from '../runs/runManager';
 import { TrainingError } from '../runs/runManager';
-import { PRESETS, readSweepFile, resolveSweep, SweepError } from '../sweeps/spec';
+import { checkSweepText, PRESETS, readSweepFile, resolveSweep, SweepError } from '../sweeps/spec';
 import { createOrOpenSweepFolder, SWEEPS_FOLDER } from '../sweeps/folder';
 import { CLUSTER_ADVICE_HOURS, estimateCost, formatHours } from '../sweeps/cost';
 import type { ResolvedSweep, SweepFile } from '../sweeps/types';
@@ -129,6 +129,7 @@ export function registerSweepCommands(context: vscode.ExtensionContext, manager:
     const now = new Date();
     const id = sweepFolderId(typeof file.name === 'string' && file.name ? file.name : isPreset ? args.source : label, now);
     const sweep = resolveSweep(file, { id, now, ...(isPreset ? {} : { source: args.source }) });
+    await checkSweepText(sweep, context.extensionPath, isPreset ? undefined : args.source);
     const name = sweep.name ?? label;
     const executor = args.executor ?? executorSetting();
 

@@ -92,9 +92,20 @@ export default async function sweep(ctx: SpecContext): Promise<void> {
   };
   const stoppedAt = status(0).update;
   assert.ok(status(0).checkpoint, 'a stopped member checkpointed');
+  const clicked = Date.now();
+  ctx.log('continue clicked at', new Date(clicked).toISOString());
   await inlineAction(long, 'Continue Sweep');
   // KNOWN SLOW: continued trainers have taken ~2.5 min to start on CI since the retention/disk-use changes (under study)
   await rowMatching(long, /2 running/, 240_000);
+  ctx.log('running again at', new Date().toISOString());
+  if (Date.now() - clicked > 60_000) {
+    // Evidence for the slow start under study: when each member's trainer logged what.
+    for (const i of [0, 1]) {
+      const sweepJson = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8'));
+      const log = readFileSync(join(dir, 'runs', sweepJson.members[i].name, 'log.txt'), 'utf8').trim().split('\n');
+      ctx.log(`slow continue: member ${i} log tail:\n${log.slice(-8).join('\n')}`);
+    }
+  }
   await ctx.screenshot('long-running');
   await inlineAction(long, 'Stop Sweep');
   await rowMatching(long, /0\/2 finished · 2 stopped/, 60_000);

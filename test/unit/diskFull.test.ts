@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { checkpointName, checkpointSchedule, checkpointsToPrune, logSpacedUpdates, scheduledCheckpoints } from '../../src/core/train/checkpoint';
 import { resolveConfig } from '../../src/core/train/config';
 import { RunManager } from '../../src/runs/runManager';
+import { runTrajectory, TRAJECTORY_CACHE } from '../../src/runs/trajectory';
 import { CLI } from './helpers';
 import { trainRun } from './trainRun';
 
@@ -160,9 +161,18 @@ test('retention in a run: a stopped, resumed run keeps update 0, the log-spaced,
     const stopped = await trainRun(dir, config, { stopAt: 137 });
     assert.equal(stopped.state, 'stopped');
     assert.ok(checkpoints(dir).includes(path.basename(stopped.checkpoint!)));
+    // A trajectory while the run is stopped caches checkpoints that the resumed run prunes.
+    const early = await runTrajectory(dir);
+    assert.deepEqual(early.checkpoints.map((e) => e.update), checkpoints(dir).map((n) => Number(n.slice(7))));
     const end = await trainRun(dir, config, { resume: true });
     assert.equal(end.state, 'completed');
     const kept = checkpoints(dir).map((n) => Number(n.slice(7)));
+    // The trajectory of the pruned run: one entry per kept checkpoint, cached analyses of pruned ones gone.
+    const trajectory = await runTrajectory(dir);
+    assert.deepEqual(trajectory.checkpoints.map((e) => e.update), kept);
+    assert.ok(early.checkpoints.some((e) => !kept.includes(e.update)), 'the resumed run pruned a checkpoint the first trajectory had');
+    assert.deepEqual(readdirSync(path.join(dir, TRAJECTORY_CACHE)).sort(), checkpoints(dir).map((n) => `${n}.json`));
+    assert.equal(trajectory.checkpoints[0].henrici, early.checkpoints[0].henrici);
     const vals = new Map(metricLines(dir).filter((l) => 'val_loss' in l).map((l) => [l.update as number, l.val_loss as number]));
     const scheduled = scheduledCheckpoints(checkpointSchedule(300, 10));
     let best = 0;
@@ -171,6 +181,26 @@ test('retention in a run: a stopped, resumed run keeps update 0, the log-spaced,
     assert.deepEqual(kept, expected);
     assert.equal(status(dir).checkpoint, `checkpoints/${checkpointName(300)}`);
     assert.deepEqual(readdirSync(path.join(dir, 'checkpoints')).filter((n) => n.startsWith('.')), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('retention: a run whose config.json names no keep_checkpoints (made before retention) keeps every checkpoint when resumed', () => {
+  const dir = tmp();
+  try {
+    const run = path.join(dir, 'run');
+    const flags = ['--task', 'copy', '--T', '21', '--N', '16', '--checkpoint-every', '10', '--eval-every', '10', '--val-size', '16', '--train-size', '128', '--threads', '1', '--quiet'];
+    let r = cli(['train', ...flags, '--updates', '60', '--out', run]);
+    assert.equal(r.status, 0, r.stderr);
+    const configFile = path.join(run, 'config.json');
+    const { keep_checkpoints: _, ...legacy } = JSON.parse(readFileSync(configFile, 'utf8'));
+    writeFileSync(configFile, JSON.stringify(legacy));
+    r = cli(['train', '--run-dir', run, '--resume', '--updates', '120', '--threads', '1', '--quiet']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(status(run).update, 120);
+    assert.deepEqual(checkpoints(run), Array.from({ length: 13 }, (_, i) => checkpointName(10 * i)));
+    assert.equal(JSON.parse(readFileSync(configFile, 'utf8')).keep_checkpoints, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,7 +11,7 @@ import { CLI } from './helpers';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 180_000 });
 const TINY = ['--task', 'copy', '--T', '30', '--N', '32', '--inits', 'chain:1.02,orthogonal:1.0', '--lrs', '1e-3', '--seeds', '2',
-  '--updates', '300', '--eval-every', '100', '--val-size', '64', '--concurrency', '2'];
+  '--updates', '300', '--eval-every', '100', '--val-size', '64', '--keep-checkpoints', '3', '--concurrency', '2'];
 
 function statuses(dir: string): Record<string, { state: string; update: number; checkpoint: string | null; mtime: number }> {
   const out: Record<string, { state: string; update: number; checkpoint: string | null; mtime: number }> = {};
@@ -45,6 +45,9 @@ test('sweep --json on a tiny grid: one line, the contract keys; running it again
     assert.equal(s.sweep_dir, out);
     assert.equal(s.runs, 4);
     assert.equal(s.finished, 4);
+    // Trainer flags reach every member, numbers as numbers.
+    const members = JSON.parse(readFileSync(path.join(out, 'sweep.json'), 'utf8')).members;
+    assert.deepEqual(members.map((m: { config: { keep_checkpoints: unknown; T: unknown } }) => [m.config.keep_checkpoints, m.config.T]), Array(4).fill([3, 30]));
     assert.equal(s.executor, 'local');
     assert.equal(s.job_id, null);
     assert.deepEqual(s.runs_per_init, { 'chain:1.02': 2, 'orthogonal:1.0': 2 });

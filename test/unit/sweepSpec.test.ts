@@ -35,7 +35,7 @@ test('paper:copy is the paper grid: 462 chain, 462 fbchain, 594 orthogonal, 594 
   assert.equal(c.batch, 16);
   assert.equal(c.updates, 100 * 3750, '100 epochs of floor(60000 / 16) updates');
   assert.equal(c.activation, 'elu');
-  assert.ok(Math.abs(s.baseline - (10 * Math.log(8)) / 500) < 1e-12);
+  assert.ok(Math.abs(s.baseline! - (10 * Math.log(8)) / 500) < 1e-12);
   assert.equal(s.members[7].name, '0007-chain-0.99-lr5e-4-s2');
   assert.equal(s.members[2111].name, '2111-identity-1.05-lr3e-6-s6');
   assert.equal(new Set(s.members.map((m) => m.name)).size, 2112, 'names are unique');
@@ -52,7 +52,7 @@ test('paper:addition and paper:psmnist: same grid, their task setup', () => {
   assert.equal(p.members.length, 2112);
   assert.equal(p.members[0].config.N, 25);
   assert.equal(p.members[0].config.T, 784);
-  assert.ok(Math.abs(p.baseline - Math.log(10)) < 1e-12);
+  assert.ok(Math.abs(p.baseline! - Math.log(10)) < 1e-12);
 });
 
 test('quick:copy: 16 runs, T 100, 2000 updates, lr 2e-4, other fields at the run-file defaults', () => {
@@ -65,7 +65,7 @@ test('quick:copy: 16 runs, T 100, 2000 updates, lr 2e-4, other fields at the run
   }
   assert.equal(s.members[9].name, '0009-orthogonal-1.0-lr2e-4-s2');
   assert.equal(s.members[9].gain, 1);
-  assert.ok(Math.abs(taskBaseline(s.members[0].config) - (10 * Math.log(8)) / 100) < 1e-12);
+  assert.ok(Math.abs(taskBaseline(s.members[0].config)! - (10 * Math.log(8)) / 100) < 1e-12);
 });
 
 test('a file overrides its preset; updates replaces the preset epochs; trainer fields pass through to every member', () => {

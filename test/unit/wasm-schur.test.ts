@@ -4,7 +4,7 @@ import { realSchur, RealSchur } from '../../src/core/linalg/schur';
 import { hessenbergQ, hessenbergReduce } from '../../src/core/linalg/hessenberg';
 import { laqr0 } from '../../src/core/linalg/laqr';
 import { gemmNN, gemmTN } from '../../src/core/linalg/gemm';
-import { alloc, beginArena, endArena, setWasmEnabled, wasmAvailable, wasmIndex } from '../../src/core/linalg/wasm/kernels';
+import { openWorkspace, setWasmEnabled, wasmAvailable } from '../../src/core/linalg/wasm/kernels';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -119,16 +119,17 @@ for (const [name, n, make] of cases) {
   });
 }
 
-test('a matrix that only partly fits the arena (mixed wasm / JavaScript arrays) is still exact', () => {
+test('a matrix that only partly fits the workspace (mixed wasm / JavaScript arrays) is still exact', () => {
   const n = 260, A = gaussian(n, 21);
   setWasmEnabled(true);
-  // An outer arena of 1.2·n² elements: H fits, Z and part of the scratch do not.
-  assert.ok(beginArena(Math.floor(1.2 * n * n)));
+  // A workspace of 1.2·n² elements: H fits, Z and part of the scratch do not.
+  const ws = openWorkspace(Math.floor(1.2 * n * n));
+  assert.ok(ws);
   let s: RealSchur;
   try {
-    s = realSchur(A, n);
+    s = realSchur(A, n, { workspace: ws });
   } finally {
-    endArena();
+    ws.close();
   }
   const { res, orth } = check(A, s);
   assert.ok(res <= 1e-12 && orth <= 1e-12, `${res} ${orth}`);
@@ -146,17 +147,18 @@ test('SIMD GEMM kernels match the TypeScript ones (all tail sizes, accumulate or
         const c0 = Float64Array.from({ length: cLen }, () => r() - 0.5);
         const ref = c0.slice();
         (tn ? gemmTN : gemmNN)(m, n, k, a0, 2, lda, b0, 1, ldb, ref, 3, ldc, acc);
-        assert.ok(beginArena(aLen + bLen + cLen + 4 * (m * k + 8)));
+        const ws = openWorkspace(aLen + bLen + cLen + 4 * (m * k + 8) + 64);
+        assert.ok(ws);
         try {
-          const a = alloc(aLen), b = alloc(bLen), c = alloc(cLen);
-          assert.ok(wasmIndex(a) >= 0 && wasmIndex(c) >= 0);
+          const a = ws.alloc(aLen), b = ws.alloc(bLen), c = ws.alloc(cLen);
+          assert.ok(ws.index(a) >= 0 && ws.index(c) >= 0);
           a.set(a0); b.set(b0); c.set(c0);
-          (tn ? gemmTN : gemmNN)(m, n, k, a, 2, lda, b, 1, ldb, c, 3, ldc, acc);
+          (tn ? gemmTN : gemmNN)(m, n, k, a, 2, lda, b, 1, ldb, c, 3, ldc, acc, ws);
           for (let q = 0; q < cLen; q++) {
             assert.ok(Math.abs(c[q] - ref[q]) <= 1e-13 * (1 + k), `${tn ? 'TN' : 'NN'} ${m}×${n}×${k} acc=${acc} at ${q}: ${c[q]} vs ${ref[q]}`);
           }
         } finally {
-          endArena();
+          ws.close();
         }
       }
     }
@@ -166,23 +168,24 @@ test('SIMD GEMM kernels match the TypeScript ones (all tail sizes, accumulate or
 test('dlaqr5 with accumulated reflections (kacc22 = 1) on matrices in the WebAssembly memory', () => {
   const n = 230, A = gaussian(n, 99);
   setWasmEnabled(true);
-  assert.ok(beginArena(3 * n * n + (1 << 16)));
+  const ws = openWorkspace(3 * n * n + (1 << 16));
+  assert.ok(ws);
   let s: RealSchur;
   try {
-    const h = alloc(n * n), z = alloc(n * n), tau = alloc(n);
-    assert.ok(wasmIndex(h) >= 0 && wasmIndex(z) >= 0);
+    const h = ws.alloc(n * n), z = ws.alloc(n * n), tau = ws.alloc(n);
+    assert.ok(ws.index(h) >= 0 && ws.index(z) >= 0);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) h[i + j * n] = A[i * n + j];
-    hessenbergReduce(h, n, tau);
-    hessenbergQ(h, n, tau, z);
+    hessenbergReduce(h, n, tau, ws);
+    hessenbergQ(h, n, tau, z, ws);
     for (let j = 0; j < n; j++) for (let i = j + 2; i < n; i++) h[i + j * n] = 0;
     const wr = new Float64Array(n), wi = new Float64Array(n);
-    assert.equal(laqr0(true, true, n, 0, n - 1, h, n, wr, wi, 0, n - 1, z, n, undefined, false, 0), 0);
+    assert.equal(laqr0(true, true, n, 0, n - 1, h, n, wr, wi, 0, n - 1, z, n, undefined, false, 0, ws), 0);
     for (let j = 0; j < n; j++) for (let i = j + 2; i < n; i++) h[i + j * n] = 0;
     const T = new Float64Array(n * n), Z = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { T[i * n + j] = h[i + j * n]; Z[i * n + j] = z[i + j * n]; }
     s = { n, T, Z, wr, wi, order: 'none' };
   } finally {
-    endArena();
+    ws.close();
   }
   const { res, orth } = check(A, s);
   assert.ok(res <= 1e-12 && orth <= 1e-12, `${res} ${orth}`);

@@ -2,9 +2,10 @@
  * Small dense matrix-multiply kernels for the blocked Hessenberg reduction and the multishift QR
  * (column-major, explicit offsets and leading dimensions, like BLAS dgemm). Register-blocked 4×2 inner
  * kernels over contiguous columns: the only form a JavaScript JIT runs near its scalar peak. When all three
- * matrices live in the WebAssembly memory (wasm/kernels.ts) the f64x2 SIMD kernels of asm/kernels.ts run instead.
+ * matrices are views of the workspace ws (wasm/kernels.ts) the f64x2 SIMD kernels of asm/kernels.ts run instead;
+ * the TypeScript loops are the tests' oracle.
  */
-import { alloc, K, mark, release, wasmIndex } from './wasm/kernels';
+import type { Workspace } from './wasm/kernels';
 
 /**
  * C(i, j) (+)= Σ_l A(l, i) · B(l, j) for i < m, j < n, l < k — C = AᵀB, where A(l, i) = A[aOff + l + i·lda],
@@ -16,20 +17,21 @@ export function gemmTN(
   B: Float64Array, bOff: number, ldb: number,
   C: Float64Array, cOff: number, ldc: number,
   accumulate: boolean,
+  ws: Workspace | null = null,
 ): void {
   if (m <= 0 || n <= 0) return;
-  if (K !== null) {
-    const ia = wasmIndex(A), ib = wasmIndex(B), ic = wasmIndex(C);
+  if (ws !== null) {
+    const ia = ws.index(A), ib = ws.index(B), ic = ws.index(C);
     if (ia >= 0 && ib >= 0 && ic >= 0) {
-      const mk = mark();
-      const pack = alloc(Math.max(m * k, 1), false);
-      const ip = wasmIndex(pack);
+      const mk = ws.mark();
+      const pack = ws.alloc(Math.max(m * k, 1), false);
+      const ip = ws.index(pack);
       if (ip >= 0) {
-        K.gemmTN(m, n, k, ia + aOff, lda, ib + bOff, ldb, ic + cOff, ldc, accumulate ? 1 : 0, ip);
-        release(mk);
+        ws.k.gemmTN(m, n, k, ia + aOff, lda, ib + bOff, ldb, ic + cOff, ldc, accumulate ? 1 : 0, ip);
+        ws.release(mk);
         return;
       }
-      release(mk);
+      ws.release(mk);
     }
   }
   if (k <= 0) {
@@ -83,8 +85,6 @@ export function gemmTN(
   }
 }
 
-let packBuf = new Float64Array(0);
-
 /**
  * C (+)= A·B with A(i, l) = A[aOff + i + l·lda] (m × k), B (k × n), C (m × n), all column-major. A is packed
  * transposed in row blocks so the inner products run over contiguous memory (gemmTN).
@@ -95,18 +95,18 @@ export function gemmNN(
   B: Float64Array, bOff: number, ldb: number,
   C: Float64Array, cOff: number, ldc: number,
   accumulate: boolean,
+  ws: Workspace | null = null,
 ): void {
   if (m <= 0 || n <= 0) return;
-  if (K !== null) {
-    const ia = wasmIndex(A), ib = wasmIndex(B), ic = wasmIndex(C);
+  if (ws !== null) {
+    const ia = ws.index(A), ib = ws.index(B), ic = ws.index(C);
     if (ia >= 0 && ib >= 0 && ic >= 0) {
-      K.gemmNN(m, n, k, ia + aOff, lda, ib + bOff, ldb, ic + cOff, ldc, accumulate ? 1 : 0);
+      ws.k.gemmNN(m, n, k, ia + aOff, lda, ib + bOff, ldb, ic + cOff, ldc, accumulate ? 1 : 0);
       return;
     }
   }
   const RB = Math.max(4, Math.min(m, (((1 << 15) / Math.max(k, 1)) | 0) & ~3) || 4);
-  if (packBuf.length < RB * k) packBuf = new Float64Array(RB * k);
-  const P = packBuf;
+  const P = new Float64Array(RB * k);
   for (let i0 = 0; i0 < m; i0 += RB) {
     const mb = Math.min(RB, m - i0);
     // P(l, i) = A(i0 + i, l), ld k

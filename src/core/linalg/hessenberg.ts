@@ -70,7 +70,7 @@ export function larfg(n: number, alpha: number, x: Float64Array, off: number, in
 }
 
 import { gemmNN, gemmTN } from './gemm';
-import { alloc, K, mark, release, wasmIndex } from './wasm/kernels';
+import { Workspace, wsAlloc } from './wasm/kernels';
 
 const NB = 32; // panel width (ilaenv's dgehrd block size)
 const NX = 128; // no blocking for the last NX columns (ilaenv crossover)
@@ -81,24 +81,24 @@ const NX = 128; // no blocking for the last NX columns (ilaenv crossover)
  * upper triangle and first sub-diagonal; the reflectors' vectors are below the sub-diagonal (reflector i:
  * v = [1; a[i+2..n−1, i]] on rows i+1..n−1) and their scalars τ in tau[0..n−2].
  */
-export function hessenbergReduce(a: Float64Array, n: number, tau: Float64Array): void {
+export function hessenbergReduce(a: Float64Array, n: number, tau: Float64Array, ws: Workspace | null = null): void {
   let i = 0;
-  const mk = mark();
+  const mk = ws?.mark() ?? 0;
   if (n - 1 - NX > NB) {
     const nb = NB;
-    // Scratch in the WebAssembly memory when it is active (alloc), so the kernels can run on it.
-    const Y = alloc(n * nb);
-    const T = alloc(nb * nb);
-    const Vd = alloc(n * nb);
-    const Pt = alloc(Math.max(n, 1) * nb);
-    const Vt = alloc(Math.max(n, 1) * nb);
-    const W = alloc(nb * n);
-    const w = alloc(nb);
+    // Scratch in the workspace's memory when there is one, so the kernels can run on it.
+    const Y = wsAlloc(ws, n * nb);
+    const T = wsAlloc(ws, nb * nb);
+    const Vd = wsAlloc(ws, n * nb);
+    const Pt = wsAlloc(ws, Math.max(n, 1) * nb);
+    const Vt = wsAlloc(ws, Math.max(n, 1) * nb);
+    const W = wsAlloc(ws, nb * n);
+    const w = wsAlloc(ws, nb);
     for (; i < n - 1 - NX; i += nb) {
       const ib = Math.min(nb, n - 1 - i);
       const p = i;
       const ldv = n - p - 1; // Vd holds rows p+1..n−1 of V (explicit unit diagonal and zeros)
-      lahr2(n, p, ib, a, tau, T, nb, Y, w, Vd, ldv);
+      lahr2(n, p, ib, a, tau, T, nb, Y, w, Vd, ldv, ws);
       // Right update of columns p+ib..n−1: A −= Y · V(p+ib.., :)ᵀ. Pack −Yᵀ and V(p+ib..)ᵀ for the TN kernel.
       const m = n - p - ib;
       if (m > 0) {
@@ -108,7 +108,7 @@ export function hessenbergReduce(a: Float64Array, n: number, tau: Float64Array):
           const vl = l * ldv + (ib - 1);
           for (let r = 0; r < m; r++) Vt[l + r * ib] = Vd[vl + r];
         }
-        gemmTN(n, m, ib, Pt, 0, ib, Vt, 0, ib, a, (p + ib) * n, n, true);
+        gemmTN(n, m, ib, Pt, 0, ib, Vt, 0, ib, a, (p + ib) * n, n, true, ws);
       }
       // Rows 0..p of the panel columns p+1..p+ib−1: A −= Y(0..p, :) · V1ᵀ (V1 unit lower triangular).
       for (let jj = 0; jj < ib - 1; jj++) {
@@ -121,12 +121,12 @@ export function hessenbergReduce(a: Float64Array, n: number, tau: Float64Array):
         }
       }
       // Left update of A(p+1..n−1, p+ib..n−1) by (I − V T Vᵀ)ᵀ = I − V Tᵀ Vᵀ.
-      if (m > 0) applyBlockLeft(a, n, p + 1, p + ib, m, Vd, ldv, ib, T, nb, true, W, Vt);
+      if (m > 0) applyBlockLeft(a, n, p + 1, p + ib, m, Vd, ldv, ib, T, nb, true, W, Vt, ws);
     }
   }
-  unblockedHessenberg(a, n, i, tau);
+  unblockedHessenberg(a, n, i, tau, ws);
   if (n >= 2) tau[n - 2] = 0;
-  release(mk);
+  ws?.release(mk);
 }
 
 /**
@@ -135,11 +135,11 @@ export function hessenbergReduce(a: Float64Array, n: number, tau: Float64Array):
  */
 function applyBlockLeft(
   c: Float64Array, ldc: number, r0: number, c0: number, m: number, Vd: Float64Array, ldv: number, k: number,
-  T: Float64Array, ldt: number, trans: boolean, W: Float64Array, Vt: Float64Array,
+  T: Float64Array, ldt: number, trans: boolean, W: Float64Array, Vt: Float64Array, ws: Workspace | null,
 ): void {
   const cOff = r0 + c0 * ldc;
   // W = Vᵀ C
-  gemmTN(k, m, ldv, Vd, 0, ldv, c, cOff, ldc, W, 0, k, false);
+  gemmTN(k, m, ldv, Vd, 0, ldv, c, cOff, ldc, W, 0, k, false, ws);
   // W = T' W (T upper triangular k×k)
   for (let j = 0; j < m; j++) {
     const wj = j * k;
@@ -165,7 +165,7 @@ function applyBlockLeft(
     const vl = l * ldv;
     for (let r = 0; r < ldv; r++) Vt[l + r * k] = -Vd[vl + r];
   }
-  gemmTN(ldv, m, k, Vt, 0, k, W, 0, k, c, cOff, ldc, true);
+  gemmTN(ldv, m, k, Vt, 0, k, W, 0, k, c, cOff, ldc, true, ws);
 }
 
 /**
@@ -176,18 +176,18 @@ function applyBlockLeft(
  */
 function lahr2(
   n: number, p: number, nb: number, a: Float64Array, tau: Float64Array, T: Float64Array, ldt: number,
-  Y: Float64Array, w: Float64Array, Vd: Float64Array, ldv: number,
+  Y: Float64Array, w: Float64Array, Vd: Float64Array, ldv: number, ws: Workspace | null,
 ): void {
   const out = new Float64Array(1);
-  const k = K;
-  const ia = k !== null ? wasmIndex(a) : -1, iy = wasmIndex(Y), iv = wasmIndex(Vd), it = wasmIndex(T), iw = wasmIndex(w);
-  const wasm = k !== null && ia >= 0 && iy >= 0 && iv >= 0 && it >= 0 && iw >= 0;
+  const k = ws?.k;
+  const ia = ws ? ws.index(a) : -1, iy = ws ? ws.index(Y) : -1, iv = ws ? ws.index(Vd) : -1, it = ws ? ws.index(T) : -1, iw = ws ? ws.index(w) : -1;
+  const wasm = k !== undefined && ia >= 0 && iy >= 0 && iv >= 0 && it >= 0 && iw >= 0;
   const m1 = n - p - 1;
   // V(r, l) for r ≥ p+1: 0 above p+l+1, 1 at p+l+1, a[r + (p+l)n] below (Vd is filled as reflectors appear).
   for (let j = 0; j < nb; j++) {
     const c = p + j;
     const cc = c * n;
-    if (j > 0 && wasm) {
+    if (j > 0 && wasm && k) {
       // The same three steps as below with the SIMD matrix-vector kernels.
       k.gemvN(m1, j, iy + p + 1, n, iv + (c - p - 1), ldv, ia + cc + p + 1, -1);
       k.gemvT(m1, j, iv, ldv, ia + cc + p + 1, iw, 1, 1);
@@ -239,7 +239,7 @@ function lahr2(
     const yj = j * n;
     const tj = j * ldt;
     for (let r = p + 1; r < n; r++) Y[yj + r] = 0;
-    if (wasm) {
+    if (wasm && k) {
       k.gemvN(m1, n - c - 1, ia + (c + 1) * n + p + 1, n, iv + vj + c + 1, 1, iy + yj + p + 1, 1);
       k.gemvT(n - c - 1, j, iv + c - p, ldv, iv + vj + c + 1, it + tj, 1, 1);
       k.gemvN(m1, j, iy + p + 1, n, it + tj, 1, iy + yj + p + 1, -1);
@@ -283,7 +283,7 @@ function lahr2(
     for (let l = j + 1; l < nb; l++) T[tj + l] = 0;
   }
   // Y(0..p, :) = A(0..p, p+1..n−1) · V · T.
-  gemmNN(p + 1, nb, ldv, a, (p + 1) * n, n, Vd, 0, ldv, Y, 0, n, false);
+  gemmNN(p + 1, nb, ldv, a, (p + 1) * n, n, Vd, 0, ldv, Y, 0, n, false, ws);
   for (let r = 0; r <= p; r++) {
     for (let j = nb - 1; j >= 0; j--) {
       let s = 0;
@@ -295,19 +295,19 @@ function lahr2(
 }
 
 /** dgehd2 from column i0 on (the columns before are already reduced). */
-function unblockedHessenberg(a: Float64Array, n: number, i0: number, tau: Float64Array): void {
-  const w = alloc(n);
+function unblockedHessenberg(a: Float64Array, n: number, i0: number, tau: Float64Array, ws: Workspace | null): void {
+  const w = wsAlloc(ws, n);
   const out = new Float64Array(1);
-  const k = K;
-  const ia = k !== null ? wasmIndex(a) : -1, iw = wasmIndex(w);
-  const wasm = k !== null && ia >= 0 && iw >= 0;
+  const k = ws?.k;
+  const ia = ws ? ws.index(a) : -1, iw = ws ? ws.index(w) : -1;
+  const wasm = k !== undefined && ia >= 0 && iw >= 0;
   for (let i = i0; i + 2 < n; i++) {
     // Reflector annihilating a[i+2.., i]; vector v = [1; a[i+2..n-1, i]] on rows i+1..n-1.
     const ci = i * n;
     const t = larfg(n - i - 1, a[i + 1 + ci], a, i + 2 + ci, 1, out);
     tau[i] = t;
     const beta = out[0];
-    if (t !== 0 && wasm) {
+    if (t !== 0 && wasm && k) {
       a[i + 1 + ci] = 1;
       k.larfRight(n, n - i - 1, ia + i + 1 + ci, ia + (i + 1) * n, n, t, iw);
       k.larfLeft(n - i - 1, n - i - 1, ia + i + 1 + ci, ia + (i + 1) * n + i + 1, n, t);
@@ -346,17 +346,17 @@ function unblockedHessenberg(a: Float64Array, n: number, i0: number, tau: Float6
  * panels of reflectors applied in reverse order as block reflectors I − V T Vᵀ (dlarft + dlarfb).
  * Reads the reflectors from a (below the sub-diagonal) and tau.
  */
-export function hessenbergQ(a: Float64Array, n: number, tau: Float64Array, q: Float64Array): void {
+export function hessenbergQ(a: Float64Array, n: number, tau: Float64Array, q: Float64Array, ws: Workspace | null = null): void {
   q.fill(0);
   for (let i = 0; i < n; i++) q[i + i * n] = 1;
   const nrefl = n - 2; // reflectors 0..n−3
   if (nrefl <= 0) return;
   const nb = NB;
-  const mk = mark();
-  const Vd = alloc(n * nb);
-  const T = alloc(nb * nb);
-  const W = alloc(nb * n);
-  const Vt = alloc(nb * n);
+  const mk = ws?.mark() ?? 0;
+  const Vd = wsAlloc(ws, n * nb);
+  const T = wsAlloc(ws, nb * nb);
+  const W = wsAlloc(ws, nb * n);
+  const Vt = wsAlloc(ws, nb * n);
   // Panels [p, p+ib) from the last one down.
   const last = Math.floor((nrefl - 1) / nb) * nb;
   for (let p = last; p >= 0; p -= nb) {
@@ -385,7 +385,7 @@ export function hessenbergQ(a: Float64Array, n: number, tau: Float64Array, q: Fl
       T[tj + j] = t;
     }
     // Q(p+1.., p+1..) ← (I − V T Vᵀ) Q(p+1.., p+1..)
-    applyBlockLeft(q, n, p + 1, p + 1, n - p - 1, Vd, ldv, ib, T, nb, false, W, Vt);
+    applyBlockLeft(q, n, p + 1, p + 1, n - p - 1, Vd, ldv, ib, T, nb, false, W, Vt, ws);
   }
-  release(mk);
+  ws?.release(mk);
 }

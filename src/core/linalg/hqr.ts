@@ -3,7 +3,7 @@
  * (dlanv2). Column-major storage: element (i, j) of the n×n matrix is h[i + j*ldh].
  */
 import { larfg, lapy2 } from './hessenberg';
-import { K, wasmIndex } from './wasm/kernels';
+import type { Workspace } from './wasm/kernels';
 
 export const ULP = 2.220446049250313e-16; // dlamch('P') = eps·base
 export const SAFMIN = 2.2250738585072014e-308; // dlamch('S')
@@ -185,7 +185,7 @@ export function standardize2x2(
 export function lahqr(
   wantt: boolean, wantz: boolean, n: number, ilo: number, ihi: number, h: Float64Array, ldh: number,
   wr: Float64Array, wi: Float64Array, iloz: number, ihiz: number, z: Float64Array | null, ldz: number,
-  signal?: Cancel,
+  signal?: Cancel, ws: Workspace | null = null,
 ): number {
   if (n === 0) return 0;
   if (ilo === ihi) {
@@ -209,9 +209,9 @@ export function lahqr(
   const DAT1 = 0.75, DAT2 = -0.4375;
   const v = vv;
   // WebAssembly kernels for the reflector applications when H (and Z) live in its memory.
-  const kw = K;
-  const ih = kw !== null ? wasmIndex(h) : -1;
-  const iz = kw !== null && z ? wasmIndex(z) : -1;
+  const kw = ws?.k ?? null;
+  const ih = ws ? ws.index(h) : -1;
+  const iz = ws && z ? ws.index(z) : -1;
 
   let i = ihi;
   while (i >= ilo) {

@@ -9,7 +9,7 @@ import { gemmNN, gemmTN } from './gemm';
 import { larfg } from './hessenberg';
 import { AbortError, Cancel, lahqr, lanv2, SAFMIN, ULP } from './hqr';
 import { trexc } from './reorder';
-import { alloc, K, mark, release, wasmIndex } from './wasm/kernels';
+import { Workspace, wsAlloc } from './wasm/kernels';
 
 const NTINY = 15;
 const NMIN = 75; // dlahqr / dlaqr0 crossover (ilaenv ispec 12)
@@ -50,10 +50,10 @@ const outb = new Float64Array(1);
 export function laqr0(
   wantt: boolean, wantz: boolean, n: number, ilo: number, ihi: number, h: Float64Array, ldh: number,
   wr: Float64Array, wi: Float64Array, iloz: number, ihiz: number, z: Float64Array | null, ldz: number,
-  signal?: Cancel, nested = false, accumulateFrom = ACCUMULATE_FROM,
+  signal?: Cancel, nested = false, accumulateFrom = ACCUMULATE_FROM, ws: Workspace | null = null,
 ): number {
   if (n === 0) return 0;
-  if (n <= NTINY) return lahqr(wantt, wantz, n, ilo, ihi, h, ldh, wr, wi, iloz, ihiz, z, ldz, signal);
+  if (n <= NTINY) return lahqr(wantt, wantz, n, ilo, ihi, h, ldh, wr, wi, iloz, ihiz, z, ldz, signal, ws);
   const nhAll = ihi - ilo + 1;
   let nwr = shiftCount(nhAll);
   if (nhAll > 500) nwr = Math.trunc((3 * nwr) / 2);
@@ -100,7 +100,7 @@ export function laqr0(
       nw -= ndec;
     }
     // Aggressive early deflation.
-    const aed = laqr3(wantt, wantz, n, ktop, kbot, nw, h, ldh, iloz, ihiz, z, ldz, wr, wi, nested, signal);
+    const aed = laqr3(wantt, wantz, n, ktop, kbot, nw, h, ldh, iloz, ihiz, z, ldz, wr, wi, nested, signal, ws);
     const ls = aed.ns, ld = aed.nd;
     kbot -= ld;
     let ks = kbot - ls + 1;
@@ -130,8 +130,8 @@ export function laqr0(
           for (let j = 0; j < ns; j++) for (let i = 0; i < ns; i++) tmp[i + j * ns] = H(ks + i, ks + j);
           const swr = wr.subarray(ks), swi = wi.subarray(ks);
           const inf = ns > NMIN
-            ? laqr0(false, false, ns, 0, ns - 1, tmp, ns, swr, swi, 0, 0, null, 1, signal, true)
-            : lahqr(false, false, ns, 0, ns - 1, tmp, ns, swr, swi, 0, 0, null, 1, signal);
+            ? laqr0(false, false, ns, 0, ns - 1, tmp, ns, swr, swi, 0, 0, null, 1, signal, true, ACCUMULATE_FROM, ws)
+            : lahqr(false, false, ns, 0, ns - 1, tmp, ns, swr, swi, 0, 0, null, 1, signal, ws);
           ks += inf;
           if (ks >= kbot) {
             lv[0] = H(kbot - 1, kbot - 1); lv[1] = H(kbot - 1, kbot); lv[2] = H(kbot, kbot - 1); lv[3] = H(kbot, kbot);
@@ -171,7 +171,7 @@ export function laqr0(
       ns = Math.min(ns, kbot - ks + 1);
       ns -= ns % 2;
       ks = kbot - ns + 1;
-      laqr5(wantt, wantz, kacc22, n, ktop, kbot, ns, wr, wi, ks, h, ldh, iloz, ihiz, z, ldz);
+      laqr5(wantt, wantz, kacc22, n, ktop, kbot, ns, wr, wi, ks, h, ldh, iloz, ihiz, z, ldz, ws);
     }
     ndfl = ld > 0 ? 1 : ndfl + 1;
   }
@@ -182,15 +182,16 @@ export function laqr0(
  * dgehd2 on the column-major n×n array a (leading dimension lda), reducing rows/columns ilo..ihi (0-based);
  * reflector i (ilo ≤ i < ihi−1… ihi) is stored below the sub-diagonal of column i with τ in tau[i].
  */
-function gehd2(n: number, ilo: number, ihi: number, a: Float64Array, lda: number, tau: Float64Array, work: Float64Array): void {
+function gehd2(n: number, ilo: number, ihi: number, a: Float64Array, lda: number, tau: Float64Array, work: Float64Array, ws: Workspace | null): void {
+  const ia = ws ? ws.index(a) : -1, iw = ws ? ws.index(work) : -1;
   for (let i = ilo; i < ihi; i++) {
     const ci = i * lda;
     const t = larfg(ihi - i, a[i + 1 + ci], a, Math.min(i + 2, n - 1) + ci, 1, outb);
     tau[i] = t;
     const beta = outb[0];
     a[i + 1 + ci] = 1;
-    const kw = K, ia = kw !== null ? wasmIndex(a) : -1, iw = kw !== null ? wasmIndex(work) : -1;
-    if (t !== 0 && kw !== null && ia >= 0 && iw >= 0) {
+    if (t !== 0 && ws !== null && ia >= 0 && iw >= 0) {
+      const kw = ws.k;
       kw.larfRight(ihi + 1, ihi - i, ia + i + 1 + ci, ia + (i + 1) * lda, lda, t, iw);
       kw.larfLeft(ihi - i, n - i - 1, ia + i + 1 + ci, ia + (i + 1) * lda + i + 1, lda, t);
     } else if (t !== 0) {
@@ -223,13 +224,17 @@ function gehd2(n: number, ilo: number, ihi: number, a: Float64Array, lda: number
 }
 
 /** C(0:m−1, 0:ihi) ← C · Q, Q = H(ilo)…H(ihi−1) from gehd2's reflectors in a (dormhr 'R', 'N'). */
-function ormhrRight(m: number, ilo: number, ihi: number, a: Float64Array, lda: number, tau: Float64Array, c: Float64Array, ldc: number, work: Float64Array): void {
+function ormhrRight(
+  m: number, ilo: number, ihi: number, a: Float64Array, lda: number, tau: Float64Array, c: Float64Array, ldc: number, work: Float64Array,
+  ws: Workspace | null,
+): void {
+  const ia = ws ? ws.index(a) : -1, ic = ws ? ws.index(c) : -1, iw = ws ? ws.index(work) : -1;
   for (let i = ilo; i < ihi; i++) {
     const t = tau[i];
     if (t === 0) continue;
     const ci = i * lda;
-    const kw = K, ia = kw !== null ? wasmIndex(a) : -1, ic = kw !== null ? wasmIndex(c) : -1, iw = kw !== null ? wasmIndex(work) : -1;
-    if (kw !== null && ia >= 0 && ic >= 0 && iw >= 0) {
+    if (ws !== null && ia >= 0 && ic >= 0 && iw >= 0) {
+      const kw = ws.k;
       const save = a[i + 1 + ci];
       a[i + 1 + ci] = 1;
       kw.larfRight(m, ihi - i, ia + i + 1 + ci, ic + (i + 1) * ldc, ldc, t, iw);
@@ -254,49 +259,43 @@ function ormhrRight(m: number, ilo: number, ihi: number, a: Float64Array, lda: n
   }
 }
 
-let gemmTmp = new Float64Array(0);
-/** Scratch for the products: in the WebAssembly memory when it is active (callers release with mark/release). */
-function tmpBuf(size: number): Float64Array {
-  if (K !== null) {
-    const w = alloc(size, false);
-    if (wasmIndex(w) >= 0) return w;
-  }
-  if (gemmTmp.length < size) gemmTmp = new Float64Array(size);
-  return gemmTmp;
-}
 
 /** X(r0:r0+m−1, c0:c0+k−1) ← X(…) · U(u0:u0+k−1, u0:u0+k−1) (column-major X with ldx, U with ldu), in row chunks. */
-function rightMultiply(m: number, k: number, x: Float64Array, r0: number, c0: number, ldx: number, u: Float64Array, uOff: number, ldu: number): void {
+function rightMultiply(
+  m: number, k: number, x: Float64Array, r0: number, c0: number, ldx: number, u: Float64Array, uOff: number, ldu: number, ws: Workspace | null,
+): void {
   if (m <= 0 || k <= 0) return;
   const NV = 256;
-  const mk = mark();
-  const w = tmpBuf(NV * k);
+  const mk = ws?.mark() ?? 0;
+  const w = wsAlloc(ws, NV * k, false);
   for (let rr = 0; rr < m; rr += NV) {
     const len = Math.min(NV, m - rr);
-    gemmNN(len, k, k, x, r0 + rr + c0 * ldx, ldx, u, uOff, ldu, w, 0, len, false);
+    gemmNN(len, k, k, x, r0 + rr + c0 * ldx, ldx, u, uOff, ldu, w, 0, len, false, ws);
     for (let j = 0; j < k; j++) {
       const dst = r0 + rr + (c0 + j) * ldx, src = j * len;
       for (let i = 0; i < len; i++) x[dst + i] = w[src + i];
     }
   }
-  release(mk);
+  ws?.release(mk);
 }
 
 /** X(r0:r0+k−1, c0:c0+m−1) ← U(…)ᵀ · X(…), in column chunks. */
-function leftMultiplyT(k: number, m: number, x: Float64Array, r0: number, c0: number, ldx: number, u: Float64Array, uOff: number, ldu: number): void {
+function leftMultiplyT(
+  k: number, m: number, x: Float64Array, r0: number, c0: number, ldx: number, u: Float64Array, uOff: number, ldu: number, ws: Workspace | null,
+): void {
   if (m <= 0 || k <= 0) return;
   const NH = 256;
-  const mk = mark();
-  const w = tmpBuf(NH * k);
+  const mk = ws?.mark() ?? 0;
+  const w = wsAlloc(ws, NH * k, false);
   for (let cc = 0; cc < m; cc += NH) {
     const len = Math.min(NH, m - cc);
-    gemmTN(k, len, k, u, uOff, ldu, x, r0 + (c0 + cc) * ldx, ldx, w, 0, k, false);
+    gemmTN(k, len, k, u, uOff, ldu, x, r0 + (c0 + cc) * ldx, ldx, w, 0, k, false, ws);
     for (let j = 0; j < len; j++) {
       const dst = r0 + (c0 + cc + j) * ldx, src = j * k;
       for (let i = 0; i < k; i++) x[dst + i] = w[src + i];
     }
   }
-  release(mk);
+  ws?.release(mk);
 }
 
 /**
@@ -307,7 +306,7 @@ function leftMultiplyT(k: number, m: number, x: Float64Array, r0: number, c0: nu
 function laqr3(
   wantt: boolean, wantz: boolean, n: number, ktop: number, kbot: number, nw: number, h: Float64Array, ldh: number,
   iloz: number, ihiz: number, z: Float64Array | null, ldz: number, sr: Float64Array, si: Float64Array,
-  nested: boolean, signal?: Cancel,
+  nested: boolean, signal: Cancel | undefined, ws: Workspace | null,
 ): { ns: number; nd: number } {
   if (ktop > kbot || nw < 1) return { ns: 0, nd: 0 };
   const smlnum = SAFMIN * (n / ULP);
@@ -325,11 +324,11 @@ function laqr3(
     return { ns: 1, nd: 0 };
   }
   // T = the window (upper triangle and sub-diagonal), V = I (in the WebAssembly memory when active).
-  const mk = mark();
+  const mk = ws?.mark() ?? 0;
   try {
-    return laqr3Window(wantt, wantz, n, ktop, kbot, h, ldh, iloz, ihiz, z, ldz, sr, si, nested, signal, jw, kwtop, s, smlnum, alloc(jw * jw), alloc(jw * jw));
+    return laqr3Window(wantt, wantz, n, ktop, kbot, h, ldh, iloz, ihiz, z, ldz, sr, si, nested, signal, jw, kwtop, s, smlnum, wsAlloc(ws, jw * jw), wsAlloc(ws, jw * jw), ws);
   } finally {
-    release(mk);
+    ws?.release(mk);
   }
 }
 
@@ -337,7 +336,7 @@ function laqr3Window(
   wantt: boolean, wantz: boolean, n: number, ktop: number, kbot: number, h: Float64Array, ldh: number,
   iloz: number, ihiz: number, z: Float64Array | null, ldz: number, sr: Float64Array, si: Float64Array,
   nested: boolean, signal: Cancel | undefined, jw: number, kwtop: number, s: number, smlnum: number,
-  t: Float64Array, v: Float64Array,
+  t: Float64Array, v: Float64Array, ws: Workspace | null,
 ): { ns: number; nd: number } {
   for (let j = 0; j < jw; j++) {
     const src = kwtop + (kwtop + j) * ldh;
@@ -346,8 +345,8 @@ function laqr3Window(
   }
   const swr = sr.subarray(kwtop), swi = si.subarray(kwtop);
   const infqr = jw > NMIN && !nested
-    ? laqr0(true, true, jw, 0, jw - 1, t, jw, swr, swi, 0, jw - 1, v, jw, signal, true)
-    : lahqr(true, true, jw, 0, jw - 1, t, jw, swr, swi, 0, jw - 1, v, jw, signal);
+    ? laqr0(true, true, jw, 0, jw - 1, t, jw, swr, swi, 0, jw - 1, v, jw, signal, true, ACCUMULATE_FROM, ws)
+    : lahqr(true, true, jw, 0, jw - 1, t, jw, swr, swi, 0, jw - 1, v, jw, signal, ws);
   // trexc needs a clean margin near the diagonal.
   for (let j = 0; j + 3 < jw; j++) { t[j + 2 + j * jw] = 0; t[j + 3 + j * jw] = 0; }
   if (jw > 2) t[jw - 1 + (jw - 3) * jw] = 0;
@@ -443,7 +442,7 @@ function laqr3Window(
         for (let j = 0; j < ns; j++) { const f = work[j]; for (let r = 0; r < rows; r++) col[r] += mat[r + j * jw] * f; }
         for (let j = 0; j < ns; j++) { const f = tt * work[j]; for (let r = 0; r < rows; r++) mat[r + j * jw] -= col[r] * f; }
       }
-      gehd2(jw, 0, ns - 1, t, jw, tau, alloc(jw));
+      gehd2(jw, 0, ns - 1, t, jw, tau, wsAlloc(ws, jw), ws);
     }
     // Copy the reduced window into place.
     if (kwtop > 0) h[kwtop + (kwtop - 1) * ldh] = s * v[0];
@@ -451,12 +450,12 @@ function laqr3Window(
       const dst = kwtop + (kwtop + j) * ldh;
       for (let i = 0; i <= Math.min(j + 1, jw - 1); i++) h[dst + i] = t[i + j * jw];
     }
-    if (ns > 1 && s !== 0) ormhrRight(jw, 0, ns - 1, t, jw, tau, v, jw, alloc(jw));
+    if (ns > 1 && s !== 0) ormhrRight(jw, 0, ns - 1, t, jw, tau, v, jw, wsAlloc(ws, jw), ws);
     // Update the vertical slab of H above the window, the horizontal slab to its right, and Z.
     const ltop = wantt ? 0 : ktop;
-    rightMultiply(kwtop - ltop, jw, h, ltop, kwtop, ldh, v, 0, jw);
-    if (wantt) leftMultiplyT(jw, n - 1 - kbot, h, kwtop, kbot + 1, ldh, v, 0, jw);
-    if (wantz && z) rightMultiply(ihiz - iloz + 1, jw, z, iloz, kwtop, ldz, v, 0, jw);
+    rightMultiply(kwtop - ltop, jw, h, ltop, kwtop, ldh, v, 0, jw, ws);
+    if (wantt) leftMultiplyT(jw, n - 1 - kbot, h, kwtop, kbot + 1, ldh, v, 0, jw, ws);
+    if (wantz && z) rightMultiply(ihiz - iloz + 1, jw, z, iloz, kwtop, ldz, v, 0, jw, ws);
   }
   return { ns: ns - infqr, nd: jw - ns };
 }
@@ -491,7 +490,7 @@ const vt = new Float64Array(3);
 function laqr5(
   wantt: boolean, wantz: boolean, kacc22: number, n: number, ktop0: number, kbot0: number, nshfts: number,
   sr: Float64Array, si: Float64Array, soff: number, h: Float64Array, ldh: number,
-  iloz0: number, ihiz0: number, z: Float64Array | null, ldz: number,
+  iloz0: number, ihiz0: number, z: Float64Array | null, ldz: number, ws: Workspace | null,
 ): void {
   const KTOP = ktop0 + 1, KBOT = kbot0 + 1, ILOZ = iloz0 + 1, IHIZ = ihiz0 + 1;
   if (nshfts < 2 || KTOP >= KBOT) return;
@@ -513,15 +512,15 @@ function laqr5(
   const NBMPS = NS / 2;
   const KDU = 6 * NBMPS - 3;
   // V(r, M) = vv[(r−1) + (M−1)*3]; U(I, J) = u[ub + I + J*KDU].
-  const mk = mark();
-  const vv = alloc(3 * (NBMPS + 1));
-  const kw = K;
-  const ih = kw !== null ? wasmIndex(h) : -1;
-  const iz = kw !== null && z ? wasmIndex(z) : -1;
-  const ivv = kw !== null ? wasmIndex(vv) : -1;
+  const mk = ws?.mark() ?? 0;
+  const vv = wsAlloc(ws, 3 * (NBMPS + 1));
+  const kw = ws?.k ?? null;
+  const ih = ws ? ws.index(h) : -1;
+  const iz = ws && z ? ws.index(z) : -1;
+  const ivv = ws ? ws.index(vv) : -1;
   const wasmLeft = kw !== null && ih >= 0 && ivv >= 0;
-  const u = accum ? alloc(KDU * KDU) : new Float64Array(0);
-  const iu = accum && kw !== null ? wasmIndex(u) : -1;
+  const u = accum ? wsAlloc(ws, KDU * KDU) : new Float64Array(0);
+  const iu = accum && ws ? ws.index(u) : -1;
   const ub = -1 - KDU;
 
   for (let INCOL = 3 * (1 - NBMPS) + KTOP - 1; INCOL <= KBOT - 2; INCOL += 3 * NBMPS - 2) {
@@ -740,12 +739,12 @@ function laqr5(
       const uOff = ub + K1 + K1 * KDU;
       // Horizontal: H(INCOL+K1 : INCOL+K1+NU−1, min(NDCOL,KBOT)+1 : JBOT) ← Uᵀ · H(…)
       const jcol = Math.min(NDCOL, KBOT) + 1;
-      leftMultiplyT(NU, JBOT - jcol + 1, h, INCOL + K1 - 1, jcol - 1, ldh, u, uOff, KDU);
+      leftMultiplyT(NU, JBOT - jcol + 1, h, INCOL + K1 - 1, jcol - 1, ldh, u, uOff, KDU, ws);
       // Vertical: H(JTOP : max(KTOP,INCOL)−1, INCOL+K1 : …) ← H(…) · U
       const rend = Math.max(KTOP, INCOL) - 1;
-      rightMultiply(rend - JTOP + 1, NU, h, JTOP - 1, INCOL + K1 - 1, ldh, u, uOff, KDU);
-      if (wantz && z) rightMultiply(IHIZ - ILOZ + 1, NU, z, ILOZ - 1, INCOL + K1 - 1, ldz, u, uOff, KDU);
+      rightMultiply(rend - JTOP + 1, NU, h, JTOP - 1, INCOL + K1 - 1, ldh, u, uOff, KDU, ws);
+      if (wantz && z) rightMultiply(IHIZ - ILOZ + 1, NU, z, ILOZ - 1, INCOL + K1 - 1, ldz, u, uOff, KDU, ws);
     }
   }
-  release(mk);
+  ws?.release(mk);
 }

@@ -6,15 +6,15 @@
  * Ahues–Kressner deflation test, exceptional shifts and 2×2 blocks standardised by dlanv2 (hqr.ts), adjacent
  * block swaps with LAPACK's stability test (reorder.ts). Internally column-major; the API is row-major.
  * The hot loops (reflector applications of the sweeps, GEMM, the Hessenberg panels' matrix-vector and rank-k
- * updates) run as WebAssembly SIMD kernels on matrices held in the module's memory (wasm/kernels.ts); the
+ * updates) run as WebAssembly SIMD kernels on matrices held in a workspace's memory (wasm/kernels.ts); the
  * TypeScript loops remain the fallback (RECURRENT_LENS_NO_WASM=1, or no WebAssembly SIMD).
  */
 import { hessenbergQ, hessenbergReduce } from './hessenberg';
 import { AbortError, Cancel, lahqr, lanv2, SAFMIN, ULP } from './hqr';
 import { trexc } from './reorder';
-import { laqr0 } from './laqr';
+import { ACCUMULATE_FROM, laqr0 } from './laqr';
 import { complexTriangular, triangularConditions } from './complexSchur';
-import { alloc, beginArena, endArena, wasmIndex } from './wasm/kernels';
+import { openWorkspace, Workspace, wsAlloc } from './wasm/kernels';
 
 export { AbortError } from './hqr';
 
@@ -62,7 +62,10 @@ function toRowMajor(A: Float64Array, n: number): Float64Array {
  * Real Schur form of the row-major n×n matrix A (not modified).
  * @throws Error('matrix has NaN or Inf entries'), NotConvergedError, AbortError when signal.aborted is set.
  */
-export function realSchur(A: Float64Array, n: number, opts?: { wantZ?: boolean; signal?: { aborted: boolean } }): RealSchur {
+export function realSchur(
+  A: Float64Array, n: number,
+  opts?: { wantZ?: boolean; signal?: { aborted: boolean }; /** work in this workspace (the caller closes it) instead of opening one */ workspace?: Workspace | null },
+): RealSchur {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`realSchur: bad order ${n}`);
   if (A.length < n * n) throw new RangeError(`realSchur: ${A.length} entries for a ${n}×${n} matrix`);
   const wantZ = opts?.wantZ ?? true;
@@ -79,18 +82,20 @@ export function realSchur(A: Float64Array, n: number, opts?: { wantZ?: boolean; 
 
   // With the WebAssembly kernels the working matrices live in the module's memory (copied in here, out at the
   // end): room for H, Z, the AED windows (≤ 2·(n/3)² with nesting) and the panels' scratch.
-  const arena = beginArena(2 * n * n + Math.ceil((n * n) / 3) + 1024 * n + (1 << 17));
+  if (opts?.workspace !== undefined) return schurInPlace(A, n, anrm, wantZ, wr, wi, signal, opts.workspace);
+  const ws = openWorkspace(2 * n * n + Math.ceil((n * n) / 3) + 1024 * n + (1 << 17));
   try {
-    return schurInPlace(A, n, anrm, wantZ, wr, wi, signal);
+    return schurInPlace(A, n, anrm, wantZ, wr, wi, signal, ws);
   } finally {
-    if (arena) endArena();
+    ws?.close();
   }
 }
 
 function schurInPlace(
   A: Float64Array, n: number, anrm: number, wantZ: boolean, wr: Float64Array, wi: Float64Array, signal: Cancel | undefined,
+  ws: Workspace | null,
 ): RealSchur {
-  const h = alloc(n * n, false);
+  const h = wsAlloc(ws, n * n, false);
   for (let i = 0; i < n; i++) {
     const r = i * n;
     for (let j = 0; j < n; j++) h[i + j * n] = A[r + j];
@@ -103,17 +108,17 @@ function schurInPlace(
   if (scale !== 1) for (let k = 0; k < n * n; k++) h[k] *= scale;
 
   if (signal?.aborted) throw new AbortError();
-  const tau = alloc(Math.max(n - 1, 1));
-  hessenbergReduce(h, n, tau);
+  const tau = wsAlloc(ws, Math.max(n - 1, 1));
+  hessenbergReduce(h, n, tau, ws);
   let z: Float64Array | null = null;
   if (wantZ) {
-    z = alloc(n * n);
-    hessenbergQ(h, n, tau, z);
+    z = wsAlloc(ws, n * n);
+    hessenbergQ(h, n, tau, z, ws);
   }
   // Clear the reflectors below the sub-diagonal.
   for (let j = 0; j < n; j++) for (let i = j + 2; i < n; i++) h[i + j * n] = 0;
   if (signal?.aborted) throw new AbortError();
-  const info = hseqr(wantZ, n, h, wr, wi, z, signal);
+  const info = hseqr(wantZ, n, h, wr, wi, z, signal, ws);
   if (info !== 0) {
     throw new NotConvergedError(`real Schur form: the QR iteration did not converge (${info} of ${n} eigenvalues left)`);
   }
@@ -129,11 +134,14 @@ function schurInPlace(
 const lv = new Float64Array(10);
 
 /** dhseqr: double-shift QR (dlahqr) for small matrices, multishift QR with aggressive early deflation above. */
-function hseqr(wantZ: boolean, n: number, h: Float64Array, wr: Float64Array, wi: Float64Array, z: Float64Array | null, signal?: Cancel): number {
-  if (n > (wasmIndex(h) >= 0 ? HSEQR_NMIN_WASM : HSEQR_NMIN)) return laqr0(true, wantZ, n, 0, n - 1, h, n, wr, wi, 0, n - 1, z, n, signal);
-  const info = lahqr(true, wantZ, n, 0, n - 1, h, n, wr, wi, 0, n - 1, z, n, signal);
+function hseqr(
+  wantZ: boolean, n: number, h: Float64Array, wr: Float64Array, wi: Float64Array, z: Float64Array | null, signal: Cancel | undefined,
+  ws: Workspace | null,
+): number {
+  if (n > (ws && ws.index(h) >= 0 ? HSEQR_NMIN_WASM : HSEQR_NMIN)) return laqr0(true, wantZ, n, 0, n - 1, h, n, wr, wi, 0, n - 1, z, n, signal, false, ACCUMULATE_FROM, ws);
+  const info = lahqr(true, wantZ, n, 0, n - 1, h, n, wr, wi, 0, n - 1, z, n, signal, ws);
   // A rare dlahqr failure: the multishift code sometimes succeeds where it fails (as dhseqr does).
-  if (info > 0 && n > 15) return laqr0(true, wantZ, n, 0, info - 1, h, n, wr, wi, 0, n - 1, z, n, signal);
+  if (info > 0 && n > 15) return laqr0(true, wantZ, n, 0, info - 1, h, n, wr, wi, 0, n - 1, z, n, signal, false, ACCUMULATE_FROM, ws);
   return info;
 }
 /**

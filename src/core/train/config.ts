@@ -89,6 +89,15 @@ const KEYS = new Set<string>(['task', 'T', 'N', 'init', 'activation', 'lr', 'see
   'cell', 'file', 'max_chars', 'optimizer', 'keep_checkpoints']);
 
 /** Fills defaults and checks every field; errors say which field and why. */
+/**
+ * A stored run or sweep member configuration (config.json, sweep.json) as a trainer continues it. Configurations
+ * written before checkpoint retention existed name no `keep_checkpoints`: they keep every checkpoint, as they did
+ * when they were made, instead of having old checkpoints pruned by today's default.
+ */
+export function storedConfig(raw: Record<string, unknown>): Record<string, unknown> {
+  return raw.keep_checkpoints === undefined ? { ...raw, keep_checkpoints: 0 } : raw;
+}
+
 export function resolveConfig(input: Record<string, unknown>): TrainConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError('a run configuration must be a JSON object');
   for (const k of Object.keys(input)) {

@@ -1,13 +1,14 @@
 /**
- * WebAssembly SIMD (f64x2) kernels for the Schur decomposition's hot loops, compiled from asm/kernels.ts
- * (AssemblyScript) by esbuild.mjs and embedded in the bundle. One module instance per thread, instantiated
- * synchronously on first use.
+ * WebAssembly SIMD (f64x2) kernels for the dense linear algebra's hot loops, compiled from asm/kernels.ts
+ * (AssemblyScript) by esbuild.mjs and embedded in the bundle.
  *
- * During realSchur the matrices live in the module's memory: beginArena() grows the memory once to the size
- * the decomposition needs, and alloc() hands out Float64Array views of it (a bump allocator with mark/release).
- * The TypeScript kernels in hessenberg.ts, hqr.ts, laqr.ts and gemm.ts call into WebAssembly when their arrays
- * are such views (kernels() non-null and arr.buffer === memory buffer) and run their own loops otherwise, so an
- * exhausted arena or a disabled module only costs speed. Off with RECURRENT_LENS_NO_WASM=1 or setWasmEnabled(false).
+ * A computation that wants them opens a Workspace: one module instance whose memory is grown once to the size
+ * the computation needs, with a bump allocator (alloc, mark/release) handing out Float64Array views of it. The
+ * workspace is passed explicitly to the kernels' callers (gemm.ts, hessenberg.ts, hqr.ts, laqr.ts, svd.ts,
+ * dense.ts); they call into WebAssembly when their arrays are views of its memory (ws.index(a) ≥ 0) and run their
+ * own TypeScript loops otherwise, so an exhausted workspace, a null one or a disabled module only costs speed.
+ * There is no "current" workspace: nested computations open their own (each its own instance and memory).
+ * Off with RECURRENT_LENS_NO_WASM=1 or setWasmEnabled(false).
  */
 import bytes from 'recurrent-lens-wasm:kernels';
 
@@ -27,7 +28,10 @@ export interface Kernels {
   memory: WebAssembly.Memory;
 }
 
-let instance: Kernels | null | undefined; // undefined: not tried yet; null: unavailable
+/** Compiled module: undefined until first use, null when WebAssembly SIMD is unavailable (a memo, never reset). */
+let compiled: WebAssembly.Module | null | undefined;
+/** Instances of closed workspaces kept for reuse (a cache: instantiation and page faults cost ~1 ms). */
+const idle: Kernels[] = [];
 let enabled = !(typeof process !== 'undefined' && process.env && process.env.RECURRENT_LENS_NO_WASM === '1');
 
 /** Turns the WebAssembly kernels on or off for this thread (tests compare both paths). */
@@ -35,102 +39,128 @@ export function setWasmEnabled(on: boolean): void {
   enabled = on;
 }
 
-/** The module's instance, or null when WebAssembly SIMD is unavailable or the kernels are disabled. */
-export function wasmKernels(): Kernels | null {
-  if (!enabled) return null;
-  if (instance === undefined) {
+function compile(): WebAssembly.Module | null {
+  if (compiled === undefined) {
     try {
       if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) throw new Error('no SIMD');
-      const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-        env: { abort: () => { throw new Error('wasm abort'); } },
-      });
-      instance = inst.exports as unknown as Kernels;
+      compiled = new WebAssembly.Module(bytes);
     } catch {
-      instance = null;
+      compiled = null;
     }
   }
-  return instance;
+  return compiled;
 }
 
 /** Whether the WebAssembly path is in use (enabled and available). */
 export function wasmAvailable(): boolean {
-  return wasmKernels() !== null;
+  return enabled && compile() !== null;
 }
 
-// ---------- arena ----------
+/** Memory a closed workspace's instance may keep for reuse; a larger one is dropped (wasm memory never shrinks). */
+const KEEP_BYTES = 64 << 20;
 
-/** Active kernels during an arena (realSchur), else null: the hot loops test this. */
-export let K: Kernels | null = null;
-/** The memory's buffer while an arena is active (views of it are wasm-resident). */
-export let BUF: ArrayBuffer | null = null;
-let base = 0; // first free element index at arena start
-let top = 0; // bump pointer (element index)
-let end = 0; // arena end (element index)
-let depth = 0;
+/** A bump allocator over one kernel instance's memory; see the module comment. Close it when done. */
+export class Workspace {
+  private readonly buf: ArrayBuffer;
+  private readonly base: number; // first element index
+  private top: number; // bump pointer (element index)
+  private readonly end: number;
+  private closed = false;
+
+  constructor(readonly k: Kernels, elements: number) {
+    const hb = (k.heapBase() + 63) & ~63; // 64-byte (cache-line) aligned start
+    this.base = hb >> 3;
+    this.buf = k.memory.buffer;
+    this.top = this.base;
+    this.end = Math.min(this.base + elements, this.buf.byteLength >> 3);
+  }
+
+  /**
+   * A Float64Array of length len (zeroed unless zero is false): a view of the workspace's memory when it fits,
+   * else an ordinary array. Views start on 64-byte boundaries.
+   */
+  alloc(len: number, zero = true): Float64Array {
+    if (this.top + len <= this.end) {
+      const a = new Float64Array(this.buf, this.top * 8, len);
+      if (zero) a.fill(0);
+      this.top += (len + 7) & ~7;
+      return a;
+    }
+    return new Float64Array(len);
+  }
+
+  /** The bump pointer, for release() (stack discipline). */
+  mark(): number {
+    return this.top;
+  }
+
+  release(m: number): void {
+    if (m >= this.base && m <= this.top) this.top = m;
+  }
+
+  /** Element index of a[0] in the workspace's memory, or −1 when a is not a view of it. */
+  index(a: Float64Array): number {
+    return a.buffer === this.buf ? a.byteOffset >> 3 : -1;
+  }
+
+  /** Returns the instance for reuse; the views handed out must no longer be used. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.buf.byteLength <= KEEP_BYTES && idle.length < 2) idle.push(this.k);
+  }
+}
 
 /**
- * Starts an arena of at least `elements` f64s (grows the memory once). Returns false (and activates nothing)
- * when the kernels are unavailable. Nested calls share the outer arena.
+ * Opens a workspace of at least `elements` f64s (its own instance, memory grown once), or null when the kernels
+ * are disabled or unavailable or the memory cannot grow.
  */
-export function beginArena(elements: number): boolean {
-  if (depth > 0) { depth++; return true; }
-  const k = wasmKernels();
-  if (!k) return false;
-  const hb = (k.heapBase() + 15) & ~15;
-  base = hb >> 3;
-  const needBytes = (base + elements) * 8;
+export function openWorkspace(elements: number): Workspace | null {
+  if (!enabled) return null;
+  const mod = compile();
+  if (!mod) return null;
+  let k = idle.pop();
+  if (!k) {
+    try {
+      k = new WebAssembly.Instance(mod, { env: { abort: () => { throw new Error('wasm abort'); } } }).exports as unknown as Kernels;
+    } catch {
+      return null;
+    }
+  }
+  const needBytes = (((k.heapBase() + 63) & ~63) >> 3) * 8 + elements * 8;
   const have = k.memory.buffer.byteLength;
   if (needBytes > have) {
     try {
       k.memory.grow(Math.ceil((needBytes - have) / 65536));
     } catch {
-      return false;
+      return null;
     }
   }
-  K = k;
-  BUF = k.memory.buffer;
-  top = base;
-  end = base + elements;
-  depth = 1;
-  return true;
+  return new Workspace(k, elements);
 }
 
-/** Memory a thread keeps between decompositions; a larger one is dropped with its instance (wasm memory never shrinks). */
-const KEEP_BYTES = 64 << 20;
-
-export function endArena(): void {
-  if (depth === 0) return;
-  if (--depth === 0) {
-    K = null;
-    if (BUF !== null && BUF.byteLength > KEEP_BYTES) instance = undefined; // re-instantiated (about 1 ms) on next use
-    BUF = null;
+/** Runs f with a workspace of `elements` f64s (null when unavailable), closing it afterwards. */
+export function withWorkspace<T>(elements: number, f: (ws: Workspace | null) => T): T {
+  const ws = openWorkspace(elements);
+  try {
+    return f(ws);
+  } finally {
+    ws?.close();
   }
+}
+
+/** ws.alloc, or an ordinary array without a workspace. */
+export function wsAlloc(ws: Workspace | null, len: number, zero = true): Float64Array {
+  return ws ? ws.alloc(len, zero) : new Float64Array(len);
 }
 
 /**
- * A Float64Array of length len (zeroed unless zero is false): a view of the wasm memory inside an arena when it fits, else an ordinary
- * array. Views are 16-byte aligned.
+ * Leading dimension for an m-row column-major matrix in a workspace: m rounded up so that a column is a whole
+ * number of 64-byte lines and an odd one. Columns 4 or 8 KiB apart (m = 512, 1024) would all map to the same
+ * few L1 sets; an odd number of lines spreads them over all sets.
  */
-export function alloc(len: number, zero = true): Float64Array {
-  if (BUF !== null && top + len <= end) {
-    const a = new Float64Array(BUF, top * 8, len);
-    if (zero) a.fill(0);
-    top += (len + 1) & ~1;
-    return a;
-  }
-  return new Float64Array(len);
-}
-
-/** The bump pointer, for release() (stack discipline). */
-export function mark(): number {
-  return top;
-}
-
-export function release(m: number): void {
-  if (BUF !== null && m >= base && m <= top) top = m;
-}
-
-/** Element index of a[0] in the wasm memory, or −1 when a is not a view of it. */
-export function wasmIndex(a: Float64Array): number {
-  return BUF !== null && a.buffer === BUF ? a.byteOffset >> 3 : -1;
+export function paddedLd(m: number): number {
+  let l = Math.max(8, (m + 7) & ~7);
+  if (((l >> 3) & 1) === 0) l += 8;
+  return l;
 }
