@@ -6,7 +6,8 @@ import { parentPort } from 'node:worker_threads';
 import * as path from 'node:path';
 import { readCheckpoint, problemOf } from './core/readers';
 import { Checkpoint } from './core/tensor';
-import { matrixOf, outlineCheckpoint, squareMatrixOf, summarizeTensors } from './core/inspect';
+import { findTensor, outlineCheckpoint, squareMatrixOf, summarizeTensors } from './core/inspect';
+import { matrixValues } from './core/recurrent';
 import { tensorStats } from './core/stats';
 import { overview } from './core/pyramid';
 import { analyzeMatrix, CancelledError } from './core/analysis/analyze';
@@ -41,7 +42,7 @@ async function open(file: string, maxFileBytes: number): Promise<Opened> {
     layout: ckpt.layout,
     tensors,
     ...outlineCheckpoint(tensors.map((t) => t.name), ckpt.metadata),
-    bytes: ckpt.tensors.reduce((s, t) => s + t.data.length * 8, 0),
+    bytes: ckpt.tensors.reduce((s, t) => s + t.data.byteLength, 0),
     readMs: performance.now() - started,
     statsMs: performance.now() - read,
   };
@@ -54,9 +55,12 @@ async function open(file: string, maxFileBytes: number): Promise<Opened> {
 
 async function matrix(file: string, req: Extract<WorkerRequest, { op: 'matrix' }>): Promise<MatrixPayload> {
   const { ckpt, summary } = cache.get(file) ?? (await open(file, Infinity));
-  const view = matrixOf(ckpt, req.key.name, req.key.gate);
-  const full = { rows: view.rows, cols: view.cols, data: Float32Array.from(view.data) };
+  // The stored values (no float64 copy); float32 for the heatmap, copied only when not already float32.
+  const view = matrixValues(findTensor(ckpt, req.key.name), ckpt.layout, req.key.gate);
+  const full = { rows: view.rows, cols: view.cols, data: view.data instanceof Float32Array ? view.data : new Float32Array(view.data) };
   const { level, grid } = overview(full, req.maxSide ?? Infinity);
+  // The grid's buffer is transferred to the caller: never the tensor's own (it stays cached, and may be the file's bytes).
+  if (grid.data === view.data) grid.data = grid.data.slice();
   // A whole tensor's statistics are already in the summary; a gate block needs its own.
   const stats = req.key.gate === undefined ? summary.tensors.find((t) => t.name === req.key.name)! : tensorStats(view.data);
   return {
