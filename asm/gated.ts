@@ -27,6 +27,13 @@ const H_DH = 26, H_DC = 27, H_GR = 28, H_GK = 29, H_GB = 30, H_GD = 31, H_GC = 3
 const H_GS = 35, H_RS = 36;
 // gate blocks (4: LSTM i, f, c, o; 3: GRU z, r, h) and, for the GRU, a B × Np buffer for d loss / d (r⊙h₋)
 const H_G = 37, H_DRH = 38;
+// LSTM only: the B operands of the two big GEMMs packed as panels of 16 columns (one f32x4 tile's width), a panel's
+// rows 64 bytes apart: Rp's Np rows (RPK, packed once per update) and the S·B rows of a chunk's gate gradients (DAP).
+// Row-major, a column strip spans one 4 KiB page per row and the strips outrun the L1 TLB (the GEMMs ran at ~80 %).
+const H_RPK = 39, H_DAP = 40;
+// and Rᵀ's gate blocks (Np × Np each) as panels (RTK), the B operand of dh = da Rᵀ; a gate block's last Np/4 mod 4
+// vectors (Np not a multiple of 16) stay on the row-major Rᵀ
+const H_RTK = 41;
 
 export function heapBase(): i32 {
   return <i32>__heap_base;
@@ -93,20 +100,47 @@ function prepare(): void {
   memory.copy(cp, cc, <usize>nOut << 2);
 }
 
+/** src's rows (rb bytes apart, 16·P floats used) as P panels of 16 columns, `rows` rows of 64 bytes each, pb bytes apart. */
+function packPanels(dst: usize, pb: usize, src: usize, rb: usize, rows: i32, P: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const s = src + <usize>r * rb;
+    let d = dst + (<usize>r << 6);
+    for (let p: usize = 0; p < <usize>P << 6; p += 64) {
+      v128.store(d, v128.load(s + p)); v128.store(d, v128.load(s + p, 16), 16);
+      v128.store(d, v128.load(s + p, 32), 32); v128.store(d, v128.load(s + p, 48), 48);
+      d += pb;
+    }
+  }
+}
+
+/** gemm with B1 packed as panels (pb bytes apart, rows 64 bytes apart): W, a multiple of 4 vectors, in W/4 panels. */
+function gemmPanels(m: i32, W: i32, a: usize, ai: usize, ak: usize, b: usize, pb: usize, n: i32, ini: usize, ii: usize, c: usize, ci: usize): void {
+  for (let p = 0; p < W >> 2; p++) {
+    const off = <usize>p << 6;
+    gemm(m, 4, a, ai, ak, b + <usize>p * pb, 64, n, 0, 0, 0, 0, 0, 0, ini + off, ii, c + off, ci);
+  }
+}
+
 /** dst[0..n) = a[0..n) + b[0..n), n a multiple of 4 (dst may be a or b). */
 function addRow(dst: usize, a: usize, b: usize, n: i32): void {
   const end = <usize>n << 2;
   for (let o: usize = 0; o < end; o += 16) v128.store(dst + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
 }
 
-/** One step of B rows: gate pre-activations a (in place → activations i, f, tanh(a_c), o), c and h. */
-function cellForward(a: usize, ab: usize, cin: usize, cout: usize, hout: usize, B: i32, Np: i32): void {
+/**
+ * One step of B rows: gate pre-activations a (the recurrent product plus the bias) gain the input term, row `token`
+ * of Kp (the one-hot input as a gather), and become the activations i, f, tanh(a_c), o in place; then c and h.
+ */
+function cellForward(a: usize, ab: usize, Kp: usize, tok: usize, T: i32, cin: usize, cout: usize, hout: usize, B: i32, Np: i32): void {
   const rb = <usize>Np << 2;
   for (let s = 0; s < B; s++) {
     const ar = a + <usize>s * ab, off = <usize>s * rb;
+    const kr = Kp + <usize>load<i32>(tok + (<usize>(s * T) << 2)) * ab;
     for (let o: usize = 0; o < rb; o += 16) {
-      const i = sigmoid(v128.load(ar + o)), f = sigmoid(v128.load(ar + rb + o));
-      const u = tanh(v128.load(ar + 2 * rb + o)), q = sigmoid(v128.load(ar + 3 * rb + o));
+      const i = sigmoid(f32x4.add(v128.load(ar + o), v128.load(kr + o)));
+      const f = sigmoid(f32x4.add(v128.load(ar + rb + o), v128.load(kr + rb + o)));
+      const u = tanh(f32x4.add(v128.load(ar + 2 * rb + o), v128.load(kr + 2 * rb + o)));
+      const q = sigmoid(f32x4.add(v128.load(ar + 3 * rb + o), v128.load(kr + 3 * rb + o)));
       v128.store(ar + o, i); v128.store(ar + rb + o, f); v128.store(ar + 2 * rb + o, u); v128.store(ar + 3 * rb + o, q);
       const c = f32x4.add(f32x4.mul(f, v128.load(cin + off + o)), f32x4.mul(i, u));
       v128.store(cout + off + o, c);
@@ -152,10 +186,11 @@ export function forward(): f64 {
   const B = hdr(H_B), T = hdr(H_T), N = hdr(H_N), Np = hdr(H_NP), nOut = hdr(H_NOUT), nOutP = hdr(H_NOUTP), S = hdr(H_S);
   const invDenom = load<f32>(__heap_base + (<usize>H_INVDENOM << 2));
   const GP = 4 * Np;
-  const H = ptr(H_H), C = ptr(H_C), A = ptr(H_A), Y = ptr(H_Y), Kp = ptr(H_KP), Rp = ptr(H_RP), bp = ptr(H_BP);
+  const H = ptr(H_H), C = ptr(H_C), A = ptr(H_A), Y = ptr(H_Y), Kp = ptr(H_KP), Rpk = ptr(H_RPK), bp = ptr(H_BP);
   const tok = ptr(H_TOK), lab = ptr(H_LAB), s0 = ptr(H_S0);
   const rb = <usize>Np << 2, ab = <usize>hdr(H_GS) << 2, yb = <usize>nOutP << 2;
   const stepH = <usize>B * rb, stepA = <usize>B * ab;
+  packPanels(Rpk, <usize>Np << 6, ptr(H_RP), ab, Np, GP >> 4);
   padRows(H, s0, B, N, Np);
   padRows(C, s0 + (<usize>(B * N) << 2), B, N, Np);
   let loss: f64 = 0;
@@ -163,13 +198,9 @@ export function forward(): f64 {
     const t1 = min(t0 + S, T);
     for (let t = t0; t < t1; t++) {
       const a = A + <usize>t * stepA, hin = H + <usize>t * stepH;
-      // input term: row `token` of K (one-hot input as a gather), plus the bias
-      for (let s = 0; s < B; s++) {
-        const id = load<i32>(tok + (<usize>(s * T + t) << 2));
-        addRow(a + <usize>s * ab, bp, Kp + <usize>id * ab, GP);
-      }
-      gemm(B, GP >> 2, hin, rb, 4, Rp, ab, N, 0, 0, 0, 0, 0, 0, a, ab, a, ab);
-      cellForward(a, ab, C + <usize>t * stepH, C + <usize>(t + 1) * stepH, hin + stepH, B, Np);
+      // the recurrent term from the bias (one row for all); the cell adds the input term
+      gemmPanels(B, GP >> 2, hin, rb, 4, Rpk, <usize>Np << 6, N, bp, 0, a, ab);
+      cellForward(a, ab, Kp, tok + (<usize>t << 2), T, C + <usize>t * stepH, C + <usize>(t + 1) * stepH, hin + stepH, B, Np);
     }
     const rows = (t1 - t0) * B;
     const y = Y + <usize>t0 * <usize>B * yb;
@@ -198,6 +229,8 @@ export function backward(): void {
   memory.fill(gc, 0, yb);
   memory.fill(zero, 0, rb);
   memory.fill(DC, 0, stepH);
+  const RTK = ptr(H_RTK), P = Np >> 4, pb = <usize>Np << 6, rest = (Np >> 2) & 3, roff = <usize>P << 6;
+  for (let q = 0; q < 4; q++) packPanels(RTK + <usize>(q * P) * pb, pb, RT + <usize>(q * Np) * rtb, rtb, Np, P);
   const lastChunk = (T - 1) / S * S;
   for (let t0 = lastChunk; t0 >= 0; t0 -= S) {
     const t1 = min(t0 + S, T);
@@ -206,29 +239,41 @@ export function backward(): void {
       // dh_t = dy_t Dᵀ + da_{t+1} Rᵀ (the activations of step t+1 already hold their gradients), one gate block
       // of Rᵀ (Np rows) at a time so that the block of Rᵀ under a column tile stays in L1 as in the forward pass
       const next = t < T - 1;
-      gemm(B, Np >> 2, Y + <usize>t * <usize>B * yb, yb, 4, DT, rb, nOut, a + stepA, ab, 4, RT, rtb, next ? N : 0, zero, 0, DH, rb);
+      const yt = Y + <usize>t * <usize>B * yb, n2 = next ? N : 0;
+      for (let p = 0; p < P; p++) {
+        const off = <usize>p << 6;
+        gemm(B, 4, yt, yb, 4, DT + off, rb, nOut, a + stepA, ab, 4, RTK + <usize>p * pb, 64, n2, zero + off, 0, DH + off, rb);
+      }
+      if (rest) gemm(B, rest, yt, yb, 4, DT + roff, rb, nOut, a + stepA, ab, 4, RT + roff, rtb, n2, zero + roff, 0, DH + roff, rb);
       if (next) {
         for (let q = 1; q < 4; q++) {
-          const off = <usize>q * rb;
-          gemm(B, Np >> 2, a + stepA + off, ab, 4, RT + <usize>(q * Np) * rtb, rtb, N, 0, 0, 0, 0, 0, 0, DH, rb, DH, rb);
+          const aq = a + stepA + <usize>q * rb;
+          for (let p = 0; p < P; p++) {
+            const off = <usize>p << 6;
+            gemm(B, 4, aq, ab, 4, RTK + <usize>(q * P + p) * pb, 64, N, 0, 0, 0, 0, 0, 0, DH + off, rb, DH + off, rb);
+          }
+          if (rest) gemm(B, rest, aq, ab, 4, RT + <usize>(q * Np) * rtb + roff, rtb, N, 0, 0, 0, 0, 0, 0, DH + roff, rb, DH + roff, rb);
         }
       }
       cellBackward(a, ab, DH, DC, C + <usize>(t + 1) * stepH, C + <usize>t * stepH, B, Np);
     }
     const rows = (t1 - t0) * B;
     const a0 = A + <usize>t0 * stepA;
-    gemm(N, GP >> 2, H + <usize>t0 * stepH, 4, rb, a0, ab, rows, 0, 0, 0, 0, 0, 0, gR, ab, gR, ab);
+    const dap = ptr(H_DAP), dpb = <usize>(S * B) << 6;
+    packPanels(dap, dpb, a0, ab, rows, GP >> 4);
+    gemmPanels(N, GP >> 2, H + <usize>t0 * stepH, 4, rb, dap, dpb, rows, gR, ab, gR, ab);
     for (let t = t0; t < t1; t++) {
       for (let s = 0; s < B; s++) {
         const row = gK + <usize>load<i32>(tok + (<usize>(s * T + t) << 2)) * ab;
         addRow(row, row, A + <usize>t * stepA + <usize>s * ab, GP);
       }
     }
-    colSums(a0, rows, GP >> 2, gb, ab);
     const y = Y + <usize>t0 * <usize>B * yb;
     gemm(N, nOutP >> 2, H + <usize>(t0 + 1) * stepH, 4, rb, y, yb, rows, 0, 0, 0, 0, 0, 0, gD, yb, gD, yb);
     colSums(y, rows, nOutP >> 2, gc, yb);
   }
+  // every row of dA went into one row of gK: the bias gradient is the sum of gK's V rows
+  colSums(gK, V, GP >> 2, gb, ab);
   writeGrads();
 }
 

@@ -206,9 +206,14 @@ export function larfRight(m: i32, k: i32, v: i32, a: i32, lda: i32, tau: f64, w:
 
 // ---------- GEMM ----------
 
+const KB = 256, MB = 128;
+/** The packed MB × KB block of A (256 KiB, static in this instance's memory below __heap_base). */
+const APACK: i32 = <i32>memory.data(MB * KB * 8, 64);
+
 /**
- * C(m × n) (+)= A(m × k) · B(k × n), all column-major. 4×4 register tiles of f64x2 accumulators over the rows,
- * blocked over k so a slice of A stays in cache.
+ * C(m × n) (+)= A(m × k) · B(k × n), all column-major. 4×4 register tiles of f64x2 accumulators, blocked over k
+ * (KB) and over the rows (MB); each MB × KB block of A is packed into contiguous 4-row groups (APACK) so the
+ * tiles read it sequentially from L2 while all of B streams past it.
  */
 export function gemmNN(m: i32, n: i32, k: i32, a: i32, lda: i32, b: i32, ldb: i32, c: i32, ldc: i32, acc: i32): void {
   if (m <= 0 || n <= 0) return;
@@ -216,71 +221,92 @@ export function gemmNN(m: i32, n: i32, k: i32, a: i32, lda: i32, b: i32, ldb: i3
     for (let j = 0; j < n; j++) memory.fill((c + j * ldc) << 3, 0, m << 3);
   }
   if (k <= 0) return;
-  const KB = 256;
   for (let l0 = 0; l0 < k; l0 += KB) {
     const kb = min(KB, k - l0);
-    let j = 0;
-    for (; j + 3 < n; j += 4) {
-      const b0 = (b + l0 + j * ldb) << 3, b1 = b0 + (ldb << 3), b2 = b1 + (ldb << 3), b3 = b2 + (ldb << 3);
-      const cj = (c + j * ldc) << 3, cs = ldc << 3;
-      let i = 0;
-      for (; i + 3 < m; i += 4) {
-        let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c02 = f64x2.splat(0), c03 = f64x2.splat(0);
-        let c10 = f64x2.splat(0), c11 = f64x2.splat(0), c12 = f64x2.splat(0), c13 = f64x2.splat(0);
-        let ap = (a + i + l0 * lda) << 3;
-        const as = lda << 3;
+    for (let i0 = 0; i0 < m; i0 += MB) {
+      const i1 = min(m, i0 + MB);
+      const i4 = i0 + ((i1 - i0) & ~3);
+      // Pack A(i0..i4, l0..l0+kb) as groups of 4 rows: group g, column l at APACK + (g·kb + l)·32 bytes.
+      for (let g = i0; n >= 4 && g < i4; g += 4) {
+        let dst = APACK + (((g - i0) >> 2) * kb << 5);
+        let src = (a + g + l0 * lda) << 3;
+        const ss = lda << 3;
         for (let l = 0; l < kb; l++) {
-          const x0 = v128.load(ap), x1 = v128.load(ap, 16);
-          const o = l << 3;
-          const y0 = f64x2.splat(load<f64>(b0 + o)), y1 = f64x2.splat(load<f64>(b1 + o));
-          const y2 = f64x2.splat(load<f64>(b2 + o)), y3 = f64x2.splat(load<f64>(b3 + o));
-          c00 = f64x2.add(c00, f64x2.mul(x0, y0)); c10 = f64x2.add(c10, f64x2.mul(x1, y0));
-          c01 = f64x2.add(c01, f64x2.mul(x0, y1)); c11 = f64x2.add(c11, f64x2.mul(x1, y1));
-          c02 = f64x2.add(c02, f64x2.mul(x0, y2)); c12 = f64x2.add(c12, f64x2.mul(x1, y2));
-          c03 = f64x2.add(c03, f64x2.mul(x0, y3)); c13 = f64x2.add(c13, f64x2.mul(x1, y3));
-          ap += as;
+          v128.store(dst, v128.load(src));
+          v128.store(dst, v128.load(src, 16), 16);
+          dst += 32; src += ss;
         }
-        const p = cj + (i << 3);
-        v128.store(p, f64x2.add(v128.load(p), c00)); v128.store(p, f64x2.add(v128.load(p, 16), c10), 16);
-        v128.store(p + cs, f64x2.add(v128.load(p + cs), c01)); v128.store(p + cs, f64x2.add(v128.load(p + cs, 16), c11), 16);
-        v128.store(p + 2 * cs, f64x2.add(v128.load(p + 2 * cs), c02)); v128.store(p + 2 * cs, f64x2.add(v128.load(p + 2 * cs, 16), c12), 16);
-        v128.store(p + 3 * cs, f64x2.add(v128.load(p + 3 * cs), c03)); v128.store(p + 3 * cs, f64x2.add(v128.load(p + 3 * cs, 16), c13), 16);
       }
-      for (; i < m; i++) {
-        let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-        let ap = (a + i + l0 * lda) << 3;
-        const as = lda << 3;
-        for (let l = 0; l < kb; l++) {
-          const x = load<f64>(ap);
-          const o = l << 3;
-          s0 += x * load<f64>(b0 + o); s1 += x * load<f64>(b1 + o); s2 += x * load<f64>(b2 + o); s3 += x * load<f64>(b3 + o);
-          ap += as;
+      let j = 0;
+      for (; j + 3 < n; j += 4) {
+        const b0 = (b + l0 + j * ldb) << 3, b1 = b0 + (ldb << 3), b2 = b1 + (ldb << 3), b3 = b2 + (ldb << 3);
+        const cj = (c + j * ldc) << 3, cs = ldc << 3;
+        let i = i0;
+        for (; i < i4; i += 4) {
+          let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c02 = f64x2.splat(0), c03 = f64x2.splat(0);
+          let c10 = f64x2.splat(0), c11 = f64x2.splat(0), c12 = f64x2.splat(0), c13 = f64x2.splat(0);
+          let ap = APACK + (((i - i0) >> 2) * kb << 5);
+          for (let l = 0; l < kb; l++) {
+            const x0 = v128.load(ap), x1 = v128.load(ap, 16);
+            const o = l << 3;
+            const y0 = f64x2.splat(load<f64>(b0 + o)), y1 = f64x2.splat(load<f64>(b1 + o));
+            const y2 = f64x2.splat(load<f64>(b2 + o)), y3 = f64x2.splat(load<f64>(b3 + o));
+            c00 = f64x2.add(c00, f64x2.mul(x0, y0)); c10 = f64x2.add(c10, f64x2.mul(x1, y0));
+            c01 = f64x2.add(c01, f64x2.mul(x0, y1)); c11 = f64x2.add(c11, f64x2.mul(x1, y1));
+            c02 = f64x2.add(c02, f64x2.mul(x0, y2)); c12 = f64x2.add(c12, f64x2.mul(x1, y2));
+            c03 = f64x2.add(c03, f64x2.mul(x0, y3)); c13 = f64x2.add(c13, f64x2.mul(x1, y3));
+            ap += 32;
+          }
+          const p = cj + (i << 3);
+          v128.store(p, f64x2.add(v128.load(p), c00)); v128.store(p, f64x2.add(v128.load(p, 16), c10), 16);
+          v128.store(p + cs, f64x2.add(v128.load(p + cs), c01)); v128.store(p + cs, f64x2.add(v128.load(p + cs, 16), c11), 16);
+          v128.store(p + 2 * cs, f64x2.add(v128.load(p + 2 * cs), c02)); v128.store(p + 2 * cs, f64x2.add(v128.load(p + 2 * cs, 16), c12), 16);
+          v128.store(p + 3 * cs, f64x2.add(v128.load(p + 3 * cs), c03)); v128.store(p + 3 * cs, f64x2.add(v128.load(p + 3 * cs, 16), c13), 16);
         }
-        const p = cj + (i << 3);
-        store<f64>(p, load<f64>(p) + s0); store<f64>(p + cs, load<f64>(p + cs) + s1);
-        store<f64>(p + 2 * cs, load<f64>(p + 2 * cs) + s2); store<f64>(p + 3 * cs, load<f64>(p + 3 * cs) + s3);
+        for (; i < i1; i++) {
+          let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+          let ap = (a + i + l0 * lda) << 3;
+          const as = lda << 3;
+          for (let l = 0; l < kb; l++) {
+            const x = load<f64>(ap);
+            const o = l << 3;
+            s0 += x * load<f64>(b0 + o); s1 += x * load<f64>(b1 + o); s2 += x * load<f64>(b2 + o); s3 += x * load<f64>(b3 + o);
+            ap += as;
+          }
+          const p = cj + (i << 3);
+          store<f64>(p, load<f64>(p) + s0); store<f64>(p + cs, load<f64>(p + cs) + s1);
+          store<f64>(p + 2 * cs, load<f64>(p + 2 * cs) + s2); store<f64>(p + 3 * cs, load<f64>(p + 3 * cs) + s3);
+        }
       }
-    }
-    for (; j < n; j++) {
-      // One column: C(:, j) += A(:, l0..l0+kb) B(l0..l0+kb, j).
-      gemvN(m, kb, a + l0 * lda, lda, b + l0 + j * ldb, 1, c + j * ldc, 1);
+      for (; j < n; j++) {
+        // One column: C(i0..i1, j) += A(i0..i1, l0..l0+kb) B(l0..l0+kb, j).
+        gemvN(i1 - i0, kb, a + i0 + l0 * lda, lda, b + l0 + j * ldb, 1, c + i0 + j * ldc, 1);
+      }
     }
   }
 }
 
-/** Bᵀ → Aᵀ packing: dst(i, l) = src(l, i) for l < k, i < m (dst leading dimension m). */
-export function transpose(k: i32, m: i32, src: i32, lds: i32, dst: i32): void {
+/** Padded leading dimension for m rows: a whole and odd number of 64-byte lines (see src/core/linalg/wasm/kernels.ts). */
+export function paddedLd(m: i32): i32 {
+  let l = max(8, (m + 7) & ~7);
+  if (((l >> 3) & 1) == 0) l += 8;
+  return l;
+}
+
+/** Bᵀ → Aᵀ packing: dst(i, l) = src(l, i) for l < k, i < m (dst leading dimension ldd). */
+export function transpose(k: i32, m: i32, src: i32, lds: i32, dst: i32, ldd: i32): void {
   for (let i = 0; i < m; i++) {
     const s = (src + i * lds) << 3;
     const d = (dst + i) << 3;
-    const ds = m << 3;
+    const ds = ldd << 3;
     for (let l = 0; l < k; l++) store<f64>(d + l * ds, load<f64>(s + (l << 3)));
   }
 }
 
-/** C(m × n) (+)= Aᵀ B with A(l, i) at a + l + i·lda (k × m); pack: scratch of m·k elements. */
+/** C(m × n) (+)= Aᵀ B with A(l, i) at a + l + i·lda (k × m); pack: scratch of paddedLd(m)·k elements. */
 export function gemmTN(m: i32, n: i32, k: i32, a: i32, lda: i32, b: i32, ldb: i32, c: i32, ldc: i32, acc: i32, pack: i32): void {
   if (m <= 0 || n <= 0) return;
-  if (k > 0) transpose(k, m, a, lda, pack);
-  gemmNN(m, n, k, pack, m, b, ldb, c, ldc, acc);
+  const pld = paddedLd(m);
+  if (k > 0) transpose(k, m, a, lda, pack, pld);
+  gemmNN(m, n, k, pack, pld, b, ldb, c, ldc, acc);
 }

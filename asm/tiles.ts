@@ -258,11 +258,11 @@ const LN2_LO: f32 = -2.12194440e-4;
   const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(MAGIC));
   const n = f32x4.sub(t, f32x4.splat(MAGIC));
   const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.add(f32x4.mul(f32x4.splat(1.9875691500e-4), r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  let p = fmadd(f32x4.splat(1.9875691500e-4), r, f32x4.splat(1.3981999507e-3));
+  p = fmadd(p, r, f32x4.splat(8.3334519073e-3));
+  p = fmadd(p, r, f32x4.splat(4.1665795894e-2));
+  p = fmadd(p, r, f32x4.splat(1.6666665459e-1));
+  p = fmadd(p, r, f32x4.splat(5.0000001201e-1));
   const q = fmadd(f32x4.mul(r, r), p, r); // e^r − 1
   const s = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23); // 2^n: t's low mantissa bits hold n
   return f32x4.add(f32x4.mul(s, q), minusOne ? f32x4.sub(s, f32x4.splat(1.0)) : s);

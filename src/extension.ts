@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { InspectorProvider } from './editor/inspectorProvider';
-import { WorkerClient } from './host/workerClient';
+import { extensionWorker } from './host/workers';
 import { registerAnalysisCommands } from './panels/analysisCommands';
 import { registerCompareCommands } from './panels/compareCommands';
 import { registerInsertInitializer } from './host/insertInitializer';
@@ -12,12 +12,14 @@ let training: RunManager | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   // Two worker threads: reading stays responsive while a long analysis runs.
-  const reader = new WorkerClient(context.extensionPath);
-  const analyst = new WorkerClient(context.extensionPath);
+  // The reader's parse of a checkpoint also serves the analyses of its matrices (src/host/analysisJob.ts).
+  const reader = extensionWorker(context.extensionPath);
+  const analyst = extensionWorker(context.extensionPath);
   context.subscriptions.push({ dispose: () => reader.dispose() }, { dispose: () => analyst.dispose() });
-  const inspector = InspectorProvider.register(context, reader, analyst);
-  registerAnalysisCommands(context, analyst, inspector);
-  registerCompareCommands(context, analyst, inspector);
+  const workers = { reader, analyst };
+  const inspector = InspectorProvider.register(context, workers);
+  registerAnalysisCommands(context, workers, inspector);
+  registerCompareCommands(context, workers, inspector);
   registerInsertInitializer(context);
   training = registerTraining(context);
   registerSweepPanel(context, training);

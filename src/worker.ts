@@ -1,69 +1,83 @@
 /**
  * Worker thread: reads checkpoints and prepares matrices off the extension host's main thread.
- * Speaks the request/response half of src/shared/protocol.ts.
+ * Speaks the request/response half of src/shared/protocol.ts: each operation of WorkerOps answers with its result
+ * type, or with a LensError (src/core/errors.ts).
+ *
+ * Every file read for a request is held to the request's `maxFileBytes` (the recurrentLens.maxFileSizeMB setting).
+ * Checkpoints are parsed once and kept in a small cache by path, size and modification time.
  */
 import { parentPort } from 'node:worker_threads';
 import * as path from 'node:path';
-import { readCheckpoint, problemOf } from './core/readers';
-import { Checkpoint } from './core/tensor';
+import type { ReadOptions } from './core/readers';
+import { CheckpointCache } from './core/readers/cache';
+import { Checkpoint, problemOf } from './core/tensor';
 import { findTensor, outlineCheckpoint, squareMatrixOf, summarizeTensors } from './core/inspect';
 import { matrixValues } from './core/recurrent';
 import { tensorStats } from './core/stats';
 import { overview } from './core/pyramid';
-import { analyzeMatrix, CancelledError } from './core/analysis/analyze';
-import { AbortError } from './core/linalg/schur';
+import { analyzeMatrix } from './core/analysis/analyze';
+import { sharedSignal } from './core/cancel';
+import { lensErrorOf } from './core/errors';
 import { makeInit } from './core/init/initializers';
 import { gatedBlock, gateIndex, KERAS_GATES } from './core/init/gated';
 import { gatedMotif, gatedNetworkOf, gateMotifsJson } from './core/analysis/gatedMotif';
 import type { AnalysisPayload } from './core/analysis/types';
-import { runTrajectory, trajectoryMatrices, TrajectoryCancelled } from './runs/trajectory';
+import { runTrajectory, trajectoryMatrices } from './runs/trajectory';
 import { loadLanguageModel, sampleText } from './core/train/sample';
 import { checkTrainingText } from './core/tasks/charlmFile';
-import type { SampleDone, CheckpointSummary, TrajectoryPayload, MatrixPayload, MatrixSource, WorkerRequest, WorkerResponse } from './shared/protocol';
+import type {
+  AnalysisMatrix, CheckpointSummary, MatrixKey, MatrixSource, RequestOf, ResultOf, WorkerOp, WorkerRequest, WorkerResponse,
+} from './shared/protocol';
 
-interface Opened {
-  ckpt: Checkpoint;
-  summary: CheckpointSummary;
-}
+/** What names the file-size limit in messages. */
+const LIMIT_NAME = 'the setting recurrentLens.maxFileSizeMB';
 
-/** Open checkpoints, most recent last; a few are kept so switching tabs does not re-read files. */
-const cache = new Map<string, Opened>();
-const CACHE_SIZE = 3;
+/** A request as a handler sees it: its parameters, id and file-size limit. */
+type Request<O extends WorkerOp> = RequestOf<O> & { id: number; maxFileBytes: number };
+/** A result, and the buffers that move to the host with it instead of being copied. */
+type Answer<O extends WorkerOp> = { result: ResultOf<O>; transfer?: ArrayBuffer[] };
 
-async function open(file: string, maxFileBytes: number): Promise<Opened> {
+const readOptions = (req: { maxFileBytes: number }): ReadOptions => ({ maxFileBytes: req.maxFileBytes, limitName: LIMIT_NAME });
+
+/** Parsed checkpoints; switching tabs, overviews, full matrices and analyses of one file read it once. */
+const checkpoints = new CheckpointCache(3);
+/** Summaries of cached checkpoints (the statistics of every tensor), computed on first `open`. */
+const summaries = new WeakMap<Checkpoint, CheckpointSummary>();
+
+async function open(req: Request<'open'>): Promise<CheckpointSummary> {
+  const { ckpt, readMs } = await checkpoints.get(req.file, readOptions(req));
+  const known = summaries.get(ckpt);
+  if (known) return known;
   const started = performance.now();
-  const ckpt = await readCheckpoint(file, { maxFileBytes });
-  const read = performance.now();
   const tensors = summarizeTensors(ckpt);
+  const statsMs = performance.now() - started;
   const summary: CheckpointSummary = {
-    file,
-    label: path.basename(file),
+    file: req.file,
+    label: path.basename(req.file),
     format: ckpt.format,
     layout: ckpt.layout,
     tensors,
     ...outlineCheckpoint(tensors.map((t) => t.name), ckpt.metadata),
     bytes: ckpt.tensors.reduce((s, t) => s + t.data.byteLength, 0),
-    readMs: performance.now() - started,
-    statsMs: performance.now() - read,
+    readMs: readMs + statsMs,
+    statsMs,
   };
-  const opened = { ckpt, summary };
-  cache.delete(file);
-  cache.set(file, opened);
-  while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  return opened;
+  summaries.set(ckpt, summary);
+  return summary;
 }
 
-async function matrix(file: string, req: Extract<WorkerRequest, { op: 'matrix' }>): Promise<MatrixPayload> {
-  const { ckpt, summary } = cache.get(file) ?? (await open(file, Infinity));
+async function matrix(req: Request<'matrix'>): Promise<Answer<'matrix'>> {
+  const { ckpt } = await checkpoints.get(req.file, readOptions(req));
   // The stored values (no float64 copy); float32 for the heatmap, copied only when not already float32.
   const view = matrixValues(findTensor(ckpt, req.key.name), ckpt.layout, req.key.gate);
   const full = { rows: view.rows, cols: view.cols, data: view.data instanceof Float32Array ? view.data : new Float32Array(view.data) };
   const { level, grid } = overview(full, req.maxSide ?? Infinity);
   // The grid's buffer is transferred to the caller: never the tensor's own (it stays cached, and may be the file's bytes).
   if (grid.data === view.data) grid.data = grid.data.slice();
-  // A whole tensor's statistics are already in the summary; a gate block needs its own.
-  const stats = req.key.gate === undefined ? summary.tensors.find((t) => t.name === req.key.name)! : tensorStats(view.data);
-  return {
+  // A whole tensor's statistics are in the summary when the file was opened; a gate block needs its own.
+  const known = req.key.gate === undefined ? summaries.get(ckpt)?.tensors.find((t) => t.name === req.key.name) : undefined;
+  const stats = known ?? tensorStats(view.data);
+  const result = {
     key: req.key,
     rows: view.rows,
     cols: view.cols,
@@ -75,76 +89,74 @@ async function matrix(file: string, req: Extract<WorkerRequest, { op: 'matrix' }
       nan: stats.nan, inf: stats.inf, zeros: stats.zeros, frobenius: stats.frobenius,
     },
   };
+  return { result, transfer: [grid.data.buffer as ArrayBuffer] };
 }
 
-/** The square matrix a source names, in column convention. */
-async function sourceMatrix(source: MatrixSource): Promise<{ W: Float64Array; n: number }> {
+/** A tensor's square matrix (column convention) and, for a gate block, the cell it belongs to. */
+function analysisMatrixOf(ckpt: Checkpoint, key: MatrixKey): AnalysisMatrix {
+  const { W, n } = squareMatrixOf(ckpt, key.name, key.gate);
+  if (key.gate === undefined) return { W, n };
+  try {
+    return { W, n, gated: { net: gatedNetworkOf(ckpt, key.name) } };
+  } catch (err) {
+    return { W, n, gated: { problem: problemOf(err) } };
+  }
+}
+
+/** The matrix a source names: an initializer's, the one the host passed, or read here. */
+async function sourceMatrix(source: MatrixSource, given: AnalysisMatrix | undefined, read: ReadOptions): Promise<AnalysisMatrix> {
   if (source.kind === 'init' && source.cell) {
     return { W: gatedBlock(source.spec, source.cell, source.n, source.seed, gateIndex(source.cell, source.gate)), n: source.n };
   }
   if (source.kind === 'init') return { W: makeInit(source.spec, source.n, source.seed), n: source.n };
-  const { ckpt } = cache.get(source.file) ?? (await open(source.file, Infinity));
-  return squareMatrixOf(ckpt, source.key.name, source.key.gate);
+  if (given) return given;
+  const { ckpt } = await checkpoints.get(source.file, read);
+  return analysisMatrixOf(ckpt, source.key);
 }
 
 /**
  * The per-gate motif profiles of the LSTM / GRU a gate block belongs to (the cell run with its checkpoint's input
  * kernel and bias); a note instead when the checkpoint holds no runnable cell.
  */
-async function gateMotifsOf(file: string, name: string, gate: string): Promise<NonNullable<AnalysisPayload['gateMotifs']>> {
-  const { ckpt } = cache.get(file) ?? (await open(file, Infinity));
-  let net;
-  try {
-    net = gatedNetworkOf(ckpt, name);
-  } catch (err) {
-    return { gate, result: null, note: `Per-gate profiles need the whole cell: ${problemOf(err)}.` };
-  }
+function gateMotifsOf(gated: NonNullable<AnalysisMatrix['gated']>, gate: string): NonNullable<AnalysisPayload['gateMotifs']> {
+  if ('problem' in gated) return { gate, result: null, note: `Per-gate profiles need the whole cell: ${gated.problem}.` };
+  const net = gated.net;
   const keras = KERAS_GATES[net.cell][gateIndex(net.cell, gate)];
   return { gate: keras, result: gateMotifsJson(gatedMotif(net)), note: null };
 }
 
-async function analyze(req: Extract<WorkerRequest, { op: 'analyze' }>): Promise<AnalysisPayload> {
-  const flag = req.cancel ? new Int32Array(req.cancel) : undefined;
-  const signal = { get aborted() { return flag !== undefined && Atomics.load(flag, 0) === 1; } };
-  const { W, n } = await sourceMatrix(req.source);
-  try {
-    const r: AnalysisPayload = analyzeMatrix({ W, n, options: req.options, signal, seed: req.source.kind === 'init' ? req.source.seed : 0 });
-    if (req.source.kind === 'tensor' && req.source.key.gate !== undefined) r.gateMotifs = await gateMotifsOf(req.source.file, req.source.key.name, req.source.key.gate);
-    return r;
-  } catch (err) {
-    if (err instanceof AbortError) throw new CancelledError();
-    throw err;
-  }
+async function analyze(req: Request<'analyze'>): Promise<Answer<'analyze'>> {
+  const { source } = req;
+  const { W, n, gated } = await sourceMatrix(source, req.matrix, readOptions(req));
+  const r: AnalysisPayload = analyzeMatrix({ W, n, options: req.options, signal: sharedSignal(req.cancel), seed: source.kind === 'init' ? source.seed : 0 });
+  if (source.kind === 'tensor' && source.key.gate !== undefined && gated) r.gateMotifs = gateMotifsOf(gated, source.key.gate);
+  return { result: r, transfer: buffersOf(r) };
 }
 
 /** Schur forms of checkpoints already shown, by checkpoint folder, size and modification time (never stale). */
 const schurCache = new Map<string, Float32Array>();
 
-async function trajectory(req: Extract<WorkerRequest, { op: 'trajectory' }>): Promise<TrajectoryPayload> {
-  const flag = req.cancel ? new Int32Array(req.cancel) : undefined;
-  const signal = { get aborted() { return flag !== undefined && Atomics.load(flag, 0) === 1; } };
+async function trajectory(req: Request<'trajectory'>): Promise<Answer<'trajectory'>> {
+  const signal = sharedSignal(req.cancel);
   const progress = (text: string) => parentPort!.postMessage({ id: req.id, progress: text } satisfies WorkerResponse);
-  try {
-    let done = 0;
-    const t = await runTrajectory(req.dir, { signal, onComputed: (update) => progress(`analysed ${++done} checkpoint${done === 1 ? '' : 's'} (update ${update})`) });
-    progress('Schur forms');
-    const matrices = await trajectoryMatrices(t, { signal, schurCache });
-    return { trajectory: t, matrices };
-  } catch (err) {
-    if (err instanceof TrajectoryCancelled) throw new CancelledError();
-    throw err;
-  }
+  let done = 0;
+  const t = await runTrajectory(req.dir, {
+    signal, read: readOptions(req),
+    onComputed: (update) => progress(`analysed ${++done} checkpoint${done === 1 ? '' : 's'} (update ${update})`),
+  });
+  progress('Schur forms');
+  const matrices = await trajectoryMatrices(t, { signal, schurCache, read: readOptions(req) });
+  return { result: { trajectory: t, matrices }, transfer: [matrices.W0.buffer as ArrayBuffer, matrices.W.buffer as ArrayBuffer, matrices.T.buffer as ArrayBuffer] };
 }
 
 /** Text from a language model, each chunk to the host as it comes (a `progress` message); the shared flag stops it. */
-async function sample(req: Extract<WorkerRequest, { op: 'sample' }>): Promise<SampleDone> {
-  const flag = req.cancel ? new Int32Array(req.cancel) : undefined;
-  const model = await loadLanguageModel(req.target);
+async function sample(req: Request<'sample'>): Promise<Answer<'sample'>> {
+  const model = await loadLanguageModel(req.target, readOptions(req));
   let last = performance.now(), pending = '';
   const r = sampleText(model, {
     ...req.options,
     chunk: 16,
-    signal: { get aborted() { return flag !== undefined && Atomics.load(flag, 0) === 1; } },
+    signal: sharedSignal(req.cancel),
     // at most every 30 ms a message: a fast model does not flood the host
     onChunk: (text) => {
       pending += text;
@@ -156,7 +168,7 @@ async function sample(req: Extract<WorkerRequest, { op: 'sample' }>): Promise<Sa
     },
   });
   if (pending) parentPort!.postMessage({ id: req.id, progress: pending } satisfies WorkerResponse);
-  return { ...r, update: model.update, checkpoint: model.file };
+  return { result: { ...r, update: model.update, checkpoint: model.file } };
 }
 
 /** Typed arrays of a result, so they move to the host instead of being copied. */
@@ -167,38 +179,32 @@ function buffersOf(result: AnalysisPayload): ArrayBuffer[] {
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 
+const handlers: { [O in WorkerOp]: (req: Request<O>) => Promise<Answer<O>> } = {
+  open: async (req) => ({ result: await open(req) }),
+  matrix,
+  // Not transferred: W and the cell's arrays may be the cached checkpoint's own.
+  square: async (req) => ({ result: analysisMatrixOf((await checkpoints.get(req.file, readOptions(req))).ckpt, req.key) }),
+  close: async (req) => {
+    checkpoints.delete(req.file);
+    return { result: null };
+  },
+  analyze,
+  trajectory,
+  sample,
+  checkText: async (req) => ({ result: await checkTrainingText(req.file, req.settings, { bytes: req.maxFileBytes, name: LIMIT_NAME }) }),
+  cacheInfo: async () => ({ result: { parses: checkpoints.parses, files: checkpoints.files() } }),
+};
+
 parentPort?.on('message', async (req: WorkerRequest) => {
   let res: WorkerResponse;
-  const transfer: ArrayBuffer[] = [];
+  let transfer: ArrayBuffer[] = [];
   try {
-    let result: unknown;
-    switch (req.op) {
-      case 'open': result = (await open(req.file, req.maxFileBytes)).summary; break;
-      case 'matrix': {
-        const m = await matrix(req.file, req);
-        transfer.push(m.data.buffer as ArrayBuffer);
-        result = m;
-        break;
-      }
-      case 'close': cache.delete(req.file); result = null; break;
-      case 'analyze': {
-        const r = await analyze(req);
-        transfer.push(...buffersOf(r));
-        result = r;
-        break;
-      }
-      case 'sample': result = await sample(req); break;
-      case 'checkText': result = await checkTrainingText(req.file, req.settings, { bytes: req.maxBytes, name: 'the setting recurrentLens.maxFileSizeMB' }); break;
-      case 'trajectory': {
-        const r = await trajectory(req);
-        transfer.push(r.matrices.W0.buffer as ArrayBuffer, r.matrices.W.buffer as ArrayBuffer, r.matrices.T.buffer as ArrayBuffer);
-        result = r;
-        break;
-      }
-    }
-    res = { id: req.id, ok: true, result };
+    // The one place the union of requests meets its handler: `req.op` picks both.
+    const answer = await (handlers[req.op] as (r: WorkerRequest) => Promise<Answer<WorkerOp>>)(req);
+    transfer = answer.transfer ?? [];
+    res = { id: req.id, ok: true, op: req.op, result: answer.result } as WorkerResponse;
   } catch (err) {
-    res = { id: req.id, ok: false, error: problemOf(err) };
+    res = { id: req.id, ok: false, error: lensErrorOf(err) };
   }
   parentPort!.postMessage(res, transfer);
 });

@@ -6,7 +6,7 @@
 import './panel.css';
 import './analysis.css';
 import type {
-  Activation, AnalysisNumbers, AnalysisOptions, AnalysisPayload, AnalysisToHost, HostToAnalysis, MemoryInput, SchurOrderName,
+  Activation, AnalysisNumbers, LensError, AnalysisOptions, AnalysisPayload, AnalysisToHost, HostToAnalysis, MemoryInput, SchurOrderName,
 } from '../src/shared/protocol';
 import { connect } from './vscodeApi';
 import { colormapStops } from './colormaps';
@@ -261,7 +261,7 @@ function onMessage(msg: HostToAnalysis): void {
     case 'error':
       running = false;
       renderStatus();
-      showError(msg.message);
+      showError(msg.error);
       cancelRequested = false;
       break;
   }
@@ -291,8 +291,9 @@ function renderStatus(): void {
   }
 }
 
-function showError(message: string): void {
-  const cancelled = cancelRequested;
+function showError(error: LensError): void {
+  const cancelled = error.kind === 'cancelled';
+  const { message } = error;
   if (result) {
     // Keep the last good result on screen, with its own options in the controls.
     showBanner(cancelled ? 'Cancelled; showing the previous result.' : `The analysis failed: ${message} Showing the previous result.`, cancelled ? 'info' : 'error');
@@ -304,7 +305,7 @@ function showError(message: string): void {
   placeholder.replaceChildren(
     el('div', { class: 'error-view', role: 'alert' },
       el('h2', {}, cancelled ? 'Analysis cancelled' : 'Cannot analyse this matrix'),
-      ...(cancelled && /cancel/i.test(message) ? [] : [el('p', { class: cancelled ? 'message' : 'message error-message' }, message)]),
+      ...(cancelled ? [] : [el('p', { class: 'message error-message', 'data-kind': error.kind }, message)]),
       button(cancelled ? 'Run again' : 'Try again', () => run(options), { secondary: true, id: 'retry' })),
   );
 }

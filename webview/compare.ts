@@ -741,7 +741,7 @@ function onMessage(msg: HostToCompare): void {
       const c = columns.get(msg.id);
       if (!c) return;
       if (msg.type === 'result') c.setResult(msg.result, msg.exact, msg.summary);
-      else c.setResult(undefined, msg.exact, msg.summary, msg.message);
+      else c.setResult(undefined, msg.exact, msg.summary, msg.error.message);
       updateDomains();
       renderTable();
       renderOverlay();

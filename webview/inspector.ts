@@ -2,7 +2,7 @@
 import './inspector.css';
 import type {
   CheckpointSummary, Colormap, HeatmapSettings, HostToInspector, InspectorToHost, InspectorViewState, MatrixKey,
-  MatrixPayload, TensorSummary,
+  MatrixPayload, TensorSummary, ErrorKind, LensError,
 } from '../src/shared/protocol';
 import { metadataView, TensorTable } from './tensorTable';
 import { connect } from './vscodeApi';
@@ -79,19 +79,27 @@ function onMessage(msg: HostToInspector): void {
     case 'error':
       if (summary) {
         matrixError.hidden = false;
-        matrixError.textContent = msg.message;
+        matrixError.dataset.kind = msg.error.kind;
+        matrixError.textContent = msg.error.message;
       } else {
-        showFatal(msg.message);
+        showFatal(msg.error);
       }
       break;
   }
 }
 
-function showFatal(message: string): void {
+/** What the heading says for each kind of problem with a file. */
+const FATAL_TITLE: Partial<Record<ErrorKind, string>> = {
+  'too-large': 'This file is too large to show',
+  io: 'Cannot read this file',
+  timeout: 'Reading this file took too long',
+};
+
+function showFatal(error: LensError): void {
   app.replaceChildren(
-    el('div', { id: 'error', class: 'error-view', role: 'alert' },
-      el('h2', {}, 'Cannot show this file'),
-      el('p', { class: 'error-message' }, message),
+    el('div', { id: 'error', class: 'error-view', role: 'alert', 'data-kind': error.kind },
+      el('h2', {}, FATAL_TITLE[error.kind] ?? 'Cannot show this file'),
+      el('p', { class: 'error-message' }, error.message),
       button('Try again', () => vscode.post({ type: 'reload' }), { secondary: true })),
   );
 }

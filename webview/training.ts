@@ -234,7 +234,7 @@ function onSample(msg: Extract<HostToTraining, { type: 'sample' }>): void {
       break;
     case 'error':
       sampleRunning = false;
-      e.status.textContent = msg.message;
+      e.status.textContent = msg.error.message;
       e.status.dataset.state = 'error';
       break;
   }

@@ -426,7 +426,7 @@ function onMessage(msg: HostToTrajectory): void {
       cancelBtn.hidden = !msg.text;
       break;
     case 'error':
-      showError(msg.message);
+      showError(msg.error.message);
       break;
   }
 }

@@ -125,7 +125,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const slurmOptions = slurm?.slurmOptionsFromArgs(args);
   const { file, source } = await sweepFromArgs(args);
   const resolved = resolveSweep(file, { id: path.basename(path.resolve(out)), source });
-  await checkSweepText(resolved, path.resolve(__dirname, '..'), source);
+  const text = await checkSweepText(resolved, path.resolve(__dirname, '..'), source);
   const sweep = await createOrOpenSweepFolder(out, resolved);
 
   const states = await readMemberStates(out, sweep);
@@ -138,7 +138,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   if (todo.length) {
     const c = sweep.members[todo[0]].config;
     const timing = await measureUpdateMs(c, { updates: 8, warmup: 2, threads: 1, assetRoot: path.resolve(__dirname, '..') });
-    const cost = estimateCost(sweep, timing.ms_per_update, 1, { indices: todo, concurrency: kind === 'local' ? concurrency : undefined, cpuMsPerUpdate: timing.cpu_ms_per_update });
+    const cost = estimateCost(sweep, timing.ms_per_update, 1, { indices: todo, concurrency: kind === 'local' ? concurrency : undefined, cpuMsPerUpdate: timing.cpu_ms_per_update, valBatches: text?.valBatches });
     log(args, `estimated cost: ${Number(cost.cpu_hours.toPrecision(2))} CPU-hours (${countRuns(todo.length)} × ${c.updates} updates at ` +
       `${fmtNumber(timing.cpu_ms_per_update)} ms of CPU per update measured, validation included; early stopping shortens it)`);
     log(args, kind === 'local' ? cost.advice : `on the cluster: ${formatHours(cost.cpu_hours)} of CPU time in ${todo.length} array task${todo.length === 1 ? '' : 's'}`);

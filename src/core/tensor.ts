@@ -95,9 +95,15 @@ export interface CheckpointMetadata {
   truncated: boolean;
 }
 
+/**
+ * What is wrong with an input file: `format` its content, `too-large` it exceeds a size limit, `io` it cannot be
+ * read at all (missing, no permission, not a regular file).
+ */
+export type InputProblem = 'format' | 'too-large' | 'io';
+
 /** A problem with the input, reported as one line: `<file>: <problem>`. Never a crash. */
 export class CheckpointError extends Error {
-  constructor(readonly file: string, readonly problem: string) {
+  constructor(readonly file: string, readonly problem: string, readonly kind: InputProblem = 'format') {
     super(`${file}: ${problem}`);
     this.name = 'CheckpointError';
   }
@@ -105,10 +111,16 @@ export class CheckpointError extends Error {
 
 /** Thrown by readers with only the problem; `readCheckpoint` adds the file name. */
 export class FormatError extends Error {
-  constructor(problem: string) {
+  constructor(problem: string, readonly kind: InputProblem = 'format') {
     super(problem);
     this.name = 'FormatError';
   }
+}
+
+/** The kind of input problem an error thrown while reading a file stands for. */
+export function inputProblemOf(err: unknown): InputProblem {
+  if (err instanceof FormatError || err instanceof CheckpointError) return err.kind;
+  return typeof (err as { code?: unknown } | null)?.code === 'string' ? 'io' : 'format';
 }
 
 export function elementCount(shape: readonly number[]): number {
@@ -141,6 +153,7 @@ export class DecodeBudget {
       throw new FormatError(
         `${what} would take ${formatBytes(count * 8)} in memory as float64 values` +
         `${this.used ? ` (${formatBytes(need)} with the tensors before it)` : ''}, more than the ${formatBytes(this.limitBytes)} limit`,
+        'too-large',
       );
     }
   }

@@ -2,7 +2,9 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { checkpointDisplayName } from '../core/train/checkpoint';
-import { readTimeoutSeconds, WorkerClient, WorkerTimeoutError } from '../host/workerClient';
+import { readTimeoutSeconds, WorkerTimeoutError } from '../host/workerClient';
+import type { AnalysisWorkers } from '../host/analysisJob';
+import { KindedError, lensErrorOf, type LensError } from '../core/errors';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
 import { AnalysisPanel } from '../panels/analysisPanel';
 import type {
@@ -25,8 +27,8 @@ class InspectorDocument implements vscode.CustomDocument {
 
 /** Read-only custom editor: tensor list and heatmap of any checkpoint. The reading happens in the worker. */
 export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<InspectorDocument> {
-  static register(context: vscode.ExtensionContext, worker: WorkerClient, analyst: WorkerClient): InspectorProvider {
-    const provider = new InspectorProvider(context, worker, analyst);
+  static register(context: vscode.ExtensionContext, workers: AnalysisWorkers): InspectorProvider {
+    const provider = new InspectorProvider(context, workers);
     const options = { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true };
     context.subscriptions.push(
       vscode.window.registerCustomEditorProvider(INSPECTOR_VIEW_TYPE, provider, options),
@@ -41,8 +43,7 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
 
   private constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly worker: WorkerClient,
-    private readonly analyst: WorkerClient,
+    private readonly workers: AnalysisWorkers,
   ) {}
 
   get activeMatrix(): MatrixSource | undefined {
@@ -87,19 +88,22 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
     const prepare = (): Promise<Prepared> => {
       const work = (async (): Promise<Prepared> => {
         const config = vscode.workspace.getConfiguration('recurrentLens');
-        const maxMB = config.get<number>('maxFileSizeMB', 2048);
         const size = await fs.promises.stat(file).then((st) => st.size, () => 0);
         const timeoutSeconds = readTimeoutSeconds(size, config.get<number>('readTimeoutSeconds', 10));
-        const summary = await this.worker.request<CheckpointSummary>({ op: 'open', file, maxFileBytes: maxMB * 2 ** 20 }, undefined, { timeoutSeconds })
+        // The file-size limit (recurrentLens.maxFileSizeMB) is the worker's: a larger file fails with kind `too-large`.
+        const summary = await this.workers.reader.request({ op: 'open', file }, undefined, { timeoutSeconds })
           .catch((err: unknown) => {
             if (err instanceof WorkerTimeoutError) {
-              throw new Error(`${label}: reading ${err.message} (a file of this size should take far less; recurrentLens.readTimeoutSeconds sets the limit)`);
+              throw new KindedError({
+                kind: 'timeout', file,
+                message: `${label}: reading ${err.message} (a file of this size should take far less; recurrentLens.readTimeoutSeconds sets the limit)`,
+              });
             }
             throw err;
           });
         const restore = this.context.workspaceState.get<InspectorViewState>(stateKey);
         const key = firstKey(summary, restore);
-        const first = key && await this.worker.request<MatrixPayload>({ op: 'matrix', file, key, maxSide: OVERVIEW_SIDE }).catch(() => undefined);
+        const first = key && await this.workers.reader.request({ op: 'matrix', file, key, maxSide: OVERVIEW_SIDE }).catch(() => undefined);
         return { summary, restore, first };
       })();
       work.catch(() => undefined); // awaited (and reported) by `load`; not an unhandled rejection meanwhile
@@ -110,7 +114,7 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
     const load = async () => {
       const mine = ++generation;
       if (document.uri.scheme !== 'file') {
-        await post({ type: 'error', message: `${label}: only files on disk can be inspected (scheme "${document.uri.scheme}")` });
+        await post({ type: 'error', error: { kind: 'io', message: `${label}: only files on disk can be inspected (scheme "${document.uri.scheme}")` } });
         return;
       }
       const prepared = early ?? prepare();
@@ -126,13 +130,13 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
         await post({ type: 'checkpoint', summary: { ...summary, label }, settings: heatmapSettings(), restore, matrix: first });
         if (first && first.level > 0) await sendFull(first.key);
       } catch (err) {
-        if (mine === generation) await post({ type: 'error', message: (err as Error).message });
+        if (mine === generation) await post({ type: 'error', error: lensErrorOf(err) });
       }
     };
 
     /** Every value of a big matrix, after its overview. */
     const sendFull = async (key: MatrixKey) => {
-      const matrix = await this.worker.request<MatrixPayload>({ op: 'matrix', file, key });
+      const matrix = await this.workers.reader.request({ op: 'matrix', file, key });
       await post({ type: 'matrix', matrix });
     };
     const select = async (key: MatrixKey) => {
@@ -140,11 +144,11 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
       this.active = { kind: 'tensor', file, key };
       try {
         // Big matrices paint from an overview first; every value follows.
-        const overview = await this.worker.request<MatrixPayload>({ op: 'matrix', file, key, maxSide: OVERVIEW_SIDE });
+        const overview = await this.workers.reader.request({ op: 'matrix', file, key, maxSide: OVERVIEW_SIDE });
         await post({ type: 'matrix', matrix: overview });
         if (overview.level > 0) await sendFull(key);
       } catch (err) {
-        await post({ type: 'error', message: `${label}: ${(err as Error).message}` });
+        await post({ type: 'error', error: namingFile(lensErrorOf(err), label) });
       }
     };
 
@@ -162,7 +166,7 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
           case 'reload': void load(); break;
           case 'select': void select(msg.key); break;
           case 'viewState': void this.context.workspaceState.update(stateKey, msg.state); break;
-          case 'analyze': AnalysisPanel.show(this.context, this.analyst, { kind: 'tensor', file, key: msg.key }); break;
+          case 'analyze': AnalysisPanel.show(this.context, this.workers, { kind: 'tensor', file, key: msg.key }); break;
         }
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -174,7 +178,7 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider<In
     });
     panel.onDidDispose(() => {
       for (const d of disposables) d.dispose();
-      void this.worker.request({ op: 'close', file }).catch(() => undefined);
+      void this.workers.reader.request({ op: 'close', file }).catch(() => undefined);
     });
   }
 }
@@ -191,6 +195,11 @@ function firstKey(summary: CheckpointSummary, restore: InspectorViewState | unde
   if (wanted && summary.tensors.some((t) => t.name === wanted.name)) return wanted;
   const t = summary.tensors[0];
   return t && { name: t.name };
+}
+
+/** An error as one line that names the file (`label`) unless it names one already. */
+function namingFile(error: LensError, label: string): LensError {
+  return error.file !== undefined ? error : { ...error, message: `${label}: ${error.message}` };
 }
 
 function heatmapSettings(): HeatmapSettings {

@@ -1,22 +1,23 @@
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
-import type { WorkerRequest, WorkerResponse } from '../shared/protocol';
+import { sharedFlag } from '../core/cancel';
+import { KindedError } from '../core/errors';
+import type { CancellableOp, RequestOf, ResultOf, WorkerOp, WorkerRequest, WorkerResponse } from '../shared/protocol';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; progress?: (text: string) => void; timer?: NodeJS.Timeout };
-type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 /** A request outlived its time limit: the worker was stopped (and starts afresh on the next request). */
-export class WorkerTimeoutError extends Error {
+export class WorkerTimeoutError extends KindedError {
   constructor(readonly seconds: number) {
-    super(`took longer than ${seconds} s, so the reader was stopped`);
+    super({ kind: 'timeout', message: `took longer than ${seconds} s, so the reader was stopped` });
     this.name = 'WorkerTimeoutError';
   }
 }
 
 /** The worker was stopped while this request waited (another request outlived its time limit). */
-export class WorkerRestartedError extends Error {
+export class WorkerRestartedError extends KindedError {
   constructor() {
-    super('the reader was restarted while this waited; reopen to try again');
+    super({ kind: 'restarted', message: 'the reader was restarted while this waited; reopen to try again' });
     this.name = 'WorkerRestartedError';
   }
 }
@@ -29,23 +30,38 @@ export function readTimeoutSeconds(fileBytes: number, baseSeconds: number): numb
   return Math.ceil(baseSeconds + fileBytes / (20 * 2 ** 20));
 }
 
+export interface WorkerClientOptions {
+  /**
+   * The largest file (bytes) the worker may read, asked for at each request: the recurrentLens.maxFileSizeMB setting
+   * in the extension. Every file the worker reads for a request is held to it.
+   */
+  maxFileBytes: () => number;
+  /** dist/worker.js of the extension by default, or another script speaking the same protocol (tests). */
+  workerScript?: string;
+}
+
 /**
  * The extension's worker thread, started on first use; one request at a time per id. The worker runs one
  * request at a time, so a request that never ends (a crafted file the readers' budgets miss) would block every
  * later one: requests may carry a time limit, past which the worker is terminated and restarted.
+ *
+ * Every request resolves to its operation's result type (WorkerOps in src/shared/protocol.ts) or rejects with a
+ * KindedError (src/core/errors.ts) whose `kind` says what went wrong.
  */
 export class WorkerClient {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly workerScript: string;
 
-  /** `workerScript`: dist/worker.js of the extension, or another script speaking the same protocol (tests). */
-  constructor(private readonly extensionPath: string, private readonly workerScript = path.join(extensionPath, 'dist', 'worker.js')) {}
+  constructor(extensionPath: string, private readonly options: WorkerClientOptions) {
+    this.workerScript = options.workerScript ?? path.join(extensionPath, 'dist', 'worker.js');
+  }
 
-  request<T>(req: Request, progress?: (text: string) => void, options: { timeoutSeconds?: number } = {}): Promise<T> {
+  request<O extends WorkerOp>(req: RequestOf<O>, progress?: (text: string) => void, options: { timeoutSeconds?: number } = {}): Promise<ResultOf<O>> {
     const worker = this.start();
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<ResultOf<O>>((resolve, reject) => {
       const pending: Pending = { resolve: resolve as (v: unknown) => void, reject, progress };
       const seconds = options.timeoutSeconds;
       if (seconds !== undefined && Number.isFinite(seconds) && seconds > 0) {
@@ -57,7 +73,8 @@ export class WorkerClient {
         }, seconds * 1000);
       }
       this.pending.set(id, pending);
-      worker.postMessage({ ...req, id } as WorkerRequest);
+      const message: WorkerRequest = { ...req, id, maxFileBytes: this.options.maxFileBytes() } as WorkerRequest;
+      worker.postMessage(message);
     });
   }
 
@@ -75,12 +92,12 @@ export class WorkerClient {
 
   /**
    * A request the caller can cancel: the worker polls a shared flag between steps, so cancelling works while
-   * it computes (a plain message would wait behind the running computation).
+   * it computes (a plain message would wait behind the running computation). A cancelled request rejects with kind
+   * `cancelled` (sampling instead ends early: its result says `stopped`).
    */
-  cancellable<T>(req: Request & { op: 'analyze' | 'trajectory' | 'sample' }, progress?: (text: string) => void): { result: Promise<T>; cancel(): void } {
-    const cancel = new SharedArrayBuffer(4);
-    const flag = new Int32Array(cancel);
-    return { result: this.request<T>({ ...req, cancel }, progress), cancel: () => Atomics.store(flag, 0, 1) };
+  cancellable<O extends CancellableOp>(req: RequestOf<O>, progress?: (text: string) => void): { result: Promise<ResultOf<O>>; cancel(): void } {
+    const flag = sharedFlag();
+    return { result: this.request<O>({ ...req, cancel: flag.buffer }, progress), cancel: flag.cancel };
   }
 
   private start(): Worker {
@@ -97,7 +114,7 @@ export class WorkerClient {
       this.pending.delete(res.id);
       clearTimeout(p.timer);
       if (res.ok) p.resolve(res.result);
-      else p.reject(new Error(res.error));
+      else p.reject(new KindedError(res.error));
     });
     const fail = (err: Error) => {
       if (worker !== this.worker) return; // stopped on purpose: its requests were answered then
@@ -108,8 +125,11 @@ export class WorkerClient {
       this.pending.clear();
       this.worker = undefined;
     };
-    worker.on('error', (err) => fail(new Error(`worker failed: ${err.message}`)));
-    worker.on('exit', (code) => { if (code !== 0) fail(new Error(`worker stopped (exit code ${code})`)); else if (worker === this.worker) this.worker = undefined; });
+    worker.on('error', (err) => fail(new KindedError({ kind: 'internal', message: `worker failed: ${err.message}` })));
+    worker.on('exit', (code) => {
+      if (code !== 0) fail(new KindedError({ kind: 'internal', message: `worker stopped (exit code ${code})` }));
+      else if (worker === this.worker) this.worker = undefined;
+    });
     this.worker = worker;
     return worker;
   }

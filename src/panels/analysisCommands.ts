@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import { WorkerClient } from '../host/workerClient';
+import type { AnalysisWorkers } from '../host/analysisJob';
 import { AnalysisPanel } from './analysisPanel';
 import type { InspectorProvider } from '../editor/inspectorProvider';
 import { parseInitSpec } from '../core/init/initializers';
 
 /** Palette commands that open the analysis panel: for the inspector's matrix, or for an initializer. */
-export function registerAnalysisCommands(context: vscode.ExtensionContext, analyst: WorkerClient, inspector: InspectorProvider): void {
+export function registerAnalysisCommands(context: vscode.ExtensionContext, workers: AnalysisWorkers, inspector: InspectorProvider): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('recurrentLens.analyzeMatrix', async () => {
       const source = inspector.activeMatrix;
@@ -13,7 +13,7 @@ export function registerAnalysisCommands(context: vscode.ExtensionContext, analy
         void vscode.window.showInformationMessage('Open a checkpoint in the Matrix Inspector and select a square matrix first.');
         return;
       }
-      AnalysisPanel.show(context, analyst, source);
+      AnalysisPanel.show(context, workers, source);
     }),
     vscode.commands.registerCommand('recurrentLens.analyzeInitializer', async (args?: { spec?: string; n?: number; seed?: number }) => {
       const spec = args?.spec ?? (await vscode.window.showInputBox({
@@ -30,7 +30,7 @@ export function registerAnalysisCommands(context: vscode.ExtensionContext, analy
         validateInput: (v) => (/^\d+$/.test(v.trim()) && +v >= 1 && +v <= 4096 ? undefined : 'a whole number from 1 to 4096'),
       });
       if (!nText) return;
-      AnalysisPanel.show(context, analyst, { kind: 'init', spec: spec.trim(), n: Number(nText), seed: args?.seed ?? 1 });
+      AnalysisPanel.show(context, workers, { kind: 'init', spec: spec.trim(), n: Number(nText), seed: args?.seed ?? 1 });
     }),
   );
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { checkpointDisplayName } from '../core/train/checkpoint';
-import { WorkerClient } from '../host/workerClient';
+import { startAnalysis, type AnalysisWorkers } from '../host/analysisJob';
+import { lensErrorOf } from '../core/errors';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
 import { fileSafe, saveExport } from '../host/saveExport';
 import { analysisToCsv, analysisToJson } from '../core/analysis/export';
@@ -48,7 +49,7 @@ export class AnalysisPanel {
     return undefined;
   }
 
-  static show(context: vscode.ExtensionContext, worker: WorkerClient, source: MatrixSource): AnalysisPanel {
+  static show(context: vscode.ExtensionContext, workers: AnalysisWorkers, source: MatrixSource): AnalysisPanel {
     const key = sourceKey(source);
     const existing = AnalysisPanel.open.get(key);
     if (existing) {
@@ -61,7 +62,7 @@ export class AnalysisPanel {
       ...webviewOptions(context.extensionUri),
       retainContextWhenHidden: true,
     });
-    const created = new AnalysisPanel(context, worker, source, panel);
+    const created = new AnalysisPanel(context, workers, source, panel);
     AnalysisPanel.open.set(key, created);
     panel.onDidDispose(() => {
       created.disposed = true;
@@ -74,7 +75,7 @@ export class AnalysisPanel {
 
   private constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly worker: WorkerClient,
+    private readonly workers: AnalysisWorkers,
     readonly source: MatrixSource,
     readonly panel: vscode.WebviewPanel,
   ) {
@@ -105,7 +106,7 @@ export class AnalysisPanel {
     this.options = options;
     const title = sourceTitle(this.source);
     await this.post({ type: 'running', title, options });
-    const job = this.worker.cancellable<AnalysisPayload>({ op: 'analyze', source: this.source, options });
+    const job = startAnalysis(this.workers, this.source, options);
     this.running = job;
     try {
       const result = await job.result;
@@ -114,8 +115,8 @@ export class AnalysisPanel {
       await this.post({ type: 'result', result: this.last });
     } catch (err) {
       if (this.running !== job) return;
-      const message = (err as Error).message;
-      await this.post({ type: 'error', message: message === 'cancelled' ? 'Analysis cancelled.' : `${title}: ${message}` });
+      const error = lensErrorOf(err);
+      await this.post({ type: 'error', error: error.kind === 'cancelled' ? { ...error, message: 'Analysis cancelled.' } : { ...error, message: `${title}: ${error.message}` } });
     } finally {
       if (this.running === job) this.running = undefined;
     }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { WorkerClient } from '../host/workerClient';
+import type { AnalysisWorkers } from '../host/analysisJob';
 import { AnalysisPanel } from './analysisPanel';
 import { ComparePanel, MAX_N, gatedSources, normalizeSource } from './comparePanel';
 import type { InspectorProvider } from '../editor/inspectorProvider';
@@ -43,7 +43,7 @@ export function parseSpecList(text: string, gated = false): string[] {
  * static map; it is read here without changing analysisPanel.ts (see the report: a public accessor would be better).
  */
 /** "Compare Initializers" (quick picks; Enter, Enter, Enter gives the paper's four at N = 100) and "Add Matrix to Comparison". */
-export function registerCompareCommands(context: vscode.ExtensionContext, analyst: WorkerClient, inspector?: InspectorProvider): void {
+export function registerCompareCommands(context: vscode.ExtensionContext, workers: AnalysisWorkers, inspector?: InspectorProvider): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('recurrentLens.compareInitializers', async (args?: CompareArgs) => {
       let cell: 'rnn' | GatedCell;
@@ -114,7 +114,7 @@ export function registerCompareCommands(context: vscode.ExtensionContext, analys
         void vscode.window.showErrorMessage(`Compare Initializers: ${(err as Error).message}`);
         return undefined;
       }
-      return ComparePanel.show(context, analyst, sources, 'replace-inits').titles;
+      return ComparePanel.show(context, workers, sources, 'replace-inits').titles;
     }),
 
     vscode.commands.registerCommand('recurrentLens.addToComparison', async (arg?: MatrixSource) => {
@@ -125,7 +125,7 @@ export function registerCompareCommands(context: vscode.ExtensionContext, analys
         return undefined;
       }
       try {
-        return ComparePanel.show(context, analyst, [source], 'append').titles;
+        return ComparePanel.show(context, workers, [source], 'append').titles;
       } catch (err) {
         void vscode.window.showErrorMessage(`Add Matrix to Comparison: ${(err as Error).message}`);
         return undefined;

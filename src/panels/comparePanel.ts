@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { WorkerClient } from '../host/workerClient';
+import { startAnalysis, type AnalysisWorkers } from '../host/analysisJob';
+import { lensErrorOf, type LensError } from '../core/errors';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
 import { saveExport } from '../host/saveExport';
 import { csvField } from '../core/csv';
@@ -26,7 +27,7 @@ interface Column extends CompareColumn {
   generation: number;
   result?: AnalysisPayload;
   exact: ExactValues | null;
-  error?: string;
+  error?: LensError;
 }
 
 /** Same key as the analysis panel: one column per matrix. */
@@ -79,7 +80,7 @@ export class ComparePanel {
    * (loaded matrices stay, so a trained matrix can be compared with several sets of initializers); 'append': adds
    * the sources that are not there yet.
    */
-  static show(context: vscode.ExtensionContext, worker: WorkerClient, sources: MatrixSource[], mode: 'replace-inits' | 'append'): ComparePanel {
+  static show(context: vscode.ExtensionContext, workers: AnalysisWorkers, sources: MatrixSource[], mode: 'replace-inits' | 'append'): ComparePanel {
     let p = ComparePanel.current;
     if (p) p.panel.reveal(undefined, false);
     else {
@@ -87,7 +88,7 @@ export class ComparePanel {
         ...webviewOptions(context.extensionUri),
         retainContextWhenHidden: true,
       });
-      p = new ComparePanel(context, worker, panel);
+      p = new ComparePanel(context, workers, panel);
       ComparePanel.current = p;
     }
     if (mode === 'replace-inits') p.replaceInits(sources);
@@ -97,7 +98,7 @@ export class ComparePanel {
 
   private constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly worker: WorkerClient,
+    private readonly workers: AnalysisWorkers,
     readonly panel: vscode.WebviewPanel,
   ) {
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
@@ -173,7 +174,7 @@ export class ComparePanel {
     try {
       d = this.describe({ ...c.source, spec, n, seed });
     } catch (err) {
-      this.post({ type: 'error', id, message: (err as Error).message, exact: c.exact, summary: summaryValues(c.result?.numbers, c.exact) });
+      this.post({ type: 'error', id, error: lensErrorOf(err), exact: c.exact, summary: summaryValues(c.result?.numbers, c.exact) });
       return;
     }
     Object.assign(c, d, { result: undefined, error: undefined });
@@ -185,7 +186,7 @@ export class ComparePanel {
   private run(c: Column): void {
     c.running?.cancel();
     const generation = ++c.generation;
-    const job = this.worker.cancellable<AnalysisPayload>({ op: 'analyze', source: c.source, options: COMPARE_OPTIONS });
+    const job = startAnalysis(this.workers, c.source, COMPARE_OPTIONS);
     c.running = job;
     this.post({ type: 'running', id: c.id });
     job.result.then((result) => {
@@ -198,10 +199,11 @@ export class ComparePanel {
         c.exact = { ...c.exact, J: result.memory.J, jTot: result.memory.jTot, horizon: null, memoryMethod: 'stein' };
       }
       this.postResult(c);
-    }, (err: Error) => {
+    }, (err: unknown) => {
       if (c.generation !== generation) return;
       c.result = undefined;
-      c.error = err.message === 'cancelled' ? 'Analysis cancelled.' : err.message;
+      const error = lensErrorOf(err);
+      c.error = error.kind === 'cancelled' ? { ...error, message: 'Analysis cancelled.' } : error;
       this.postResult(c);
     }).finally(() => {
       if (c.running === job) c.running = undefined;
@@ -211,7 +213,7 @@ export class ComparePanel {
   private postResult(c: Column): void {
     const summary = summaryValues(c.result?.numbers, c.exact);
     if (c.result) this.post({ type: 'result', id: c.id, result: c.result, exact: c.exact, summary });
-    else if (c.error !== undefined) this.post({ type: 'error', id: c.id, message: c.error, exact: c.exact, summary });
+    else if (c.error !== undefined) this.post({ type: 'error', id: c.id, error: c.error, exact: c.exact, summary });
   }
 
   private onMessage(msg: CompareToHost): void {
@@ -263,7 +265,7 @@ function csvNumber(v: number | null): string {
  * The summary table, one row per column: for each quantity the value shown (exact when there is a closed form),
  * where it comes from (exact | stein | float64 | untrustworthy) and the float64 analysis' own value.
  */
-export function comparisonCsv(columns: (CompareColumn & { result?: AnalysisPayload; exact: ExactValues | null; error?: string })[]): string {
+export function comparisonCsv(columns: (CompareColumn & { result?: AnalysisPayload; exact: ExactValues | null; error?: LensError })[]): string {
   const head = ['matrix', 'init', 'n', 'seed', 'memory_horizon'];
   for (const k of SUMMARY_KEYS) head.push(CSV_NAMES[k], `${CSV_NAMES[k]}_source`, `${CSV_NAMES[k]}_float64`);
   head.push('error');
@@ -275,7 +277,7 @@ export function comparisonCsv(columns: (CompareColumn & { result?: AnalysisPaylo
     const row = [csvField(c.title), c.init ?? '', n === undefined ? '' : String(n), c.source.kind === 'init' ? String(c.source.seed) : '',
       horizon === null ? (c.result || c.exact?.jTot !== undefined ? 'infinite' : '') : String(horizon)];
     for (const k of SUMMARY_KEYS) row.push(csvNumber(s[k].value), s[k].method ?? '', csvNumber(s[k].float64));
-    row.push(csvField(c.error ?? ''));
+    row.push(csvField(c.error?.message ?? ''));
     rows.push(row.join(','));
   }
   return rows.join('\n') + '\n';

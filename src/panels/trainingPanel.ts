@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
-import type { HostToTraining, RunCurves, RunView, SampleDone, SampleRequest, TrainingAction, TrainingToHost } from '../shared/protocol';
+import type { HostToTraining, RunCurves, RunView, SampleRequest, TrainingAction, TrainingToHost } from '../shared/protocol';
 import type { RunManager } from '../runs/runManager';
 import { differingFields, runLabels } from '../runs/runNames';
 import { curvesCsv } from '../runs/curvesCsv';
 import { saveExport } from '../host/saveExport';
-import { WorkerClient } from '../host/workerClient';
+import type { WorkerClient } from '../host/workerClient';
+import { extensionWorker } from '../host/workers';
+import { lensErrorOf } from '../core/errors';
 import { runCheckpoints } from '../training/runsView';
 import * as path from 'node:path';
 
@@ -125,7 +127,7 @@ export class TrainingPanel {
     if (!run) return;
     this.sampling?.cancel();
     const target = folder ? path.join(run.dir, folder) : run.dir;
-    const job = TrainingPanel.languageModelWorker(this.context).cancellable<SampleDone>({ op: 'sample', target, options }, (text) => void this.post({ type: 'sample', event: 'chunk', text }));
+    const job = TrainingPanel.languageModelWorker(this.context).cancellable({ op: 'sample', target, options }, (text) => void this.post({ type: 'sample', event: 'chunk', text }));
     this.sampling = job;
     const started = Date.now();
     const update = folder ? Number(/update-(\d+)/.exec(folder)?.[1]) : null;
@@ -134,7 +136,7 @@ export class TrainingPanel {
       const done = await job.result;
       await this.post({ type: 'sample', event: 'end', length: done.length, stopped: done.stopped, ms: Date.now() - started });
     } catch (e) {
-      await this.post({ type: 'sample', event: 'error', message: (e as Error).message });
+      await this.post({ type: 'sample', event: 'error', error: lensErrorOf(e) });
     } finally {
       if (this.sampling === job) this.sampling = undefined;
     }
@@ -143,7 +145,7 @@ export class TrainingPanel {
   /** The worker thread of language-model work (sampling, checking a text), started on first use. */
   static languageModelWorker(context: vscode.ExtensionContext): WorkerClient {
     if (!TrainingPanel.sampler) {
-      TrainingPanel.sampler = new WorkerClient(context.extensionPath);
+      TrainingPanel.sampler = extensionWorker(context.extensionPath);
       context.subscriptions.push({ dispose: () => TrainingPanel.disposeSampler() });
     }
     return TrainingPanel.sampler;

@@ -2,9 +2,10 @@ import * as vscode from 'vscode';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
 import { fileSafe, saveExport } from '../host/saveExport';
 import type { WorkerClient } from '../host/workerClient';
+import { lensErrorOf } from '../core/errors';
 import type { RunManager } from '../runs/runManager';
 import { trajectoryCsv } from '../runs/trajectoryCsv';
-import type { HostToTrajectory, RunView, TrajectoryColumn, TrajectoryPayload, TrajectoryToHost } from '../shared/protocol';
+import type { HostToTrajectory, RunView, TrajectoryColumn, TrajectoryToHost } from '../shared/protocol';
 import { oneAtATime } from './trainingPanel';
 
 export const TRAJECTORY_VIEW_TYPE = 'recurrentLens.trajectory';
@@ -187,7 +188,7 @@ export class TrajectoryPanel {
       this.seen.set(id, run.checkpoint);
       const first = !this.columns.has(id);
       let report: ((text: string) => void) | undefined;
-      const job = this.worker.cancellable<TrajectoryPayload>({ op: 'trajectory', dir: run.dir }, (text) => {
+      const job = this.worker.cancellable({ op: 'trajectory', dir: run.dir }, (text) => {
         report?.(text);
         void this.post({ type: 'progress', text: `${run.label}: ${text}` });
       });
@@ -201,8 +202,8 @@ export class TrajectoryPanel {
           this.columns.set(id, { id, label: now.label, config: configLine(now), state: now.state, ...payload, val: m.val.slice() });
           await this.send();
         } catch (err) {
-          const message = (err as Error).message;
-          await this.post({ type: 'error', message: message === 'cancelled' ? `${run.label}: cancelled (what was analysed is cached; reopen to go on).` : message });
+          const error = lensErrorOf(err);
+          await this.post({ type: 'error', error: error.kind === 'cancelled' ? { ...error, message: `${run.label}: cancelled (what was analysed is cached; reopen to go on).` } : error });
         }
       };
       if (first) {

@@ -15,7 +15,8 @@ export type { Trajectory, TrajectoryEntry, TrajectoryMatrices };
 import { makeInit } from '../core/init/initializers';
 import { realSchur, reorderSchur } from '../core/linalg/schur';
 import { findTensor, matrixOf, squareMatrixOf } from '../core/inspect';
-import { problemOf, readCheckpoint } from '../core/readers';
+import { problemOf, readCheckpoint, type ReadOptions } from '../core/readers';
+import { CancelledError, type Signal } from '../core/cancel';
 import { asFloat64, CheckpointError } from '../core/tensor';
 import { CHECKPOINT_PREFIX, checkpointName, listCheckpoints, writeJsonAtomic } from '../core/train/checkpoint';
 import { ConfigError, resolveConfig, type TrainConfig } from '../core/train/config';
@@ -56,8 +57,8 @@ interface Network {
  * A run checkpoint's recurrent matrix (as `recurrent-lens analyze model.json` reads it), input matrix and bias; of an
  * LSTM / GRU run the cell (gatedNetworkOf) and its candidate block as W.
  */
-async function readNetwork(modelJson: string, cell: Cell = 'rnn'): Promise<Network> {
-  const ckpt = await readCheckpoint(modelJson);
+async function readNetwork(modelJson: string, cell: Cell = 'rnn', read: ReadOptions = {}): Promise<Network> {
+  const ckpt = await readCheckpoint(modelJson, read);
   try {
     if (cell !== 'rnn') {
       const gated = gatedNetworkOf(ckpt);
@@ -120,8 +121,8 @@ async function validationLosses(runDir: string): Promise<Map<number, number | nu
 }
 
 /** The run's initial W (of a gated run: the candidate block), column convention, as the checkpoints store it (float32). */
-async function initialW(runDir: string, config: TrainConfig, initial: 'checkpoint' | 'config'): Promise<Float64Array> {
-  if (initial === 'checkpoint') return (await readNetwork(path.join(runDir, RUN_FILES.checkpoints, checkpointName(0), 'model.json'), config.cell)).W;
+async function initialW(runDir: string, config: TrainConfig, initial: 'checkpoint' | 'config', read: ReadOptions = {}): Promise<Float64Array> {
+  if (initial === 'checkpoint') return (await readNetwork(path.join(runDir, RUN_FILES.checkpoints, checkpointName(0), 'model.json'), config.cell, read)).W;
   // Runs written before update 0 was checkpointed: the initializer again (initialParams stores it as float32).
   if (config.cell !== 'rnn') {
     return blockOfKerasKernel(initGatedRecurrent(config.init, config.cell, config.N, config.seed), blockCount(config.cell), config.N, CANDIDATE_BLOCK[config.cell]);
@@ -133,16 +134,12 @@ export interface TrajectoryOptions {
   motif?: Partial<TrajectoryMotifOptions>;
   /** Called after each checkpoint is analysed (not for cached ones). */
   onComputed?: (update: number) => void;
-  /** Checked before each checkpoint: set, the call throws TrajectoryCancelled (what was analysed stays cached). */
-  signal?: { readonly aborted: boolean };
+  /** Checked before each checkpoint: set, the call throws CancelledError (what was analysed stays cached). */
+  signal?: Signal;
+  /** How checkpoints are read: their size limit (the readers' default otherwise). */
+  read?: ReadOptions;
   /** Only the first checkpoint (update 0 when written) and the last: what a sweep's report compares. */
   endsOnly?: boolean;
-}
-
-export class TrajectoryCancelled extends Error {
-  constructor() {
-    super('cancelled');
-  }
 }
 
 export async function runTrajectory(runDir: string, opts: TrajectoryOptions = {}): Promise<Trajectory> {
@@ -166,7 +163,7 @@ export async function runTrajectory(runDir: string, opts: TrajectoryOptions = {}
   let computed = 0;
   const checkpoints: TrajectoryEntry[] = [];
   for (const name of names) {
-    if (opts.signal?.aborted) throw new TrajectoryCancelled();
+    if (opts.signal?.aborted) throw new CancelledError();
     const update = Number(name.slice(CHECKPOINT_PREFIX.length));
     const folder = path.join(runDir, RUN_FILES.checkpoints, name);
     const modelJson = path.join(folder, 'model.json');
@@ -186,8 +183,8 @@ export async function runTrajectory(runDir: string, opts: TrajectoryOptions = {}
       // no cache, or a stale or torn one: analyse again
     }
     if (!analysis) {
-      W0 ??= await initialW(runDir, config, initial);
-      const net = await readNetwork(modelJson, config.cell);
+      W0 ??= await initialW(runDir, config, initial, opts.read);
+      const net = await readNetwork(modelJson, config.cell, opts.read);
       try {
         analysis = analyzeTrajectoryPoint({ ...net, W0, activation: config.activation, motif });
       } catch (err) {
@@ -223,16 +220,16 @@ export async function runTrajectory(runDir: string, opts: TrajectoryOptions = {}
  * checkpoint when the caller keeps one (the worker does); T is computed afresh otherwise.
  */
 export async function trajectoryMatrices(
-  t: Trajectory, opts: { signal?: { readonly aborted: boolean }; schurCache?: Map<string, Float32Array> } = {},
+  t: Trajectory, opts: { signal?: Signal; schurCache?: Map<string, Float32Array>; read?: ReadOptions } = {},
 ): Promise<TrajectoryMatrices> {
   const n = t.n, nn = n * n;
   const config = await readRunConfig(t.run);
-  const W0 = Float32Array.from(await initialW(t.run, config, t.initial));
+  const W0 = Float32Array.from(await initialW(t.run, config, t.initial, opts.read));
   const W = new Float32Array(t.checkpoints.length * nn), T = new Float32Array(t.checkpoints.length * nn);
   for (const [k, e] of t.checkpoints.entries()) {
-    if (opts.signal?.aborted) throw new TrajectoryCancelled();
+    if (opts.signal?.aborted) throw new CancelledError();
     const modelJson = path.join(t.run, e.checkpoint, 'model.json');
-    const net = await readNetwork(modelJson, config.cell);
+    const net = await readNetwork(modelJson, config.cell, opts.read);
     if (net.n !== n) throw new CheckpointError(modelJson, `the recurrent matrix is ${net.n}×${net.n}, the run's first checkpoint ${n}×${n}`);
     W.set(net.W, k * nn);
     let stat;
@@ -247,7 +244,7 @@ export async function trajectoryMatrices(
       try {
         schurT = Float32Array.from(reorderSchur(realSchur(net.W, n, { wantZ: true, signal: opts.signal }), 'modulus-desc').T);
       } catch (err) {
-        if (opts.signal?.aborted) throw new TrajectoryCancelled();
+        if (opts.signal?.aborted) throw new CancelledError();
         throw new CheckpointError(modelJson, problemOf(err));
       }
       opts.schurCache?.set(key, schurT);

@@ -73,7 +73,7 @@ export type HostToInspector =
    */
   | { type: 'checkpoint'; summary: CheckpointSummary; settings: HeatmapSettings; restore?: InspectorViewState; matrix?: MatrixPayload }
   | { type: 'matrix'; matrix: MatrixPayload }
-  | { type: 'error'; message: string };
+  | { type: 'error'; error: LensError };
 
 // ---- inspector webview → extension host
 export type InspectorToHost =
@@ -98,21 +98,60 @@ export type MatrixSource =
   };
 
 // ---- extension host ↔ worker thread: request/response by id
-export type WorkerRequest =
-  | { id: number; op: 'open'; file: string; maxFileBytes: number }
-  | { id: number; op: 'matrix'; file: string; key: MatrixKey; maxSide?: number }
-  | { id: number; op: 'close'; file: string }
-  /** `cancel` is a SharedArrayBuffer holding one Int32: the host sets it to 1 to stop the analysis. */
-  | { id: number; op: 'analyze'; source: MatrixSource; options: AnalysisOptions; cancel?: SharedArrayBuffer }
-  /** A run folder's trajectory (cached per checkpoint in the run folder) and its matrices; result: TrajectoryPayload. */
-  | { id: number; op: 'trajectory'; dir: string; cancel?: SharedArrayBuffer }
+
+/**
+ * Every operation of the worker thread: its parameters and its result. `cancel` (cancellable operations) is a
+ * SharedArrayBuffer holding one Int32 the host sets to 1 to stop the work (src/core/cancel.ts).
+ */
+export interface WorkerOps {
+  /** Reads a checkpoint (kept in the worker's cache) and summarises it. */
+  open: { params: { file: string }; result: CheckpointSummary };
+  /** A tensor (or gate block) of a checkpoint for the heatmap, at most `maxSide` per side (an overview). */
+  matrix: { params: { file: string; key: MatrixKey; maxSide?: number }; result: MatrixPayload };
+  /** The square matrix an analysis of a tensor needs, from the worker's parse of its file (see AnalysisMatrix). */
+  square: { params: { file: string; key: MatrixKey }; result: AnalysisMatrix };
+  /** Drops a checkpoint from the worker's cache. */
+  close: { params: { file: string }; result: null };
+  /**
+   * Every analysis of one matrix. `matrix`: the tensor's values as another worker parsed them (a `square` result),
+   * so this worker does not read the file again; without it a tensor source is read here.
+   */
+  analyze: { params: { source: MatrixSource; options: AnalysisOptions; matrix?: AnalysisMatrix; cancel?: SharedArrayBuffer }; result: AnalysisPayload };
+  /** A run folder's trajectory (cached per checkpoint in the run folder) and its matrices; progress: one line each step. */
+  trajectory: { params: { dir: string; cancel?: SharedArrayBuffer }; result: TrajectoryPayload };
   /**
    * Text from a language model checkpoint (a run folder, a checkpoint folder or its model.json): the text streams as
-   * `progress` messages (each the next chunk); the result is a SampleDone.
+   * `progress` messages (each the next chunk).
    */
-  | { id: number; op: 'sample'; target: string; options: SampleRequest; cancel?: SharedArrayBuffer }
-  /** Whether a text file can train a language model with these settings; result: TextCheck, or the one-line problem. */
-  | { id: number; op: 'checkText'; file: string; settings: { max_chars: number; batch: number; T: number }; maxBytes: number };
+  sample: { params: { target: string; options: SampleRequest; cancel?: SharedArrayBuffer }; result: SampleDone };
+  /** Whether a text file can train a language model with these settings. */
+  checkText: { params: { file: string; settings: { max_chars: number; batch: number; T: number } }; result: TextCheck };
+  /** The worker's checkpoint cache: files parsed so far (every read counts) and the files held now. */
+  cacheInfo: { params: object; result: { parses: number; files: string[] } };
+}
+export type WorkerOp = keyof WorkerOps;
+export type ParamsOf<O extends WorkerOp> = WorkerOps[O]['params'];
+export type ResultOf<O extends WorkerOp> = WorkerOps[O]['result'];
+/** Operations the host can stop while they run (their params take `cancel`). */
+export type CancellableOp = { [O in WorkerOp]: 'cancel' extends keyof ParamsOf<O> ? O : never }[WorkerOp];
+/** What a caller asks for: the operation and its parameters. */
+export type RequestOf<O extends WorkerOp> = { op: O } & ParamsOf<O>;
+
+/**
+ * A request as it crosses: with its id, and the file-size limit (bytes, the recurrentLens.maxFileSizeMB setting) every
+ * file the worker reads for it is held to.
+ */
+export type WorkerRequest = { [O in WorkerOp]: { id: number; maxFileBytes: number } & RequestOf<O> }[WorkerOp];
+
+/**
+ * A tensor's square matrix in column convention (row-major `n × n`), and for a gate block the whole LSTM / GRU cell
+ * it belongs to (the per-gate motif profiles run it), or why there is none.
+ */
+export interface AnalysisMatrix {
+  W: Float64Array;
+  n: number;
+  gated?: { net: GatedNetwork } | { problem: string };
+}
 
 /** Sampling settings (src/core/train/sample.ts); temperature 0 is greedy. */
 export interface SampleRequest {
@@ -138,10 +177,29 @@ export interface TextCheck {
 }
 
 export type WorkerResponse =
-  | { id: number; ok: true; result: unknown }
+  | { [O in WorkerOp]: { id: number; ok: true; op: O; result: ResultOf<O> } }[WorkerOp]
   /** A long request's progress (the trajectory: one more checkpoint analysed); the result follows. */
   | { id: number; progress: string }
-  | { id: number; ok: false; error: string };
+  | { id: number; ok: false; error: LensError };
+
+/**
+ * What went wrong, as errors cross from the workers to the host and on to the webviews: code switches on `kind`, never
+ * on the text (src/core/errors.ts makes them from what was thrown).
+ * `cancelled`: stopped on request. `format`, `too-large`, `io`: an input file's content, its size (over the
+ * recurrentLens.maxFileSizeMB setting or a reader's bound), or reading it at all. `unstable`: the matrix is not stable
+ * enough for an infinite-horizon quantity (use a finite horizon). `not-converged`: an iteration (the QR algorithm) hit
+ * its limit. `timeout`: the worker outlived its time limit and was stopped; `restarted`: the request waited on a
+ * worker that was stopped. `internal`: anything else.
+ */
+export type ErrorKind = 'cancelled' | 'format' | 'too-large' | 'io' | 'unstable' | 'not-converged' | 'timeout' | 'restarted' | 'internal';
+
+export interface LensError {
+  kind: ErrorKind;
+  /** One line, naming the file first when there is one (`<file>: <problem>`). */
+  message: string;
+  file?: string;
+}
+import type { GatedNetwork } from '../core/analysis/gatedMotif';
 
 // ---- analysis panel (issue: matrix analyses) ----------------------------------------------------------
 
@@ -154,7 +212,7 @@ import type { AnalysisOptions, AnalysisPayload } from '../core/analysis/types';
 export type HostToAnalysis =
   | { type: 'running'; title: string; options: AnalysisOptions }
   | { type: 'result'; result: AnalysisPayload }
-  | { type: 'error'; message: string };
+  | { type: 'error'; error: LensError };
 
 // ---- analysis webview → extension host
 export type AnalysisToHost =
@@ -235,7 +293,7 @@ export type HostToCompare =
   /** `exact`: the initializer's closed forms (src/core/init/exact.ts), null for a loaded matrix. */
   | { type: 'result'; id: string; result: AnalysisPayload; exact: ExactValues | null; summary: Record<SummaryKey, SummaryValue> }
   /** The analysis failed (or was cancelled); closed forms, when there are some, still hold. */
-  | { type: 'error'; id: string; message: string; exact: ExactValues | null; summary: Record<SummaryKey, SummaryValue> };
+  | { type: 'error'; id: string; error: LensError; exact: ExactValues | null; summary: Record<SummaryKey, SummaryValue> };
 
 // ---- compare webview → extension host
 export type CompareToHost =
@@ -415,7 +473,7 @@ export type HostToTraining =
   | { type: 'sample'; event: 'start'; update: number | null }
   | { type: 'sample'; event: 'chunk'; text: string }
   | { type: 'sample'; event: 'end'; length: number; stopped: boolean; ms: number }
-  | { type: 'sample'; event: 'error'; message: string };
+  | { type: 'sample'; event: 'error'; error: LensError };
 
 /** One run of a comparison: its state, the name its legend shows, its curves. */
 export interface RunCurves {
@@ -590,7 +648,7 @@ export type HostToTrajectory =
   | { type: 'columns'; columns: TrajectoryColumn[]; runIds: string[] }
   /** Computing (text for the status line), or null when done. */
   | { type: 'progress'; text: string | null }
-  | { type: 'error'; message: string };
+  | { type: 'error'; error: LensError };
 
 // ---- trajectory webview → extension host
 export type TrajectoryToHost =

@@ -36,11 +36,12 @@ export function formatHours(h: number): string {
 /**
  * The cost of running `indices` (default: every member) at `msPerUpdate` (wall time) per update, each run using
  * `threadsPerRun` cores; `cpuMsPerUpdate`, the measured CPU time of an update, gives the CPU-hours when known.
- * `cores` and `concurrency` (default: this machine's cores) give the local wall time.
+ * `cores` and `concurrency` (default: this machine's cores) give the local wall time. `valBatches`: the batches of
+ * one validation pass when not `val_size / batch` (a language model validates on its whole validation text).
  */
 export function estimateCost(
   sweep: ResolvedSweep, msPerUpdate: number, threadsPerRun = 1,
-  opts: { indices?: readonly number[]; cores?: number; concurrency?: number; cpuMsPerUpdate?: number } = {},
+  opts: { indices?: readonly number[]; cores?: number; concurrency?: number; cpuMsPerUpdate?: number; valBatches?: number } = {},
 ): CostEstimate {
   const members = opts.indices ? opts.indices.map((i) => sweep.members[i]) : sweep.members;
   let updates = 0, work = 0;
@@ -48,7 +49,7 @@ export function estimateCost(
     const c = m.config;
     const evals = Math.ceil(c.updates / c.eval_every) + 1;
     updates += c.updates;
-    work += c.updates + evals * Math.ceil(c.val_size / c.batch) * VALIDATION_BATCH_COST;
+    work += c.updates + evals * (opts.valBatches ?? Math.ceil(c.val_size / c.batch)) * VALIDATION_BATCH_COST;
   }
   // CPU time: measured as such when given (a busy machine's wall time counts the waiting too), else wall × threads.
   const cpuMs = opts.cpuMsPerUpdate ?? msPerUpdate * threadsPerRun;

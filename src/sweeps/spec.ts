@@ -236,13 +236,14 @@ export const TRAINER_FIELDS = ['task', 'T', 'N', 'activation', 'batch', 'eval_ev
 /**
  * A language-model sweep's text, checked as the trainer checks it before a run (readable, UTF-8, long enough for the
  * batch and T) before anything is made: one line naming the sweep file (or preset) and the field. `assetRoot`: where
- * the embedded Brown Corpus is (the extension's root).
+ * the embedded Brown Corpus is (the extension's root). Returns the batches of one validation pass (for the cost
+ * estimate), undefined for the other tasks.
  */
-export async function checkSweepText(sweep: ResolvedSweep, assetRoot: string, source?: string): Promise<void> {
+export async function checkSweepText(sweep: ResolvedSweep, assetRoot: string, source?: string): Promise<{ valBatches: number } | undefined> {
   const c = sweep.members[0]?.config;
-  if (c?.task !== 'charlm') return;
+  if (c?.task !== 'charlm') return undefined;
   try {
-    await checkTrainingText(corpusFile(c.file, assetRoot), c);
+    return { valBatches: (await checkTrainingText(corpusFile(c.file, assetRoot), c)).validBatches };
   } catch (e) {
     if (!(e instanceof CorpusError)) throw e;
     throw new SweepError(`${source ? `${source}: ` : ''}file: ${e.message}`);

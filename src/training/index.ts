@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RunConfig, RunView, TextCheck } from '../shared/protocol';
+import type { RunConfig, RunView } from '../shared/protocol';
 import { RunManager, TrainingError, RESUMABLE } from '../runs/runManager';
 import { RUNS_VIEW_ID, RunsTreeProvider, progressLine, stateIcon, stateLine, type RunsNode } from './runsView';
 import { FORM_DEFAULTS, languageModelDefaults, startForm, toConfig, type FormValues } from './startForm';
@@ -11,7 +11,7 @@ import { countRuns } from '../runs/runNames';
 import { showProgress } from './progress';
 import { RUN_FILES } from '../core/train/trainer';
 import { TrajectoryPanel, TRAJECTORY_VIEW_TYPE, type PickRun } from '../panels/trajectoryPanel';
-import { WorkerClient } from '../host/workerClient';
+import { extensionWorker } from '../host/workers';
 import { TrainingComparePanel, TrainingPanel, TRAINING_COMPARE_VIEW_TYPE, TRAINING_VIEW_TYPE } from '../panels/trainingPanel';
 import { SweepTracker } from './sweepTracker';
 import { registerSweepCommands } from './sweepCommands';
@@ -127,7 +127,7 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
     });
 
   // The trajectory's own worker thread (started on first use): a long trajectory does not hold up an analysis.
-  const trajectoryWorker = new WorkerClient(context.extensionPath);
+  const trajectoryWorker = extensionWorker(context.extensionPath);
   /** A run to add to a trajectory panel: members of the same sweep first. */
   const pickRun: PickRun = async (exclude) => {
     const sweep = manager.get(exclude[0])?.sweep;
@@ -230,11 +230,11 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
       if (!overrides) await context.workspaceState.update(LAST_LM_FORM_KEY, { ...values, file: undefined });
       const config = checkConfig(toConfig({ ...values, ...(overrides?.name ? { name: overrides.name } : {}) }));
       // Every check the trainer makes before it writes anything, here and off this thread: bad text is one line, no run.
-      const maxMB = vscode.workspace.getConfiguration('recurrentLens').get<number>('maxFileSizeMB', 2048);
       const textFile = config.file ?? path.join(context.extensionPath, 'dist', 'brown', 'brown.txt');
       try {
-        await TrainingPanel.languageModelWorker(context).request<TextCheck>({
-          op: 'checkText', file: textFile, settings: { max_chars: config.max_chars ?? 0, batch: config.batch!, T: config.T! }, maxBytes: maxMB * 2 ** 20,
+        // held to recurrentLens.maxFileSizeMB by the worker
+        await TrainingPanel.languageModelWorker(context).request({
+          op: 'checkText', file: textFile, settings: { max_chars: config.max_chars ?? 0, batch: config.batch!, T: config.T! },
         });
       } catch (e) {
         throw new TrainingError((e as Error).message);

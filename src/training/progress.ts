@@ -72,7 +72,8 @@ async function announce(runs: RunView[], cancelled: boolean): Promise<void> {
     'Show Curves': 'recurrentLens.showTrainingCurves', 'Open Checkpoint': 'recurrentLens.openLatestCheckpoint',
     'Show Log': 'recurrentLens.showRunLog', Resume: 'recurrentLens.resumeRun',
   };
-  const line = r.baseline !== null ? ` (success: below ${fmtLoss(r.baseline / 2)})` : '';
+  // A language model succeeds below its text's unigram entropy (the baseline itself), the toy tasks below half theirs.
+  const line = r.baseline !== null ? ` (success: below ${fmtLoss(r.config.task === 'charlm' ? r.baseline : r.baseline / 2)})` : '';
   let pick: string | undefined;
   switch (r.state) {
     case 'completed':

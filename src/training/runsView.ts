@@ -71,7 +71,10 @@ function tooltip(run: RunView, label: string): vscode.MarkdownString {
     ['progress', `update ${run.update} of ${run.updates}${run.msPerUpdate ? `, ${run.msPerUpdate.toFixed(1)} ms/update` : ''}`],
     ['loss', `train ${fmtLoss(run.trainLoss)}, validation ${fmtLoss(run.valLoss)}, best ${fmtLoss(run.bestValLoss)}`],
   ];
-  if (run.baseline !== null) rows.push(['success', `validation below ${fmtLoss(run.baseline / 2)} (baseline ${fmtLoss(run.baseline)} / 2)`]);
+  if (run.baseline !== null) {
+    rows.push(['success', c.task === 'charlm' ? `validation below ${fmtLoss(run.baseline)} bpc (the text's unigram entropy)`
+      : `validation below ${fmtLoss(run.baseline / 2)} (baseline ${fmtLoss(run.baseline)} / 2)`]);
+  }
   if (run.checkpoint) rows.push(['checkpoint', run.checkpoint]);
   if (typeof run.diskBytes === 'number') rows.push(['disk', `${formatBytes(run.diskBytes)} (keep_checkpoints ${c.keep_checkpoints})`]);
   md.appendMarkdown('| | |\n|:--|:--|\n' + rows.map(([k, v]) => `| ${k} | ${escapeMd(v)} |`).join('\n') + '\n');

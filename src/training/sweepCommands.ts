@@ -129,7 +129,7 @@ export function registerSweepCommands(context: vscode.ExtensionContext, manager:
     const now = new Date();
     const id = sweepFolderId(typeof file.name === 'string' && file.name ? file.name : isPreset ? args.source : label, now);
     const sweep = resolveSweep(file, { id, now, ...(isPreset ? {} : { source: args.source }) });
-    await checkSweepText(sweep, context.extensionPath, isPreset ? undefined : args.source);
+    const text = await checkSweepText(sweep, context.extensionPath, isPreset ? undefined : args.source);
     const name = sweep.name ?? label;
     const executor = args.executor ?? executorSetting();
 
@@ -139,7 +139,7 @@ export function registerSweepCommands(context: vscode.ExtensionContext, manager:
       (_p, token) => measureUpdate(cli, sweep.members[0].config, token),
     );
     const ms = timing.cpuMs ?? timing.ms;
-    const cost = estimateCost(sweep, timing.ms, 1, { concurrency: limit(), cpuMsPerUpdate: timing.cpuMs });
+    const cost = estimateCost(sweep, timing.ms, 1, { concurrency: limit(), cpuMsPerUpdate: timing.cpuMs, valBatches: text?.valBatches });
     let chosen: ExecutorKind = executor;
     if (!args.confirmed) {
       const large = cost.local_hours > CLUSTER_ADVICE_HOURS;

@@ -16,6 +16,8 @@ import { createOrOpenSweepFolder, SWEEPS_FOLDER } from '../../src/sweeps/folder'
 import { resolveSweep } from '../../src/sweeps/spec';
 import type { SweepFile } from '../../src/sweeps/types';
 import type { StartedSweep } from '../../src/training/sweepCommands';
+import { folderBytes } from '../../src/runs/diskUse';
+import { formatBytes } from '../../src/core/tensor';
 
 const TINY: SweepFile = {
   name: 'suite tiny sweep', task: 'copy', T: 30, N: 24, inits: ['chain:1.02', 'orthogonal:1.0'], lrs: [3e-4], seeds: 2,
@@ -151,6 +153,10 @@ describe('Sweeps from the editor', function () {
     const ids = await first.manager.startSweep(dir);
     assert.equal(ids.length, 4);
     await until('the group to count 4 finished', async () => /^4\/4 finished/.test(description((await group(first.tree, dir)).item)), 90_000);
+    // The row ends with what the members' run folders take on disk, as `du` counts it.
+    const sizes = await Promise.all(fs.readdirSync(path.join(dir, 'runs')).map((n) => folderBytes(path.join(dir, 'runs', n))));
+    const disk = ` · ${formatBytes(sizes.reduce((a, b) => a + b, 0))}`;
+    await until(`the group to show its disk use${disk}`, async () => String((await group(first.tree, dir)).item.description).endsWith(disk), 30_000);
     g = await group(first.tree, dir);
     assert.doesNotMatch(String(g.item.contextValue), /stoppable|continuable/, 'nothing to stop or continue');
     // Members under the group open like runs (their click shows the curves).

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { WorkerClient } from '../../src/host/workerClient';
+import type { KindedError } from '../../src/core/errors';
 import { resolveConfig } from '../../src/core/train/config';
 import { CHARLM_MAX_BYTES } from '../../src/core/tasks/charlm';
 import type { SampleDone, TextCheck } from '../../src/shared/protocol';
@@ -45,20 +46,23 @@ test('language model input, CLI: binary, not UTF-8, empty, too large, T larger t
 });
 
 test('language model input, the command\'s check (worker checkText): the same lines, and the maxFileSizeMB setting', async () => {
-  const client = new WorkerClient(ROOT);
+  // the setting, read at each request
+  let maxFileBytes = 2048 * 2 ** 20;
+  const client = new WorkerClient(ROOT, { maxFileBytes: () => maxFileBytes });
   try {
     const settings = (T = 50) => ({ max_chars: 0, batch: 32, T });
     for (const c of CASES) {
       const f = file(c.name, c.content, c.size);
-      await assert.rejects(client.request<TextCheck>({ op: 'checkText', file: f, settings: settings(c.T), maxBytes: 2048 * 2 ** 20 }),
-        (e: Error) => e.message.startsWith(`${f}: `) && c.problem.test(e.message) && !e.message.includes('\n'), c.what);
+      await assert.rejects(client.request({ op: 'checkText', file: f, settings: settings(c.T) }),
+        (e: KindedError) => e.message.startsWith(`${f}: `) && c.problem.test(e.message) && !e.message.includes('\n') && e.file === f, c.what);
     }
     // larger than the setting (here 1 MiB) though the trainer would take it
+    maxFileBytes = 2 ** 20;
     const big = file('big.txt', 'x', 3 * 2 ** 20);
-    await assert.rejects(client.request<TextCheck>({ op: 'checkText', file: big, settings: settings(), maxBytes: 2 ** 20 }),
-      (e: Error) => e.message === `${big}: the file is too large (3 MiB; the setting recurrentLens.maxFileSizeMB allows 1 MiB)`);
+    await assert.rejects(client.request({ op: 'checkText', file: big, settings: settings() }),
+      (e: KindedError) => e.kind === 'too-large' && e.message === `${big}: the file is too large (3 MiB; the setting recurrentLens.maxFileSizeMB allows 1 MiB)`);
     const good = file('good.txt', 'abcd'.repeat(2000));
-    const ok = await client.request<TextCheck>({ op: 'checkText', file: good, settings: settings(), maxBytes: 2 ** 20 });
+    const ok: TextCheck = await client.request({ op: 'checkText', file: good, settings: settings() });
     assert.deepEqual(ok, { chars: 8000, vocab: 4, unigramBpc: 2 });
   } finally {
     client.dispose();
@@ -69,23 +73,23 @@ test('sampling in the worker: chunks stream before the result and make up its te
   const dir = tmp();
   const text = file('abc.txt', 'abc'.repeat(2000));
   await trainRun(dir, resolveConfig({ task: 'charlm', file: text, cell: 'gru', N: 8, T: 10, batch: 4, updates: 30, eval_every: 30 }));
-  const client = new WorkerClient(ROOT);
+  const client = new WorkerClient(ROOT, { maxFileBytes: () => 2 ** 30 });
   try {
     const chunks: string[] = [];
-    const job = client.cancellable<SampleDone>({ op: 'sample', target: dir, options: { prompt: 'ab', length: 3000, temperature: 1, seed: 2 } }, (t) => chunks.push(t));
-    const done = await job.result;
+    const job = client.cancellable({ op: 'sample', target: dir, options: { prompt: 'ab', length: 3000, temperature: 1, seed: 2 } }, (t) => chunks.push(t));
+    const done: SampleDone = await job.result;
     assert.equal(done.length, 3000);
     assert.equal(done.stopped, false);
     assert.equal(done.update, 30);
     assert.equal(chunks.join(''), done.text);
     assert.ok(chunks.length >= 1);
     // cancelled at once: fewer characters than asked, the text so far
-    const long = client.cancellable<SampleDone>({ op: 'sample', target: dir, options: { prompt: '', length: 1_000_000, temperature: 1, seed: 2 } });
+    const long = client.cancellable({ op: 'sample', target: dir, options: { prompt: '', length: 1_000_000, temperature: 1, seed: 2 } });
     setTimeout(() => long.cancel(), 200);
     const cut = await long.result;
     assert.equal(cut.stopped, true);
     assert.ok(cut.length > 0 && cut.length < 1_000_000, String(cut.length));
-    await assert.rejects(client.request<SampleDone>({ op: 'sample', target: path.join(dir, 'missing'), options: { prompt: '', length: 5, temperature: 1, seed: 1 } }),
+    await assert.rejects(client.request({ op: 'sample', target: path.join(dir, 'missing'), options: { prompt: '', length: 5, temperature: 1, seed: 1 } }),
       /missing: cannot read \(ENOENT\)/);
   } finally {
     client.dispose();

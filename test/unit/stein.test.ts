@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { solveStein, noiseCovariance, NotStableError } from '../../src/core/linalg/stein';
-import { AbortError, matmul, transpose, identity as eye, frobenius, hessenberg, applyHessenbergQ, lowerBandwidth, logAbsDet, cholesky, solveLowerRows } from '../../src/core/linalg/dense';
+import { CancelledError } from '../../src/core/cancel';
+import { matmul, transpose, identity as eye, frobenius, hessenberg, applyHessenbergQ, lowerBandwidth, logAbsDet, cholesky, solveLowerRows } from '../../src/core/linalg/dense';
 import { chain, fbchain, identity, orthogonal, gaussian } from '../../src/core/init/initializers';
 import { Rng } from '../../src/core/init/rng';
 import { sigmaMax } from '../../src/core/linalg/svd';
@@ -147,7 +148,7 @@ test('ρ(W) ≥ 1 raises NotStableError quickly with advice to use a finite hori
 });
 
 test('abort signal stops the doubling', () => {
-  assert.throws(() => solveStein(identity(8, 0.5), 8, { signal: { aborted: true } }), AbortError);
+  assert.throws(() => solveStein(identity(8, 0.5), 8, { signal: { aborted: true } }), CancelledError);
 });
 
 test('dense helpers used by the solver: Hessenberg reduction, bandwidth, log|det|', () => {

@@ -6,6 +6,7 @@ import { singularValues, sigmaMax, sigmaMin, conditionNumber, bidiagonalSingular
 import { orthogonal, gaussian } from '../../src/core/init/initializers';
 import { Rng } from '../../src/core/init/rng';
 import { matmul, transpose } from '../../src/core/linalg/dense';
+import { setWasmEnabled } from '../../src/core/linalg/wasm/kernels';
 
 const FIX = path.join(__dirname, '../../../test/fixtures/analysis');
 
@@ -122,4 +123,27 @@ test('helpers, shapes and errors', () => {
   for (const x of G) f += x * x;
   for (const x of s) ss += x * x;
   assert.ok(Math.abs(f - ss) < 1e-13 * f);
+});
+
+test('blocked bidiagonalization (N > 160), WebAssembly and TypeScript paths: prescribed singular values, tall and wide', () => {
+  for (const [rows, cols] of [[230, 230], [260, 190], [190, 260]] as const) {
+    const p = Math.min(rows, cols);
+    const sigma = Array.from({ length: p }, (_, i) => Math.pow(10, -i / 30)); // 1 … ~1e-8
+    const Q = orthogonal(rows, 1, new Rng(rows)), R = orthogonal(cols, 1, new Rng(cols + 1));
+    // A = Q(:, 0:p) diag(σ) R(:, 0:p)ᵀ
+    const A = new Float64Array(rows * cols);
+    for (let i = 0; i < rows; i++) for (let k = 0; k < p; k++) {
+      const f = Q[i * rows + k] * sigma[k];
+      for (let j = 0; j < cols; j++) A[i * cols + j] += f * R[j * cols + k];
+    }
+    for (const wasm of [true, false]) {
+      setWasmEnabled(wasm);
+      try {
+        const s = singularValues(A, rows, cols);
+        assert.ok(maxRelErr(s, sigma, 1) < 1e-13, `${rows}×${cols} wasm=${wasm}: ${maxRelErr(s, sigma, 1)}`);
+      } finally {
+        setWasmEnabled(true);
+      }
+    }
+  }
 });

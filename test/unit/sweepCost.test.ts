@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CLUSTER_ADVICE_HOURS, estimateCost, formatHours, STARTUP_SECONDS, VALIDATION_BATCH_COST } from '../../src/sweeps/cost';
-import { resolveSweep } from '../../src/sweeps/spec';
+import * as path from 'node:path';
+import { checkSweepText, resolveSweep } from '../../src/sweeps/spec';
+import { ROOT } from './helpers';
 
 test('cost: updates plus validation passes times the measured update, plus start-up, in CPU-hours', () => {
   // 2 inits × 3 seeds = 6 runs of 1000 updates; validation every 100 updates (11 passes) of 64 sequences = 4 batches.
@@ -38,4 +40,15 @@ test('cost: a big sweep is advised onto a cluster', () => {
   assert.equal(formatHours(3.25), '3.3 h');
   assert.equal(formatHours(72), '3 days');
   assert.equal(formatHours(10 / 3600), '10 s');
+});
+
+test('cost of a language-model sweep: a validation pass is the whole validation text, as checkSweepText counts it', async () => {
+  const file = path.join(ROOT, 'test', 'fixtures', 'text', 'brown-sample.txt');
+  // 5 818 characters: the last 582 validate, 4 streams of 145, T 10: ceil(144 / 10) = 15 batches a pass.
+  const sweep = resolveSweep({ task: 'charlm', cell: 'lstm', file, N: 8, T: 10, batch: 4, inits: ['plain'], updates: 100, eval_every: 50 }, { id: 'lm' });
+  const text = await checkSweepText(sweep, ROOT);
+  assert.deepEqual(text, { valBatches: 15 });
+  const c = estimateCost(sweep, 2, 1, { cores: 1, valBatches: text!.valBatches });
+  assert.ok(Math.abs(c.cpu_hours - ((100 + 3 * 15 * VALIDATION_BATCH_COST) * 2) / 3.6e6 - STARTUP_SECONDS / 3600) < 1e-12);
+  assert.equal(await checkSweepText(resolveSweep({ task: 'copy', inits: ['chain:1.02'] }, { id: 'c' }), ROOT), undefined);
 });

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { SweepPanelModel } from '../../src/sweeps/panelData';
 import { sem } from '../../src/sweeps/summary';
 import type { ResolvedSweep, SweepReport } from '../../src/sweeps/types';
 import { CLI, ROOT } from './helpers';
@@ -34,7 +35,7 @@ function close(got: (number | null)[], want: (number | null)[], what: string): v
   });
 }
 
-test('an LSTM language-model sweep through the CLI: members train on the sweep file\'s text; per-gate motif rows equal gate-motif on their checkpoints', () => {
+test('an LSTM language-model sweep through the CLI: members train on the sweep file\'s text; per-gate motif rows equal gate-motif on their checkpoints', async () => {
   const root = mkdtempSync(path.join(tmpdir(), 'rl-gsweep-'));
   try {
     mkdirSync(path.join(root, 'texts'));
@@ -103,6 +104,15 @@ test('an LSTM language-model sweep through the CLI: members train on the sweep f
       assert.deepEqual(row.after_mean, row.gates!.c.after_mean);
       assert.deepEqual(row.before_mean, row.gates!.c.before_mean);
     }
+    // The sweep panel's data: no baseline, the members and their best-cell curves.
+    const model = new SweepPanelModel(out);
+    await model.load();
+    const d = await model.data();
+    assert.equal(d.baseline, null);
+    assert.equal(d.task, 'charlm');
+    assert.equal(d.finished, 4);
+    assert.deepEqual(d.groups.map((g) => [g.group, g.runs, g.curve !== null]), [['mixed:1.02', 2, true], ['plain', 2, true]]);
+
     const status = cli('sweep-status', out);
     assert.equal(status.status, 0, status.stderr);
     assert.match(status.stdout, /success: final validation bpc below the text's unigram entropy/);

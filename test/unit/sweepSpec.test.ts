@@ -140,3 +140,21 @@ test('sweep.schema.json: every sweep field and trainer field, the presets; *.swe
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   assert.ok(pkg.contributes.jsonValidation.some((v: { fileMatch: string[]; url: string }) => v.fileMatch.includes('*.sweep.json') && v.url === './media/sweep.schema.json'));
 });
+
+test('LSTM / GRU language-model sweeps: cell, file (relative to the sweep file), per-gate-block inits and families, the trainer\'s LM defaults', () => {
+  const s = resolve({ task: 'charlm', cell: 'gru', file: 'texts/a.txt', max_chars: 5000, inits: [{ name: 'mixed', gains: [1, 1.02] }, 'plain', 'orthogonal:1.0'], seeds: 2 },
+    path.join('/data', 'grids', 'gru.sweep.json'));
+  assert.deepEqual(s.groups, ['mixed', 'plain', 'orthogonal:1.0']);
+  assert.deepEqual(s.members.map((m) => [m.init, m.gain]), [['mixed:1', 1], ['mixed:1', 1], ['mixed:1.02', 1.02], ['mixed:1.02', 1.02], ['plain', 1], ['plain', 1], ['orthogonal:1.0', 1], ['orthogonal:1.0', 1]]);
+  assert.equal(s.baseline, null);
+  for (const m of s.members) {
+    assert.deepEqual(m.config, resolveConfig({ task: 'charlm', cell: 'gru', file: '/data/grids/texts/a.txt', max_chars: 5000, init: m.init, seed: m.seed }));
+  }
+  assert.equal(s.members[0].config.optimizer, 'adam');
+  assert.equal(s.members[0].config.lr, 2e-3);
+  assert.equal(s.members[0].config.N, 256);
+  // a vanilla language model takes the paper's inits and plain
+  const v = resolve({ task: 'charlm', inits: ['chain:1.02', 'plain'], updates: 10 });
+  assert.deepEqual(v.members.map((m) => m.config.init), ['chain:1.02', 'plain']);
+  assert.ok(TRAINER_FIELDS.includes('cell') && TRAINER_FIELDS.includes('file') && TRAINER_FIELDS.includes('max_chars') && TRAINER_FIELDS.includes('optimizer'));
+});

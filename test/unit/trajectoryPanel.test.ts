@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { resolveConfig } from '../../src/core/train/config';
 import { readCheckpoint } from '../../src/core/readers';
 import { squareMatrixOf } from '../../src/core/inspect';
-import { runTrajectory, trajectoryMatrices, TrajectoryCancelled } from '../../src/runs/trajectory';
+import { runTrajectory, trajectoryMatrices } from '../../src/runs/trajectory';
+import { CancelledError } from '../../src/core/cancel';
 import { trajectoryCsv, TRAJECTORY_CSV_COLUMNS } from '../../src/runs/trajectoryCsv';
 import { trainRun } from './trainRun';
 
@@ -53,8 +54,8 @@ test('trajectory matrices: every checkpoint W as stored, W₀ = the update-0 W, 
   assert.deepEqual(Array.from(again.T), Array.from(m.T));
 
   // cancelled before the first checkpoint: nothing more is read
-  await assert.rejects(runTrajectory(dir, { signal: { aborted: true } }), TrajectoryCancelled);
-  await assert.rejects(trajectoryMatrices(t, { signal: { aborted: true } }), TrajectoryCancelled);
+  await assert.rejects(runTrajectory(dir, { signal: { aborted: true } }), CancelledError);
+  await assert.rejects(trajectoryMatrices(t, { signal: { aborted: true } }), CancelledError);
 
   // CSV: one row per checkpoint, every number as the JSON has it
   const csv = trajectoryCsv([{ id: 'r1', label: 'chain, "copy"', checkpoints: t.checkpoints }]);

@@ -6,7 +6,8 @@ import { realSchur, reorderSchur, eigenvalueConditions, RealSchur } from '../lin
 import { pseudospectrum, defaultGrid } from '../linalg/pseudospectrum';
 import { singularValues } from '../linalg/svd';
 import { NotStableError } from '../linalg/stein';
-import { frobenius, matmulABt, Signal } from '../linalg/dense';
+import { frobenius, matmulABt } from '../linalg/dense';
+import { throwIfAborted, type Signal } from '../cancel';
 import { fisherMemory, inputVector } from './memory';
 import { henrici } from './henrici';
 import { transientNorms } from './transient';
@@ -18,16 +19,6 @@ export const EPS = 2 ** -52;
 /** Eigenvalues whose first-order error bound κ·ε exceeds this are reported as untrustworthy. */
 const TRUST_RELATIVE = 1e-8;
 
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'CancelledError';
-  }
-}
-
-function check(signal?: Signal): void {
-  if (signal?.aborted) throw new CancelledError();
-}
 
 /** ‖Z T Zᵀ − W‖_F / ‖W‖_F and ‖ZᵀZ − I‖_F. */
 export function schurAccuracy(W: Float64Array, s: RealSchur): { residual: number; orthogonality: number } {
@@ -116,7 +107,7 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, mot
   const timings: Record<string, number> = {};
   const started = performance.now();
   const step = <T>(name: string, f: () => T): T => {
-    check(signal);
+    throwIfAborted(signal);
     const t = performance.now();
     const r = f();
     timings[name] = performance.now() - t;

@@ -29,7 +29,8 @@
  * exhaustion, e.g. a chain: then the tail is exactly 0). `tailBound` reports the bound (plus the effect of the
  * Stein truncation, which is a relative error of at most stein.tailBound on every J(k)).
  */
-import { AbortError, Hessenberg, Signal, applyHessenbergQt, hessenberg, lowerBandwidth, norm2, solveLowerRows, transpose } from '../linalg/dense';
+import { CancelledError, type Signal } from '../cancel';
+import { Hessenberg, applyHessenbergQt, hessenberg, lowerBandwidth, norm2, solveLowerRows, transpose } from '../linalg/dense';
 import { SteinFactor, recursiveFisher, steinFactor } from '../linalg/steinFactor';
 import { NotStableError } from '../linalg/stein';
 import { schurFisher } from '../linalg/steinSchur';
@@ -234,7 +235,7 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
       let zeroFrom = horizon;
       let x = u.slice(), y = new Float64Array(n);
       for (let k = 1; k < horizon; k++) {
-        if ((k & 255) === 0 && signal?.aborted) throw new AbortError();
+        if ((k & 255) === 0 && signal?.aborted) throw new CancelledError();
         step(x, y);
         const t = x; x = y; y = t;
         const s = norm2(x);
@@ -252,7 +253,7 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
     const U = new Float64Array(CHUNK * n);
     const unorm2 = new Float64Array(CHUNK);
     while (!done && J.length < limit) {
-      if (signal?.aborted) throw new AbortError();
+      if (signal?.aborted) throw new CancelledError();
       // Generate up to CHUNK vectors u_k = W^k v (sequential products: exact structure for sparse W).
       const start = J.length;
       const count = Math.min(CHUNK, limit - start);

@@ -8,7 +8,8 @@
  * amplification of a unit input. Once W^k v is exactly 0 the rest is 0; once its norm overflows the rest is
  * Infinity (never NaN).
  */
-import { matvec, norm2, Signal, AbortError } from '../linalg/dense';
+import { matvec, norm2 } from '../linalg/dense';
+import { CancelledError, type Signal } from '../cancel';
 
 export function transientNorms(W: Float64Array, n: number, v: ArrayLike<number>, kMax: number, opts: { signal?: Signal } = {}): Float64Array {
   if (!Number.isInteger(n) || n < 1 || W.length < n * n) throw new RangeError(`transientNorms: need an N×N matrix (N = ${n})`);
@@ -26,7 +27,7 @@ export function transientNorms(W: Float64Array, n: number, v: ArrayLike<number>,
       break;
     }
     if (k === kMax) break;
-    if ((k & 255) === 255 && opts.signal?.aborted) throw new AbortError();
+    if ((k & 255) === 255 && opts.signal?.aborted) throw new CancelledError();
     matvec(W, u, n, n, next);
     const t = u;
     u = next;

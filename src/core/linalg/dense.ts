@@ -7,13 +7,11 @@
  * increasing k, so the usual error bound |fl(AB) − AB| ≤ k·u·|A||B| (u = 2⁻⁵³) holds.
  */
 import { transpose } from '../recurrent';
+import { gemmTN } from './gemm';
+import { openWorkspace, paddedLd } from './wasm/kernels';
 
 export { transpose };
 
-/** Thrown when a long computation sees `signal.aborted` (the same class the Schur module throws). */
-export { AbortError } from './schur';
-
-export interface Signal { aborted: boolean }
 
 export function identity(n: number, scale = 1): Float64Array {
   const I = new Float64Array(n * n);
@@ -52,9 +50,47 @@ export function matmulABt(
   band?: Band,
 ): Float64Array {
   const C = out ?? new Float64Array(m * n);
+  if (m * n * k >= WASM_MIN_WORK && matmulWasm(A, Bt, m, k, n, symmetric, C, accumulate)) return C;
   // The kernel takes plain numbers only (monomorphic: no deoptimization when callers pass different shapes).
   gemmKernel(A, Bt, m, k, n, symmetric, C, accumulate, band?.aLower ?? k, band?.btLower ?? k, band?.btUpper ?? k);
   return C;
+}
+
+/** Products of at least this many multiply-adds run on the WebAssembly GEMM (copying in and out costs O(mn + k(m + n))). */
+const WASM_MIN_WORK = 48 ** 3;
+
+/**
+ * matmulABt on the column-major WebAssembly GEMM (./gemm): row-major A (m×k) is column-major Aᵀ (k × m), Bt
+ * likewise, and row-major C is column-major Cᵀ = Bt·Aᵀ, so the three are copied row by row into a workspace with
+ * padded leading dimensions and no transposes. With `symmetric` only the blocks of Cᵀ on and below the diagonal
+ * (C's on and above) are computed. The band is not used: the skipped products are exact zeros anyway.
+ * Returns false (nothing done) when no workspace is available.
+ */
+function matmulWasm(A: Float64Array, Bt: Float64Array, m: number, k: number, n: number, symmetric: boolean, C: Float64Array, accumulate: boolean): boolean {
+  const lk = paddedLd(k), lc = paddedLd(n);
+  const ws = openWorkspace(lk * (m + n) + lc * m + paddedLd(n) * k + 64);
+  if (!ws) return false;
+  try {
+    const a = ws.alloc(lk * m, false), b = ws.alloc(lk * n, false), c = ws.alloc(lc * m, false);
+    for (let i = 0; i < m; i++) a.set(A.subarray(i * k, i * k + k), i * lk);
+    for (let j = 0; j < n; j++) b.set(Bt.subarray(j * k, j * k + k), j * lk);
+    if (accumulate) for (let i = 0; i < m; i++) c.set(C.subarray(i * n, i * n + n), i * lc);
+    if (!symmetric) {
+      gemmTN(n, m, k, b, 0, lk, a, 0, lk, c, 0, lc, accumulate, ws);
+    } else {
+      // Column block [i0, i1) of Cᵀ, rows i0..n−1.
+      const BS = 128;
+      for (let i0 = 0; i0 < m; i0 += BS) {
+        const i1 = Math.min(m, i0 + BS);
+        gemmTN(n - i0, i1 - i0, k, b, i0 * lk, lk, a, i0 * lk, lk, c, i0 + i0 * lc, lc, accumulate, ws);
+      }
+    }
+    for (let i = 0; i < m; i++) C.set(c.subarray(i * lc, i * lc + n), i * n);
+  } finally {
+    ws.close();
+  }
+  if (symmetric) mirrorUpper(C, m, n);
+  return true;
 }
 
 // The product is split into small functions, each with a single code path, so V8 optimizes each once, early

@@ -4,6 +4,7 @@
  * computed eigenvalues can be far from the exact ones.
  */
 import { realSchur } from './schur';
+import type { Signal } from '../cancel';
 
 export interface Eigenvalues {
   /** Real and imaginary parts in the Schur form's diagonal order; complex pairs adjacent, wi > 0 first. */
@@ -12,7 +13,7 @@ export interface Eigenvalues {
 }
 
 /** Eigenvalues of the row-major n×n matrix A. Throws like realSchur (NaN/Inf, non-convergence, abort). */
-export function eigenvalues(A: Float64Array, n: number, opts?: { signal?: { aborted: boolean } }): Eigenvalues {
+export function eigenvalues(A: Float64Array, n: number, opts?: { signal?: Signal }): Eigenvalues {
   const s = realSchur(A, n, { wantZ: false, signal: opts?.signal });
   return { wr: s.wr, wi: s.wi };
 }

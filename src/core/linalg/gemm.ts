@@ -5,7 +5,7 @@
  * matrices are views of the workspace ws (wasm/kernels.ts) the f64x2 SIMD kernels of asm/kernels.ts run instead;
  * the TypeScript loops are the tests' oracle.
  */
-import type { Workspace } from './wasm/kernels';
+import { paddedLd, Workspace } from './wasm/kernels';
 
 /**
  * C(i, j) (+)= Σ_l A(l, i) · B(l, j) for i < m, j < n, l < k — C = AᵀB, where A(l, i) = A[aOff + l + i·lda],
@@ -24,7 +24,7 @@ export function gemmTN(
     const ia = ws.index(A), ib = ws.index(B), ic = ws.index(C);
     if (ia >= 0 && ib >= 0 && ic >= 0) {
       const mk = ws.mark();
-      const pack = ws.alloc(Math.max(m * k, 1), false);
+      const pack = ws.alloc(Math.max(paddedLd(m) * k, 1), false);
       const ip = ws.index(pack);
       if (ip >= 0) {
         ws.k.gemmTN(m, n, k, ia + aOff, lda, ib + bOff, ldb, ic + cOff, ldc, accumulate ? 1 : 0, ip);
@@ -115,5 +115,50 @@ export function gemmNN(
       for (let i = 0; i < mb; i++) P[l + i * k] = A[src + i];
     }
     gemmTN(mb, n, k, P, 0, k, B, bOff, ldb, C, cOff + i0, ldc, accumulate);
+  }
+}
+
+/**
+ * y[yo + i] += alpha · Σ_l A(i, l) · x[xo + l·incx] for i < m, l < k (A(i, l) = A[aOff + i + l·lda]); the SIMD
+ * kernel when A, x and y are views of ws.
+ */
+export function gemvN(
+  m: number, k: number, A: Float64Array, aOff: number, lda: number, x: Float64Array, xo: number, incx: number,
+  y: Float64Array, yo: number, alpha: number, ws: Workspace | null = null,
+): void {
+  if (m <= 0 || k <= 0) return;
+  if (ws !== null) {
+    const ia = ws.index(A), ix = ws.index(x), iy = ws.index(y);
+    if (ia >= 0 && ix >= 0 && iy >= 0) {
+      ws.k.gemvN(m, k, ia + aOff, lda, ix + xo, incx, iy + yo, alpha);
+      return;
+    }
+  }
+  for (let l = 0; l < k; l++) {
+    const f = alpha * x[xo + l * incx];
+    if (f === 0) continue;
+    const al = aOff + l * lda;
+    for (let i = 0; i < m; i++) y[yo + i] += A[al + i] * f;
+  }
+}
+
+/** y[yo + l·incy] = alpha · Σ_i A(i, l) · x[xo + i] for l < k, i < m (overwrites); the SIMD kernel when resident in ws. */
+export function gemvT(
+  m: number, k: number, A: Float64Array, aOff: number, lda: number, x: Float64Array, xo: number,
+  y: Float64Array, yo: number, incy: number, alpha: number, ws: Workspace | null = null,
+): void {
+  if (k <= 0) return;
+  if (ws !== null) {
+    const ia = ws.index(A), ix = ws.index(x), iy = ws.index(y);
+    if (ia >= 0 && ix >= 0 && iy >= 0) {
+      ws.k.gemvT(m, k, ia + aOff, lda, ix + xo, iy + yo, incy, alpha);
+      return;
+    }
+  }
+  for (let l = 0; l < k; l++) {
+    const al = aOff + l * lda;
+    let s = 0;
+    for (let i = 0; i < m; i++) s += A[al + i] * x[xo + i];
+    y[yo + l * incy] = alpha * s;
   }
 }

@@ -69,6 +69,56 @@ export function larfg(n: number, alpha: number, x: Float64Array, off: number, in
   return tau;
 }
 
+
+/**
+ * dlarf 'L': A(:, j) −= τ v (vᵀ A(:, j)) for the ncols columns of the m-row block at a[ao] (leading dimension
+ * lda), v = v[vo … vo+m−1]. The WebAssembly kernel runs when a and v are views of ws.
+ */
+export function larfLeft(m: number, ncols: number, v: Float64Array, vo: number, a: Float64Array, ao: number, lda: number, tau: number, ws: Workspace | null): void {
+  if (tau === 0 || m <= 0 || ncols <= 0) return;
+  const ia = ws ? ws.index(a) : -1, iv = ws ? ws.index(v) : -1;
+  if (ws && ia >= 0 && iv >= 0) {
+    ws.k.larfLeft(m, ncols, iv + vo, ia + ao, lda, tau);
+    return;
+  }
+  for (let j = 0; j < ncols; j++) {
+    const cj = ao + j * lda;
+    let s = 0;
+    for (let r = 0; r < m; r++) s += v[vo + r] * a[cj + r];
+    s *= tau;
+    if (s === 0) continue;
+    for (let r = 0; r < m; r++) a[cj + r] -= s * v[vo + r];
+  }
+}
+
+/**
+ * dlarf 'R': A −= τ (A v) vᵀ for the m×k block at a[ao] (leading dimension lda), v = v[vo … vo+k−1], w a scratch
+ * of m entries. The WebAssembly kernel runs when a, v and w are views of ws.
+ */
+export function larfRight(
+  m: number, k: number, v: Float64Array, vo: number, a: Float64Array, ao: number, lda: number, tau: number, w: Float64Array, ws: Workspace | null,
+): void {
+  if (tau === 0 || m <= 0 || k <= 0) return;
+  const ia = ws ? ws.index(a) : -1, iv = ws ? ws.index(v) : -1, iw = ws ? ws.index(w) : -1;
+  if (ws && ia >= 0 && iv >= 0 && iw >= 0) {
+    ws.k.larfRight(m, k, iv + vo, ia + ao, lda, tau, iw);
+    return;
+  }
+  w.fill(0, 0, m);
+  for (let l = 0; l < k; l++) {
+    const f = v[vo + l];
+    if (f === 0) continue;
+    const cl = ao + l * lda;
+    for (let r = 0; r < m; r++) w[r] += a[cl + r] * f;
+  }
+  for (let l = 0; l < k; l++) {
+    const f = tau * v[vo + l];
+    if (f === 0) continue;
+    const cl = ao + l * lda;
+    for (let r = 0; r < m; r++) a[cl + r] -= w[r] * f;
+  }
+}
+
 import { gemmNN, gemmTN } from './gemm';
 import { Workspace, wsAlloc } from './wasm/kernels';
 

@@ -4,17 +4,13 @@
  */
 import { larfg, lapy2 } from './hessenberg';
 import type { Workspace } from './wasm/kernels';
+import { CancelledError, type Signal } from '../cancel';
 
 export const ULP = 2.220446049250313e-16; // dlamch('P') = eps·base
 export const SAFMIN = 2.2250738585072014e-308; // dlamch('S')
 const SAFMN2 = Math.pow(2, -485); // 2^int(log2(safmin/ulp)/2)
 const SAFMX2 = 1 / SAFMN2;
 
-export interface Cancel { aborted: boolean }
-
-export class AbortError extends Error {
-  constructor() { super('aborted'); this.name = 'AbortError'; }
-}
 
 /** Fortran SIGN(a, b): |a| with the sign of b (b = ±0 counts as positive). */
 function sign(a: number, b: number): number {
@@ -185,7 +181,7 @@ export function standardize2x2(
 export function lahqr(
   wantt: boolean, wantz: boolean, n: number, ilo: number, ihi: number, h: Float64Array, ldh: number,
   wr: Float64Array, wi: Float64Array, iloz: number, ihiz: number, z: Float64Array | null, ldz: number,
-  signal?: Cancel, ws: Workspace | null = null,
+  signal?: Signal, ws: Workspace | null = null,
 ): number {
   if (n === 0) return 0;
   if (ilo === ihi) {
@@ -218,7 +214,7 @@ export function lahqr(
     let l = ilo;
     let converged = false;
     for (let its = 0; its <= itmax; its++) {
-      if (signal && signal.aborted) throw new AbortError();
+      if (signal && signal.aborted) throw new CancelledError();
       // Look for a single small subdiagonal element.
       let k: number;
       for (k = i; k > l; k--) {

@@ -7,7 +7,8 @@
  */
 import { gemmNN, gemmTN } from './gemm';
 import { larfg } from './hessenberg';
-import { AbortError, Cancel, lahqr, lanv2, SAFMIN, ULP } from './hqr';
+import { lahqr, lanv2, SAFMIN, ULP } from './hqr';
+import { CancelledError, type Signal } from '../cancel';
 import { trexc } from './reorder';
 import { Workspace, wsAlloc } from './wasm/kernels';
 
@@ -50,7 +51,7 @@ const outb = new Float64Array(1);
 export function laqr0(
   wantt: boolean, wantz: boolean, n: number, ilo: number, ihi: number, h: Float64Array, ldh: number,
   wr: Float64Array, wi: Float64Array, iloz: number, ihiz: number, z: Float64Array | null, ldz: number,
-  signal?: Cancel, nested = false, accumulateFrom = ACCUMULATE_FROM, ws: Workspace | null = null,
+  signal?: Signal, nested = false, accumulateFrom = ACCUMULATE_FROM, ws: Workspace | null = null,
 ): number {
   if (n === 0) return 0;
   if (n <= NTINY) return lahqr(wantt, wantz, n, ilo, ihi, h, ldh, wr, wi, iloz, ihiz, z, ldz, signal, ws);
@@ -74,7 +75,7 @@ export function laqr0(
   const H = (i: number, j: number) => h[i + j * ldh];
   for (let it = 1; it <= itmax; it++) {
     if (kbot < ilo) return 0;
-    if (signal && signal.aborted) throw new AbortError();
+    if (signal && signal.aborted) throw new CancelledError();
     // Locate the active block.
     let k: number;
     for (k = kbot; k > ilo; k--) if (H(k, k - 1) === 0) break;
@@ -306,7 +307,7 @@ function leftMultiplyT(
 function laqr3(
   wantt: boolean, wantz: boolean, n: number, ktop: number, kbot: number, nw: number, h: Float64Array, ldh: number,
   iloz: number, ihiz: number, z: Float64Array | null, ldz: number, sr: Float64Array, si: Float64Array,
-  nested: boolean, signal: Cancel | undefined, ws: Workspace | null,
+  nested: boolean, signal: Signal | undefined, ws: Workspace | null,
 ): { ns: number; nd: number } {
   if (ktop > kbot || nw < 1) return { ns: 0, nd: 0 };
   const smlnum = SAFMIN * (n / ULP);
@@ -335,7 +336,7 @@ function laqr3(
 function laqr3Window(
   wantt: boolean, wantz: boolean, n: number, ktop: number, kbot: number, h: Float64Array, ldh: number,
   iloz: number, ihiz: number, z: Float64Array | null, ldz: number, sr: Float64Array, si: Float64Array,
-  nested: boolean, signal: Cancel | undefined, jw: number, kwtop: number, s: number, smlnum: number,
+  nested: boolean, signal: Signal | undefined, jw: number, kwtop: number, s: number, smlnum: number,
   t: Float64Array, v: Float64Array, ws: Workspace | null,
 ): { ns: number; nd: number } {
   for (let j = 0; j < jw; j++) {

@@ -6,7 +6,7 @@
  * every point starts from its neighbour's singular vector.
  */
 import { complexTriangular } from './complexSchur';
-import { AbortError } from './hqr';
+import { CancelledError, type Signal } from '../cancel';
 import type { RealSchur } from './schur';
 
 /** Weight of the random part of each point's start vector (relative to the neighbour's singular vector). */
@@ -18,7 +18,7 @@ export interface PseudospectrumGrid {
 }
 
 export interface PseudospectrumOptions {
-  signal?: { aborted: boolean };
+  signal?: Signal;
   /**
    * Relative Lanczos residual at which a point stops (default 1e-7). The Ritz value's error is about the residual
    * squared over the gap to the next singular value, so σ_min typically comes out to ~12 digits, and never worse than
@@ -64,7 +64,7 @@ export function pseudospectrum(s: RealSchur, grid: PseudospectrumGrid, opts?: Ps
   for (let k = 0; k < n; k++) { diag[2 * k] = a[2 * (k + k * n)]; diag[2 * k + 1] = a[2 * (k + k * n) + 1]; }
 
   for (let ii = 0; ii < nim; ii++) {
-    if (signal?.aborted) throw new AbortError();
+    if (signal?.aborted) throw new CancelledError();
     const zi = grid.im[ii];
     for (let jj0 = 0; jj0 < nre; jj0++) {
       const jj = ii % 2 === 0 ? jj0 : nre - 1 - jj0;

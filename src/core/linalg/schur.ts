@@ -10,13 +10,13 @@
  * TypeScript loops remain the fallback (RECURRENT_LENS_NO_WASM=1, or no WebAssembly SIMD).
  */
 import { hessenbergQ, hessenbergReduce } from './hessenberg';
-import { AbortError, Cancel, lahqr, lanv2, SAFMIN, ULP } from './hqr';
+import { lahqr, lanv2, SAFMIN, ULP } from './hqr';
+import { CancelledError, type Signal } from '../cancel';
 import { trexc } from './reorder';
 import { ACCUMULATE_FROM, laqr0 } from './laqr';
 import { complexTriangular, triangularConditions } from './complexSchur';
 import { openWorkspace, Workspace, wsAlloc } from './wasm/kernels';
 
-export { AbortError } from './hqr';
 
 export type SchurOrder = 'none' | 'modulus-desc' | 'modulus-asc' | 'real-desc';
 
@@ -60,16 +60,16 @@ function toRowMajor(A: Float64Array, n: number): Float64Array {
 
 /**
  * Real Schur form of the row-major n×n matrix A (not modified).
- * @throws Error('matrix has NaN or Inf entries'), NotConvergedError, AbortError when signal.aborted is set.
+ * @throws Error('matrix has NaN or Inf entries'), NotConvergedError, CancelledError when signal.aborted is set.
  */
 export function realSchur(
   A: Float64Array, n: number,
-  opts?: { wantZ?: boolean; signal?: { aborted: boolean }; /** work in this workspace (the caller closes it) instead of opening one */ workspace?: Workspace | null },
+  opts?: { wantZ?: boolean; signal?: Signal; /** work in this workspace (the caller closes it) instead of opening one */ workspace?: Workspace | null },
 ): RealSchur {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`realSchur: bad order ${n}`);
   if (A.length < n * n) throw new RangeError(`realSchur: ${A.length} entries for a ${n}×${n} matrix`);
   const wantZ = opts?.wantZ ?? true;
-  const signal: Cancel | undefined = opts?.signal;
+  const signal: Signal | undefined = opts?.signal;
   let anrm = 0;
   for (let k = 0; k < n * n; k++) {
     const v = A[k];
@@ -92,7 +92,7 @@ export function realSchur(
 }
 
 function schurInPlace(
-  A: Float64Array, n: number, anrm: number, wantZ: boolean, wr: Float64Array, wi: Float64Array, signal: Cancel | undefined,
+  A: Float64Array, n: number, anrm: number, wantZ: boolean, wr: Float64Array, wi: Float64Array, signal: Signal | undefined,
   ws: Workspace | null,
 ): RealSchur {
   const h = wsAlloc(ws, n * n, false);
@@ -107,7 +107,7 @@ function schurInPlace(
   else if (anrm > bignum) scale = Math.pow(2, -Math.ceil(Math.log2(anrm / bignum)));
   if (scale !== 1) for (let k = 0; k < n * n; k++) h[k] *= scale;
 
-  if (signal?.aborted) throw new AbortError();
+  if (signal?.aborted) throw new CancelledError();
   const tau = wsAlloc(ws, Math.max(n - 1, 1));
   hessenbergReduce(h, n, tau, ws);
   let z: Float64Array | null = null;
@@ -117,7 +117,7 @@ function schurInPlace(
   }
   // Clear the reflectors below the sub-diagonal.
   for (let j = 0; j < n; j++) for (let i = j + 2; i < n; i++) h[i + j * n] = 0;
-  if (signal?.aborted) throw new AbortError();
+  if (signal?.aborted) throw new CancelledError();
   const info = hseqr(wantZ, n, h, wr, wi, z, signal, ws);
   if (info !== 0) {
     throw new NotConvergedError(`real Schur form: the QR iteration did not converge (${info} of ${n} eigenvalues left)`);
@@ -135,7 +135,7 @@ const lv = new Float64Array(10);
 
 /** dhseqr: double-shift QR (dlahqr) for small matrices, multishift QR with aggressive early deflation above. */
 function hseqr(
-  wantZ: boolean, n: number, h: Float64Array, wr: Float64Array, wi: Float64Array, z: Float64Array | null, signal: Cancel | undefined,
+  wantZ: boolean, n: number, h: Float64Array, wr: Float64Array, wi: Float64Array, z: Float64Array | null, signal: Signal | undefined,
   ws: Workspace | null,
 ): number {
   if (n > (ws && ws.index(h) >= 0 ? HSEQR_NMIN_WASM : HSEQR_NMIN)) return laqr0(true, wantZ, n, 0, n - 1, h, n, wr, wi, 0, n - 1, z, n, signal, false, ACCUMULATE_FROM, ws);

@@ -30,7 +30,8 @@
  * ρ ≥ |det W|^{1/N} (the latter catches orthogonal and identity matrices after a few doublings); or the series not converging
  * within `maxTerms` terms. All raise NotStableError, whose message tells the caller to use a finite horizon.
  */
-import { AbortError, Signal, identity, isAllZero, logAbsDet, lowerBandwidth, matmulABt, normInf, frobenius, allFinite } from './dense';
+import { CancelledError, type Signal } from '../cancel';
+import { identity, isAllZero, logAbsDet, lowerBandwidth, matmulABt, normInf, frobenius, allFinite } from './dense';
 
 const EPS = 2 ** -52;
 
@@ -107,7 +108,7 @@ export function overflow(what: string): NotStableError {
 /**
  * Solves C = W C Wᵀ + I (infinite horizon) or sums C_n (finite horizon), see the module comment.
  * @throws NotStableError for the infinite horizon when ρ(W) ≥ 1 (or too close to 1 to converge in maxTerms terms),
- *         and when entries overflow. AbortError when signal.aborted is set between matrix products.
+ *         and when entries overflow. CancelledError when signal.aborted is set between matrix products.
  */
 export function solveStein(W: Float64Array, n: number, opts: SteinOptions = {}): SteinResult {
   checkArgs(W, n);
@@ -163,7 +164,7 @@ export function doubleUntilConverged(
         'use a finite horizon (e.g. the sequence length)',
     );
   for (;;) {
-    if (signal?.aborted) throw new AbortError();
+    if (signal?.aborted) throw new CancelledError();
     if (aF === 0 || isAllZero(A)) return { terms: t, tailBound: 0, nilpotent: true, rhoUpper: 0 };
     if (aF < 1) {
       const q2 = aF * aF;
@@ -198,7 +199,7 @@ export function doubleUntilConverged(
       const bound = (q2 * cNorm) / (1 - q2);
       if (bound <= (tolOpt ?? EPS * cNorm)) return { terms: t, tailBound: bound, nilpotent: false, rhoUpper };
     }
-    if (signal?.aborted) throw new AbortError();
+    if (signal?.aborted) throw new CancelledError();
     A = square(A, n, work, b);
     b = Math.min(2 * b, n - 1);
     if (!allFinite(A)) throw overflow(`W^${t}`);
@@ -240,7 +241,7 @@ export function sumByBinaryPowering<T extends Float64Array>(
   const work = new Float64Array(n * n);
   let b = Math.min(Math.max(0, lowerBandwidth(W, n)), n - 1); // lower bandwidth of P
   for (;;) {
-    if (signal?.aborted) throw new AbortError();
+    if (signal?.aborted) throw new CancelledError();
     if (rest % 2 === 1) {
       R = R === null ? (S.slice() as T) : sum.combine(S, R, P, b);
       if (!allFinite(R)) throw overflow(`the noise covariance C_${horizon}`);

@@ -18,7 +18,8 @@
  *   ε‖W^k v‖ in every direction, would be amplified by C⁻¹ in its small directions (J(k) off by (ε ρ^k)²).
  */
 import { larfg } from './hessenberg';
-import { AbortError, Signal, allFinite, identity, matmulABt, normInf, reflectLeft, reflectRight } from './dense';
+import { CancelledError, type Signal } from '../cancel';
+import { allFinite, identity, matmulABt, normInf, reflectLeft, reflectRight } from './dense';
 import { NotStableError, SteinOptions, SteinResult, doubleUntilConverged, overflow, sumByBinaryPowering } from './stein';
 
 /** Work space of one stacked QR (n reflectors of length n + 1). */
@@ -175,7 +176,7 @@ export function recursiveFisher(W: Float64Array, n: number, v: Float64Array, hor
   const X = new Float64Array(horizon * rows);
   Y.set(v); // y_{1,0} = v
   for (let m = 2; m <= horizon; m++) {
-    if (signal?.aborted) throw new AbortError();
+    if (signal?.aborted) throw new CancelledError();
     matmulABt(R, WP, n, n, n, false, B, false, { aLower: 0 }); // B = L̃ᵀWᵀ = R̃ (WΠ)ᵀ
     for (let r = 0; r < n; r++) {
       order[r] = r;

@@ -22,7 +22,7 @@
  * Storage: complex matrices column-major interleaved, as ./complexSchur's ComplexTriangular (entry (i, j) at
  * 2(i + jn)); columns are contiguous, and every kernel below runs down columns.
  */
-import { AbortError, Signal } from './dense';
+import { CancelledError, type Signal } from '../cancel';
 import { ComplexTriangular, complexTriangular } from './complexSchur';
 import { NotStableError } from './stein';
 
@@ -43,7 +43,7 @@ export function hammarlingFactor(U: ComplexTriangular, signal?: Signal): Float64
   for (let i = 0; i < n; i++) B[2 * (i + i * n)] = 1;
   const y = new Float64Array(2 * n);
   for (let m = n - 1; m >= 0; m--) {
-    if ((m & 31) === 0 && signal?.aborted) throw new AbortError();
+    if ((m & 31) === 0 && signal?.aborted) throw new CancelledError();
     const cm = 2 * m * n; // column m
     const taur = a[cm + 2 * m], taui = a[cm + 2 * m + 1];
     const br = B[cm + 2 * m], bi = B[cm + 2 * m + 1];
@@ -166,7 +166,7 @@ export function schurFisher(
   const J: number[] = [];
   let sum = 0, tail = 0, done = false;
   while (J.length < opts.kMax) {
-    if ((J.length & 63) === 0 && opts.signal?.aborted) throw new AbortError();
+    if ((J.length & 63) === 0 && opts.signal?.aborted) throw new CancelledError();
     let w2 = 0;
     for (let i = 0; i < 2 * n; i++) w2 += w[i] * w[i];
     if (w2 === 0 || n * w2 <= opts.tailTol * sum) { done = true; tail = n * w2; break; }

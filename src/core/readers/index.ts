@@ -1,6 +1,6 @@
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Checkpoint, CheckpointError, CheckpointFormat, DecodeBudget, FormatError, formatBytes, printableText, problemOf } from '../tensor';
+import { Checkpoint, CheckpointError, CheckpointFormat, DecodeBudget, FormatError, formatBytes, inputProblemOf, printableText, problemOf } from '../tensor';
 import { parseNpy } from './npy';
 import { parseNpz } from './npz';
 import { parseSafetensors } from './safetensors';
@@ -13,6 +13,8 @@ export const DEFAULT_MAX_FILE_BYTES = 2 ** 31 - 1;
 
 export interface ReadOptions {
   maxFileBytes?: number;
+  /** What sets `maxFileBytes` (e.g. `the setting recurrentLens.maxFileSizeMB`), named when a file exceeds it. */
+  limitName?: string;
 }
 
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -51,12 +53,13 @@ export { problemOf };
  */
 export async function readCheckpoint(file: string, options: ReadOptions = {}): Promise<Checkpoint> {
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const limit = `the ${formatBytes(maxBytes)} limit${options.limitName ? ` of ${options.limitName}` : ''}`;
   try {
-    const stat = await fs.stat(file);
-    if (!stat.isFile()) throw new FormatError('not a file');
-    if (stat.size > maxBytes) {
-      throw new FormatError(`file is ${formatBytes(stat.size)}, larger than the ${formatBytes(maxBytes)} limit`);
-    }
+    const stat = await fs.stat(file).catch((err: NodeJS.ErrnoException) => {
+      throw new FormatError(`cannot read (${err.code ?? problemOf(err)})`, 'io');
+    });
+    if (!stat.isFile()) throw new FormatError('not a file', 'io');
+    if (stat.size > maxBytes) throw new FormatError(`file is ${formatBytes(stat.size)}, larger than ${limit}`, 'too-large');
     // Decoded values (float64) may take twice the file-size setting: a float32 file at the limit still reads.
     const budget = new DecodeBudget(2 * maxBytes);
     const ext = path.extname(file).toLowerCase();
@@ -90,7 +93,7 @@ export async function readCheckpoint(file: string, options: ReadOptions = {}): P
     }
   } catch (err) {
     if (err instanceof CheckpointError) throw err;
-    throw new CheckpointError(file, problemOf(err));
+    throw new CheckpointError(file, problemOf(err), inputProblemOf(err));
   }
 }
 
@@ -118,7 +121,7 @@ function siblingReader(file: string, maxBytes: number): (rel: string) => Promise
       realDir ??= await fs.realpath(dir);
       real = await fs.realpath(target);
     } catch (err) {
-      throw new FormatError(`weight file "${printableText(rel, 200)}" cannot be read (${(err as NodeJS.ErrnoException).code ?? problemOf(err)})`);
+      throw new FormatError(`weight file "${printableText(rel, 200)}" cannot be read (${(err as NodeJS.ErrnoException).code ?? problemOf(err)})`, 'io');
     }
     if (!inside(realDir, real)) {
       throw new FormatError(`weight file "${printableText(rel, 200)}" is a link to a file outside the model's folder`);
@@ -198,16 +201,16 @@ async function withRegularFile<T>(
     const noFollow = options.noFollow ? fsConstants.O_NOFOLLOW ?? 0 : 0;
     handle = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0) | noFollow);
   } catch (err) {
-    throw new FormatError(`${label} cannot be read (${(err as NodeJS.ErrnoException).code ?? problemOf(err)})`);
+    throw new FormatError(`${label} cannot be read (${(err as NodeJS.ErrnoException).code ?? problemOf(err)})`, 'io');
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new FormatError(`${label} is not a regular file`);
-    if (stat.size > maxBytes) throw new FormatError(options.tooLarge ?? `${label} is larger than the ${formatBytes(maxBytes)} limit`);
+    if (!stat.isFile()) throw new FormatError(`${label} is not a regular file`, 'io');
+    if (stat.size > maxBytes) throw new FormatError(options.tooLarge ?? `${label} is larger than the ${formatBytes(maxBytes)} limit`, 'too-large');
     return await use(handle, stat.size);
   } catch (err) {
     if (err instanceof FormatError) throw err;
-    throw new FormatError(`${label} cannot be read (${(err as NodeJS.ErrnoException).code ?? problemOf(err)})`);
+    throw new FormatError(`${label} cannot be read (${(err as NodeJS.ErrnoException).code ?? problemOf(err)})`, 'io');
   } finally {
     await handle.close();
   }

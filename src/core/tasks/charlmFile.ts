@@ -14,20 +14,20 @@ export async function loadCorpus(file: string, maxChars = 0, limit?: { bytes: nu
   try {
     stat = await fs.stat(file);
   } catch (e) {
-    throw new CorpusError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new CorpusError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'io');
   }
-  if (!stat.isFile()) throw new CorpusError(file, 'not a file');
+  if (!stat.isFile()) throw new CorpusError(file, 'not a file', 'io');
   if (limit && stat.size > limit.bytes && limit.bytes < CHARLM_MAX_BYTES) {
-    throw new CorpusError(file, `the file is too large (${mib(stat.size)} MiB; ${limit.name} allows ${mib(limit.bytes)} MiB)`);
+    throw new CorpusError(file, `the file is too large (${mib(stat.size)} MiB; ${limit.name} allows ${mib(limit.bytes)} MiB)`, 'too-large');
   }
-  if (stat.size > CHARLM_MAX_BYTES) throw new CorpusError(file, `the file is too large (${(stat.size / 2 ** 20).toFixed(0)} MiB; at most ${CHARLM_MAX_BYTES / 2 ** 20} MiB of text)`);
+  if (stat.size > CHARLM_MAX_BYTES) throw new CorpusError(file, `the file is too large (${(stat.size / 2 ** 20).toFixed(0)} MiB; at most ${CHARLM_MAX_BYTES / 2 ** 20} MiB of text)`, 'too-large');
   const hit = cache.get(file);
   if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size && hit.maxChars === maxChars) return hit.corpus;
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(file);
   } catch (e) {
-    throw new CorpusError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new CorpusError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'io');
   }
   const corpus = parseCorpus(file, bytes, maxChars);
   cache.clear();
@@ -39,12 +39,13 @@ const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 2 : 0
 
 /**
  * Whether a language model can train on `file` with this batch and length (every check the trainer makes before it
- * writes anything): the text's size, characters and vocabulary, or a CorpusError naming the file and the problem.
+ * writes anything): the text's size, characters and vocabulary, and the batches of one validation pass (the whole
+ * validation part, T characters of every stream at a time), or a CorpusError naming the file and the problem.
  */
-export async function checkTrainingText(file: string, c: { max_chars: number; batch: number; T: number }, limit?: { bytes: number; name: string }): Promise<{ chars: number; vocab: number; unigramBpc: number }> {
+export async function checkTrainingText(file: string, c: { max_chars: number; batch: number; T: number }, limit?: { bytes: number; name: string }): Promise<{ chars: number; vocab: number; unigramBpc: number; validBatches: number }> {
   const corpus = await loadCorpus(file, c.max_chars, limit);
-  charlmStreams(corpus, c.batch, c.T);
-  return { chars: corpus.ids.length, vocab: corpus.vocab.length, unigramBpc: corpus.unigramBpc };
+  const { valid } = charlmStreams(corpus, c.batch, c.T);
+  return { chars: corpus.ids.length, vocab: corpus.vocab.length, unigramBpc: corpus.unigramBpc, validBatches: Math.ceil((valid.steps - 1) / c.T) };
 }
 
 /** The demo text, the de-tagged Brown Corpus (scripts/build-brown.mjs), under the extension's root. */

@@ -11,8 +11,9 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { readCheckpoint } from '../readers';
-import { CheckpointError } from '../tensor';
+import { DEFAULT_MAX_FILE_BYTES, readCheckpoint, readRegularFile, type ReadOptions } from '../readers';
+import { CheckpointError, inputProblemOf, problemOf } from '../tensor';
+import type { Signal } from '../cancel';
 import { Rng } from '../init/rng';
 import { loadCorpus } from '../tasks/charlmFile';
 import { listCheckpoints } from './checkpoint';
@@ -63,12 +64,21 @@ async function exists(file: string): Promise<boolean> {
   return fs.stat(file).then(() => true, () => false);
 }
 
-/** Reads a charlm checkpoint (languageModelCheckpoint's paths): weights, cell, vocabulary. Throws CheckpointError. */
-export async function loadLanguageModel(target: string): Promise<LanguageModel> {
+/**
+ * Reads a charlm checkpoint (languageModelCheckpoint's paths): weights, cell, vocabulary. Throws CheckpointError.
+ * `read.maxFileBytes` bounds the files read (the readers' default otherwise).
+ */
+export async function loadLanguageModel(target: string, read: ReadOptions = {}): Promise<LanguageModel> {
   const file = await languageModelCheckpoint(target);
+  let text: string;
+  try {
+    text = new TextDecoder().decode(await readRegularFile(file, read.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, { label: 'file' }));
+  } catch (e) {
+    throw new CheckpointError(file, problemOf(e), inputProblemOf(e));
+  }
   let json: { modelTopology?: { config?: { layers?: { class_name?: string; config?: { units?: number; activation?: string } }[] } }; userDefinedMetadata?: { recurrentLens?: Record<string, unknown> } };
   try {
-    json = JSON.parse(await fs.readFile(file, 'utf8'));
+    json = JSON.parse(text);
   } catch (e) {
     throw new CheckpointError(file, `not a TF.js model.json (${(e as Error).message})`);
   }
@@ -80,7 +90,7 @@ export async function loadLanguageModel(target: string): Promise<LanguageModel> 
   const N = layer?.config?.units;
   if (!cell || !CELLS.includes(cell) || !Number.isInteger(N)) throw new CheckpointError(file, `unrecognised recurrent layer ${JSON.stringify(layer?.class_name)}`);
   const activation = (cell === 'rnn' ? layer!.config!.activation : 'tanh') as Activation;
-  const ckpt = await readCheckpoint(file);
+  const ckpt = await readCheckpoint(file, read);
   const tensors = new Map(ckpt.tensors.map((t) => [t.name.split('/').slice(-2).join('/'), t]));
   const names = { K: 'kernel', R: 'recurrent_kernel', b: 'bias' } as const;
   const layerName = { rnn: 'simple_rnn', lstm: 'lstm', gru: 'gru' }[cell];
@@ -130,7 +140,7 @@ export interface SampleOptions {
   temperature?: number;
   seed?: number;
   /** polled between characters: true stops (the text so far is kept) */
-  signal?: { readonly aborted: boolean };
+  signal?: Signal;
   /** the text as it grows, in chunks (the prompt is not repeated) */
   onChunk?: (text: string) => void;
   /** characters per onChunk call at most (default 64) */

@@ -25,6 +25,7 @@ import { loadTf, type Tf } from './tfjs';
 import { registerRnnOp } from './tfjsOp';
 import { TfjsRnnModel } from './tfjsModel';
 import type { RunStatus, TrainerState, TrainerToHost } from '../../shared/protocol';
+import { CancelledError } from '../cancel';
 
 export interface TrainOptions {
   /** continue from the run folder's last checkpoint */
@@ -96,8 +97,6 @@ interface LanguageModelFeed {
   chars: string[];
   unigramBpc: number;
 }
-
-class Stopped extends Error {}
 
 export async function train(runDir: string, config: TrainConfig, opts: TrainOptions): Promise<RunStatus> {
   const { tf, backend } = opts.tf ? { tf: opts.tf, backend: opts.backend ?? opts.tf.getBackend() } : loadTf();
@@ -284,7 +283,7 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     if (state.update === 0 && state.last_val_loss === null) recordVal(validate());
     if (state.update === 0 && lastCheckpoint === null) await checkpoint(); // the initial W
     while (state.update < config.updates) {
-      if (opts.shouldStop?.()) throw new Stopped();
+      if (opts.shouldStop?.()) throw new CancelledError();
       let batch: RnnBatch, count: number, loss: number, norm: number;
       if (lm) {
         // the streams' next T characters from where the last batch ended, from the state it ended in
@@ -358,7 +357,8 @@ export async function train(runDir: string, config: TrainConfig, opts: TrainOpti
     return await finish('completed');
   } catch (thrown) {
     let err = thrown;
-    if (err instanceof Stopped) {
+    // stopped on request: checkpoint, state `stopped`
+    if (err instanceof CancelledError) {
       try {
         if (lastCheckpoint !== checkpointName(state.update)) await checkpoint();
         return await finish('stopped');

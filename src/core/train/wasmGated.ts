@@ -24,7 +24,7 @@ const H_B = 0, H_T = 1, H_V = 2, H_N = 3, H_NP = 4, H_NOUT = 5, H_NOUTP = 6, H_S
 const H_P_IN = 10, H_KP = 11, H_RP = 12, H_RT = 13, H_BP = 14, H_DP = 15, H_DT = 16, H_CP = 17;
 const H_TOK = 18, H_LAB = 19, H_S0 = 20, H_FINAL = 21, H_H = 22, H_C = 23, H_A = 24, H_Y = 25;
 const H_DH = 26, H_DC = 27, H_GR = 28, H_GK = 29, H_GB = 30, H_GD = 31, H_GC = 32, H_G_OUT = 33, H_ZERO = 34;
-const H_GS = 35, H_RS = 36, H_G = 37, H_DRH = 38;
+const H_GS = 35, H_RS = 36, H_G = 37, H_DRH = 38, H_RPK = 39, H_DAP = 40, H_RTK = 41;
 const HEADER_BYTES = 256;
 
 let kernel: SimdKernel | null | undefined;
@@ -110,6 +110,9 @@ export class WasmGatedEngine implements RnnEngine {
     o[H_G_OUT] = take(params);
     o[H_ZERO] = take(Np);
     o[H_DRH] = take(NG === 3 ? B * Np : 0);
+    o[H_RPK] = take(NG === 4 ? Np * GP : 0);
+    o[H_DAP] = take(NG === 4 ? S * B * GP : 0);
+    o[H_RTK] = take(NG === 4 ? GP * Np : 0);
     if (off >= 2 ** 31) throw new RangeError(`${d.cell} kernel: ${(off / 2 ** 30).toFixed(1)} GiB of working memory needed (batch ${B} × T ${T} × N ${N}); use a smaller batch`);
     const mem = this.ex.memory;
     if (off > mem.buffer.byteLength) mem.grow(Math.ceil((off - mem.buffer.byteLength) / 65536));
@@ -121,6 +124,9 @@ export class WasmGatedEngine implements RnnEngine {
     hdr[H_RS] = RS;
     hdr[H_G] = NG;
     hdr[H_DRH] = o[H_DRH];
+    hdr[H_RPK] = o[H_RPK];
+    hdr[H_DAP] = o[H_DAP];
+    hdr[H_RTK] = o[H_RTK];
     this.offsets = Int32Array.from(o);
     this.dims = { ...d };
   }
