@@ -103,6 +103,22 @@ function analysisMatrixOf(ckpt: Checkpoint, key: MatrixKey): AnalysisMatrix {
   }
 }
 
+/**
+ * Values that own their buffer exactly: a tensor may be a view of the whole file's bytes, and a message would copy
+ * all of them with it.
+ */
+function own<T extends ArrayLike<number>>(a: T): T {
+  if (!ArrayBuffer.isView(a)) return a;
+  const view = a as unknown as Float64Array;
+  return (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? a : view.slice()) as unknown as T;
+}
+
+/** An AnalysisMatrix to send to another thread (copied there, not moved: its arrays may be the cache's own). */
+function crossing(m: AnalysisMatrix): AnalysisMatrix {
+  const gated = m.gated && 'net' in m.gated ? { net: { ...m.gated.net, K: own(m.gated.net.K), R: own(m.gated.net.R), b: own(m.gated.net.b) } } : m.gated;
+  return { W: own(m.W), n: m.n, ...(gated ? { gated } : {}) };
+}
+
 /** The matrix a source names: an initializer's, the one the host passed, or read here. */
 async function sourceMatrix(source: MatrixSource, given: AnalysisMatrix | undefined, read: ReadOptions): Promise<AnalysisMatrix> {
   if (source.kind === 'init' && source.cell) {
@@ -182,8 +198,7 @@ function buffersOf(result: AnalysisPayload): ArrayBuffer[] {
 const handlers: { [O in WorkerOp]: (req: Request<O>) => Promise<Answer<O>> } = {
   open: async (req) => ({ result: await open(req) }),
   matrix,
-  // Not transferred: W and the cell's arrays may be the cached checkpoint's own.
-  square: async (req) => ({ result: analysisMatrixOf((await checkpoints.get(req.file, readOptions(req))).ckpt, req.key) }),
+  square: async (req) => ({ result: crossing(analysisMatrixOf((await checkpoints.get(req.file, readOptions(req))).ckpt, req.key)) }),
   close: async (req) => {
     checkpoints.delete(req.file);
     return { result: null };

@@ -69,6 +69,7 @@ test('every reader and analyst operation answers with its result type; the analy
     assert.equal(m.data[0], 0.5);
     const sq = await w.reader.request({ op: 'square', file, key: { name: '' } });
     assert.ok(sq.W instanceof Float64Array);
+    assert.equal(sq.W.buffer.byteLength, n * n * 8, 'the matrix crosses alone, not the file bytes it may be a view of');
     assert.equal(sq.n, n);
     assert.equal(sq.gated, undefined);
 
