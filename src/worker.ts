@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import type { ReadOptions } from './core/readers';
 import { CheckpointCache } from './core/readers/cache';
 import { Checkpoint, problemOf } from './core/tensor';
-import { matrixOf, outlineCheckpoint, squareMatrixOf, summarizeTensors } from './core/inspect';
+import { findTensor, outlineCheckpoint, squareMatrixOf, summarizeTensors } from './core/inspect';
+import { matrixValues } from './core/recurrent';
 import { tensorStats } from './core/stats';
 import { overview } from './core/pyramid';
 import { analyzeMatrix } from './core/analysis/analyze';
@@ -57,7 +58,7 @@ async function open(req: Request<'open'>): Promise<CheckpointSummary> {
     layout: ckpt.layout,
     tensors,
     ...outlineCheckpoint(tensors.map((t) => t.name), ckpt.metadata),
-    bytes: ckpt.tensors.reduce((s, t) => s + t.data.length * 8, 0),
+    bytes: ckpt.tensors.reduce((s, t) => s + t.data.byteLength, 0),
     readMs: readMs + statsMs,
     statsMs,
   };
@@ -67,9 +68,12 @@ async function open(req: Request<'open'>): Promise<CheckpointSummary> {
 
 async function matrix(req: Request<'matrix'>): Promise<Answer<'matrix'>> {
   const { ckpt } = await checkpoints.get(req.file, readOptions(req));
-  const view = matrixOf(ckpt, req.key.name, req.key.gate);
-  const full = { rows: view.rows, cols: view.cols, data: Float32Array.from(view.data) };
+  // The stored values (no float64 copy); float32 for the heatmap, copied only when not already float32.
+  const view = matrixValues(findTensor(ckpt, req.key.name), ckpt.layout, req.key.gate);
+  const full = { rows: view.rows, cols: view.cols, data: view.data instanceof Float32Array ? view.data : new Float32Array(view.data) };
   const { level, grid } = overview(full, req.maxSide ?? Infinity);
+  // The grid's buffer is transferred to the caller: never the tensor's own (it stays cached, and may be the file's bytes).
+  if (grid.data === view.data) grid.data = grid.data.slice();
   // A whole tensor's statistics are in the summary when the file was opened; a gate block needs its own.
   const known = req.key.gate === undefined ? summaries.get(ckpt)?.tensors.find((t) => t.name === req.key.name) : undefined;
   const stats = known ?? tensorStats(view.data);

@@ -17,6 +17,7 @@ export interface CheckpointSummary extends CheckpointOutline {
   layout: 'row' | 'column';
   /** Recurrent matrices first, then the others in file order. */
   tensors: TensorSummary[];
+  /** Memory the tensors take, held in their stored types. */
   bytes: number;
   /** Milliseconds in the worker: reading the file, and the statistics of every tensor (`readMs` is their sum). */
   readMs: number;
