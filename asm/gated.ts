@@ -13,7 +13,7 @@
 // States are time-major, H[t][b][Np] with H[0] the initial state. The gate activations of every step are kept
 // (A[t][b][4Np]) and overwritten in place by their gradients in the backward pass, so the weight gradients are
 // GEMMs over chunks of S steps as in rnn.ts.
-import { colSums, expCore, gemm, softmaxRows } from './tiles';
+import { colSums, expCore, gemm, K_MINUS_TWO, K_ONE, K_TWO, K_ZERO, kf, signMask, softmaxRows } from './tiles';
 
 // ---------- header (i32 slots at heapBase) ----------
 const H_B = 0, H_T = 1, H_V = 2, H_N = 3, H_NP = 4, H_NOUT = 5, H_NOUTP = 6, H_S = 7;
@@ -35,17 +35,23 @@ const H_RPK = 39, H_DAP = 40;
 // vectors (Np not a multiple of 16) stay on the row-major Rᵀ
 const H_RTK = 41;
 
+// The header starts at the first 64-byte boundary at or above the heap base (the JavaScript side aligns it so).
+// @ts-ignore: decorator
+@inline function base(): usize {
+  return (<usize>__heap_base + 63) & ~<usize>63;
+}
+
 export function heapBase(): i32 {
-  return <i32>__heap_base;
+  return <i32>base();
 }
 
 // @ts-ignore: decorator
 @inline function hdr(i: i32): i32 {
-  return load<i32>(__heap_base + (<usize>i << 2));
+  return load<i32>(base() + (<usize>i << 2));
 }
 // @ts-ignore: decorator
 @inline function ptr(i: i32): usize {
-  return <usize>load<i32>(__heap_base + (<usize>i << 2));
+  return <usize>load<i32>(base() + (<usize>i << 2));
 }
 
 // ---------- gate nonlinearities ----------
@@ -53,18 +59,18 @@ export function heapBase(): i32 {
 /** 1/(1 + e^−x): from e = e^−|x| ≤ 1, p = 1/(1 + e) is σ(|x|); σ(x) = p for x ≥ 0, 1 − p below. */
 // @ts-ignore: decorator
 @inline function sigmoid(x: v128): v128 {
-  const sign = i32x4.splat(0x80000000);
-  const e = expCore(v128.or(x, sign), false); // e^−|x|
-  const p = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), e));
-  return v128.bitselect(p, f32x4.sub(f32x4.splat(1.0), p), f32x4.ge(x, f32x4.splat(0)));
+  const e = expCore(v128.or(x, signMask()), false); // e^−|x|
+  const one = kf(K_ONE);
+  const p = f32x4.div(one, f32x4.add(one, e));
+  return v128.bitselect(p, f32x4.sub(one, p), f32x4.ge(x, kf(K_ZERO)));
 }
 
 /** tanh x = sign(x)·(−e/(e + 2)) with e = e^−2|x| − 1, as rnn.ts's activation. */
 // @ts-ignore: decorator
 @inline function tanh(a: v128): v128 {
-  const sign = i32x4.splat(0x80000000);
-  const e = expCore(f32x4.mul(v128.andnot(a, sign), f32x4.splat(-2.0)), true);
-  const th = f32x4.div(f32x4.neg(e), f32x4.add(e, f32x4.splat(2.0)));
+  const sign = signMask();
+  const e = expCore(f32x4.mul(v128.andnot(a, sign), kf(K_MINUS_TWO)), true);
+  const th = f32x4.div(f32x4.neg(e), f32x4.add(e, kf(K_TWO)));
   return v128.or(th, v128.and(a, sign));
 }
 
@@ -142,10 +148,30 @@ function cellForward(a: usize, ab: usize, Kp: usize, tok: usize, T: i32, cin: us
       const u = tanh(f32x4.add(v128.load(ar + 2 * rb + o), v128.load(kr + 2 * rb + o)));
       const q = sigmoid(f32x4.add(v128.load(ar + 3 * rb + o), v128.load(kr + 3 * rb + o)));
       v128.store(ar + o, i); v128.store(ar + rb + o, f); v128.store(ar + 2 * rb + o, u); v128.store(ar + 3 * rb + o, q);
-      const c = f32x4.add(f32x4.mul(f, v128.load(cin + off + o)), f32x4.mul(i, u));
-      v128.store(cout + off + o, c);
-      v128.store(hout + off + o, f32x4.mul(q, tanh(c)));
     }
+    cellState(ar, rb, cin + off, cout + off, hout + off);
+  }
+}
+
+/** c = f⊙c₋ + i⊙u and h = o⊙tanh c over one row of rb bytes, four vectors at a time (independent chains). */
+function cellState(ar: usize, rb: usize, cin: usize, cout: usize, hout: usize): void {
+  let o: usize = 0;
+  for (; o + 64 <= rb; o += 64) {
+    const c0 = f32x4.add(f32x4.mul(v128.load(ar + rb + o), v128.load(cin + o)), f32x4.mul(v128.load(ar + o), v128.load(ar + 2 * rb + o)));
+    const c1 = f32x4.add(f32x4.mul(v128.load(ar + rb + o, 16), v128.load(cin + o, 16)), f32x4.mul(v128.load(ar + o, 16), v128.load(ar + 2 * rb + o, 16)));
+    const c2 = f32x4.add(f32x4.mul(v128.load(ar + rb + o, 32), v128.load(cin + o, 32)), f32x4.mul(v128.load(ar + o, 32), v128.load(ar + 2 * rb + o, 32)));
+    const c3 = f32x4.add(f32x4.mul(v128.load(ar + rb + o, 48), v128.load(cin + o, 48)), f32x4.mul(v128.load(ar + o, 48), v128.load(ar + 2 * rb + o, 48)));
+    v128.store(cout + o, c0); v128.store(cout + o, c1, 16); v128.store(cout + o, c2, 32); v128.store(cout + o, c3, 48);
+    const t0 = tanh(c0), t1 = tanh(c1), t2 = tanh(c2), t3 = tanh(c3);
+    v128.store(hout + o, f32x4.mul(v128.load(ar + 3 * rb + o), t0));
+    v128.store(hout + o, f32x4.mul(v128.load(ar + 3 * rb + o, 16), t1), 16);
+    v128.store(hout + o, f32x4.mul(v128.load(ar + 3 * rb + o, 32), t2), 32);
+    v128.store(hout + o, f32x4.mul(v128.load(ar + 3 * rb + o, 48), t3), 48);
+  }
+  for (; o < rb; o += 16) {
+    const c = f32x4.add(f32x4.mul(v128.load(ar + rb + o), v128.load(cin + o)), f32x4.mul(v128.load(ar + o), v128.load(ar + 2 * rb + o)));
+    v128.store(cout + o, c);
+    v128.store(hout + o, f32x4.mul(v128.load(ar + 3 * rb + o), tanh(c)));
   }
 }
 
@@ -155,7 +181,7 @@ function cellForward(a: usize, ab: usize, Kp: usize, tok: usize, T: i32, cin: us
  */
 function cellBackward(a: usize, ab: usize, dh: usize, dc: usize, ccur: usize, cprev: usize, B: i32, Np: i32): void {
   const rb = <usize>Np << 2;
-  const one = f32x4.splat(1.0);
+  const one = kf(K_ONE);
   for (let s = 0; s < B; s++) {
     const ar = a + <usize>s * ab, off = <usize>s * rb;
     for (let o: usize = 0; o < rb; o += 16) {
@@ -184,7 +210,7 @@ function unpadRows(dst: usize, src: usize, B: i32, N: i32, Np: i32): void {
 export function forward(): f64 {
   prepare();
   const B = hdr(H_B), T = hdr(H_T), N = hdr(H_N), Np = hdr(H_NP), nOut = hdr(H_NOUT), nOutP = hdr(H_NOUTP), S = hdr(H_S);
-  const invDenom = load<f32>(__heap_base + (<usize>H_INVDENOM << 2));
+  const invDenom = load<f32>(base() + (<usize>H_INVDENOM << 2));
   const GP = 4 * Np;
   const H = ptr(H_H), C = ptr(H_C), A = ptr(H_A), Y = ptr(H_Y), Kp = ptr(H_KP), Rpk = ptr(H_RPK), bp = ptr(H_BP);
   const tok = ptr(H_TOK), lab = ptr(H_LAB), s0 = ptr(H_S0);
@@ -325,7 +351,7 @@ function gruState(a: usize, ab: usize, hprev: usize, hout: usize, B: i32, Np: i3
 export function forwardGru(): f64 {
   prepare();
   const B = hdr(H_B), T = hdr(H_T), N = hdr(H_N), Np = hdr(H_NP), nOutP = hdr(H_NOUTP), nOut = hdr(H_NOUT), S = hdr(H_S);
-  const invDenom = load<f32>(__heap_base + (<usize>H_INVDENOM << 2));
+  const invDenom = load<f32>(base() + (<usize>H_INVDENOM << 2));
   const GP = 3 * Np;
   const H = ptr(H_H), C = ptr(H_C), A = ptr(H_A), Y = ptr(H_Y), Kp = ptr(H_KP), Rp = ptr(H_RP), bp = ptr(H_BP);
   const tok = ptr(H_TOK), lab = ptr(H_LAB), s0 = ptr(H_S0);

@@ -22,15 +22,21 @@ const H_GR = 26, H_GK = 27, H_GB = 28, H_GD = 29, H_GC = 30, H_G_OUT = 31, H_ZER
 const ACT_ELU = 0, ACT_RELU = 1;
 const LOSS_XENT_EVERY = 0, LOSS_MSE_LAST = 2;
 
+// The header starts at the first 64-byte boundary at or above the heap base (the JavaScript side aligns it so).
+// @ts-ignore: decorator
+@inline function base(): usize {
+  return (<usize>__heap_base + 63) & ~<usize>63;
+}
+
 export function heapBase(): i32 {
-  return <i32>__heap_base;
+  return <i32>base();
 }
 
 @inline function hdr(i: i32): i32 {
-  return load<i32>(__heap_base + (<usize>i << 2));
+  return load<i32>(base() + (<usize>i << 2));
 }
 @inline function ptr(i: i32): usize {
-  return <usize>load<i32>(__heap_base + (<usize>i << 2));
+  return <usize>load<i32>(base() + (<usize>i << 2));
 }
 
 /** h = act(a) in place over n floats (a multiple of 4). */
@@ -136,7 +142,7 @@ export function forward(): f64 {
   transposeInputs();
   const B = hdr(H_B), T = hdr(H_T), nIn = hdr(H_NIN), N = hdr(H_N), Np = hdr(H_NP), nOut = hdr(H_NOUT), nOutP = hdr(H_NOUTP);
   const act = hdr(H_ACT), lossKind = hdr(H_LOSS), S = hdr(H_S);
-  const invDenom = load<f32>(__heap_base + (<usize>H_INVDENOM << 2));
+  const invDenom = load<f32>(base() + (<usize>H_INVDENOM << 2));
   const X = ptr(H_X), H = ptr(H_H), Y = ptr(H_Y), Kp = ptr(H_KP), Rp = ptr(H_RP), bp = ptr(H_BP), lab = ptr(H_LAB);
   const rb = <usize>Np << 2, xb = <usize>nIn << 2, yb = <usize>nOutP << 2;
   const stepH = <usize>B * rb;

@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import type { ReadOptions } from './core/readers';
 import { CheckpointCache } from './core/readers/cache';
 import { Checkpoint, problemOf } from './core/tensor';
-import { matrixOf, outlineCheckpoint, squareMatrixOf, summarizeTensors } from './core/inspect';
+import { findTensor, outlineCheckpoint, squareMatrixOf, summarizeTensors } from './core/inspect';
+import { matrixValues } from './core/recurrent';
 import { tensorStats } from './core/stats';
 import { overview } from './core/pyramid';
 import { analyzeMatrix } from './core/analysis/analyze';
@@ -57,7 +58,7 @@ async function open(req: Request<'open'>): Promise<CheckpointSummary> {
     layout: ckpt.layout,
     tensors,
     ...outlineCheckpoint(tensors.map((t) => t.name), ckpt.metadata),
-    bytes: ckpt.tensors.reduce((s, t) => s + t.data.length * 8, 0),
+    bytes: ckpt.tensors.reduce((s, t) => s + t.data.byteLength, 0),
     readMs: readMs + statsMs,
     statsMs,
   };
@@ -67,9 +68,12 @@ async function open(req: Request<'open'>): Promise<CheckpointSummary> {
 
 async function matrix(req: Request<'matrix'>): Promise<Answer<'matrix'>> {
   const { ckpt } = await checkpoints.get(req.file, readOptions(req));
-  const view = matrixOf(ckpt, req.key.name, req.key.gate);
-  const full = { rows: view.rows, cols: view.cols, data: Float32Array.from(view.data) };
+  // The stored values (no float64 copy); float32 for the heatmap, copied only when not already float32.
+  const view = matrixValues(findTensor(ckpt, req.key.name), ckpt.layout, req.key.gate);
+  const full = { rows: view.rows, cols: view.cols, data: view.data instanceof Float32Array ? view.data : new Float32Array(view.data) };
   const { level, grid } = overview(full, req.maxSide ?? Infinity);
+  // The grid's buffer is transferred to the caller: never the tensor's own (it stays cached, and may be the file's bytes).
+  if (grid.data === view.data) grid.data = grid.data.slice();
   // A whole tensor's statistics are in the summary when the file was opened; a gate block needs its own.
   const known = req.key.gate === undefined ? summaries.get(ckpt)?.tensors.find((t) => t.name === req.key.name) : undefined;
   const stats = known ?? tensorStats(view.data);
@@ -97,6 +101,22 @@ function analysisMatrixOf(ckpt: Checkpoint, key: MatrixKey): AnalysisMatrix {
   } catch (err) {
     return { W, n, gated: { problem: problemOf(err) } };
   }
+}
+
+/**
+ * Values that own their buffer exactly: a tensor may be a view of the whole file's bytes, and a message would copy
+ * all of them with it.
+ */
+function own<T extends ArrayLike<number>>(a: T): T {
+  if (!ArrayBuffer.isView(a)) return a;
+  const view = a as unknown as Float64Array;
+  return (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? a : view.slice()) as unknown as T;
+}
+
+/** An AnalysisMatrix to send to another thread (copied there, not moved: its arrays may be the cache's own). */
+function crossing(m: AnalysisMatrix): AnalysisMatrix {
+  const gated = m.gated && 'net' in m.gated ? { net: { ...m.gated.net, K: own(m.gated.net.K), R: own(m.gated.net.R), b: own(m.gated.net.b) } } : m.gated;
+  return { W: own(m.W), n: m.n, ...(gated ? { gated } : {}) };
 }
 
 /** The matrix a source names: an initializer's, the one the host passed, or read here. */
@@ -178,8 +198,7 @@ function buffersOf(result: AnalysisPayload): ArrayBuffer[] {
 const handlers: { [O in WorkerOp]: (req: Request<O>) => Promise<Answer<O>> } = {
   open: async (req) => ({ result: await open(req) }),
   matrix,
-  // Not transferred: W and the cell's arrays may be the cached checkpoint's own.
-  square: async (req) => ({ result: analysisMatrixOf((await checkpoints.get(req.file, readOptions(req))).ckpt, req.key) }),
+  square: async (req) => ({ result: crossing(analysisMatrixOf((await checkpoints.get(req.file, readOptions(req))).ckpt, req.key)) }),
   close: async (req) => {
     checkpoints.delete(req.file);
     return { result: null };

@@ -140,7 +140,7 @@ function onMessage(msg: HostToSweep): void {
       waiting.delete(msg.id);
       if (!w) break;
       if (msg.ok) w.resolve(msg.result);
-      else w.reject(Object.assign(new Error(msg.error.message), { code: msg.error.code }));
+      else w.reject(Object.assign(new Error(msg.error.message), { kind: msg.error.kind }));
       break;
     }
   }

@@ -167,15 +167,17 @@ function renderCurves(): void {
   {
     const series: Series[] = [], legend: LegendEntry[] = [], ys: number[] = [];
     columns.forEach((c, i) => {
-      series.push({ kind: 'line', x: c.val.update, y: c.val.loss, color: runColor(i), width: 1.6, label: `${c.label} validation loss` });
+      series.push({ kind: 'line', x: c.val.update, y: c.val.loss, color: runColor(i), width: 1.6, label: `${c.label} validation ${c.lossUnit ?? 'loss'}` });
       legend.push({ label: c.label, color: runColor(i), mark: 'line' });
       for (const v of c.val.loss) if (v > 0) ys.push(v);
     });
     series.push(...markerSeries(u, ys));
     const first = columns[0];
+    // Language models' losses are bits per character (every column, or the plain word when runs mix).
+    const lossName = columns.length && columns.every((c) => c.lossUnit === 'bpc') ? 'validation bpc' : 'validation loss';
     lossCard.chart.set({
-      ...common, yLabel: 'validation loss', yLog: true, series, legend: columns.length > 1 ? { entries: legend } : undefined,
-      hover: first?.val.update.length ? { series: 0, text: (i) => `${first.label} · update ${first.val.update[i]} · validation loss ${fmt(first.val.loss[i], 4)}` } : undefined,
+      ...common, yLabel: lossName, yLog: true, series, legend: columns.length > 1 ? { entries: legend } : undefined,
+      hover: first?.val.update.length ? { series: 0, text: (i) => `${first.label} · update ${first.val.update[i]} · ${lossName} ${fmt(first.val.loss[i], 4)}` } : undefined,
       empty: 'No validation loss logged yet.',
     });
     lossCard.chart.element.dataset.marker = String(u);

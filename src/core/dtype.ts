@@ -49,6 +49,11 @@ export function numberToHalf(x: number): number {
 const CONVERTED = new Set<DType>(['float16', 'bfloat16', 'int64', 'uint64']);
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** Whether `decodeElements` returns a view of the bytes for this type and byte order (when they are aligned). */
+export function readsInPlace(dtype: DType, littleEndian: boolean): boolean {
+  return (littleEndian === HOST_LITTLE_ENDIAN || DTYPE_BYTES[dtype] === 1) && !CONVERTED.has(dtype);
+}
+
 /**
  * Decodes `count` elements of `dtype` starting at `bytes[0]`, in storage order, into the array type of `dtype`
  * (`arrayTypeOf`). Little-endian data of a type the host reads as is comes back as a view of `bytes` (no copy);
@@ -61,7 +66,7 @@ export function decodeElements(bytes: Uint8Array, dtype: DType, count: number, l
     throw new FormatError(`data truncated: ${count} ${dtype} values need ${count * size} bytes, found ${bytes.byteLength}`);
   }
   const Type = arrayTypeOf(dtype);
-  if ((littleEndian === HOST_LITTLE_ENDIAN || size === 1) && !CONVERTED.has(dtype)) {
+  if (readsInPlace(dtype, littleEndian)) {
     // The stored bytes are the values: a view, after one copy when they are not aligned for the type.
     let raw = bytes.subarray(0, count * size);
     if (raw.byteOffset % size !== 0) raw = new Uint8Array(raw); // a copy (a Buffer's slice() would be a view)

@@ -2,16 +2,16 @@
  * Finds recurrent matrices in a checkpoint and presents every matrix in the paper's column convention
  * (`W[i][j]` = weight from unit j to unit i; docs/science.md §1).
  */
-import { asFloat64, Checkpoint, Tensor, TensorData } from './tensor';
+import { asFloat64, Checkpoint, newDataLike, Tensor, TensorData } from './tensor';
 
 export type Layout = Checkpoint['layout'];
 
 /** A 2-D view of a tensor in column convention, with the transform that produced it. */
-export interface MatrixView {
+export interface MatrixView<D extends TensorData = Float64Array> {
   rows: number;
   cols: number;
   /** Row-major values of the column-convention matrix. */
-  data: Float64Array;
+  data: D;
   /** What was done to the stored tensor, for the UI. */
   transform: string;
 }
@@ -68,50 +68,55 @@ export function findRecurrent(ckpt: Checkpoint): RecurrentInfo[] {
 /**
  * The tensor as a column-convention matrix. 1-D tensors become one row; tensors with more than two
  * dimensions are flattened to (product of leading dims) × last dim. `gate` selects one block of a stacked
- * LSTM/GRU matrix.
+ * LSTM/GRU matrix. Values widened to float64 (see `matrixValues` for the stored type).
  */
 export function matrixView(tensor: Tensor, layout: Layout, gate?: string): MatrixView {
+  const v = matrixValues(tensor, layout, gate);
+  return { ...v, data: asFloat64(v.data) };
+}
+
+/**
+ * `matrixView` in the tensor's own array type: the tensor's values themselves when stored as shown, else a
+ * transposed copy or a copy of the gate block. For showing a large matrix without a float64 copy of it.
+ */
+export function matrixValues(tensor: Tensor, layout: Layout, gate?: string): MatrixView<TensorData> {
   const shape = tensor.shape;
-  let rows: number, cols: number;
-  // The tensor's own values until the end: only the matrix (or gate block) shown is widened to float64.
-  let data: TensorData = tensor.data;
-  let transposed = false;
+  let rows: number, cols: number, data: TensorData;
   const notes: string[] = [];
   if (shape.length === 2 && layout === 'row') {
     [rows, cols] = [shape[1], shape[0]];
-    transposed = true;
+    data = transpose(tensor.data, shape[0], shape[1]);
     notes.push('transposed: stored in Keras/TF.js row convention (h = h R), shown as W = Rᵀ');
   } else if (shape.length === 2) {
     [rows, cols] = shape;
+    data = tensor.data;
     notes.push('as stored (column convention, h = W h)');
   } else if (shape.length <= 1) {
     rows = 1;
     cols = shape.length === 0 ? 1 : shape[0];
+    data = tensor.data;
     notes.push(shape.length === 0 ? 'scalar' : 'vector shown as one row');
   } else {
     cols = shape[shape.length - 1];
     rows = cols === 0 ? 0 : tensor.data.length / cols;
+    data = tensor.data;
     notes.push(`${shape.length}-D tensor flattened to ${rows}×${cols}`);
   }
-  let out: Float64Array | undefined;
-  if (transposed) out = transpose(data, shape[0], shape[1]);
   if (gate !== undefined) {
     const info = recurrentInfo(tensor, layout);
     const index = info?.gates?.indexOf(gate) ?? -1;
     if (!info || index < 0) throw new Error(`${tensor.name || 'tensor'} has no gate "${gate}"`);
     const n = info.n;
-    if (out) out = out.slice(index * n * cols, (index + 1) * n * cols);
-    else data = data.subarray(index * n * cols, (index + 1) * n * cols);
+    data = data.slice(index * n * cols, (index + 1) * n * cols);
     rows = n;
     notes.push(`gate ${gate} (rows ${index * n}–${(index + 1) * n - 1} of the stacked ${info.gates!.join(',')} blocks)`);
-    // A float64 block is copied, as before: callers may own what they get.
-    if (!out && data instanceof Float64Array) out = data.slice();
   }
-  return { rows, cols, data: out ?? asFloat64(data), transform: notes.join('; ') };
+  return { rows, cols, data, transform: notes.join('; ') };
 }
 
-export function transpose(data: TensorData | Float64Array, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(data.length);
+/** The transpose of a row-major rows × cols matrix, in the same array type. */
+export function transpose<T extends TensorData>(data: T, rows: number, cols: number): T {
+  const out = newDataLike(data, data.length) as T;
   // Blocked so both reads and writes stay in cache for large matrices.
   const B = 64;
   for (let i0 = 0; i0 < rows; i0 += B) {

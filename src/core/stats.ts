@@ -23,17 +23,11 @@ export interface TensorStats {
 export function tensorStats(data: ArrayLike<number>): TensorStats {
   const len = data.length;
   const shift = len > 0 ? data[0] : 0;
-  let min = Infinity, max = -Infinity, sumSq = 0, zeros = 0, dSum = 0, d2Sum = 0;
-  for (let i = 0; i < len; i++) {
-    const v = data[i];
-    zeros += v === 0 ? 1 : 0;
-    min = v < min ? v : min;
-    max = v > max ? v : max;
-    sumSq += v * v;
-    const d = v - shift;
-    dSum += d;
-    d2Sum += d * d;
-  }
+  // In blocks: a short function called many times is compiled early and keeps its sums unboxed (one long loop
+  // waits for on-stack replacement, allocating a heap number per value until then).
+  const acc = new Float64Array([Infinity, -Infinity, 0, 0, 0, 0]);
+  for (let start = 0; start < len; start += STATS_BLOCK) firstPass(data, start, Math.min(len, start + STATS_BLOCK), shift, acc);
+  const [min, max, sumSq, zeros, dSum, d2Sum] = acc;
   if (Number.isFinite(dSum + d2Sum + sumSq)) {
     if (len === 0) return { min: null, max: null, mean: null, std: null, nan: 0, inf: 0, zeros, frobenius: null };
     const meanD = dSum / len;
@@ -44,6 +38,24 @@ export function tensorStats(data: ArrayLike<number>): TensorStats {
     }
   }
   return carefulStats(data);
+}
+
+const STATS_BLOCK = 1 << 16;
+
+/** Counts, extremes and shifted sums of `data[start..end)`, added to `acc` = [min, max, Σv², zeros, Σd, Σd²]. */
+function firstPass(data: ArrayLike<number>, start: number, end: number, shift: number, acc: Float64Array): void {
+  let min = acc[0], max = acc[1], sumSq = acc[2], zeros = acc[3], dSum = acc[4], d2Sum = acc[5];
+  for (let i = start; i < end; i++) {
+    const v = data[i];
+    zeros += v === 0 ? 1 : 0;
+    min = v < min ? v : min;
+    max = v > max ? v : max;
+    sumSq += v * v;
+    const d = v - shift;
+    dSum += d;
+    d2Sum += d * d;
+  }
+  acc[0] = min; acc[1] = max; acc[2] = sumSq; acc[3] = zeros; acc[4] = dSum; acc[5] = d2Sum;
 }
 
 /** Value by value, NaN and ±Infinity counted apart; the mean, then the spread about it (corrected two-pass). */

@@ -136,10 +136,11 @@ export function elementCount(shape: readonly number[]): number {
 export const MAX_DIMS = 64;
 
 /**
- * Memory a reader may spend on decoded values (float64, 8 bytes each) for one checkpoint. Readers reserve a
+ * How many values a reader may decode for one checkpoint, counted as float64 (8 bytes each): the width any of them
+ * takes once an analysis widens its matrix, though tensors are held in their stored type. Readers reserve a
  * tensor's values after its shape is checked and before anything is allocated, so a file whose values would
- * widen or expand beyond the limit (a 2 GiB uint8 array in a 2 MB compressed member is 16 GiB as float64) fails
- * with one line instead of exhausting memory.
+ * expand beyond the limit (a 2 GiB uint8 array in a 2 MB compressed member is 16 GiB as float64) fails with one
+ * line instead of exhausting memory.
  */
 export class DecodeBudget {
   private used = 0;

@@ -14,8 +14,9 @@ import { saveExport } from '../host/saveExport';
 import { curvesCsv, membersCsv, progressText, SweepPanelModel } from '../sweeps/panelData';
 import { SWEEP_FILES, SWEEPS_FOLDER } from '../sweeps/folder';
 import { SweepError } from '../sweeps/spec';
+import { KindedError, lensErrorOf } from '../core/errors';
 import type {
-  HostToSweep, ProtocolError, SweepMethod, SweepPanelData, SweepRequest, SweepRequests, SweepToHost,
+  HostToSweep, SweepMethod, SweepPanelData, SweepRequest, SweepRequests, SweepToHost,
 } from '../shared/protocol';
 import type { SweepReport } from '../sweeps/types';
 import { nodeChildEnv } from '../training/sweepSettings';
@@ -25,11 +26,7 @@ export const OPEN_SWEEP_PANEL = 'recurrentLens.openSweepPanel';
 const DEBOUNCE_MS = 300;
 
 /** A request that failed in a way the webview shows as it is. */
-class RequestError extends Error {
-  constructor(readonly code: ProtocolError['code'], message: string) {
-    super(message);
-  }
-}
+const requestError = (kind: 'not-found' | 'bad-request' | 'internal', message: string) => new KindedError({ kind, message });
 
 export class SweepPanel {
   private static readonly open = new Map<string, SweepPanel>();
@@ -158,8 +155,7 @@ export class SweepPanel {
       const result = await this.handle(msg);
       await this.post({ type: 'response', id: msg.id, ok: true, result });
     } catch (e) {
-      const error: ProtocolError = e instanceof RequestError ? { code: e.code, message: e.message } : { code: 'failed', message: (e as Error)?.message ?? String(e) };
-      await this.post({ type: 'response', id: msg.id, ok: false, error });
+      await this.post({ type: 'response', id: msg.id, ok: false, error: lensErrorOf(e) });
     }
   }
 
@@ -167,28 +163,28 @@ export class SweepPanel {
     switch (req.method) {
       case 'openRun': {
         const member = this.data && this.model.member(req.params.name);
-        if (!member) throw new RequestError('not-found', `${req.params.name} is not a run of this sweep`);
+        if (!member) throw requestError('not-found', `${req.params.name} is not a run of this sweep`);
         // The Runs view names member runs `<sweep folder name>/<member name>`; a sweep started a moment ago may not be
         // read yet.
         const runId = `${path.basename(this.dir)}/${member.name}`;
         await this.manager.ready;
         if (!this.manager.get(runId)) await this.manager.refresh();
         if (!this.manager.get(runId)) {
-          throw new RequestError('not-found', `${member.name} has no run folder yet${this.manager.sweeps().some((s) => s.dir === this.dir) ? '' : ' in a sweep of this workspace'}: it opens once it has started`);
+          throw requestError('not-found', `${member.name} has no run folder yet${this.manager.sweeps().some((s) => s.dir === this.dir) ? '' : ' in a sweep of this workspace'}: it opens once it has started`);
         }
         TrainingPanel.show(this.context, this.manager, runId);
         return { runId };
       }
       case 'saveFigure': {
         const { name, format, data } = req.params;
-        if (format !== 'svg' && format !== 'png') throw new RequestError('bad-request', `cannot save a figure as ${String(format)}`);
+        if (format !== 'svg' && format !== 'png') throw requestError('bad-request', `cannot save a figure as ${String(format)}`);
         const uri = await saveExport(`${this.baseName()}-${name}`, format, data);
         return { saved: uri?.fsPath ?? null };
       }
       case 'saveCsv': {
-        if (!this.data) throw new RequestError('not-found', 'nothing loaded yet');
+        if (!this.data) throw requestError('not-found', 'nothing loaded yet');
         const what = req.params.what;
-        if (what !== 'runs' && what !== 'curves') throw new RequestError('bad-request', `no CSV "${String(what)}"`);
+        if (what !== 'runs' && what !== 'curves') throw requestError('bad-request', `no CSV "${String(what)}"`);
         const uri = await saveExport(`${this.baseName()}-${what}`, 'csv', what === 'runs' ? membersCsv(this.data) : curvesCsv(this.data));
         return { saved: uri?.fsPath ?? null };
       }
@@ -206,7 +202,7 @@ export class SweepPanel {
    * each run's are cached in its folder (a second click is quick). Null when cancelled (killed).
    */
   private computeReport(all: boolean): Promise<SweepReport | null> {
-    if (this.report) throw new RequestError('bad-request', 'Table 2 is being computed already');
+    if (this.report) throw requestError('bad-request', 'Table 2 is being computed already');
     const cli = path.join(this.context.extensionPath, 'dist', 'cli.js');
     const child = spawn(process.execPath, [cli, 'sweep-report', this.dir, '--json', '--progress', ...(all ? ['--all'] : [])],
       { env: nodeChildEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -225,7 +221,7 @@ export class SweepPanel {
     return new Promise((resolve, reject) => {
       child.on('error', (e) => {
         this.report = undefined;
-        reject(new RequestError('failed', `could not start the analysis: ${e.message}`));
+        reject(requestError('internal', `could not start the analysis: ${e.message}`));
       });
       child.on('close', (code, signal) => {
         this.report = undefined;
@@ -238,7 +234,7 @@ export class SweepPanel {
           }
         }
         // The CLI's one line, without its `recurrent-lens: ` prefix.
-        reject(new RequestError('failed', (err + partial).trim().split('\n').pop()?.replace(/^recurrent-lens: /, '') || `sweep-report ended with exit code ${code}`));
+        reject(requestError('internal', (err + partial).trim().split('\n').pop()?.replace(/^recurrent-lens: /, '') || `sweep-report ended with exit code ${code}`));
       });
     });
   }

@@ -199,7 +199,7 @@ export class TrajectoryPanel {
           const payload = await job.result;
           const m = await this.manager.metrics(id);
           const now = this.manager.get(id) ?? run;
-          this.columns.set(id, { id, label: now.label, config: configLine(now), state: now.state, ...payload, val: m.val.slice() });
+          this.columns.set(id, { id, label: now.label, config: configLine(now), state: now.state, ...payload, val: m.val.slice(), ...(now.config.task === 'charlm' ? { lossUnit: 'bpc' as const } : {}) });
           await this.send();
         } catch (err) {
           const error = lensErrorOf(err);

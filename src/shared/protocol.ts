@@ -17,6 +17,7 @@ export interface CheckpointSummary extends CheckpointOutline {
   layout: 'row' | 'column';
   /** Recurrent matrices first, then the others in file order. */
   tensors: TensorSummary[];
+  /** Memory the tensors take, held in their stored types. */
   bytes: number;
   /** Milliseconds in the worker: reading the file, and the statistics of every tensor (`readMs` is their sum). */
   readMs: number;
@@ -173,6 +174,8 @@ export interface TextCheck {
   chars: number;
   vocab: number;
   unigramBpc: number;
+  /** Batches of one validation pass (T characters of every stream at a time). */
+  validBatches: number;
 }
 
 export type WorkerResponse =
@@ -188,9 +191,12 @@ export type WorkerResponse =
  * recurrentLens.maxFileSizeMB setting or a reader's bound), or reading it at all. `unstable`: the matrix is not stable
  * enough for an infinite-horizon quantity (use a finite horizon). `not-converged`: an iteration (the QR algorithm) hit
  * its limit. `timeout`: the worker outlived its time limit and was stopped; `restarted`: the request waited on a
- * worker that was stopped. `internal`: anything else.
+ * worker that was stopped. `not-found`, `bad-request`: a webview's request names no such thing (a run, data) or is
+ * malformed. `internal`: anything else.
  */
-export type ErrorKind = 'cancelled' | 'format' | 'too-large' | 'io' | 'unstable' | 'not-converged' | 'timeout' | 'restarted' | 'internal';
+export type ErrorKind =
+  | 'cancelled' | 'format' | 'too-large' | 'io' | 'unstable' | 'not-converged' | 'timeout' | 'restarted'
+  | 'not-found' | 'bad-request' | 'internal';
 
 export interface LensError {
   kind: ErrorKind;
@@ -592,16 +598,10 @@ export interface SweepRequests {
 }
 export type SweepMethod = keyof SweepRequests;
 
-export interface ProtocolError {
-  /** `not-found`: no such run or folder; `bad-request`: malformed params; `failed`: the action threw. */
-  code: 'not-found' | 'bad-request' | 'failed';
-  message: string;
-}
-
 export type SweepRequest = { [M in SweepMethod]: { type: 'request'; id: number; method: M; params: SweepRequests[M]['params'] } }[SweepMethod];
 export type SweepResponse =
   | { type: 'response'; id: number; ok: true; result: SweepRequests[SweepMethod]['result'] }
-  | { type: 'response'; id: number; ok: false; error: ProtocolError };
+  | { type: 'response'; id: number; ok: false; error: LensError };
 
 // ---- extension host → sweep webview
 export type HostToSweep =
@@ -636,6 +636,8 @@ export interface TrajectoryColumn {
   trajectory: Trajectory;
   matrices: TrajectoryMatrices;
   val: LossSeries;
+  /** Language models' losses are bits per character. */
+  lossUnit?: 'bpc';
 }
 
 // ---- extension host → trajectory webview

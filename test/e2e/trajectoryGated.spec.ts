@@ -26,6 +26,8 @@ export default async function trajectoryGated(ctx: SpecContext): Promise<void> {
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'traj-lstm' }).first().click();
   const view = await webviewWith(page, '#column-0[data-run="traj-lstm"]');
   await assertTableIs(page, view, 0, json, 'traj-lstm');
+  // A language model's loss curve is in bits per character.
+  await view.locator('svg text.axis-label', { hasText: /^validation bpc$/ }).first().waitFor({ timeout: 10_000 });
 
   // The scrubber opens on the last checkpoint; Home goes to update 0, ArrowRight to the next.
   const label = view.locator('#scrub-label');

@@ -63,7 +63,7 @@ test('language model input, the command\'s check (worker checkText): the same li
       (e: KindedError) => e.kind === 'too-large' && e.message === `${big}: the file is too large (3 MiB; the setting recurrentLens.maxFileSizeMB allows 1 MiB)`);
     const good = file('good.txt', 'abcd'.repeat(2000));
     const ok: TextCheck = await client.request({ op: 'checkText', file: good, settings: settings() });
-    assert.deepEqual(ok, { chars: 8000, vocab: 4, unigramBpc: 2 });
+    assert.deepEqual(ok, { chars: 8000, vocab: 4, unigramBpc: 2, validBatches: 1 });
   } finally {
     client.dispose();
   }

@@ -114,6 +114,26 @@ test('archives built with fflate: stored and deflated, order kept, non-npy membe
   }
 });
 
+test('stored members are views of the archive: unaligned data is moved over its header only when the bytes are ours', () => {
+  const a = Float64Array.from({ length: 12 }, (_, i) => i / 3 - 1);
+  const b = Float32Array.from([1.5, -2, 3.25, 4]);
+  // Names of different lengths put the members' data at different alignments in the archive.
+  for (const names of [['w.npy', 'bb.npy'], ['w1.npy', 'b.npy'], ['w12.npy', 'b123.npy']]) {
+    const zip = zipSync({ [names[0]]: writeNpy([3, 4], a, 'float64'), [names[1]]: writeNpy([4], b, 'float32') }, { level: 0 });
+    const before = zip.slice();
+    const copied = parseNpz(zip);
+    assert.deepEqual(zip, before, 'the archive is left as it was');
+    const owned = parseNpz(zip, undefined, undefined, true);
+    for (const ts of [copied, owned]) {
+      assert.ok(ts[0].data instanceof Float64Array && ts[1].data instanceof Float32Array);
+      assert.deepEqual(ts[0].data, a);
+      assert.deepEqual(ts[1].data, b);
+    }
+    // Owned: every member is a view of the archive's own buffer, none is copied.
+    for (const t of owned) assert.equal(t.data.buffer, zip.buffer, `${names} ${t.name}`);
+  }
+});
+
 test('member errors are prefixed with the member name', () => {
   const truncated = fixture('bad/truncated.npy');
   for (const level of [0, 9] as const) {

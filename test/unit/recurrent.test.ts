@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matrixView, recurrentInfo, transpose } from '../../src/core/recurrent';
+import { matrixValues, matrixView, recurrentInfo, transpose } from '../../src/core/recurrent';
 import { summarizeTensors, resolveTensor } from '../../src/core/inspect';
 import { Checkpoint, Tensor } from '../../src/core/tensor';
 
@@ -64,6 +64,27 @@ test('gate blocks are row blocks of the column-convention matrix', () => {
     for (let j = 0; j < H; j++) assert.equal(c.data[i * H + j], keras.data[j * 4 * H + 2 * H + i]);
   }
   assert.throws(() => matrixView(torch, 'column', 'x'), /no gate "x"/);
+});
+
+test('matrixValues keeps the stored array type; matrixView widens only the matrix shown', () => {
+  const H = 3;
+  const f32 = (name: string, shape: number[]): Tensor => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    return { name, shape, dtype: 'float32', data: Float32Array.from({ length: n }, (_, i) => i / 4 - 1) };
+  };
+  const torch = f32('lstm.weight_hh_l0', [4 * H, H]);
+  const whole = matrixValues(torch, 'column');
+  assert.equal(whole.data, torch.data, 'stored as shown: the tensor\'s own values');
+  const gate = matrixValues(torch, 'column', 'g');
+  assert.ok(gate.data instanceof Float32Array && gate.data.buffer !== torch.data.buffer, 'a gate block is a float32 copy');
+  const keras = f32('recurrent_kernel', [H, 4 * H]);
+  const t = matrixValues(keras, 'row');
+  assert.ok(t.data instanceof Float32Array);
+  for (const [view, values] of [[matrixView(torch, 'column', 'g'), gate], [matrixView(keras, 'row'), t]] as const) {
+    assert.ok(view.data instanceof Float64Array);
+    assert.deepEqual(Array.from(view.data), Array.from(values.data));
+    assert.equal(view.transform, values.transform);
+  }
 });
 
 test('transpose handles non-square matrices beyond one cache block', () => {

@@ -20,6 +20,7 @@ import { NotConvergedError } from '../../src/core/linalg/schur';
 import { resolveConfig } from '../../src/core/train/config';
 import type { AnalysisOptions, AnalysisPayload, ErrorKind, TrajectoryPayload } from '../../src/shared/protocol';
 import { fixture, ROOT } from './helpers';
+import { writeNpy as writeNpy32 } from '../../src/core/readers/npy';
 import { trainRun } from './trainRun';
 
 const OPTIONS: AnalysisOptions = { order: 'modulus-desc', input: 'source', horizon: null, activation: 'linear', gridPoints: 0 };
@@ -68,6 +69,7 @@ test('every reader and analyst operation answers with its result type; the analy
     assert.equal(m.data[0], 0.5);
     const sq = await w.reader.request({ op: 'square', file, key: { name: '' } });
     assert.ok(sq.W instanceof Float64Array);
+    assert.equal(sq.W.buffer.byteLength, n * n * 8, 'the matrix crosses alone, not the file bytes it may be a view of');
     assert.equal(sq.n, n);
     assert.equal(sq.gated, undefined);
 
@@ -140,6 +142,24 @@ test('the reader\'s cache: a file with the same size and modification time is no
     writeNpy(file, 5, () => 3);
     assert.equal((await w.reader.request({ op: 'open', file })).tensors[0].shape[0], 5);
     assert.equal((await w.reader.request({ op: 'cacheInfo' })).parses, 3);
+  } finally {
+    w.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a float32 matrix is shown from its stored values, and shown again: the transferred grid is never the cached tensor', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rl-proto-'));
+  const file = path.join(dir, 'w32.npy');
+  writeFileSync(file, writeNpy32([3, 3], Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9.5])));
+  const w = workers();
+  try {
+    for (let k = 0; k < 2; k++) {
+      const m = await w.reader.request({ op: 'matrix', file, key: { name: '' } });
+      assert.deepEqual(Array.from(m.data), [1, 2, 3, 4, 5, 6, 7, 8, 9.5], `request ${k + 1}`);
+    }
+    assert.equal((await w.reader.request({ op: 'square', file, key: { name: '' } })).W[8], 9.5);
+    assert.equal((await w.reader.request({ op: 'cacheInfo' })).parses, 1);
   } finally {
     w.dispose();
     rmSync(dir, { recursive: true, force: true });

@@ -83,6 +83,25 @@ export async function readKerasHdf5(
   return readWithH5wasm(module, path.resolve(file), bytes.length, budget);
 }
 
+/**
+ * A plain HDF5 file read without loading it into memory first: h5wasm reads it from the file system, so only the
+ * bytes where the signature may sit (`hdf5SignatureOffsets`) are needed, as `probes` (each 8 bytes or fewer).
+ */
+export async function readHdf5File(
+  file: string, size: number, probes: Uint8Array[], budget = new DecodeBudget(DEFAULT_DECODE_BYTES),
+): Promise<Tensor[]> {
+  if (!probes.some((p) => startsWith(p, 0, HDF5_SIGNATURE))) throw new FormatError('not an HDF5 file (no HDF5 signature)');
+  const module = await loadH5wasm();
+  return readWithH5wasm(module, path.resolve(file), size, budget);
+}
+
+/** Where an HDF5 signature may start in a file of `size` bytes: 0, 512, 1024, 2048, … (after a user block). */
+export function hdf5SignatureOffsets(size: number): number[] {
+  const out: number[] = [];
+  for (let offset = 0; offset + HDF5_SIGNATURE.length <= size; offset = offset ? offset * 2 : 512) out.push(offset);
+  return out;
+}
+
 async function readKeras3Zip(bytes: Uint8Array, budget: DecodeBudget): Promise<Tensor[]> {
   let entries: ZipEntry[];
   try {
@@ -115,9 +134,7 @@ async function readKeras3Zip(bytes: Uint8Array, budget: DecodeBudget): Promise<T
 
 /** HDF5 files start with the signature at offset 0, 512, 1024, 2048, … (after an optional user block). */
 function checkSignature(bytes: Uint8Array, what = 'file'): void {
-  for (let offset = 0; offset + HDF5_SIGNATURE.length <= bytes.length; offset = offset ? offset * 2 : 512) {
-    if (startsWith(bytes, offset, HDF5_SIGNATURE)) return;
-  }
+  if (hdf5SignatureOffsets(bytes.length).some((offset) => startsWith(bytes, offset, HDF5_SIGNATURE))) return;
   throw new FormatError(
     what === 'file' ? 'not an HDF5 file (no HDF5 signature)' : `${what} is not an HDF5 file (no HDF5 signature)`,
   );

@@ -5,7 +5,7 @@ import { parseNpy } from './npy';
 import { parseNpz } from './npz';
 import { parseSafetensors } from './safetensors';
 import { parsePytorch } from './pytorch';
-import { readKerasHdf5 } from './hdf5';
+import { hdf5SignatureOffsets, readHdf5File, readKerasHdf5 } from './hdf5';
 import { readTfjs } from './tfjs';
 
 /** Largest checkpoint we read into memory; larger files get a clear error instead of an out-of-memory crash. */
@@ -60,16 +60,22 @@ export async function readCheckpoint(file: string, options: ReadOptions = {}): P
     });
     if (!stat.isFile()) throw new FormatError('not a file', 'io');
     if (stat.size > maxBytes) throw new FormatError(`file is ${formatBytes(stat.size)}, larger than ${limit}`, 'too-large');
-    const bytes = await readRegularFile(file, maxBytes, { label: 'file' });
     // Decoded values (float64) may take twice the file-size setting: a float32 file at the limit still reads.
     const budget = new DecodeBudget(2 * maxBytes);
+    const ext = path.extname(file).toLowerCase();
+    if (ext === '.h5' || ext === '.hdf5') {
+      // h5wasm reads the file itself: only the bytes that tell its format are read here (a .keras zip is read whole).
+      const { size, probes } = await readProbes(file, maxBytes, { label: 'file' }, hdf5SignatureOffsets, 8);
+      if (probes.length > 0 && !startsWith(probes[0], ZIP_MAGIC)) return { file, format: 'keras-hdf5', layout: 'row', tensors: await readHdf5File(file, size, probes, budget) };
+    }
+    const bytes = await readRegularFile(file, maxBytes, { label: 'file' });
     if (bytes.length === 0) throw new FormatError('file is empty');
     const format = detectFormat(file, bytes);
     switch (format) {
       case 'npy':
         return { file, format, layout: 'column', tensors: [parseNpy(bytes, '', budget)] };
       case 'npz':
-        return { file, format, layout: 'column', tensors: parseNpz(bytes, budget, maxBytes) };
+        return { file, format, layout: 'column', tensors: parseNpz(bytes, budget, maxBytes, true) };
       case 'safetensors':
         return { file, format, layout: 'column', tensors: parseSafetensors(bytes, budget) };
       case 'pytorch-zip':
@@ -141,12 +147,54 @@ interface RegularFileOptions {
   noFollow?: boolean;
 }
 
-/**
- * The bytes of a regular file, at most `maxBytes` of them. Opened without blocking (on a FIFO, open would wait
- * for a writer), checked to be a regular file on the open descriptor, and read up to the size it had then: a file
- * that grows meanwhile cannot make the read run on.
- */
+/** The bytes of a regular file, at most `maxBytes` of them, read up to the size it had when opened (`withRegularFile`). */
 export async function readRegularFile(file: string, maxBytes: number, options: RegularFileOptions): Promise<Uint8Array> {
+  return withRegularFile(file, maxBytes, options, async (handle, size) => {
+    // Not zero-filled first: every byte is read from the file below, or the read fails.
+    const buf = Buffer.allocUnsafeSlow(size);
+    const out = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    const at = await readInto(handle, out, 0);
+    if (at < out.length) throw new FormatError(`${options.label} shrank while it was read (${at} of ${size} bytes)`);
+    return out;
+  });
+}
+
+/**
+ * Up to `length` bytes at each of `offsets` of a regular file (shorter where the file ends), and the file's size,
+ * without reading the rest. Opened and checked as `readRegularFile` does.
+ */
+async function readProbes(
+  file: string, maxBytes: number, options: RegularFileOptions, offsets: (size: number) => number[], length: number,
+): Promise<{ size: number; probes: Uint8Array[] }> {
+  return withRegularFile(file, maxBytes, options, async (handle, size) => {
+    const probes: Uint8Array[] = [];
+    for (const offset of offsets(size)) {
+      const out = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      probes.push(out.subarray(0, await readInto(handle, out, offset)));
+    }
+    return { size, probes };
+  });
+}
+
+/** Fills `out` from `position` on; returns how many bytes the file had there. */
+async function readInto(handle: fs.FileHandle, out: Uint8Array, position: number): Promise<number> {
+  let at = 0;
+  while (at < out.length) {
+    const { bytesRead } = await handle.read(out, at, out.length - at, position + at);
+    if (bytesRead === 0) break;
+    at += bytesRead;
+  }
+  return at;
+}
+
+/**
+ * Opens a regular file of at most `maxBytes` for `use`. Opened without blocking (on a FIFO, open would wait for a
+ * writer), checked to be a regular file on the open descriptor; `use` gets the size it had then, so a file that grows
+ * meanwhile cannot make a read run on.
+ */
+async function withRegularFile<T>(
+  file: string, maxBytes: number, options: RegularFileOptions, use: (handle: fs.FileHandle, size: number) => Promise<T>,
+): Promise<T> {
   const { label } = options;
   let handle: fs.FileHandle;
   try {
@@ -159,15 +207,7 @@ export async function readRegularFile(file: string, maxBytes: number, options: R
     const stat = await handle.stat();
     if (!stat.isFile()) throw new FormatError(`${label} is not a regular file`, 'io');
     if (stat.size > maxBytes) throw new FormatError(options.tooLarge ?? `${label} is larger than the ${formatBytes(maxBytes)} limit`, 'too-large');
-    const out = new Uint8Array(stat.size);
-    let at = 0;
-    while (at < out.length) {
-      const { bytesRead } = await handle.read(out, at, out.length - at, at);
-      if (bytesRead === 0) break;
-      at += bytesRead;
-    }
-    if (at < out.length) throw new FormatError(`${label} shrank while it was read (${at} of ${stat.size} bytes)`);
-    return out;
+    return await use(handle, stat.size);
   } catch (err) {
     if (err instanceof FormatError) throw err;
     throw new FormatError(`${label} cannot be read (${(err as NodeJS.ErrnoException).code ?? problemOf(err)})`, 'io');

@@ -4,7 +4,7 @@
  * The header is a Python dict literal such as `{'descr': '<f4', 'fortran_order': False, 'shape': (32, 32), }`.
  * It is read with a tiny literal parser (strings, integers, True/False/None, tuples, lists, dicts), never eval.
  */
-import { decodeElements, fortranToC } from '../dtype';
+import { decodeElements, fortranToC, readsInPlace } from '../dtype';
 import { checkShape, DecodeBudget, DEFAULT_DECODE_BYTES, DType, DTYPE_BYTES, elementCount, FormatError, MAX_DIMS, Tensor } from '../tensor';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -27,8 +27,15 @@ export interface NpyHeader {
   dataOffset: number;
 }
 
-/** Reads one `.npy` array. Values come back in C order, in the stored type's array (often a view of `bytes`). */
-export function parseNpy(bytes: Uint8Array, name = '', budget = new DecodeBudget(DEFAULT_DECODE_BYTES)): Tensor {
+/**
+ * Reads one `.npy` array. Values come back in C order, in the stored type's array: a view of `bytes` when the data
+ * is aligned for its type. With `alignInPlace` (the caller owns `bytes` and will not read them again), unaligned data
+ * is moved back over the end of its own header (at most 7 bytes) instead of being copied: an `.npz` member stored
+ * without compression rarely starts at a multiple of 4 or 8 in the archive.
+ */
+export function parseNpy(
+  bytes: Uint8Array, name = '', budget = new DecodeBudget(DEFAULT_DECODE_BYTES), alignInPlace = false,
+): Tensor {
   const h = parseNpyHeader(bytes);
   const size = DTYPE_BYTES[h.dtype];
   const available = bytes.length - h.dataOffset;
@@ -46,8 +53,15 @@ export function parseNpy(bytes: Uint8Array, name = '', budget = new DecodeBudget
   }
   const count = elementCount(shape);
   budget.reserve(count, name ? `array ${name}` : 'the array');
+  let start = h.dataOffset;
+  const misaligned = (bytes.byteOffset + start) % size;
+  if (alignInPlace && misaligned !== 0 && readsInPlace(h.dtype, h.littleEndian)) {
+    // The header (at least 10 bytes, already parsed) gives way to the data.
+    bytes.copyWithin(start - misaligned, start, start + count * size);
+    start -= misaligned;
+  }
   // A view of `bytes` when the values can be read as they are (see decodeElements).
-  let data = decodeElements(bytes.subarray(h.dataOffset, h.dataOffset + count * size), h.dtype, count, h.littleEndian);
+  let data = decodeElements(bytes.subarray(start, start + count * size), h.dtype, count, h.littleEndian);
   if (h.fortranOrder && shape.length > 1) data = fortranToC(data, shape);
   return { name, shape, dtype: h.dtype, data };
 }

@@ -15,9 +15,14 @@ const MAX_TOTAL_BYTES = 2 * 1024 ** 3;
 /** Names that would behave oddly as object keys downstream. */
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Reads every `.npy` member of an `.npz` archive, in archive order. Member `W_rec.npy` becomes tensor `W_rec`. */
+/**
+ * Reads every `.npy` member of an `.npz` archive, in archive order. Member `W_rec.npy` becomes tensor `W_rec`.
+ * Tensors are views of the archive's bytes (stored members) or of each member's inflated buffer (deflated ones).
+ * With `ownsBytes` (the caller will not read `bytes` again) a stored member's unaligned data is moved back over its
+ * own header rather than copied (see `parseNpy`).
+ */
 export function parseNpz(
-  bytes: Uint8Array, budget = new DecodeBudget(DEFAULT_DECODE_BYTES), maxInflatedBytes = MAX_TOTAL_BYTES,
+  bytes: Uint8Array, budget = new DecodeBudget(DEFAULT_DECODE_BYTES), maxInflatedBytes = MAX_TOTAL_BYTES, ownsBytes = false,
 ): Tensor[] {
   if (bytes.length === 0) throw new FormatError('file is empty');
   const entries = listZip(bytes);
@@ -54,7 +59,8 @@ export function parseNpz(
     }
     const data = readZipEntry(bytes, e);
     try {
-      tensors.push(parseNpy(data, name, budget));
+      // An inflated member is ours; a stored one is part of `bytes` (checked against its CRC-32 already).
+      tensors.push(parseNpy(data, name, budget, ownsBytes || data.buffer !== bytes.buffer));
     } catch (err) {
       throw named(err);
     }
