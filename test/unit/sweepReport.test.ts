@@ -253,42 +253,40 @@ test('sweep-report: Table 2 and the motif profiles of a real sweep equal an inde
   }
 });
 
-test('the chain motif of copy-trained orthogonal networks (Fig. 5): flat before training, a spike at +1 after it in most runs', async () => {
-  // Copy, T 30, N 64, orthogonal:1.0, lr 1e-3, seeds 1–4, 3 000 updates (~25 s on two busy cores). The motif as
-  // docs/science.md describes it; listing tied units one by one instead gives +1 below +2 here (measured), which the
-  // last assertion would catch.
-  const root = mkdtempSync(path.join(tmpdir(), 'rl-motif-copy-'));
+test('the chain motif of trained orthogonal networks (Fig. 5): training widens the gap between offsets +1 and −1, over seeds', async () => {
+  // Addition, T 100, N 100, orthogonal:1.0, lr 1e-3, seeds 1–4, 2 000 updates. Ordering the units by their own peak
+  // times already gives an untrained W a small +1 − (−1) gap (about +0.02 at N 100); training widens it (measured:
+  // +0.035 at 2 000 updates, +0.054 at 12 000; docs/sweeps.md). Training is chaotic in the seed and in the last bit
+  // of the kernels' rounding, so the test counts over runs.
+  const root = mkdtempSync(path.join(tmpdir(), 'rl-motif-add-'));
   try {
     const dir = path.join(root, 'sw');
-    const trained = cli(['sweep', '--inits', 'orthogonal:1.0', '--task', 'copy', '--T', '30', '--N', '64', '--lrs', '1e-3', '--seeds', '4',
-      '--updates', '3000', '--concurrency', '2', '--out', dir, '--quiet', '--json'], 300_000);
+    const trained = cli(['sweep', '--inits', 'orthogonal:1.0', '--task', 'addition', '--T', '100', '--N', '100', '--lrs', '1e-3', '--seeds', '4',
+      '--updates', '2000', '--checkpoint-every', '2000', '--concurrency', '2', '--out', dir, '--quiet', '--json'], 600_000);
     assert.equal(trained.status, 0, trained.stderr);
-    const summary = JSON.parse(trained.stdout);
-    assert.equal(summary.finished, 4, 'every member finished');
+    assert.equal(JSON.parse(trained.stdout).finished, 4, 'every member finished');
 
     const r = cli(['sweep-report', dir, '--all', '--json']);
     assert.equal(r.status, 0, r.stderr);
     const m = (JSON.parse(r.stdout) as SweepReport).motif['orthogonal:1.0'];
     assert.equal(m.n, 4);
     const at = (xs: (number | null)[], k: number) => xs[m.offsets.indexOf(k)]!;
-    const diffs: { before: number; after: number }[] = [];
+    const gaps: { before: number; after: number }[] = [];
     for (const name of readdirSync(path.join(dir, 'runs'))) {
       const t = await runTrajectory(path.join(dir, 'runs', name), { endsOnly: true });
       const [first, last] = [t.checkpoints[0], t.checkpoints[t.checkpoints.length - 1]];
       assert.equal(first.update, 0);
-      assert.equal(last.update, 3000);
+      assert.equal(last.update, 2000);
       const p = (e: typeof first, k: number) => e.motif.profile[e.motif.offsets.indexOf(k)]!;
-      diffs.push({ before: p(first, 1) - p(first, -1), after: p(last, 1) - p(last, -1) });
+      gaps.push({ before: p(first, 1) - p(first, -1), after: p(last, 1) - p(last, -1) });
     }
-    // Training is chaotic in the seed (and in the last bit of the kernels' rounding): judged by a count over the runs.
-    const forward = diffs.filter((d) => d.after > 0).length;
-    assert.ok(forward >= 3, `after training +1 above −1 in ${forward} of 4 runs: ${JSON.stringify(diffs)}`);
+    const said = JSON.stringify(gaps);
+    assert.ok(gaps.filter((g) => g.after > g.before).length >= 3, `training widened the gap in at least 3 of 4 runs: ${said}`);
+    assert.ok(gaps.every((g) => g.after > 0), `+1 above −1 after training in every run: ${said}`);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const before = mean(diffs.map((d) => d.before)), after = mean(diffs.map((d) => d.after));
-    assert.ok(Math.abs(before) < 0.01, `before training (+1) − (−1) ≈ 0: ${before}`);
-    assert.ok(after > 0.01, `after training (+1) − (−1) > 0.01: ${after}`);
-    assert.ok(Math.abs(at(m.before_mean, 1)) < 0.01, `flat at +1 before training: ${at(m.before_mean, 1)}`);
-    for (const k of [-3, -2, -1, 0, 2]) {
+    assert.ok(mean(gaps.map((g) => g.after)) > mean(gaps.map((g) => g.before)) + 0.005, `the mean gap widened by more than 0.005: ${said}`);
+    // The report's mean profile after training peaks at +1.
+    for (const k of [-3, -2, -1, 0, 2, 3]) {
       assert.ok(at(m.after_mean, 1) > at(m.after_mean, k), `after training +1 (${at(m.after_mean, 1)}) above ${k} (${at(m.after_mean, k)})`);
     }
   } finally {
