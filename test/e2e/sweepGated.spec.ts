@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpecContext } from './run';
+import { openSweepPanelFromPalette } from './sweepUi';
 import { REPO_ROOT } from './codeServer';
 import { webviewWith } from './workbench';
 import { acceptSave } from './trainingUi';
@@ -36,9 +37,7 @@ export default async function sweepGated(ctx: SpecContext): Promise<void> {
   assert.deepEqual(Object.keys(all.motif['mixed:1.02'].gates ?? {}), ['i', 'f', 'c', 'o']);
   for (const run of readdirSync(join(dir, 'runs'))) rmSync(join(dir, 'runs', run, 'analysis'), { recursive: true, force: true });
 
-  await ctx.runCommand('Recurrent Lens: Open Sweep Panel');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: SWEEP_ID }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  await openSweepPanelFromPalette(ctx, SWEEP_ID);
   const panel = await webviewWith(page, '#report-compute');
   assert.match(await panel.locator('#config').innerText(), /charlm, T = 10 · N = 8 · success: final validation bpc < the text’s unigram entropy/);
   assert.equal(await panel.locator('#gate-motifs').isHidden(), true, 'no gate charts before a report');

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpecContext } from './run';
+import { openSweepPanelFromPalette } from './sweepUi';
 import { REPO_ROOT } from './codeServer';
 import { waitForWorkbench, webviewWith } from './workbench';
 import { box } from './trainingUi';
@@ -77,9 +78,7 @@ export default async function sweepPanel(ctx: SpecContext): Promise<void> {
   assert.equal(sweep.members.length, 12);
 
   // ---- Open from the palette while it runs: a pick of the workspace's sweeps.
-  await ctx.runCommand('Recurrent Lens: Open Sweep Panel');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: SWEEP_ID }).waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  await openSweepPanelFromPalette(ctx, SWEEP_ID);
   const panel = await webviewWith(page, '#grids svg.grid-svg');
   const progress = panel.locator('#progress-text');
   assert.equal(await panel.locator('#title').innerText(), 'e2e sweep');

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpecContext } from './run';
+import { openSweepPanelFromPalette } from './sweepUi';
 import { REPO_ROOT } from './codeServer';
 import { webviewWith } from './workbench';
 import type { SweepReport } from '../../src/sweeps/types';
@@ -39,9 +40,7 @@ export default async function sweepReport(ctx: SpecContext): Promise<void> {
   };
   dropCaches();
 
-  await ctx.runCommand('Recurrent Lens: Open Sweep Panel');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: SWEEP_ID }).waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  await openSweepPanelFromPalette(ctx, SWEEP_ID);
   const panel = await webviewWith(page, '#report-compute');
   const status = panel.locator('#report-status');
   assert.match(await status.innerText(), /Not computed yet/);

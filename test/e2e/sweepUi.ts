@@ -7,6 +7,16 @@ import type { Locator, Page } from 'playwright-core';
 import type { SpecContext } from './run';
 import { choose, quickTitle } from './trainingUi';
 
+/**
+ * Open Sweep Panel from the palette, choosing the sweep whose folder is `id` by typing it: the pick lists every sweep
+ * of the workspace (newest first), and other specs leave theirs there.
+ */
+export async function openSweepPanelFromPalette(ctx: SpecContext, id: string): Promise<void> {
+  await ctx.runCommand('Recurrent Lens: Open Sweep Panel');
+  await quickTitle(ctx.page, 'Open Sweep Panel').waitFor({ timeout: 15_000 });
+  await choose(ctx.page, id);
+}
+
 /** VS Code's modal dialog (custom in the browser). */
 export const dialog = (page: Page) => page.locator('.monaco-dialog-box');
 
