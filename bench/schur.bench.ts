@@ -1,6 +1,6 @@
 /**
  * Benchmark of realSchur (with Schur vectors) on Gaussian matrices randn(n, n)/√n, the same family as
- * /work/shared/bench/scipy_linalg.py (SciPy's LAPACK dgees). Prints one JSON line per size:
+ * bench/reference/scipy_linalg.py (SciPy's LAPACK dgees). Prints one JSON line per size:
  *   {"n", "ms" (median), "runs", "residual" ‖ZTZᵀ − W‖_F/‖W‖_F, "orthogonality" ‖ZᵀZ − I‖_F, "wasm"}
  * Run: node esbuild.mjs && node out/bench/schur.bench.js [n …] [--reps R]
  * (esbuild.mjs compiles and embeds the WebAssembly kernels; RECURRENT_LENS_NO_WASM=1 measures the TypeScript path.)
