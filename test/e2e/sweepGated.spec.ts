@@ -4,36 +4,28 @@
 // finished run shows a motif chart per gate block (i, f, c, o) with before and after lines of both initializers, the
 // whole-matrix chart names the candidate block c, and a gate block's chart saves as SVG.
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpecContext } from './run';
 import { openSweepPanelFromPalette } from './sweepUi';
-import { REPO_ROOT } from './codeServer';
 import { webviewWith } from './workbench';
+import { cli } from './trajectoryUi';
 import { acceptSave } from './trainingUi';
 import type { SweepReport } from '../../src/sweeps/types';
 
 export const timeout = 180_000;
 
-const CLI = join(REPO_ROOT, 'dist', 'cli.js');
 const SWEEP_ID = 'e2e-lstm-sweep';
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
-}
 
 export default async function sweepGated(ctx: SpecContext): Promise<void> {
   const { page } = ctx;
   // The workspace is a copy of test/fixtures: its small text.
   const text = join(ctx.workspace, 'text', 'brown-sample.txt');
   const dir = join(ctx.workspace, '.recurrent-lens', 'sweeps', SWEEP_ID);
-  cli(['sweep', '--task', 'charlm', '--cell', 'lstm', '--file', text, '--inits', 'mixed:1.02,plain', '--seeds', '2',
+  cli(...['sweep', '--task', 'charlm', '--cell', 'lstm', '--file', text, '--inits', 'mixed:1.02,plain', '--seeds', '2',
     '--N', '8', '--T', '10', '--batch', '4', '--updates', '20', '--eval-every', '10', '--checkpoint-every', '10', '--name', SWEEP_ID,
     '--out', dir, '--quiet', '--json']);
-  const all = JSON.parse(cli(['sweep-report', dir, '--all', '--json'])) as SweepReport;
+  const all = JSON.parse(cli(...['sweep-report', dir, '--all', '--json'])) as SweepReport;
   assert.deepEqual(Object.keys(all.motif['mixed:1.02'].gates ?? {}), ['i', 'f', 'c', 'o']);
   for (const run of readdirSync(join(dir, 'runs'))) rmSync(join(dir, 'runs', run, 'analysis'), { recursive: true, force: true });
 

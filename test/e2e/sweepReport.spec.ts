@@ -4,25 +4,17 @@
 // `recurrent-lens sweep-report --all --json` (the rows, n, d(W) at init and trained) and the before/after motif lines;
 // the default rule shows the successful runs' counts; a cold computation is cancelled with Cancel.
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpecContext } from './run';
 import { openSweepPanelFromPalette } from './sweepUi';
-import { REPO_ROOT } from './codeServer';
 import { webviewWith } from './workbench';
+import { cli } from './trajectoryUi';
 import type { SweepReport } from '../../src/sweeps/types';
 
 export const timeout = 180_000;
 
-const CLI = join(REPO_ROOT, 'dist', 'cli.js');
 const SWEEP_ID = 'e2e-report';
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
-}
 
 /** The number before " ± " of a cell ("2.09 ± 0.25", "−" signs as the webview writes them). */
 const lead = (text: string) => Number(text.split(' ± ')[0].replace('−', '-'));
@@ -30,11 +22,11 @@ const lead = (text: string) => Number(text.split(' ± ')[0].replace('−', '-'))
 export default async function sweepReport(ctx: SpecContext): Promise<void> {
   const { page } = ctx;
   const dir = join(ctx.workspace, '.recurrent-lens', 'sweeps', SWEEP_ID);
-  cli(['sweep', '--inits', 'orthogonal:1.0,chain:1.02', '--task', 'copy', '--T', '21', '--N', '16', '--lrs', '1e-2', '--seeds', '3',
+  cli(...['sweep', '--inits', 'orthogonal:1.0,chain:1.02', '--task', 'copy', '--T', '21', '--N', '16', '--lrs', '1e-2', '--seeds', '3',
     '--updates', '600', '--out', dir, '--quiet', '--json']);
   // The expected numbers, computed without touching the runs' caches (they are removed again below).
-  const all = JSON.parse(cli(['sweep-report', dir, '--all', '--json'])) as SweepReport;
-  const successful = JSON.parse(cli(['sweep-report', dir, '--json'])) as SweepReport;
+  const all = JSON.parse(cli(...['sweep-report', dir, '--all', '--json'])) as SweepReport;
+  const successful = JSON.parse(cli(...['sweep-report', dir, '--json'])) as SweepReport;
   const dropCaches = () => {
     for (const run of readdirSync(join(dir, 'runs'))) rmSync(join(dir, 'runs', run, 'analysis'), { recursive: true, force: true });
   };
