@@ -8,7 +8,8 @@
  */
 import { transpose } from '../recurrent';
 import { gemmTN } from './gemm';
-import { openWorkspace, paddedLd, type Workspace } from './wasm/kernels';
+import { hessenbergReduce } from './hessenberg';
+import { openWorkspace, paddedLd, withWorkspace, wsAlloc, type Workspace } from './wasm/kernels';
 
 export { transpose };
 
@@ -415,123 +416,27 @@ export interface Hessenberg {
 }
 
 /**
- * Householder reduction to upper Hessenberg form (LAPACK dgehd2 arithmetic, row-major loops: every inner loop
- * runs over a contiguous row). Backward stable: H = Qᵀ(A + E)Q with ‖E‖ = O(n u ‖A‖). About 10n³/3 flops.
+ * H = QᵀAQ for row-major A: the linear-algebra stack's blocked reduction (./hessenberg's hessenbergReduce, LAPACK
+ * dgehrd) on a column-major copy, unpacked into this row-major form. Backward stable: H = Qᵀ(A + E)Q with
+ * ‖E‖ = O(n u ‖A‖).
  */
 export function hessenberg(A: Float64Array, n: number): Hessenberg {
-  const a = A.slice(0, n * n);
-  const V = new Float64Array(n * n);
+  const ld = paddedLd(n);
   const tau = new Float64Array(Math.max(n, 1));
-  const w = new Float64Array(n);
-  for (let i = 0; i + 2 < n; i++) {
-    // Reflector for x = a[i+1.., i]: P x = β e_1.
-    const len = n - i - 1;
-    const vr = i * n; // V row i; v occupies columns i+1..n-1
-    let scale = 0;
-    for (let r = i + 2; r < n; r++) scale = Math.max(scale, Math.abs(a[r * n + i]));
-    if (scale === 0) {
-      tau[i] = 0;
-      continue;
+  const H = new Float64Array(n * n), V = new Float64Array(n * n);
+  // The workspace holds the matrix and the panels' scratch (sized as the Schur form's).
+  withWorkspace(ld * n + 1024 * n + (1 << 17), (ws) => {
+    const a = wsAlloc(ws, ld * n, false);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i + j * ld] = A[i * n + j];
+    hessenbergReduce(a, n, ld, tau, ws);
+    for (let i = 0; i < n; i++) for (let j = Math.max(0, i - 1); j < n; j++) H[i * n + j] = a[i + j * ld];
+    for (let i = 0; i + 2 < n; i++) {
+      V[i * n + i + 1] = 1;
+      for (let r = i + 2; r < n; r++) V[i * n + r] = a[r + i * ld];
     }
-    const alpha = a[(i + 1) * n + i];
-    let ss = 0;
-    for (let r = i + 2; r < n; r++) {
-      const t = a[r * n + i] / scale;
-      ss += t * t;
-    }
-    const xnorm = scale * Math.sqrt(ss);
-    const normAll = Math.hypot(alpha, xnorm);
-    const beta = alpha >= 0 ? -normAll : normAll;
-    const t = (beta - alpha) / beta;
-    const f = 1 / (alpha - beta);
-    tau[i] = t;
-    V[vr + i + 1] = 1;
-    for (let r = i + 2; r < n; r++) V[vr + r] = a[r * n + i] * f;
-    // Column i becomes β e_{i+1}.
-    a[(i + 1) * n + i] = beta;
-    for (let r = i + 2; r < n; r++) a[r * n + i] = 0;
-    // Right: a[:, i+1:] −= τ (a[:, i+1:] v) vᵀ; left: a[i+1:, i+1:] −= τ v (vᵀ a[i+1:, i+1:]).
-    reflectRight(a, n, 0, n, i + 1, len, V, vr + i + 1, t);
-    reflectLeft(a, n, i + 1, i + 1, len, len, V, vr + i + 1, t, w);
-  }
-  return { n, H: a, V, tau };
-}
-
-/**
- * Applies the Householder reflector I − τ v vᵀ from the right to rows r0..r1−1, columns c0..c0+len−1 of the
- * row-major matrix a (leading dimension ld): each row x ← x − τ (x·v) vᵀ, with v = vs[vo … vo+len−1].
- * Four rows per pass, each inner loop over contiguous memory.
- */
-export function reflectRight(
-  a: Float64Array, ld: number, r0: number, r1: number, c0: number, len: number,
-  vs: Float64Array, vo: number, tau: number,
-): void {
-  let r = r0;
-  for (; r + 3 < r1; r += 4) {
-    const ro = r * ld + c0, ro1 = ro + ld, ro2 = ro1 + ld, ro3 = ro2 + ld;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (let p = 0; p < len; p++) {
-      const vp = vs[vo + p];
-      s0 += a[ro + p] * vp;
-      s1 += a[ro1 + p] * vp;
-      s2 += a[ro2 + p] * vp;
-      s3 += a[ro3 + p] * vp;
-    }
-    s0 *= tau; s1 *= tau; s2 *= tau; s3 *= tau;
-    for (let p = 0; p < len; p++) {
-      const vp = vs[vo + p];
-      a[ro + p] -= s0 * vp;
-      a[ro1 + p] -= s1 * vp;
-      a[ro2 + p] -= s2 * vp;
-      a[ro3 + p] -= s3 * vp;
-    }
-  }
-  for (; r < r1; r++) {
-    const ro = r * ld + c0;
-    let s0 = 0;
-    for (let p = 0; p < len; p++) s0 += a[ro + p] * vs[vo + p];
-    s0 *= tau;
-    for (let p = 0; p < len; p++) a[ro + p] -= s0 * vs[vo + p];
-  }
-}
-
-/**
- * Applies I − τ v vᵀ from the left to rows r0..r0+rows−1, columns c0..c0+len−1 of a (leading dimension ld),
- * v = vs[vo … vo+rows−1]: w = vᵀ A, then A −= τ v wᵀ (w is a work array of at least len entries).
- */
-export function reflectLeft(
-  a: Float64Array, ld: number, r0: number, c0: number, rows: number, len: number,
-  vs: Float64Array, vo: number, tau: number, w: Float64Array,
-): void {
-  w.fill(0, 0, len);
-  let q = 0;
-  for (; q + 3 < rows; q += 4) {
-    const f0 = vs[vo + q], f1 = vs[vo + q + 1], f2 = vs[vo + q + 2], f3 = vs[vo + q + 3];
-    const ro = (r0 + q) * ld + c0, ro1 = ro + ld, ro2 = ro1 + ld, ro3 = ro2 + ld;
-    for (let p = 0; p < len; p++) w[p] += f0 * a[ro + p] + f1 * a[ro1 + p] + f2 * a[ro2 + p] + f3 * a[ro3 + p];
-  }
-  for (; q < rows; q++) {
-    const f0 = vs[vo + q];
-    const ro = (r0 + q) * ld + c0;
-    for (let p = 0; p < len; p++) w[p] += f0 * a[ro + p];
-  }
-  q = 0;
-  for (; q + 3 < rows; q += 4) {
-    const f0 = tau * vs[vo + q], f1 = tau * vs[vo + q + 1], f2 = tau * vs[vo + q + 2], f3 = tau * vs[vo + q + 3];
-    const ro = (r0 + q) * ld + c0, ro1 = ro + ld, ro2 = ro1 + ld, ro3 = ro2 + ld;
-    for (let p = 0; p < len; p++) {
-      const wp = w[p];
-      a[ro + p] -= f0 * wp;
-      a[ro1 + p] -= f1 * wp;
-      a[ro2 + p] -= f2 * wp;
-      a[ro3 + p] -= f3 * wp;
-    }
-  }
-  for (; q < rows; q++) {
-    const f0 = tau * vs[vo + q];
-    const ro = (r0 + q) * ld + c0;
-    for (let p = 0; p < len; p++) a[ro + p] -= f0 * w[p];
-  }
+  });
+  tau.fill(0, Math.max(0, n - 2));
+  return { n, H, V, tau };
 }
 
 /** x ← Qᵀ x for the Q of a Hessenberg reduction (applies P_0 first). */

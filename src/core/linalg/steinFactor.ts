@@ -17,9 +17,9 @@
  *   ρ(W) ≥ 1, where W^k v itself grows like ρ^k and the rounding errors of a separately computed W^k v, of size
  *   ε‖W^k v‖ in every direction, would be amplified by C⁻¹ in its small directions (J(k) off by (ε ρ^k)²).
  */
-import { larfg } from './hessenberg';
+import { larfLeft, larfRight, larfg } from './hessenberg';
 import { CancelledError, type Signal } from '../cancel';
-import { allFinite, identity, matmulABt, normInf, reflectLeft, reflectRight } from './dense';
+import { allFinite, identity, matmulABt, normInf } from './dense';
 import { gemmNN, gemmTN, gemvT } from './gemm';
 import { paddedLd, withWorkspace, Workspace, wsAlloc } from './wasm/kernels';
 import { NotStableError, SteinOptions, SteinResult, doubleUntilConverged, overflow, sumByBinaryPowering } from './stein';
@@ -185,7 +185,8 @@ function pivotedQR(M: Float64Array, n: number, V: Float64Array, tau: Float64Arra
     tau[i] = t;
     M[i * n + i] = beta[0];
     for (let r = i + 1; r < rows; r++) M[r * n + i] = 0;
-    if (t !== 0 && i + 1 < n) reflectLeft(M, n, i, i + 1, len, n - i - 1, V, vr, t, w);
+    // Row-major M is column-major Mᵀ: a reflector applied to M's rows is one applied to Mᵀ's columns from the right.
+    if (t !== 0 && i + 1 < n) larfRight(n - i - 1, len, V, vr, M, i * n + i + 1, n, t, w, null);
     for (let j = i + 1; j < n; j++) {
       norms[j] -= M[i * n + j] ** 2;
       if (!(norms[j] > 1e-6 * first[j])) {
@@ -256,7 +257,8 @@ export function recursiveFisher(W: Float64Array, n: number, v: Float64Array, hor
       const src = (j - 1) * n, dst = j * rows;
       for (let r = 0; r < n; r++) X[dst + r] = Y[src + order[r]];
     }
-    for (let i = 0; i < n; i++) if (tau[i] !== 0) reflectRight(X, rows, 0, m, i, rows - i, V, i * rows, tau[i]);
+    // Each stacked vector (a row of X) x ← x − τ(x·v)v: X's rows are the columns of column-major Xᵀ.
+    for (let i = 0; i < n; i++) larfLeft(rows - i, m, V, i * rows, X, i, rows, tau[i], null);
     for (let j = 0; j < m; j++) Y.set(X.subarray(j * rows, j * rows + n), j * n);
     // Next factor: R_m/σ_{m−1} from M, rescaled by a power of two.
     for (let i = 0; i < n; i++) {
