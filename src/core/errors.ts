@@ -3,6 +3,7 @@
  * one is at fault. Code decides by `kind`, never by the text.
  */
 import { CancelledError } from './cancel';
+import { BadInputError } from './badInput';
 import { NotStableError } from './linalg/stein';
 import { NotConvergedError } from './linalg/schur';
 import { CheckpointError, FormatError, problemOf } from './tensor';
@@ -27,6 +28,7 @@ export class KindedError extends Error implements LensError {
 export function lensErrorOf(err: unknown): LensError {
   if (err instanceof KindedError) return { kind: err.kind, message: err.message, ...(err.file !== undefined ? { file: err.file } : {}) };
   if (err instanceof CancelledError) return { kind: 'cancelled', message: 'cancelled' };
+  if (err instanceof BadInputError) return { kind: 'bad-input', message: problemOf(err), ...(err.file !== undefined ? { file: err.file } : {}) };
   if (err instanceof CheckpointError) return { kind: err.kind, message: problemOf(err), file: err.file };
   if (err instanceof FormatError) return { kind: err.kind, message: problemOf(err) };
   if (err instanceof NotStableError) return { kind: 'unstable', message: problemOf(err) };

@@ -8,6 +8,7 @@ import { singularValues } from '../linalg/svd';
 import { NotStableError } from '../linalg/stein';
 import { frobenius, matmulABt } from '../linalg/dense';
 import { throwIfAborted, type Signal } from '../cancel';
+import { BadInputError, checkSquareFinite } from '../badInput';
 import { fisherMemory, inputVector } from './memory';
 import { henrici } from './henrici';
 import { transientNorms } from './transient';
@@ -62,10 +63,23 @@ export function finiteHorizonNote(rho: number, n: number, proof?: string): strin
   return `${cause}, so the noise covariance diverges and memory is summed over the finite horizon n = N = ${n}`;
 }
 
+/** Throws BadInputError unless v is a non-zero vector of N finite numbers (the memory curve's input direction). */
+export function checkInputVector(v: ArrayLike<number>, n: number): void {
+  if (v.length !== n) throw new BadInputError(`the input vector has ${v.length} entries, expected N = ${n}`);
+  let s = 0;
+  for (let i = 0; i < n; i++) s += v[i] * v[i];
+  if (!Number.isFinite(s)) throw new BadInputError('the input vector has NaN or Inf entries');
+  if (s === 0) throw new BadInputError('the input vector must be non-zero');
+}
+
 /** J(k) for the options' horizon; the infinite horizon becomes the finite horizon N when ρ(W) ≥ 1 makes C diverge. */
 export function memoryCurve(
   W: Float64Array, n: number, v: Float64Array, horizon: number | null, rho: number, signal?: Signal, schur?: RealSchur,
 ): MemoryPart {
+  // The input checks a user can trip, as bad-input errors (memory.ts's own checks are the solvers' guards).
+  checkSquareFinite(W, n, 'memory curves');
+  checkInputVector(v, n);
+  if (horizon !== null && (!Number.isInteger(horizon) || horizon < 1)) throw new BadInputError(`the horizon must be a positive integer, got ${horizon}`);
   const finite = (h: number, note: string | null): MemoryPart => {
     const m = fisherMemory(W, n, v, { horizon: h, signal });
     return { J: m.J, jTot: m.jTot, jTotError: m.jTotError, horizon: h, note };
@@ -99,10 +113,7 @@ export interface AnalyzeInput {
 }
 
 export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, motif: motifOptions }: AnalyzeInput): AnalysisPayload {
-  if (!Number.isInteger(n) || n < 1 || W.length !== n * n) throw new Error(`analyses need a square matrix, got ${W.length} values for N = ${n}`);
-  let bad = 0;
-  for (let i = 0; i < W.length; i++) if (!Number.isFinite(W[i])) bad++;
-  if (bad) throw new Error(`matrix has ${bad} NaN or Inf entr${bad === 1 ? 'y' : 'ies'}: analyses need finite weights`);
+  checkSquareFinite(W, n);
 
   const timings: Record<string, number> = {};
   const started = performance.now();

@@ -33,6 +33,7 @@
  * every t) have no peak time: they enter no pair. Offsets without a pair are NaN. `order` lists the units by peak
  * time (ties in index order, or with `tieSeed` by a seeded random jitter), silent units last, for display.
  */
+import { BadInputError } from '../badInput';
 import { Rng } from '../init/rng';
 
 export type MotifActivation = 'linear' | 'tanh' | 'relu' | 'elu';
@@ -78,7 +79,7 @@ const ACTIVATIONS: Record<MotifActivation, (x: number) => number> = {
 export function chainMotif(W: Float64Array, n: number, activation: MotifActivation = 'linear', opts: MotifOptions = {}): ChainMotif {
   if (!Number.isInteger(n) || n < 1 || W.length < n * n) throw new RangeError(`chainMotif: need an N×N matrix (N = ${n})`);
   const f = ACTIVATIONS[activation];
-  if (!f) throw new Error(`unknown activation "${activation}" (expected linear, tanh, relu, elu)`);
+  if (!f) throw new BadInputError(`unknown activation "${activation}" (expected linear, tanh, relu, elu)`);
   const steps = opts.steps ?? 100;
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`steps must be a non-negative integer, got ${steps}`);
   const pulse = opts.pulse ?? 'source';
@@ -90,8 +91,8 @@ export function chainMotif(W: Float64Array, n: number, activation: MotifActivati
     p.set(pulse);
   } else if (typeof pulse === 'object' && 'input' in pulse) {
     const { input: V, d, channel } = pulse;
-    if (!Number.isInteger(d) || d < 1 || V.length !== n * d) throw new RangeError(`input matrix must be N×d (N = ${n})`);
-    if (channel !== undefined && (!Number.isInteger(channel) || channel < 0 || channel >= d)) throw new RangeError(`input channel must be 0 … ${d - 1}, got ${channel}`);
+    if (!Number.isInteger(d) || d < 1 || V.length !== n * d) throw new BadInputError(`the input matrix has ${V.length} values, not N×d with N = ${n}`);
+    if (channel !== undefined && (!Number.isInteger(channel) || channel < 0 || channel >= d)) throw new BadInputError(`input channel must be 0 … ${d - 1}, got ${channel}`);
     for (let i = 0; i < n; i++) {
       let s = 0;
       if (channel !== undefined) s = V[i * d + channel];
@@ -102,7 +103,7 @@ export function chainMotif(W: Float64Array, n: number, activation: MotifActivati
     throw new Error(`unknown pulse ${JSON.stringify(pulse)}`);
   }
   const b = opts.bias && Array.prototype.some.call(opts.bias, (x: number) => x !== 0) ? opts.bias : undefined;
-  if (b && b.length !== n) throw new RangeError(`bias has ${b.length} entries, expected ${n}`);
+  if (b && b.length !== n) throw new BadInputError(`bias has ${b.length} entries, expected ${n}`);
   const measure = opts.measure ?? 'activity';
   if (measure !== 'activity' && measure !== 'preactivation') throw new Error(`unknown motif measure "${measure}" (expected activity, preactivation)`);
 
