@@ -15,7 +15,7 @@ import type { AnalysisOptions, MemoryInput, SchurOrderName } from '../core/analy
 import type { Args } from './args';
 import { fmtNumber, intOption, parseArgs, UsageError } from './args';
 import { commandBundle } from './errors';
-import { BadInputError } from '../core/badInput';
+import { BadInputError, checkSquareFinite } from '../core/badInput';
 import { NotStableError } from '../core/linalg/stein';
 import { NotConvergedError } from '../core/linalg/schur';
 
@@ -173,6 +173,7 @@ export async function memory(argv: string[]): Promise<void> {
   try {
     // Without --horizon, ρ(W) ≥ 1 means the finite horizon N (as `analyze` does): ρ from the eigenvalues.
     // The Schur form (with Z) also serves the infinite horizon's Hammarling solve.
+    checkSquareFinite(m.W, m.n, 'memory curves');
     const schur = horizon === undefined ? realSchur(m.W, m.n) : undefined;
     const rho = schur ? spectralRadius(schur) : 0;
     result = memoryCurve(m.W, m.n, inputVector(input, m.n, { seed: m.seed }), horizon ?? null, rho, undefined, schur);

@@ -39,3 +39,12 @@ export function lensErrorOf(err: unknown): LensError {
   }
   return { kind: 'internal', message: problemOf(err) };
 }
+
+/**
+ * An error's one line headed by a panel's title (a tensor and its file): a message that names its file first (bad
+ * input, a file too large) gives up that path for the title, so the file is named once.
+ */
+export function titled(title: string, error: LensError): string {
+  const own = error.file !== undefined && error.message.startsWith(`${error.file}: `) ? error.message.slice(error.file.length + 2) : error.message;
+  return `${title}: ${own}`;
+}
