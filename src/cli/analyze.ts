@@ -62,7 +62,7 @@ function choice<T extends string>(args: Args, name: string, allowed: readonly T[
 }
 
 export async function analyze(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, { flags: ['json', 'eigenvalues'], options: [...MATRIX_OPTIONS, 'order', 'input', 'horizon'] });
+  const args = parseArgs(argv, { flags: ['json', 'eigenvalues', 'timings'], options: [...MATRIX_OPTIONS, 'order', 'input', 'horizon'] });
   const options: AnalysisOptions = {
     order: choice<SchurOrderName>(args, 'order', ['modulus-desc', 'modulus-asc', 'real-desc', 'none'], 'modulus-desc'),
     input: choice<MemoryInput>(args, 'input', ['source', 'sink', 'random'], 'source'),
@@ -73,7 +73,9 @@ export async function analyze(argv: string[]): Promise<void> {
   const m = await matrixArgument(args);
   let r;
   try {
-    r = analyzeMatrix({ W: m.W, n: m.n, options, seed: m.seed });
+    // --timings: each step's milliseconds on stderr as it ends, so a run stopped half-way still tells where the time went.
+    const onStep = args.flag('timings') ? (name: string, ms: number) => process.stderr.write(`timing ${name} ${ms.toFixed(3)}\n`) : undefined;
+    r = analyzeMatrix({ W: m.W, n: m.n, options, seed: m.seed, onStep });
   } catch (err) {
     throw analysisError(m.label, err);
   }

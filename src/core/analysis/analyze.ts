@@ -110,9 +110,11 @@ export interface AnalyzeInput {
   /** How the chain motif drives the network (a trained network's input, bias and activation); default: the
    * options' activation and a pulse into unit 0. */
   motif?: MotifOptions & { activation?: MotifActivation };
+  /** Called as each step ends, with its name and milliseconds (the `timingsMs` entries, as they come). */
+  onStep?: (name: string, ms: number) => void;
 }
 
-export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, motif: motifOptions }: AnalyzeInput): AnalysisPayload {
+export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, motif: motifOptions, onStep }: AnalyzeInput): AnalysisPayload {
   checkSquareFinite(W, n);
 
   const timings: Record<string, number> = {};
@@ -122,6 +124,7 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, mot
     const t = performance.now();
     const r = f();
     timings[name] = performance.now() - t;
+    onStep?.(name, timings[name]);
     return r;
   };
 
