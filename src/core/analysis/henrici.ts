@@ -81,7 +81,10 @@ export function henrici(W: Float64Array, n: number, schur?: RealSchur): Henrici 
 }
 
 function scaled(A: Float64Array, f: number): Float64Array {
-  return Float64Array.from(A, (x) => x * f);
+  // A loop, not Float64Array.from(A, map): the mapping callback costs ~0.25 s at N = 1024.
+  const out = new Float64Array(A.length);
+  for (let i = 0; i < A.length; i++) out[i] = A[i] * f;
+  return out;
 }
 
 /** Squared Frobenius norm of the strictly upper part of the complex Schur form, from a real Schur form T. */
