@@ -206,7 +206,14 @@ function buffersOf(result: AnalysisPayload): ArrayBuffer[] {
 const handlers: { [O in WorkerOp]: (req: Request<O>) => Promise<Answer<O>> } = {
   open: async (req) => ({ result: await open(req) }),
   matrix,
-  square: async (req) => ({ result: crossing(analysisMatrixOf((await checkpoints.get(req.file, readOptions(req))).ckpt, req.key)) }),
+  square: async (req) => {
+    const { ckpt } = await checkpoints.get(req.file, readOptions(req));
+    try {
+      return { result: crossing(analysisMatrixOf(ckpt, req.key)) };
+    } catch (err) {
+      throw err instanceof BadInputError ? err.inFile(req.file) : err;
+    }
+  },
   close: async (req) => {
     checkpoints.delete(req.file);
     return { result: null };

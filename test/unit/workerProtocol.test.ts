@@ -208,6 +208,8 @@ test('errors arrive structured: too-large under the setting (also for a file alr
     const wide = await rejectsWith(w.analyst.request({ op: 'analyze', source: { kind: 'tensor', file: npz, key: { name: 'W_in' } }, options: OPTIONS }), 'bad-input',
       (e) => e.file === npz);
     assert.match(wide.message, /^.*weights\.npz: W_in is \d+×\d+: analyses need a square matrix$/);
+    const viaReader = await rejectsWith(startAnalysis(w, { kind: 'tensor', file: npz, key: { name: 'W_in' } }, OPTIONS).result, 'bad-input', (e) => e.file === npz);
+    assert.equal(viaReader.message, wide.message);
     // NaN and Inf weights: bad input naming the file, read by the reader or the analyst, and for an initializer none.
     const nan = path.join(dir, 'nan.npy');
     writeNpy(nan, 4, (i) => (i === 5 ? NaN : i === 6 ? -Infinity : 0.1 * i));
