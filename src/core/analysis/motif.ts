@@ -34,6 +34,8 @@
  * time (ties in index order, or with `tieSeed` by a seeded random jitter), silent units last, for display.
  */
 import { BadInputError } from '../badInput';
+import { gemvT } from '../linalg/gemm';
+import { withWorkspace } from '../linalg/wasm/kernels';
 import { Rng } from '../init/rng';
 
 export type MotifActivation = 'linear' | 'tanh' | 'relu' | 'elu';
@@ -115,16 +117,26 @@ export function chainMotif(W: Float64Array, n: number, activation: MotifActivati
       a[i] = (input ? input[i] : 0) + (b ? b[i] : 0);
       hs[i] = f(a[i]);
     }
-    for (let t = 1; t <= steps; t++) {
-      const prev = (t - 1) * n, o = t * n;
-      for (let i = 0; i < n; i++) {
-        const r = i * n;
-        let s = b ? b[i] : 0;
-        for (let j = 0; j < n; j++) s += W[r + j] * hs[prev + j];
-        a[o + i] = s;
-        hs[o + i] = f(s);
+    if (steps === 0) return { a, h: hs };
+    // W h on the GEMM stack's gemvT (row-major W read as column-major is Wᵀ): the wasm SIMD kernel in a workspace.
+    withWorkspace(n * n + 2 * n + 32, (ws) => {
+      let A = W;
+      if (ws) {
+        A = ws.alloc(n * n, false);
+        A.set(W.subarray(0, n * n));
       }
-    }
+      const x = ws ? ws.alloc(n, false) : new Float64Array(n), y = ws ? ws.alloc(n) : new Float64Array(n);
+      for (let t = 1; t <= steps; t++) {
+        const prev = (t - 1) * n, o = t * n;
+        x.set(hs.subarray(prev, prev + n));
+        gemvT(n, n, A, 0, n, x, 0, y, 0, 1, 1, ws);
+        for (let i = 0; i < n; i++) {
+          const s = b ? y[i] + b[i] : y[i];
+          a[o + i] = s;
+          hs[o + i] = f(s);
+        }
+      }
+    });
     return { a, h: hs };
   };
   const pulsed = simulate(p)[measure === 'activity' ? 'h' : 'a'];
