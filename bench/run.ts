@@ -14,7 +14,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { realSchur } from '../src/core/linalg/schur';
 import { singularValues } from '../src/core/linalg/svd';
@@ -324,7 +324,9 @@ function analyzeBench(): void {
   const scipyScript = path.join(ROOT, 'bench', 'reference', 'scipy_analyze.py');
   const dir = mkdtempSync(path.join(tmpdir(), 'rl-bench-analyze-'));
   const rows: Record<string, unknown>[] = [];
-  const stamp = { node: process.version, date: new Date().toISOString() };
+  // The machine's load (1-minute average) when the section starts and ends: figures from a loaded machine scatter.
+  const stamp = { node: process.version, date: new Date().toISOString(), load_start: Math.round(loadavg()[0] * 100) / 100 };
+  const loadNow = () => ({ load_end: Math.round(loadavg()[0] * 100) / 100 });
   try {
     // (a) One-shot N = 100.
     const small = path.join(dir, 'W100.npy');
@@ -343,7 +345,7 @@ function analyzeBench(): void {
     }
     const oneShot = {
       case: 'analyze one-shot N=100', n: 100, matrix: 'randn/sqrt(N) seed 3', reps, ours_ms: Math.round(median(ours)),
-      ...(withScipy ? { scipy_ms: Math.round(median(ref)), ratio: Math.round((median(ours) / median(ref)) * 100) / 100 } : {}), goal_ratio: 3, ...stamp,
+      ...(withScipy ? { scipy_ms: Math.round(median(ref)), ratio: Math.round((median(ours) / median(ref)) * 100) / 100 } : {}), goal_ratio: 3, ...stamp, ...loadNow(),
     };
     rows.push(oneShot);
     console.log(`\n| case | recurrent-lens (ms) | SciPy (ms) | ratio | goal |\n|---|---|---|---|---|`);
@@ -370,7 +372,7 @@ function analyzeBench(): void {
       ours_steps_ms: steps, ours_total_ms: steps.total ?? null, ours_wall_ms: Math.round(mine.ms),
       ...(spOut ? { scipy_steps_ms: spSteps, scipy_total_ms: spSteps.total, scipy_wall_ms: Math.round(sp!.ms),
         ratio: steps.total !== undefined ? Math.round((steps.total / spSteps.total) * 100) / 100 : null } : {}),
-      goal_ratio: 1, ...stamp,
+      goal_ratio: 1, ...stamp, ...loadNow(),
     };
     rows.push(bigRow);
     console.log(`\nN = ${bigN}, ${bigRow.matrix}, ρ = ${bigRow.spectral_radius ?? '?'}: ${bigRow.status}`);

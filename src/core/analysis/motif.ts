@@ -34,7 +34,7 @@
  * time (ties in index order, or with `tieSeed` by a seeded random jitter), silent units last, for display.
  */
 import { BadInputError } from '../badInput';
-import { gemvT } from '../linalg/gemm';
+import { rowMajorOperator } from '../linalg/gemm';
 import { withWorkspace } from '../linalg/wasm/kernels';
 import { Rng } from '../init/rng';
 
@@ -118,18 +118,14 @@ export function chainMotif(W: Float64Array, n: number, activation: MotifActivati
       hs[i] = f(a[i]);
     }
     if (steps === 0) return { a, h: hs };
-    // W h on the GEMM stack's gemvT (row-major W read as column-major is Wᵀ): the wasm SIMD kernel in a workspace.
+    // W h on the GEMM stack's gemvT (the wasm SIMD kernel with W in a workspace).
     withWorkspace(n * n + 2 * n + 32, (ws) => {
-      let A = W;
-      if (ws) {
-        A = ws.alloc(n * n, false);
-        A.set(W.subarray(0, n * n));
-      }
-      const x = ws ? ws.alloc(n, false) : new Float64Array(n), y = ws ? ws.alloc(n) : new Float64Array(n);
+      const op = rowMajorOperator(W, n, ws);
+      const x = op.vector(), y = op.vector();
       for (let t = 1; t <= steps; t++) {
         const prev = (t - 1) * n, o = t * n;
         x.set(hs.subarray(prev, prev + n));
-        gemvT(n, n, A, 0, n, x, 0, y, 0, 1, 1, ws);
+        op.apply(x, y);
         for (let i = 0; i < n; i++) {
           const s = b ? y[i] + b[i] : y[i];
           a[o + i] = s;
