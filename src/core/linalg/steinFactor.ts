@@ -25,7 +25,7 @@ import { paddedLd, withWorkspace, Workspace, wsAlloc } from './wasm/kernels';
 import { NotStableError, SteinOptions, SteinResult, doubleUntilConverged, overflow, sumByBinaryPowering } from './stein';
 
 /** Panel width of the blocked stacked QR (compact WY blocks of this many reflectors). */
-const QR_NB = 32;
+const QR_NB = 64;
 
 /** Scratch of `stackedQR`, reused across the calls of one factorisation (ordinary arrays; the wasm workspace is per call). */
 export interface StackedQRWork {
