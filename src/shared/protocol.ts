@@ -205,7 +205,7 @@ export interface LensError {
   message: string;
   file?: string;
 }
-import type { GatedNetwork } from '../core/analysis/gatedMotif';
+import type { GatedNetwork } from '../core/analysis/trajectoryTypes';
 
 // ---- analysis panel (issue: matrix analyses) ----------------------------------------------------------
 
