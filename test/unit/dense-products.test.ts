@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matmulABt } from '../../src/core/linalg/dense';
+import { matmulABt, solveLowerRows } from '../../src/core/linalg/dense';
 import { stackedQR, stackedQRWork } from '../../src/core/linalg/steinFactor';
-import { setWasmEnabled } from '../../src/core/linalg/wasm/kernels';
+import { openWorkspace, paddedLd, setWasmEnabled } from '../../src/core/linalg/wasm/kernels';
 import { Rng } from '../../src/core/init/rng';
 
 /** m×k matrix with A[i][p] = 0 for p < i − lower or p > i + upper. */
@@ -94,3 +94,31 @@ function transposeOf(X: Float64Array, n: number): Float64Array {
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Y[j * n + i] = X[i * n + j];
   return Y;
 }
+
+test('solveLowerRows: the blocked solve in a workspace equals the row-by-row solve', () => {
+  const n = 200, count = 37;
+  const r = new Rng(9);
+  const ws = openWorkspace(n * n + count * n + paddedLd(64) * n + 256);
+  assert.ok(ws, 'a workspace');
+  try {
+    const L = ws.alloc(n * n), X = ws.alloc(count * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < i; j++) L[i * n + j] = r.normal() * 0.1;
+      L[i * n + i] = 1 + Math.abs(r.normal());
+    }
+    for (let i = 0; i < count * n; i++) X[i] = r.normal();
+    const plain = X.slice();
+    solveLowerRows(L.slice(), n, plain, count);
+    const B = X.slice();
+    solveLowerRows(L, n, X, count, ws);
+    assert.ok(maxDiff(X, plain) < 1e-12, `${maxDiff(X, plain)}`);
+    // and it solves: L·x = b
+    for (let q = 0; q < count; q++) for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j <= i; j++) s += L[i * n + j] * X[q * n + j];
+      assert.ok(Math.abs(s - B[q * n + i]) < 1e-12, `rhs ${q} row ${i}`);
+    }
+  } finally {
+    ws.close();
+  }
+});

@@ -34,8 +34,7 @@ export function schurAccuracy(W: Float64Array, s: RealSchur): { residual: number
       Zt[j * n + i] = s.Z[i * n + j];
     }
   }
-  // T is quasi-upper-triangular: row j of Tᵀ is zero beyond p = j + 1, products the band skips (exact zeros).
-  const ZT = matmulABt(s.Z, Tt, n, n, n, false, undefined, false, { btUpper: 1 });
+  const ZT = matmulABt(s.Z, Tt, n, n, n, false, undefined, false, { btUpper: 1 }); // Tᵀ's rows: T is quasi-triangular
   const R = matmulABt(ZT, s.Z, n, n, n);
   let num = 0;
   for (let i = 0; i < n * n; i++) num += (R[i] - W[i]) ** 2;

@@ -81,7 +81,7 @@ export function henrici(W: Float64Array, n: number, schur?: RealSchur): Henrici 
 }
 
 function scaled(A: Float64Array, f: number): Float64Array {
-  // A loop, not Float64Array.from(A, map): the mapping callback costs ~0.25 s at N = 1024.
+  // A loop, not Float64Array.from(A, fn): V8 runs the mapping form through the iterator protocol (0.6 s at N = 1024).
   const out = new Float64Array(A.length);
   for (let i = 0; i < A.length; i++) out[i] = A[i] * f;
   return out;

@@ -36,6 +36,7 @@ import { NotStableError } from '../linalg/stein';
 import { schurFisher } from '../linalg/steinSchur';
 import { RealSchur, eigenvalueConditions, realSchur, reorderSchur } from '../linalg/schur';
 import { Rng } from '../init/rng';
+import { openWorkspace, paddedLd, wsAlloc } from '../linalg/wasm/kernels';
 
 export interface FisherMemory {
   /** J(k) for k = 0 … J.length−1 (J_n(k) for a finite horizon). */
@@ -341,45 +342,54 @@ export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions
     let sum = 0;
     let done = false; // the infinite sum reached its stopping point
     let tail = 0;
-    const U = new Float64Array(CHUNK * n);
     const unorm2 = new Float64Array(CHUNK);
-    while (!done && J.length < limit) {
-      if (signal?.aborted) throw new CancelledError();
-      // Generate up to CHUNK vectors u_k = W^k v (sequential products: exact structure for sparse W).
-      const start = J.length;
-      const count = Math.min(CHUNK, limit - start);
-      let rows = 0;
-      for (; rows < count; rows++) {
-        U.set(u, rows * n);
-        let s = 0;
-        for (let i = 0; i < n; i++) s += u[i] * u[i];
-        unorm2[rows] = s;
-        if (opts.graded && s > growth * growth) growth = Math.sqrt(s);
-        step(u, next);
-        const t = u; u = next; next = t;
-      }
-      solveLowerRows(L, n, U, rows);
-      for (let r = 0; r < rows; r++) {
-        if (horizon === null) {
-          // Stop before k if the tail from k on is provably negligible (or exactly zero).
-          const bound = n * unorm2[r];
-          if (unorm2[r] === 0 || bound <= TAIL_TOL * sum) {
+    // Above N = 128 the triangular solves run blocked on the SIMD GEMM (L and the vectors in a workspace); below, the
+    // row-by-row solve, whose results the mpmath-checked error estimates of small N were validated with.
+    const ws = n > FALLBACK_MAX_N ? openWorkspace(n * n + CHUNK * n + paddedLd(64) * n + 256) : null;
+    try {
+      const Lw = ws ? ws.alloc(n * n, false) : L;
+      if (ws) Lw.set(L);
+      const U = wsAlloc(ws, CHUNK * n);
+      while (!done && J.length < limit) {
+        if (signal?.aborted) throw new CancelledError();
+        // Generate up to CHUNK vectors u_k = W^k v (sequential products: exact structure for sparse W).
+        const start = J.length;
+        const count = Math.min(CHUNK, limit - start);
+        let rows = 0;
+        for (; rows < count; rows++) {
+          U.set(u, rows * n);
+          let s = 0;
+          for (let i = 0; i < n; i++) s += u[i] * u[i];
+          unorm2[rows] = s;
+          if (opts.graded && s > growth * growth) growth = Math.sqrt(s);
+          step(u, next);
+          const t = u; u = next; next = t;
+        }
+        solveLowerRows(Lw, n, U, rows, ws);
+        for (let r = 0; r < rows; r++) {
+          if (horizon === null) {
+            // Stop before k if the tail from k on is provably negligible (or exactly zero).
+            const bound = n * unorm2[r];
+            if (unorm2[r] === 0 || bound <= TAIL_TOL * sum) {
+              done = true;
+              tail = bound;
+              break;
+            }
+          } else if (unorm2[r] === 0) {
+            // W^k v = 0 (nilpotent): every later J_n(k) is exactly 0.
+            while (J.length < limit) J.push(0);
             done = true;
-            tail = bound;
             break;
           }
-        } else if (unorm2[r] === 0) {
-          // W^k v = 0 (nilpotent): every later J_n(k) is exactly 0.
-          while (J.length < limit) J.push(0);
-          done = true;
-          break;
+          let y = 0;
+          const off = r * n;
+          for (let i = 0; i < n; i++) y += U[off + i] * U[off + i];
+          J.push(y);
+          sum += y;
         }
-        let y = 0;
-        const off = r * n;
-        for (let i = 0; i < n; i++) y += U[off + i] * U[off + i];
-        J.push(y);
-        sum += y;
       }
+    } finally {
+      ws?.close();
     }
     let truncated = false;
     if (!done && (horizon === null || J.length < horizon)) {

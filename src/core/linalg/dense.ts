@@ -8,7 +8,7 @@
  */
 import { transpose } from '../recurrent';
 import { gemmTN } from './gemm';
-import { openWorkspace, paddedLd } from './wasm/kernels';
+import { openWorkspace, paddedLd, type Workspace } from './wasm/kernels';
 
 export { transpose };
 
@@ -301,11 +301,34 @@ export function cholesky(A: Float64Array, n: number): Float64Array {
   return L;
 }
 
+/** Unknowns per block of the blocked triangular solve. */
+const TRSM_NB = 64;
+
 /**
  * Solves L·x = b in place for lower-triangular L (row-major n×n) for `count` right-hand sides stored as the
  * rows of X (count×n, X[r·n + i] = b_r[i]). Four right-hand sides share each pass over a row of L.
+ * When L and X are views of the workspace ws, it runs blocked: the unknowns in blocks of TRSM_NB, the update of a
+ * block by all earlier ones one GEMM (row-major L is column-major Lᵀ and X column-major n × count, so it is
+ * C += AᵀB). The GEMM only adds, so solved blocks are kept negated (−y) until the end.
  */
-export function solveLowerRows(L: Float64Array, n: number, X: Float64Array, count: number): void {
+export function solveLowerRows(L: Float64Array, n: number, X: Float64Array, count: number, ws: Workspace | null = null): void {
+  if (ws !== null && n > TRSM_NB && ws.index(L) >= 0 && ws.index(X) >= 0) {
+    for (let i0 = 0; i0 < n; i0 += TRSM_NB) {
+      const i1 = Math.min(n, i0 + TRSM_NB);
+      if (i0 > 0) gemmTN(i1 - i0, count, i0, L, i0 * n, n, X, 0, n, X, i0, n, true, ws); // x_b − L_{b,<b}·y_{<b}
+      for (let r = 0; r < count; r++) {
+        const o = r * n;
+        for (let i = i0; i < i1; i++) {
+          const li = i * n;
+          let s = X[o + i];
+          for (let j = i0; j < i; j++) s += L[li + j] * X[o + j]; // X holds −y_j
+          X[o + i] = -s / L[li + i];
+        }
+      }
+    }
+    for (let i = 0; i < count * n; i++) X[i] = -X[i];
+    return;
+  }
   let r = 0;
   for (; r + 3 < count; r += 4) {
     const x0 = r * n, x1 = x0 + n, x2 = x1 + n, x3 = x2 + n;
