@@ -20,7 +20,7 @@
 import { larfg } from './hessenberg';
 import { CancelledError, type Signal } from '../cancel';
 import { allFinite, identity, matmulABt, normInf, reflectLeft, reflectRight } from './dense';
-import { gemmNN, gemmTN } from './gemm';
+import { gemmNN, gemmTN, gemvT } from './gemm';
 import { paddedLd, withWorkspace, Workspace, wsAlloc } from './wasm/kernels';
 import { NotStableError, SteinOptions, SteinResult, doubleUntilConverged, overflow, sumByBinaryPowering } from './stein';
 
@@ -51,7 +51,7 @@ export function stackedQR(T: Float64Array, B: Float64Array, n: number, work: Sta
   const ld = paddedLd(n);
   const nb = Math.min(QR_NB, n);
   // a, b, W, VᵀV, and gemmTN's packed copy of the panel.
-  withWorkspace(2 * ld * n + nb * n + nb * nb + paddedLd(nb) * n + 64, (ws) => {
+  withWorkspace(2 * ld * n + nb * n + nb * nb + paddedLd(nb) * n + nb + 128, (ws) => {
     const a = wsAlloc(ws, ld * n, false), b = wsAlloc(ws, ld * n, false);
     for (let i = 0; i < n; i++) {
       const r = i * n;
@@ -76,6 +76,7 @@ function tpqrt(n: number, a: Float64Array, lda: number, b: Float64Array, ldb: nu
   const g = wsAlloc(ws, nbMax * nbMax, false); // VᵀV of a panel, then its T factor
   const t = new Float64Array(nbMax * nbMax);
   const w = wsAlloc(ws, nbMax * n, false); // Yᵀ·(trailing columns), nb × m, ld nb
+  const sv = wsAlloc(ws, nbMax, false); // one reflector's products with the panel's later columns
   for (let j0 = 0; j0 < n; j0 += nbMax) {
     const nb = Math.min(nbMax, n - j0);
     // Panel: generate reflector i and apply it to the panel's later columns (rank-1 updates over n + 1 rows).
@@ -84,15 +85,17 @@ function tpqrt(n: number, a: Float64Array, lda: number, b: Float64Array, ldb: nu
       const ti = larfg(n + 1, a[i + i * lda], b, vi, 1, beta);
       tau[i] = ti;
       a[i + i * lda] = beta[0];
-      if (ti === 0) continue;
-      for (let j = i + 1; j < j0 + nb; j++) {
-        const bj = j * ldb;
-        let s = a[i + j * lda];
-        for (let r = 0; r < n; r++) s += b[vi + r] * b[bj + r];
-        s *= ti;
-        a[i + j * lda] -= s;
-        for (let r = 0; r < n; r++) b[bj + r] -= s * b[vi + r];
+      const cols = j0 + nb - i - 1;
+      if (ti === 0 || cols === 0) continue;
+      // The panel's later columns: s = τ(A(i, ·) + vᵀB(:, ·)), A(i, ·) −= s, B(:, ·) −= v·s (gemv and a rank-1 GEMM).
+      gemvT(n, cols, b, vi + ldb, ldb, b, vi, sv, 0, 1, 1, ws);
+      for (let c2 = 0; c2 < cols; c2++) {
+        const p = i + (i + 1 + c2) * lda;
+        const sc = ti * (a[p] + sv[c2]);
+        a[p] -= sc;
+        sv[c2] = -sc;
       }
+      gemmNN(n, cols, 1, b, vi, ldb, sv, 0, 1, b, vi + ldb, ldb, true, ws);
     }
     const j1 = j0 + nb, m = n - j1;
     if (m <= 0) continue;
