@@ -6,11 +6,15 @@
  * the latest) and writes JSON lines to bench/results/linalg.jsonl and bench/results/train.jsonl. `startup`: the CLI's
  * `inspect` beside bare node (process start included) → bench/results/startup.jsonl.
  *
- *   npm run bench [-- --only linalg|train|sweep-panel|startup] [--n 100 256 512 1024] [--reps 5] [--no-scipy] [--no-torch]
+ * `analyze`: the CLI's `analyze` beside SciPy (bench/reference/scipy_analyze.py), one-shot at N = 100 and per step at
+ * N = 1024 → bench/results/analyze.jsonl.
+ *
+ *   npm run bench [-- --only linalg|train|sweep-panel|startup|analyze] [--n 100 256 512 1024] [--reps 5] [--no-scipy] [--no-torch]
+ *                 [--big-n 1024] [--seed S] [--scale G] [--timeout SEC]   (analyze)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { realSchur } from '../src/core/linalg/schur';
 import { singularValues } from '../src/core/linalg/svd';
@@ -285,8 +289,110 @@ function startup(): void {
   }
 }
 
+interface Spawned { ms: number; status: number | null; stdout: string; stderr: string; timedOut: boolean }
+
+/** One process run to its end or its time limit (ms), wall time included; never throws. */
+function spawnTimed(command: string, args: string[], timeoutMs = 0): Spawned {
+  const t = performance.now();
+  const r = spawnSync(command, args, { encoding: 'utf8', timeout: timeoutMs || undefined, killSignal: 'SIGKILL', maxBuffer: 1 << 26,
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+  const ms = performance.now() - t;
+  const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' || (r.status === null && r.signal === 'SIGKILL');
+  return { ms, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut };
+}
+
+const lastJson = (text: string): Record<string, unknown> => JSON.parse(text.trim().split('\n').pop()!);
+
+/**
+ * The goals of `recurrent-lens analyze` (docs/benchmarks.md, "analyze"): (a) one-shot `node dist/cli.js analyze
+ * W100.npy --json`, process start included, beside the one-shot SciPy script bench/reference/scipy_analyze.py (Schur
+ * with vectors, eigenvalues, singular values, Henrici, solve_discrete_lyapunov; imports included), --reps runs
+ * interleaved, medians; goal ≤ 3× SciPy. (b) `analyze --json --timings` on --scale · randn/√N (scale 1), N = --big-n
+ * (1024), seed --seed (default 1024), milliseconds per step, beside the same SciPy script; goal: total ≤ SciPy's. Each run of
+ * ours is stopped after --timeout seconds (default 600) and then reports the steps that finished.
+ * → bench/results/analyze.jsonl (appended).
+ */
+function analyzeBench(): void {
+  const reps = Number(arg('reps')?.[0] ?? 9);
+  const bigN = Number(arg('big-n')?.[0] ?? 1024);
+  const seed = Number(arg('seed')?.[0] ?? 1024);
+  // randn/√N has ρ ≈ 1.02 at N = 1024 for every seed tried (1–6, 1024): --scale 0.95 gives a stable W (ρ ≈ 0.97).
+  const scale = Number(arg('scale')?.[0] ?? 1);
+  const timeoutMs = 1000 * Number(arg('timeout')?.[0] ?? 600);
+  const withScipy = !process.argv.includes('--no-scipy') && existsSync(PYTHON);
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  const scipyScript = path.join(ROOT, 'bench', 'reference', 'scipy_analyze.py');
+  const dir = mkdtempSync(path.join(tmpdir(), 'rl-bench-analyze-'));
+  const rows: Record<string, unknown>[] = [];
+  // The machine's load (1-minute average) when the section starts and ends: figures from a loaded machine scatter.
+  const stamp = { node: process.version, date: new Date().toISOString(), load_start: Math.round(loadavg()[0] * 100) / 100 };
+  const loadNow = () => ({ load_end: Math.round(loadavg()[0] * 100) / 100 });
+  try {
+    // (a) One-shot N = 100.
+    const small = path.join(dir, 'W100.npy');
+    writeFileSync(small, writeNpy([100, 100], randn(100, 3), 'float64'));
+    const oursArgs = [cli, 'analyze', small, '--json'];
+    const check = (r: Spawned, what: string) => {
+      if (r.status !== 0) throw new Error(`${what} failed: ${r.stderr.trim().split('\n').pop()}`);
+      return r.ms;
+    };
+    check(spawnTimed(process.execPath, oursArgs), 'analyze'); // warm the file cache
+    if (withScipy) check(spawnTimed(PYTHON, [scipyScript, small]), 'scipy_analyze.py');
+    const ours: number[] = [], ref: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      ours.push(check(spawnTimed(process.execPath, oursArgs), 'analyze'));
+      if (withScipy) ref.push(check(spawnTimed(PYTHON, [scipyScript, small]), 'scipy_analyze.py'));
+    }
+    const oneShot = {
+      case: 'analyze one-shot N=100', n: 100, matrix: 'randn/sqrt(N) seed 3', reps, ours_ms: Math.round(median(ours)),
+      ...(withScipy ? { scipy_ms: Math.round(median(ref)), ratio: Math.round((median(ours) / median(ref)) * 100) / 100 } : {}), goal_ratio: 3, ...stamp, ...loadNow(),
+    };
+    rows.push(oneShot);
+    console.log(`\n| case | recurrent-lens (ms) | SciPy (ms) | ratio | goal |\n|---|---|---|---|---|`);
+    console.log(`| ${oneShot.case} (process start included) | ${oneShot.ours_ms} | ${oneShot.scipy_ms ?? '–'} | ${oneShot.ratio ?? '–'} | ≤ 3 |`);
+
+    // (b) N = 1024, per step.
+    const big = path.join(dir, `W${bigN}.npy`);
+    writeFileSync(big, writeNpy([bigN, bigN], randn(bigN, seed).map((x) => x * scale), 'float64'));
+    const mine = spawnTimed(process.execPath, [cli, 'analyze', big, '--json', '--timings'], timeoutMs);
+    const steps: Record<string, number> = {};
+    for (const line of mine.stderr.split('\n')) {
+      const m = /^timing (\S+) ([\d.]+)$/.exec(line);
+      if (m) steps[m[1]] = Number(m[2]);
+    }
+    const out = mine.status === 0 ? lastJson(mine.stdout) : undefined;
+    if (out) Object.assign(steps, out.timings_ms as Record<string, number>);
+    const sp = withScipy ? spawnTimed(PYTHON, [scipyScript, big]) : undefined;
+    const spOut = sp && sp.status === 0 ? lastJson(sp.stdout) : undefined;
+    const spSteps = (spOut?.timings_ms ?? {}) as Record<string, number>;
+    const bigRow = {
+      case: `analyze N=${bigN}`, n: bigN, matrix: `${scale === 1 ? '' : `${scale}·`}randn/sqrt(N) seed ${seed}`,
+      spectral_radius: out?.spectral_radius ?? spOut?.spectral_radius ?? null,
+      status: out ? 'done' : mine.timedOut ? `stopped after ${timeoutMs / 1000} s` : `failed: ${mine.stderr.trim().split('\n').pop()}`,
+      ours_steps_ms: steps, ours_total_ms: steps.total ?? null, ours_wall_ms: Math.round(mine.ms),
+      ...(spOut ? { scipy_steps_ms: spSteps, scipy_total_ms: spSteps.total, scipy_wall_ms: Math.round(sp!.ms),
+        ratio: steps.total !== undefined ? Math.round((steps.total / spSteps.total) * 100) / 100 : null } : {}),
+      goal_ratio: 1, ...stamp, ...loadNow(),
+    };
+    rows.push(bigRow);
+    console.log(`\nN = ${bigN}, ${bigRow.matrix}, ρ = ${bigRow.spectral_radius ?? '?'}: ${bigRow.status}`);
+    console.log(`| step | recurrent-lens (ms) |\n|---|---|`);
+    for (const [k, v] of Object.entries(steps)) console.log(`| ${k} | ${fmt(v)} |`);
+    if (spOut) {
+      console.log(`\n| SciPy step | ms |\n|---|---|`);
+      for (const [k, v] of Object.entries(spSteps)) console.log(`| ${k} | ${fmt(v)} |`);
+      console.log(`\ntotal: recurrent-lens ${steps.total !== undefined ? fmt(steps.total) : '–'} ms, SciPy ${fmt(spSteps.total)} ms (goal: ours ≤ SciPy)`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'bench', 'results', 'analyze.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n', { flag: 'a' });
+}
+
 const only = arg('only')?.[0];
 if (!only || only === 'linalg') linalg();
 if (!only || only === 'train') training();
 if (!only || only === 'startup') startup();
+if (!only || only === 'analyze') analyzeBench();
 if (!only || only === 'sweep-panel') void sweepPanelBench(path.join(ROOT, 'bench', 'results'));

@@ -25,6 +25,7 @@ import type { AnalysisPayload } from './core/analysis/types';
 import { runTrajectory, trajectoryMatrices } from './runs/trajectory';
 import { loadLanguageModel, sampleText } from './core/train/sample';
 import { checkTrainingText } from './core/tasks/charlmFile';
+import { BadInputError } from './core/badInput';
 import type {
   AnalysisMatrix, CheckpointSummary, MatrixKey, MatrixSource, RequestOf, ResultOf, WorkerOp, WorkerRequest, WorkerResponse,
 } from './shared/protocol';
@@ -143,8 +144,15 @@ function gateMotifsOf(gated: NonNullable<AnalysisMatrix['gated']>, gate: string)
 
 async function analyze(req: Request<'analyze'>): Promise<Answer<'analyze'>> {
   const { source } = req;
-  const { W, n, gated } = await sourceMatrix(source, req.matrix, readOptions(req));
-  const r: AnalysisPayload = analyzeMatrix({ W, n, options: req.options, signal: sharedSignal(req.cancel), seed: source.kind === 'init' ? source.seed : 0 });
+  let r: AnalysisPayload, gated: AnalysisMatrix['gated'];
+  try {
+    const m = await sourceMatrix(source, req.matrix, readOptions(req));
+    gated = m.gated;
+    r = analyzeMatrix({ W: m.W, n: m.n, options: req.options, signal: sharedSignal(req.cancel), seed: source.kind === 'init' ? source.seed : 0 });
+  } catch (err) {
+    // Bad input names the file that holds the matrix (kind bad-input, `file` set).
+    throw err instanceof BadInputError && source.kind === 'tensor' ? err.inFile(source.file) : err;
+  }
   if (source.kind === 'tensor' && source.key.gate !== undefined && gated) r.gateMotifs = gateMotifsOf(gated, source.key.gate);
   return { result: r, transfer: buffersOf(r) };
 }
@@ -198,7 +206,14 @@ function buffersOf(result: AnalysisPayload): ArrayBuffer[] {
 const handlers: { [O in WorkerOp]: (req: Request<O>) => Promise<Answer<O>> } = {
   open: async (req) => ({ result: await open(req) }),
   matrix,
-  square: async (req) => ({ result: crossing(analysisMatrixOf((await checkpoints.get(req.file, readOptions(req))).ckpt, req.key)) }),
+  square: async (req) => {
+    const { ckpt } = await checkpoints.get(req.file, readOptions(req));
+    try {
+      return { result: crossing(analysisMatrixOf(ckpt, req.key)) };
+    } catch (err) {
+      throw err instanceof BadInputError ? err.inFile(req.file) : err;
+    }
+  },
   close: async (req) => {
     checkpoints.delete(req.file);
     return { result: null };

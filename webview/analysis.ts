@@ -304,7 +304,8 @@ function showError(error: LensError): void {
   placeholder.hidden = false;
   placeholder.replaceChildren(
     el('div', { class: 'error-view', role: 'alert' },
-      el('h2', {}, cancelled ? 'Analysis cancelled' : 'Cannot analyse this matrix'),
+      // Bad input (and a matrix the solvers cannot take) is about the matrix; `internal` is a fault of ours.
+      el('h2', {}, cancelled ? 'Analysis cancelled' : error.kind === 'internal' ? 'The analysis failed (an internal error)' : 'Cannot analyse this matrix'),
       ...(cancelled ? [] : [el('p', { class: 'message error-message', 'data-kind': error.kind }, message)]),
       button(cancelled ? 'Run again' : 'Try again', () => run(options), { secondary: true, id: 'retry' })),
   );

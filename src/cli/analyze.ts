@@ -15,6 +15,9 @@ import type { AnalysisOptions, MemoryInput, SchurOrderName } from '../core/analy
 import type { Args } from './args';
 import { fmtNumber, intOption, parseArgs, UsageError } from './args';
 import { commandBundle } from './errors';
+import { BadInputError, checkSquareFinite } from '../core/badInput';
+import { NotStableError } from '../core/linalg/stein';
+import { NotConvergedError } from '../core/linalg/schur';
 
 const MATRIX_OPTIONS = ['tensor', 'gate', 'init', 'n', 'seed'];
 
@@ -42,6 +45,16 @@ async function matrixArgument(args: Args): Promise<{ W: Float64Array; n: number;
   }
 }
 
+/**
+ * An analysis' failure as the CLI reports it: bad input (NaN weights, …) and a matrix the solvers cannot take (not
+ * stable enough, no convergence) name the file or spec, exit 2; anything else stays a fault of ours (exit 1).
+ */
+function analysisError(label: string, err: unknown): unknown {
+  if (err instanceof BadInputError) return err.inFile(label);
+  if (err instanceof NotStableError || err instanceof NotConvergedError) return new CheckpointError(label, problemOf(err));
+  return err;
+}
+
 function choice<T extends string>(args: Args, name: string, allowed: readonly T[], fallback: T): T {
   const v = args.option(name) ?? fallback;
   if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${v}"`);
@@ -49,7 +62,7 @@ function choice<T extends string>(args: Args, name: string, allowed: readonly T[
 }
 
 export async function analyze(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, { flags: ['json', 'eigenvalues'], options: [...MATRIX_OPTIONS, 'order', 'input', 'horizon'] });
+  const args = parseArgs(argv, { flags: ['json', 'eigenvalues', 'timings'], options: [...MATRIX_OPTIONS, 'order', 'input', 'horizon'] });
   const options: AnalysisOptions = {
     order: choice<SchurOrderName>(args, 'order', ['modulus-desc', 'modulus-asc', 'real-desc', 'none'], 'modulus-desc'),
     input: choice<MemoryInput>(args, 'input', ['source', 'sink', 'random'], 'source'),
@@ -60,9 +73,11 @@ export async function analyze(argv: string[]): Promise<void> {
   const m = await matrixArgument(args);
   let r;
   try {
-    r = analyzeMatrix({ W: m.W, n: m.n, options, seed: m.seed });
+    // --timings: each step's milliseconds on stderr as it ends, so a run stopped half-way still tells where the time went.
+    const onStep = args.flag('timings') ? (name: string, ms: number) => process.stderr.write(`timing ${name} ${ms.toFixed(3)}\n`) : undefined;
+    r = analyzeMatrix({ W: m.W, n: m.n, options, seed: m.seed, onStep });
   } catch (err) {
-    throw new CheckpointError(m.label, problemOf(err));
+    throw analysisError(m.label, err);
   }
   const x = r.numbers;
   const timings = Object.fromEntries(Object.entries(r.timingsMs).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
@@ -115,7 +130,7 @@ export async function compare(argv: string[]): Promise<void> {
     try {
       r = analyzeMatrix({ W: makeInit(spec, n, seed), n, options, seed });
     } catch (err) {
-      throw new CheckpointError(spec, problemOf(err));
+      throw analysisError(spec, err);
     }
     const exact = exactValues(spec, n);
     const x = r.numbers;
@@ -160,11 +175,12 @@ export async function memory(argv: string[]): Promise<void> {
   try {
     // Without --horizon, ρ(W) ≥ 1 means the finite horizon N (as `analyze` does): ρ from the eigenvalues.
     // The Schur form (with Z) also serves the infinite horizon's Hammarling solve.
+    checkSquareFinite(m.W, m.n, 'memory curves');
     const schur = horizon === undefined ? realSchur(m.W, m.n) : undefined;
     const rho = schur ? spectralRadius(schur) : 0;
     result = memoryCurve(m.W, m.n, inputVector(input, m.n, { seed: m.seed }), horizon ?? null, rho, undefined, schur);
   } catch (err) {
-    throw new CheckpointError(m.label, problemOf(err));
+    throw analysisError(m.label, err);
   }
   const warnings = result.note ? [`Memory: ${result.note}.`] : [];
   if (args.flag('json')) {

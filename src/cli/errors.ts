@@ -1,6 +1,7 @@
 /** How the CLI reports an error: one line on stderr and an exit status (docs/cli.md, "Errors"). */
 import { CheckpointError, FormatError, printableText, problemOf } from '../core/tensor';
 import { UsageError } from './args';
+import { BadInputError } from '../core/badInput';
 
 export type ErrorClass = new (...args: never[]) => Error;
 
@@ -9,7 +10,7 @@ export type ErrorClass = new (...args: never[]) => Error;
  * adds the input errors of what it loads (sweeps, run folders, configurations: see commandBundle), so this module
  * imports nothing heavy.
  */
-const INPUT_ERRORS: ErrorClass[] = [CheckpointError, UsageError, FormatError];
+const INPUT_ERRORS: ErrorClass[] = [CheckpointError, UsageError, FormatError, BadInputError];
 
 /**
  * Prints an error as one line on stderr and returns the exit status: `recurrent-lens: <file>: <problem>` (2) for

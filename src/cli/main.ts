@@ -14,7 +14,7 @@ const USAGE = `usage:
   recurrent-lens inspect FILE [--json]
   recurrent-lens export FILE [--tensor NAME] [--gate G] --out W.npy
   recurrent-lens analyze (FILE [--tensor NAME] [--gate G] | --init SPEC --n N [--seed S]) [--json] [--eigenvalues]
-                 [--order modulus-desc|modulus-asc|real-desc|none] [--input source|sink|random] [--horizon K]
+                 [--order modulus-desc|modulus-asc|real-desc|none] [--input source|sink|random] [--horizon K] [--timings]
   recurrent-lens compare --inits SPEC,SPEC,… --n N [--seed S] [--json]
   recurrent-lens memory (FILE [--tensor NAME] [--gate G] | --init SPEC --n N [--seed S]) [--input source|sink|random]
                  [--horizon K] [--json]

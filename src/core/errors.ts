@@ -3,6 +3,7 @@
  * one is at fault. Code decides by `kind`, never by the text.
  */
 import { CancelledError } from './cancel';
+import { BadInputError } from './badInput';
 import { NotStableError } from './linalg/stein';
 import { NotConvergedError } from './linalg/schur';
 import { CheckpointError, FormatError, problemOf } from './tensor';
@@ -27,6 +28,7 @@ export class KindedError extends Error implements LensError {
 export function lensErrorOf(err: unknown): LensError {
   if (err instanceof KindedError) return { kind: err.kind, message: err.message, ...(err.file !== undefined ? { file: err.file } : {}) };
   if (err instanceof CancelledError) return { kind: 'cancelled', message: 'cancelled' };
+  if (err instanceof BadInputError) return { kind: 'bad-input', message: problemOf(err), ...(err.file !== undefined ? { file: err.file } : {}) };
   if (err instanceof CheckpointError) return { kind: err.kind, message: problemOf(err), file: err.file };
   if (err instanceof FormatError) return { kind: err.kind, message: problemOf(err) };
   if (err instanceof NotStableError) return { kind: 'unstable', message: problemOf(err) };
@@ -36,4 +38,13 @@ export function lensErrorOf(err: unknown): LensError {
     return { kind: 'io', message: problemOf(err), ...(e.path ? { file: e.path } : {}) };
   }
   return { kind: 'internal', message: problemOf(err) };
+}
+
+/**
+ * An error's one line headed by a panel's title (a tensor and its file): a message that names its file first (bad
+ * input, a file too large) gives up that path for the title, so the file is named once.
+ */
+export function titled(title: string, error: LensError): string {
+  const own = error.file !== undefined && error.message.startsWith(`${error.file}: `) ? error.message.slice(error.file.length + 2) : error.message;
+  return `${title}: ${own}`;
 }

@@ -1,5 +1,6 @@
 /** What the inspector, the worker and the CLI say about a checkpoint: one implementation for all three. */
 import { Checkpoint, CheckpointMetadata, MetaValue, Tensor } from './tensor';
+import { BadInputError } from './badInput';
 import { TensorStats, tensorStats } from './stats';
 import { MatrixView, RecurrentInfo, matrixView, recurrentInfo } from './recurrent';
 
@@ -50,7 +51,7 @@ export function squareMatrixOf(ckpt: Checkpoint, name?: string, gate?: string): 
   const tensor = resolveTensor(ckpt, name);
   const view = matrixView(tensor, ckpt.layout, gate);
   if (view.rows !== view.cols || view.rows === 0) {
-    throw new Error(`${tensor.name || 'the array'}${gate ? ` gate ${gate}` : ''} is ${view.rows}×${view.cols}: analyses need a square matrix` +
+    throw new BadInputError(`${tensor.name || 'the array'}${gate ? ` gate ${gate}` : ''} is ${view.rows}×${view.cols}: analyses need a square matrix` +
       (recurrentInfo(tensor, ckpt.layout)?.gates ? ` (choose a gate: ${recurrentInfo(tensor, ckpt.layout)!.gates!.join(', ')})` : ''));
   }
   return { W: view.data, n: view.rows, name: tensor.name };

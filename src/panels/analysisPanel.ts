@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { checkpointDisplayName } from '../core/train/checkpoint';
 import { startAnalysis, type AnalysisWorkers } from '../host/analysisJob';
-import { lensErrorOf } from '../core/errors';
+import { lensErrorOf, titled } from '../core/errors';
 import { webviewHtml, webviewOptions } from '../host/webviewHtml';
 import { fileSafe, saveExport } from '../host/saveExport';
 import { analysisToCsv, analysisToJson } from '../core/analysis/export';
@@ -116,7 +116,7 @@ export class AnalysisPanel {
     } catch (err) {
       if (this.running !== job) return;
       const error = lensErrorOf(err);
-      await this.post({ type: 'error', error: error.kind === 'cancelled' ? { ...error, message: 'Analysis cancelled.' } : { ...error, message: `${title}: ${error.message}` } });
+      await this.post({ type: 'error', error: error.kind === 'cancelled' ? { ...error, message: 'Analysis cancelled.' } : { ...error, message: titled(title, error) } });
     } finally {
       if (this.running === job) this.running = undefined;
     }

@@ -24,6 +24,7 @@ import { RUN_FILES } from '../core/train/trainer';
 import { getTask } from '../core/tasks';
 import { gateBlock, gatedNetworkOf, type GatedNetwork } from '../core/analysis/gatedMotif';
 import { blockCount, blockOfKerasKernel, CANDIDATE_BLOCK, initGatedRecurrent, KERAS_GATES } from '../core/init/gated';
+import { BadInputError } from '../core/badInput';
 import type { Cell } from '../core/train/model';
 
 /** Where the cache lives, relative to the run folder. */
@@ -188,7 +189,7 @@ export async function runTrajectory(runDir: string, opts: TrajectoryOptions = {}
       try {
         analysis = analyzeTrajectoryPoint({ ...net, W0, activation: config.activation, motif });
       } catch (err) {
-        throw new CheckpointError(modelJson, problemOf(err));
+        throw err instanceof BadInputError ? err.inFile(modelJson) : new CheckpointError(modelJson, problemOf(err));
       }
       await fs.mkdir(cacheDir, { recursive: true });
       await writeJsonAtomic(cacheFile, { key, analysis } satisfies CacheFile);

@@ -192,11 +192,12 @@ export type WorkerResponse =
  * enough for an infinite-horizon quantity (use a finite horizon). `not-converged`: an iteration (the QR algorithm) hit
  * its limit. `timeout`: the worker outlived its time limit and was stopped; `restarted`: the request waited on a
  * worker that was stopped. `not-found`, `bad-request`: a webview's request names no such thing (a run, data) or is
- * malformed. `internal`: anything else.
+ * malformed. `bad-input`: the matrix or an argument cannot be analysed (not square, NaN or Inf weights, a zero input
+ * vector): the user's to fix, `file` set when a file holds it. `internal`: anything else (a bug).
  */
 export type ErrorKind =
   | 'cancelled' | 'format' | 'too-large' | 'io' | 'unstable' | 'not-converged' | 'timeout' | 'restarted'
-  | 'not-found' | 'bad-request' | 'internal';
+  | 'not-found' | 'bad-request' | 'bad-input' | 'internal';
 
 export interface LensError {
   kind: ErrorKind;
@@ -204,7 +205,7 @@ export interface LensError {
   message: string;
   file?: string;
 }
-import type { GatedNetwork } from '../core/analysis/gatedMotif';
+import type { GatedNetwork } from '../core/analysis/trajectoryTypes';
 
 // ---- analysis panel (issue: matrix analyses) ----------------------------------------------------------
 

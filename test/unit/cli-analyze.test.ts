@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import path from 'node:path';
 import { CLI, ROOT, fixture } from './helpers';
+import { writeNpy } from '../../src/core/readers/npy';
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -103,6 +105,27 @@ test('analyze usage errors are one line with status 2', () => {
     const r = cli(...args);
     assert.equal(r.status, 2, args.join(' '));
     assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
+  }
+});
+
+test('a matrix with NaN or Inf entries is bad input: one line naming the file, exit 2, nothing on stdout', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rl-cli-nan-'));
+  try {
+    const file = path.join(dir, 'W_nan.npy');
+    const W = new Float64Array(9).fill(0.25);
+    W[1] = NaN;
+    W[7] = Infinity;
+    writeFileSync(file, writeNpy([3, 3], W, 'float64'));
+    for (const [command, what] of [['analyze', 'analyses'], ['memory', 'memory curves']]) {
+      for (const json of [[], ['--json']]) {
+        const r = cli(command, file, ...json);
+        assert.equal(r.status, 2, r.stderr);
+        assert.equal(r.stdout, '');
+        assert.equal(r.stderr, `recurrent-lens: ${file}: matrix has 2 NaN or Inf entries: ${what} need finite weights\n`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -12,11 +12,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { WorkerClient } from '../../src/host/workerClient';
 import { startAnalysis } from '../../src/host/analysisJob';
-import { KindedError, lensErrorOf } from '../../src/core/errors';
+import { KindedError, lensErrorOf, titled } from '../../src/core/errors';
 import { CancelledError } from '../../src/core/cancel';
 import { CheckpointError, FormatError } from '../../src/core/tensor';
 import { NotStableError } from '../../src/core/linalg/stein';
 import { NotConvergedError } from '../../src/core/linalg/schur';
+import { BadInputError } from '../../src/core/badInput';
+import { analyzeMatrix, memoryCurve } from '../../src/core/analysis/analyze';
 import { resolveConfig } from '../../src/core/train/config';
 import type { AnalysisOptions, AnalysisPayload, ErrorKind, TrajectoryPayload } from '../../src/shared/protocol';
 import { fixture, ROOT } from './helpers';
@@ -35,6 +37,16 @@ function writeNpy(file: string, n: number, values: (i: number) => number): void 
   const data = Buffer.alloc(8 * n * n);
   for (let i = 0; i < n * n; i++) data.writeDoubleLE(values(i), 8 * i);
   writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), data]));
+}
+
+/** What f throws (fails when it returns). */
+function catching(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (err) {
+    return err;
+  }
+  assert.fail('expected an error');
 }
 
 /** Rejects with a KindedError of this kind whose message is one line. */
@@ -191,9 +203,20 @@ test('errors arrive structured: too-large under the setting (also for a file alr
     await rejectsWith(w.reader.request({ op: 'open', file: bad }), 'format', (e) => e.file === bad && e.message.startsWith(`${bad}: `));
     const missing = path.join(dir, 'missing.npy');
     await rejectsWith(w.reader.request({ op: 'open', file: missing }), 'io', (e) => e.file === missing && e.message === `${missing}: cannot read (ENOENT)`);
-    // A matrix that is not square: one line naming the problem.
-    const wide = await rejectsWith(w.analyst.request({ op: 'analyze', source: { kind: 'tensor', file: fixture('weights.npz'), key: { name: 'W_in' } }, options: OPTIONS }), 'internal');
-    assert.match(wide.message, /square/);
+    // A matrix that is not square: bad input, one line naming the file first and then the problem.
+    const npz = fixture('weights.npz');
+    const wide = await rejectsWith(w.analyst.request({ op: 'analyze', source: { kind: 'tensor', file: npz, key: { name: 'W_in' } }, options: OPTIONS }), 'bad-input',
+      (e) => e.file === npz);
+    assert.match(wide.message, /^.*weights\.npz: W_in is \d+×\d+: analyses need a square matrix$/);
+    const viaReader = await rejectsWith(startAnalysis(w, { kind: 'tensor', file: npz, key: { name: 'W_in' } }, OPTIONS).result, 'bad-input', (e) => e.file === npz);
+    assert.equal(viaReader.message, wide.message);
+    // NaN and Inf weights: bad input naming the file, read by the reader or the analyst, and for an initializer none.
+    const nan = path.join(dir, 'nan.npy');
+    writeNpy(nan, 4, (i) => (i === 5 ? NaN : i === 6 ? -Infinity : 0.1 * i));
+    const want = `${nan}: matrix has 2 NaN or Inf entries: analyses need finite weights`;
+    const named = (e: KindedError) => e.file === nan && e.message === want;
+    await rejectsWith(startAnalysis(w, { kind: 'tensor', file: nan, key: { name: '' } }, OPTIONS).result, 'bad-input', named);
+    await rejectsWith(w.analyst.request({ op: 'analyze', source: { kind: 'tensor', file: nan, key: { name: '' } }, options: OPTIONS }), 'bad-input', named);
 
     // Cancelled while it computes (N = 600 with a pseudospectrum takes seconds; the flag is polled between steps).
     const job = w.analyst.cancellable({ op: 'analyze', source: { kind: 'init', spec: 'gaussian:0.9', n: 600, seed: 1 }, options: { ...OPTIONS, gridPoints: 60 } });
@@ -247,6 +270,19 @@ test('lensErrorOf: each error class maps to its kind, one line, the file apart',
   const enoent = Object.assign(new Error('ENOENT: no such file or directory, open \'/x\''), { code: 'ENOENT', syscall: 'open', path: '/x' });
   assert.deepEqual(lensErrorOf(enoent), { kind: 'io', message: enoent.message, file: '/x' });
   assert.deepEqual(lensErrorOf(new Error('first line\nsecond')), { kind: 'internal', message: 'first line' });
+  assert.deepEqual(lensErrorOf(new BadInputError('the input vector must be non-zero')), { kind: 'bad-input', message: 'the input vector must be non-zero' });
+  assert.deepEqual(lensErrorOf(new BadInputError('matrix has 1 NaN or Inf entry', '/w.npy')),
+    { kind: 'bad-input', message: '/w.npy: matrix has 1 NaN or Inf entry', file: '/w.npy' });
+  assert.deepEqual(lensErrorOf(new BadInputError('x').inFile('/a').inFile('/b')), { kind: 'bad-input', message: '/a: x', file: '/a' });
+  // A panel heads the line with its title, naming the file once.
+  assert.equal(titled('W_hh — run/w.npz', { kind: 'bad-input', message: '/r/w.npz: matrix has 1 NaN or Inf entry', file: '/r/w.npz' }),
+    'W_hh — run/w.npz: matrix has 1 NaN or Inf entry');
+  assert.equal(titled('chain:1.02 (N = 4)', { kind: 'bad-input', message: 'the input vector must be non-zero' }), 'chain:1.02 (N = 4): the input vector must be non-zero');
+  // The analyses' own input checks throw it (not a plain Error reported as internal).
+  assert.equal(lensErrorOf(catching(() => analyzeMatrix({ W: new Float64Array([1, NaN, 0, 1]), n: 2, options: OPTIONS }))).kind, 'bad-input');
+  assert.equal(lensErrorOf(catching(() => analyzeMatrix({ W: new Float64Array(6), n: 2, options: OPTIONS }))).kind, 'bad-input');
+  assert.equal(lensErrorOf(catching(() => memoryCurve(new Float64Array([0.5, 0, 0, 0.5]), 2, new Float64Array(2), null, 0.5))).kind, 'bad-input');
+  assert.equal(lensErrorOf(catching(() => memoryCurve(new Float64Array([0.5, 0, 0, 0.5]), 2, new Float64Array([1, 0]), 0, 0.5))).kind, 'bad-input');
   const crossed = lensErrorOf(new KindedError({ kind: 'too-large', message: '/b: big', file: '/b' }));
   assert.deepEqual(crossed, { kind: 'too-large', message: '/b: big', file: '/b' });
 });

@@ -8,6 +8,7 @@ import { singularValues } from '../linalg/svd';
 import { NotStableError } from '../linalg/stein';
 import { frobenius, matmulABt } from '../linalg/dense';
 import { throwIfAborted, type Signal } from '../cancel';
+import { BadInputError, checkSquareFinite } from '../badInput';
 import { fisherMemory, inputVector } from './memory';
 import { henrici } from './henrici';
 import { transientNorms } from './transient';
@@ -62,11 +63,24 @@ export function finiteHorizonNote(rho: number, n: number, proof?: string): strin
   return `${cause}, so the noise covariance diverges and memory is summed over the finite horizon n = N = ${n}`;
 }
 
+/** Throws BadInputError unless v is a non-zero vector of N finite numbers (the memory curve's input direction). */
+export function checkInputVector(v: ArrayLike<number>, n: number): void {
+  if (v.length !== n) throw new BadInputError(`the input vector has ${v.length} entries, expected N = ${n}`);
+  let s = 0;
+  for (let i = 0; i < n; i++) s += v[i] * v[i];
+  if (!Number.isFinite(s)) throw new BadInputError('the input vector has NaN or Inf entries');
+  if (s === 0) throw new BadInputError('the input vector must be non-zero');
+}
+
 /** J(k) for the options' horizon; the infinite horizon becomes the finite horizon N when ρ(W) ≥ 1 makes C diverge. */
 export function memoryCurve(
   W: Float64Array, n: number, v: Float64Array, horizon: number | null, rho: number, signal?: Signal, schur?: RealSchur,
   conditionMax?: number,
 ): MemoryPart {
+  // The input checks a user can trip, as bad-input errors (memory.ts's own checks are the solvers' guards).
+  checkSquareFinite(W, n, 'memory curves');
+  checkInputVector(v, n);
+  if (horizon !== null && (!Number.isInteger(horizon) || horizon < 1)) throw new BadInputError(`the horizon must be a positive integer, got ${horizon}`);
   const finite = (h: number, note: string | null): MemoryPart => {
     const m = fisherMemory(W, n, v, { horizon: h, signal, schur, conditionMax });
     return { J: m.J, jTot: m.jTot, jTotError: m.jTotError, horizon: h, note };
@@ -107,13 +121,12 @@ export interface AnalyzeInput {
   /** How the chain motif drives the network (a trained network's input, bias and activation); default: the
    * options' activation and a pulse into unit 0. */
   motif?: MotifOptions & { activation?: MotifActivation };
+  /** Called as each step ends, with its name and milliseconds (the `timingsMs` entries, as they come). */
+  onStep?: (name: string, ms: number) => void;
 }
 
-export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, motif: motifOptions }: AnalyzeInput): AnalysisPayload {
-  if (!Number.isInteger(n) || n < 1 || W.length !== n * n) throw new Error(`analyses need a square matrix, got ${W.length} values for N = ${n}`);
-  let bad = 0;
-  for (let i = 0; i < W.length; i++) if (!Number.isFinite(W[i])) bad++;
-  if (bad) throw new Error(`matrix has ${bad} NaN or Inf entr${bad === 1 ? 'y' : 'ies'}: analyses need finite weights`);
+export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, motif: motifOptions, onStep }: AnalyzeInput): AnalysisPayload {
+  checkSquareFinite(W, n);
 
   const timings: Record<string, number> = {};
   const started = performance.now();
@@ -122,6 +135,7 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, mot
     const t = performance.now();
     const r = f();
     timings[name] = performance.now() - t;
+    onStep?.(name, timings[name]);
     return r;
   };
 

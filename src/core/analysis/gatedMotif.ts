@@ -20,20 +20,10 @@ import { motifProfile, peakTimes, type ChainMotif } from './motif';
 import { findTensor } from '../inspect';
 import { recurrentInfo, transpose, type RecurrentInfo } from '../recurrent';
 import type { Checkpoint } from '../tensor';
-import type { GateMotifsJson } from './trajectoryTypes';
+import type { GateMotifsJson, GatedNetwork } from './trajectoryTypes';
 export type { GateMotifsJson };
 
-export interface GatedNetwork {
-  cell: GatedCell;
-  N: number;
-  nIn: number;
-  /** nIn × G·N, row-major */
-  K: ArrayLike<number>;
-  /** N × G·N, row-major (row convention: h' = … + h R) */
-  R: ArrayLike<number>;
-  /** G·N */
-  b: ArrayLike<number>;
-}
+export type { GatedNetwork } from './trajectoryTypes';
 
 export interface GatedMotifOptions {
   /** Free steps after the pulse (default 100). */

@@ -26,6 +26,7 @@
  * eigenvalues: the Schur form is exact for a W + E with ‖E‖ ~ u‖W‖, and d(W + E) can differ from d(W) by a lot
  * when W is close to defective (e.g. an orthogonally rotated chain).
  */
+import { BadInputError } from '../badInput';
 import { RealSchur, realSchur } from '../linalg/schur';
 import { frobenius } from '../linalg/dense';
 
@@ -46,7 +47,7 @@ export interface Henrici {
 export function henrici(W: Float64Array, n: number, schur?: RealSchur): Henrici {
   if (!Number.isInteger(n) || n < 0 || W.length < n * n) throw new RangeError(`henrici: need an N×N matrix (N = ${n})`);
   const fro = frobenius(W.subarray(0, n * n));
-  if (!Number.isFinite(fro)) throw new Error('matrix has NaN or Inf entries');
+  if (!Number.isFinite(fro)) throw new BadInputError('matrix has NaN or Inf entries: Henrici\'s departure needs finite weights');
   if (fro === 0) return { absolute: 0, normalized: 0, frobenius: 0, method: 'structure' };
   const comps = stronglyConnected(W, n);
   const compOf = new Int32Array(n);

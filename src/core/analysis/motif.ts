@@ -33,6 +33,9 @@
  * every t) have no peak time: they enter no pair. Offsets without a pair are NaN. `order` lists the units by peak
  * time (ties in index order, or with `tieSeed` by a seeded random jitter), silent units last, for display.
  */
+import { BadInputError } from '../badInput';
+import { rowMajorOperator } from '../linalg/gemm';
+import { withWorkspace } from '../linalg/wasm/kernels';
 import { Rng } from '../init/rng';
 
 export type MotifActivation = 'linear' | 'tanh' | 'relu' | 'elu';
@@ -78,7 +81,7 @@ const ACTIVATIONS: Record<MotifActivation, (x: number) => number> = {
 export function chainMotif(W: Float64Array, n: number, activation: MotifActivation = 'linear', opts: MotifOptions = {}): ChainMotif {
   if (!Number.isInteger(n) || n < 1 || W.length < n * n) throw new RangeError(`chainMotif: need an N×N matrix (N = ${n})`);
   const f = ACTIVATIONS[activation];
-  if (!f) throw new Error(`unknown activation "${activation}" (expected linear, tanh, relu, elu)`);
+  if (!f) throw new BadInputError(`unknown activation "${activation}" (expected linear, tanh, relu, elu)`);
   const steps = opts.steps ?? 100;
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`steps must be a non-negative integer, got ${steps}`);
   const pulse = opts.pulse ?? 'source';
@@ -90,8 +93,8 @@ export function chainMotif(W: Float64Array, n: number, activation: MotifActivati
     p.set(pulse);
   } else if (typeof pulse === 'object' && 'input' in pulse) {
     const { input: V, d, channel } = pulse;
-    if (!Number.isInteger(d) || d < 1 || V.length !== n * d) throw new RangeError(`input matrix must be N×d (N = ${n})`);
-    if (channel !== undefined && (!Number.isInteger(channel) || channel < 0 || channel >= d)) throw new RangeError(`input channel must be 0 … ${d - 1}, got ${channel}`);
+    if (!Number.isInteger(d) || d < 1 || V.length !== n * d) throw new BadInputError(`the input matrix has ${V.length} values, not N×d with N = ${n}`);
+    if (channel !== undefined && (!Number.isInteger(channel) || channel < 0 || channel >= d)) throw new BadInputError(`input channel must be 0 … ${d - 1}, got ${channel}`);
     for (let i = 0; i < n; i++) {
       let s = 0;
       if (channel !== undefined) s = V[i * d + channel];
@@ -102,7 +105,7 @@ export function chainMotif(W: Float64Array, n: number, activation: MotifActivati
     throw new Error(`unknown pulse ${JSON.stringify(pulse)}`);
   }
   const b = opts.bias && Array.prototype.some.call(opts.bias, (x: number) => x !== 0) ? opts.bias : undefined;
-  if (b && b.length !== n) throw new RangeError(`bias has ${b.length} entries, expected ${n}`);
+  if (b && b.length !== n) throw new BadInputError(`bias has ${b.length} entries, expected ${n}`);
   const measure = opts.measure ?? 'activity';
   if (measure !== 'activity' && measure !== 'preactivation') throw new Error(`unknown motif measure "${measure}" (expected activity, preactivation)`);
 
@@ -114,16 +117,22 @@ export function chainMotif(W: Float64Array, n: number, activation: MotifActivati
       a[i] = (input ? input[i] : 0) + (b ? b[i] : 0);
       hs[i] = f(a[i]);
     }
-    for (let t = 1; t <= steps; t++) {
-      const prev = (t - 1) * n, o = t * n;
-      for (let i = 0; i < n; i++) {
-        const r = i * n;
-        let s = b ? b[i] : 0;
-        for (let j = 0; j < n; j++) s += W[r + j] * hs[prev + j];
-        a[o + i] = s;
-        hs[o + i] = f(s);
+    if (steps === 0) return { a, h: hs };
+    // W h on the GEMM stack's gemvT (the wasm SIMD kernel with W in a workspace).
+    withWorkspace(n * n + 2 * n + 32, (ws) => {
+      const op = rowMajorOperator(W, n, ws);
+      const x = op.vector(), y = op.vector();
+      for (let t = 1; t <= steps; t++) {
+        const prev = (t - 1) * n, o = t * n;
+        x.set(hs.subarray(prev, prev + n));
+        op.apply(x, y);
+        for (let i = 0; i < n; i++) {
+          const s = b ? y[i] + b[i] : y[i];
+          a[o + i] = s;
+          hs[o + i] = f(s);
+        }
       }
-    }
+    });
     return { a, h: hs };
   };
   const pulsed = simulate(p)[measure === 'activity' ? 'h' : 'a'];

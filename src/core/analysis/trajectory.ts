@@ -4,6 +4,7 @@
  * driven as the paper does (docs/science.md, "Chain-motif profile"). Pure: the run folder, the cache and the
  * validation losses are src/runs/trajectory.ts.
  */
+import { BadInputError } from '../badInput';
 import { analyzeMatrix } from './analyze';
 import { gatedMotif, gateMotifsJson, type GatedNetwork } from './gatedMotif';
 import type { MotifActivation, MotifMeasure } from './motif';
@@ -56,7 +57,7 @@ const nullIfNotFinite = (x: number): number | null => (Number.isFinite(x) ? x : 
 
 export function analyzeTrajectoryPoint(p: TrajectoryInput): TrajectoryAnalysis {
   const { W, n, W0 } = p;
-  if (W0.length !== W.length) throw new Error(`the initial W has ${W0.length} values, this checkpoint's ${W.length}`);
+  if (W0.length !== W.length) throw new BadInputError(`the initial W has ${W0.length} values, this checkpoint's ${W.length}`);
   const m = p.motif ?? DEFAULT_TRAJECTORY_MOTIF;
   const r = analyzeMatrix({
     W, n, options: TRAJECTORY_ANALYSIS, seed: TRAJECTORY_SEED,

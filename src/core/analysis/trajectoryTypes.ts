@@ -3,6 +3,22 @@
  * webviews can use them: computed by src/core/analysis/trajectory.ts and src/runs/trajectory.ts.
  */
 
+import type { GatedCell } from '../init/gated';
+
+/** An LSTM or GRU cell's weights in the Keras layout, as the gated motif (gatedMotif.ts) runs it; here so the
+ * protocol can name it without the webviews reaching the analyses' code. */
+export interface GatedNetwork {
+  cell: GatedCell;
+  N: number;
+  nIn: number;
+  /** nIn × G·N, row-major */
+  K: ArrayLike<number>;
+  /** N × G·N, row-major (row convention: h' = … + h R) */
+  R: ArrayLike<number>;
+  /** G·N */
+  b: ArrayLike<number>;
+}
+
 /** One checkpoint's analyses, without the validation loss (joined from metrics.jsonl when read). */
 export interface TrajectoryAnalysis {
   n: number;

@@ -5,7 +5,7 @@
  * matrices are views of the workspace ws (wasm/kernels.ts) the f64x2 SIMD kernels of asm/kernels.ts run instead;
  * the TypeScript loops are the tests' oracle.
  */
-import { paddedLd, Workspace } from './wasm/kernels';
+import { paddedLd, Workspace, wsAlloc } from './wasm/kernels';
 
 /**
  * C(i, j) (+)= Σ_l A(l, i) · B(l, j) for i < m, j < n, l < k — C = AᵀB, where A(l, i) = A[aOff + l + i·lda],
@@ -161,4 +161,21 @@ export function gemvT(
     for (let i = 0; i < m; i++) s += A[al + i] * x[xo + i];
     y[yo + l * incy] = alpha * s;
   }
+}
+
+/**
+ * A row-major N×N matrix W for repeated products y = W x (a power sequence, a network's steps): W copied once into
+ * the workspace so gemvT's SIMD kernel runs (row-major W read as column-major is Wᵀ, and W x = (Wᵀ)ᵀ x is dot
+ * products down W's contiguous rows), or W itself without one. `vector()` gives x and y vectors in the workspace.
+ */
+export function rowMajorOperator(W: Float64Array, n: number, ws: Workspace | null): { vector(): Float64Array; apply(x: Float64Array, y: Float64Array): void } {
+  let A = W;
+  if (ws) {
+    A = ws.alloc(n * n, false);
+    A.set(W.subarray(0, n * n));
+  }
+  return {
+    vector: () => wsAlloc(ws, n),
+    apply: (x, y) => gemvT(n, n, A, 0, n, x, 0, y, 0, 1, 1, ws),
+  };
 }

@@ -3,7 +3,8 @@
  * Pseudospectra* (2005), ch. 42, and EigTool: W = Z T Zᵀ is unitarily similar to a complex upper-triangular U,
  * σ_min(zI − W) = σ_min(zI − U), and the smallest singular value is found by Lanczos iteration on
  * ((zI − U)ᴴ(zI − U))⁻¹, each step two triangular solves (O(n²)). The grid is traversed in a snake order so
- * every point starts from its neighbour's singular vector.
+ * every point starts from its neighbour's singular vector. W is real, so σ_min(z̄I − W) = σ_min(zI − W): a grid row
+ * whose imaginary part mirrors one already computed (as defaultGrid's rows do) is copied, halving the work.
  */
 import { complexTriangular } from './complexSchur';
 import { CancelledError, type Signal } from '../cancel';
@@ -63,8 +64,10 @@ export function pseudospectrum(s: RealSchur, grid: PseudospectrumGrid, opts?: Ps
   const diag = new Float64Array(2 * n);
   for (let k = 0; k < n; k++) { diag[2 * k] = a[2 * (k + k * n)]; diag[2 * k + 1] = a[2 * (k + k * n) + 1]; }
 
+  const mirror = mirrorRows(grid.im);
   for (let ii = 0; ii < nim; ii++) {
     if (signal?.aborted) throw new CancelledError();
+    if (mirror[ii] >= 0) continue;
     const zi = grid.im[ii];
     for (let jj0 = 0; jj0 < nre; jj0++) {
       const jj = ii % 2 === 0 ? jj0 : nre - 1 - jj0;
@@ -185,6 +188,28 @@ export function pseudospectrum(s: RealSchur, grid: PseudospectrumGrid, opts?: Ps
         const ro = 2 * n * r;
         for (let k = 0; k < 2 * n; k++) v[k] += c * Q[ro + k];
       }
+    }
+  }
+  for (let ii = 0; ii < nim; ii++) {
+    if (mirror[ii] >= 0) out.copyWithin(ii * nre, mirror[ii] * nre, (mirror[ii] + 1) * nre);
+  }
+  return out;
+}
+
+/**
+ * For each grid row, an earlier computed row whose imaginary part is its negation (up to a few ulps of the grid's
+ * scale: σ_min moves by at most |Δz|), or −1 when the row is computed itself. Only rows before it qualify, so the
+ * computed rows keep their order and their warm starts.
+ */
+function mirrorRows(im: Float64Array): Int32Array {
+  const out = new Int32Array(im.length).fill(-1);
+  let scale = 0;
+  for (const y of im) scale = Math.max(scale, Math.abs(y));
+  const tol = 8 * 2 ** -52 * scale;
+  for (let i = 0; i < im.length; i++) {
+    if (im[i] === 0) continue;
+    for (let j = 0; j < i; j++) {
+      if (out[j] < 0 && Math.abs(im[i] + im[j]) <= tol) { out[i] = j; break; }
     }
   }
   return out;
