@@ -36,6 +36,7 @@ import { NotStableError } from '../linalg/stein';
 import { schurFisher } from '../linalg/steinSchur';
 import { RealSchur, eigenvalueConditions, realSchur, reorderSchur } from '../linalg/schur';
 import { Rng } from '../init/rng';
+import { BadInputError } from '../badInput';
 import { openWorkspace, paddedLd, wsAlloc } from '../linalg/wasm/kernels';
 
 export interface FisherMemory {
@@ -155,10 +156,10 @@ export interface MemoryModelOptions {
 }
 
 export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions = {}): MemoryModel {
-  if (!Number.isInteger(n) || n < 1 || W.length < n * n) throw new RangeError(`memory: need an N×N matrix, got ${W.length} values for N = ${n}`);
-  for (let i = 0; i < n * n; i++) if (!Number.isFinite(W[i])) throw new Error('matrix has NaN or Inf entries');
+  if (!Number.isInteger(n) || n < 1 || W.length < n * n) throw new BadInputError(`memory: need an N×N matrix, got ${W.length} values for N = ${n}`);
+  for (let i = 0; i < n * n; i++) if (!Number.isFinite(W[i])) throw new BadInputError('matrix has NaN or Inf entries: memory needs finite weights');
   if (opts.horizon !== undefined && (!Number.isInteger(opts.horizon) || opts.horizon < 1)) {
-    throw new RangeError(`horizon must be a positive integer, got ${opts.horizon}`);
+    throw new BadInputError(`horizon must be a positive integer, got ${opts.horizon}`);
   }
   // Working basis (J is invariant under orthogonal similarity): W itself when upper Hessenberg/triangular; W with
   // its units in reverse order (an exact permutation) when that makes it so (lower Hessenberg/triangular W);
@@ -290,12 +291,12 @@ export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions
     return { ...inner.fisher(w, { kMax: limit, signal }), method: 'graded' };
   };
   const fisher = (vIn: ArrayLike<number>, o: { kMax?: number; signal?: Signal } = {}): FisherMemory => {
-    if (vIn.length !== n) throw new RangeError(`input vector has ${vIn.length} entries, expected ${n}`);
+    if (vIn.length !== n) throw new BadInputError(`input vector has ${vIn.length} entries, expected ${n}`);
     const nv = norm2(vIn);
-    if (!(nv > 0) || !Number.isFinite(nv)) throw new Error('input vector must be non-zero and finite');
+    if (!(nv > 0) || !Number.isFinite(nv)) throw new BadInputError('input vector must be non-zero and finite');
     const signal = o.signal ?? opts.signal;
     const kMaxOpt = o.kMax ?? opts.horizon ?? DEFAULT_KMAX;
-    if (!Number.isInteger(kMaxOpt) || kMaxOpt < 1) throw new RangeError(`kMax must be a positive integer, got ${kMaxOpt}`);
+    if (!Number.isInteger(kMaxOpt) || kMaxOpt < 1) throw new BadInputError(`kMax must be a positive integer, got ${kMaxOpt}`);
     const limit = horizon === null ? kMaxOpt : Math.min(horizon, kMaxOpt);
 
     for (let i = 0; i < n; i++) vOrig[i] = vIn[i] / nv;
@@ -478,17 +479,17 @@ export function inputVector(kind: InputKind, n: number, opts: { seed?: number; V
     for (let i = 0; i < n; i++) v[i] /= s;
   } else if (typeof kind === 'object' && kind !== null && 'column' in kind) {
     const V = opts.V;
-    if (!V) throw new Error('input vector {column}: pass the input matrix V (N×d)');
+    if (!V) throw new BadInputError('input vector {column}: pass the input matrix V (N×d)');
     const d = opts.d ?? V.length / n;
-    if (!Number.isInteger(d) || d < 1 || V.length !== n * d) throw new RangeError(`input matrix has ${V.length} entries, not N×d with N = ${n}`);
+    if (!Number.isInteger(d) || d < 1 || V.length !== n * d) throw new BadInputError(`input matrix has ${V.length} entries, not N×d with N = ${n}`);
     const c = kind.column;
-    if (!Number.isInteger(c) || c < 0 || c >= d) throw new RangeError(`input column ${c} out of range 0..${d - 1}`);
+    if (!Number.isInteger(c) || c < 0 || c >= d) throw new BadInputError(`input column ${c} out of range 0..${d - 1}`);
     for (let i = 0; i < n; i++) v[i] = V[i * d + c];
     const s = norm2(v);
-    if (!(s > 0) || !Number.isFinite(s)) throw new Error(`input column ${c} is zero or not finite`);
+    if (!(s > 0) || !Number.isFinite(s)) throw new BadInputError(`input column ${c} is zero or not finite`);
     for (let i = 0; i < n; i++) v[i] /= s;
   } else {
-    throw new Error(`unknown input kind ${JSON.stringify(kind)} (expected source, sink, random or {column})`);
+    throw new BadInputError(`unknown input kind ${JSON.stringify(kind)} (expected source, sink, random or {column})`);
   }
   return v;
 }
