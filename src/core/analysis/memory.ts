@@ -37,7 +37,8 @@ import { schurFisher } from '../linalg/steinSchur';
 import { RealSchur, eigenvalueConditions, realSchur, reorderSchur } from '../linalg/schur';
 import { Rng } from '../init/rng';
 import { BadInputError } from '../badInput';
-import { openWorkspace, paddedLd, wsAlloc } from '../linalg/wasm/kernels';
+import { openWorkspace, paddedLd, withWorkspace, wsAlloc } from '../linalg/wasm/kernels';
+import { rowMajorOperator } from '../linalg/gemm';
 
 export interface FisherMemory {
   /** J(k) for k = 0 … J.length−1 (J_n(k) for a finite horizon). */
@@ -242,18 +243,21 @@ export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions
    * by decreasing |λ| (see MemoryModelOptions.graded). J is invariant under the orthogonal change of basis.
    */
   /** Whether ‖W^k v‖ exceeds GROWTH_LIMIT for some k < horizon (dense products in W's own basis; v unit). */
-  const transientExceeds = (v: Float64Array, horizon: number, signal?: Signal): boolean => {
-    let x = v.slice(), y = new Float64Array(n);
-    for (let k = 1; k < horizon; k++) {
-      if ((k & 255) === 0 && signal?.aborted) throw new CancelledError();
-      matvec(W, x, n, n, y);
-      const t = x; x = y; y = t;
-      const s = norm2(x);
-      if (s === 0) return false;
-      if (s > GROWTH_LIMIT) return true;
-    }
-    return false;
-  };
+  const transientExceeds = (v: Float64Array, horizon: number, signal?: Signal): boolean =>
+    withWorkspace(n * n + 2 * n + 32, (ws) => {
+      const op = rowMajorOperator(W, n, ws);
+      let x = op.vector(), y = op.vector();
+      x.set(v);
+      for (let k = 1; k < horizon; k++) {
+        if ((k & 255) === 0 && signal?.aborted) throw new CancelledError();
+        op.apply(x, y);
+        const t = x; x = y; y = t;
+        const s = norm2(x);
+        if (s === 0) return false;
+        if (s > GROWTH_LIMIT) return true;
+      }
+      return false;
+    });
   /**
    * A triangular W (or one that is triangular with its units reversed, e.g. a chain) is its own Schur form: its
    * exact eigenvalues and Z = I (or the reversal), where the QR algorithm would perturb a defective W by ε‖W‖.
@@ -346,11 +350,19 @@ export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions
     const unorm2 = new Float64Array(CHUNK);
     // Above N = 128 the triangular solves run blocked on the SIMD GEMM (L and the vectors in a workspace); below, the
     // row-by-row solve, whose results the mpmath-checked error estimates of small N were validated with.
-    const ws = n > FALLBACK_MAX_N ? openWorkspace(n * n + CHUNK * n + paddedLd(64) * n + 256) : null;
+    const ws = n > FALLBACK_MAX_N ? openWorkspace(2 * n * n + CHUNK * n + paddedLd(64) * n + 2 * n + 256) : null;
     try {
       const Lw = ws ? ws.alloc(n * n, false) : L;
       if (ws) Lw.set(L);
       const U = wsAlloc(ws, CHUNK * n);
+      // With the workspace, W^k v by the SIMD gemv (dense rows: zeros add exact zeros, only the sum order changes).
+      const op = ws ? rowMajorOperator(working().A, n, ws) : null;
+      if (op) {
+        const a = op.vector(), b = op.vector();
+        a.set(u);
+        u = a;
+        next = b;
+      }
       while (!done && J.length < limit) {
         if (signal?.aborted) throw new CancelledError();
         // Generate up to CHUNK vectors u_k = W^k v (sequential products: exact structure for sparse W).
@@ -363,7 +375,8 @@ export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions
           for (let i = 0; i < n; i++) s += u[i] * u[i];
           unorm2[rows] = s;
           if (opts.graded && s > growth * growth) growth = Math.sqrt(s);
-          step(u, next);
+          if (op) op.apply(u, next);
+          else step(u, next);
           const t = u; u = next; next = t;
         }
         solveLowerRows(Lw, n, U, rows, ws);
@@ -389,6 +402,7 @@ export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions
           sum += y;
         }
       }
+      if (op) u = u.slice(); // W^K v outlives the workspace (the tail bound below)
     } finally {
       ws?.close();
     }
