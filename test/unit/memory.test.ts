@@ -6,7 +6,9 @@ import {
 import { NotStableError } from '../../src/core/linalg/stein';
 import { chain, fbchain, identity, orthogonal, gaussian } from '../../src/core/init/initializers';
 import { Rng } from '../../src/core/init/rng';
-import { matmul, transpose, matvec } from '../../src/core/linalg/dense';
+import { applyHessenbergQt, hessenberg, matmul, transpose, matvec } from '../../src/core/linalg/dense';
+import { eigenvalueConditions, realSchur } from '../../src/core/linalg/schur';
+import { recursiveFisher } from '../../src/core/linalg/steinFactor';
 import { sigmaMax } from '../../src/core/linalg/svd';
 
 const N = 100;
@@ -302,4 +304,72 @@ test('every J_tot carries an error estimate: both methods agree for a stable non
   const f = fisherMemory(orthogonal(n, 1, new Rng(5)), n, inputVector('source', n), { horizon: 30 });
   assert.equal(f.errorEstimate, 'rounding-model');
   assert.ok(f.jTotError >= Math.abs(f.jTot - 1) && f.jTotError < 1e-9, `finite-horizon estimate ${f.jTotError}`);
+});
+
+/** Random Gaussian W rescaled to the spectral radius r (ρ from the Schur form). */
+function withRadius(n: number, r: number, seed: number): Float64Array {
+  const G = gaussian(n, 1, new Rng(seed));
+  const s = realSchur(G, n, { wantZ: false });
+  let rho = 0;
+  for (let i = 0; i < n; i++) rho = Math.max(rho, Math.hypot(s.wr[i], s.wi[i]));
+  return G.map((x) => (x * r) / rho);
+}
+
+test('finite horizon above N = 128 with ρ(W) > 1: the graded Schur basis agrees with the square-root recursion', () => {
+  const n = 160;
+  for (const [r, seed] of [[1.1, 3], [1.3, 4]] as const) {
+    const W = withRadius(n, r, seed);
+    const v = inputVector('random', n, { seed: 2 });
+    const m = fisherMemory(W, n, v, { horizon: n });
+    assert.equal(m.method, 'graded', `ρ = ${r}`);
+    // Reference: the recursion (mpmath-checked in memory-reference.test) on W's Hessenberg form.
+    const h = hessenberg(W, n);
+    const ref = recursiveFisher(h.H, n, applyHessenbergQt(h, v.slice()), n);
+    let refTot = 0;
+    for (let k = 0; k < n; k++) {
+      refTot += ref[k];
+      assert.ok(Math.abs(m.J[k] - ref[k]) < 1e-12, `ρ = ${r}, J(${k}) = ${m.J[k]} vs ${ref[k]}`);
+    }
+    assert.ok(rel(m.jTot, refTot) < 1e-12, `ρ = ${r}: ${m.jTot} vs ${refTot}`);
+    assert.ok(Math.abs(m.jTot - refTot) <= m.jTotError && m.jTotError < 1e-3 * refTot, `ρ = ${r}: estimate ${m.jTotError}`);
+    // The same W through the plain factor path (Hessenberg basis, transient ≈ ρ^N) loses digits the graded one keeps.
+    let growth = 0;
+    let x: Float64Array = v.slice();
+    for (let k = 1; k < n; k++) { x = matvec(W, x, n, n); growth = Math.max(growth, Math.hypot(...x)); }
+    assert.ok(growth > 1e3, `ρ = ${r}: transient ${growth}`);
+  }
+});
+
+test('graded Schur basis: a triangular or reversed-triangular W is its own Schur form (a chain with gain > 1)', () => {
+  const n = 160;
+  for (const alpha of [1.05, 1.2]) {
+    const m = fisherMemory(chain(n, alpha), n, inputVector('source', n), { horizon: n });
+    assert.equal(m.method, 'graded');
+    const closed = chainMemoryClosedForm(n, alpha);
+    assert.ok(rel(m.jTot, closed.jTot) < 1e-12, `α=${alpha}: ${m.jTot} vs ${closed.jTot}`);
+    for (let k = 0; k < n; k++) assert.ok(Math.abs(m.J[k] - closed.J[k]) < 1e-12, `α=${alpha}, k=${k}: ${m.J[k]} vs ${closed.J[k]}`);
+  }
+});
+
+test('graded Schur basis: with ill-conditioned eigenvalues the error estimate still covers the error', () => {
+  // A chain with a diagonal, rotated: defective eigenvalue 1.05 (κ = ∞ in float64), transient ≈ 1e20.
+  const n = 140;
+  const C = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    C[i * n + i] = 1.05;
+    if (i > 0) C[i * n + i - 1] = 0.6;
+  }
+  const Q = orthogonal(n, 1, new Rng(5));
+  const W = rotate(C, Q, n);
+  const v = inputVector('random', n, { seed: 3 });
+  const s = realSchur(W, n);
+  let kappa = 0;
+  for (const k of eigenvalueConditions(s)) kappa = Math.max(kappa, Number.isNaN(k) ? Infinity : k);
+  const m = fisherMemory(W, n, v, { horizon: n, schur: s, conditionMax: kappa });
+  assert.equal(m.method, 'graded');
+  // Reference: the recursion on the unrotated chain (exact input, J is invariant under Q).
+  const ref = recursiveFisher(C, n, matvec(transpose(Q, n, n), v, n, n), n);
+  let refTot = 0;
+  for (const x of ref) refTot += x;
+  assert.ok(Math.abs(m.jTot - refTot) <= m.jTotError, `|${m.jTot} − ${refTot}| > estimate ${m.jTotError}`);
 });

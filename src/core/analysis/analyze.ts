@@ -33,7 +33,7 @@ export function schurAccuracy(W: Float64Array, s: RealSchur): { residual: number
       Zt[j * n + i] = s.Z[i * n + j];
     }
   }
-  const ZT = matmulABt(s.Z, Tt, n, n, n);
+  const ZT = matmulABt(s.Z, Tt, n, n, n, false, undefined, false, { btUpper: 1 }); // Tᵀ's rows: T is quasi-triangular
   const R = matmulABt(ZT, s.Z, n, n, n);
   let num = 0;
   for (let i = 0; i < n * n; i++) num += (R[i] - W[i]) ** 2;
@@ -65,14 +65,25 @@ export function finiteHorizonNote(rho: number, n: number, proof?: string): strin
 /** J(k) for the options' horizon; the infinite horizon becomes the finite horizon N when ρ(W) ≥ 1 makes C diverge. */
 export function memoryCurve(
   W: Float64Array, n: number, v: Float64Array, horizon: number | null, rho: number, signal?: Signal, schur?: RealSchur,
+  conditionMax?: number,
 ): MemoryPart {
   const finite = (h: number, note: string | null): MemoryPart => {
-    const m = fisherMemory(W, n, v, { horizon: h, signal });
+    const m = fisherMemory(W, n, v, { horizon: h, signal, schur, conditionMax });
     return { J: m.J, jTot: m.jTot, jTotError: m.jTotError, horizon: h, note };
   };
   if (horizon !== null) return finite(horizon, null);
   // Try the infinite sum even when the computed ρ is ≥ 1: eigenvalues of non-normal W can be far off (a feedback
   // chain with exact ρ = 0.994 computes as ρ > 1), while the doubling's own certificates of divergence are rigorous.
+  // Not when the computed ρ exceeds 1 by more than its eigenvalue's rounding error can (κ·N·ε·‖W‖_F bounds it):
+  // then ρ ≥ 1 is certain, and proving it by doubling costs more than the finite horizon itself (≈ 6 s at N = 1024).
+  if (rho >= 1 && schur) {
+    let kappa = conditionMax;
+    if (kappa === undefined) {
+      kappa = 0;
+      for (const k of eigenvalueConditions(schur)) kappa = Math.max(kappa, Number.isNaN(k) ? Infinity : k);
+    }
+    if (rho - 1 > kappa * n * EPS * frobenius(W)) return finite(n, finiteHorizonNote(rho, n));
+  }
   try {
     const m = fisherMemory(W, n, v, { signal, schur });
     return { J: m.J, jTot: m.jTot, jTotError: m.jTotError, horizon: null, note: m.truncated ? `the infinite sum was cut after ${m.J.length} terms (tail ≤ ${m.tailBound.toExponential(1)})` : null };
@@ -122,10 +133,13 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, mot
   const h = step('henrici', () => henrici(W, n, schur));
   const rho = spectralRadius(schur);
 
+  let maxCondition = 0;
+  // A zero s (defective eigenvalue) can come out as NaN: it means an infinite condition number.
+  for (const k of kappa) maxCondition = Math.max(maxCondition, Number.isNaN(k) ? Infinity : k);
   const v = inputVector(options.input, n, { seed });
   const memory = step('memory', () => {
     try {
-      return memoryCurve(W, n, v, options.horizon, rho, signal, schur);
+      return memoryCurve(W, n, v, options.horizon, rho, signal, schur, maxCondition);
     } catch (err) {
       // Left: a horizon so long that C_n leaves float64's range (ρ^n ≳ 1e289), or C overflowing for ρ < 1.
       if (!(err instanceof NotStableError)) throw err;
@@ -141,9 +155,6 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, mot
     })
     : null;
 
-  let maxCondition = 0;
-  // A zero s (defective eigenvalue) can come out as NaN: it means an infinite condition number.
-  for (const k of kappa) maxCondition = Math.max(maxCondition, Number.isNaN(k) ? Infinity : k);
   const warnings: string[] = [];
   if (maxCondition * EPS > TRUST_RELATIVE) {
     const spread = maxCondition * EPS * (sv[0] ?? 0);

@@ -80,7 +80,10 @@ export function henrici(W: Float64Array, n: number, schur?: RealSchur): Henrici 
 }
 
 function scaled(A: Float64Array, f: number): Float64Array {
-  return Float64Array.from(A, (x) => x * f);
+  // A loop, not Float64Array.from(A, fn): V8 runs the mapping form through the iterator protocol (0.6 s at N = 1024).
+  const out = new Float64Array(A.length);
+  for (let i = 0; i < A.length; i++) out[i] = A[i] * f;
+  return out;
 }
 
 /** Squared Frobenius norm of the strictly upper part of the complex Schur form, from a real Schur form T. */

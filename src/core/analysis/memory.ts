@@ -30,12 +30,13 @@
  * Stein truncation, which is a relative error of at most stein.tailBound on every J(k)).
  */
 import { CancelledError, type Signal } from '../cancel';
-import { Hessenberg, applyHessenbergQt, hessenberg, lowerBandwidth, norm2, solveLowerRows, transpose } from '../linalg/dense';
+import { Hessenberg, applyHessenbergQt, hessenberg, lowerBandwidth, matvec, norm2, solveLowerRows, transpose } from '../linalg/dense';
 import { SteinFactor, recursiveFisher, steinFactor } from '../linalg/steinFactor';
 import { NotStableError } from '../linalg/stein';
 import { schurFisher } from '../linalg/steinSchur';
-import { RealSchur, realSchur } from '../linalg/schur';
+import { RealSchur, eigenvalueConditions, realSchur, reorderSchur } from '../linalg/schur';
 import { Rng } from '../init/rng';
+import { openWorkspace, paddedLd, wsAlloc } from '../linalg/wasm/kernels';
 
 export interface FisherMemory {
   /** J(k) for k = 0 … J.length−1 (J_n(k) for a finite horizon). */
@@ -53,9 +54,11 @@ export interface FisherMemory {
   tailBound: number;
   /**
    * How J was computed: 'factor' = ‖L⁻¹ W^k v‖² with C = L Lᵀ from the factored doubling; 'recursion' = the
-   * finite-horizon square-root recursion (used when ‖W^k v‖ grows past 1e3, e.g. for ρ(W) ≥ 1).
+   * finite-horizon square-root recursion (used when ‖W^k v‖ grows past 1e3, e.g. for ρ(W) ≥ 1, up to N = 128);
+   * 'schur' = Hammarling's method in Schur form; 'graded' = the factored doubling in W's Schur basis ordered by
+   * decreasing |λ| (a large transient above N = 128, see `memoryModel`).
    */
-  method: 'factor' | 'recursion' | 'schur';
+  method: 'factor' | 'recursion' | 'schur' | 'graded';
   /**
    * Estimated |J_tot − exact J_tot| (rounding and truncation; docs/memory.md "Error estimate"):
    * 'two-methods' = |difference| of two independent computations (factored doubling and Hammarling's method in
@@ -75,6 +78,8 @@ export interface MemoryOptions {
   signal?: Signal;
   /** W's real Schur form with Z (e.g. the one an analysis computed already); computed when needed otherwise. */
   schur?: RealSchur;
+  /** The largest eigenvalue condition number, when known (see MemoryModelOptions). */
+  conditionMax?: number;
 }
 
 /** Relative size of the provably neglected tail at which the infinite sum stops. */
@@ -102,6 +107,12 @@ const TARGET_REL = 1e-6;
  * O(K N³ + K² N²): it runs for N ≤ 128 and at most 2000 terms (about 10 s at N = 100, K = 900).
  */
 const FALLBACK_MAX_N = 128;
+
+/**
+ * Largest N for which a finite horizon with a large transient uses the square-root recursion (O(horizon·N³):
+ * about 0.5 s at N = 128, 18 s at N = 256). Above it: the graded Schur basis (O(N³ log horizon)).
+ */
+const RECURSION_MAX_N = 128;
 const FALLBACK_MAX_TERMS = 2000;
 
 /** First-order rounding model: Σ_k J(k) computed through k ≤ K steps of N-term sums, each relative error ≲ N·ε. */
@@ -126,7 +137,24 @@ export interface MemoryModel {
   fisher(v: ArrayLike<number>, opts?: { kMax?: number; signal?: Signal }): FisherMemory;
 }
 
-export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number; signal?: Signal; schur?: RealSchur } = {}): MemoryModel {
+/**
+ * `graded`: W is a real Schur form T whose eigenvalues are ordered by decreasing modulus (the working basis of the
+ * 'graded' method): J comes from the factor of C whatever the transient. In that basis the rows of T^k and of C's
+ * factor are graded like |λ_i|^k, and T^k v's rounding errors in coordinate i are relative to the coordinates
+ * ≥ i, which carry the same or smaller growth: the errors are graded as C is, and C⁻¹ does not amplify them
+ * (measured: J to ~1e-14 relative against the recursion with ‖W^k v‖ up to 1e10, where the Hessenberg basis
+ * loses 7 digits). Strongly non-normal W with ill-conditioned eigenvalues break the grading; `conditionMax` (the
+ * largest eigenvalue condition number, when the caller has it) then enters the error estimate.
+ */
+export interface MemoryModelOptions {
+  horizon?: number;
+  signal?: Signal;
+  schur?: RealSchur;
+  graded?: boolean;
+  conditionMax?: number;
+}
+
+export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions = {}): MemoryModel {
   if (!Number.isInteger(n) || n < 1 || W.length < n * n) throw new RangeError(`memory: need an N×N matrix, got ${W.length} values for N = ${n}`);
   for (let i = 0; i < n * n; i++) if (!Number.isFinite(W[i])) throw new Error('matrix has NaN or Inf entries');
   if (opts.horizon !== undefined && (!Number.isInteger(opts.horizon) || opts.horizon < 1)) {
@@ -135,26 +163,31 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
   // Working basis (J is invariant under orthogonal similarity): W itself when upper Hessenberg/triangular; W with
   // its units in reverse order (an exact permutation) when that makes it so (lower Hessenberg/triangular W);
   // else W's Hessenberg form.
-  let hess: Hessenberg | null = null;
-  let reversed = false;
-  let A: Float64Array = W.subarray(0, n * n);
-  if (lowerBandwidth(W, n) > 1) {
-    const R = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) R[(n - 1 - i) * n + (n - 1 - j)] = W[i * n + j];
-    if (lowerBandwidth(R, n) <= 1) {
-      reversed = true;
-      A = R;
-    } else {
-      hess = hessenberg(W, n);
-      A = hess.H;
+  // Computed on first use: the graded Schur route of a large N never needs it.
+  let basis: { A: Float64Array; band: number; hess: Hessenberg | null; reversed: boolean } | null = null;
+  const working = () => {
+    if (basis) return basis;
+    let hess: Hessenberg | null = null;
+    let reversed = false;
+    let A: Float64Array = W.subarray(0, n * n);
+    if (lowerBandwidth(W, n) > 1) {
+      const R = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) R[(n - 1 - i) * n + (n - 1 - j)] = W[i * n + j];
+      if (lowerBandwidth(R, n) <= 1) {
+        reversed = true;
+        A = R;
+      } else {
+        hess = hessenberg(W, n);
+        A = hess.H;
+      }
     }
-  }
-  const band = Math.max(0, lowerBandwidth(A, n));
+    return (basis = { A, band: Math.max(0, lowerBandwidth(A, n)), hess, reversed });
+  };
   const horizon = opts.horizon ?? null;
   let cached: { factor: SteinFactor; L: Float64Array } | null = null;
   const factored = () => {
     if (!cached) {
-      const factor = steinFactor(A, n, { horizon: opts.horizon, signal: opts.signal });
+      const factor = steinFactor(working().A, n, { horizon: opts.horizon, signal: opts.signal });
       cached = { factor, L: transpose(factor.R, n, n) };
     }
     return cached;
@@ -172,6 +205,7 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
   if (horizon === null && n <= CHECK_MAX_N) factored();
   /** y = A·x skipping A's structural zeros below the band. */
   const step = (x: Float64Array, y: Float64Array) => {
+    const { A, band } = working();
     for (let i = 0; i < n; i++) {
       const r = i * n;
       let s0 = 0, s1 = 0;
@@ -190,7 +224,7 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
    * `zeroFrom`: W^k v is exactly 0 from this k on (then so is J_n(k)).
    */
   const recursive = (u: Float64Array, limit: number, zeroFrom: number, signal?: Signal): FisherMemory => {
-    const all = recursiveFisher(A, n, u, horizon!, signal);
+    const all = recursiveFisher(working().A, n, u, horizon!, signal);
     const J = all.slice(0, limit);
     J.fill(0, Math.min(zeroFrom, limit));
     let sum = 0;
@@ -201,6 +235,59 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
       J, jTot: sum, horizon, truncated: limit < horizon! && tail > 0, tailBound: tail, method: 'recursion',
       jTotError: tail + roundingModel(sum, n, horizon!), errorEstimate: 'rounding-model',
     };
+  };
+  /**
+   * Finite horizon with a large transient above RECURSION_MAX_N: the same factor method in W's Schur basis ordered
+   * by decreasing |λ| (see MemoryModelOptions.graded). J is invariant under the orthogonal change of basis.
+   */
+  /** Whether ‖W^k v‖ exceeds GROWTH_LIMIT for some k < horizon (dense products in W's own basis; v unit). */
+  const transientExceeds = (v: Float64Array, horizon: number, signal?: Signal): boolean => {
+    let x = v.slice(), y = new Float64Array(n);
+    for (let k = 1; k < horizon; k++) {
+      if ((k & 255) === 0 && signal?.aborted) throw new CancelledError();
+      matvec(W, x, n, n, y);
+      const t = x; x = y; y = t;
+      const s = norm2(x);
+      if (s === 0) return false;
+      if (s > GROWTH_LIMIT) return true;
+    }
+    return false;
+  };
+  /**
+   * A triangular W (or one that is triangular with its units reversed, e.g. a chain) is its own Schur form: its
+   * exact eigenvalues and Z = I (or the reversal), where the QR algorithm would perturb a defective W by ε‖W‖.
+   */
+  const triangularSchur = (): RealSchur | null => {
+    const Z = new Float64Array(n * n);
+    let T: Float64Array;
+    if (lowerBandwidth(W, n) <= 0) {
+      T = W.slice(0, n * n);
+      for (let i = 0; i < n; i++) Z[i * n + i] = 1;
+    } else {
+      T = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) T[(n - 1 - i) * n + (n - 1 - j)] = W[i * n + j];
+      if (lowerBandwidth(T, n) > 0) return null;
+      for (let i = 0; i < n; i++) Z[i * n + (n - 1 - i)] = 1;
+    }
+    const wr = new Float64Array(n);
+    for (let i = 0; i < n; i++) wr[i] = T[i * n + i];
+    return { n, T, Z, wr, wi: new Float64Array(n), order: 'none' };
+  };
+  const gradedSchur = (v: Float64Array, limit: number, signal?: Signal): FisherMemory => {
+    const ordered = reorderSchur(triangularSchur() ?? schurForm(), 'modulus-desc');
+    const w = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const vi = v[i];
+      if (vi === 0) continue;
+      for (let j = 0, r = i * n; j < n; j++) w[j] += ordered.Z[r + j] * vi;
+    }
+    let conditionMax = opts.conditionMax;
+    if (conditionMax === undefined) {
+      conditionMax = 0;
+      for (const k of eigenvalueConditions(ordered)) conditionMax = Math.max(conditionMax, Number.isNaN(k) ? Infinity : k);
+    }
+    const inner = memoryModel(ordered.T, n, { horizon: horizon!, signal, graded: true, conditionMax });
+    return { ...inner.fisher(w, { kMax: limit, signal }), method: 'graded' };
   };
   const fisher = (vIn: ArrayLike<number>, o: { kMax?: number; signal?: Signal } = {}): FisherMemory => {
     if (vIn.length !== n) throw new RangeError(`input vector has ${vIn.length} entries, expected ${n}`);
@@ -224,13 +311,18 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
         if (!(err instanceof NotStableError)) throw err;
       }
     }
+    let growth = 1;
+    if (horizon !== null && !opts.graded && n > RECURSION_MAX_N && transientExceeds(vOrig, horizon, signal)) {
+      // Decided in W's own basis (‖W^k v‖ is basis-invariant), so that the Hessenberg form is not computed for nothing.
+      return gradedSchur(vOrig, limit, signal);
+    }
+    const { hess, reversed } = working();
     let u: Float64Array = Float64Array.from(vIn, (x) => x / nv);
     if (hess) applyHessenbergQt(hess, u);
     if (reversed) u.reverse();
     const u0 = u.slice();
     let next: Float64Array = new Float64Array(n);
-    let growth = 1;
-    if (horizon !== null) {
+    if (horizon !== null && !opts.graded) {
       // Which finite-horizon method: scan the transient ‖W^k v‖, k < n (N² per step, a fraction of either method).
       let zeroFrom = horizon;
       let x = u.slice(), y = new Float64Array(n);
@@ -250,44 +342,54 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
     let sum = 0;
     let done = false; // the infinite sum reached its stopping point
     let tail = 0;
-    const U = new Float64Array(CHUNK * n);
     const unorm2 = new Float64Array(CHUNK);
-    while (!done && J.length < limit) {
-      if (signal?.aborted) throw new CancelledError();
-      // Generate up to CHUNK vectors u_k = W^k v (sequential products: exact structure for sparse W).
-      const start = J.length;
-      const count = Math.min(CHUNK, limit - start);
-      let rows = 0;
-      for (; rows < count; rows++) {
-        U.set(u, rows * n);
-        let s = 0;
-        for (let i = 0; i < n; i++) s += u[i] * u[i];
-        unorm2[rows] = s;
-        step(u, next);
-        const t = u; u = next; next = t;
-      }
-      solveLowerRows(L, n, U, rows);
-      for (let r = 0; r < rows; r++) {
-        if (horizon === null) {
-          // Stop before k if the tail from k on is provably negligible (or exactly zero).
-          const bound = n * unorm2[r];
-          if (unorm2[r] === 0 || bound <= TAIL_TOL * sum) {
+    // Above N = 128 the triangular solves run blocked on the SIMD GEMM (L and the vectors in a workspace); below, the
+    // row-by-row solve, whose results the mpmath-checked error estimates of small N were validated with.
+    const ws = n > FALLBACK_MAX_N ? openWorkspace(n * n + CHUNK * n + paddedLd(64) * n + 256) : null;
+    try {
+      const Lw = ws ? ws.alloc(n * n, false) : L;
+      if (ws) Lw.set(L);
+      const U = wsAlloc(ws, CHUNK * n);
+      while (!done && J.length < limit) {
+        if (signal?.aborted) throw new CancelledError();
+        // Generate up to CHUNK vectors u_k = W^k v (sequential products: exact structure for sparse W).
+        const start = J.length;
+        const count = Math.min(CHUNK, limit - start);
+        let rows = 0;
+        for (; rows < count; rows++) {
+          U.set(u, rows * n);
+          let s = 0;
+          for (let i = 0; i < n; i++) s += u[i] * u[i];
+          unorm2[rows] = s;
+          if (opts.graded && s > growth * growth) growth = Math.sqrt(s);
+          step(u, next);
+          const t = u; u = next; next = t;
+        }
+        solveLowerRows(Lw, n, U, rows, ws);
+        for (let r = 0; r < rows; r++) {
+          if (horizon === null) {
+            // Stop before k if the tail from k on is provably negligible (or exactly zero).
+            const bound = n * unorm2[r];
+            if (unorm2[r] === 0 || bound <= TAIL_TOL * sum) {
+              done = true;
+              tail = bound;
+              break;
+            }
+          } else if (unorm2[r] === 0) {
+            // W^k v = 0 (nilpotent): every later J_n(k) is exactly 0.
+            while (J.length < limit) J.push(0);
             done = true;
-            tail = bound;
             break;
           }
-        } else if (unorm2[r] === 0) {
-          // W^k v = 0 (nilpotent): every later J_n(k) is exactly 0.
-          while (J.length < limit) J.push(0);
-          done = true;
-          break;
+          let y = 0;
+          const off = r * n;
+          for (let i = 0; i < n; i++) y += U[off + i] * U[off + i];
+          J.push(y);
+          sum += y;
         }
-        let y = 0;
-        const off = r * n;
-        for (let i = 0; i < n; i++) y += U[off + i] * U[off + i];
-        J.push(y);
-        sum += y;
       }
+    } finally {
+      ws?.close();
     }
     let truncated = false;
     if (!done && (horizon === null || J.length < horizon)) {
@@ -298,6 +400,9 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
       tail = n * s;
       truncated = horizon === null ? tail > TAIL_TOL * sum : true;
     }
+    // The graded basis's rounding model: its errors follow the eigenvalues' conditioning, not the transient (which
+    // bounds it: with well-conditioned eigenvalues the errors stay graded; without, they are those of the plain basis).
+    if (opts.graded && opts.conditionMax !== undefined) growth = Math.max(1, Math.min(growth, opts.conditionMax));
     const tailBound = tail + sum * factor.tailBound;
     let jTotError = tailBound + roundingModel(sum, n, J.length, growth);
     let errorEstimate: FisherMemory['errorEstimate'] = 'rounding-model';
@@ -323,7 +428,7 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
       // Fallback: the square-root recursion (never forms W^k v; row-wise stable QR) over the horizon K the infinite
       // sum needed: J_K(k) = J(k) up to C_∞ − C_K = W^K C_∞ W^Kᵀ, negligible where ‖W^K v‖ is.
       const K = J.length + 1;
-      const all = recursiveFisher(A, n, u0, K, signal);
+      const all = recursiveFisher(working().A, n, u0, K, signal);
       let rec = 0;
       for (let k = 0; k < J.length; k++) rec += all[k];
       // Its estimate: the disagreement with the closer of the two float64 results (conservative: the recursion
@@ -336,7 +441,11 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
     }
     return { J: Float64Array.from(J), jTot: sum, horizon, truncated, tailBound, method: 'factor', jTotError, errorEstimate };
   };
-  return { n, horizon, factor: () => factored().factor, hessenberg: hess, reversed, fisher };
+  return {
+    n, horizon, factor: () => factored().factor, fisher,
+    get hessenberg() { return working().hess; },
+    get reversed() { return working().reversed; },
+  };
 }
 
 /**
@@ -344,7 +453,8 @@ export function memoryModel(W: Float64Array, n: number, opts: { horizon?: number
  * @throws NotStableError (from the Stein solver) for the infinite horizon when ρ(W) ≥ 1: use opts.horizon.
  */
 export function fisherMemory(W: Float64Array, n: number, v: ArrayLike<number>, opts: MemoryOptions = {}): FisherMemory {
-  return memoryModel(W, n, { horizon: opts.horizon, signal: opts.signal, schur: opts.schur }).fisher(v, { kMax: opts.kMax });
+  return memoryModel(W, n, { horizon: opts.horizon, signal: opts.signal, schur: opts.schur, conditionMax: opts.conditionMax })
+    .fisher(v, { kMax: opts.kMax });
 }
 
 export type InputKind = 'source' | 'sink' | 'random' | { column: number };

@@ -8,7 +8,7 @@
  */
 import { transpose } from '../recurrent';
 import { gemmTN } from './gemm';
-import { openWorkspace, paddedLd } from './wasm/kernels';
+import { openWorkspace, paddedLd, type Workspace } from './wasm/kernels';
 
 export { transpose };
 
@@ -50,7 +50,7 @@ export function matmulABt(
   band?: Band,
 ): Float64Array {
   const C = out ?? new Float64Array(m * n);
-  if (m * n * k >= WASM_MIN_WORK && matmulWasm(A, Bt, m, k, n, symmetric, C, accumulate)) return C;
+  if (m * n * k >= WASM_MIN_WORK && matmulWasm(A, Bt, m, k, n, symmetric, C, accumulate, band)) return C;
   // The kernel takes plain numbers only (monomorphic: no deoptimization when callers pass different shapes).
   gemmKernel(A, Bt, m, k, n, symmetric, C, accumulate, band?.aLower ?? k, band?.btLower ?? k, band?.btUpper ?? k);
   return C;
@@ -58,15 +58,22 @@ export function matmulABt(
 
 /** Products of at least this many multiply-adds run on the WebAssembly GEMM (copying in and out costs O(mn + k(m + n))). */
 const WASM_MIN_WORK = 48 ** 3;
+/** Block of C (rows and columns) in matmulWasm: large enough to run the GEMM near its peak, small enough for bands. */
+const WASM_BLOCK = 128;
 
 /**
  * matmulABt on the column-major WebAssembly GEMM (./gemm): row-major A (m×k) is column-major Aᵀ (k × m), Bt
  * likewise, and row-major C is column-major Cᵀ = Bt·Aᵀ, so the three are copied row by row into a workspace with
- * padded leading dimensions and no transposes. With `symmetric` only the blocks of Cᵀ on and below the diagonal
- * (C's on and above) are computed. The band is not used: the skipped products are exact zeros anyway.
- * Returns false (nothing done) when no workspace is available.
+ * padded leading dimensions and no transposes. The product runs in blocks of WASM_BLOCK × WASM_BLOCK entries of C,
+ * each over only the range of p where the band allows non-zero A[i][p]·Bt[j][p] (a block with none is zero): for
+ * triangular factors (the Schur-basis products of the memory curve) about a third of the dense flops. With
+ * `symmetric` only the blocks of C on and above the diagonal are computed. Returns false (nothing done) when no
+ * workspace is available.
  */
-function matmulWasm(A: Float64Array, Bt: Float64Array, m: number, k: number, n: number, symmetric: boolean, C: Float64Array, accumulate: boolean): boolean {
+function matmulWasm(
+  A: Float64Array, Bt: Float64Array, m: number, k: number, n: number, symmetric: boolean, C: Float64Array, accumulate: boolean,
+  band: Band | undefined,
+): boolean {
   const lk = paddedLd(k), lc = paddedLd(n);
   const ws = openWorkspace(lk * (m + n) + lc * m + paddedLd(n) * k + 64);
   if (!ws) return false;
@@ -75,14 +82,19 @@ function matmulWasm(A: Float64Array, Bt: Float64Array, m: number, k: number, n: 
     for (let i = 0; i < m; i++) a.set(A.subarray(i * k, i * k + k), i * lk);
     for (let j = 0; j < n; j++) b.set(Bt.subarray(j * k, j * k + k), j * lk);
     if (accumulate) for (let i = 0; i < m; i++) c.set(C.subarray(i * n, i * n + n), i * lc);
-    if (!symmetric) {
-      gemmTN(n, m, k, b, 0, lk, a, 0, lk, c, 0, lc, accumulate, ws);
-    } else {
-      // Column block [i0, i1) of Cᵀ, rows i0..n−1.
-      const BS = 128;
-      for (let i0 = 0; i0 < m; i0 += BS) {
-        const i1 = Math.min(m, i0 + BS);
-        gemmTN(n - i0, i1 - i0, k, b, i0 * lk, lk, a, i0 * lk, lk, c, i0 + i0 * lc, lc, accumulate, ws);
+    const aLower = band?.aLower ?? k, btLower = band?.btLower ?? k, btUpper = band?.btUpper ?? k;
+    const BS = WASM_BLOCK;
+    for (let i0 = 0; i0 < m; i0 += BS) {
+      const i1 = Math.min(m, i0 + BS);
+      // C[i][j] = Σ_p A[i][p]·Bt[j][p] is Cᵀ(j, i) = Σ_p b(p, j)·a(p, i) in the column-major copies.
+      for (let j0 = symmetric ? i0 : 0; j0 < n; j0 += BS) {
+        const j1 = Math.min(n, j0 + BS);
+        const pLo = Math.max(0, i0 - aLower, j0 - btLower), pHi = Math.min(k, j1 + btUpper);
+        if (pHi > pLo) {
+          gemmTN(j1 - j0, i1 - i0, pHi - pLo, b, j0 * lk + pLo, lk, a, i0 * lk + pLo, lk, c, j0 + i0 * lc, lc, accumulate, ws);
+        } else if (!accumulate) {
+          for (let i = i0; i < i1; i++) c.fill(0, j0 + i * lc, j1 + i * lc);
+        }
       }
     }
     for (let i = 0; i < m; i++) C.set(c.subarray(i * lc, i * lc + n), i * n);
@@ -289,11 +301,34 @@ export function cholesky(A: Float64Array, n: number): Float64Array {
   return L;
 }
 
+/** Unknowns per block of the blocked triangular solve. */
+const TRSM_NB = 64;
+
 /**
  * Solves L·x = b in place for lower-triangular L (row-major n×n) for `count` right-hand sides stored as the
  * rows of X (count×n, X[r·n + i] = b_r[i]). Four right-hand sides share each pass over a row of L.
+ * When L and X are views of the workspace ws, it runs blocked: the unknowns in blocks of TRSM_NB, the update of a
+ * block by all earlier ones one GEMM (row-major L is column-major Lᵀ and X column-major n × count, so it is
+ * C += AᵀB). The GEMM only adds, so solved blocks are kept negated (−y) until the end.
  */
-export function solveLowerRows(L: Float64Array, n: number, X: Float64Array, count: number): void {
+export function solveLowerRows(L: Float64Array, n: number, X: Float64Array, count: number, ws: Workspace | null = null): void {
+  if (ws !== null && n > TRSM_NB && ws.index(L) >= 0 && ws.index(X) >= 0) {
+    for (let i0 = 0; i0 < n; i0 += TRSM_NB) {
+      const i1 = Math.min(n, i0 + TRSM_NB);
+      if (i0 > 0) gemmTN(i1 - i0, count, i0, L, i0 * n, n, X, 0, n, X, i0, n, true, ws); // x_b − L_{b,<b}·y_{<b}
+      for (let r = 0; r < count; r++) {
+        const o = r * n;
+        for (let i = i0; i < i1; i++) {
+          const li = i * n;
+          let s = X[o + i];
+          for (let j = i0; j < i; j++) s += L[li + j] * X[o + j]; // X holds −y_j
+          X[o + i] = -s / L[li + i];
+        }
+      }
+    }
+    for (let i = 0; i < count * n; i++) X[i] = -X[i];
+    return;
+  }
   let r = 0;
   for (; r + 3 < count; r += 4) {
     const x0 = r * n, x1 = x0 + n, x2 = x1 + n, x3 = x2 + n;

@@ -201,7 +201,7 @@ export function doubleUntilConverged(
     }
     if (signal?.aborted) throw new CancelledError();
     A = square(A, n, work, b);
-    b = Math.min(2 * b, n - 1);
+    b = Math.max(0, lowerBandwidth(A, n)); // exact: a quasi-triangular W keeps bandwidth 1, a Hessenberg one doubles it
     if (!allFinite(A)) throw overflow(`W^${t}`);
     aF = frobenius(A);
     rhoUpper = Math.min(rhoUpper, Math.pow(aF, 1 / t));
@@ -257,7 +257,7 @@ export function sumByBinaryPowering<T extends Float64Array>(
     S = sum.combine(S, S, P, b);
     if (!allFinite(S)) throw overflow(`the noise covariance C_${2 * step}`);
     P = square(P, n, work, b);
-    b = Math.min(2 * b, n - 1);
+    b = Math.max(0, lowerBandwidth(P, n)); // exact: a quasi-triangular W keeps bandwidth 1, a Hessenberg one doubles it
     step *= 2;
     rhoUpper = Math.min(rhoUpper, Math.pow(frobenius(P), 1 / step));
   }

@@ -20,53 +20,109 @@
 import { larfg } from './hessenberg';
 import { CancelledError, type Signal } from '../cancel';
 import { allFinite, identity, matmulABt, normInf, reflectLeft, reflectRight } from './dense';
+import { gemmNN, gemmTN } from './gemm';
+import { paddedLd, withWorkspace, Workspace, wsAlloc } from './wasm/kernels';
 import { NotStableError, SteinOptions, SteinResult, doubleUntilConverged, overflow, sumByBinaryPowering } from './stein';
 
-/** Work space of one stacked QR (n reflectors of length n + 1). */
+/** Panel width of the blocked stacked QR (compact WY blocks of this many reflectors). */
+const QR_NB = 64;
+
+/** Scratch of `stackedQR`, reused across the calls of one factorisation (ordinary arrays; the wasm workspace is per call). */
 export interface StackedQRWork {
-  /**
-   * Row i (length n + 1): reflector i's entries on B's rows, then its entry 1 on row i of the triangular block —
-   * the order of the (n+1)-row scratch matrix [B ; row i of T] it is applied to.
-   */
-  V: Float64Array;
   tau: Float64Array;
-  w: Float64Array;
   beta: Float64Array;
-  /** [B ; one row of T]: (n + 1) × n. */
-  M: Float64Array;
 }
 
 export function stackedQRWork(n: number): StackedQRWork {
-  return {
-    V: new Float64Array(n * (n + 1)), tau: new Float64Array(n), w: new Float64Array(n), beta: new Float64Array(1),
-    M: new Float64Array((n + 1) * n),
-  };
+  return { tau: new Float64Array(Math.max(n, 1)), beta: new Float64Array(1) };
 }
 
 /**
  * In place: T ← R factor of the 2n×n matrix [T ; B], for T upper triangular (row-major n×n; its strictly lower
- * part must be zero) and B full (row-major n×n). Householder reflector i acts on row i of T and all rows of B only
- * (row i of T is untouched by reflectors < i, and T's rows below i are zero in column i), so it has n + 1 entries.
- * It is applied with ./dense's reflectLeft to the scratch matrix [B ; row i of T], so that they are contiguous.
- * LAPACK's dlarfg convention (R's diagonal may be negative). About 2n³ flops.
+ * part is ignored and returned zero) and B full (row-major n×n; overwritten). LAPACK's dtpqrt with l = 0: reflector
+ * i has entry 1 on row i of T and n entries on B's rows (row i of T is untouched by reflectors < i, and T's rows
+ * below i are zero in column i). The work runs column-major on the linear-algebra stack's workspace: panels of
+ * QR_NB reflectors are generated column by column, then applied to the trailing columns as one compact WY block
+ * Qᵀ = I − Y Tᵀ Yᵀ with two GEMMs (Vᵀ·B and V·(TᵀW)), so nearly all of the ≈ 2n³ flops run in the SIMD GEMM.
+ * LAPACK's dlarfg convention (R's diagonal may be negative). Column-wise backward stable, as any Householder QR.
  */
 export function stackedQR(T: Float64Array, B: Float64Array, n: number, work: StackedQRWork): void {
-  const { V, tau, w, beta, M } = work;
-  const ld = n + 1;
-  M.set(B.subarray(0, n * n));
-  for (let i = 0; i < n; i++) {
-    const vr = i * ld;
-    for (let r = 0; r < n; r++) V[vr + r] = M[r * n + i];
-    const t = larfg(n + 1, T[i * n + i], V, vr, 1, beta);
-    V[vr + n] = 1;
-    tau[i] = t;
-    T[i * n + i] = beta[0];
-    const c0 = i + 1, len = n - c0;
-    if (t === 0 || len === 0) continue;
-    const ti = i * n + c0, last = n * n + c0;
-    for (let p = 0; p < len; p++) M[last + p] = T[ti + p];
-    reflectLeft(M, n, 0, c0, n + 1, len, V, vr, t, w);
-    for (let p = 0; p < len; p++) T[ti + p] = M[last + p];
+  if (n <= 0) return;
+  const ld = paddedLd(n);
+  const nb = Math.min(QR_NB, n);
+  // a, b, W, VᵀV, and gemmTN's packed copy of the panel.
+  withWorkspace(2 * ld * n + nb * n + nb * nb + paddedLd(nb) * n + 64, (ws) => {
+    const a = wsAlloc(ws, ld * n, false), b = wsAlloc(ws, ld * n, false);
+    for (let i = 0; i < n; i++) {
+      const r = i * n;
+      for (let j = i; j < n; j++) a[i + j * ld] = T[r + j];
+      for (let j = 0; j < n; j++) b[i + j * ld] = B[r + j];
+    }
+    tpqrt(n, a, ld, b, ld, nb, work, ws);
+    for (let i = 0; i < n; i++) {
+      const r = i * n;
+      T.fill(0, r, r + i);
+      for (let j = i; j < n; j++) T[r + j] = a[i + j * ld];
+    }
+  });
+}
+
+/**
+ * Column-major core of `stackedQR`: A (n×n upper triangular, lda) ← R, B (n×n, ldb) ← the reflectors' B parts
+ * (column i holds v_i of H_i = I − τ_i [e_i ; v_i][e_i ; v_i]ᵀ).
+ */
+function tpqrt(n: number, a: Float64Array, lda: number, b: Float64Array, ldb: number, nbMax: number, work: StackedQRWork, ws: Workspace | null): void {
+  const { tau, beta } = work;
+  const g = wsAlloc(ws, nbMax * nbMax, false); // VᵀV of a panel, then its T factor
+  const t = new Float64Array(nbMax * nbMax);
+  const w = wsAlloc(ws, nbMax * n, false); // Yᵀ·(trailing columns), nb × m, ld nb
+  for (let j0 = 0; j0 < n; j0 += nbMax) {
+    const nb = Math.min(nbMax, n - j0);
+    // Panel: generate reflector i and apply it to the panel's later columns (rank-1 updates over n + 1 rows).
+    for (let c = 0; c < nb; c++) {
+      const i = j0 + c, vi = i * ldb;
+      const ti = larfg(n + 1, a[i + i * lda], b, vi, 1, beta);
+      tau[i] = ti;
+      a[i + i * lda] = beta[0];
+      if (ti === 0) continue;
+      for (let j = i + 1; j < j0 + nb; j++) {
+        const bj = j * ldb;
+        let s = a[i + j * lda];
+        for (let r = 0; r < n; r++) s += b[vi + r] * b[bj + r];
+        s *= ti;
+        a[i + j * lda] -= s;
+        for (let r = 0; r < n; r++) b[bj + r] -= s * b[vi + r];
+      }
+    }
+    const j1 = j0 + nb, m = n - j1;
+    if (m <= 0) continue;
+    // T factor (dlarft, forward, columnwise): H_0⋯H_{nb−1} = I − Y T Yᵀ with Yᵀy_c = Vᵀv_c off the diagonal
+    // (the e_i parts of different reflectors are orthogonal).
+    gemmTN(nb, nb, n, b, j0 * ldb, ldb, b, j0 * ldb, ldb, g, 0, nb, false, ws);
+    t.fill(0);
+    for (let c = 0; c < nb; c++) {
+      const tc = tau[j0 + c];
+      t[c + c * nb] = tc;
+      for (let r = 0; r < c; r++) {
+        let s = 0;
+        for (let q = r; q < c; q++) s += t[r + q * nb] * g[q + c * nb];
+        t[r + c * nb] = -tc * s;
+      }
+    }
+    // W = Yᵀ C = A(panel rows, trailing) + Vᵀ B(:, trailing)
+    for (let j = 0; j < m; j++) for (let r = 0; r < nb; r++) w[r + j * nb] = a[j0 + r + (j1 + j) * lda];
+    gemmTN(nb, m, n, b, j0 * ldb, ldb, b, j1 * ldb, ldb, w, 0, nb, true, ws);
+    // W ← Tᵀ W (bottom row first: row r needs rows ≤ r), then C −= Y W.
+    for (let j = 0; j < m; j++) {
+      const o = j * nb;
+      for (let r = nb - 1; r >= 0; r--) {
+        let s = 0;
+        for (let q = 0; q <= r; q++) s += t[q + r * nb] * w[o + q];
+        w[o + r] = -s;
+      }
+      for (let r = 0; r < nb; r++) a[j0 + r + (j1 + j) * lda] += w[o + r];
+    }
+    gemmNN(n, m, nb, b, j0 * ldb, ldb, w, 0, nb, b, j1 * ldb, ldb, true, ws);
   }
 }
 
