@@ -85,22 +85,53 @@ export function refCols2(c1: i32, c2: i32, cnt: i32, v2: f64, a: f64, b1: f64, b
  * hb: element index of H(0, 0) in 1-based terms (H(I, J) = hb + I + J·ldh); vv: (v1, v2, v3) per bulge.
  */
 export function laqr5Left(hb: i32, ldh: i32, krcol: i32, mtop: i32, mbot: i32, j0: i32, jbot: i32, vv: i32): void {
-  for (let J = j0; J <= jbot; J++) {
-    let mend = (J - krcol + 2) / 3;
-    if (mend > mbot) mend = mbot;
-    const cj = hb + J * ldh;
-    for (let M = mtop; M <= mend; M++) {
+  let J = j0;
+  // Two columns at a time, one per f64x2 lane (the same operations per entry as one at a time): the bulges both
+  // columns take, then the extra ones of the right column.
+  for (; J + 1 <= jbot; J += 2) {
+    let mendA = (J - krcol + 2) / 3;
+    if (mendA > mbot) mendA = mbot;
+    let mendB = (J + 1 - krcol + 2) / 3;
+    if (mendB > mbot) mendB = mbot;
+    const ca = hb + J * ldh, cb = ca + ldh;
+    let M = mtop;
+    for (; M <= mendA; M++) {
       const K = krcol + 3 * (M - 1);
       const vo = (vv + (M - 1) * 3) << 3;
       const v1 = load<f64>(vo), v2 = load<f64>(vo, 8), v3 = load<f64>(vo, 16);
-      const p = (cj + K + 1) << 3;
-      const x = load<f64>(p), y = load<f64>(p, 8), z = load<f64>(p, 16);
-      const refsum = v1 * (x + v2 * y + v3 * z);
-      store<f64>(p, x - refsum);
-      store<f64>(p, y - refsum * v2, 8);
-      store<f64>(p, z - refsum * v3, 16);
+      const V1 = f64x2.splat(v1), V2 = f64x2.splat(v2), V3 = f64x2.splat(v3);
+      const pa = (ca + K + 1) << 3, pb = (cb + K + 1) << 3;
+      let x = v128.load64_splat(pa); x = v128.load64_lane(pb, x, 1);
+      let y = v128.load64_splat(pa + 8); y = v128.load64_lane(pb + 8, y, 1);
+      let z = v128.load64_splat(pa + 16); z = v128.load64_lane(pb + 16, z, 1);
+      const refsum = f64x2.mul(V1, f64x2.add(f64x2.add(x, f64x2.mul(V2, y)), f64x2.mul(V3, z)));
+      x = f64x2.sub(x, refsum);
+      y = f64x2.sub(y, f64x2.mul(refsum, V2));
+      z = f64x2.sub(z, f64x2.mul(refsum, V3));
+      v128.store64_lane(pa, x, 0); v128.store64_lane(pb, x, 1);
+      v128.store64_lane(pa + 8, y, 0); v128.store64_lane(pb + 8, y, 1);
+      v128.store64_lane(pa + 16, z, 0); v128.store64_lane(pb + 16, z, 1);
     }
+    for (; M <= mendB; M++) laqr5LeftOne(cb, krcol, M, vv);
   }
+  for (; J <= jbot; J++) {
+    let mend = (J - krcol + 2) / 3;
+    if (mend > mbot) mend = mbot;
+    const cj = hb + J * ldh;
+    for (let M = mtop; M <= mend; M++) laqr5LeftOne(cj, krcol, M, vv);
+  }
+}
+
+@inline function laqr5LeftOne(cj: i32, krcol: i32, M: i32, vv: i32): void {
+  const K = krcol + 3 * (M - 1);
+  const vo = (vv + (M - 1) * 3) << 3;
+  const v1 = load<f64>(vo), v2 = load<f64>(vo, 8), v3 = load<f64>(vo, 16);
+  const p = (cj + K + 1) << 3;
+  const x = load<f64>(p), y = load<f64>(p, 8), z = load<f64>(p, 16);
+  const refsum = v1 * (x + v2 * y + v3 * z);
+  store<f64>(p, x - refsum);
+  store<f64>(p, y - refsum * v2, 8);
+  store<f64>(p, z - refsum * v3, 16);
 }
 
 // ---------- matrix-vector kernels (Householder Hessenberg reduction) ----------
