@@ -85,22 +85,53 @@ export function refCols2(c1: i32, c2: i32, cnt: i32, v2: f64, a: f64, b1: f64, b
  * hb: element index of H(0, 0) in 1-based terms (H(I, J) = hb + I + J·ldh); vv: (v1, v2, v3) per bulge.
  */
 export function laqr5Left(hb: i32, ldh: i32, krcol: i32, mtop: i32, mbot: i32, j0: i32, jbot: i32, vv: i32): void {
-  for (let J = j0; J <= jbot; J++) {
-    let mend = (J - krcol + 2) / 3;
-    if (mend > mbot) mend = mbot;
-    const cj = hb + J * ldh;
-    for (let M = mtop; M <= mend; M++) {
+  let J = j0;
+  // Two columns at a time, one per f64x2 lane (the same operations per entry as one at a time): the bulges both
+  // columns take, then the extra ones of the right column.
+  for (; J + 1 <= jbot; J += 2) {
+    let mendA = (J - krcol + 2) / 3;
+    if (mendA > mbot) mendA = mbot;
+    let mendB = (J + 1 - krcol + 2) / 3;
+    if (mendB > mbot) mendB = mbot;
+    const ca = hb + J * ldh, cb = ca + ldh;
+    let M = mtop;
+    for (; M <= mendA; M++) {
       const K = krcol + 3 * (M - 1);
       const vo = (vv + (M - 1) * 3) << 3;
       const v1 = load<f64>(vo), v2 = load<f64>(vo, 8), v3 = load<f64>(vo, 16);
-      const p = (cj + K + 1) << 3;
-      const x = load<f64>(p), y = load<f64>(p, 8), z = load<f64>(p, 16);
-      const refsum = v1 * (x + v2 * y + v3 * z);
-      store<f64>(p, x - refsum);
-      store<f64>(p, y - refsum * v2, 8);
-      store<f64>(p, z - refsum * v3, 16);
+      const V1 = f64x2.splat(v1), V2 = f64x2.splat(v2), V3 = f64x2.splat(v3);
+      const pa = (ca + K + 1) << 3, pb = (cb + K + 1) << 3;
+      let x = v128.load64_splat(pa); x = v128.load64_lane(pb, x, 1);
+      let y = v128.load64_splat(pa + 8); y = v128.load64_lane(pb + 8, y, 1);
+      let z = v128.load64_splat(pa + 16); z = v128.load64_lane(pb + 16, z, 1);
+      const refsum = f64x2.mul(V1, f64x2.add(f64x2.add(x, f64x2.mul(V2, y)), f64x2.mul(V3, z)));
+      x = f64x2.sub(x, refsum);
+      y = f64x2.sub(y, f64x2.mul(refsum, V2));
+      z = f64x2.sub(z, f64x2.mul(refsum, V3));
+      v128.store64_lane(pa, x, 0); v128.store64_lane(pb, x, 1);
+      v128.store64_lane(pa + 8, y, 0); v128.store64_lane(pb + 8, y, 1);
+      v128.store64_lane(pa + 16, z, 0); v128.store64_lane(pb + 16, z, 1);
     }
+    for (; M <= mendB; M++) laqr5LeftOne(cb, krcol, M, vv);
   }
+  for (; J <= jbot; J++) {
+    let mend = (J - krcol + 2) / 3;
+    if (mend > mbot) mend = mbot;
+    const cj = hb + J * ldh;
+    for (let M = mtop; M <= mend; M++) laqr5LeftOne(cj, krcol, M, vv);
+  }
+}
+
+@inline function laqr5LeftOne(cj: i32, krcol: i32, M: i32, vv: i32): void {
+  const K = krcol + 3 * (M - 1);
+  const vo = (vv + (M - 1) * 3) << 3;
+  const v1 = load<f64>(vo), v2 = load<f64>(vo, 8), v3 = load<f64>(vo, 16);
+  const p = (cj + K + 1) << 3;
+  const x = load<f64>(p), y = load<f64>(p, 8), z = load<f64>(p, 16);
+  const refsum = v1 * (x + v2 * y + v3 * z);
+  store<f64>(p, x - refsum);
+  store<f64>(p, y - refsum * v2, 8);
+  store<f64>(p, z - refsum * v3, 16);
 }
 
 // ---------- matrix-vector kernels (Householder Hessenberg reduction) ----------
@@ -160,18 +191,76 @@ export function gemvN(m: i32, k: i32, a: i32, lda: i32, x: i32, incx: i32, y: i3
   return s;
 }
 
-/** y[l·incy] = alpha · Σ_r A(r, l) x[r] for l < k (overwrites). */
+/**
+ * Four dot products of x (byte address xb) with the columns at byte addresses p0..p3, length m, into DOT4[0..4):
+ * x is read once for all four and the four sums are independent dependency chains.
+ */
+const DOT4: i32 = <i32>memory.data(32, 16);
+@inline function dot4(m: i32, xb: i32, p0: i32, p1: i32, p2: i32, p3: i32): void {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 1 < m; i += 2) {
+    const o = i << 3;
+    const x = v128.load(xb + o);
+    s0 = f64x2.add(s0, f64x2.mul(v128.load(p0 + o), x));
+    s1 = f64x2.add(s1, f64x2.mul(v128.load(p1 + o), x));
+    s2 = f64x2.add(s2, f64x2.mul(v128.load(p2 + o), x));
+    s3 = f64x2.add(s3, f64x2.mul(v128.load(p3 + o), x));
+  }
+  let t0 = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1), t1 = f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1);
+  let t2 = f64x2.extract_lane(s2, 0) + f64x2.extract_lane(s2, 1), t3 = f64x2.extract_lane(s3, 0) + f64x2.extract_lane(s3, 1);
+  if (i < m) {
+    const o = i << 3, x = load<f64>(xb + o);
+    t0 += load<f64>(p0 + o) * x; t1 += load<f64>(p1 + o) * x; t2 += load<f64>(p2 + o) * x; t3 += load<f64>(p3 + o) * x;
+  }
+  store<f64>(DOT4, t0); store<f64>(DOT4, t1, 8); store<f64>(DOT4, t2, 16); store<f64>(DOT4, t3, 24);
+}
+
+/** y[l·incy] = alpha · Σ_r A(r, l) x[r] for l < k (overwrites); four columns per pass over x. */
 export function gemvT(m: i32, k: i32, a: i32, lda: i32, x: i32, y: i32, incy: i32, alpha: f64): void {
   const xb = x << 3;
-  for (let l = 0; l < k; l++) {
+  let l = 0;
+  if (m > 0) {
+    const cs = lda << 3;
+    for (; l + 3 < k; l += 4) {
+      const p0 = (a + l * lda) << 3;
+      dot4(m, xb, p0, p0 + cs, p0 + 2 * cs, p0 + 3 * cs);
+      const yb = (y + l * incy) << 3, ys = incy << 3;
+      store<f64>(yb, alpha * load<f64>(DOT4)); store<f64>(yb + ys, alpha * load<f64>(DOT4, 8));
+      store<f64>(yb + 2 * ys, alpha * load<f64>(DOT4, 16)); store<f64>(yb + 3 * ys, alpha * load<f64>(DOT4, 24));
+    }
+  }
+  for (; l < k; l++) {
     store<f64>((y + l * incy) << 3, m > 0 ? alpha * dot(m, (a + l * lda) << 3, xb) : 0);
   }
 }
 
-/** Left Householder update of ncols columns: A(:, j) −= (τ vᵀA(:, j)) v, v of length m (dlarf 'L'). */
+/** Left Householder update of ncols columns: A(:, j) −= (τ vᵀA(:, j)) v, v of length m (dlarf 'L'); four columns per pass. */
 export function larfLeft(m: i32, ncols: i32, v: i32, a: i32, lda: i32, tau: f64): void {
   const vb = v << 3;
-  for (let j = 0; j < ncols; j++) {
+  const cs = lda << 3;
+  let j = 0;
+  for (; j + 3 < ncols; j += 4) {
+    const c0 = (a + j * lda) << 3, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+    dot4(m, vb, c0, c1, c2, c3);
+    const s0 = load<f64>(DOT4) * tau, s1 = load<f64>(DOT4, 8) * tau, s2 = load<f64>(DOT4, 16) * tau, s3 = load<f64>(DOT4, 24) * tau;
+    const S0 = f64x2.splat(s0), S1 = f64x2.splat(s1), S2 = f64x2.splat(s2), S3 = f64x2.splat(s3);
+    let i = 0;
+    for (; i + 1 < m; i += 2) {
+      const o = i << 3;
+      const x = v128.load(vb + o);
+      v128.store(c0 + o, f64x2.sub(v128.load(c0 + o), f64x2.mul(S0, x)));
+      v128.store(c1 + o, f64x2.sub(v128.load(c1 + o), f64x2.mul(S1, x)));
+      v128.store(c2 + o, f64x2.sub(v128.load(c2 + o), f64x2.mul(S2, x)));
+      v128.store(c3 + o, f64x2.sub(v128.load(c3 + o), f64x2.mul(S3, x)));
+    }
+    if (i < m) {
+      const o = i << 3, x = load<f64>(vb + o);
+      store<f64>(c0 + o, load<f64>(c0 + o) - s0 * x); store<f64>(c1 + o, load<f64>(c1 + o) - s1 * x);
+      store<f64>(c2 + o, load<f64>(c2 + o) - s2 * x); store<f64>(c3 + o, load<f64>(c3 + o) - s3 * x);
+    }
+  }
+  for (; j < ncols; j++) {
     const cb = (a + j * lda) << 3;
     const s = dot(m, vb, cb) * tau;
     if (s == 0) continue;
@@ -190,7 +279,30 @@ export function larfRight(m: i32, k: i32, v: i32, a: i32, lda: i32, tau: f64, w:
   memory.fill(w << 3, 0, m << 3);
   gemvN(m, k, a, lda, v, 1, w, 1);
   const wb = w << 3;
-  for (let l = 0; l < k; l++) {
+  // A(:, l) += w · (−τ v_l), four columns per pass over w.
+  const cs = lda << 3;
+  let l = 0;
+  for (; l + 3 < k; l += 4) {
+    const vo = (v + l) << 3;
+    const f0 = -tau * load<f64>(vo), f1 = -tau * load<f64>(vo, 8), f2 = -tau * load<f64>(vo, 16), f3 = -tau * load<f64>(vo, 24);
+    const F0 = f64x2.splat(f0), F1 = f64x2.splat(f1), F2 = f64x2.splat(f2), F3 = f64x2.splat(f3);
+    const c0 = (a + l * lda) << 3, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+    let i = 0;
+    for (; i + 1 < m; i += 2) {
+      const o = i << 3;
+      const x = v128.load(wb + o);
+      v128.store(c0 + o, f64x2.add(v128.load(c0 + o), f64x2.mul(x, F0)));
+      v128.store(c1 + o, f64x2.add(v128.load(c1 + o), f64x2.mul(x, F1)));
+      v128.store(c2 + o, f64x2.add(v128.load(c2 + o), f64x2.mul(x, F2)));
+      v128.store(c3 + o, f64x2.add(v128.load(c3 + o), f64x2.mul(x, F3)));
+    }
+    if (i < m) {
+      const o = i << 3, x = load<f64>(wb + o);
+      store<f64>(c0 + o, load<f64>(c0 + o) + x * f0); store<f64>(c1 + o, load<f64>(c1 + o) + x * f1);
+      store<f64>(c2 + o, load<f64>(c2 + o) + x * f2); store<f64>(c3 + o, load<f64>(c3 + o) + x * f3);
+    }
+  }
+  for (; l < k; l++) {
     const f = -tau * load<f64>((v + l) << 3);
     if (f == 0) continue;
     const F = f64x2.splat(f);

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { singularValues, sigmaMax, sigmaMin, conditionNumber, bidiagonalSingularValues } from '../../src/core/linalg/svd';
+import { singularValues, sigmaMax, sigmaMin, conditionNumber, bidiagonalSingularValues, bidiagonalQR } from '../../src/core/linalg/svd';
+import { dqdsSingularValues } from '../../src/core/linalg/dqds';
 import { orthogonal, gaussian } from '../../src/core/init/initializers';
 import { Rng } from '../../src/core/init/rng';
 import { matmul, transpose } from '../../src/core/linalg/dense';
@@ -100,6 +101,36 @@ test('bidiagonal QR keeps tiny singular values to high relative accuracy (graded
   const expect = [1, 1e-5, 1e-10, 1e-15, 1e-20];
   // Exact σ differ from d_i by O(e²/d) relative, far below 1e-10 here.
   for (let i = 0; i < 5; i++) assert.ok(Math.abs(d[i] - expect[i]) <= 1e-10 * expect[i], `σ${i} = ${d[i]}`);
+});
+
+test('dqds and the bidiagonal QR iteration agree to high relative accuracy (random, graded, split, tiny and huge)', () => {
+  const rng = new Rng(5);
+  const cases: [Float64Array, Float64Array][] = [];
+  for (const n of [3, 4, 5, 17, 100, 301]) {
+    const d = new Float64Array(n), e = new Float64Array(n - 1);
+    for (let i = 0; i < n; i++) d[i] = rng.normal();
+    for (let i = 0; i < n - 1; i++) e[i] = rng.normal();
+    cases.push([d, e]);
+    // Graded over 30 orders of magnitude, either direction (dqds flips the array for the larger end).
+    const g = d.map((x, i) => x * Math.pow(10, (-30 * i) / n)), ge = e.map((x, i) => x * Math.pow(10, (-30 * i) / n));
+    cases.push([g, ge], [g.slice().reverse(), ge.slice().reverse()]);
+    // Exact splits (zero couplings), a zero diagonal entry, and extreme scales.
+    const s = d.slice(), se = e.slice();
+    for (let i = 0; i < n - 1; i += 3) se[i] = 0;
+    s[n >> 1] = 0;
+    cases.push([s, se], [d.map((x) => x * 1e-290), e.map((x) => x * 1e-290)], [d.map((x) => x * 1e290), e.map((x) => x * 1e290)]);
+  }
+  for (const [d, e] of cases) {
+    const a = d.slice(), b = d.slice();
+    assert.ok(dqdsSingularValues(a, e.slice()), `dqds failed at n=${d.length}`);
+    bidiagonalQR(b, e.slice());
+    for (let i = 0; i < d.length; i++) {
+      if (i > 0) assert.ok(a[i - 1] >= a[i], 'descending');
+      // Both are accurate to a modest multiple of n·ε relative to each σ (zero σ exactly zero in both or tiny).
+      const tol = 64 * d.length * 2 ** -52 * b[i] + 1e-300 * Math.abs(b[0]);
+      assert.ok(Math.abs(a[i] - b[i]) <= tol, `n=${d.length} σ${i}: dqds ${a[i]} vs QR ${b[i]}`);
+    }
+  }
 });
 
 test('helpers, shapes and errors', () => {

@@ -119,7 +119,7 @@ export function larfRight(
   }
 }
 
-import { gemmNN, gemmTN } from './gemm';
+import { gemmNN, gemmTN, gemvT } from './gemm';
 import { Workspace, wsAlloc } from './wasm/kernels';
 
 const NB = 32; // panel width (ilaenv's dgehrd block size)
@@ -180,8 +180,9 @@ export function hessenbergReduce(a: Float64Array, n: number, lda: number, tau: F
 }
 
 /**
- * C(r0..r0+ldv−1, c0..c0+m−1) ← (I − V T' Vᵀ) C with T' = Tᵀ (trans) or T, V = Vd (ldv × k, column-major).
- * W (k × m) and Vt (k × ldv) are scratch.
+ * C(r0..r0+ldv−1, c0..c0+m−1) ← (I − V T' Vᵀ) C with T' = Tᵀ (trans) or T, V = Vd (ldv × k, column-major):
+ * W = Vᵀ C, W' = −T' W, C += V W' — three matrix products (the WebAssembly GEMM when all live in ws).
+ * W (k × m) and Vt (k × m) are scratch.
  */
 function applyBlockLeft(
   c: Float64Array, ldc: number, r0: number, c0: number, m: number, Vd: Float64Array, ldv: number, k: number,
@@ -190,32 +191,20 @@ function applyBlockLeft(
   const cOff = r0 + c0 * ldc;
   // W = Vᵀ C
   gemmTN(k, m, ldv, Vd, 0, ldv, c, cOff, ldc, W, 0, k, false, ws);
-  // W = T' W (T upper triangular k×k)
-  for (let j = 0; j < m; j++) {
-    const wj = j * k;
-    if (trans) {
-      // (Tᵀ w)_l = Σ_{q ≤ l} T(q, l) w_q, l descending keeps w_q (q < l) intact.
-      for (let l = k - 1; l >= 0; l--) {
-        let s = 0;
-        const tl = l * ldt;
-        for (let q = 0; q <= l; q++) s += T[tl + q] * W[wj + q];
-        W[wj + l] = s;
-      }
-    } else {
-      // (T w)_l = Σ_{q ≥ l} T(l, q) w_q, l ascending.
-      for (let l = 0; l < k; l++) {
-        let s = 0;
-        for (let q = l; q < k; q++) s += T[l + q * ldt] * W[wj + q];
-        W[wj + l] = s;
-      }
+  // Vt = −T' W, T' upper (T) or lower (Tᵀ) triangular: a clean k × k copy with zeros off the triangle.
+  const mk = ws?.mark() ?? 0;
+  const Tc = wsAlloc(ws, k * k);
+  for (let j = 0; j < k; j++) {
+    for (let q = 0; q <= j; q++) {
+      const t = -T[q + j * ldt]; // T(q, j), q ≤ j
+      if (trans) Tc[j + q * k] = t;
+      else Tc[q + j * k] = t;
     }
   }
-  // C −= V W: pack −Vᵀ (k × ldv) and use the TN kernel.
-  for (let l = 0; l < k; l++) {
-    const vl = l * ldv;
-    for (let r = 0; r < ldv; r++) Vt[l + r * k] = -Vd[vl + r];
-  }
-  gemmTN(ldv, m, k, Vt, 0, k, W, 0, k, c, cOff, ldc, true, ws);
+  gemmNN(k, m, k, Tc, 0, k, W, 0, k, Vt, 0, k, false, ws);
+  ws?.release(mk);
+  // C += V Vt
+  gemmNN(ldv, m, k, Vd, 0, ldv, Vt, 0, k, c, cOff, ldc, true, ws);
 }
 
 /**
@@ -421,12 +410,8 @@ export function hessenbergQ(a: Float64Array, n: number, lda: number, tau: Float6
       for (let r = c + 2; r < n; r++) Vd[vj + r] = a[r + c * lda];
       const t = tau[c];
       const tj = j * nb;
-      for (let l = 0; l < j; l++) {
-        let s = 0;
-        const vl = l * ldv - (p + 1);
-        for (let r = c + 1; r < n; r++) s += Vd[vl + r] * Vd[vj + r];
-        W[l] = s;
-      }
+      // W(0..j−1) = V(c+1.., 0..j−1)ᵀ v_j (rows from c+1, where v_j starts with its unit entry).
+      gemvT(n - c - 1, j, Vd, j, ldv, Vd, vj + c + 1, W, 0, 1, 1, ws);
       for (let l = 0; l < j; l++) {
         let s = 0;
         for (let qq = l; qq < j; qq++) s += T[l + qq * nb] * W[qq];

@@ -6,7 +6,7 @@
  * recognisable; arrays are addressed through base offsets so that H(I, J) = h[hb + I + J*ldh].
  */
 import { gemmNN, gemmTN } from './gemm';
-import { larfg } from './hessenberg';
+import { larfg, larfLeft, larfRight } from './hessenberg';
 import { lahqr, lanv2, SAFMIN, ULP } from './hqr';
 import { CancelledError, type Signal } from '../cancel';
 import { trexc } from './reorder';
@@ -421,7 +421,8 @@ function laqr3Window(
     }
   }
   if (ns < jw || s === 0) {
-    const work = new Float64Array(Math.max(jw, 1));
+    const mk = ws?.mark() ?? 0;
+    const work = wsAlloc(ws, Math.max(jw, 1));
     const tau = new Float64Array(Math.max(jw, 1));
     if (ns > 1 && s !== 0) {
       // Reflect the spike back into the lower triangle.
@@ -429,20 +430,11 @@ function laqr3Window(
       const tt = larfg(ns, work[0], work, 1, 1, outb);
       work[0] = 1;
       for (let j = 0; j < ns - 2; j++) for (let r = j + 2; r < ns; r++) t[r + j * jw] = 0;
-      // Left: T(0:ns−1, 0:jw−1)
-      for (let j = 0; j < jw; j++) {
-        let sum = 0;
-        for (let r = 0; r < ns; r++) sum += work[r] * t[r + j * jw];
-        sum *= tt;
-        for (let r = 0; r < ns; r++) t[r + j * jw] -= sum * work[r];
-      }
-      // Right: T(0:ns−1, 0:ns−1) and V(0:jw−1, 0:ns−1)
-      const col = new Float64Array(jw);
-      for (const [mat, rows] of [[t, ns], [v, jw]] as [Float64Array, number][]) {
-        col.fill(0, 0, rows);
-        for (let j = 0; j < ns; j++) { const f = work[j]; for (let r = 0; r < rows; r++) col[r] += mat[r + j * jw] * f; }
-        for (let j = 0; j < ns; j++) { const f = tt * work[j]; for (let r = 0; r < rows; r++) mat[r + j * jw] -= col[r] * f; }
-      }
+      // Left: T(0:ns−1, 0:jw−1); right: T(0:ns−1, 0:ns−1) and V(0:jw−1, 0:ns−1) (the SIMD kernels when in ws).
+      larfLeft(ns, jw, work, 0, t, 0, jw, tt, ws);
+      const col = wsAlloc(ws, jw);
+      larfRight(ns, ns, work, 0, t, 0, jw, tt, col, ws);
+      larfRight(jw, ns, work, 0, v, 0, jw, tt, col, ws);
       gehd2(jw, 0, ns - 1, t, jw, tau, wsAlloc(ws, jw), ws);
     }
     // Copy the reduced window into place.
@@ -457,6 +449,7 @@ function laqr3Window(
     rightMultiply(kwtop - ltop, jw, h, ltop, kwtop, ldh, v, 0, jw, ws);
     if (wantt) leftMultiplyT(jw, n - 1 - kbot, h, kwtop, kbot + 1, ldh, v, 0, jw, ws);
     if (wantz && z) rightMultiply(ihiz - iloz + 1, jw, z, iloz, kwtop, ldz, v, 0, jw, ws);
+    ws?.release(mk);
   }
   return { ns: ns - infqr, nd: jw - ns };
 }
