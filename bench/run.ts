@@ -37,9 +37,10 @@ function median(xs: number[]): number {
 }
 
 function time(f: () => void, reps: number): number {
-  // Warm up until the JIT has settled (a few calls; cheap for the small sizes where it matters).
+  // Warm up until the JIT has settled: at least two calls and 300 ms (V8 optimizes a function after many calls, so the
+  // sub-millisecond sizes need dozens; SciPy's compiled code is warm after its one call).
   const t0 = performance.now();
-  for (let w = 0; w < 5 && (w === 0 || performance.now() - t0 < 200); w++) f();
+  for (let w = 0; w < 2 || performance.now() - t0 < 300; w++) f();
   const ts: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t = performance.now();
