@@ -153,7 +153,8 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, mot
   const v = inputVector(options.input, n, { seed });
   const memory = step('memory', () => {
     try {
-      return memoryCurve(W, n, v, options.horizon, rho, signal, schur, maxCondition);
+      // The ordered form when it is by decreasing |λ|: the graded finite-horizon method works in it (no second reordering).
+      return memoryCurve(W, n, v, options.horizon, rho, signal, ordered.order === 'modulus-desc' ? ordered : schur, maxCondition);
     } catch (err) {
       // Left: a horizon so long that C_n leaves float64's range (ρ^n ≳ 1e289), or C overflowing for ρ < 1.
       if (!(err instanceof NotStableError)) throw err;

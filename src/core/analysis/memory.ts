@@ -286,7 +286,8 @@ export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions
     return { n, T, Z, wr, wi: new Float64Array(n), order: 'none' };
   };
   const gradedSchur = (v: Float64Array, limit: number, signal?: Signal): FisherMemory => {
-    const ordered = reorderSchur(triangularSchur() ?? schurForm(), 'modulus-desc');
+    const s0 = triangularSchur() ?? schurForm();
+    const ordered = s0.order === 'modulus-desc' ? s0 : reorderSchur(s0, 'modulus-desc');
     const w = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const vi = v[i];
