@@ -75,14 +75,14 @@ export function checkInputVector(v: ArrayLike<number>, n: number): void {
 /** J(k) for the options' horizon; the infinite horizon becomes the finite horizon N when ρ(W) ≥ 1 makes C diverge. */
 export function memoryCurve(
   W: Float64Array, n: number, v: Float64Array, horizon: number | null, rho: number, signal?: Signal, schur?: RealSchur,
-  conditionMax?: number,
+  conditionMax?: number, descendingSchur?: RealSchur,
 ): MemoryPart {
   // The input checks a user can trip, as bad-input errors (memory.ts's own checks are the solvers' guards).
   checkSquareFinite(W, n, 'memory curves');
   checkInputVector(v, n);
   if (horizon !== null && (!Number.isInteger(horizon) || horizon < 1)) throw new BadInputError(`the horizon must be a positive integer, got ${horizon}`);
   const finite = (h: number, note: string | null): MemoryPart => {
-    const m = fisherMemory(W, n, v, { horizon: h, signal, schur, conditionMax });
+    const m = fisherMemory(W, n, v, { horizon: h, signal, schur, conditionMax, descendingSchur });
     return { J: m.J, jTot: m.jTot, jTotError: m.jTotError, horizon: h, note };
   };
   if (horizon !== null) return finite(horizon, null);
@@ -154,7 +154,7 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, mot
   const memory = step('memory', () => {
     try {
       // The ordered form when it is by decreasing |λ|: the graded finite-horizon method works in it (no second reordering).
-      return memoryCurve(W, n, v, options.horizon, rho, signal, ordered.order === 'modulus-desc' ? ordered : schur, maxCondition);
+      return memoryCurve(W, n, v, options.horizon, rho, signal, schur, maxCondition, ordered.order === 'modulus-desc' ? ordered : undefined);
     } catch (err) {
       // Left: a horizon so long that C_n leaves float64's range (ρ^n ≳ 1e289), or C overflowing for ρ < 1.
       if (!(err instanceof NotStableError)) throw err;

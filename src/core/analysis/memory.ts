@@ -82,6 +82,8 @@ export interface MemoryOptions {
   schur?: RealSchur;
   /** The largest eigenvalue condition number, when known (see MemoryModelOptions). */
   conditionMax?: number;
+  /** W's Schur form ordered by decreasing |λ|, when known (the graded method's basis; else reordered from `schur`). */
+  descendingSchur?: RealSchur;
 }
 
 /** Relative size of the provably neglected tail at which the infinite sum stops. */
@@ -161,6 +163,7 @@ export interface MemoryModelOptions {
   schur?: RealSchur;
   graded?: boolean;
   conditionMax?: number;
+  descendingSchur?: RealSchur;
 }
 
 export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions = {}): MemoryModel {
@@ -286,8 +289,8 @@ export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions
     return { n, T, Z, wr, wi: new Float64Array(n), order: 'none' };
   };
   const gradedSchur = (v: Float64Array, limit: number, signal?: Signal): FisherMemory => {
-    const s0 = triangularSchur() ?? schurForm();
-    const ordered = s0.order === 'modulus-desc' ? s0 : reorderSchur(s0, 'modulus-desc');
+    const tri = triangularSchur();
+    const ordered = tri ? reorderSchur(tri, 'modulus-desc') : opts.descendingSchur ?? reorderSchur(schurForm(), 'modulus-desc');
     const w = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const vi = v[i];
@@ -478,7 +481,9 @@ export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions
  * @throws NotStableError (from the Stein solver) for the infinite horizon when ρ(W) ≥ 1: use opts.horizon.
  */
 export function fisherMemory(W: Float64Array, n: number, v: ArrayLike<number>, opts: MemoryOptions = {}): FisherMemory {
-  return memoryModel(W, n, { horizon: opts.horizon, signal: opts.signal, schur: opts.schur, conditionMax: opts.conditionMax })
+  return memoryModel(W, n, {
+    horizon: opts.horizon, signal: opts.signal, schur: opts.schur, conditionMax: opts.conditionMax, descendingSchur: opts.descendingSchur,
+  })
     .fisher(v, { kMax: opts.kMax });
 }
 
