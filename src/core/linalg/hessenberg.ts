@@ -333,51 +333,57 @@ function lahr2(
   }
 }
 
-/** dgehd2 from column i0 on (the columns before are already reduced). */
-function unblockedHessenberg(a: Float64Array, n: number, lda: number, i0: number, tau: Float64Array, ws: Workspace | null): void {
-  const w = wsAlloc(ws, n);
-  const out = new Float64Array(1);
-  const k = ws?.k;
-  const ia = ws ? ws.index(a) : -1, iw = ws ? ws.index(w) : -1;
-  const wasm = k !== undefined && ia >= 0 && iw >= 0;
-  for (let i = i0; i + 2 < n; i++) {
-    // Reflector annihilating a[i+2.., i]; vector v = [1; a[i+2..n-1, i]] on rows i+1..n-1.
+/** Scratch of gehd2's larfg (used only within one synchronous call). */
+const gehd2Beta = new Float64Array(1);
+
+/**
+ * dgehd2 on the column-major n×n array a (leading dimension lda), reducing rows/columns ilo..ihi (0-based);
+ * reflector i (ilo ≤ i < ihi−1… ihi) is stored below the sub-diagonal of column i with τ in tau[i].
+ */
+export function gehd2(n: number, ilo: number, ihi: number, a: Float64Array, lda: number, tau: Float64Array, work: Float64Array, ws: Workspace | null): void {
+  const ia = ws ? ws.index(a) : -1, iw = ws ? ws.index(work) : -1;
+  for (let i = ilo; i < ihi; i++) {
     const ci = i * lda;
-    const t = larfg(n - i - 1, a[i + 1 + ci], a, i + 2 + ci, 1, out);
+    const t = larfg(ihi - i, a[i + 1 + ci], a, Math.min(i + 2, n - 1) + ci, 1, gehd2Beta);
     tau[i] = t;
-    const beta = out[0];
-    if (t !== 0 && wasm && k) {
-      a[i + 1 + ci] = 1;
-      k.larfRight(n, n - i - 1, ia + i + 1 + ci, ia + (i + 1) * lda, lda, t, iw);
-      k.larfLeft(n - i - 1, n - i - 1, ia + i + 1 + ci, ia + (i + 1) * lda + i + 1, lda, t);
+    const beta = gehd2Beta[0];
+    a[i + 1 + ci] = 1;
+    if (t !== 0 && ws !== null && ia >= 0 && iw >= 0) {
+      const kw = ws.k;
+      kw.larfRight(ihi + 1, ihi - i, ia + i + 1 + ci, ia + (i + 1) * lda, lda, t, iw);
+      kw.larfLeft(ihi - i, n - i - 1, ia + i + 1 + ci, ia + (i + 1) * lda + i + 1, lda, t);
     } else if (t !== 0) {
-      a[i + 1 + ci] = 1;
-      // Right: A(0:n-1, i+1:n-1) -= τ (A v) vᵀ.
-      w.fill(0);
-      for (let k = i + 1; k < n; k++) {
-        const vk = a[k + ci];
+      // Right: A(0:ihi, i+1:ihi) −= τ (A v) vᵀ
+      work.fill(0, 0, ihi + 1);
+      for (let kk = i + 1; kk <= ihi; kk++) {
+        const vk = a[kk + ci];
         if (vk === 0) continue;
-        const ck = k * lda;
-        for (let r = 0; r < n; r++) w[r] += a[r + ck] * vk;
+        const ck = kk * lda;
+        for (let r = 0; r <= ihi; r++) work[r] += a[r + ck] * vk;
       }
-      for (let k = i + 1; k < n; k++) {
-        const f = t * a[k + ci];
+      for (let kk = i + 1; kk <= ihi; kk++) {
+        const f = t * a[kk + ci];
         if (f === 0) continue;
-        const ck = k * lda;
-        for (let r = 0; r < n; r++) a[r + ck] -= w[r] * f;
+        const ck = kk * lda;
+        for (let r = 0; r <= ihi; r++) a[r + ck] -= work[r] * f;
       }
-      // Left: A(i+1:n-1, i+1:n-1) -= τ v (vᵀ A).
+      // Left: A(i+1:ihi, i+1:n−1) −= τ v (vᵀ A)
       for (let j = i + 1; j < n; j++) {
         const cj = j * lda;
         let s = 0;
-        for (let r = i + 1; r < n; r++) s += a[r + ci] * a[r + cj];
+        for (let r = i + 1; r <= ihi; r++) s += a[r + ci] * a[r + cj];
         s *= t;
         if (s === 0) continue;
-        for (let r = i + 1; r < n; r++) a[r + cj] -= s * a[r + ci];
+        for (let r = i + 1; r <= ihi; r++) a[r + cj] -= s * a[r + ci];
       }
     }
     a[i + 1 + ci] = beta;
   }
+}
+
+/** dgehd2 from column i0 on (the columns before are already reduced). */
+function unblockedHessenberg(a: Float64Array, n: number, lda: number, i0: number, tau: Float64Array, ws: Workspace | null): void {
+  gehd2(n, i0, n - 1, a, lda, tau, wsAlloc(ws, n), ws);
 }
 
 /**

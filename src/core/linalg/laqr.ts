@@ -6,7 +6,7 @@
  * recognisable; arrays are addressed through base offsets so that H(I, J) = h[hb + I + J*ldh].
  */
 import { gemmNN, gemmTN } from './gemm';
-import { larfg, larfLeft, larfRight } from './hessenberg';
+import { gehd2, larfg, larfLeft, larfRight } from './hessenberg';
 import { lahqr, lanv2, SAFMIN, ULP } from './hqr';
 import { CancelledError, type Signal } from '../cancel';
 import { trexc } from './reorder';
@@ -177,51 +177,6 @@ export function laqr0(
     ndfl = ld > 0 ? 1 : ndfl + 1;
   }
   return kbot + 1;
-}
-
-/**
- * dgehd2 on the column-major n×n array a (leading dimension lda), reducing rows/columns ilo..ihi (0-based);
- * reflector i (ilo ≤ i < ihi−1… ihi) is stored below the sub-diagonal of column i with τ in tau[i].
- */
-function gehd2(n: number, ilo: number, ihi: number, a: Float64Array, lda: number, tau: Float64Array, work: Float64Array, ws: Workspace | null): void {
-  const ia = ws ? ws.index(a) : -1, iw = ws ? ws.index(work) : -1;
-  for (let i = ilo; i < ihi; i++) {
-    const ci = i * lda;
-    const t = larfg(ihi - i, a[i + 1 + ci], a, Math.min(i + 2, n - 1) + ci, 1, outb);
-    tau[i] = t;
-    const beta = outb[0];
-    a[i + 1 + ci] = 1;
-    if (t !== 0 && ws !== null && ia >= 0 && iw >= 0) {
-      const kw = ws.k;
-      kw.larfRight(ihi + 1, ihi - i, ia + i + 1 + ci, ia + (i + 1) * lda, lda, t, iw);
-      kw.larfLeft(ihi - i, n - i - 1, ia + i + 1 + ci, ia + (i + 1) * lda + i + 1, lda, t);
-    } else if (t !== 0) {
-      // Right: A(0:ihi, i+1:ihi) −= τ (A v) vᵀ
-      work.fill(0, 0, ihi + 1);
-      for (let kk = i + 1; kk <= ihi; kk++) {
-        const vk = a[kk + ci];
-        if (vk === 0) continue;
-        const ck = kk * lda;
-        for (let r = 0; r <= ihi; r++) work[r] += a[r + ck] * vk;
-      }
-      for (let kk = i + 1; kk <= ihi; kk++) {
-        const f = t * a[kk + ci];
-        if (f === 0) continue;
-        const ck = kk * lda;
-        for (let r = 0; r <= ihi; r++) a[r + ck] -= work[r] * f;
-      }
-      // Left: A(i+1:ihi, i+1:n−1) −= τ v (vᵀ A)
-      for (let j = i + 1; j < n; j++) {
-        const cj = j * lda;
-        let s = 0;
-        for (let r = i + 1; r <= ihi; r++) s += a[r + ci] * a[r + cj];
-        s *= t;
-        if (s === 0) continue;
-        for (let r = i + 1; r <= ihi; r++) a[r + cj] -= s * a[r + ci];
-      }
-    }
-    a[i + 1 + ci] = beta;
-  }
 }
 
 /** C(0:m−1, 0:ihi) ← C · Q, Q = H(ilo)…H(ihi−1) from gehd2's reflectors in a (dormhr 'R', 'N'). */
