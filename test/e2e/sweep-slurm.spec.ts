@@ -28,7 +28,9 @@ export default async function sweepSlurm(ctx: SpecContext): Promise<void> {
 
   // ---- Submit from the palette through the cost dialog.
   const file = join(ctx.workspace, 'e2e-slurm.sweep.json');
-  writeFileSync(file, JSON.stringify({ ...SMALL, name: 'e2e slurm sweep', seeds: 2, updates: 6000 }, null, 1));
+  // Long enough that the reload below surely comes before the end (6 000 updates once ended during the reload on an
+  // idle machine: the row then read "4/4 finished" at re-attach, and an end nobody watched is not announced).
+  writeFileSync(file, JSON.stringify({ ...SMALL, name: 'e2e slurm sweep', seeds: 2, updates: 15000 }, null, 1));
   const { message } = await startSweep(ctx, 'e2e-slurm.sweep.json', 'Submit to SLURM');
   assert.match(message, /4 runs/);
   const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /Submitted 4 runs of e2e slurm sweep to SLURM as array job \d+/ });
@@ -47,8 +49,9 @@ export default async function sweepSlurm(ctx: SpecContext): Promise<void> {
   await showRunsView(ctx);
   const after = await rowMatching(row, new RegExp(`/4 finished.* · SLURM job ${job}$`), 60_000);
   ctx.log('after reload:', after);
-  assert.doesNotMatch(after, /^4\/4/, 'the reload came before the end (else this proves nothing)');
-  const done = await rowMatching(row, new RegExp(`4/4 finished · succeeded: chain:1\\.02 \\d/2, orthogonal:1\\.0 \\d/2 · SLURM job ${job}$`), 180_000);
+  // The row reads "<name><k>/4 finished …": the reload must have come before the end, else this proves nothing.
+  assert.doesNotMatch(after, /e2e slurm sweep\s*4\/4 finished/, 'the reload came before the end (else this proves nothing)');
+  const done = await rowMatching(row, new RegExp(`4/4 finished · succeeded: chain:1\\.02 \\d/2, orthogonal:1\\.0 \\d/2 · SLURM job ${job}$`), 360_000);
   ctx.log('done:', done);
   const summary = JSON.parse(readFileSync(join(sweepDir(ctx.workspace, 'e2e slurm sweep')!, 'summary.json'), 'utf8'));
   assert.equal(summary.executor, 'slurm');
