@@ -187,13 +187,15 @@ test('errors arrive structured: too-large under the setting (also for a file alr
   try {
     await w.reader.request({ op: 'open', file });
     limit = 1024; // the setting lowered: every read is held to it, cached or not
-    for (const p of [
-      w.reader.request({ op: 'open', file }),
-      w.reader.request({ op: 'matrix', file, key: { name: '' } }),
-      startAnalysis(w, { kind: 'tensor', file, key: { name: '' } }, OPTIONS).result,
-      w.analyst.request({ op: 'analyze', source: { kind: 'tensor', file, key: { name: '' } }, options: OPTIONS }),
+    // One request at a time: requests made together could reject before their turn to be awaited (an unhandled
+    // rejection that fails the test depending on timing).
+    for (const request of [
+      () => w.reader.request({ op: 'open', file }),
+      () => w.reader.request({ op: 'matrix', file, key: { name: '' } }),
+      () => startAnalysis(w, { kind: 'tensor', file, key: { name: '' } }, OPTIONS).result,
+      () => w.analyst.request({ op: 'analyze', source: { kind: 'tensor', file, key: { name: '' } }, options: OPTIONS }),
     ]) {
-      await rejectsWith(p, 'too-large', (e) => e.file === file
+      await rejectsWith(request(), 'too-large', (e) => e.file === file
         && e.message === `${file}: file is 3.25 KiB, larger than the 1.00 KiB limit of the setting recurrentLens.maxFileSizeMB`);
     }
     limit = 2 ** 30;

@@ -30,7 +30,7 @@
  * Stein truncation, which is a relative error of at most stein.tailBound on every J(k)).
  */
 import { CancelledError, type Signal } from '../cancel';
-import { Hessenberg, applyHessenbergQt, hessenberg, lowerBandwidth, matvec, norm2, solveLowerRows, transpose } from '../linalg/dense';
+import { Hessenberg, applyHessenbergQt, hessenberg, lowerBandwidth, norm2, solveLowerRows, transpose } from '../linalg/dense';
 import { SteinFactor, recursiveFisher, steinFactor } from '../linalg/steinFactor';
 import { NotStableError } from '../linalg/stein';
 import { schurFisher } from '../linalg/steinSchur';
