@@ -37,12 +37,13 @@ export default async function compareGated(ctx: SpecContext): Promise<void> {
   assert.equal(await view.locator('#add-spec').getAttribute('placeholder'), 'mixed:1.02');
   await ctx.page.keyboard.type('mixed:1.02');
   await ctx.page.keyboard.press('Tab');
-  // Select-all then type into the number input: a keystroke right after Control+A was once lost (N read "0" and no
-  // column came), so the value is checked and typed again, by keyboard still, until it reads 20.
+  // Clear the number input with Backspace and type: typing right after Control+A lost a keystroke (N read "0" and no
+  // column came), so the value is also checked and typed again, by keyboard still, until it reads 20.
   const addN = view.locator('#add-n');
   for (let attempt = 0; attempt < 3 && (await addN.inputValue()) !== '20'; attempt++) {
-    await ctx.page.keyboard.press('Control+A');
-    await ctx.page.keyboard.type('20', { delay: 20 });
+    await ctx.page.keyboard.press('End');
+    for (let k = 0; k < 4; k++) await ctx.page.keyboard.press('Backspace');
+    await ctx.page.keyboard.type('20');
   }
   assert.equal(await addN.inputValue(), '20', 'N typed');
   assert.equal(await view.locator('#add-spec').inputValue(), 'mixed:1.02', 'spec typed');
