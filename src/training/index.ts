@@ -89,7 +89,7 @@ export function registerTraining(context: vscode.ExtensionContext): RunManager {
     }
     const pick = await vscode.window.showQuickPick(
       candidates.map((r) => ({ label: `$(${stateIcon(r).id}) ${tree.label(r)}`, description: `${stateLine(r)} · ${progressLine(r)}`, detail: r.id, id: r.id })),
-      { title: `Recurrent Lens: ${what[0].toUpperCase()}${what.slice(1)}`, placeHolder: 'Choose a training run', matchOnDescription: true },
+      { title: `Recurrent Lens: ${what[0].toUpperCase()}${what.slice(1)}`, placeHolder: 'Choose a training run', matchOnDescription: true, matchOnDetail: true },
     );
     return pick && manager.get(pick.id);
   };

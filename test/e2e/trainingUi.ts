@@ -20,6 +20,25 @@ export async function choose(page: Page, label: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+/**
+ * Runs `command`, whose quick pick is titled `title`, and chooses the run `id` by typing it (the run pickers match on
+ * the id). The quick pick can close as it opens when focus moves (a webview finishing its load): then it runs again.
+ */
+export async function pickRunWith(ctx: SpecContext, command: string, title: string, id: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.runCommand(command);
+      await quickTitle(ctx.page, title).waitFor({ timeout: 30_000 });
+      await choose(ctx.page, id);
+      await quickTitle(ctx.page, title).waitFor({ state: 'hidden', timeout: 10_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      ctx.log(`${command}: run ${id} not chosen (${String((e as Error).message).split('\n')[0]}); again`);
+    }
+  }
+}
+
 /** Sets a field of the Start Training Run form to `value` and waits for the form to come back. */
 export async function setField(page: Page, label: string, value: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import type { SpecContext } from './run';
 import { waitForWorkbench, webviewWith } from './workbench';
-import { quickTitle, showRunsView } from './trainingUi';
+import { choose, quickTitle, showRunsView } from './trainingUi';
 import { assertTableIs, trainSmall, trajectoryJson } from './trajectoryUi';
 
 export const timeout = 180_000;
@@ -59,7 +59,7 @@ export default async function trajectoryPanels(ctx: SpecContext): Promise<void> 
   // ---- The chain run beside it; the scrubber to the third checkpoint (keyboard).
   await view.locator('#add-run').click();
   await quickTitle(page, 'Add Run to Compare').waitFor({ timeout: 15_000 });
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'tp-chain' }).first().click();
+  await choose(page, 'tp-chain');
   await view.locator('#columns[data-columns="2"] #column-1[data-run="tp-chain"]').waitFor({ timeout: 60_000 });
   await assertTableIs(page, view, 1, chain, 'tp-chain added');
   const target = String(orth.checkpoints[2].update);

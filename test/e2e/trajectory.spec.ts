@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import type { SpecContext } from './run';
 import { webviewWith } from './workbench';
-import { acceptSave, quickTitle, showRunsView } from './trainingUi';
+import { acceptSave, choose, pickRunWith, quickTitle, showRunsView } from './trainingUi';
 import { CLI, assertTableIs, trainSmall, trajectoryJson } from './trajectoryUi';
 
 export const timeout = 180_000;
@@ -43,9 +43,7 @@ export default async function trajectory(ctx: SpecContext): Promise<void> {
   ctx.log('checkpoints', json.checkpoints.map((e) => e.update).join(' '));
 
   // ---- Open from the palette: a quick pick of the runs (the Runs view picks up the CLI's runs).
-  await ctx.runCommand('Recurrent Lens: Show Weight Trajectory');
-  await quickTitle(page, 'Show the weight trajectory of').waitFor({ timeout: 30_000 });
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'traj-chain' }).first().click();
+  await pickRunWith(ctx, 'Recurrent Lens: Show Weight Trajectory', 'Show the weight trajectory of', 'traj-chain');
   const view = await webviewWith(page, '#scrubber');
   await assertTableIs(page, view, 0, json, 'traj-chain');
   assert.ok(existsSync(join(chainDir, 'analysis', 'trajectory')), 'the panel cached its analyses in the run folder');
@@ -95,7 +93,7 @@ export default async function trajectory(ctx: SpecContext): Promise<void> {
   // ---- A second run beside it, on the same colour scale.
   await view.locator('#add-run').click();
   await quickTitle(page, 'Add Run to Compare').waitFor({ timeout: 15_000 });
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'traj-orth' }).first().click();
+  await choose(page, 'traj-orth');
   await view.locator('#columns[data-columns="2"] #column-1[data-run="traj-orth"]').waitFor({ timeout: 60_000 });
   assert.equal(await view.locator('#card-W-1 .colorbar').getAttribute('aria-label'), await view.locator('#card-W-0 .colorbar').getAttribute('aria-label'),
     'one colour scale for both runs');
@@ -112,9 +110,7 @@ export default async function trajectory(ctx: SpecContext): Promise<void> {
     await showRunsView(ctx);
     await page.locator('.action-label[aria-label="Refresh Training Runs"]:visible').first().click();
     await page.waitForTimeout(1000);
-    await ctx.runCommand('Recurrent Lens: Show Weight Trajectory');
-    await quickTitle(page, 'Show the weight trajectory of').waitFor({ timeout: 30_000 });
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'traj-live' }).first().click({ timeout: 30_000 });
+    await pickRunWith(ctx, 'Recurrent Lens: Show Weight Trajectory', 'Show the weight trajectory of', 'traj-live');
     const liveView = await webviewWith(page, '#column-0[data-run="traj-live"]');
     const liveRows = liveView.locator('#column-0 .traj-table tbody tr');
     await liveRows.first().waitFor({ timeout: 60_000 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { SpecContext } from './run';
 import { REPO_ROOT } from './codeServer';
 import { webviewWith } from './workbench';
-import { quickTitle } from './trainingUi';
+import { pickRunWith } from './trainingUi';
 import { assertTableIs, cli, trajectoryJson } from './trajectoryUi';
 
 export const timeout = 180_000;
@@ -21,9 +21,7 @@ export default async function trajectoryGated(ctx: SpecContext): Promise<void> {
   const K = json.checkpoints.length;
   assert.equal(K, 5, 'updates 0, 10, 20, 30, 40');
 
-  await ctx.runCommand('Recurrent Lens: Show Weight Trajectory');
-  await quickTitle(page, 'Show the weight trajectory of').waitFor({ timeout: 30_000 });
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'traj-lstm' }).first().click();
+  await pickRunWith(ctx, 'Recurrent Lens: Show Weight Trajectory', 'Show the weight trajectory of', 'traj-lstm');
   const view = await webviewWith(page, '#column-0[data-run="traj-lstm"]');
   await assertTableIs(page, view, 0, json, 'traj-lstm');
   // A language model's loss curve is in bits per character.
