@@ -17,10 +17,11 @@
  * already upper Hessenberg or triangular (chain, feedback chain, their transposes) is used as it is, and a lower
  * Hessenberg or triangular one with its units in reverse order (an exact permutation): their sparsity is kept.
  *
- * Infinite horizon: two independent computations, the factored doubling above and Hammarling's square-root solver
- * in Schur form (../linalg/steinSchur); up to N = 512 the first is the result and the second the check, above it
- * the second alone (faster). Their difference is the error estimate `jTotError`; when they disagree by more than
- * 1e-6 relative (N ≤ 128) the sum is recomputed by the square-root recursion (docs/memory.md "Error estimate").
+ * Infinite horizon: Hammarling's square-root solver in Schur form (../linalg/steinSchur) first. When its error
+ * model (`schurModel`, conditioned on ‖C‖) is small, that is the result. Otherwise (strongly non-normal W), up to
+ * N = 512, a second, independent computation, the factored doubling above, gives the result, and the two results'
+ * difference is the error estimate `jTotError`; when they disagree by more than 1e-6 relative (N ≤ 128) the sum
+ * is recomputed by the square-root recursion (docs/memory.md "Error estimate").
  *
  * Where the infinite sum stops (a proven bound, not a heuristic): with M = Σ_k (W^k)ᵀ C⁻¹ W^k, which is positive
  * semidefinite with trace exactly N (identity 3),
@@ -97,12 +98,20 @@ const GROWTH_LIMIT = 1e3;
 const EPS = 2 ** -53;
 
 /**
- * Up to this N the infinite horizon is computed both ways (factored doubling, the result; Hammarling in Schur form,
- * the check) and the error estimate is their difference. Above it Hammarling's method alone gives the result
- * (about 6× faster at N = 1024) and the estimate is the rounding model, unless its computed spectrum reaches the
- * unit circle (then the doubling, which does not depend on eigenvalues).
+ * Infinite horizon: Hammarling's method in Schur form comes first. Its error model (`schurModel`) decides: below
+ * SINGLE_METHOD_REL relative it is the result. Otherwise, up to this N, the sum is computed a second way (factored
+ * doubling, the result) and the error estimate is the two results' difference; above it (the doubling is about
+ * 6× slower at N = 1024) Hammarling's result stands with its model as the estimate, unless its computed spectrum
+ * reaches the unit circle (then the doubling, which does not depend on eigenvalues).
  */
 const CHECK_MAX_N = 512;
+
+/**
+ * Largest error model, relative to J_tot, at which Hammarling's result is taken alone. The model overestimated the
+ * measured error by 10²–10²⁰ on every matrix tried (docs/memory.md), so 1e-8 leaves J_tot good to far better than
+ * the 1e-6 aimed at.
+ */
+const SINGLE_METHOD_REL = 1e-8;
 
 /**
  * Factor between the two-methods estimate and the methods' disagreement. Measured against mpmath references at
@@ -129,6 +138,15 @@ const FALLBACK_MAX_TERMS = 2000;
 /** First-order rounding model: Σ_k J(k) computed through k ≤ K steps of N-term sums, each relative error ≲ N·ε. */
 function roundingModel(jTot: number, n: number, steps: number, growth = 1): number {
   return 4 * n * Math.max(1, steps) * EPS * growth * jTot;
+}
+
+/**
+ * First-order error model of Hammarling's method in Schur form: the Schur form is that of W + E with
+ * ‖E‖ ≲ N·ε·‖W‖_F, which moves J_tot by at most about 2‖E‖‖W‖‖C‖ relative (C ⪰ I, so C⁻¹ does not amplify);
+ * plus the rounding of the K-step sum. `normC` estimates ‖C‖₂.
+ */
+function schurModel(jTot: number, n: number, steps: number, normW2: number, normC: number): number {
+  return 4 * n * EPS * (Math.max(1, steps) + normW2 * normC) * jTot;
 }
 
 /** The factor of C, and J for any number of input vectors (C's factor is computed once). */
@@ -205,6 +223,20 @@ export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions
     return cached;
   };
   let schur: RealSchur | null = opts.schur ?? null;
+  /** W is upper Hessenberg, or lower Hessenberg (upper once its units are reversed). */
+  const structured = () => {
+    if (lowerBandwidth(W, n) <= 1) return true;
+    for (let i = 0; i < n; i++) for (let j = i + 2; j < n; j++) if (W[i * n + j] !== 0) return false;
+    return true;
+  };
+  let frob2: number | null = null;
+  const normW2 = () => {
+    if (frob2 === null) {
+      frob2 = 0;
+      for (let i = 0; i < n * n; i++) frob2 += W[i] * W[i];
+    }
+    return frob2;
+  };
   const schurForm = () => (schur ??= realSchur(W, n, { signal: opts.signal }));
   const vOrig = new Float64Array(n);
   /** Hammarling's method in Schur form (NotStableError when a computed |λ| ≥ 1). */
@@ -212,9 +244,6 @@ export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions
     const s = schurForm();
     return schurFisher(s.T, s.Z, n, vOrig, { kMax, tailTol: TAIL_TOL, signal });
   };
-  // The infinite horizon always needs the factor (and fails early, with NotStableError, when ρ(W) ≥ 1), except for
-  // large N, where Hammarling's method is tried first.
-  if (horizon === null && n <= CHECK_MAX_N) factored();
   /** y = A·x skipping A's structural zeros below the band. */
   const step = (x: Float64Array, y: Float64Array) => {
     const { A, band } = working();
@@ -315,14 +344,22 @@ export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions
     const limit = horizon === null ? kMaxOpt : Math.min(horizon, kMaxOpt);
 
     for (let i = 0; i < n; i++) vOrig[i] = vIn[i] / nv;
-    if (horizon === null && n > CHECK_MAX_N) {
+    /** Hammarling's result when it went to the end of the sum: the check of the factor method below. */
+    let schurCheck: ReturnType<typeof viaSchur> | null = null;
+    // Hammarling first, except for a W that is its own working basis (upper or reversed-lower Hessenberg: chains,
+    // feedback chains), where the factored doubling keeps the exact zeros of its powers.
+    if (horizon === null && (n > CHECK_MAX_N || !structured())) {
       try {
         const h = viaSchur(limit, signal);
         const truncated = !h.done && h.tail > TAIL_TOL * h.jTot;
-        return {
-          J: h.J, jTot: h.jTot, horizon, truncated, tailBound: h.tail, method: 'schur',
-          jTotError: h.tail + roundingModel(h.jTot, n, h.J.length), errorEstimate: 'rounding-model',
-        };
+        const model = schurModel(h.jTot, n, h.J.length, normW2(), h.normC);
+        if (n > CHECK_MAX_N || (h.done && model <= SINGLE_METHOD_REL * h.jTot)) {
+          return {
+            J: h.J, jTot: h.jTot, horizon, truncated, tailBound: h.tail, method: 'schur',
+            jTotError: h.tail + model, errorEstimate: 'rounding-model',
+          };
+        }
+        if (h.done) schurCheck = h;
       } catch (err) {
         if (!(err instanceof NotStableError)) throw err;
       }
@@ -437,7 +474,7 @@ export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions
       // The check: the same sum by Hammarling's method in Schur form, with its own stopping rule (the computed
       // Schur form is that of a nearby W + E, whose powers can decay more slowly while its J(k) agree).
       try {
-        const h = viaSchur(DEFAULT_KMAX, signal);
+        const h = schurCheck ?? viaSchur(DEFAULT_KMAX, signal);
         if (h.done) {
           checkJ = h.jTot;
           // Not the Stein truncation bound (sum·factor.tailBound ≤ ε‖C‖·J_tot, rigorous but far too pessimistic

@@ -146,14 +146,57 @@ export function triangularSolve(X: Float64Array, n: number, w: Float64Array): vo
 }
 
 /**
+ * ‖X Xᴴ‖₂ (= ‖C‖₂) estimated by power iteration from a fixed start: a lower bound, typically within a few per cent
+ * after `iterations` steps (the error model of memory.ts needs its size, not its digits). O(n²) per step.
+ */
+export function gramNormEstimate(X: Float64Array, n: number, iterations = 12): number {
+  const x = new Float64Array(2 * n), y = new Float64Array(2 * n);
+  // A start with a component along every unit vector (a fixed, non-symmetric pattern).
+  for (let i = 0; i < n; i++) { x[2 * i] = 1 + ((i * 7) % 5) / 10; x[2 * i + 1] = ((i * 3) % 4) / 10; }
+  let lambda = 0;
+  for (let it = 0; it < iterations; it++) {
+    let nx = 0;
+    for (let i = 0; i < 2 * n; i++) nx += x[i] * x[i];
+    nx = Math.sqrt(nx);
+    if (!(nx > 0) || !Number.isFinite(nx)) return lambda;
+    for (let i = 0; i < 2 * n; i++) x[i] /= nx;
+    // y = Xᴴx (column j of X against x), then x ← X y; λ = xᴴ X Xᴴ x = ‖y‖².
+    lambda = 0;
+    for (let j = 0; j < n; j++) {
+      const cj = 2 * j * n;
+      let sr = 0, si = 0;
+      for (let i = 0; i <= j; i++) {
+        const ar = X[cj + 2 * i], ai = X[cj + 2 * i + 1], xr = x[2 * i], xi = x[2 * i + 1];
+        sr += ar * xr + ai * xi;
+        si += ar * xi - ai * xr;
+      }
+      y[2 * j] = sr;
+      y[2 * j + 1] = si;
+      lambda += sr * sr + si * si;
+    }
+    x.fill(0);
+    for (let j = 0; j < n; j++) {
+      const cj = 2 * j * n, yr = y[2 * j], yi = y[2 * j + 1];
+      for (let i = 0; i <= j; i++) {
+        const ar = X[cj + 2 * i], ai = X[cj + 2 * i + 1];
+        x[2 * i] += ar * yr - ai * yi;
+        x[2 * i + 1] += ar * yi + ai * yr;
+      }
+    }
+  }
+  return lambda;
+}
+
+/**
  * The Fisher memory J(k) = ‖X⁻¹ U^k w‖² from the real Schur form W = Z T Zᵀ (T, Z row-major), for the unit input
  * v; the infinite sum stops as memory.ts's does: before the first K with N‖W^K v‖² ≤ tailTol·Σ_{k<K} J(k).
+ * `normC` estimates ‖C‖₂ (gramNormEstimate), which memory.ts's error model of this method needs.
  * @throws NotStableError when a computed eigenvalue has |λ| ≥ 1.
  */
 export function schurFisher(
   T: Float64Array, Z: Float64Array, n: number, v: ArrayLike<number>,
   opts: { kMax: number; tailTol: number; signal?: Signal },
-): { J: Float64Array; jTot: number; tail: number; done: boolean } {
+): { J: Float64Array; jTot: number; tail: number; done: boolean; normC: number } {
   const w = new Float64Array(2 * n);
   for (let i = 0; i < n; i++) {
     let s = 0;
@@ -183,5 +226,5 @@ export function schurFisher(
     for (let i = 0; i < 2 * n; i++) w2 += w[i] * w[i];
     tail = n * w2;
   }
-  return { J: Float64Array.from(J), jTot: sum, tail, done };
+  return { J: Float64Array.from(J), jTot: sum, tail, done, normC: gramNormEstimate(X, n) };
 }
