@@ -235,6 +235,11 @@ import type { AnalysisOptions, AnalysisPart, AnalysisPayload } from '../core/ana
 // ---- extension host → analysis webview
 export type HostToAnalysis =
   | { type: 'running'; title: string; options: AnalysisOptions }
+  /**
+   * A part of the running analysis as soon as the worker has it (AnalysisPart, in ANALYSIS_PART_ORDER; the `matrix`
+   * part, first, carries the title and options and starts a new display); the whole `result` follows.
+   */
+  | { type: 'part'; part: AnalysisPart }
   | { type: 'result'; result: AnalysisPayload }
   | { type: 'error'; error: LensError };
 
