@@ -342,8 +342,9 @@ function onMessage(msg: HostToAnalysis): void {
 
 function renderStatus(): void {
   statusEl.replaceChildren();
-  // The previous result, faded, until the first part of the new one replaces it.
+  // The previous result, faded, until the first part of the new one replaces it; busy until the whole result.
   cardsEl.classList.toggle('stale', running && !fresh);
+  cardsEl.setAttribute('aria-busy', String(running));
   // Saving needs the whole result, and the one on show.
   const complete = !!result && shown === result;
   for (const b of [...dataButtons, ...cardsEl.querySelectorAll<HTMLElement>('.card-tools [id$="-svg"], .card-tools [id$="-png"]')]) {
@@ -430,10 +431,10 @@ function renderNumbers(r: PartialAnalysis): void {
     const v = row.key === 'maxCondition' && nums.maxCondition === null ? Infinity : nums[row.key];
     let label = row.label;
     if (v === undefined) {
-      // Not computed yet (a part still to come), or not at all (stopped).
+      // Not computed yet (a part still to come), or not at all (stopped): `data-key` marks computed values only.
       return el('tr', { title: row.tip, 'aria-description': row.tip },
         el('th', { scope: 'row' }, el('span', { class: 'has-tip' }, label)),
-        el('td', { class: 'num pending-value', 'data-key': row.key, 'aria-busy': String(!stopped) }, stopped ? 'not computed' : 'computing…'));
+        el('td', { class: 'num pending-value', 'data-pending': row.key, 'aria-busy': String(!stopped) }, stopped ? 'not computed' : 'computing…'));
     }
     if (row.key === 'jTot' && r.memory && r.memory.horizon !== null) label += ` (horizon ${r.memory.horizon})`;
     const suspect = (row.key === 'maxCondition' && v > 1e8) || ((row.key === 'schurResidual' || row.key === 'schurOrthogonality') && v > 1e-8);
