@@ -105,7 +105,9 @@ export class AnalysisPanel {
 
   private async run(options: AnalysisOptions): Promise<void> {
     if (this.disposed) return;
+    // Forgotten at once: the cancelled run's rejection, which may come while `running` is posted, is not this run's.
     this.running?.cancel();
+    this.running = undefined;
     this.options = options;
     const title = sourceTitle(this.source);
     await this.post({ type: 'running', title, options });
