@@ -234,7 +234,7 @@ function renderPending(): void {
     if (done) note.replaceChildren();
     else {
       const name = drawn ? '' : `${CARD_NAMES[c.id] ?? 'Gate block motif profiles'}: `;
-      if (stopped) note.replaceChildren(el('span', {}, drawn ? `The rest was not computed: ${stopped}.` : `${name}not computed: ${stopped}.`));
+      if (stopped) note.replaceChildren(el('span', {}, drawn ? `the rest not computed (${stopped})` : `${name}not computed (${stopped})`));
       else note.replaceChildren(spinner(), el('span', {}, drawn ? 'computing the rest…' : `${name}computing…`));
     }
   }
@@ -373,7 +373,7 @@ function showError(error: LensError): void {
   const { message } = error;
   if (shown && shown !== result) {
     // Stopped part way: what was computed stays, the cards not computed say so.
-    stopped = cancelled ? 'the analysis was cancelled' : 'the analysis failed';
+    stopped = cancelled ? 'cancelled' : 'failed';
     fresh = false;
     renderPending();
     if (shown.numbers) renderNumbers(shown);
