@@ -21,13 +21,13 @@ import { lensErrorOf } from './core/errors';
 import { makeInit } from './core/init/initializers';
 import { gatedBlock, gateIndex, KERAS_GATES } from './core/init/gated';
 import { gatedMotif, gatedNetworkOf, gateMotifsJson } from './core/analysis/gatedMotif';
-import type { AnalysisPayload } from './core/analysis/types';
+import type { AnalysisPart, AnalysisPayload } from './core/analysis/types';
 import { runTrajectory, trajectoryMatrices } from './runs/trajectory';
 import { loadLanguageModel, sampleText } from './core/train/sample';
 import { checkTrainingText } from './core/tasks/charlmFile';
 import { BadInputError } from './core/badInput';
 import type {
-  AnalysisMatrix, CheckpointSummary, MatrixKey, MatrixSource, RequestOf, ResultOf, WorkerOp, WorkerRequest, WorkerResponse,
+  AnalysisMatrix, CheckpointSummary, MatrixKey, MatrixSource, PartialOp, RequestOf, ResultOf, WorkerOp, WorkerRequest, WorkerResponse,
 } from './shared/protocol';
 
 /** What names the file-size limit in messages. */
@@ -35,8 +35,11 @@ const LIMIT_NAME = 'the setting recurrentLens.maxFileSizeMB';
 
 /** A request as a handler sees it: its parameters, id and file-size limit. */
 type Request<O extends WorkerOp> = RequestOf<O> & { id: number; maxFileBytes: number };
-/** A result, and the buffers that move to the host with it instead of being copied. */
-type Answer<O extends WorkerOp> = { result: ResultOf<O>; transfer?: ArrayBuffer[] };
+/**
+ * A result, and the buffers that move to the host with it instead of being copied; or, for a request answered in
+ * parts (PartialOp with `parts`), the note that every part was sent.
+ */
+type Answer<O extends WorkerOp> = { result: ResultOf<O>; transfer?: ArrayBuffer[] } | (O extends PartialOp ? { fromParts: true } : never);
 
 const readOptions = (req: { maxFileBytes: number }): ReadOptions => ({ maxFileBytes: req.maxFileBytes, limitName: LIMIT_NAME });
 
@@ -142,19 +145,32 @@ function gateMotifsOf(gated: NonNullable<AnalysisMatrix['gated']>, gate: string)
   return { gate: keras, result: gateMotifsJson(gatedMotif(net)), note: null };
 }
 
+/** A part of a request's result to the host as soon as it is computed, its typed arrays transferred (not copied). */
+function postPart(id: number, part: AnalysisPart): void {
+  parentPort!.postMessage({ id, op: 'analyze', partial: part } satisfies WorkerResponse, buffersIn(part));
+}
+
+/**
+ * With `parts`: each part of the analysis goes to the host as it is computed (its arrays moved, so the payload's own
+ * are detached after), and the answer only says so.
+ */
 async function analyze(req: Request<'analyze'>): Promise<Answer<'analyze'>> {
   const { source } = req;
   let r: AnalysisPayload, gated: AnalysisMatrix['gated'];
+  const onPart = req.parts ? (part: AnalysisPart) => postPart(req.id, part) : undefined;
   try {
     const m = await sourceMatrix(source, req.matrix, readOptions(req));
     gated = m.gated;
-    r = analyzeMatrix({ W: m.W, n: m.n, options: req.options, signal: sharedSignal(req.cancel), seed: source.kind === 'init' ? source.seed : 0 });
+    r = analyzeMatrix({ W: m.W, n: m.n, options: req.options, signal: sharedSignal(req.cancel), seed: source.kind === 'init' ? source.seed : 0, onPart });
   } catch (err) {
     // Bad input names the file that holds the matrix (kind bad-input, `file` set).
     throw err instanceof BadInputError && source.kind === 'tensor' ? err.inFile(source.file) : err;
   }
-  if (source.kind === 'tensor' && source.key.gate !== undefined && gated) r.gateMotifs = gateMotifsOf(gated, source.key.gate);
-  return { result: r, transfer: buffersOf(r) };
+  if (source.kind === 'tensor' && source.key.gate !== undefined && gated) {
+    r.gateMotifs = gateMotifsOf(gated, source.key.gate);
+    onPart?.({ part: 'gates', gateMotifs: r.gateMotifs, numbers: {} });
+  }
+  return onPart ? { fromParts: true } : { result: r, transfer: buffersIn(r) };
 }
 
 /** Schur forms of checkpoints already shown, by checkpoint folder, size and modification time (never stale). */
@@ -195,12 +211,14 @@ async function sample(req: Request<'sample'>): Promise<Answer<'sample'>> {
   return { result: { ...r, update: model.update, checkpoint: model.file } };
 }
 
-/** Typed arrays of a result, so they move to the host instead of being copied. */
-function buffersOf(result: AnalysisPayload): ArrayBuffer[] {
-  const arrays = [result.schurT, result.matrix, result.eigRe, result.eigIm, result.eigCondition, result.singularValues,
-    result.memory.J, result.transient, result.motif.offsets, result.motif.profile,
-    ...(result.pseudospectrum ? [result.pseudospectrum.re, result.pseudospectrum.im, result.pseudospectrum.sigmaMin] : [])];
-  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+/** The buffers of the typed arrays in a result or part (at any depth), so they move to the host instead of being copied. */
+function buffersIn(value: unknown, found = new Set<ArrayBuffer>()): ArrayBuffer[] {
+  if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer) found.add(value.buffer);
+  } else if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) buffersIn(v, found);
+  }
+  return [...found];
 }
 
 const handlers: { [O in WorkerOp]: (req: Request<O>) => Promise<Answer<O>> } = {
@@ -231,8 +249,11 @@ parentPort?.on('message', async (req: WorkerRequest) => {
   try {
     // The one place the union of requests meets its handler: `req.op` picks both.
     const answer = await (handlers[req.op] as (r: WorkerRequest) => Promise<Answer<WorkerOp>>)(req);
-    transfer = answer.transfer ?? [];
-    res = { id: req.id, ok: true, op: req.op, result: answer.result } as WorkerResponse;
+    if ('fromParts' in answer) res = { id: req.id, ok: true, op: req.op as PartialOp, fromParts: true };
+    else {
+      transfer = answer.transfer ?? [];
+      res = { id: req.id, ok: true, op: req.op, result: answer.result } as WorkerResponse;
+    }
   } catch (err) {
     res = { id: req.id, ok: false, error: lensErrorOf(err) };
   }

@@ -6,8 +6,10 @@
 import './panel.css';
 import './analysis.css';
 import type {
-  Activation, AnalysisNumbers, LensError, AnalysisOptions, AnalysisPayload, AnalysisToHost, HostToAnalysis, MemoryInput, SchurOrderName,
+  Activation, AnalysisNumbers, LensError, AnalysisOptions, AnalysisPart, AnalysisPartName, AnalysisPayload, AnalysisToHost,
+  HostToAnalysis, MemoryInput, PartialAnalysis, SchurOrderName,
 } from '../src/shared/protocol';
+import { mergeAnalysisPart } from '../src/core/analysis/types';
 import { connect } from './vscodeApi';
 import { colormapStops } from './colormaps';
 import { card, exportButtons as sharedExportButtons, HeatmapCard, type Figure } from './heatmapCard';
@@ -48,7 +50,16 @@ const app = document.getElementById('app')!;
 const vscode = connect<HostToAnalysis, AnalysisToHost, State>(onMessage);
 let state: State = vscode.getState() ?? {};
 let options: AnalysisOptions = { ...DEFAULT_OPTIONS, ...state.options };
+/** The last complete result (what the data export saves); undefined while the display shows parts of a newer run. */
 let result: AnalysisPayload | undefined;
+/** What the cards show: the complete result, or the parts of the running analysis merged so far. */
+let shown: PartialAnalysis | undefined;
+/** The parts `shown` holds (every part once complete). */
+let arrived = new Set<AnalysisPartName>();
+/** Whether `shown` belongs to the run in progress (a part of it arrived), not to the previous result. */
+let fresh = false;
+/** The analysis stopped before its last part (cancelled or failed): what it says on the cards not computed. */
+let stopped: string | undefined;
 let title = '';
 let running = false;
 let cancelRequested = false;
@@ -132,7 +143,7 @@ class ChartCard {
       }, { id: `${name}-log` });
       tools.push(this.logBox);
     }
-    tools.push(...exportButtons(name, `the ${ariaLabel.toLowerCase()}`, () => result && standaloneSvg(this.chart.svg, { title: this.heading.textContent ?? '', subtitle: title })));
+    tools.push(...exportButtons(name, `the ${ariaLabel.toLowerCase()}`, () => result && shown === result ? standaloneSvg(this.chart.svg, { title: this.heading.textContent ?? '', subtitle: title }) : undefined));
     this.element = card(`card-${name}`, this.heading, tools, this.chart.element, this.caption);
   }
 
@@ -140,13 +151,13 @@ class ChartCard {
     if (!this.logKey) return false;
     const chosen = state.logY?.[this.logKey];
     if (chosen !== undefined) return chosen;
-    return !!(this.autoLog && result && this.autoLog(result));
+    return !!(this.autoLog && shown && drawable(`card-${this.name}`) && this.autoLog(shown as AnalysisPayload));
   }
 
-  /** Re-reads the current result. */
+  /** Re-reads what is shown (once the parts it draws from have arrived). */
   update(): void {
     if (this.logBox && this.logBox.checked !== this.logY) this.logBox.checked = this.logY;
-    if (result) render[this.name]?.(result, this);
+    if (shown && drawable(`card-${this.name}`)) render[this.name]?.(shown as AnalysisPayload, this);
   }
 }
 
@@ -174,6 +185,61 @@ app.replaceChildren(
     el('div', { class: 'toolbar-row' }, controlsEl, el('div', { class: 'data-buttons' }, ...dataButtons))),
   placeholder, cardsEl,
 );
+
+/**
+ * The parts each card is drawn from, in order: it draws when the first has arrived and is pending ("computing…",
+ * aria-busy) until the last has. `name`: what the card shows, said while it waits for its first part (its heading is
+ * hidden then: it would be the previous result's).
+ */
+const CARD_PARTS: Record<string, AnalysisPartName[]> = {
+  'card-numbers': ['matrix', 'schur', 'numbers', 'memory'],
+  'card-W': ['matrix'],
+  'card-T': ['schur'],
+  'card-spectrum': ['schur', 'numbers', 'pseudospectrum'],
+  'card-singular-values': ['numbers'],
+  'card-memory-curve': ['memory'],
+  'card-transient': ['dynamics'],
+  'card-chain-motif': ['dynamics'],
+  ...Object.fromEntries(gateCards.map((c) => [c.element.id, ['gates'] as AnalysisPartName[]])),
+};
+const CARD_NAMES: Record<string, string> = {
+  'card-numbers': 'Numbers', 'card-W': 'W', 'card-T': 'Schur form T', 'card-spectrum': 'Spectrum', 'card-singular-values': 'Singular values',
+  'card-memory-curve': 'Memory curve', 'card-transient': 'Transient amplification', 'card-chain-motif': 'Chain-motif profile',
+};
+const allCards = [numbersCard, spectrumCard.element, svCard.element, heatW.element, heatT.element, memoryCard.element,
+  transientCard.element, motifCard.element, ...gateCards.map((c) => c.element)];
+/** Each card's "computing…" line, in its heading row (no layout jump when it comes and goes). */
+const pendingNotes = new Map(allCards.map((c) => {
+  const note = el('span', { class: 'pending-note' });
+  const head = c.querySelector('.card-head');
+  head?.insertBefore(note, head.querySelector('.card-tools'));
+  return [c.id, note];
+}));
+
+/** Whether a card's first part has arrived (it can draw). */
+function drawable(id: string): boolean {
+  return arrived.has(CARD_PARTS[id]?.[0] ?? 'matrix');
+}
+
+/** Marks each card drawn or not, pending or complete (or not computed, when the analysis stopped). */
+function renderPending(): void {
+  for (const c of allCards) {
+    const parts = CARD_PARTS[c.id] ?? ['matrix'];
+    const done = parts.every((p) => arrived.has(p));
+    const drawn = drawable(c.id);
+    c.classList.toggle('undrawn', !drawn);
+    c.classList.toggle('pending', !done);
+    c.setAttribute('aria-busy', String(!done && !stopped));
+    const note = pendingNotes.get(c.id)!;
+    if (done) note.replaceChildren();
+    else {
+      const name = drawn ? '' : `${CARD_NAMES[c.id] ?? 'Gate block motif profiles'}: `;
+      if (stopped) note.replaceChildren(el('span', {}, drawn ? `the rest not computed (${stopped})` : `${name}not computed (${stopped})`));
+      else note.replaceChildren(spinner(), el('span', {}, drawn ? 'computing the rest…' : `${name}computing…`));
+    }
+  }
+}
+
 renderControls();
 renderStatus();
 
@@ -243,9 +309,14 @@ function onMessage(msg: HostToAnalysis): void {
   switch (msg.type) {
     case 'running':
       running = true;
+      fresh = false;
       title = msg.title;
       titleEl.textContent = msg.title;
       adoptOptions(msg.options);
+      renderStatus();
+      break;
+    case 'part':
+      showPart(msg.part);
       renderStatus();
       break;
     case 'result':
@@ -255,7 +326,9 @@ function onMessage(msg: HostToAnalysis): void {
       title = msg.result.title;
       adoptOptions(msg.result.options);
       errorEl.hidden = true;
-      showResult(msg.result);
+      // Drawn part by part: the heatmaps keep the user's zoom.
+      showResult(msg.result, fresh);
+      fresh = false;
       renderStatus();
       break;
     case 'error':
@@ -269,9 +342,13 @@ function onMessage(msg: HostToAnalysis): void {
 
 function renderStatus(): void {
   statusEl.replaceChildren();
-  cardsEl.classList.toggle('stale', running);
-  for (const b of dataButtons) {
-    if (result && !running) b.removeAttribute('disabled');
+  // The previous result, faded, until the first part of the new one replaces it; busy until the whole result.
+  cardsEl.classList.toggle('stale', running && !fresh);
+  cardsEl.setAttribute('aria-busy', String(running));
+  // Saving needs the whole result, and the one on show.
+  const complete = !!result && shown === result;
+  for (const b of [...dataButtons, ...cardsEl.querySelectorAll<HTMLElement>('.card-tools [id$="-svg"], .card-tools [id$="-png"]')]) {
+    if (complete && !running) b.removeAttribute('disabled');
     else b.setAttribute('disabled', '');
   }
   if (running) {
@@ -282,7 +359,7 @@ function renderStatus(): void {
         renderStatus();
       }, { secondary: true, id: 'cancel', title: 'Stop this analysis' }));
   }
-  if (!result) {
+  if (!shown) {
     cardsEl.hidden = true;
     placeholder.hidden = false;
     if (running || !placeholder.querySelector('.error-view')) {
@@ -294,6 +371,15 @@ function renderStatus(): void {
 function showError(error: LensError): void {
   const cancelled = error.kind === 'cancelled';
   const { message } = error;
+  if (shown && shown !== result) {
+    // Stopped part way: what was computed stays, the cards not computed say so.
+    stopped = cancelled ? 'cancelled' : 'failed';
+    fresh = false;
+    renderPending();
+    if (shown.numbers) renderNumbers(shown);
+    showBanner(cancelled ? 'Cancelled; showing the parts computed before.' : `The analysis failed: ${message} Showing the parts computed before.`, cancelled ? 'info' : 'error');
+    return;
+  }
   if (result) {
     // Keep the last good result on screen, with its own options in the controls.
     showBanner(cancelled ? 'Cancelled; showing the previous result.' : `The analysis failed: ${message} Showing the previous result.`, cancelled ? 'info' : 'error');
@@ -338,56 +424,124 @@ function errorSuffix(err: number | null | undefined): string {
   return typeof err === 'number' && Number.isFinite(err) ? ` ± ${err.toExponential(1)}` : '';
 }
 
-function renderNumbers(r: AnalysisPayload): void {
+function renderNumbers(r: PartialAnalysis): void {
   const nums = r.numbers;
   const rows = NUMBER_ROWS.map((row) => {
     // Messages to webviews are JSON: an infinite condition number (defective W) arrives as null.
     const v = row.key === 'maxCondition' && nums.maxCondition === null ? Infinity : nums[row.key];
     let label = row.label;
-    if (row.key === 'jTot' && r.memory.horizon !== null) label += ` (horizon ${r.memory.horizon})`;
+    if (v === undefined) {
+      // Not computed yet (a part still to come), or not at all (stopped): `data-key` marks computed values only.
+      return el('tr', { title: row.tip, 'aria-description': row.tip },
+        el('th', { scope: 'row' }, el('span', { class: 'has-tip' }, label)),
+        el('td', { class: 'num pending-value', 'data-pending': row.key, 'aria-busy': String(!stopped) }, stopped ? 'not computed' : 'computing…'));
+    }
+    if (row.key === 'jTot' && r.memory && r.memory.horizon !== null) label += ` (horizon ${r.memory.horizon})`;
     const suspect = (row.key === 'maxCondition' && v > 1e8) || ((row.key === 'schurResidual' || row.key === 'schurOrthogonality') && v > 1e-8);
     return el('tr', { title: row.tip, 'aria-description': row.tip },
       el('th', { scope: 'row' }, el('span', { class: 'has-tip' }, label)),
-      el('td', { class: `num${suspect ? ' suspect' : ''}`, 'data-key': row.key, 'data-value': String(v), ...(row.key === 'jTot' ? { 'data-error': String(r.memory.jTotError) } : {}) },
-        fmt(v, row.digits ?? 5) + (row.key === 'jTot' ? errorSuffix(r.memory.jTotError) : '')));
+      el('td', { class: `num${suspect ? ' suspect' : ''}`, 'data-key': row.key, 'data-value': String(v), ...(row.key === 'jTot' ? { 'data-error': String(r.memory?.jTotError) } : {}) },
+        fmt(v, row.digits ?? 5) + (row.key === 'jTot' ? errorSuffix(r.memory?.jTotError) : '')));
   });
   numbersTable.replaceChildren(el('tbody', {}, ...rows));
-  const input = INPUTS.find((i) => i.value === r.options.input)?.long ?? r.options.input;
+  const { memory, options: o } = r;
+  memoryNote.hidden = !memory || !o;
+  if (!memory || !o) return;
+  const input = INPUTS.find((i) => i.value === o.input)?.long ?? o.input;
   const notes = [`Memory input ${input}.`];
-  if (r.memory.note) notes.push(r.memory.note);
-  memoryNote.hidden = false;
+  if (memory.note) notes.push(memory.note);
   memoryNote.textContent = notes.join(' ');
 }
 
-function renderWarnings(r: AnalysisPayload): void {
-  warningsEl.hidden = r.warnings.length === 0;
-  warningsEl.replaceChildren(...(r.warnings.length
-    ? [el('span', { class: 'warn-icon', 'aria-hidden': 'true' }, '⚠'), el('ul', {}, ...r.warnings.map((w) => el('li', {}, w)))]
+function renderWarnings(r: { warnings?: string[] }): void {
+  const warnings = r.warnings ?? [];
+  warningsEl.hidden = warnings.length === 0;
+  warningsEl.replaceChildren(...(warnings.length
+    ? [el('span', { class: 'warn-icon', 'aria-hidden': 'true' }, '⚠'), el('ul', {}, ...warnings.map((w) => el('li', {}, w)))]
     : []));
 }
 
-function showResult(r: AnalysisPayload): void {
-  const n = r.numbers.n;
-  titleEl.textContent = r.title;
-  metaEl.replaceChildren(el('span', { 'data-key': 'n' }, `N = ${n}`));
+/** `N = …` and, once known, how long the analysis took (each step's time in the tooltip). */
+function renderMeta(r: PartialAnalysis): void {
+  metaEl.replaceChildren(el('span', { 'data-key': 'n' }, `N = ${r.numbers.n}`));
+  metaEl.removeAttribute('title');
+  if (!r.timingsMs) return;
   const total = r.timingsMs.total ?? Object.values(r.timingsMs).reduce((a, b) => a + b, 0);
   if (total > 0) {
     metaEl.append(` · computed in ${total < 1000 ? `${Math.round(total)} ms` : `${(total / 1000).toFixed(1)} s`}`);
     metaEl.title = Object.entries(r.timingsMs).map(([k, v]) => `${k}: ${Math.round(v)} ms`).join('\n');
   }
-  renderWarnings(r);
-  renderNumbers(r);
-  placeholder.hidden = true;
-  cardsEl.hidden = false;
-  const order = ORDERS.find((o) => o.value === r.options.order)?.title ?? r.options.order;
-  heatW.show(r.matrix, n, 'W (column convention)', 'W[i][j] is the weight from unit j to unit i. Zero-centred colours; scroll to zoom, drag to pan, double-click to fit.');
-  heatT.show(r.schurT, n, `Schur form T (${order})`,
-    'W = Z T Zᵀ. The diagonal (and 2×2 blocks) hold the eigenvalues; the strictly upper part = hidden feedforward coupling between Schur modes (zero exactly when W is normal).');
+}
+
+function showW(r: PartialAnalysis, keepView: boolean): void {
+  heatW.show(r.matrix!, r.numbers.n!, 'W (column convention)', 'W[i][j] is the weight from unit j to unit i. Zero-centred colours; scroll to zoom, drag to pan, double-click to fit.', { keepView });
+}
+
+function showT(r: PartialAnalysis, keepView: boolean): void {
+  const order = ORDERS.find((o) => o.value === r.options!.order)?.title ?? r.options!.order;
+  heatT.show(r.schurT!, r.numbers.n!, `Schur form T (${order})`,
+    'W = Z T Zᵀ. The diagonal (and 2×2 blocks) hold the eigenvalues; the strictly upper part = hidden feedforward coupling between Schur modes (zero exactly when W is normal).', { keepView });
+}
+
+/** Gate-block cards: one per block of the cell of a gate block's checkpoint; none for any other matrix. */
+function showGateCards(r: PartialAnalysis): void {
   gateCards.forEach((c, b) => {
     const g = r.gateMotifs;
     c.element.hidden = !g || (g.result ? b >= g.result.gates.length : b > 0);
   });
+}
+
+/**
+ * A part of the running analysis: the first (`matrix`) starts a new display (the previous result's cards wait,
+ * hidden but keeping their size, for their parts), each draws the cards it completes.
+ */
+function showPart(part: AnalysisPart): void {
+  if (part.part === 'matrix') {
+    shown = undefined;
+    arrived = new Set();
+    result = undefined;
+    fresh = true;
+    stopped = undefined;
+    title = part.title;
+    titleEl.textContent = part.title;
+    adoptOptions(part.options);
+    errorEl.hidden = true;
+    placeholder.hidden = true;
+    cardsEl.hidden = false;
+  } else if (!fresh || !shown) {
+    return; // a part of a run whose first part this display never had
+  }
+  shown = mergeAnalysisPart(shown, part);
+  arrived.add(part.part);
+  const r = shown;
+  switch (part.part) {
+    case 'matrix': renderMeta(r); renderWarnings(r); renderNumbers(r); showW(r, false); break;
+    case 'schur': renderNumbers(r); showT(r, false); spectrumCard.update(); break;
+    case 'numbers': renderNumbers(r); renderWarnings(r); svCard.update(); spectrumCard.update(); break;
+    case 'memory': renderNumbers(r); renderWarnings(r); memoryCard.update(); break;
+    case 'dynamics': transientCard.update(); motifCard.update(); break;
+    case 'pseudospectrum': renderMeta(r); spectrumCard.update(); break;
+    case 'gates': showGateCards(r); for (const c of gateCards) c.update(); break;
+  }
+  renderPending();
+}
+
+/** The whole result; `keepView`: it was drawn part by part, so the heatmaps keep the user's zoom. */
+function showResult(r: AnalysisPayload, keepView = false): void {
+  shown = r;
+  arrived = new Set(Object.values(CARD_PARTS).flat());
+  stopped = undefined;
+  titleEl.textContent = r.title;
+  renderMeta(r);
+  renderWarnings(r);
+  renderNumbers(r);
+  placeholder.hidden = true;
+  cardsEl.hidden = false;
+  showW(r, keepView);
+  showT(r, keepView);
+  showGateCards(r);
   for (const c of chartCards) c.update();
+  renderPending();
 }
 
 const fmtK = (v: number) => fmt(v, 4);
@@ -449,12 +603,15 @@ const render: Record<string, (r: AnalysisPayload, c: ChartCard) => void> = {
     ] };
     const spec: ChartSpec = {
       xLabel: 'Re z', yLabel: 'Im z', equalAspect: true, xInclude, yInclude, series, legend,
-      hover: { series: eigIndex, text: (i) => `λ${sub(i + 1)} = ${fmtComplex(r.eigRe[i], r.eigIm[i])}, |λ| = ${fmtK(Math.hypot(r.eigRe[i], r.eigIm[i]))}, κ = ${fmt(r.eigCondition[i], 3)}` },
+      // κ comes with the numbers part, after the eigenvalues.
+      hover: { series: eigIndex, text: (i) => `λ${sub(i + 1)} = ${fmtComplex(r.eigRe[i], r.eigIm[i])}, |λ| = ${fmtK(Math.hypot(r.eigRe[i], r.eigIm[i]))}, κ = ${r.eigCondition ? fmt(r.eigCondition[i], 3) : '…'}` },
       hint: 'Hover an eigenvalue (or focus the chart and use the arrow keys) to read λ and its condition number κ.',
       empty: 'No eigenvalues.',
     };
     c.heading.textContent = 'Spectrum' + (levels.length ? ' and ε-pseudospectra' : '');
-    c.caption.textContent = ps
+    c.caption.textContent = ps === undefined
+      ? 'Eigenvalues in the complex plane with the unit circle; the ε-pseudospectra follow when computed.'
+      : ps
       ? 'Contours of σ_min(zI − W) = ε: every z inside the ε-contour is an eigenvalue of some W + E with ‖E‖₂ ≤ ε. Wide contours around tight eigenvalues mean the eigenvalues are sensitive (non-normal W).'
       : 'Eigenvalues in the complex plane with the unit circle. Turn on the pseudospectrum to see how sensitive they are.';
     c.chart.set(spec);

@@ -2,9 +2,29 @@ import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { sharedFlag } from '../core/cancel';
 import { KindedError } from '../core/errors';
-import type { CancellableOp, RequestOf, ResultOf, WorkerOp, WorkerRequest, WorkerResponse } from '../shared/protocol';
+import { completeAnalysis, mergeAnalysisPart, type PartialAnalysis } from '../core/analysis/types';
+import type {
+  CancellableOp, PartialOf, PartialOp, RequestOf, ResultOf, WorkerOp, WorkerRequest, WorkerResponse,
+} from '../shared/protocol';
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; progress?: (text: string) => void; timer?: NodeJS.Timeout };
+type Pending = {
+  resolve: (v: unknown) => void; reject: (e: Error) => void; progress?: (text: string) => void; timer?: NodeJS.Timeout;
+  /** A request answered in parts: each part as it comes, and every part so far (the result is their merge). */
+  onPartial?: (part: never) => void;
+  parts?: unknown[];
+};
+
+/** What a caller hears while its request runs: `progress` lines, and parts of the result (PartialOp only). */
+export interface Listeners<O extends WorkerOp> {
+  progress?: (text: string) => void;
+  /** Asks the worker for the result part by part (`parts: true`); each part as soon as it crosses. */
+  onPartial?: O extends PartialOp ? (part: PartialOf<O>) => void : never;
+}
+
+/** How the parts of each operation answered in parts make its result; undefined when some are missing. */
+const ASSEMBLE: { [O in PartialOp]: (parts: PartialOf<O>[]) => ResultOf<O> | undefined } = {
+  analyze: (parts) => completeAnalysis(parts.reduce<PartialAnalysis | undefined>(mergeAnalysisPart, undefined)),
+};
 
 /** A request outlived its time limit: the worker was stopped (and starts afresh on the next request). */
 export class WorkerTimeoutError extends KindedError {
@@ -46,7 +66,8 @@ export interface WorkerClientOptions {
  * later one: requests may carry a time limit, past which the worker is terminated and restarted.
  *
  * Every request resolves to its operation's result type (WorkerOps in src/shared/protocol.ts) or rejects with a
- * KindedError (src/core/errors.ts) whose `kind` says what went wrong.
+ * KindedError (src/core/errors.ts) whose `kind` says what went wrong. Operations that answer in parts (PartialOp)
+ * call `onPartial` with each part first when the caller passes it; their result is then the merge of the parts.
  */
 export class WorkerClient {
   private worker: Worker | undefined;
@@ -58,11 +79,12 @@ export class WorkerClient {
     this.workerScript = options.workerScript ?? path.join(extensionPath, 'dist', 'worker.js');
   }
 
-  request<O extends WorkerOp>(req: RequestOf<O>, progress?: (text: string) => void, options: { timeoutSeconds?: number } = {}): Promise<ResultOf<O>> {
+  request<O extends WorkerOp>(req: RequestOf<O>, listen?: ((text: string) => void) | Listeners<O>, options: { timeoutSeconds?: number } = {}): Promise<ResultOf<O>> {
     const worker = this.start();
     const id = this.nextId++;
+    const { progress, onPartial } = typeof listen === 'function' ? { progress: listen, onPartial: undefined } : listen ?? {};
     return new Promise<ResultOf<O>>((resolve, reject) => {
-      const pending: Pending = { resolve: resolve as (v: unknown) => void, reject, progress };
+      const pending: Pending = { resolve: resolve as (v: unknown) => void, reject, progress, ...(onPartial ? { onPartial, parts: [] } : {}) };
       const seconds = options.timeoutSeconds;
       if (seconds !== undefined && Number.isFinite(seconds) && seconds > 0) {
         pending.timer = setTimeout(() => {
@@ -73,7 +95,7 @@ export class WorkerClient {
         }, seconds * 1000);
       }
       this.pending.set(id, pending);
-      const message: WorkerRequest = { ...req, id, maxFileBytes: this.options.maxFileBytes() } as WorkerRequest;
+      const message: WorkerRequest = { ...req, id, maxFileBytes: this.options.maxFileBytes(), ...(onPartial ? { parts: true } : {}) } as WorkerRequest;
       worker.postMessage(message);
     });
   }
@@ -95,9 +117,9 @@ export class WorkerClient {
    * it computes (a plain message would wait behind the running computation). A cancelled request rejects with kind
    * `cancelled` (sampling instead ends early: its result says `stopped`).
    */
-  cancellable<O extends CancellableOp>(req: RequestOf<O>, progress?: (text: string) => void): { result: Promise<ResultOf<O>>; cancel(): void } {
+  cancellable<O extends CancellableOp>(req: RequestOf<O>, listen?: ((text: string) => void) | Listeners<O>): { result: Promise<ResultOf<O>>; cancel(): void } {
     const flag = sharedFlag();
-    return { result: this.request<O>({ ...req, cancel: flag.buffer }, progress), cancel: flag.cancel };
+    return { result: this.request<O>({ ...req, cancel: flag.buffer }, listen), cancel: flag.cancel };
   }
 
   private start(): Worker {
@@ -111,10 +133,20 @@ export class WorkerClient {
         p.progress?.(res.progress);
         return;
       }
+      if ('partial' in res) {
+        p.parts?.push(res.partial);
+        (p.onPartial as ((part: PartialOf<PartialOp>) => void) | undefined)?.(res.partial);
+        return;
+      }
       this.pending.delete(res.id);
       clearTimeout(p.timer);
-      if (res.ok) p.resolve(res.result);
-      else p.reject(new KindedError(res.error));
+      if (!res.ok) p.reject(new KindedError(res.error));
+      else if (!('fromParts' in res)) p.resolve(res.result);
+      else {
+        const whole = ASSEMBLE[res.op](p.parts as PartialOf<typeof res.op>[] ?? []);
+        if (whole) p.resolve(whole);
+        else p.reject(new KindedError({ kind: 'internal', message: `the worker's parts of the ${res.op} result were not all there` }));
+      }
     });
     const fail = (err: Error) => {
       if (worker !== this.worker) return; // stopped on purpose: its requests were answered then

@@ -34,7 +34,10 @@ export function sourceTitle(source: MatrixSource): string {
   return `${name}${source.key.gate ? ` gate ${source.key.gate}` : ''} — ${checkpointDisplayName(source.file)}`;
 }
 
-/** One panel per matrix: Schur form, spectrum, memory and the numbers, computed in the worker thread. */
+/**
+ * One panel per matrix: Schur form, spectrum, memory and the numbers, computed in the worker thread; each part goes to
+ * the webview as soon as it is computed, then the whole result (the one saved and exported).
+ */
 export class AnalysisPanel {
   private static readonly open = new Map<string, AnalysisPanel>();
   private running: { cancel(): void } | undefined;
@@ -102,11 +105,16 @@ export class AnalysisPanel {
 
   private async run(options: AnalysisOptions): Promise<void> {
     if (this.disposed) return;
+    // Forgotten at once: the cancelled run's rejection, which may come while `running` is posted, is not this run's.
     this.running?.cancel();
+    this.running = undefined;
     this.options = options;
     const title = sourceTitle(this.source);
     await this.post({ type: 'running', title, options });
-    const job = startAnalysis(this.workers, this.source, options);
+    // Each part to the webview as it comes (not those of a run a newer one replaced).
+    const job = startAnalysis(this.workers, this.source, options, (part) => {
+      if (this.running === job) void this.post({ type: 'part', part: part.part === 'matrix' ? { ...part, title } : part });
+    });
     this.running = job;
     try {
       const result = await job.result;

@@ -116,7 +116,12 @@ export interface WorkerOps {
    * Every analysis of one matrix. `matrix`: the tensor's values as another worker parsed them (a `square` result),
    * so this worker does not read the file again; without it a tensor source is read here.
    */
-  analyze: { params: { source: MatrixSource; options: AnalysisOptions; matrix?: AnalysisMatrix; cancel?: SharedArrayBuffer }; result: AnalysisPayload };
+  analyze: {
+    params: { source: MatrixSource; options: AnalysisOptions; matrix?: AnalysisMatrix; cancel?: SharedArrayBuffer; parts?: boolean };
+    result: AnalysisPayload;
+    /** With `parts`: the analysis part by part as each is computed (AnalysisPart, in ANALYSIS_PART_ORDER). */
+    partial: AnalysisPart;
+  };
   /** A run folder's trajectory (cached per checkpoint in the run folder) and its matrices; progress: one line each step. */
   trajectory: { params: { dir: string; cancel?: SharedArrayBuffer }; result: TrajectoryPayload };
   /**
@@ -134,6 +139,14 @@ export type ParamsOf<O extends WorkerOp> = WorkerOps[O]['params'];
 export type ResultOf<O extends WorkerOp> = WorkerOps[O]['result'];
 /** Operations the host can stop while they run (their params take `cancel`). */
 export type CancellableOp = { [O in WorkerOp]: 'cancel' extends keyof ParamsOf<O> ? O : never }[WorkerOp];
+/**
+ * Operations that can answer part by part (their WorkerOps entry has `partial`, their params `parts`): asked with
+ * `parts: true`, the worker sends each part as it is computed, its typed arrays transferred, then a result message
+ * with `fromParts` instead of the result: the result is the merge of the parts (src/host/workerClient.ts), so no
+ * array crosses twice.
+ */
+export type PartialOp = { [O in WorkerOp]: WorkerOps[O] extends { partial: unknown } ? O : never }[WorkerOp];
+export type PartialOf<O extends WorkerOp> = WorkerOps[O] extends { partial: infer P } ? P : never;
 /** What a caller asks for: the operation and its parameters. */
 export type RequestOf<O extends WorkerOp> = { op: O } & ParamsOf<O>;
 
@@ -180,8 +193,12 @@ export interface TextCheck {
 
 export type WorkerResponse =
   | { [O in WorkerOp]: { id: number; ok: true; op: O; result: ResultOf<O> } }[WorkerOp]
+  /** The end of a request answered in parts (PartialOp with `parts: true`): its result is the merge of its parts. */
+  | { [O in PartialOp]: { id: number; ok: true; op: O; fromParts: true } }[PartialOp]
   /** A long request's progress (the trajectory: one more checkpoint analysed); the result follows. */
   | { id: number; progress: string }
+  /** One part of a result (PartialOp with `parts: true`), as soon as the worker has it; more parts or the end follow. */
+  | { [O in PartialOp]: { id: number; op: O; partial: PartialOf<O> } }[PartialOp]
   | { id: number; ok: false; error: LensError };
 
 /**
@@ -210,13 +227,19 @@ import type { GatedNetwork } from '../core/analysis/trajectoryTypes';
 // ---- analysis panel (issue: matrix analyses) ----------------------------------------------------------
 
 export type {
-  SchurOrderName, MemoryInput, Activation, AnalysisOptions, AnalysisNumbers, AnalysisPayload,
+  SchurOrderName, MemoryInput, Activation, AnalysisOptions, AnalysisNumbers, AnalysisPayload, AnalysisPart, AnalysisPartName,
+  PartialAnalysis,
 } from '../core/analysis/types';
-import type { AnalysisOptions, AnalysisPayload } from '../core/analysis/types';
+import type { AnalysisOptions, AnalysisPart, AnalysisPayload } from '../core/analysis/types';
 
 // ---- extension host → analysis webview
 export type HostToAnalysis =
   | { type: 'running'; title: string; options: AnalysisOptions }
+  /**
+   * A part of the running analysis as soon as the worker has it (AnalysisPart, in ANALYSIS_PART_ORDER; the `matrix`
+   * part, first, carries the title and options and starts a new display); the whole `result` follows.
+   */
+  | { type: 'part'; part: AnalysisPart }
   | { type: 'result'; result: AnalysisPayload }
   | { type: 'error'; error: LensError };
 

@@ -1,7 +1,9 @@
 /// <reference lib="dom" />
 // The analysis panel in real VS Code: opened from the inspector's Analyze button on a PyTorch checkpoint (numbers
 // equal to the CLI's, computed by the same core), and from the palette for the paper's chain initializer
-// (Henrici 10.149, J_tot 7.606), with the spectrum drawn and the trust warning shown for the feedback chain.
+// (Henrici 10.149, J_tot 7.606), with the spectrum drawn and the trust warning shown for the feedback chain; at
+// N = 1024 the parts drawn as they come (heatmaps and ρ while the memory curve computes, then the memory curve while
+// the pseudospectrum computes) and a cancel part way.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -51,6 +53,8 @@ export default async function analysis(ctx: SpecContext): Promise<void> {
   await sweep.locator('#analyze').click();
   const trained = await webviewWith(ctx.page, '#title:text("state_dicts.0.rnn.weight_hh_l0")');
   await trained.locator('#numbers [data-key="jTot"]').waitFor({ timeout: 90_000 });
+  // The analysis comes part by part: J_tot is there before the transient and the pseudospectrum; wait for the whole.
+  await trained.locator('#cards[aria-busy="false"]').waitFor({ timeout: 90_000 });
   const sweepCli = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'analyze', join(ctx.workspace, 'trained', 'sweep_36_rnns.pt'),
     '--tensor', 'state_dicts.0.rnn.weight_hh_l0', '--json'], { encoding: 'utf8' });
   assert.equal(sweepCli.status, 0, sweepCli.stderr);
@@ -100,6 +104,7 @@ export default async function analysis(ctx: SpecContext): Promise<void> {
   await inspector.locator('#analyze').click();
   const panel = await webviewWith(ctx.page, '#title:text("torch_rnn_state_dict.pt")');
   await panel.locator('#numbers [data-key="henrici"]').waitFor({ timeout: 60_000 });
+  await panel.locator('#cards[aria-busy="false"]').waitFor({ timeout: 60_000 });
   const cli = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'analyze', join(ctx.workspace, 'torch_rnn_state_dict.pt'),
     '--tensor', 'rnn.weight_hh_l0', '--json'], { encoding: 'utf8' });
   assert.equal(cli.status, 0, cli.stderr);
@@ -174,9 +179,9 @@ export default async function analysis(ctx: SpecContext): Promise<void> {
   for (let j = 0; j < 100; j++) s += 1.02 ** (2 * j);
   assert.ok(Math.abs((await number(chain, 'jTot')) - 1 / s) < 1e-12);
 
-  // Export the data: VS Code's save dialog (a quick input in the browser) proposes <matrix>-analysis.csv in the
+  // Export the data once the whole result is in (the buttons wait for it): VS Code's save dialog (a quick input in the browser) proposes <matrix>-analysis.csv in the
   // workspace; accept it.
-  await chain.locator('#export-csv').click();
+  await chain.locator('#export-csv:not([disabled])').click();
   await ctx.page.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'visible', timeout: 15_000 });
   await ctx.page.waitForTimeout(300);
   await ctx.page.keyboard.press('Enter');
@@ -200,16 +205,62 @@ export default async function analysis(ctx: SpecContext): Promise<void> {
     assert.ok(existsSync(out) && check(readFileSync(out)), `${file} written`);
   }
 
-  // A long analysis can be cancelled from the panel.
+  // Progressive: at N = 1024 (gaussian:1.1, ρ > 1: the memory curve over the finite horizon N, the slowest step) the
+  // heatmaps of W and T and ρ(W) are drawn while the memory card still says it is computing. The snapshot is taken
+  // in the page the moment ρ appears, so it cannot pass if everything arrived at once.
   await ctx.runCommand('Recurrent Lens: Analyze Initializer…');
   await box.waitFor({ state: 'visible' });
-  await box.fill('gaussian:1.0');
+  await box.fill('gaussian:1.1');
   await ctx.page.keyboard.press('Enter');
   await ctx.page.locator('.quick-input-widget .quick-input-title', { hasText: '2/2' }).waitFor();
-  await box.fill('1500');
+  await box.fill('1024');
   await ctx.page.keyboard.press('Enter');
-  const big = await webviewWith(ctx.page, '#title:text("gaussian:1.0")');
+  const big = await webviewWith(ctx.page, '#title:text("gaussian:1.1")');
+  const atRho = () => big.locator('body').evaluate(() => new Promise<Record<string, unknown>>((resolve, reject) => {
+    const started = Date.now();
+    const look = () => {
+      const rho = document.querySelector('#numbers [data-key="spectralRadius"]');
+      if (!rho) {
+        if (Date.now() - started > 90_000) reject(new Error('ρ(W) never shown'));
+        else requestAnimationFrame(look);
+        return;
+      }
+      type Grid = { matrix?: { rows: number } };
+      const maps = (window as unknown as { recurrentLensAnalysis: { heatmaps: Record<'W' | 'T', Grid> } }).recurrentLensAnalysis.heatmaps;
+      const card = (id: string) => document.getElementById(id)!;
+      resolve({
+        rho: Number(rho.getAttribute('data-value')),
+        wRows: maps.W.matrix?.rows, tRows: maps.T.matrix?.rows,
+        wDrawn: !card('card-W').classList.contains('undrawn'), tDrawn: !card('card-T').classList.contains('undrawn'),
+        memoryBusy: card('card-memory-curve').getAttribute('aria-busy'),
+        memoryNote: card('card-memory-curve').querySelector('.pending-note')?.textContent,
+        jTotShown: !!document.querySelector('#numbers [data-key="jTot"]'),
+        jTotPending: document.querySelector('#numbers [data-pending="jTot"]')?.getAttribute('aria-busy'),
+        csvDisabled: document.getElementById('export-csv')!.hasAttribute('disabled'),
+      });
+    };
+    look();
+  }));
+  const early = await atRho();
+  assert.ok((early.rho as number) > 1, `ρ = ${early.rho}`);
+  assert.deepEqual({ ...early, rho: undefined }, {
+    rho: undefined, wRows: 1024, tRows: 1024, wDrawn: true, tDrawn: true, memoryBusy: 'true', memoryNote: 'Memory curve: computing…',
+    jTotShown: false, jTotPending: 'true', csvDisabled: true,
+  });
+  await ctx.screenshot('progressive');
+  // Then the memory curve arrives (over the horizon N), while the pseudospectrum of a 100 × 100 grid (many seconds at
+  // N = 1024) still computes.
+  await big.locator('#card-memory-curve[aria-busy="false"]').waitFor({ timeout: 120_000 });
+  assert.match(await big.locator('#card-memory-curve h2').innerText(), /\(horizon 1024\)/);
+  assert.ok(await number(big, 'jTot') > 0);
+  // Cancelled part way: what was drawn stays, the cards not complete say so, nothing is busy any more, and a partial
+  // result cannot be exported.
   await big.locator('#cancel').click({ timeout: 30_000 });
-  await big.locator('text=/cancelled/i').first().waitFor({ timeout: 30_000 });
+  await big.locator('#error', { hasText: /Cancelled; showing the parts computed before/ }).waitFor({ timeout: 60_000 });
+  assert.equal(await big.locator('#card-W.undrawn, #card-T.undrawn, #card-memory-curve.undrawn').count(), 0, 'what was drawn stays');
+  assert.match(await big.locator('#card-spectrum .pending-note').innerText(), /not computed \(cancelled\)/);
+  assert.match(await big.locator('#card-memory-curve h2').innerText(), /\(horizon 1024\)/);
+  assert.equal(await big.locator('#cards [aria-busy="true"]').count(), 0);
+  assert.equal(await big.locator('#export-csv[disabled]').count(), 1, 'no export of a partial result');
   await ctx.screenshot('cancelled');
 }

@@ -13,7 +13,7 @@ import { fisherMemory, inputVector } from './memory';
 import { henrici } from './henrici';
 import { transientNorms } from './transient';
 import { chainMotif, type MotifActivation, type MotifOptions } from './motif';
-import type { AnalysisOptions, AnalysisPayload } from './types';
+import type { AnalysisOptions, AnalysisPart, AnalysisPayload } from './types';
 
 export const EPS = 2 ** -52;
 
@@ -123,10 +123,20 @@ export interface AnalyzeInput {
   motif?: MotifOptions & { activation?: MotifActivation };
   /** Called as each step ends, with its name and milliseconds (the `timingsMs` entries, as they come). */
   onStep?: (name: string, ms: number) => void;
+  /**
+   * Called with each part of the result as soon as it is computed, in the order of ANALYSIS_PART_ORDER (without
+   * `gates`); the returned payload is their merge. The parts share their arrays with the payload and nothing here reads
+   * an array after its part went out, so the callback may transfer them to another thread (the payload's are then
+   * detached).
+   */
+  onPart?: (part: AnalysisPart) => void;
 }
 
-export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, motif: motifOptions, onStep }: AnalyzeInput): AnalysisPayload {
+export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, motif: motifOptions, onStep, onPart }: AnalyzeInput): AnalysisPayload {
   checkSquareFinite(W, n);
+  const f32 = (a: Float64Array) => Float32Array.from(a);
+  const matrix = f32(W);
+  onPart?.({ part: 'matrix', title, options, matrix, numbers: { n, frobenius: frobenius(W.subarray(0, n * n)) } });
 
   const timings: Record<string, number> = {};
   const started = performance.now();
@@ -141,15 +151,39 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, mot
 
   const schur = step('schur', () => realSchur(W, n, { signal }));
   const ordered = step('reorder', () => reorderSchur(schur, options.order));
+  const rho = spectralRadius(schur);
+  // Copies of what later steps still read (`ordered`'s eigenvalues): a caller may move a part's arrays away.
+  const schurT = f32(ordered.T), eigRe = ordered.wr.slice(), eigIm = ordered.wi.slice();
+  onPart?.({ part: 'schur', schurT, eigRe, eigIm, numbers: { spectralRadius: rho } });
   const accuracy = step('schur_check', () => schurAccuracy(W, ordered));
   const kappa = step('conditions', () => eigenvalueConditions(ordered));
   const sv = step('singular_values', () => singularValues(W, n, n));
   const h = step('henrici', () => henrici(W, n, schur));
-  const rho = spectralRadius(schur);
 
   let maxCondition = 0;
   // A zero s (defective eigenvalue) can come out as NaN: it means an infinite condition number.
   for (const k of kappa) maxCondition = Math.max(maxCondition, Number.isNaN(k) ? Infinity : k);
+  const warnings: string[] = [];
+  if (maxCondition * EPS > TRUST_RELATIVE) {
+    const spread = maxCondition * EPS * (sv[0] ?? 0);
+    warnings.push(Number.isFinite(maxCondition)
+      ? `Eigenvalues are ill-conditioned (largest condition number κ = ${maxCondition.toExponential(2)}): rounding alone can move ` +
+        `them by about κ·ε·‖W‖ ≈ ${spread.toExponential(1)}, so the computed spectrum and ρ(W) are not exact — read the pseudospectrum instead.`
+      : 'Eigenvalues are ill-conditioned beyond measure (condition number κ = ∞ in float64: W is defective or nearly so, as ' +
+        'chains are): rounding alone can move them far, so the computed spectrum and ρ(W) are not exact — read the pseudospectrum instead.');
+  }
+  const numbers = {
+    n, spectralRadius: rho, sigmaMax: sv[0] ?? 0, sigmaMin: sv[sv.length - 1] ?? 0, frobenius: h.frobenius,
+    henrici: h.absolute, henriciNormalized: h.normalized, jTot: NaN,
+    schurResidual: accuracy.residual, schurOrthogonality: accuracy.orthogonality, maxCondition,
+  };
+  onPart?.({
+    part: 'numbers', eigCondition: kappa, singularValues: sv, warnings: [...warnings],
+    numbers: {
+      sigmaMax: numbers.sigmaMax, sigmaMin: numbers.sigmaMin, henrici: numbers.henrici, henriciNormalized: numbers.henriciNormalized,
+      schurResidual: numbers.schurResidual, schurOrthogonality: numbers.schurOrthogonality, maxCondition,
+    },
+  });
   const v = inputVector(options.input, n, { seed });
   const memory = step('memory', () => {
     try {
@@ -161,8 +195,14 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, mot
       return { J: new Float64Array(0), jTot: NaN, jTotError: NaN, horizon: options.horizon, note: `J is not available: ${err.message}` };
     }
   });
-  const transient = step('transient', () => transientNorms(W, n, v, Math.max(2 * n, memory.J.length)));
-  const motif = step('motif', () => chainMotif(W, n, motifOptions?.activation ?? options.activation, motifOptions));
+  numbers.jTot = memory.jTot;
+  const steps = Math.max(2 * n, memory.J.length);
+  if (memory.note) warnings.push(`Memory: ${memory.note}.`);
+  onPart?.({ part: 'memory', memory, warnings: [...warnings], numbers: { jTot: memory.jTot } });
+  const transient = step('transient', () => transientNorms(W, n, v, steps));
+  const m = step('motif', () => chainMotif(W, n, motifOptions?.activation ?? options.activation, motifOptions));
+  const motif = { offsets: m.offsets, profile: m.profile, pairs: m.pairs, active: m.active, peakSteps: m.peakSteps };
+  onPart?.({ part: 'dynamics', transient, motif, numbers: {} });
   const pseudo = options.gridPoints > 0
     ? step('pseudospectrum', () => {
       const grid = defaultGrid(schur, options.gridPoints);
@@ -170,36 +210,21 @@ export function analyzeMatrix({ W, n, options, title = '', seed = 0, signal, mot
     })
     : null;
 
-  const warnings: string[] = [];
-  if (maxCondition * EPS > TRUST_RELATIVE) {
-    const spread = maxCondition * EPS * (sv[0] ?? 0);
-    warnings.push(Number.isFinite(maxCondition)
-      ? `Eigenvalues are ill-conditioned (largest condition number κ = ${maxCondition.toExponential(2)}): rounding alone can move ` +
-        `them by about κ·ε·‖W‖ ≈ ${spread.toExponential(1)}, so the computed spectrum and ρ(W) are not exact — read the pseudospectrum instead.`
-      : 'Eigenvalues are ill-conditioned beyond measure (condition number κ = ∞ in float64: W is defective or nearly so, as ' +
-        'chains are): rounding alone can move them far, so the computed spectrum and ρ(W) are not exact — read the pseudospectrum instead.');
-  }
-  if (memory.note) warnings.push(`Memory: ${memory.note}.`);
-
   timings.total = performance.now() - started;
-  const f32 = (a: Float64Array) => Float32Array.from(a);
+  onPart?.({ part: 'pseudospectrum', pseudospectrum: pseudo, timingsMs: timings, numbers: {} });
   return {
     title,
-    numbers: {
-      n, spectralRadius: rho, sigmaMax: sv[0] ?? 0, sigmaMin: sv[sv.length - 1] ?? 0, frobenius: h.frobenius,
-      henrici: h.absolute, henriciNormalized: h.normalized, jTot: memory.jTot,
-      schurResidual: accuracy.residual, schurOrthogonality: accuracy.orthogonality, maxCondition,
-    },
+    numbers,
     options,
-    schurT: f32(ordered.T),
-    matrix: f32(W),
-    eigRe: ordered.wr,
-    eigIm: ordered.wi,
+    schurT,
+    matrix,
+    eigRe,
+    eigIm,
     eigCondition: kappa,
     singularValues: sv,
     memory,
     transient,
-    motif: { offsets: motif.offsets, profile: motif.profile, pairs: motif.pairs, active: motif.active, peakSteps: motif.peakSteps },
+    motif,
     pseudospectrum: pseudo,
     warnings,
     timingsMs: timings,

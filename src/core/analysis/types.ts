@@ -76,3 +76,57 @@ export interface AnalysisPayload {
   warnings: string[];
   timingsMs: Record<string, number>;
 }
+
+/**
+ * One part of an analysis, as analyzeMatrix computes it (its `onPart` callback): the fields of AnalysisPayload the
+ * part completes, and the AnalysisNumbers it completes. Parts come in the order of ANALYSIS_PART_ORDER (cheap, visible
+ * things first); merging them (mergeAnalysisParts) gives the whole payload. `warnings` is the list so far (each part
+ * that carries it replaces the previous one).
+ */
+type PartOf<K extends string, F extends keyof AnalysisPayload, N extends keyof AnalysisNumbers = never> =
+  { part: K; numbers: Pick<AnalysisNumbers, N> } & Pick<AnalysisPayload, F>;
+
+export type AnalysisPart =
+  /** At once: W itself (float32) and ‖W‖_F. */
+  | PartOf<'matrix', 'title' | 'options' | 'matrix', 'n' | 'frobenius'>
+  /** After the Schur decomposition and its reordering: T, the eigenvalues and ρ(W). */
+  | PartOf<'schur', 'schurT' | 'eigRe' | 'eigIm', 'spectralRadius'>
+  /** Eigenvalue conditions, singular values, Henrici, the Schur form's accuracy, and the trust warning they give. */
+  | PartOf<'numbers', 'eigCondition' | 'singularValues' | 'warnings',
+    'sigmaMax' | 'sigmaMin' | 'henrici' | 'henriciNormalized' | 'schurResidual' | 'schurOrthogonality' | 'maxCondition'>
+  /** The Fisher memory curve (the slowest step), with its note among the warnings. */
+  | PartOf<'memory', 'memory' | 'warnings', 'jTot'>
+  /** ‖Wᵏv‖ and the chain-motif profile. */
+  | PartOf<'dynamics', 'transient' | 'motif'>
+  /** The pseudospectrum (null when not asked for) and every step's time: the last part of analyzeMatrix. */
+  | PartOf<'pseudospectrum', 'pseudospectrum' | 'timingsMs'>
+  /** A gate block's per-gate motif profiles (the worker's, after analyzeMatrix; only for gate blocks). */
+  | PartOf<'gates', 'gateMotifs'>;
+
+export type AnalysisPartName = AnalysisPart['part'];
+
+/** The order parts arrive in (`gates` only for a gate block). */
+export const ANALYSIS_PART_ORDER: readonly AnalysisPartName[] = ['matrix', 'schur', 'numbers', 'memory', 'dynamics', 'pseudospectrum', 'gates'];
+
+/** Some parts of an analysis merged: the fields they carried. */
+export type PartialAnalysis = Omit<Partial<AnalysisPayload>, 'numbers'> & { numbers: Partial<AnalysisNumbers> };
+
+// Every field of AnalysisPayload (and of AnalysisNumbers) is in some part: these fail to compile otherwise.
+type PartKeys<P> = P extends unknown ? keyof P : never;
+type NumberKeys<P> = P extends { numbers: infer N } ? keyof N : never;
+const everyField: [Exclude<keyof AnalysisPayload, PartKeys<AnalysisPart>>] extends [never] ? true : never = true;
+const everyNumber: [Exclude<keyof AnalysisNumbers, NumberKeys<AnalysisPart>>] extends [never] ? true : never = true;
+void everyField;
+void everyNumber;
+
+/** Adds a part to what was merged so far (a new object; `numbers` merged field by field, the rest replaced). */
+export function mergeAnalysisPart(so: PartialAnalysis | undefined, part: AnalysisPart): PartialAnalysis {
+  const { part: _name, numbers, ...fields } = part;
+  return { ...so, ...fields, numbers: { ...so?.numbers, ...numbers } };
+}
+
+/** The whole payload once the parts of analyzeMatrix are all merged; undefined while some are missing. */
+export function completeAnalysis(merged: PartialAnalysis | undefined): AnalysisPayload | undefined {
+  if (!merged || merged.timingsMs === undefined || merged.matrix === undefined) return undefined;
+  return merged as AnalysisPayload;
+}
