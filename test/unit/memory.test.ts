@@ -373,3 +373,33 @@ test('graded Schur basis: with ill-conditioned eigenvalues the error estimate st
   for (const x of ref) refTot += x;
   assert.ok(Math.abs(m.jTot - refTot) <= m.jTotError, `|${m.jTot} − ${refTot}| > estimate ${m.jTotError}`);
 });
+
+test('infinite horizon: Hammarling alone for benign W (its estimate covers the error), both methods for strongly non-normal W', () => {
+  const n = 100;
+  const v = inputVector('random', n, { seed: 5 });
+  /** J_tot by the square-root recursion over the K terms the infinite sum needed (exact to ~1e-13). */
+  const reference = (W: Float64Array, K: number) => {
+    const h = hessenberg(W, n);
+    const all = recursiveFisher(h.H, n, applyHessenbergQt(h, v.slice()), K + 1);
+    let s = 0;
+    for (let k = 0; k < K; k++) s += all[k];
+    return s;
+  };
+  for (const [r, seed] of [[0.5, 1], [0.9, 2], [0.9, 3]] as const) {
+    const W = withRadius(n, r, seed);
+    const m = fisherMemory(W, n, v);
+    assert.equal(m.method, 'schur', `ρ = ${r}`);
+    assert.equal(m.errorEstimate, 'rounding-model');
+    const err = Math.abs(m.jTot - reference(W, m.J.length));
+    assert.ok(err <= m.jTotError && m.jTotError <= 1e-8 * m.jTot, `ρ = ${r}: error ${err.toExponential(2)}, estimate ${m.jTotError.toExponential(2)}`);
+  }
+  // A feedback chain with β = 0.1 (‖C‖ ≈ 2e9), rotated so that it is not Hessenberg: the model is far above the
+  // gate, so the doubling runs too and the estimate comes from the two results.
+  const Q = orthogonal(n, 1, new Rng(9));
+  const hard = fisherMemory(rotate(fbchain(n, 0.1), Q, n), n, Float64Array.from({ length: n }, (_, i) => Q[i * n]));
+  assert.notEqual(hard.method, 'schur');
+  assert.ok(['two-methods', 'recursion-check'].includes(hard.errorEstimate), hard.errorEstimate);
+  // J is invariant under the rotation: v = Q e₁ for the rotated chain is e₁ for the chain itself.
+  const plain = fisherMemory(fbchain(n, 0.1), n, inputVector('source', n));
+  assert.ok(Math.abs(hard.jTot - plain.jTot) <= hard.jTotError + plain.jTotError, `${hard.jTot} vs ${plain.jTot}`);
+});
