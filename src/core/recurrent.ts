@@ -117,16 +117,24 @@ export function matrixValues(tensor: Tensor, layout: Layout, gate?: string): Mat
 /** The transpose of a row-major rows × cols matrix, in the same array type. */
 export function transpose<T extends TensorData>(data: T, rows: number, cols: number): T {
   const out = newDataLike(data, data.length) as T;
-  // Blocked so both reads and writes stay in cache for large matrices.
-  const B = 64;
+  transposeInto(data, rows, cols, cols, out, rows);
+  return out;
+}
+
+/**
+ * dst[j·ldd + i] = src[i·lds + j] for i < rows, j < cols: the transpose of a rows×cols row-major block with leading
+ * dimension lds (equally: a row-major ↔ column-major copy). Tiled so both reads and writes stay in cache.
+ */
+export function transposeInto<T extends TensorData>(src: T, rows: number, cols: number, lds: number, dst: T, ldd: number): void {
+  const B = 32;
   for (let i0 = 0; i0 < rows; i0 += B) {
     const i1 = Math.min(rows, i0 + B);
     for (let j0 = 0; j0 < cols; j0 += B) {
       const j1 = Math.min(cols, j0 + B);
       for (let i = i0; i < i1; i++) {
-        for (let j = j0; j < j1; j++) out[j * rows + i] = data[i * cols + j];
+        const r = i * lds;
+        for (let j = j0; j < j1; j++) dst[j * ldd + i] = src[r + j];
       }
     }
   }
-  return out;
 }

@@ -1,17 +1,17 @@
 /**
  * Small dense helpers shared by the analyses: products, norms, Cholesky and triangular solves.
- * Matrices are row-major Float64Arrays; `transpose` lives in ../recurrent and is re-exported here.
+ * Matrices are row-major Float64Arrays; `transpose` and `transposeInto` live in ../recurrent and are re-exported here.
  *
  * The products use 4×4 register blocking on rows of A against rows of Bᵀ (both contiguous), which runs at
  * about 6 GFlop/s in V8 — roughly 3–4× a naive i-k-j loop. Every product is the ordinary sum of products in
  * increasing k, so the usual error bound |fl(AB) − AB| ≤ k·u·|A||B| (u = 2⁻⁵³) holds.
  */
-import { transpose } from '../recurrent';
+import { transpose, transposeInto } from '../recurrent';
 import { gemmTN } from './gemm';
 import { hessenbergReduce } from './hessenberg';
 import { openWorkspace, paddedLd, withWorkspace, wsAlloc, type Workspace } from './wasm/kernels';
 
-export { transpose };
+export { transpose, transposeInto };
 
 
 export function identity(n: number, scale = 1): Float64Array {
@@ -427,7 +427,7 @@ export function hessenberg(A: Float64Array, n: number): Hessenberg {
   // The workspace holds the matrix and the panels' scratch (sized as the Schur form's).
   withWorkspace(ld * n + 1024 * n + (1 << 17), (ws) => {
     const a = wsAlloc(ws, ld * n, false);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i + j * ld] = A[i * n + j];
+    transposeInto(A, n, n, n, a, ld);
     hessenbergReduce(a, n, ld, tau, ws);
     for (let i = 0; i < n; i++) for (let j = Math.max(0, i - 1); j < n; j++) H[i * n + j] = a[i + j * ld];
     for (let i = 0; i + 2 < n; i++) {

@@ -16,6 +16,7 @@ import { trexc } from './reorder';
 import { ACCUMULATE_FROM, laqr0 } from './laqr';
 import { complexTriangular, triangularConditions } from './complexSchur';
 import { openWorkspace, paddedLd, Workspace, wsAlloc } from './wasm/kernels';
+import { transposeInto } from '../recurrent';
 
 
 export type SchurOrder = 'none' | 'modulus-desc' | 'modulus-asc' | 'real-desc';
@@ -43,35 +44,17 @@ export class NotConvergedError extends Error {
   }
 }
 
-/**
- * dst[j + i·ldd] = src[i·lds + j] for i, j < n: the transpose of an n×n matrix with leading dimensions, in 32×32
- * tiles so that both the reads and the strided writes stay in cache (N = 1024: 7–10 ms instead of 17–31).
- */
-function transposeInto(src: Float64Array, lds: number, dst: Float64Array, ldd: number, n: number): void {
-  const B = 32;
-  for (let i0 = 0; i0 < n; i0 += B) {
-    const i1 = Math.min(n, i0 + B);
-    for (let j0 = 0; j0 < n; j0 += B) {
-      const j1 = Math.min(n, j0 + B);
-      for (let i = i0; i < i1; i++) {
-        const r = i * lds;
-        for (let j = j0; j < j1; j++) dst[j * ldd + i] = src[r + j];
-      }
-    }
-  }
-}
-
 /** Row-major n×n → column-major copy (a transpose). */
 function toColMajor(A: Float64Array, n: number): Float64Array {
   const out = new Float64Array(n * n);
-  transposeInto(A, n, out, n, n);
+  transposeInto(A, n, n, n, out, n);
   return out;
 }
 
 /** Column-major n×n with leading dimension ld → row-major copy. */
 function toRowMajorLd(A: Float64Array, n: number, ld: number): Float64Array {
   const out = new Float64Array(n * n);
-  transposeInto(A, ld, out, n, n);
+  transposeInto(A, n, n, ld, out, n);
   return out;
 }
 
@@ -120,7 +103,7 @@ function schurInPlace(
   // Column-major with a padded leading dimension (columns an odd number of cache lines apart; see paddedLd).
   const ld = paddedLd(n);
   const h = wsAlloc(ws, ld * n);
-  transposeInto(A, n, h, ld, n);
+  transposeInto(A, n, n, n, h, ld);
   // Scale by a power of two (exactly undone afterwards) if the entries are outside [smlnum, bignum] (as dgees).
   const smlnum = Math.sqrt(SAFMIN) / ULP, bignum = 1 / smlnum;
   let scale = 1;

@@ -31,7 +31,7 @@
  * within `maxTerms` terms. All raise NotStableError, whose message tells the caller to use a finite horizon.
  */
 import { CancelledError, type Signal } from '../cancel';
-import { identity, isAllZero, logAbsDet, lowerBandwidth, matmulABt, normInf, frobenius, allFinite } from './dense';
+import { identity, isAllZero, logAbsDet, lowerBandwidth, matmulABt, normInf, frobenius, allFinite, transposeInto } from './dense';
 
 const EPS = 2 ** -52;
 
@@ -94,7 +94,7 @@ function addCongruence(C: Float64Array, A: Float64Array, S: Float64Array, n: num
 /** A² for A of lower bandwidth b (the square has bandwidth min(2b, n−1)). */
 export function square(A: Float64Array, n: number, work: Float64Array, b: number): Float64Array {
   const At = work;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) At[j * n + i] = A[i * n + j];
+  transposeInto(A, n, n, n, At, n);
   return matmulABt(A, At, n, n, n, false, undefined, false, { aLower: b, btUpper: b });
 }
 
