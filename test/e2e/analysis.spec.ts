@@ -153,14 +153,7 @@ export default async function analysis(ctx: SpecContext): Promise<void> {
   await ctx.screenshot('lstm-gates');
 
   // From the palette: the paper's chain, typed into the input boxes.
-  await ctx.runCommand('Recurrent Lens: Analyze Initializer…');
-  const box = ctx.page.locator('.quick-input-widget .quick-input-box input');
-  await box.waitFor({ state: 'visible' });
-  await box.fill('chain:1.02');
-  await ctx.page.keyboard.press('Enter');
-  await ctx.page.locator('.quick-input-widget .quick-input-title', { hasText: '2/2' }).waitFor();
-  await box.fill('100');
-  await ctx.page.keyboard.press('Enter');
+  await analyzeInitializer(ctx, 'chain:1.02', 100);
   const chain = await webviewWith(ctx.page, '#title:text("chain:1.02")');
   await chain.locator('#numbers [data-key="henrici"]').waitFor({ timeout: 60_000 });
   assert.equal((await chain.locator('#numbers [data-key="henrici"]').innerText()).trim(), '10.149');
@@ -208,13 +201,7 @@ export default async function analysis(ctx: SpecContext): Promise<void> {
   // Progressive: at N = 1024 (gaussian:1.1, ρ > 1: the memory curve over the finite horizon N, the slowest step) the
   // heatmaps of W and T and ρ(W) are drawn while the memory card still says it is computing. The snapshot is taken
   // in the page the moment ρ appears, so it cannot pass if everything arrived at once.
-  await ctx.runCommand('Recurrent Lens: Analyze Initializer…');
-  await box.waitFor({ state: 'visible' });
-  await box.fill('gaussian:1.1');
-  await ctx.page.keyboard.press('Enter');
-  await ctx.page.locator('.quick-input-widget .quick-input-title', { hasText: '2/2' }).waitFor();
-  await box.fill('1024');
-  await ctx.page.keyboard.press('Enter');
+  await analyzeInitializer(ctx, 'gaussian:1.1', 1024);
   const big = await webviewWith(ctx.page, '#title:text("gaussian:1.1")');
   const atRho = () => big.locator('body').evaluate(() => new Promise<Record<string, unknown>>((resolve, reject) => {
     const started = Date.now();
@@ -263,4 +250,29 @@ export default async function analysis(ctx: SpecContext): Promise<void> {
   assert.equal(await big.locator('#cards [aria-busy="true"]').count(), 0);
   assert.equal(await big.locator('#export-csv[disabled]').count(), 1, 'no export of a partial result');
   await ctx.screenshot('cancelled');
+}
+
+/**
+ * Runs Analyze Initializer… and types the initializer and N into its two input boxes. An input box can close as it
+ * opens when focus moves (a webview finishing its load; the race runCommand retries): then the command runs again.
+ */
+async function analyzeInitializer(ctx: SpecContext, spec: string, n: number): Promise<void> {
+  const box = ctx.page.locator('.quick-input-widget .quick-input-box input');
+  const title = (t: string) => ctx.page.locator('.quick-input-widget .quick-input-title', { hasText: t });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.runCommand('Recurrent Lens: Analyze Initializer…');
+      await box.waitFor({ state: 'visible', timeout: 10_000 });
+      await box.fill(spec, { timeout: 5_000 });
+      await ctx.page.keyboard.press('Enter');
+      await title('2/2').waitFor({ timeout: 10_000 });
+      await box.fill(String(n), { timeout: 5_000 });
+      await ctx.page.keyboard.press('Enter');
+      await title('2/2').waitFor({ state: 'hidden', timeout: 10_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      ctx.log(`Analyze Initializer ${spec} N = ${n} not entered (${String((e as Error).message).split('\n')[0]}); again`);
+    }
+  }
 }
