@@ -31,7 +31,7 @@
  * Stein truncation, which is a relative error of at most stein.tailBound on every J(k)).
  */
 import { CancelledError, type Signal } from '../cancel';
-import { Hessenberg, applyHessenbergQt, hessenberg, lowerBandwidth, norm2, solveLowerRows, transpose } from '../linalg/dense';
+import { Hessenberg, applyHessenbergQt, frobenius, hessenberg, lowerBandwidth, norm2, solveLowerRows, transpose } from '../linalg/dense';
 import { SteinFactor, recursiveFisher, steinFactor } from '../linalg/steinFactor';
 import { NotStableError } from '../linalg/stein';
 import { schurFisher } from '../linalg/steinSchur';
@@ -229,14 +229,6 @@ export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions
     for (let i = 0; i < n; i++) for (let j = i + 2; j < n; j++) if (W[i * n + j] !== 0) return false;
     return true;
   };
-  let frob2: number | null = null;
-  const normW2 = () => {
-    if (frob2 === null) {
-      frob2 = 0;
-      for (let i = 0; i < n * n; i++) frob2 += W[i] * W[i];
-    }
-    return frob2;
-  };
   const schurForm = () => (schur ??= realSchur(W, n, { signal: opts.signal }));
   const vOrig = new Float64Array(n);
   /** Hammarling's method in Schur form (NotStableError when a computed |λ| ≥ 1). */
@@ -352,7 +344,7 @@ export function memoryModel(W: Float64Array, n: number, opts: MemoryModelOptions
       try {
         const h = viaSchur(limit, signal);
         const truncated = !h.done && h.tail > TAIL_TOL * h.jTot;
-        const model = schurModel(h.jTot, n, h.J.length, normW2(), h.normC);
+        const model = schurModel(h.jTot, n, h.J.length, frobenius(W.subarray(0, n * n)) ** 2, h.normC);
         if (n > CHECK_MAX_N || (h.done && model <= SINGLE_METHOD_REL * h.jTot)) {
           return {
             J: h.J, jTot: h.jTot, horizon, truncated, tailBound: h.tail, method: 'schur',
